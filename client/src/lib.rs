@@ -1,0 +1,339 @@
+//! What a chat client keeps about one conversation: the stored messages in
+//! order, the outbox of its own unacknowledged sends, everyone's receipt
+//! watermarks, who is typing, and from those the checkmarks and unread
+//! counts. Pure and natively tested; the widget and the agent app hold one
+//! [`ChatState`] per open conversation and feed it every server frame.
+//!
+//! With the `web` feature, [`web::Socket`] connects it to the edge over a
+//! browser WebSocket, with resume and backoff.
+
+#[cfg(feature = "web")]
+pub mod web;
+
+use shared::frame::{
+    ClientFrame, ConversationView, Message, Participant, ReceiptKind, ServerFrame,
+    Side, Watermark,
+};
+use shared::ids::{ClientMsgId, Seq};
+use std::collections::BTreeMap;
+
+/// The checkmark shown beside one of one's own messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Not yet acknowledged by the edge.
+    Sending,
+    /// The edge could not store it (or never answered): offer a retry.
+    Failed,
+    /// One check: stored at the edge.
+    Stored,
+    /// Two checks: on the other side's device.
+    Delivered,
+    /// Highlighted checks: the other side has seen it.
+    Read,
+}
+
+impl Check {
+    /// How the check is read out by a screen reader and shown in a tooltip.
+    pub fn label(self) -> &'static str {
+        match self {
+            Check::Sending => "Sending",
+            Check::Failed => "Not sent",
+            Check::Stored => "Sent",
+            Check::Delivered => "Delivered",
+            Check::Read => "Read",
+        }
+    }
+}
+
+/// One of one's own sends not yet seen stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// The id it is sent with, on every retry.
+    pub client_id: ClientMsgId,
+    /// The text.
+    pub text: String,
+    /// True after `store_failed`, a refusal, or a timeout.
+    pub failed: bool,
+    /// Why it failed, for people.
+    pub error: Option<String>,
+}
+
+/// One line of the conversation as a client draws it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// A stored message.
+    Stored(&'a Message),
+    /// One of one's own messages not stored yet.
+    Pending(&'a Pending),
+}
+
+/// Everything a client knows about one conversation.
+#[derive(Clone, Debug, Default)]
+pub struct ChatState {
+    me: Option<Participant>,
+    conversation: Option<ConversationView>,
+    messages: BTreeMap<Seq, Message>,
+    outbox: Vec<Pending>,
+    watermarks: BTreeMap<String, Watermark>,
+    typing: BTreeMap<String, Participant>,
+    synced: bool,
+}
+
+impl ChatState {
+    /// An empty state, before the first `welcome`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Who the server takes this client to be, once welcomed.
+    pub fn me(&self) -> Option<&Participant> {
+        self.me.as_ref()
+    }
+
+    /// The conversation's state, once welcomed.
+    pub fn conversation(&self) -> Option<&ConversationView> {
+        self.conversation.as_ref()
+    }
+
+    /// The highest sequence number held.
+    pub fn last_seq(&self) -> Seq {
+        self.messages.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// True between a `welcome` and the next disconnect.
+    pub fn is_synced(&self) -> bool {
+        self.synced
+    }
+
+    /// The stored messages, in order.
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.messages.values()
+    }
+
+    /// Stored messages then pending sends, in the order to draw them.
+    pub fn lines(&self) -> Vec<Line<'_>> {
+        let mut lines: Vec<Line<'_>> = self.messages.values().map(Line::Stored).collect();
+        lines.extend(self.outbox.iter().map(Line::Pending));
+        lines
+    }
+
+    /// The first frame to send on a new socket.
+    pub fn hello(&self) -> ClientFrame {
+        ClientFrame::Hello {
+            version: shared::PROTOCOL_VERSION,
+            last_seq: self.last_seq(),
+        }
+    }
+
+    /// The socket closed: everything pending is re-sent after the next
+    /// `welcome`.
+    pub fn disconnected(&mut self) {
+        self.synced = false;
+        self.typing.clear();
+    }
+
+    /// Queues a new message and returns the frame to send now (if connected).
+    pub fn compose(&mut self, client_id: ClientMsgId, text: String) -> ClientFrame {
+        self.outbox.push(Pending {
+            client_id: client_id.clone(),
+            text: text.clone(),
+            failed: false,
+            error: None,
+        });
+        ClientFrame::Send { client_id, text }
+    }
+
+    /// Retries a failed send, with its original client id.
+    pub fn retry(&mut self, client_id: &ClientMsgId) -> Option<ClientFrame> {
+        let pending = self.outbox.iter_mut().find(|p| &p.client_id == client_id)?;
+        pending.failed = false;
+        pending.error = None;
+        Some(ClientFrame::Send {
+            client_id: pending.client_id.clone(),
+            text: pending.text.clone(),
+        })
+    }
+
+    /// Marks every send still waiting for its ack as failed (no answer in
+    /// time). A later ack still turns it into a stored message.
+    pub fn fail_unacked(&mut self) {
+        for p in self.outbox.iter_mut().filter(|p| !p.failed) {
+            p.failed = true;
+            p.error = Some("No answer from the server".into());
+        }
+    }
+
+    /// True while some send waits for its ack.
+    pub fn has_unacked(&self) -> bool {
+        self.outbox.iter().any(|p| !p.failed)
+    }
+
+    /// Applies a server frame and returns the frames to answer with
+    /// (re-sends after a resume, delivered receipts).
+    pub fn apply(&mut self, frame: ServerFrame) -> Vec<ClientFrame> {
+        let mut replies = Vec::new();
+        match frame {
+            ServerFrame::Welcome {
+                conversation,
+                you,
+                receipts,
+                ..
+            } => {
+                self.conversation = Some(conversation);
+                self.me = Some(you);
+                for w in receipts {
+                    self.watermark(w);
+                }
+                self.synced = true;
+                // Everything not yet acked goes out again, with its id: the
+                // edge stores each client id once.
+                for p in self.outbox.iter_mut() {
+                    p.failed = false;
+                    p.error = None;
+                    replies.push(ClientFrame::Send {
+                        client_id: p.client_id.clone(),
+                        text: p.text.clone(),
+                    });
+                }
+            }
+            ServerFrame::Message(message) => {
+                if let Some(cid) = &message.client_id {
+                    if self.is_mine(&message.author) {
+                        self.outbox.retain(|p| &p.client_id != cid);
+                    }
+                }
+                if message.author.side != Side::System {
+                    self.typing.remove(&message.author.id);
+                }
+                self.messages.entry(message.seq).or_insert(message);
+                if let Some(r) = self.delivered_receipt() {
+                    replies.push(r);
+                }
+            }
+            ServerFrame::Ack { client_id, .. } => {
+                // The message frame with the same id follows; the pending line
+                // stays until then so it never disappears from view.
+                if let Some(p) = self.outbox.iter_mut().find(|p| p.client_id == client_id) {
+                    p.failed = false;
+                    p.error = None;
+                }
+            }
+            ServerFrame::Receipt(w) => self.watermark(w),
+            ServerFrame::Typing { who, active } => {
+                if active {
+                    self.typing.insert(who.id.clone(), who);
+                } else {
+                    self.typing.remove(&who.id);
+                }
+            }
+            ServerFrame::State { conversation } => self.conversation = Some(conversation),
+            ServerFrame::Error {
+                message,
+                client_id: Some(cid),
+                ..
+            } => {
+                if let Some(p) = self.outbox.iter_mut().find(|p| p.client_id == cid) {
+                    p.failed = true;
+                    p.error = Some(message);
+                }
+            }
+            ServerFrame::Error { .. } | ServerFrame::Pong { .. } => {}
+        }
+        replies
+    }
+
+    fn is_mine(&self, who: &Participant) -> bool {
+        self.me.as_ref().is_some_and(|me| me.id == who.id)
+    }
+
+    fn watermark(&mut self, w: Watermark) {
+        let entry = self
+            .watermarks
+            .entry(w.participant.id.clone())
+            .or_insert_with(|| Watermark {
+                participant: w.participant.clone(),
+                delivered: 0,
+                read: 0,
+            });
+        // Receipts may arrive out of order: keep the highest.
+        entry.delivered = entry.delivered.max(w.delivered);
+        entry.read = entry.read.max(w.read);
+    }
+
+    fn own_watermark(&self) -> (Seq, Seq) {
+        self.me
+            .as_ref()
+            .and_then(|me| self.watermarks.get(&me.id))
+            .map(|w| (w.delivered, w.read))
+            .unwrap_or((0, 0))
+    }
+
+    /// The frame telling the edge this device now holds everything, if it
+    /// did not say so already.
+    pub fn delivered_receipt(&self) -> Option<ClientFrame> {
+        let last = self.last_seq();
+        (self.me.is_some() && self.own_watermark().0 < last).then_some(ClientFrame::Receipt {
+            kind: ReceiptKind::Delivered,
+            seq: last,
+        })
+    }
+
+    /// The frame telling the edge the person has now seen everything, if it
+    /// did not say so already. Send it while the conversation is on screen.
+    pub fn read_receipt(&self) -> Option<ClientFrame> {
+        let last = self.last_seq();
+        (self.me.is_some() && self.own_watermark().1 < last).then_some(ClientFrame::Receipt {
+            kind: ReceiptKind::Read,
+            seq: last,
+        })
+    }
+
+    /// Messages from other people after this client's read watermark.
+    pub fn unread(&self) -> usize {
+        let (_, read) = self.own_watermark();
+        self.messages
+            .range(read + 1..)
+            .filter(|(_, m)| m.author.side != Side::System && !self.is_mine(&m.author))
+            .count()
+    }
+
+    /// The checkmark of a stored message of one's own.
+    pub fn check(&self, message: &Message) -> Check {
+        let me = self.me.as_ref();
+        let others = self
+            .watermarks
+            .values()
+            .filter(|w| Some(w.participant.side) != me.map(|m| m.side) && w.participant.side != Side::System);
+        let (mut delivered, mut read) = (0, 0);
+        for w in others {
+            delivered = delivered.max(w.delivered);
+            read = read.max(w.read);
+        }
+        if read >= message.seq {
+            Check::Read
+        } else if delivered >= message.seq {
+            Check::Delivered
+        } else {
+            Check::Stored
+        }
+    }
+
+    /// The checkmark of a pending send.
+    pub fn pending_check(pending: &Pending) -> Check {
+        if pending.failed {
+            Check::Failed
+        } else {
+            Check::Sending
+        }
+    }
+
+    /// True when `message` was written by this client's participant.
+    pub fn is_own(&self, message: &Message) -> bool {
+        self.is_mine(&message.author)
+    }
+
+    /// The people typing now, other than oneself.
+    pub fn typing(&self) -> Vec<&Participant> {
+        self.typing.values().filter(|p| !self.is_mine(p)).collect()
+    }
+}

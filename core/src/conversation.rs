@@ -1,0 +1,625 @@
+//! One conversation: its participants' sockets, its messages' sequence
+//! numbers, client-id dedupe, receipt watermarks, typing and assignment.
+//!
+//! Drain contract: after every [`Conversation::handle`], call
+//! [`Conversation::poll_output`] until it returns `None` and perform each
+//! output in order. [`Output::Store`] always comes before the frames that
+//! report what it stored; if a store fails the shell must stop draining,
+//! drop this value and rebuild it from storage with [`Conversation::restore`].
+
+use serde::{Deserialize, Serialize};
+use shared::frame::{
+    ClientFrame, ConversationStatus, ConversationView, ErrorCode, Message, MessageKind,
+    Participant, ReceiptKind, ServerFrame, Side, Watermark,
+};
+use shared::ids::{ClientMsgId, ConversationId, Seq};
+use shared::inbox::ConversationSummary;
+use shared::{close, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS, PROTOCOL_VERSION};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// A socket, numbered by the shell. Numbers survive hibernation because the
+/// shell keeps them in the socket's attachment.
+pub type ConnId = u64;
+
+/// How long to wait before telling the workspace again about a queued
+/// conversation it has not confirmed, in milliseconds.
+pub const ANNOUNCE_RETRY_MS: i64 = 2_000;
+
+/// What the conversation remembers about one socket. The shell stores it with
+/// the socket (a hibernatable WebSocket's attachment) and hands it back in
+/// [`Snapshot::conns`] after an eviction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnState {
+    /// Who is on the other end, as the worker authenticated them.
+    pub who: Participant,
+    /// True once the socket's `hello` was answered.
+    pub ready: bool,
+}
+
+/// The conversation's own fields, stored as one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// State as participants see it.
+    pub view: ConversationView,
+    /// The visitor's first message, for queue previews.
+    pub preview: String,
+    /// When the conversation entered the queue (0 while new).
+    pub queued_at: i64,
+    /// True once the workspace confirmed it knows the conversation is queued.
+    pub announced: bool,
+}
+
+/// Everything the shell loads from storage to rebuild a conversation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The stored conversation row; `None` before [`Input::Init`].
+    pub meta: Option<Meta>,
+    /// The highest stored sequence number.
+    pub last_seq: Seq,
+    /// Every stored watermark.
+    pub watermarks: Vec<Watermark>,
+    /// `(author id, client id, seq)` of every stored message that has one.
+    pub client_ids: Vec<(String, ClientMsgId, Seq)>,
+    /// The sockets still open, with what was remembered about each.
+    pub conns: Vec<(ConnId, ConnState)>,
+}
+
+/// Something that happened to the conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// The worker creates the conversation for a visitor.
+    Init {
+        /// Its id.
+        id: ConversationId,
+        /// The queue it will wait in.
+        department: String,
+        /// Its visitor.
+        visitor: Participant,
+    },
+    /// A socket was accepted for someone the worker authenticated. Agents
+    /// arrive here only if the workspace allowed them to see this
+    /// conversation.
+    Connect {
+        /// The socket.
+        conn: ConnId,
+        /// Who it is.
+        who: Participant,
+    },
+    /// A text frame arrived on a socket.
+    Frame {
+        /// The socket.
+        conn: ConnId,
+        /// The frame's text, unparsed.
+        text: &'a str,
+    },
+    /// A binary frame arrived; the protocol has none.
+    Binary {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// A socket closed.
+    Disconnect {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The workspace assigns the conversation to an agent ("Take it").
+    Assign {
+        /// The agent.
+        agent: Participant,
+    },
+    /// The workspace confirmed an [`Output::Announce`].
+    Announced,
+    /// The alarm set by [`Output::SetAlarm`] rang.
+    Alarm,
+}
+
+/// A row to write, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// Replace the conversation row.
+    Meta(Meta),
+    /// Insert a message.
+    Message(Message),
+    /// Replace one participant's watermarks.
+    Watermark(Watermark),
+}
+
+/// Why [`Input::Init`] or [`Input::Assign`] was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// Something the shell must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Write a record durably before performing any later output.
+    Store(Record),
+    /// Keep this state with the socket (it survives hibernation).
+    Remember {
+        /// The socket.
+        conn: ConnId,
+        /// What to keep.
+        state: ConnState,
+    },
+    /// Send a frame on a socket.
+    Send {
+        /// The socket.
+        conn: ConnId,
+        /// The frame.
+        frame: ServerFrame,
+    },
+    /// Send every stored message with a sequence number above `after`, in
+    /// order, as [`ServerFrame::Message`] frames.
+    Replay {
+        /// The socket.
+        conn: ConnId,
+        /// The client's last seen sequence number.
+        after: Seq,
+    },
+    /// Close a socket.
+    Close {
+        /// The socket.
+        conn: ConnId,
+        /// A close code from [`shared::close`].
+        code: u16,
+        /// A sentence for people.
+        reason: String,
+    },
+    /// Tell the workspace the conversation is queued or changed, and feed
+    /// [`Input::Announced`] back once it confirmed.
+    Announce(ConversationSummary),
+    /// Ring [`Input::Alarm`] at this time (milliseconds since the epoch).
+    SetAlarm {
+        /// When.
+        at: i64,
+    },
+    /// The answer to [`Input::Init`] or [`Input::Assign`].
+    Reply(Result<ConversationView, Refusal>),
+}
+
+/// One conversation's state machine. See the module docs for the drain
+/// contract.
+#[derive(Debug, Default)]
+pub struct Conversation {
+    meta: Option<Meta>,
+    last_seq: Seq,
+    watermarks: BTreeMap<String, Watermark>,
+    client_ids: HashMap<(String, ClientMsgId), Seq>,
+    conns: BTreeMap<ConnId, ConnState>,
+    out: VecDeque<Output>,
+}
+
+impl Conversation {
+    /// Rebuilds a conversation from what the shell stored.
+    pub fn restore(snapshot: Snapshot) -> Self {
+        Self {
+            meta: snapshot.meta,
+            last_seq: snapshot.last_seq,
+            watermarks: snapshot
+                .watermarks
+                .into_iter()
+                .map(|w| (w.participant.id.clone(), w))
+                .collect(),
+            client_ids: snapshot
+                .client_ids
+                .into_iter()
+                .map(|(author, cid, seq)| ((author, cid), seq))
+                .collect(),
+            conns: snapshot.conns.into_iter().collect(),
+            out: VecDeque::new(),
+        }
+    }
+
+    /// The conversation as its participants see it, once created.
+    pub fn view(&self) -> Option<&ConversationView> {
+        self.meta.as_ref().map(|m| &m.view)
+    }
+
+    /// The highest stored sequence number.
+    pub fn last_seq(&self) -> Seq {
+        self.last_seq
+    }
+
+    /// The next thing to do, or `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Feeds one input at time `now` (milliseconds since the epoch).
+    pub fn handle(&mut self, now: i64, input: Input<'_>) {
+        match input {
+            Input::Init {
+                id,
+                department,
+                visitor,
+            } => self.init(id, department, visitor),
+            Input::Connect { conn, who } => self.connect(conn, who),
+            Input::Frame { conn, text } => match ClientFrame::parse(text) {
+                Ok(frame) => self.frame(now, conn, frame),
+                Err(err) => self.send(conn, ServerFrame::error(err.code(), err.message())),
+            },
+            Input::Binary { conn } => self.send(
+                conn,
+                ServerFrame::error(ErrorCode::BadFrame, "binary frames are not part of the protocol"),
+            ),
+            Input::Disconnect { conn } => {
+                if let Some(state) = self.conns.remove(&conn) {
+                    let still_here = self.conns.values().any(|c| c.who.id == state.who.id);
+                    if state.ready && !still_here {
+                        let id = state.who.id.clone();
+                        self.broadcast_except(
+                            &id,
+                            ServerFrame::Typing {
+                                who: state.who,
+                                active: false,
+                            },
+                        );
+                    }
+                }
+            }
+            Input::Assign { agent } => self.assign(now, agent),
+            Input::Announced => {
+                if let Some(meta) = self.meta.as_mut() {
+                    if !meta.announced {
+                        meta.announced = true;
+                        let meta = meta.clone();
+                        self.out.push_back(Output::Store(Record::Meta(meta)));
+                    }
+                }
+            }
+            Input::Alarm => {
+                let pending = self
+                    .meta
+                    .as_ref()
+                    .is_some_and(|m| !m.announced && m.view.status != ConversationStatus::New);
+                if pending {
+                    self.announce(now);
+                }
+            }
+        }
+    }
+
+    fn init(&mut self, id: ConversationId, department: String, visitor: Participant) {
+        if let Some(meta) = &self.meta {
+            let reply = if meta.view.visitor.id == visitor.id && meta.view.id == id {
+                Ok(meta.view.clone())
+            } else {
+                Err(refusal(ErrorCode::Forbidden, "conversation belongs to someone else"))
+            };
+            self.out.push_back(Output::Reply(reply));
+            return;
+        }
+        let meta = Meta {
+            view: ConversationView {
+                id,
+                status: ConversationStatus::New,
+                department,
+                visitor,
+                assignee: None,
+            },
+            preview: String::new(),
+            queued_at: 0,
+            announced: false,
+        };
+        let view = meta.view.clone();
+        self.meta = Some(meta.clone());
+        self.out.push_back(Output::Store(Record::Meta(meta)));
+        self.out.push_back(Output::Reply(Ok(view)));
+    }
+
+    fn connect(&mut self, conn: ConnId, mut who: Participant) {
+        let Some(meta) = &self.meta else {
+            self.close(conn, close::NOT_FOUND, "no such conversation");
+            return;
+        };
+        match who.side {
+            Side::Visitor if who.id != meta.view.visitor.id => {
+                self.close(conn, close::FORBIDDEN, "not your conversation");
+                return;
+            }
+            // The visitor's name is the conversation's, not the token's.
+            Side::Visitor => who = meta.view.visitor.clone(),
+            Side::Agent => {}
+            Side::System => {
+                self.close(conn, close::FORBIDDEN, "not a participant");
+                return;
+            }
+        }
+        let state = ConnState { who, ready: false };
+        self.conns.insert(conn, state.clone());
+        self.out.push_back(Output::Remember { conn, state });
+    }
+
+    fn frame(&mut self, now: i64, conn: ConnId, frame: ClientFrame) {
+        let Some(state) = self.conns.get(&conn).cloned() else {
+            // A frame from a socket we refused: it is being closed.
+            return;
+        };
+        if let ClientFrame::Hello { version, last_seq } = frame {
+            self.hello(conn, state, version, last_seq);
+            return;
+        }
+        if !state.ready {
+            self.send(
+                conn,
+                ServerFrame::error(ErrorCode::NotReady, "send hello before anything else"),
+            );
+            return;
+        }
+        match frame {
+            ClientFrame::Hello { .. } => {}
+            ClientFrame::Send { client_id, text } => self.message(now, conn, state.who, client_id, text),
+            ClientFrame::Receipt { kind, seq } => self.receipt(state.who, kind, seq),
+            ClientFrame::Typing { active } => {
+                if self.may_write(&state.who).is_ok() {
+                    self.broadcast_except(&state.who.id.clone(), ServerFrame::Typing { who: state.who, active });
+                }
+            }
+            ClientFrame::Ping { nonce } => self.send(conn, ServerFrame::Pong { nonce }),
+        }
+    }
+
+    fn hello(&mut self, conn: ConnId, mut state: ConnState, version: u32, last_seq: Seq) {
+        if version != PROTOCOL_VERSION {
+            self.send(
+                conn,
+                ServerFrame::error(
+                    ErrorCode::UnsupportedVersion,
+                    format!("this server speaks protocol version {PROTOCOL_VERSION}"),
+                ),
+            );
+            self.close(conn, close::UNSUPPORTED_VERSION, "unsupported protocol version");
+            return;
+        }
+        let Some(meta) = &self.meta else { return };
+        let welcome = ServerFrame::Welcome {
+            version: PROTOCOL_VERSION,
+            conversation: meta.view.clone(),
+            you: state.who.clone(),
+            last_seq: self.last_seq,
+            receipts: self.watermarks.values().cloned().collect(),
+        };
+        if !state.ready {
+            state.ready = true;
+            self.conns.insert(conn, state.clone());
+            self.out.push_back(Output::Remember { conn, state });
+        }
+        self.send(conn, welcome);
+        if last_seq < self.last_seq {
+            self.out.push_back(Output::Replay {
+                conn,
+                after: last_seq,
+            });
+        }
+    }
+
+    /// Whether `who` may write in this conversation now.
+    fn may_write(&self, who: &Participant) -> Result<(), Refusal> {
+        let Some(meta) = &self.meta else {
+            return Err(refusal(ErrorCode::NotFound, "no such conversation"));
+        };
+        if meta.view.status == ConversationStatus::Closed {
+            return Err(refusal(ErrorCode::ConversationClosed, "the conversation is closed"));
+        }
+        match who.side {
+            Side::Visitor => Ok(()),
+            Side::Agent if meta.view.assignee.as_ref().is_some_and(|a| a.id == who.id) => Ok(()),
+            _ => Err(refusal(
+                ErrorCode::Forbidden,
+                "only the agent working this conversation can write in it",
+            )),
+        }
+    }
+
+    fn message(&mut self, now: i64, conn: ConnId, who: Participant, client_id: ClientMsgId, text: String) {
+        let fail = |code, message: &str| ServerFrame::Error {
+            code,
+            message: message.to_owned(),
+            client_id: Some(client_id.clone()),
+        };
+        if client_id.0.is_empty() || client_id.0.len() > MAX_CLIENT_ID_BYTES {
+            let frame = fail(ErrorCode::InvalidMessage, "client_id must be 1 to 64 bytes");
+            self.send(conn, frame);
+            return;
+        }
+        let key = (who.id.clone(), client_id.clone());
+        if let Some(&seq) = self.client_ids.get(&key) {
+            // A retry of something already stored: acknowledge it again.
+            self.send(conn, ServerFrame::Ack { client_id, seq });
+            return;
+        }
+        if let Err(r) = self.may_write(&who) {
+            let frame = fail(r.code, &r.message);
+            self.send(conn, frame);
+            return;
+        }
+        let chars = text.chars().count();
+        if text.trim().is_empty() || chars > MAX_TEXT_CHARS {
+            let frame = fail(
+                ErrorCode::InvalidMessage,
+                &format!("a message has 1 to {MAX_TEXT_CHARS} characters, this one has {chars}"),
+            );
+            self.send(conn, frame);
+            return;
+        }
+        let seq = self.last_seq + 1;
+        let message = Message {
+            seq,
+            client_id: Some(client_id.clone()),
+            author: who.clone(),
+            kind: MessageKind::Text,
+            text,
+            sent_at: now,
+        };
+        self.last_seq = seq;
+        self.client_ids.insert(key, seq);
+        self.out.push_back(Output::Store(Record::Message(message.clone())));
+        let first_visitor_message = who.side == Side::Visitor
+            && self.meta.as_ref().is_some_and(|m| m.view.status == ConversationStatus::New);
+        if first_visitor_message {
+            if let Some(meta) = self.meta.as_mut() {
+                meta.view.status = ConversationStatus::Queued;
+                meta.preview = message.text.chars().take(140).collect();
+                meta.queued_at = now;
+                let meta = meta.clone();
+                self.out.push_back(Output::Store(Record::Meta(meta)));
+            }
+        }
+        self.send(conn, ServerFrame::Ack { client_id, seq });
+        self.broadcast(ServerFrame::Message(message));
+        if first_visitor_message {
+            self.broadcast_state();
+            self.announce(now);
+        }
+    }
+
+    fn receipt(&mut self, who: Participant, kind: ReceiptKind, seq: Seq) {
+        let seq = seq.min(self.last_seq);
+        let current = self.watermarks.get(&who.id).cloned().unwrap_or(Watermark {
+            participant: who.clone(),
+            delivered: 0,
+            read: 0,
+        });
+        let mut next = current.clone();
+        match kind {
+            ReceiptKind::Delivered => next.delivered = next.delivered.max(seq),
+            ReceiptKind::Read => {
+                next.read = next.read.max(seq);
+                next.delivered = next.delivered.max(next.read);
+            }
+        }
+        if next == current {
+            return;
+        }
+        self.watermarks.insert(who.id.clone(), next.clone());
+        self.out.push_back(Output::Store(Record::Watermark(next.clone())));
+        self.broadcast(ServerFrame::Receipt(next));
+    }
+
+    fn assign(&mut self, now: i64, agent: Participant) {
+        let Some(meta) = self.meta.as_mut() else {
+            self.out.push_back(Output::Reply(Err(refusal(ErrorCode::NotFound, "no such conversation"))));
+            return;
+        };
+        match meta.view.status {
+            ConversationStatus::Queued => {}
+            ConversationStatus::Active if meta.view.assignee.as_ref().is_some_and(|a| a.id == agent.id) => {
+                // The same take, retried.
+                let view = meta.view.clone();
+                self.out.push_back(Output::Reply(Ok(view)));
+                return;
+            }
+            ConversationStatus::Active | ConversationStatus::OnHold => {
+                self.out.push_back(Output::Reply(Err(refusal(
+                    ErrorCode::AlreadyTaken,
+                    "another agent took this conversation",
+                ))));
+                return;
+            }
+            _ => {
+                self.out.push_back(Output::Reply(Err(refusal(
+                    ErrorCode::ConversationClosed,
+                    "the conversation is not waiting in a queue",
+                ))));
+                return;
+            }
+        }
+        meta.view.status = ConversationStatus::Active;
+        meta.view.assignee = Some(agent.clone());
+        let meta = meta.clone();
+        let view = meta.view.clone();
+        self.out.push_back(Output::Store(Record::Meta(meta)));
+        self.system_line(now, format!("{} joined the chat", agent.name));
+        self.broadcast_state();
+        self.out.push_back(Output::Reply(Ok(view)));
+    }
+
+    fn system_line(&mut self, now: i64, text: String) {
+        let seq = self.last_seq + 1;
+        self.last_seq = seq;
+        let message = Message {
+            seq,
+            client_id: None,
+            author: Participant {
+                side: Side::System,
+                id: "system".into(),
+                name: String::new(),
+            },
+            kind: MessageKind::System,
+            text,
+            sent_at: now,
+        };
+        self.out.push_back(Output::Store(Record::Message(message.clone())));
+        self.broadcast(ServerFrame::Message(message));
+    }
+
+    fn announce(&mut self, now: i64) {
+        if let Some(meta) = &self.meta {
+            let summary = ConversationSummary {
+                id: meta.view.id.clone(),
+                status: meta.view.status,
+                department: meta.view.department.clone(),
+                visitor: meta.view.visitor.clone(),
+                assignee: meta.view.assignee.clone(),
+                preview: meta.preview.clone(),
+                queued_at: meta.queued_at,
+            };
+            self.out.push_back(Output::Announce(summary));
+            self.out.push_back(Output::SetAlarm {
+                at: now + ANNOUNCE_RETRY_MS,
+            });
+        }
+    }
+
+    fn broadcast_state(&mut self) {
+        if let Some(meta) = &self.meta {
+            let frame = ServerFrame::State {
+                conversation: meta.view.clone(),
+            };
+            self.broadcast(frame);
+        }
+    }
+
+    fn broadcast(&mut self, frame: ServerFrame) {
+        let ready: Vec<ConnId> = self.conns.iter().filter(|(_, c)| c.ready).map(|(id, _)| *id).collect();
+        for conn in ready {
+            self.send(conn, frame.clone());
+        }
+    }
+
+    fn broadcast_except(&mut self, participant: &str, frame: ServerFrame) {
+        let ready: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.ready && c.who.id != participant)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in ready {
+            self.send(conn, frame.clone());
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, frame: ServerFrame) {
+        self.out.push_back(Output::Send { conn, frame });
+    }
+
+    fn close(&mut self, conn: ConnId, code: u16, reason: &str) {
+        self.conns.remove(&conn);
+        self.out.push_back(Output::Close {
+            conn,
+            code,
+            reason: reason.to_owned(),
+        });
+    }
+}
+
+fn refusal(code: ErrorCode, message: &str) -> Refusal {
+    Refusal {
+        code,
+        message: message.to_owned(),
+    }
+}

@@ -1,0 +1,54 @@
+//! Roles and what they allow. The server asks [`allows`] before every action;
+//! the apps only hide what would be refused anyway.
+
+use shared::api::Role;
+
+/// Something a person may or may not do in a workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// See the queues of one's departments and preview queued conversations.
+    ViewQueue,
+    /// Take a queued conversation.
+    TakeChat,
+    /// Write in a conversation one is assigned to.
+    Reply,
+    /// Forward a conversation to another department or agent.
+    Transfer,
+    /// Open any conversation of the workspace read-only.
+    Monitor,
+    /// Manage departments, agents and settings.
+    ManageWorkspace,
+}
+
+/// Whether `role` grants `permission`.
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    match role {
+        Role::Admin => true,
+        Role::Manager => true,
+        Role::Agent => matches!(permission, ViewQueue | TakeChat | Reply | Transfer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(role: Role, permission: Permission, expected: bool) {
+        assert_eq!(allows(role, permission), expected, "{role:?} {permission:?}");
+    }
+
+    #[test]
+    fn role_table() {
+        check(Role::Agent, Permission::ViewQueue, true);
+        check(Role::Agent, Permission::TakeChat, true);
+        check(Role::Agent, Permission::Reply, true);
+        check(Role::Agent, Permission::Transfer, true);
+        check(Role::Agent, Permission::Monitor, false);
+        check(Role::Agent, Permission::ManageWorkspace, false);
+        check(Role::Manager, Permission::Monitor, true);
+        check(Role::Manager, Permission::ManageWorkspace, true);
+        check(Role::Admin, Permission::ManageWorkspace, true);
+    }
+}

@@ -1,0 +1,352 @@
+//! Frames of the conversation socket: what a visitor or an agent sends to a
+//! conversation, and what the conversation sends back. Every frame is a JSON
+//! object tagged by `"type"`.
+
+use crate::ids::{ClientMsgId, ConversationId, Seq};
+use serde::{Deserialize, Serialize};
+
+/// A frame from a client (visitor widget or agent app) to a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// First frame on every socket. `last_seq` is the highest sequence number
+    /// the client has seen (0 on a first visit); the server answers with
+    /// [`ServerFrame::Welcome`] and then every message after `last_seq`.
+    Hello {
+        /// The protocol version the client speaks.
+        version: u32,
+        /// Highest sequence number already seen by this client.
+        last_seq: Seq,
+    },
+    /// A new message. Answered with [`ServerFrame::Ack`] once stored, or
+    /// [`ServerFrame::Error`] carrying the same `client_id`.
+    Send {
+        /// Picked by the client, unique per author; a retry reuses it.
+        client_id: ClientMsgId,
+        /// The message text, at most [`crate::MAX_TEXT_CHARS`] characters.
+        text: String,
+    },
+    /// The client's watermark moved: everything up to `seq` has been
+    /// delivered to (or read on) this device. Watermarks never go back; a
+    /// lower value than the stored one is ignored.
+    Receipt {
+        /// Which watermark moved.
+        kind: ReceiptKind,
+        /// The new watermark.
+        seq: Seq,
+    },
+    /// The author started or stopped typing.
+    Typing {
+        /// True while typing.
+        active: bool,
+    },
+    /// Keep-alive; answered with [`ServerFrame::Pong`].
+    Ping {
+        /// Echoed back in the pong.
+        #[serde(default)]
+        nonce: u64,
+    },
+}
+
+/// The kind of a receipt watermark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// Messages reached the device.
+    Delivered,
+    /// Messages were shown to the person.
+    Read,
+}
+
+/// Who someone is in a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The visitor (contact).
+    Visitor,
+    /// An agent, manager or admin.
+    Agent,
+    /// The product itself (system lines).
+    System,
+}
+
+/// A person (or the system) taking part in a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Which side they are on.
+    pub side: Side,
+    /// Their id: a visitor id, an agent id, or `"system"`.
+    pub id: String,
+    /// The name shown to the other side.
+    pub name: String,
+}
+
+/// What a stored message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Written by a visitor or an agent.
+    Text,
+    /// A line written by the product about the conversation ("Anna took the
+    /// chat").
+    System,
+}
+
+/// A stored message, as both sides see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Position in the conversation; strictly increasing, no gaps.
+    pub seq: Seq,
+    /// The id the author's client picked; absent on system lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientMsgId>,
+    /// Who wrote it.
+    pub author: Participant,
+    /// Text or system line.
+    pub kind: MessageKind,
+    /// The text, exactly as written: clients render it as text, never HTML.
+    pub text: String,
+    /// When the edge stored it, in milliseconds since the Unix epoch.
+    pub sent_at: i64,
+}
+
+/// Where a conversation is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Created, no message yet: nobody else sees it.
+    New,
+    /// Waiting in a department's queue.
+    Queued,
+    /// Assigned to an agent.
+    Active,
+    /// Put on hold by its agent.
+    OnHold,
+    /// Ended.
+    Closed,
+    /// A status this build does not know (sent by a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+/// The state of a conversation as its participants see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationView {
+    /// Its id.
+    pub id: ConversationId,
+    /// Where it is in its life.
+    pub status: ConversationStatus,
+    /// The department whose queue it belongs to.
+    pub department: String,
+    /// The visitor.
+    pub visitor: Participant,
+    /// The agent working it, once taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Participant>,
+}
+
+/// A participant's receipt watermarks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    /// Whose device.
+    pub participant: Participant,
+    /// Every message up to this one reached their device.
+    pub delivered: Seq,
+    /// Every message up to this one was shown to them.
+    pub read: Seq,
+}
+
+/// A frame from a conversation to a client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Answer to [`ClientFrame::Hello`]; the missed messages follow it, in
+    /// order, as [`ServerFrame::Message`] frames.
+    Welcome {
+        /// The protocol version the server speaks.
+        version: u32,
+        /// The conversation's state.
+        conversation: ConversationView,
+        /// Who the server takes this client to be.
+        you: Participant,
+        /// The highest stored sequence number.
+        last_seq: Seq,
+        /// Every participant's watermarks.
+        receipts: Vec<Watermark>,
+    },
+    /// A stored message, new or replayed.
+    Message(Message),
+    /// The message with `client_id` is stored as `seq` (one check). Sent to
+    /// its author only; a retried send is acked again with the same `seq`.
+    Ack {
+        /// The id the client picked.
+        client_id: ClientMsgId,
+        /// Where it was stored.
+        seq: Seq,
+    },
+    /// A participant's watermark moved.
+    Receipt(Watermark),
+    /// Someone started or stopped typing.
+    Typing {
+        /// Who.
+        who: Participant,
+        /// True while typing.
+        active: bool,
+    },
+    /// The conversation's state changed (taken, closed, ...).
+    State {
+        /// The new state.
+        conversation: ConversationView,
+    },
+    /// Something the client sent was refused. The socket stays open unless a
+    /// close frame follows.
+    Error {
+        /// Stable, documented code.
+        code: ErrorCode,
+        /// A sentence for people.
+        message: String,
+        /// The message this error is about, when it is about a send.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<ClientMsgId>,
+    },
+    /// Answer to [`ClientFrame::Ping`].
+    Pong {
+        /// The ping's nonce.
+        nonce: u64,
+    },
+}
+
+/// Stable error codes, shared by socket frames and HTTP error bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or a known frame with missing or mistyped fields.
+    BadFrame,
+    /// The frame's `type` is not one this server knows.
+    UnknownFrame,
+    /// The frame or the request body is larger than allowed.
+    TooLarge,
+    /// The message text is empty or too long, or the client id is not valid.
+    InvalidMessage,
+    /// The client's protocol version is not supported.
+    UnsupportedVersion,
+    /// A frame other than `hello` arrived before `hello`.
+    NotReady,
+    /// No token, or a token that is not valid.
+    Unauthorized,
+    /// The token is valid but does not allow this.
+    Forbidden,
+    /// No such conversation, site or resource.
+    NotFound,
+    /// The conversation is closed; nothing more can be sent to it.
+    ConversationClosed,
+    /// Another agent took the conversation first.
+    AlreadyTaken,
+    /// The edge could not store the message; retrying is safe.
+    StoreFailed,
+    /// Wrong email or password.
+    BadCredentials,
+    /// The request body is not what the endpoint expects.
+    BadRequest,
+    /// Something went wrong at the edge; retrying is safe.
+    Internal,
+    /// A code this build does not know (sent by a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with on the HTTP API.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadFrame
+            | Self::UnknownFrame
+            | Self::InvalidMessage
+            | Self::BadRequest
+            | Self::NotReady
+            | Self::UnsupportedVersion => 400,
+            Self::Unauthorized | Self::BadCredentials => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::ConversationClosed | Self::AlreadyTaken => 409,
+            Self::TooLarge => 413,
+            Self::StoreFailed | Self::Internal | Self::Unknown => 500,
+        }
+    }
+}
+
+/// Why a client frame could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// Longer than [`crate::MAX_FRAME_BYTES`].
+    TooLarge(usize),
+    /// Not JSON, or a known type with bad fields.
+    Bad(String),
+    /// A `type` this build does not know.
+    UnknownType(String),
+}
+
+impl FrameError {
+    /// The error code a server answers with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::TooLarge(_) => ErrorCode::TooLarge,
+            Self::Bad(_) => ErrorCode::BadFrame,
+            Self::UnknownType(_) => ErrorCode::UnknownFrame,
+        }
+    }
+
+    /// A sentence for people.
+    pub fn message(&self) -> String {
+        match self {
+            Self::TooLarge(n) => format!(
+                "frame of {n} bytes is larger than the {} allowed",
+                crate::MAX_FRAME_BYTES
+            ),
+            Self::Bad(e) => format!("malformed frame: {e}"),
+            Self::UnknownType(t) => format!("unknown frame type {t:?}"),
+        }
+    }
+}
+
+const CLIENT_TYPES: &[&str] = &["hello", "send", "receipt", "typing", "ping"];
+
+impl ClientFrame {
+    /// Reads a client frame from the text of a WebSocket message, telling a
+    /// malformed frame from an unknown one.
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        if text.len() > crate::MAX_FRAME_BYTES {
+            return Err(FrameError::TooLarge(text.len()));
+        }
+        match serde_json::from_str::<Self>(text) {
+            Ok(frame) => Ok(frame),
+            Err(err) => {
+                let ty = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
+                match ty {
+                    Some(t) if !CLIENT_TYPES.contains(&t.as_str()) => {
+                        Err(FrameError::UnknownType(t.chars().take(64).collect()))
+                    }
+                    _ => Err(FrameError::Bad(err.to_string())),
+                }
+            }
+        }
+    }
+}
+
+impl ServerFrame {
+    /// An error frame about no particular message.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+            client_id: None,
+        }
+    }
+
+    /// The frame as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server frames contain no maps with non-string keys")
+    }
+}

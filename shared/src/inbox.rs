@@ -1,0 +1,53 @@
+//! Frames of the agent's inbox socket: the live lists of a workspace's
+//! conversations ("Queued Chats", "Chats in Progress") as one agent may see
+//! them. The server only sends; a client may send `{"type":"ping"}`.
+
+use crate::frame::{ConversationStatus, Participant};
+use crate::ids::ConversationId;
+use serde::{Deserialize, Serialize};
+
+/// One line of a conversation list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// The conversation.
+    pub id: ConversationId,
+    /// Where it is in its life.
+    pub status: ConversationStatus,
+    /// The department whose queue it belongs to.
+    pub department: String,
+    /// The visitor.
+    pub visitor: Participant,
+    /// The agent working it, once taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Participant>,
+    /// The visitor's first message, for the queue preview.
+    pub preview: String,
+    /// When it entered the queue, in milliseconds since the Unix epoch.
+    pub queued_at: i64,
+}
+
+/// A frame from the workspace to an agent's inbox socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxFrame {
+    /// Sent once on connect: every conversation the agent may see.
+    Snapshot {
+        /// Waiting in a queue of one of the agent's departments.
+        queued: Vec<ConversationSummary>,
+        /// Assigned to this agent and not closed.
+        mine: Vec<ConversationSummary>,
+    },
+    /// A conversation was added to, or changed in, one of the lists.
+    Upsert {
+        /// Its new summary; its status and assignee say which list.
+        conversation: ConversationSummary,
+    },
+    /// A conversation left every list this agent sees (taken by someone else,
+    /// closed).
+    Remove {
+        /// Which.
+        id: ConversationId,
+    },
+    /// Answer to a ping.
+    Pong,
+}
