@@ -1,1 +1,17 @@
-fn main(){}
+//! The agent app: agents sign in, watch their workspace's queues live, take
+//! conversations and chat with visitors. Leptos, client-side rendered, served
+//! at `/agent/` next to the API it calls.
+
+mod api;
+mod app;
+mod chats;
+mod components;
+mod format;
+mod inbox;
+mod pace;
+mod routes;
+mod session;
+
+fn main() {
+    leptos::mount::mount_to_body(app::App);
+}

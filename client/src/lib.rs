@@ -11,8 +11,7 @@
 pub mod web;
 
 use shared::frame::{
-    ClientFrame, ConversationView, Message, Participant, ReceiptKind, ServerFrame,
-    Side, Watermark,
+    ClientFrame, ConversationView, Message, Participant, ReceiptKind, ServerFrame, Side, Watermark,
 };
 use shared::ids::{ClientMsgId, Seq};
 use std::collections::BTreeMap;
@@ -300,10 +299,9 @@ impl ChatState {
     /// The checkmark of a stored message of one's own.
     pub fn check(&self, message: &Message) -> Check {
         let me = self.me.as_ref();
-        let others = self
-            .watermarks
-            .values()
-            .filter(|w| Some(w.participant.side) != me.map(|m| m.side) && w.participant.side != Side::System);
+        let others = self.watermarks.values().filter(|w| {
+            Some(w.participant.side) != me.map(|m| m.side) && w.participant.side != Side::System
+        });
         let (mut delivered, mut read) = (0, 0);
         for w in others {
             delivered = delivered.max(w.delivered);

@@ -244,7 +244,10 @@ impl Conversation {
             },
             Input::Binary { conn } => self.send(
                 conn,
-                ServerFrame::error(ErrorCode::BadFrame, "binary frames are not part of the protocol"),
+                ServerFrame::error(
+                    ErrorCode::BadFrame,
+                    "binary frames are not part of the protocol",
+                ),
             ),
             Input::Disconnect { conn } => {
                 if let Some(state) = self.conns.remove(&conn) {
@@ -288,7 +291,10 @@ impl Conversation {
             let reply = if meta.view.visitor.id == visitor.id && meta.view.id == id {
                 Ok(meta.view.clone())
             } else {
-                Err(refusal(ErrorCode::Forbidden, "conversation belongs to someone else"))
+                Err(refusal(
+                    ErrorCode::Forbidden,
+                    "conversation belongs to someone else",
+                ))
             };
             self.out.push_back(Output::Reply(reply));
             return;
@@ -352,11 +358,19 @@ impl Conversation {
         }
         match frame {
             ClientFrame::Hello { .. } => {}
-            ClientFrame::Send { client_id, text } => self.message(now, conn, state.who, client_id, text),
+            ClientFrame::Send { client_id, text } => {
+                self.message(now, conn, state.who, client_id, text)
+            }
             ClientFrame::Receipt { kind, seq } => self.receipt(state.who, kind, seq),
             ClientFrame::Typing { active } => {
                 if self.may_write(&state.who).is_ok() {
-                    self.broadcast_except(&state.who.id.clone(), ServerFrame::Typing { who: state.who, active });
+                    self.broadcast_except(
+                        &state.who.id.clone(),
+                        ServerFrame::Typing {
+                            who: state.who,
+                            active,
+                        },
+                    );
                 }
             }
             ClientFrame::Ping { nonce } => self.send(conn, ServerFrame::Pong { nonce }),
@@ -372,7 +386,11 @@ impl Conversation {
                     format!("this server speaks protocol version {PROTOCOL_VERSION}"),
                 ),
             );
-            self.close(conn, close::UNSUPPORTED_VERSION, "unsupported protocol version");
+            self.close(
+                conn,
+                close::UNSUPPORTED_VERSION,
+                "unsupported protocol version",
+            );
             return;
         }
         let Some(meta) = &self.meta else { return };
@@ -403,7 +421,10 @@ impl Conversation {
             return Err(refusal(ErrorCode::NotFound, "no such conversation"));
         };
         if meta.view.status == ConversationStatus::Closed {
-            return Err(refusal(ErrorCode::ConversationClosed, "the conversation is closed"));
+            return Err(refusal(
+                ErrorCode::ConversationClosed,
+                "the conversation is closed",
+            ));
         }
         match who.side {
             Side::Visitor => Ok(()),
@@ -415,7 +436,14 @@ impl Conversation {
         }
     }
 
-    fn message(&mut self, now: i64, conn: ConnId, who: Participant, client_id: ClientMsgId, text: String) {
+    fn message(
+        &mut self,
+        now: i64,
+        conn: ConnId,
+        who: Participant,
+        client_id: ClientMsgId,
+        text: String,
+    ) {
         let fail = |code, message: &str| ServerFrame::Error {
             code,
             message: message.to_owned(),
@@ -457,9 +485,13 @@ impl Conversation {
         };
         self.last_seq = seq;
         self.client_ids.insert(key, seq);
-        self.out.push_back(Output::Store(Record::Message(message.clone())));
+        self.out
+            .push_back(Output::Store(Record::Message(message.clone())));
         let first_visitor_message = who.side == Side::Visitor
-            && self.meta.as_ref().is_some_and(|m| m.view.status == ConversationStatus::New);
+            && self
+                .meta
+                .as_ref()
+                .is_some_and(|m| m.view.status == ConversationStatus::New);
         if first_visitor_message {
             if let Some(meta) = self.meta.as_mut() {
                 meta.view.status = ConversationStatus::Queued;
@@ -496,18 +528,28 @@ impl Conversation {
             return;
         }
         self.watermarks.insert(who.id.clone(), next.clone());
-        self.out.push_back(Output::Store(Record::Watermark(next.clone())));
+        self.out
+            .push_back(Output::Store(Record::Watermark(next.clone())));
         self.broadcast(ServerFrame::Receipt(next));
     }
 
     fn assign(&mut self, now: i64, agent: Participant) {
         let Some(meta) = self.meta.as_mut() else {
-            self.out.push_back(Output::Reply(Err(refusal(ErrorCode::NotFound, "no such conversation"))));
+            self.out.push_back(Output::Reply(Err(refusal(
+                ErrorCode::NotFound,
+                "no such conversation",
+            ))));
             return;
         };
         match meta.view.status {
             ConversationStatus::Queued => {}
-            ConversationStatus::Active if meta.view.assignee.as_ref().is_some_and(|a| a.id == agent.id) => {
+            ConversationStatus::Active
+                if meta
+                    .view
+                    .assignee
+                    .as_ref()
+                    .is_some_and(|a| a.id == agent.id) =>
+            {
                 // The same take, retried.
                 let view = meta.view.clone();
                 self.out.push_back(Output::Reply(Ok(view)));
@@ -553,7 +595,8 @@ impl Conversation {
             text,
             sent_at: now,
         };
-        self.out.push_back(Output::Store(Record::Message(message.clone())));
+        self.out
+            .push_back(Output::Store(Record::Message(message.clone())));
         self.broadcast(ServerFrame::Message(message));
     }
 
@@ -585,7 +628,12 @@ impl Conversation {
     }
 
     fn broadcast(&mut self, frame: ServerFrame) {
-        let ready: Vec<ConnId> = self.conns.iter().filter(|(_, c)| c.ready).map(|(id, _)| *id).collect();
+        let ready: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.ready)
+            .map(|(id, _)| *id)
+            .collect();
         for conn in ready {
             self.send(conn, frame.clone());
         }

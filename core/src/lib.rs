@@ -10,6 +10,7 @@
 //! stored.
 
 pub mod conversation;
+pub mod inbox;
 pub mod permissions;
 
 pub use conversation::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};

@@ -36,7 +36,11 @@ mod tests {
 
     #[track_caller]
     fn check(role: Role, permission: Permission, expected: bool) {
-        assert_eq!(allows(role, permission), expected, "{role:?} {permission:?}");
+        assert_eq!(
+            allows(role, permission),
+            expected,
+            "{role:?} {permission:?}"
+        );
     }
 
     #[test]

@@ -122,3 +122,60 @@ impl ApiError {
         }
     }
 }
+
+/// `POST /api/v1/admin/setup` with the deployment's setup token: creates or
+/// updates a workspace's sites, departments and people. Running it twice
+/// with the same body changes nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSetup {
+    /// The workspace's slug.
+    pub workspace: String,
+    /// Its departments.
+    pub departments: Vec<DepartmentSetup>,
+    /// Its sites.
+    pub sites: Vec<SiteSetup>,
+    /// Its people.
+    pub agents: Vec<AgentSetup>,
+}
+
+/// A department in [`WorkspaceSetup`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentSetup {
+    /// Its id, such as `support`.
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+}
+
+/// A site in [`WorkspaceSetup`]. Its public key is `<workspace>.<id>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSetup {
+    /// Its id, such as `website`.
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+    /// The department new conversations queue in.
+    pub department: String,
+}
+
+/// A person in [`WorkspaceSetup`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSetup {
+    /// Sign-in email; identifies the person across runs.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Password, stored hashed.
+    pub password: String,
+    /// Departments they work.
+    pub departments: Vec<String>,
+}
+
+/// Answer to [`WorkspaceSetup`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupDone {
+    /// The people, with their ids.
+    pub agents: Vec<AgentProfile>,
+}

@@ -9,8 +9,8 @@
 
 pub mod api;
 pub mod frame;
-pub mod inbox;
 pub mod ids;
+pub mod inbox;
 
 pub use frame::{ClientFrame, ErrorCode, FrameError, ServerFrame};
 pub use ids::{AgentId, ClientMsgId, ConversationId, Seq, VisitorId};

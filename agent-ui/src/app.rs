@@ -1,0 +1,61 @@
+//! The root component: which screen shows (checking the stored token, sign
+//! in, or the signed-in desk), and the sign-out capability every screen below
+//! may use.
+
+use crate::api;
+use crate::routes::desk::Desk;
+use crate::routes::sign_in::SignIn;
+use crate::routes::splash::{Checking, Unreachable};
+use crate::session::{self, Auth, Session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Signs the agent out: forgets the token and shows the sign-in form.
+#[derive(Clone, Copy)]
+pub struct SignOut(WriteSignal<Auth>);
+
+impl SignOut {
+    /// Signs out now.
+    pub fn run(&self) {
+        session::clear_token();
+        self.0.set(Auth::SignedOut);
+    }
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let auth = RwSignal::new(Auth::on_load());
+    provide_context(SignOut(auth.write_only()));
+    if let Auth::Checking(token) = auth.get_untracked() {
+        check(auth, token);
+    }
+    let signed_in = Callback::new(move |session: Session| auth.set(Auth::SignedIn(session)));
+    let retry = Callback::new(move |token: String| {
+        auth.set(Auth::Checking(token.clone()));
+        check(auth, token);
+    });
+
+    move || match auth.get() {
+        Auth::Checking(_) => view! { <Checking/> }.into_any(),
+        Auth::Unreachable(token) => view! { <Unreachable token retry/> }.into_any(),
+        Auth::SignedOut => view! { <SignIn signed_in/> }.into_any(),
+        Auth::SignedIn(session) => view! { <Desk session/> }.into_any(),
+    }
+}
+
+/// Checks a stored token with `GET /api/v1/agent/me`; a refused token is
+/// forgotten.
+fn check(auth: RwSignal<Auth>, token: String) {
+    spawn_local(async move {
+        let next = match api::me(&token).await {
+            Ok(agent) => Auth::SignedIn(Session { token, agent }),
+            Err(e) if e.is_unauthorized() => {
+                session::clear_token();
+                Auth::SignedOut
+            }
+            Err(_) => Auth::Unreachable(token),
+        };
+        auth.set(next);
+    });
+}

@@ -1,0 +1,152 @@
+//! The agent's live conversation lists, as the inbox socket describes them:
+//! a pure model fed [`InboxFrame`]s, read as the sidebar's three sections.
+
+use shared::frame::ConversationStatus;
+use shared::inbox::{ConversationSummary, InboxFrame};
+use shared::{AgentId, ConversationId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every conversation the agent may see, by id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inbox {
+    me: String,
+    conversations: BTreeMap<ConversationId, ConversationSummary>,
+}
+
+impl Inbox {
+    /// An empty inbox for the agent `me`, before the first snapshot.
+    pub fn new(me: &AgentId) -> Self {
+        Self {
+            me: me.0.clone(),
+            conversations: BTreeMap::new(),
+        }
+    }
+
+    /// Applies a frame of the inbox socket. A snapshot replaces everything
+    /// (it follows every reconnect).
+    pub fn apply(&mut self, frame: InboxFrame) {
+        match frame {
+            InboxFrame::Snapshot { queued, mine } => {
+                self.conversations = queued
+                    .into_iter()
+                    .chain(mine)
+                    .map(|c| (c.id.clone(), c))
+                    .collect();
+            }
+            InboxFrame::Upsert { conversation } => self.upsert(conversation),
+            InboxFrame::Remove { id } => self.remove(&id),
+            InboxFrame::Pong => {}
+        }
+    }
+
+    /// Adds or replaces a conversation (also used with the answer to a take).
+    pub fn upsert(&mut self, conversation: ConversationSummary) {
+        if conversation.status == ConversationStatus::Closed {
+            self.conversations.remove(&conversation.id);
+        } else {
+            self.conversations.insert(conversation.id.clone(), conversation);
+        }
+    }
+
+    /// Drops a conversation from every list.
+    pub fn remove(&mut self, id: &ConversationId) {
+        self.conversations.remove(id);
+    }
+
+    /// A conversation by id.
+    pub fn get(&self, id: &ConversationId) -> Option<&ConversationSummary> {
+        self.conversations.get(id)
+    }
+
+    /// True when `c` is assigned to this agent.
+    pub fn is_mine(&self, c: &ConversationSummary) -> bool {
+        c.assignee.as_ref().is_some_and(|a| a.id == self.me)
+    }
+
+    /// "Queued Chats": waiting in a queue, longest wait first.
+    pub fn queued(&self) -> Vec<ConversationSummary> {
+        self.sorted(|c| c.status == ConversationStatus::Queued)
+    }
+
+    /// "Chats in Progress": active and assigned to this agent.
+    pub fn in_progress(&self) -> Vec<ConversationSummary> {
+        self.sorted(|c| c.status == ConversationStatus::Active && self.is_mine(c))
+    }
+
+    /// "On Hold": put on hold (only their own agent sees them).
+    pub fn on_hold(&self) -> Vec<ConversationSummary> {
+        self.sorted(|c| c.status == ConversationStatus::OnHold)
+    }
+
+    /// The ids of "Chats in Progress".
+    pub fn in_progress_ids(&self) -> BTreeSet<ConversationId> {
+        self.in_progress().into_iter().map(|c| c.id).collect()
+    }
+
+    fn sorted(&self, keep: impl Fn(&ConversationSummary) -> bool) -> Vec<ConversationSummary> {
+        let mut list: Vec<_> = self
+            .conversations
+            .values()
+            .filter(|c| keep(c))
+            .cloned()
+            .collect();
+        list.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then_with(|| a.id.cmp(&b.id)));
+        list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Inbox;
+    use shared::frame::{ConversationStatus, Participant, Side};
+    use shared::inbox::{ConversationSummary, InboxFrame};
+    use shared::{AgentId, ConversationId};
+
+    fn summary(id: &str, status: ConversationStatus, assignee: Option<&str>, at: i64) -> ConversationSummary {
+        ConversationSummary {
+            id: ConversationId::from(id),
+            status,
+            department: "support".into(),
+            visitor: Participant { side: Side::Visitor, id: format!("v-{id}"), name: "Guest".into() },
+            assignee: assignee.map(|a| Participant { side: Side::Agent, id: a.into(), name: a.into() }),
+            preview: "hello".into(),
+            queued_at: at,
+        }
+    }
+
+    fn ids(list: Vec<ConversationSummary>) -> Vec<String> {
+        list.into_iter().map(|c| c.id.0).collect()
+    }
+
+    #[test]
+    fn lists_follow_the_frames() {
+        use ConversationStatus::*;
+        let mut inbox = Inbox::new(&AgentId::from("me"));
+        inbox.apply(InboxFrame::Snapshot {
+            queued: vec![summary("q2", Queued, None, 20), summary("q1", Queued, None, 10)],
+            mine: vec![summary("m1", Active, Some("me"), 5), summary("h1", OnHold, Some("me"), 1)],
+        });
+        assert_eq!(ids(inbox.queued()), ["q1", "q2"]);
+        assert_eq!(ids(inbox.in_progress()), ["m1"]);
+        assert_eq!(ids(inbox.on_hold()), ["h1"]);
+
+        // Taken by me: leaves the queue, joins my chats.
+        inbox.apply(InboxFrame::Upsert { conversation: summary("q1", Active, Some("me"), 10) });
+        assert_eq!(ids(inbox.queued()), ["q2"]);
+        assert_eq!(ids(inbox.in_progress()), ["m1", "q1"]);
+
+        // Taken by someone else, or closed: gone.
+        inbox.apply(InboxFrame::Remove { id: ConversationId::from("q2") });
+        inbox.apply(InboxFrame::Upsert { conversation: summary("m1", Closed, Some("me"), 5) });
+        assert!(inbox.queued().is_empty());
+        assert_eq!(ids(inbox.in_progress()), ["q1"]);
+
+        // Someone else's active chat is in no list of mine.
+        inbox.apply(InboxFrame::Upsert { conversation: summary("o1", Active, Some("other"), 1) });
+        assert_eq!(ids(inbox.in_progress()), ["q1"]);
+
+        // A snapshot after a reconnect replaces everything.
+        inbox.apply(InboxFrame::Snapshot { queued: vec![], mine: vec![] });
+        assert!(inbox.in_progress().is_empty() && inbox.on_hold().is_empty());
+    }
+}

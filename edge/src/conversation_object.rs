@@ -1,0 +1,469 @@
+//! The Durable Object that keeps one conversation: a thin shell around
+//! [`chat_core::Conversation`]. It feeds the core socket frames, requests and
+//! alarms, and performs what the core asks: SQLite writes, socket sends,
+//! replays, closes, announcements to the workspace.
+//!
+//! Sockets are hibernatable: the object may be evicted between messages.
+//! Everything it needs comes back from SQLite and from each socket's
+//! attachment the next time an event arrives.
+
+use crate::http::{self, error, json, principal};
+use chat_core::conversation::{Meta, Refusal};
+use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
+use serde::{Deserialize, Serialize};
+use shared::frame::{ErrorCode, Participant, ServerFrame, Watermark};
+use shared::ids::{ClientMsgId, ConversationId};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY,
+  author_id TEXT NOT NULL,
+  client_id TEXT,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (author_id, client_id)
+  WHERE client_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+";
+
+/// What a socket carries through hibernation.
+#[derive(Serialize, Deserialize)]
+struct Attachment {
+    conn: ConnId,
+    state: ConnState,
+}
+
+/// Body of `POST /init`, from the worker.
+#[derive(Serialize, Deserialize)]
+pub struct InitRequest {
+    /// The workspace the conversation belongs to.
+    pub workspace: String,
+    /// Its id (also the object's name).
+    pub id: ConversationId,
+    /// The queue it waits in.
+    pub department: String,
+    /// Its visitor.
+    pub visitor: Participant,
+}
+
+/// Body of `POST /assign`, from the workspace.
+#[derive(Serialize, Deserialize)]
+pub struct AssignRequest {
+    /// The agent taking it.
+    pub agent: Participant,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct ClientIdRow {
+    author_id: String,
+    client_id: String,
+    seq: i64,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
+}
+
+/// What a drain left for the shell to do after the synchronous part.
+#[derive(Default)]
+struct Effects {
+    announce: Vec<shared::inbox::ConversationSummary>,
+    alarm: Option<i64>,
+    reply: Option<std::result::Result<shared::frame::ConversationView, Refusal>>,
+}
+
+#[durable_object]
+pub struct ConversationObject {
+    state: State,
+    env: Env,
+    core: RefCell<Option<Conversation>>,
+    sockets: RefCell<HashMap<ConnId, WebSocket>>,
+}
+
+impl ConversationObject {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    /// Loads the core from storage if this instance has not yet.
+    fn ensure_loaded(&self) -> Result<()> {
+        if self.core.borrow().is_some() {
+            return Ok(());
+        }
+        let sql = self.sql();
+        sql.exec(SCHEMA, None)?;
+        let meta: Option<Meta> = sql
+            .exec("SELECT body FROM meta WHERE id = 1", None)?
+            .to_array::<Body>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.body).ok());
+        let last_seq = sql
+            .exec("SELECT COALESCE(MAX(seq), 0) AS n FROM messages", None)?
+            .one::<Count>()?
+            .n as u64;
+        let watermarks: Vec<Watermark> = sql
+            .exec("SELECT body FROM watermarks", None)?
+            .to_array::<Body>()?
+            .into_iter()
+            .filter_map(|b| serde_json::from_str(&b.body).ok())
+            .collect();
+        let client_ids = sql
+            .exec(
+                "SELECT author_id, client_id, seq FROM messages WHERE client_id IS NOT NULL",
+                None,
+            )?
+            .to_array::<ClientIdRow>()?
+            .into_iter()
+            .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64))
+            .collect();
+        let mut sockets = HashMap::new();
+        let mut conns = Vec::new();
+        for ws in self.state.get_websockets() {
+            if let Ok(Some(a)) = ws.deserialize_attachment::<Attachment>() {
+                conns.push((a.conn, a.state));
+                sockets.insert(a.conn, ws);
+            }
+        }
+        *self.sockets.borrow_mut() = sockets;
+        *self.core.borrow_mut() = Some(Conversation::restore(Snapshot {
+            meta,
+            last_seq,
+            watermarks,
+            client_ids,
+            conns,
+        }));
+        Ok(())
+    }
+
+    /// Feeds one input and performs every output; `conn` is the socket the
+    /// input came from, told when a store fails.
+    async fn run(&self, input: Input<'_>, conn: Option<ConnId>) -> Result<Effects> {
+        self.ensure_loaded()?;
+        let now = http::now();
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.handle(now, input);
+        }
+        let effects = self.drain(conn);
+        if let Some(at) = effects.alarm {
+            self.state.storage().set_alarm(at).await?;
+        }
+        for summary in &effects.announce {
+            if self.announce(summary).await.unwrap_or(false) {
+                if let Some(core) = self.core.borrow_mut().as_mut() {
+                    core.handle(http::now(), Input::Announced);
+                }
+                self.drain(None);
+            }
+        }
+        Ok(effects)
+    }
+
+    fn drain(&self, conn: Option<ConnId>) -> Effects {
+        let mut effects = Effects::default();
+        loop {
+            let next = self
+                .core
+                .borrow_mut()
+                .as_mut()
+                .and_then(Conversation::poll_output);
+            let Some(output) = next else { break };
+            match output {
+                Output::Store(record) => {
+                    if let Err(e) = self.store(&record) {
+                        worker::console_error!("store failed: {e}");
+                        self.store_failed(&record, conn);
+                        return Effects::default();
+                    }
+                }
+                Output::Remember { conn, state } => {
+                    if let Some(ws) = self.sockets.borrow().get(&conn) {
+                        let _ = ws.serialize_attachment(Attachment { conn, state });
+                    }
+                }
+                Output::Send { conn, frame } => self.send(conn, &frame),
+                Output::Replay { conn, after } => {
+                    if let Err(e) = self.replay(conn, after) {
+                        worker::console_error!("replay failed: {e}");
+                        self.close(conn, 1011, "could not read the conversation");
+                    }
+                }
+                Output::Close { conn, code, reason } => self.close(conn, code, &reason),
+                Output::Announce(summary) => effects.announce.push(summary),
+                Output::SetAlarm { at } => effects.alarm = Some(at),
+                Output::Reply(reply) => effects.reply = Some(reply),
+            }
+        }
+        effects
+    }
+
+    fn store(&self, record: &Record) -> Result<()> {
+        let sql = self.sql();
+        match record {
+            Record::Meta(meta) => {
+                sql.exec(
+                    "INSERT OR REPLACE INTO meta (id, body) VALUES (1, ?)",
+                    vec![serde_json::to_string(meta)?.into()],
+                )?;
+            }
+            Record::Message(m) => {
+                sql.exec(
+                    "INSERT INTO messages (seq, author_id, client_id, body) VALUES (?, ?, ?, ?)",
+                    vec![
+                        SqlStorageValue::try_from_i64(m.seq as i64)?,
+                        m.author.id.clone().into(),
+                        m.client_id.as_ref().map(|c| c.0.clone()).into(),
+                        serde_json::to_string(m)?.into(),
+                    ],
+                )?;
+            }
+            Record::Watermark(w) => {
+                sql.exec(
+                    "INSERT OR REPLACE INTO watermarks (participant_id, body) VALUES (?, ?)",
+                    vec![
+                        w.participant.id.clone().into(),
+                        serde_json::to_string(w)?.into(),
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A write failed: memory may be ahead of storage, so forget it (the
+    /// next event reloads from storage) and tell the sender to retry.
+    fn store_failed(&self, record: &Record, conn: Option<ConnId>) {
+        self.core.borrow_mut().take();
+        let client_id = match record {
+            Record::Message(m) => m.client_id.clone(),
+            _ => None,
+        };
+        if let Some(conn) = conn {
+            self.send(
+                conn,
+                &ServerFrame::Error {
+                    code: ErrorCode::StoreFailed,
+                    message: "the message could not be stored; retrying is safe".into(),
+                    client_id,
+                },
+            );
+        }
+    }
+
+    fn send(&self, conn: ConnId, frame: &ServerFrame) {
+        if let Some(ws) = self.sockets.borrow().get(&conn) {
+            // A socket that closed meanwhile: its close event cleans up.
+            let _ = ws.send_with_str(frame.to_json());
+        }
+    }
+
+    fn replay(&self, conn: ConnId, after: u64) -> Result<()> {
+        let rows = self
+            .sql()
+            .exec(
+                "SELECT body FROM messages WHERE seq > ? ORDER BY seq",
+                vec![SqlStorageValue::try_from_i64(after as i64)?],
+            )?
+            .to_array::<Body>()?;
+        if let Some(ws) = self.sockets.borrow().get(&conn) {
+            for row in rows {
+                // Stored bodies are `Message` JSON objects: wrap them as
+                // frames without a parse and re-serialise round trip.
+                if let Some(fields) = row.body.strip_prefix('{') {
+                    let _ = ws.send_with_str(format!("{{\"type\":\"message\",{fields}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&self, conn: ConnId, code: u16, reason: &str) {
+        if let Some(ws) = self.sockets.borrow_mut().remove(&conn) {
+            let _ = ws.close(Some(code), Some(reason));
+        }
+    }
+
+    async fn announce(&self, summary: &shared::inbox::ConversationSummary) -> Result<bool> {
+        let workspace = self.workspace()?;
+        let stub = self
+            .env
+            .durable_object("WORKSPACE")?
+            .get_by_name(&workspace)?;
+        let resp = http::call(&stub, "/announce", summary).await?;
+        Ok(resp.status_code() == 200)
+    }
+
+    fn workspace(&self) -> Result<String> {
+        #[derive(Deserialize)]
+        struct Value {
+            value: String,
+        }
+        let rows = self
+            .sql()
+            .exec("SELECT value FROM kv WHERE key = 'workspace'", None)?
+            .to_array::<Value>()?;
+        rows.into_iter()
+            .next()
+            .map(|v| v.value)
+            .ok_or_else(|| worker::Error::RustError("conversation has no workspace".into()))
+    }
+
+    async fn init(&self, mut req: Request) -> Result<Response> {
+        let body: InitRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        self.ensure_loaded()?;
+        if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
+            self.sql().exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('workspace', ?)",
+                vec![body.workspace.into()],
+            )?;
+        }
+        let effects = self
+            .run(
+                Input::Init {
+                    id: body.id,
+                    department: body.department,
+                    visitor: body.visitor,
+                },
+                None,
+            )
+            .await?;
+        reply(effects)
+    }
+
+    async fn assign(&self, mut req: Request) -> Result<Response> {
+        let body: AssignRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let effects = self.run(Input::Assign { agent: body.agent }, None).await?;
+        reply(effects)
+    }
+
+    async fn socket(&self, req: Request) -> Result<Response> {
+        let Some(who) = principal(&req) else {
+            return error(ErrorCode::Unauthorized, "no participant");
+        };
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        let conn = crate::auth::new_conn_id();
+        // Until the core remembers something better, the socket carries a
+        // not-ready state so that an eviction right now loses nothing.
+        pair.server.serialize_attachment(Attachment {
+            conn,
+            state: ConnState {
+                who: who.clone(),
+                ready: false,
+            },
+        })?;
+        self.ensure_loaded()?;
+        self.sockets.borrow_mut().insert(conn, pair.server);
+        self.run(Input::Connect { conn, who }, Some(conn)).await?;
+        Response::from_websocket(pair.client)
+    }
+
+    fn conn_of(&self, ws: &WebSocket) -> Option<ConnId> {
+        ws.deserialize_attachment::<Attachment>()
+            .ok()
+            .flatten()
+            .map(|a| a.conn)
+    }
+}
+
+fn reply(effects: Effects) -> Result<Response> {
+    match effects.reply {
+        Some(Ok(view)) => json(&view),
+        Some(Err(r)) => error(r.code, r.message),
+        None => error(ErrorCode::Internal, "the conversation did not answer"),
+    }
+}
+
+impl DurableObject for ConversationObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            core: RefCell::new(None),
+            sockets: RefCell::new(HashMap::new()),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let path = req.path();
+        match path.as_str() {
+            "/init" => self.init(req).await,
+            "/assign" => self.assign(req).await,
+            "/ws" => self.socket(req).await,
+            _ => error(ErrorCode::NotFound, "no such route"),
+        }
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        self.ensure_loaded()?;
+        let Some(conn) = self.conn_of(&ws) else {
+            let _ = ws.close(Some(shared::close::BAD_HANDSHAKE), Some("unknown socket"));
+            return Ok(());
+        };
+        // After an eviction the map is rebuilt by ensure_loaded; a socket
+        // accepted by this instance is already in it.
+        self.sockets.borrow_mut().entry(conn).or_insert(ws);
+        match message {
+            WebSocketIncomingMessage::String(text) => {
+                self.run(Input::Frame { conn, text: &text }, Some(conn))
+                    .await?;
+            }
+            WebSocketIncomingMessage::Binary(_) => {
+                self.run(Input::Binary { conn }, Some(conn)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
+        if let Some(conn) = self.conn_of(&ws) {
+            self.sockets.borrow_mut().remove(&conn);
+            self.run(Input::Disconnect { conn }, None).await?;
+        }
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        if let Some(conn) = self.conn_of(&ws) {
+            self.sockets.borrow_mut().remove(&conn);
+            self.run(Input::Disconnect { conn }, None).await?;
+        }
+        Ok(())
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.run(Input::Alarm, None).await?;
+        Response::ok("ok")
+    }
+}

@@ -1,0 +1,564 @@
+//! The Durable Object that keeps one workspace: its sites, departments and
+//! people, the index of its conversations (what the agent lists show), and
+//! the agents' inbox sockets. It decides who takes a queued conversation:
+//! it claims the conversation in its index before it tells the conversation,
+//! so of two agents racing, exactly one wins.
+//!
+//! It is never on the path of a chat message: conversations tell it only
+//! when they enter the queue.
+
+use crate::auth;
+use crate::conversation_object::AssignRequest;
+use crate::http::{self, error, json, principal};
+use chat_core::inbox::{self, AgentView, Visibility};
+use serde::{Deserialize, Serialize};
+use shared::api::{AgentProfile, Role, SetupDone, Taken, WorkspaceSetup};
+use shared::frame::{ConversationStatus, ConversationView, ErrorCode, Participant, Side};
+use shared::ids::{AgentId, ConversationId};
+use shared::inbox::{ConversationSummary, InboxFrame};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS departments (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sites (id TEXT PRIMARY KEY, name TEXT NOT NULL, department TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agents (
+  id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  role TEXT NOT NULL, password TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (agent_id TEXT NOT NULL, department TEXT NOT NULL,
+  PRIMARY KEY (agent_id, department));
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_status ON conversations (status, queued_at);
+";
+
+/// Body of `POST /site`: which department a visitor of this site queues in.
+#[derive(Serialize, Deserialize)]
+pub struct SiteRequest {
+    /// The site id (the part of the site key after the dot).
+    pub site: String,
+    /// A department the visitor asked for.
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// Answer to [`SiteRequest`].
+#[derive(Serialize, Deserialize)]
+pub struct SiteAnswer {
+    /// The department to queue in.
+    pub department: String,
+}
+
+/// Body of `POST /login`.
+#[derive(Serialize, Deserialize)]
+pub struct Credentials {
+    /// Email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Body of `POST /agent`, `/open` and `/take`.
+#[derive(Serialize, Deserialize)]
+pub struct AgentRequest {
+    /// Who asks.
+    pub agent_id: AgentId,
+    /// About which conversation, for `/open` and `/take`.
+    #[serde(default)]
+    pub conversation_id: Option<ConversationId>,
+}
+
+#[derive(Deserialize)]
+struct AgentRow {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct Department {
+    department: String,
+}
+
+/// What an inbox socket carries through hibernation.
+#[derive(Serialize, Deserialize)]
+struct InboxAttachment {
+    agent_id: String,
+    role: Role,
+    departments: Vec<String>,
+}
+
+impl InboxAttachment {
+    fn view(&self) -> AgentView<'_> {
+        AgentView {
+            id: &self.agent_id,
+            role: self.role,
+            departments: &self.departments,
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Agent => "agent",
+        Role::Manager => "manager",
+        Role::Admin => "admin",
+    }
+}
+
+fn parse_role(s: &str) -> Role {
+    match s {
+        "admin" => Role::Admin,
+        "manager" => Role::Manager,
+        _ => Role::Agent,
+    }
+}
+
+fn status_name(status: ConversationStatus) -> &'static str {
+    match status {
+        ConversationStatus::New => "new",
+        ConversationStatus::Queued => "queued",
+        ConversationStatus::Active => "active",
+        ConversationStatus::OnHold => "on_hold",
+        ConversationStatus::Closed => "closed",
+        ConversationStatus::Unknown => "unknown",
+    }
+}
+
+#[durable_object]
+pub struct WorkspaceObject {
+    state: State,
+    env: Env,
+}
+
+impl WorkspaceObject {
+    fn sql(&self) -> Result<SqlStorage> {
+        let sql = self.state.storage().sql();
+        sql.exec(SCHEMA, None)?;
+        Ok(sql)
+    }
+
+    fn agent_row(&self, column: &str, value: &str) -> Result<Option<AgentRow>> {
+        let query =
+            format!("SELECT id, email, name, role, password FROM agents WHERE {column} = ?");
+        Ok(self
+            .sql()?
+            .exec(&query, vec![value.into()])?
+            .to_array::<AgentRow>()?
+            .into_iter()
+            .next())
+    }
+
+    fn profile(&self, row: AgentRow) -> Result<AgentProfile> {
+        let departments = self
+            .sql()?
+            .exec(
+                "SELECT department FROM members WHERE agent_id = ? ORDER BY department",
+                vec![row.id.clone().into()],
+            )?
+            .to_array::<Department>()?
+            .into_iter()
+            .map(|d| d.department)
+            .collect();
+        Ok(AgentProfile {
+            id: AgentId(row.id),
+            name: row.name,
+            email: row.email,
+            role: parse_role(&row.role),
+            departments,
+        })
+    }
+
+    fn agent(&self, id: &AgentId) -> Result<Option<AgentProfile>> {
+        match self.agent_row("id", id.as_str())? {
+            Some(row) => Ok(Some(self.profile(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationSummary>> {
+        Ok(self
+            .sql()?
+            .exec(
+                "SELECT body FROM conversations WHERE id = ?",
+                vec![id.as_str().into()],
+            )?
+            .to_array::<Body>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.body).ok()))
+    }
+
+    fn save(&self, summary: &ConversationSummary) -> Result<()> {
+        self.sql()?.exec(
+            "INSERT OR REPLACE INTO conversations (id, status, body, queued_at) VALUES (?, ?, ?, ?)",
+            vec![
+                summary.id.as_str().into(),
+                status_name(summary.status).into(),
+                serde_json::to_string(summary)?.into(),
+                worker::SqlStorageValue::try_from_i64(summary.queued_at)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Tells every inbox socket how `summary` now shows for its agent.
+    fn broadcast(&self, summary: &ConversationSummary) {
+        for ws in self.state.get_websockets() {
+            let Ok(Some(att)) = ws.deserialize_attachment::<InboxAttachment>() else {
+                continue;
+            };
+            let frame = match inbox::visibility(&att.view(), summary) {
+                Visibility::Hidden => InboxFrame::Remove {
+                    id: summary.id.clone(),
+                },
+                Visibility::Queued | Visibility::Mine => InboxFrame::Upsert {
+                    conversation: summary.clone(),
+                },
+            };
+            send(&ws, &frame);
+        }
+    }
+
+    async fn setup(&self, mut req: Request) -> Result<Response> {
+        let body: WorkspaceSetup = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let sql = self.sql()?;
+        for d in &body.departments {
+            sql.exec(
+                "INSERT OR REPLACE INTO departments (id, name) VALUES (?, ?)",
+                vec![d.id.clone().into(), d.name.clone().into()],
+            )?;
+        }
+        for s in &body.sites {
+            sql.exec(
+                "INSERT OR REPLACE INTO sites (id, name, department) VALUES (?, ?, ?)",
+                vec![
+                    s.id.clone().into(),
+                    s.name.clone().into(),
+                    s.department.clone().into(),
+                ],
+            )?;
+        }
+        let mut agents = Vec::new();
+        for a in &body.agents {
+            let id = match self.agent_row("email", &a.email)? {
+                Some(row) => row.id,
+                None => auth::new_id("a"),
+            };
+            let password = match self.agent_row("email", &a.email)? {
+                Some(row) if auth::check_password(&a.password, &row.password) => row.password,
+                _ => auth::hash_password(&a.password),
+            };
+            sql.exec(
+                "INSERT OR REPLACE INTO agents (id, email, name, role, password) VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    id.clone().into(),
+                    a.email.clone().into(),
+                    a.name.clone().into(),
+                    role_name(a.role).into(),
+                    password.into(),
+                ],
+            )?;
+            sql.exec(
+                "DELETE FROM members WHERE agent_id = ?",
+                vec![id.clone().into()],
+            )?;
+            for d in &a.departments {
+                sql.exec(
+                    "INSERT INTO members (agent_id, department) VALUES (?, ?)",
+                    vec![id.clone().into(), d.clone().into()],
+                )?;
+            }
+            if let Some(profile) = self.agent(&AgentId(id))? {
+                agents.push(profile);
+            }
+        }
+        json(&SetupDone { agents })
+    }
+
+    async fn site(&self, mut req: Request) -> Result<Response> {
+        let body: SiteRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let default = self
+            .sql()?
+            .exec(
+                "SELECT department FROM sites WHERE id = ?",
+                vec![body.site.into()],
+            )?
+            .to_array::<Department>()?
+            .into_iter()
+            .next();
+        let Some(default) = default else {
+            return error(ErrorCode::NotFound, "no such site");
+        };
+        let department = match body.department {
+            Some(asked) => {
+                let known = self
+                    .sql()?
+                    .exec(
+                        "SELECT id AS department FROM departments WHERE id = ?",
+                        vec![asked.clone().into()],
+                    )?
+                    .to_array::<Department>()?;
+                if known.is_empty() {
+                    return error(ErrorCode::NotFound, "no such department");
+                }
+                asked
+            }
+            None => default.department,
+        };
+        json(&SiteAnswer { department })
+    }
+
+    async fn login(&self, mut req: Request) -> Result<Response> {
+        let body: Credentials = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        match self.agent_row("email", body.email.trim())? {
+            Some(row) if auth::check_password(&body.password, &row.password) => {
+                json(&self.profile(row)?)
+            }
+            _ => error(ErrorCode::BadCredentials, "wrong email or password"),
+        }
+    }
+
+    async fn whoami(&self, mut req: Request) -> Result<Response> {
+        let body: AgentRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        match self.agent(&body.agent_id)? {
+            Some(profile) => json(&profile),
+            None => error(ErrorCode::Unauthorized, "no such agent"),
+        }
+    }
+
+    /// May this agent open this conversation's socket? Answers the
+    /// participant to connect as.
+    async fn open(&self, mut req: Request) -> Result<Response> {
+        let body: AgentRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let Some(agent) = self.agent(&body.agent_id)? else {
+            return error(ErrorCode::Unauthorized, "no such agent");
+        };
+        let Some(summary) = body
+            .conversation_id
+            .as_ref()
+            .map(|id| self.conversation(id))
+            .transpose()?
+            .flatten()
+        else {
+            return error(ErrorCode::NotFound, "no such conversation");
+        };
+        let view = AgentView {
+            id: agent.id.as_str(),
+            role: agent.role,
+            departments: &agent.departments,
+        };
+        if !inbox::may_open(&view, &summary) {
+            return error(
+                ErrorCode::Forbidden,
+                "this conversation is for a department you are not in",
+            );
+        }
+        json(&participant(&agent))
+    }
+
+    async fn take(&self, mut req: Request) -> Result<Response> {
+        let body: AgentRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let Some(agent) = self.agent(&body.agent_id)? else {
+            return error(ErrorCode::Unauthorized, "no such agent");
+        };
+        let Some(before) = body
+            .conversation_id
+            .as_ref()
+            .map(|id| self.conversation(id))
+            .transpose()?
+            .flatten()
+        else {
+            return error(ErrorCode::NotFound, "no such conversation");
+        };
+        let view = AgentView {
+            id: agent.id.as_str(),
+            role: agent.role,
+            departments: &agent.departments,
+        };
+        if let Err(refusal) = inbox::may_take(&view, &before) {
+            return error(refusal.code, refusal.message);
+        }
+        // Claim it before anything is awaited: a second take that arrives
+        // while the conversation is being told sees it taken.
+        let who = participant(&agent);
+        let mut claimed = before.clone();
+        claimed.status = ConversationStatus::Active;
+        claimed.assignee = Some(who.clone());
+        self.save(&claimed)?;
+        let stub = self
+            .env
+            .durable_object("CONVERSATION")?
+            .get_by_name(before.id.as_str())?;
+        let answer = http::call(&stub, "/assign", &AssignRequest { agent: who }).await;
+        match answer {
+            Ok(mut resp) if resp.status_code() == 200 => {
+                if let Ok(view) = resp.json::<ConversationView>().await {
+                    claimed.status = view.status;
+                    claimed.assignee = view.assignee;
+                    self.save(&claimed)?;
+                }
+                self.broadcast(&claimed);
+                json(&Taken {
+                    conversation: claimed,
+                })
+            }
+            Ok(resp) => {
+                self.save(&before)?;
+                Ok(resp)
+            }
+            Err(e) => {
+                self.save(&before)?;
+                error(
+                    ErrorCode::Internal,
+                    format!("could not reach the conversation: {e}"),
+                )
+            }
+        }
+    }
+
+    async fn announce(&self, mut req: Request) -> Result<Response> {
+        let summary: ConversationSummary = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let current = self.conversation(&summary.id)?;
+        if inbox::supersedes(&summary, current.as_ref()) {
+            self.save(&summary)?;
+            self.broadcast(&summary);
+        }
+        json(&serde_json::json!({ "ok": true }))
+    }
+
+    async fn inbox(&self, req: Request) -> Result<Response> {
+        let Some(who) = principal(&req) else {
+            return error(ErrorCode::Unauthorized, "no participant");
+        };
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        let Some(agent) = self.agent(&AgentId(who.id))? else {
+            let _ = pair
+                .server
+                .close(Some(shared::close::UNAUTHORIZED), Some("no such agent"));
+            return Response::from_websocket(pair.client);
+        };
+        let att = InboxAttachment {
+            agent_id: agent.id.0.clone(),
+            role: agent.role,
+            departments: agent.departments.clone(),
+        };
+        let rows = self
+            .sql()?
+            .exec(
+                "SELECT body FROM conversations WHERE status IN ('queued', 'active', 'on_hold') ORDER BY queued_at",
+                None,
+            )?
+            .to_array::<Body>()?;
+        let (mut queued, mut mine) = (Vec::new(), Vec::new());
+        for row in rows {
+            let Ok(summary) = serde_json::from_str::<ConversationSummary>(&row.body) else {
+                continue;
+            };
+            match inbox::visibility(&att.view(), &summary) {
+                Visibility::Queued => queued.push(summary),
+                Visibility::Mine => mine.push(summary),
+                Visibility::Hidden => {}
+            }
+        }
+        pair.server.serialize_attachment(&att)?;
+        send(&pair.server, &InboxFrame::Snapshot { queued, mine });
+        Response::from_websocket(pair.client)
+    }
+}
+
+fn participant(agent: &AgentProfile) -> Participant {
+    Participant {
+        side: Side::Agent,
+        id: agent.id.0.clone(),
+        name: agent.name.clone(),
+    }
+}
+
+fn send(ws: &WebSocket, frame: &InboxFrame) {
+    if let Ok(text) = serde_json::to_string(frame) {
+        let _ = ws.send_with_str(text);
+    }
+}
+
+impl DurableObject for WorkspaceObject {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match req.path().as_str() {
+            "/setup" => self.setup(req).await,
+            "/site" => self.site(req).await,
+            "/login" => self.login(req).await,
+            "/agent" => self.whoami(req).await,
+            "/open" => self.open(req).await,
+            "/take" => self.take(req).await,
+            "/announce" => self.announce(req).await,
+            "/inbox" => self.inbox(req).await,
+            _ => error(ErrorCode::NotFound, "no such route"),
+        }
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        // The inbox is server-to-agent; a ping is the only thing to answer.
+        if let WebSocketIncomingMessage::String(text) = message {
+            if text.contains("\"ping\"") {
+                send(&ws, &InboxFrame::Pong);
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
+        Ok(())
+    }
+}
