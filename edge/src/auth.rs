@@ -121,9 +121,10 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(random_bytes::<16>()))
 }
 
-/// A new random socket number.
+/// A new random socket number. It stays below 2^53 because attachments
+/// travel as JavaScript values, whose numbers are exact only that far.
 pub fn new_conn_id() -> u64 {
-    u64::from_le_bytes(random_bytes::<8>())
+    u64::from_le_bytes(random_bytes::<8>()) & ((1 << 53) - 1)
 }
 
 /// Hashes a password for storage: `pbkdf2-sha256$<rounds>$<salt>$<hash>`.

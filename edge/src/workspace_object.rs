@@ -213,16 +213,21 @@ impl WorkspaceObject {
         Ok(())
     }
 
-    /// Tells every inbox socket how `summary` now shows for its agent.
-    fn broadcast(&self, summary: &ConversationSummary) {
+    /// Tells every inbox socket how a conversation now shows for its agent:
+    /// an upsert where it shows, a removal where it showed before, and
+    /// nothing at all to agents who never saw it.
+    fn broadcast(&self, before: Option<&ConversationSummary>, summary: &ConversationSummary) {
         for ws in self.state.get_websockets() {
             let Ok(Some(att)) = ws.deserialize_attachment::<InboxAttachment>() else {
                 continue;
             };
-            let frame = match inbox::visibility(&att.view(), summary) {
-                Visibility::Hidden => InboxFrame::Remove {
+            let agent = att.view();
+            let was_shown = before.is_some_and(|b| inbox::visibility(&agent, b) != Visibility::Hidden);
+            let frame = match inbox::visibility(&agent, summary) {
+                Visibility::Hidden if was_shown => InboxFrame::Remove {
                     id: summary.id.clone(),
                 },
+                Visibility::Hidden => continue,
                 Visibility::Queued | Visibility::Mine => InboxFrame::Upsert {
                     conversation: summary.clone(),
                 },
@@ -427,7 +432,7 @@ impl WorkspaceObject {
                     claimed.assignee = view.assignee;
                     self.save(&claimed)?;
                 }
-                self.broadcast(&claimed);
+                self.broadcast(Some(&before), &claimed);
                 json(&Taken {
                     conversation: claimed,
                 })
@@ -454,7 +459,7 @@ impl WorkspaceObject {
         let current = self.conversation(&summary.id)?;
         if inbox::supersedes(&summary, current.as_ref()) {
             self.save(&summary)?;
-            self.broadcast(&summary);
+            self.broadcast(current.as_ref(), &summary);
         }
         json(&serde_json::json!({ "ok": true }))
     }

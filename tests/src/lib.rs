@@ -1,1 +1,439 @@
+//! The harness shared by the integration tests and the benchmark: it starts
+//! the real worker under `wrangler dev` on a free loopback port with its own
+//! state folder, seeds the demo workspace, and talks to it over HTTP and
+//! WebSocket with the `shared` wire types.
 
+use anyhow::{anyhow, bail, Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use shared::api::{ApiError, ConversationStarted, LoginResponse, StartConversation, VisitorSession, VisitorSessionRequest, WorkspaceSetup};
+use shared::frame::{ClientFrame, ServerFrame};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The secret the test worker signs tokens with.
+pub const AUTH_SECRET: &str = "test-secret-0123456789abcdef";
+/// The token that guards the setup endpoint in tests.
+pub const SETUP_TOKEN: &str = "test-setup-0123456789abcdef";
+/// The demo site's key.
+pub const SITE_KEY: &str = "demo.website";
+
+/// The repository's root folder.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
+}
+
+/// The demo workspace, as `scripts/demo-workspace.json` defines it.
+pub fn demo_workspace() -> Result<WorkspaceSetup> {
+    let text = std::fs::read_to_string(root().join("scripts/demo-workspace.json"))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The password of a demo person.
+pub fn password(email: &str) -> String {
+    demo_workspace()
+        .ok()
+        .and_then(|w| w.agents.into_iter().find(|a| a.email == email))
+        .map(|a| a.password)
+        .unwrap_or_default()
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running `wrangler dev`. Dropping it stops the worker.
+pub struct Worker {
+    /// Its HTTP port on 127.0.0.1.
+    pub port: u16,
+    child: Option<tokio::process::Child>,
+    state: PathBuf,
+    _state_dir: Option<tempfile::TempDir>,
+    /// Where wrangler's output goes.
+    pub log: PathBuf,
+}
+
+impl Worker {
+    /// Starts a worker with fresh storage and seeds the demo workspace.
+    pub async fn start() -> Result<Worker> {
+        let dir = tempfile::Builder::new().prefix("livechat-state-").tempdir()?;
+        let state = dir.path().to_path_buf();
+        let mut worker = Self::spawn(state).await?;
+        worker._state_dir = Some(dir);
+        worker.seed().await?;
+        Ok(worker)
+    }
+
+    /// Starts a worker on an existing state folder (no seeding).
+    pub async fn spawn(state: PathBuf) -> Result<Worker> {
+        let root = root();
+        if !root.join("edge/build/worker/shim.mjs").exists() {
+            bail!("the worker is not built: run scripts/build.sh first");
+        }
+        let port = free_port()?;
+        let inspector = free_port()?;
+        let log = state.with_extension(format!("wrangler-{port}.log"));
+        let out = std::fs::File::create(&log)?;
+        let mut cmd = tokio::process::Command::new(root.join("node_modules/.bin/wrangler"));
+        cmd.current_dir(&root)
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &inspector.to_string()])
+            .arg("--persist-to")
+            .arg(&state)
+            .args(["--var", &format!("AUTH_SECRET:{AUTH_SECRET}")])
+            .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
+            .args(["--var", "ENABLE_BENCH_ECHO:true"])
+            .args(["--log-level", "warn", "--show-interactive-dev-session=false"])
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0)
+            .kill_on_drop(true);
+        let child = cmd.spawn().context("starting wrangler dev")?;
+        let worker = Worker {
+            port,
+            child: Some(child),
+            state,
+            _state_dir: None,
+            log,
+        };
+        worker.wait_ready().await?;
+        Ok(worker)
+    }
+
+    async fn wait_ready(&self) -> Result<()> {
+        let client = reqwest::Client::new();
+        for _ in 0..240 {
+            if let Ok(r) = client.get(self.url("/api/v1/health")).send().await {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        bail!("wrangler dev did not become ready in 60 s:\n{log}")
+    }
+
+    /// Seeds the demo workspace.
+    pub async fn seed(&self) -> Result<()> {
+        let resp = reqwest::Client::new()
+            .post(self.url("/api/v1/admin/setup"))
+            .bearer_auth(SETUP_TOKEN)
+            .json(&demo_workspace()?)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("seeding failed: {} {}", resp.status(), resp.text().await?);
+        }
+        Ok(())
+    }
+
+    /// Stops the worker and starts it again on the same storage.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.kill().await;
+        let fresh = Self::spawn(self.state.clone()).await?;
+        let mut fresh = std::mem::ManuallyDrop::new(fresh);
+        self.port = fresh.port;
+        self.child = fresh.child.take();
+        self.log = fresh.log.clone();
+        Ok(())
+    }
+
+    async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if let Some(pid) = child.id() {
+                // wrangler runs workerd as a child: stop the whole group.
+                unsafe {
+                    libc::kill(-(pid as i32), libc::SIGTERM);
+                }
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+            let _ = child.kill().await;
+            if let Some(pid) = child.id() {
+                unsafe {
+                    libc::kill(-(pid as i32), libc::SIGKILL);
+                }
+            }
+        }
+    }
+
+    /// An absolute HTTP URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// An absolute WebSocket URL.
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// An API client for this worker.
+    pub fn api(&self) -> Api {
+        Api {
+            base: self.url(""),
+            ws: self.ws_url(""),
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            if let Some(pid) = child.id() {
+                unsafe {
+                    libc::kill(-(pid as i32), libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
+/// An HTTP status and body, for checking refusals.
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Body text.
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON of type `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_str(&self.body).with_context(|| format!("{} {}", self.status, self.body))
+    }
+
+    /// The error code of an error answer.
+    pub fn code(&self) -> Result<shared::ErrorCode> {
+        Ok(self.json::<ApiError>()?.error.code)
+    }
+}
+
+/// The HTTP API, typed.
+#[derive(Clone)]
+pub struct Api {
+    base: String,
+    ws: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// Sends a request with an optional bearer token and raw body.
+    pub async fn raw(&self, method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<Answer> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())?;
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await?;
+        Ok(Answer {
+            status: resp.status().as_u16(),
+            body: resp.text().await?,
+        })
+    }
+
+    /// POSTs JSON and expects a 200 answer of type `T`.
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &impl Serialize) -> Result<T> {
+        let answer = self.raw("POST", path, token, Some(serde_json::to_string(body)?)).await?;
+        if answer.status != 200 {
+            bail!("POST {path}: {} {}", answer.status, answer.body);
+        }
+        answer.json()
+    }
+
+    /// A new visitor of the demo site.
+    pub async fn visitor(&self) -> Result<VisitorSession> {
+        self.post("/api/v1/visitor/session", None, &VisitorSessionRequest { site_key: SITE_KEY.into() }).await
+    }
+
+    /// A new conversation for a visitor.
+    pub async fn start(&self, visitor: &VisitorSession) -> Result<String> {
+        let started: ConversationStarted = self
+            .post("/api/v1/visitor/conversations", Some(&visitor.token), &StartConversation::default())
+            .await?;
+        Ok(started.conversation_id.0)
+    }
+
+    /// Signs a demo person in.
+    pub async fn login(&self, email: &str) -> Result<LoginResponse> {
+        self.post(
+            "/api/v1/agent/login",
+            None,
+            &shared::api::LoginRequest {
+                workspace: "demo".into(),
+                email: email.into(),
+                password: password(email),
+            },
+        )
+        .await
+    }
+
+    /// Asks to take a conversation.
+    pub async fn take(&self, token: &str, id: &str) -> Result<Answer> {
+        self.raw("POST", &format!("/api/v1/agent/conversations/{id}/take"), Some(token), None).await
+    }
+
+    /// Opens a conversation socket (no hello sent yet).
+    pub async fn socket(&self, id: &str, token: &str) -> Result<Socket> {
+        Socket::connect(&format!("{}/api/v1/conversations/{id}/ws?token={token}", self.ws)).await
+    }
+
+    /// Opens a conversation socket and says hello.
+    pub async fn join(&self, id: &str, token: &str, last_seq: u64) -> Result<(Socket, ServerFrame)> {
+        let mut s = self.socket(id, token).await?;
+        s.send(&ClientFrame::Hello { version: shared::PROTOCOL_VERSION, last_seq }).await?;
+        let welcome = s.recv().await?;
+        if !matches!(welcome, ServerFrame::Welcome { .. }) {
+            bail!("expected welcome, got {welcome:?}");
+        }
+        Ok((s, welcome))
+    }
+
+    /// Opens an agent's inbox socket.
+    pub async fn inbox(&self, token: &str) -> Result<Socket> {
+        Socket::connect(&format!("{}/api/v1/agent/inbox?token={token}", self.ws)).await
+    }
+}
+
+/// A WebSocket speaking JSON text frames.
+pub struct Socket {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How long a test waits for one frame.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Socket {
+    /// Connects.
+    pub async fn connect(url: &str) -> Result<Socket> {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.with_context(|| format!("connecting {url}"))?;
+        Ok(Socket { ws })
+    }
+
+    /// Sends a frame.
+    pub async fn send(&mut self, frame: &impl Serialize) -> Result<()> {
+        self.send_text(serde_json::to_string(frame)?).await
+    }
+
+    /// Sends raw text.
+    pub async fn send_text(&mut self, text: String) -> Result<()> {
+        self.ws.send(WsMessage::text(text)).await?;
+        Ok(())
+    }
+
+    /// Sends a binary frame.
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) -> Result<()> {
+        self.ws.send(WsMessage::binary(bytes)).await?;
+        Ok(())
+    }
+
+    /// The next text frame, parsed as `T`.
+    pub async fn next<T: DeserializeOwned>(&mut self) -> Result<T> {
+        loop {
+            let msg = tokio::time::timeout(FRAME_TIMEOUT, self.ws.next())
+                .await
+                .map_err(|_| anyhow!("no frame within {FRAME_TIMEOUT:?}"))?
+                .ok_or_else(|| anyhow!("socket ended"))??;
+            match msg {
+                WsMessage::Text(t) => return serde_json::from_str(t.as_str()).with_context(|| format!("frame {t}")),
+                WsMessage::Close(c) => bail!("socket closed: {c:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next server frame.
+    pub async fn recv(&mut self) -> Result<ServerFrame> {
+        self.next().await
+    }
+
+    /// Frames until one matches, returning it (earlier ones are dropped).
+    pub async fn recv_until(&mut self, mut pred: impl FnMut(&ServerFrame) -> bool) -> Result<ServerFrame> {
+        loop {
+            let f = self.recv().await?;
+            if pred(&f) {
+                return Ok(f);
+            }
+        }
+    }
+
+    /// Every frame that arrives within `quiet` of the previous one.
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<ServerFrame> {
+        let mut frames = Vec::new();
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(quiet, self.ws.next()).await {
+            if let WsMessage::Text(t) = msg {
+                if let Ok(f) = serde_json::from_str(t.as_str()) {
+                    frames.push(f);
+                }
+            }
+        }
+        frames
+    }
+
+    /// Waits for the server to close the socket and returns the close code.
+    pub async fn closed(&mut self) -> Result<u16> {
+        loop {
+            let msg = tokio::time::timeout(FRAME_TIMEOUT, self.ws.next())
+                .await
+                .map_err(|_| anyhow!("socket not closed within {FRAME_TIMEOUT:?}"))?;
+            match msg {
+                Some(Ok(WsMessage::Close(Some(c)))) => return Ok(u16::from(c.code)),
+                Some(Ok(WsMessage::Close(None))) | None => return Ok(u16::from(CloseCode::Status)),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => bail!("socket failed before closing: {e}"),
+            }
+        }
+    }
+
+    /// Drops the connection without a close handshake, like a lost network.
+    pub fn abort(self) {
+        drop(self);
+    }
+
+    /// Closes politely.
+    pub async fn close(mut self) -> Result<()> {
+        self.ws.close(None).await?;
+        Ok(())
+    }
+}
+
+impl Socket {
+    /// Inbox frames until one matches.
+    pub async fn recv_until_inbox(
+        &mut self,
+        mut pred: impl FnMut(&shared::inbox::InboxFrame) -> bool,
+    ) -> Result<shared::inbox::InboxFrame> {
+        loop {
+            let f: shared::inbox::InboxFrame = self.next().await?;
+            if pred(&f) {
+                return Ok(f);
+            }
+        }
+    }
+
+    /// Every inbox frame that arrives within `quiet` of the previous one.
+    pub async fn drain_inbox(&mut self, quiet: Duration) -> Vec<shared::inbox::InboxFrame> {
+        let mut frames = Vec::new();
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(quiet, self.ws.next()).await {
+            if let WsMessage::Text(t) = msg {
+                if let Ok(f) = serde_json::from_str(t.as_str()) {
+                    frames.push(f);
+                }
+            }
+        }
+        frames
+    }
+}

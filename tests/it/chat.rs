@@ -1,0 +1,121 @@
+//! A whole chat: visitor writes, the message queues, an agent previews,
+//! takes and replies; acks, receipts and typing reach the right side.
+
+use crate::message;
+use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, MessageKind, ReceiptKind, ServerFrame, Side};
+use shared::inbox::InboxFrame;
+use std::time::Duration;
+use tests::Worker;
+
+#[tokio::test]
+async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let anna = api.login("anna@demo.test").await?;
+    let mut anna_inbox = api.inbox(&anna.token).await?;
+    let InboxFrame::Snapshot { queued, mine } = anna_inbox.next().await? else {
+        anyhow::bail!("expected a snapshot first");
+    };
+    assert!(queued.is_empty() && mine.is_empty());
+
+    let visitor = api.visitor().await?;
+    let id = api.start(&visitor).await?;
+    let (mut v, welcome) = api.join(&id, &visitor.token, 0).await?;
+    let ServerFrame::Welcome { conversation, you, last_seq, .. } = welcome else { unreachable!() };
+    assert_eq!(conversation.status, ConversationStatus::New);
+    assert_eq!(you.side, Side::Visitor);
+    assert_eq!(you.id, visitor.visitor_id.0);
+    assert_eq!(last_seq, 0);
+
+    // The first message is stored, acked, and queues the conversation.
+    v.send(&ClientFrame::Send { client_id: "c-1".into(), text: "Hello, <b>anyone</b>?".into() }).await?;
+    let ack = v.recv().await?;
+    assert_eq!(ack, ServerFrame::Ack { client_id: "c-1".into(), seq: 1 });
+    let echoed = v.recv().await?;
+    assert_eq!(message(&echoed).map(|m| m.text.as_str()), Some("Hello, <b>anyone</b>?"));
+    let state = v.recv().await?;
+    assert!(matches!(state, ServerFrame::State { ref conversation } if conversation.status == ConversationStatus::Queued));
+
+    // Anna's inbox shows it in the queue, with the preview.
+    let InboxFrame::Upsert { conversation } = anna_inbox.next().await? else {
+        anyhow::bail!("expected an upsert");
+    };
+    assert_eq!(conversation.id.0, id);
+    assert_eq!(conversation.status, ConversationStatus::Queued);
+    assert_eq!(conversation.preview, "Hello, <b>anyone</b>?");
+
+    // She previews it: she sees the message but cannot write before taking.
+    let (mut a, welcome) = api.join(&id, &anna.token, 0).await?;
+    assert!(matches!(welcome, ServerFrame::Welcome { last_seq: 1, .. }));
+    assert_eq!(message(&a.recv().await?).map(|m| m.seq), Some(1));
+    a.send(&ClientFrame::Send { client_id: "a-0".into(), text: "too early".into() }).await?;
+    let refused = a.recv().await?;
+    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::Forbidden, client_id: Some(ref c), .. } if c.0 == "a-0"));
+
+    // Take it: a system line and the new state reach both sides.
+    let taken = api.take(&anna.token, &id).await?;
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    let line = a.recv_until(|f| message(f).is_some()).await?;
+    let line = message(&line).expect("a message");
+    assert_eq!((line.kind, line.text.as_str()), (MessageKind::System, "Anna joined the chat"));
+    let seen_by_visitor = v.recv_until(|f| message(f).is_some()).await?;
+    assert_eq!(message(&seen_by_visitor).map(|m| m.seq), Some(2));
+    let state = v.recv().await?;
+    assert!(matches!(state, ServerFrame::State { ref conversation } if conversation.assignee.as_ref().map(|a| a.name.as_str()) == Some("Anna")));
+    let InboxFrame::Upsert { conversation } = anna_inbox.next().await? else {
+        anyhow::bail!("expected an upsert after the take");
+    };
+    assert_eq!(conversation.status, ConversationStatus::Active);
+
+    // Typing relays to the other side only.
+    a.send(&ClientFrame::Typing { active: true }).await?;
+    let typing = v.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await?;
+    assert!(matches!(typing, ServerFrame::Typing { ref who, active: true } if who.name == "Anna"));
+
+    // Anna replies; the visitor's device confirms delivery, then reading.
+    a.send(&ClientFrame::Send { client_id: "a-1".into(), text: "Hi! How can I help?".into() }).await?;
+    let ack = a.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+    assert_eq!(ack, ServerFrame::Ack { client_id: "a-1".into(), seq: 3 });
+    let reply = v.recv_until(|f| message(f).is_some()).await?;
+    let reply = message(&reply).expect("a message");
+    assert_eq!((reply.seq, reply.author.name.as_str(), reply.text.as_str()), (3, "Anna", "Hi! How can I help?"));
+
+    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Delivered, seq: 3 }).await?;
+    let r = a.recv_until(|f| matches!(f, ServerFrame::Receipt(_))).await?;
+    let ServerFrame::Receipt(w) = r else { unreachable!() };
+    assert_eq!((w.participant.side, w.delivered, w.read), (Side::Visitor, 3, 0));
+    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Read, seq: 3 }).await?;
+    let r = a.recv_until(|f| matches!(f, ServerFrame::Receipt(_))).await?;
+    let ServerFrame::Receipt(w) = r else { unreachable!() };
+    assert_eq!((w.delivered, w.read), (3, 3));
+
+    // Watermarks never go back, and cannot pass the last message.
+    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Delivered, seq: 1 }).await?;
+    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Read, seq: 999 }).await?;
+    v.send(&ClientFrame::Ping { nonce: 7 }).await?;
+    let frames = v.drain(Duration::from_millis(500)).await;
+    assert!(frames.contains(&ServerFrame::Pong { nonce: 7 }));
+    assert!(!frames.iter().any(|f| matches!(f, ServerFrame::Receipt(w) if w.participant.side == Side::Visitor && (w.delivered < 3 || w.read > 3))));
+
+    // A fresh device of the visitor gets the watermarks in its welcome.
+    let (_v2, welcome) = api.join(&id, &visitor.token, 3).await?;
+    let ServerFrame::Welcome { receipts, .. } = welcome else { unreachable!() };
+    assert!(receipts.iter().any(|w| w.participant.side == Side::Visitor && w.read == 3));
+    Ok(())
+}
+
+#[tokio::test]
+async fn messages_survive_as_plain_text() -> anyhow::Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let visitor = api.visitor().await?;
+    let id = api.start(&visitor).await?;
+    let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
+    let nasty = "<script>alert(1)</script><img src=x onerror=alert(2)> & \"quotes\" 'x' \u{202e} 🙂\nline two";
+    v.send(&ClientFrame::Send { client_id: "c-x".into(), text: nasty.into() }).await?;
+    v.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+    let (mut again, _) = api.join(&id, &visitor.token, 0).await?;
+    let stored = again.recv_until(|f| message(f).is_some()).await?;
+    assert_eq!(message(&stored).map(|m| m.text.as_str()), Some(nasty));
+    Ok(())
+}
