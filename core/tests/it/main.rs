@@ -1,0 +1,5 @@
+//! Native tests of the pure core, driven the way the Durable Object shell
+//! drives it, with a simulated store and simulated sockets.
+
+mod conversation;
+mod sim;
