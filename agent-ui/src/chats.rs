@@ -53,6 +53,16 @@ struct Local {
     /// Highest receipts sent on the current socket.
     delivered_sent: Seq,
     read_sent: Seq,
+    /// The `last_seq` of the latest `welcome`: until the replay reaches it,
+    /// receipts wait, so a long history costs one receipt, not one per
+    /// message.
+    replay_until: Seq,
+}
+
+impl Local {
+    fn replaying(&self, state: &ChatState) -> bool {
+        state.last_seq() < self.replay_until
+    }
 }
 
 #[derive(Clone)]
@@ -102,10 +112,17 @@ impl Chats {
 
     /// Keeps exactly the connections in `wanted`, opening and closing sockets.
     pub fn keep(&self, wanted: &BTreeSet<ConversationId>) {
-        let gone: Vec<Conn> = self.conns.try_update_value(|conns| {
-            let ids: Vec<_> = conns.keys().filter(|id| !wanted.contains(*id)).cloned().collect();
-            ids.iter().filter_map(|id| conns.remove(id)).collect()
-        }).unwrap_or_default();
+        let gone: Vec<Conn> = self
+            .conns
+            .try_update_value(|conns| {
+                let ids: Vec<_> = conns
+                    .keys()
+                    .filter(|id| !wanted.contains(*id))
+                    .cloned()
+                    .collect();
+                ids.iter().filter_map(|id| conns.remove(id)).collect()
+            })
+            .unwrap_or_default();
         let changed = !gone.is_empty();
         for conn in gone {
             conn.shut();
@@ -145,7 +162,11 @@ impl Chats {
     /// Sends a new message, kept in the outbox until it is acked.
     pub fn send_message(&self, id: &ConversationId, text: String) {
         let Some(conn) = self.conn(id) else { return };
-        if let Some(frame) = conn.view.state.try_update(|s| s.compose(format::client_id(), text)) {
+        if let Some(frame) = conn
+            .view
+            .state
+            .try_update(|s| s.compose(format::client_id(), text))
+        {
             // When closed, the message goes out after the next `welcome`.
             conn.socket.send(&frame);
         }
@@ -203,11 +224,13 @@ impl Chats {
     /// was read, once per new message.
     pub fn mark_read(&self, id: &ConversationId) {
         let Some(conn) = self.conn(id) else { return };
-        let frame = conn
-            .view
-            .state
-            .with_untracked(|s| assigned_to_me(s).then(|| s.read_receipt()).flatten());
-        let Some(frame @ ClientFrame::Receipt { seq, .. }) = frame else { return };
+        let frame = conn.view.state.with_untracked(|s| {
+            let ready = assigned_to_me(s) && !conn.local.borrow().replaying(s);
+            ready.then(|| s.read_receipt()).flatten()
+        });
+        let Some(frame @ ClientFrame::Receipt { seq, .. }) = frame else {
+            return;
+        };
         if seq > conn.local.borrow().read_sent && conn.socket.send(&frame) {
             let mut local = conn.local.borrow_mut();
             local.read_sent = seq;
@@ -261,7 +284,19 @@ impl Chats {
         let on_frame = {
             let (view, local) = (view.clone(), local.clone());
             move |frame: ServerFrame| {
-                let replies = view.state.try_update(|s| s.apply(frame)).unwrap_or_default();
+                match &frame {
+                    ServerFrame::Welcome { last_seq, .. } => {
+                        local.borrow_mut().replay_until = *last_seq
+                    }
+                    ServerFrame::Message(_) => {}
+                    // Anything else is live: the replay is over, even if the
+                    // welcome counted a message this agent is not sent.
+                    _ => local.borrow_mut().replay_until = 0,
+                }
+                let replies = view
+                    .state
+                    .try_update(|s| s.apply(frame))
+                    .unwrap_or_default();
                 let replies = receipts_policy(&view, &local, replies);
                 // Frames only arrive on an open socket.
                 watch_acks(&view, &local, true);
@@ -274,7 +309,11 @@ impl Chats {
             move |code: u16| {
                 view.state.update(ChatState::disconnected);
                 let refused = (4400..=4499).contains(&code);
-                view.link.set(if refused { Link::Refused(code) } else { Link::Reconnecting });
+                view.link.set(if refused {
+                    Link::Refused(code)
+                } else {
+                    Link::Reconnecting
+                });
                 watch_acks(&view, &local, false);
                 if code == shared::close::UNAUTHORIZED {
                     unauthorized.try_set(true);
@@ -282,30 +321,39 @@ impl Chats {
             }
         };
         let socket = Socket::connect::<ServerFrame>(url, on_open, on_frame, on_close);
-        Conn { view, socket, local }
+        Conn {
+            view,
+            socket,
+            local,
+        }
     }
 }
 
 /// True when the welcomed agent is the conversation's assignee.
 fn assigned_to_me(s: &ChatState) -> bool {
-    let (Some(me), Some(c)) = (s.me(), s.conversation()) else { return false };
-    matches!(c.status, ConversationStatus::Active | ConversationStatus::OnHold)
-        && c.assignee.as_ref().is_some_and(|a| a.id == me.id)
+    let (Some(me), Some(c)) = (s.me(), s.conversation()) else {
+        return false;
+    };
+    matches!(
+        c.status,
+        ConversationStatus::Active | ConversationStatus::OnHold
+    ) && c.assignee.as_ref().is_some_and(|a| a.id == me.id)
 }
 
-/// Drops receipts while the agent only previews; once assigned, makes sure
-/// the delivered watermark is sent once per new message (also right after
-/// the take, when no message arrives).
+/// Drops receipts while the agent only previews or a replay is under way;
+/// otherwise makes sure the delivered watermark is sent once per new message
+/// (also right after the take, when no message arrives).
 fn receipts_policy(
     view: &ChatView,
     local: &RefCell<Local>,
     mut replies: Vec<ClientFrame>,
 ) -> Vec<ClientFrame> {
-    let (mine, delivered) = view
-        .state
-        .with_untracked(|s| (assigned_to_me(s), s.delivered_receipt()));
+    let (ready, delivered) = view.state.with_untracked(|s| {
+        let ready = assigned_to_me(s) && !local.borrow().replaying(s);
+        (ready, s.delivered_receipt())
+    });
     replies.retain(|f| !matches!(f, ClientFrame::Receipt { .. }));
-    if !mine {
+    if !ready {
         return replies;
     }
     if let Some(frame @ ClientFrame::Receipt { seq, .. }) = delivered {

@@ -44,7 +44,8 @@ impl Inbox {
         if conversation.status == ConversationStatus::Closed {
             self.conversations.remove(&conversation.id);
         } else {
-            self.conversations.insert(conversation.id.clone(), conversation);
+            self.conversations
+                .insert(conversation.id.clone(), conversation);
         }
     }
 
@@ -102,13 +103,26 @@ mod tests {
     use shared::inbox::{ConversationSummary, InboxFrame};
     use shared::{AgentId, ConversationId};
 
-    fn summary(id: &str, status: ConversationStatus, assignee: Option<&str>, at: i64) -> ConversationSummary {
+    fn summary(
+        id: &str,
+        status: ConversationStatus,
+        assignee: Option<&str>,
+        at: i64,
+    ) -> ConversationSummary {
         ConversationSummary {
             id: ConversationId::from(id),
             status,
             department: "support".into(),
-            visitor: Participant { side: Side::Visitor, id: format!("v-{id}"), name: "Guest".into() },
-            assignee: assignee.map(|a| Participant { side: Side::Agent, id: a.into(), name: a.into() }),
+            visitor: Participant {
+                side: Side::Visitor,
+                id: format!("v-{id}"),
+                name: "Guest".into(),
+            },
+            assignee: assignee.map(|a| Participant {
+                side: Side::Agent,
+                id: a.into(),
+                name: a.into(),
+            }),
             preview: "hello".into(),
             queued_at: at,
         }
@@ -123,30 +137,47 @@ mod tests {
         use ConversationStatus::*;
         let mut inbox = Inbox::new(&AgentId::from("me"));
         inbox.apply(InboxFrame::Snapshot {
-            queued: vec![summary("q2", Queued, None, 20), summary("q1", Queued, None, 10)],
-            mine: vec![summary("m1", Active, Some("me"), 5), summary("h1", OnHold, Some("me"), 1)],
+            queued: vec![
+                summary("q2", Queued, None, 20),
+                summary("q1", Queued, None, 10),
+            ],
+            mine: vec![
+                summary("m1", Active, Some("me"), 5),
+                summary("h1", OnHold, Some("me"), 1),
+            ],
         });
         assert_eq!(ids(inbox.queued()), ["q1", "q2"]);
         assert_eq!(ids(inbox.in_progress()), ["m1"]);
         assert_eq!(ids(inbox.on_hold()), ["h1"]);
 
         // Taken by me: leaves the queue, joins my chats.
-        inbox.apply(InboxFrame::Upsert { conversation: summary("q1", Active, Some("me"), 10) });
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("q1", Active, Some("me"), 10),
+        });
         assert_eq!(ids(inbox.queued()), ["q2"]);
         assert_eq!(ids(inbox.in_progress()), ["m1", "q1"]);
 
         // Taken by someone else, or closed: gone.
-        inbox.apply(InboxFrame::Remove { id: ConversationId::from("q2") });
-        inbox.apply(InboxFrame::Upsert { conversation: summary("m1", Closed, Some("me"), 5) });
+        inbox.apply(InboxFrame::Remove {
+            id: ConversationId::from("q2"),
+        });
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("m1", Closed, Some("me"), 5),
+        });
         assert!(inbox.queued().is_empty());
         assert_eq!(ids(inbox.in_progress()), ["q1"]);
 
         // Someone else's active chat is in no list of mine.
-        inbox.apply(InboxFrame::Upsert { conversation: summary("o1", Active, Some("other"), 1) });
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("o1", Active, Some("other"), 1),
+        });
         assert_eq!(ids(inbox.in_progress()), ["q1"]);
 
         // A snapshot after a reconnect replaces everything.
-        inbox.apply(InboxFrame::Snapshot { queued: vec![], mine: vec![] });
+        inbox.apply(InboxFrame::Snapshot {
+            queued: vec![],
+            mine: vec![],
+        });
         assert!(inbox.in_progress().is_empty() && inbox.on_hold().is_empty());
     }
 }

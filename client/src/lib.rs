@@ -11,7 +11,7 @@
 pub mod web;
 
 use shared::frame::{
-    ClientFrame, ConversationView, Message, Participant, ReceiptKind, ServerFrame, Side, Watermark,
+    ClientFrame, ConversationView, Message, MessageKind, Participant, ReceiptKind, ServerFrame, Side, Watermark,
 };
 use shared::ids::{ClientMsgId, Seq};
 use std::collections::BTreeMap;
@@ -76,6 +76,9 @@ pub struct ChatState {
     watermarks: BTreeMap<String, Watermark>,
     typing: BTreeMap<String, Participant>,
     synced: bool,
+    /// The `last_seq` of the latest welcome: receipts wait until the replay
+    /// has caught up to it, so a resume sends one receipt, not one a message.
+    catch_up_to: Seq,
 }
 
 impl ChatState {
@@ -176,8 +179,10 @@ impl ChatState {
                 conversation,
                 you,
                 receipts,
+                last_seq,
                 ..
             } => {
+                self.catch_up_to = last_seq;
                 self.conversation = Some(conversation);
                 self.me = Some(you);
                 for w in receipts {
@@ -205,16 +210,28 @@ impl ChatState {
                     self.typing.remove(&message.author.id);
                 }
                 self.messages.entry(message.seq).or_insert(message);
-                if let Some(r) = self.delivered_receipt() {
-                    replies.push(r);
+                if self.last_seq() >= self.catch_up_to {
+                    replies.extend(self.delivered_receipt());
                 }
             }
-            ServerFrame::Ack { client_id, .. } => {
-                // The message frame with the same id follows; the pending line
-                // stays until then so it never disappears from view.
-                if let Some(p) = self.outbox.iter_mut().find(|p| p.client_id == client_id) {
-                    p.failed = false;
-                    p.error = None;
+            ServerFrame::Ack {
+                client_id,
+                seq,
+                sent_at,
+            } => {
+                // The edge sends the sender an ack instead of the message: the
+                // pending line becomes the stored message at `seq`.
+                let at = self.outbox.iter().position(|p| p.client_id == client_id);
+                if let (Some(at), Some(me)) = (at, self.me.clone()) {
+                    let pending = self.outbox.remove(at);
+                    self.messages.entry(seq).or_insert(Message {
+                        seq,
+                        client_id: Some(client_id),
+                        author: me,
+                        kind: MessageKind::Text,
+                        text: pending.text,
+                        sent_at,
+                    });
                 }
             }
             ServerFrame::Receipt(w) => self.watermark(w),
@@ -271,7 +288,7 @@ impl ChatState {
     /// did not say so already.
     pub fn delivered_receipt(&self) -> Option<ClientFrame> {
         let last = self.last_seq();
-        (self.me.is_some() && self.own_watermark().0 < last).then_some(ClientFrame::Receipt {
+        (self.own_watermark().0 < self.last_from_others()).then_some(ClientFrame::Receipt {
             kind: ReceiptKind::Delivered,
             seq: last,
         })
@@ -281,10 +298,23 @@ impl ChatState {
     /// did not say so already. Send it while the conversation is on screen.
     pub fn read_receipt(&self) -> Option<ClientFrame> {
         let last = self.last_seq();
-        (self.me.is_some() && self.own_watermark().1 < last).then_some(ClientFrame::Receipt {
+        (self.own_watermark().1 < self.last_from_others()).then_some(ClientFrame::Receipt {
             kind: ReceiptKind::Read,
             seq: last,
         })
+    }
+
+    /// The sequence number of the latest message written by someone else
+    /// (0 before the welcome): one's own messages need no receipt.
+    fn last_from_others(&self) -> Seq {
+        if self.me.is_none() {
+            return 0;
+        }
+        self.messages
+            .values()
+            .rev()
+            .find(|m| m.author.side != Side::System && !self.is_mine(&m.author))
+            .map_or(0, |m| m.seq)
     }
 
     /// Messages from other people after this client's read watermark.

@@ -91,6 +91,11 @@ impl Socket {
     pub fn close(&self) {
         self.0.stopped.set(true);
         if let Some(ws) = self.0.ws.borrow_mut().take() {
+            // Detach the handlers first: the browser fires `close` later,
+            // after they are dropped.
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
             let _ = ws.close();
         }
         self.0.handlers.borrow_mut().take();

@@ -58,8 +58,9 @@ pub struct Snapshot {
     pub last_seq: Seq,
     /// Every stored watermark.
     pub watermarks: Vec<Watermark>,
-    /// `(author id, client id, seq)` of every stored message that has one.
-    pub client_ids: Vec<(String, ClientMsgId, Seq)>,
+    /// `(author id, client id, seq, sent_at)` of every stored message that
+    /// has a client id.
+    pub client_ids: Vec<(String, ClientMsgId, Seq, i64)>,
     /// The sockets still open, with what was remembered about each.
     pub conns: Vec<(ConnId, ConnState)>,
 }
@@ -152,6 +153,13 @@ pub enum Output {
         /// The frame.
         frame: ServerFrame,
     },
+    /// Send one frame to several sockets (serialise it once).
+    Broadcast {
+        /// The sockets.
+        conns: Vec<ConnId>,
+        /// The frame.
+        frame: ServerFrame,
+    },
     /// Send every stored message with a sequence number above `after`, in
     /// order, as [`ServerFrame::Message`] frames.
     Replay {
@@ -188,7 +196,7 @@ pub struct Conversation {
     meta: Option<Meta>,
     last_seq: Seq,
     watermarks: BTreeMap<String, Watermark>,
-    client_ids: HashMap<(String, ClientMsgId), Seq>,
+    client_ids: HashMap<(String, ClientMsgId), (Seq, i64)>,
     conns: BTreeMap<ConnId, ConnState>,
     out: VecDeque<Output>,
 }
@@ -207,7 +215,7 @@ impl Conversation {
             client_ids: snapshot
                 .client_ids
                 .into_iter()
-                .map(|(author, cid, seq)| ((author, cid), seq))
+                .map(|(author, cid, seq, sent_at)| ((author, cid), (seq, sent_at)))
                 .collect(),
             conns: snapshot.conns.into_iter().collect(),
             out: VecDeque::new(),
@@ -455,9 +463,9 @@ impl Conversation {
             return;
         }
         let key = (who.id.clone(), client_id.clone());
-        if let Some(&seq) = self.client_ids.get(&key) {
+        if let Some(&(seq, sent_at)) = self.client_ids.get(&key) {
             // A retry of something already stored: acknowledge it again.
-            self.send(conn, ServerFrame::Ack { client_id, seq });
+            self.send(conn, ServerFrame::Ack { client_id, seq, sent_at });
             return;
         }
         if let Err(r) = self.may_write(&who) {
@@ -484,7 +492,7 @@ impl Conversation {
             sent_at: now,
         };
         self.last_seq = seq;
-        self.client_ids.insert(key, seq);
+        self.client_ids.insert(key, (seq, now));
         self.out
             .push_back(Output::Store(Record::Message(message.clone())));
         let first_visitor_message = who.side == Side::Visitor
@@ -501,8 +509,12 @@ impl Conversation {
                 self.out.push_back(Output::Store(Record::Meta(meta)));
             }
         }
-        self.send(conn, ServerFrame::Ack { client_id, seq });
-        self.broadcast(ServerFrame::Message(message));
+        self.send(conn, ServerFrame::Ack { client_id, seq, sent_at: now });
+        // Everyone else gets the message; the sending socket has the ack.
+        let others: Vec<ConnId> = self.conns.iter().filter(|(id, c)| c.ready && **id != conn).map(|(id, _)| *id).collect();
+        if !others.is_empty() {
+            self.out.push_back(Output::Broadcast { conns: others, frame: ServerFrame::Message(message) });
+        }
         if first_visitor_message {
             self.broadcast_state();
             self.announce(now);

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
   author_id TEXT NOT NULL,
   client_id TEXT,
+  sent_at INTEGER NOT NULL,
   body TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (author_id, client_id)
@@ -71,6 +72,7 @@ struct ClientIdRow {
     author_id: String,
     client_id: String,
     seq: i64,
+    sent_at: i64,
 }
 
 #[derive(Deserialize)]
@@ -124,12 +126,12 @@ impl ConversationObject {
             .collect();
         let client_ids = sql
             .exec(
-                "SELECT author_id, client_id, seq FROM messages WHERE client_id IS NOT NULL",
+                "SELECT author_id, client_id, seq, sent_at FROM messages WHERE client_id IS NOT NULL",
                 None,
             )?
             .to_array::<ClientIdRow>()?
             .into_iter()
-            .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64))
+            .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64, r.sent_at))
             .collect();
         let mut sockets = HashMap::new();
         let mut conns = Vec::new();
@@ -196,6 +198,13 @@ impl ConversationObject {
                     }
                 }
                 Output::Send { conn, frame } => self.send(conn, &frame),
+                Output::Broadcast { conns, frame } => {
+                    let text = frame.to_json();
+                    let sockets = self.sockets.borrow();
+                    for ws in conns.iter().filter_map(|c| sockets.get(c)) {
+                        let _ = ws.send_with_str(&text);
+                    }
+                }
                 Output::Replay { conn, after } => {
                     if let Err(e) = self.replay(conn, after) {
                         worker::console_error!("replay failed: {e}");
@@ -222,11 +231,12 @@ impl ConversationObject {
             }
             Record::Message(m) => {
                 sql.exec(
-                    "INSERT INTO messages (seq, author_id, client_id, body) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO messages (seq, author_id, client_id, sent_at, body) VALUES (?, ?, ?, ?, ?)",
                     vec![
                         SqlStorageValue::try_from_i64(m.seq as i64)?,
                         m.author.id.clone().into(),
                         m.client_id.as_ref().map(|c| c.0.clone()).into(),
+                        SqlStorageValue::try_from_i64(m.sent_at)?,
                         serde_json::to_string(m)?.into(),
                     ],
                 )?;

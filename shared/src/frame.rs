@@ -177,12 +177,16 @@ pub enum ServerFrame {
     /// A stored message, new or replayed.
     Message(Message),
     /// The message with `client_id` is stored as `seq` (one check). Sent to
-    /// its author only; a retried send is acked again with the same `seq`.
+    /// the sending socket only, instead of the message itself: the client
+    /// holds the text and now knows where it stands. A retried send is acked
+    /// again with the same `seq` and `sent_at`.
     Ack {
         /// The id the client picked.
         client_id: ClientMsgId,
         /// Where it was stored.
         seq: Seq,
+        /// When it was stored, in milliseconds since the Unix epoch.
+        sent_at: i64,
     },
     /// A participant's watermark moved.
     Receipt(Watermark),
@@ -317,6 +321,10 @@ impl ClientFrame {
     pub fn parse(text: &str) -> Result<Self, FrameError> {
         if text.len() > crate::MAX_FRAME_BYTES {
             return Err(FrameError::TooLarge(text.len()));
+        }
+        if !text.trim_start().starts_with('{') {
+            // serde would also read a tagged enum from an array.
+            return Err(FrameError::Bad("a frame is a JSON object".into()));
         }
         match serde_json::from_str::<Self>(text) {
             Ok(frame) => Ok(frame),

@@ -1,7 +1,7 @@
 //! A whole chat: visitor writes, the message queues, an agent previews,
 //! takes and replies; acks, receipts and typing reach the right side.
 
-use crate::message;
+use crate::{acked, message};
 use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, MessageKind, ReceiptKind, ServerFrame, Side};
 use shared::inbox::InboxFrame;
 use std::time::Duration;
@@ -29,10 +29,12 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
 
     // The first message is stored, acked, and queues the conversation.
     v.send(&ClientFrame::Send { client_id: "c-1".into(), text: "Hello, <b>anyone</b>?".into() }).await?;
+    // The sending socket gets the ack (with the stored time) instead of the
+    // message itself.
     let ack = v.recv().await?;
-    assert_eq!(ack, ServerFrame::Ack { client_id: "c-1".into(), seq: 1 });
-    let echoed = v.recv().await?;
-    assert_eq!(message(&echoed).map(|m| m.text.as_str()), Some("Hello, <b>anyone</b>?"));
+    assert_eq!(acked(&ack), Some(("c-1", 1)));
+    let ServerFrame::Ack { sent_at, .. } = ack else { unreachable!() };
+    assert!(sent_at > 1_600_000_000_000, "a real clock: {sent_at}");
     let state = v.recv().await?;
     assert!(matches!(state, ServerFrame::State { ref conversation } if conversation.status == ConversationStatus::Queued));
 
@@ -47,7 +49,8 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     // She previews it: she sees the message but cannot write before taking.
     let (mut a, welcome) = api.join(&id, &anna.token, 0).await?;
     assert!(matches!(welcome, ServerFrame::Welcome { last_seq: 1, .. }));
-    assert_eq!(message(&a.recv().await?).map(|m| m.seq), Some(1));
+    let first = a.recv().await?;
+    assert_eq!(message(&first).map(|m| (m.seq, m.text.as_str())), Some((1, "Hello, <b>anyone</b>?")));
     a.send(&ClientFrame::Send { client_id: "a-0".into(), text: "too early".into() }).await?;
     let refused = a.recv().await?;
     assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::Forbidden, client_id: Some(ref c), .. } if c.0 == "a-0"));
@@ -75,7 +78,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     // Anna replies; the visitor's device confirms delivery, then reading.
     a.send(&ClientFrame::Send { client_id: "a-1".into(), text: "Hi! How can I help?".into() }).await?;
     let ack = a.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
-    assert_eq!(ack, ServerFrame::Ack { client_id: "a-1".into(), seq: 3 });
+    assert_eq!(acked(&ack), Some(("a-1", 3)));
     let reply = v.recv_until(|f| message(f).is_some()).await?;
     let reply = message(&reply).expect("a message");
     assert_eq!((reply.seq, reply.author.name.as_str(), reply.text.as_str()), (3, "Anna", "Hi! How can I help?"));

@@ -8,6 +8,14 @@ mod take;
 
 use shared::frame::{Message, ServerFrame};
 
+/// `(client id, seq)` of an ack.
+pub fn acked(frame: &ServerFrame) -> Option<(&str, u64)> {
+    match frame {
+        ServerFrame::Ack { client_id, seq, .. } => Some((client_id.as_str(), *seq)),
+        _ => None,
+    }
+}
+
 /// The message inside a `message` frame.
 pub fn message(frame: &ServerFrame) -> Option<&Message> {
     match frame {

@@ -62,7 +62,13 @@ pub struct Worker {
 impl Worker {
     /// Starts a worker with fresh storage and seeds the demo workspace.
     pub async fn start() -> Result<Worker> {
-        let dir = tempfile::Builder::new().prefix("livechat-state-").tempdir()?;
+        Self::start_in(&std::env::temp_dir()).await
+    }
+
+    /// Starts a worker whose fresh storage lives under `parent` (a tmpfs
+    /// folder such as /dev/shm takes the disk out of a benchmark).
+    pub async fn start_in(parent: &Path) -> Result<Worker> {
+        let dir = tempfile::Builder::new().prefix("livechat-state-").tempdir_in(parent)?;
         let state = dir.path().to_path_buf();
         let mut worker = Self::spawn(state).await?;
         worker._state_dir = Some(dir);

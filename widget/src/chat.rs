@@ -21,7 +21,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::frame::{ClientFrame, ServerFrame};
-use shared::ids::ClientMsgId;
+use shared::ids::{ClientMsgId, Seq};
 use std::time::Duration;
 
 /// A handle on the widget's one conversation. `Copy`: every field is a
@@ -41,6 +41,9 @@ pub struct Chat {
     pacer: StoredValue<TypingPacer>,
     ack: StoredValue<AckWatch>,
     started_over: StoredValue<bool>,
+    /// The highest read receipt sent on this socket: the edge's echo takes a
+    /// round trip, and frames arriving meanwhile must not repeat it.
+    read_sent: StoredValue<Seq>,
     /// The unread count last told to the loader.
     badge: StoredValue<Option<usize>>,
 }
@@ -60,6 +63,7 @@ impl Chat {
             pacer: StoredValue::new(TypingPacer::default()),
             ack: StoredValue::new(AckWatch::default()),
             started_over: StoredValue::new(false),
+            read_sent: StoredValue::new(0),
             badge: StoredValue::new(None),
         }
     }
@@ -217,6 +221,7 @@ impl Chat {
                 if !current() {
                     return Vec::new();
                 }
+                self.read_sent.set_value(0);
                 vec![self.state.with_untracked(ChatState::hello)]
             },
             move |frame: ServerFrame| {
@@ -243,9 +248,7 @@ impl Chat {
         if welcome {
             self.link.set(Link::Online);
         }
-        if self.visible() {
-            replies.extend(self.state.with_untracked(ChatState::read_receipt));
-        }
+        replies.extend(self.read_receipt());
         replies
     }
 
@@ -303,11 +306,25 @@ impl Chat {
         self.shown.get_untracked() && self.page_visible.get_untracked()
     }
 
-    fn read_if_visible(self) {
-        if self.visible() {
-            if let Some(frame) = self.state.with_untracked(ChatState::read_receipt) {
-                self.send_frame(&frame);
+    /// The read receipt to send now: only while the visitor sees the chat,
+    /// and only once per watermark.
+    fn read_receipt(self) -> Option<ClientFrame> {
+        if !self.visible() {
+            return None;
+        }
+        let frame = self.state.with_untracked(ChatState::read_receipt)?;
+        if let ClientFrame::Receipt { seq, .. } = frame {
+            if seq <= self.read_sent.get_value() {
+                return None;
             }
+            self.read_sent.set_value(seq);
+        }
+        Some(frame)
+    }
+
+    fn read_if_visible(self) {
+        if let Some(frame) = self.read_receipt() {
+            self.send_frame(&frame);
         }
     }
 

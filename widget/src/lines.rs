@@ -8,47 +8,42 @@ use shared::ids::ClientMsgId;
 
 /// One line of the message log.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineView {
-    /// The visitor's own message, stored or still pending.
-    Own {
-        /// `s<seq>` once stored, `p<client id>` while pending.
-        id: String,
-        /// The text, drawn as text.
-        text: String,
-        /// Its checkmark.
-        check: Check,
-        /// Set on a failed send: retry it with this id.
-        retry: Option<ClientMsgId>,
-        /// Why it failed, for people.
-        error: Option<String>,
-    },
+pub struct LineView {
+    /// Stable for the life of the line, so the log never redraws (and a
+    /// screen reader never re-reads) a line whose checkmark moved: `c<client
+    /// id>` for one's own messages, pending or stored, `s<seq>` otherwise.
+    pub id: String,
+    /// What the line says; never changes.
+    pub body: Body,
+    /// The delivery state of one's own message; changes over its life.
+    pub status: Option<OwnStatus>,
+}
+
+/// What a line says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// The visitor's own message.
+    Own(String),
     /// A message from an agent (or anyone else who is not the visitor).
     Theirs {
-        /// `s<seq>`.
-        id: String,
         /// Who wrote it.
         author: String,
-        /// The text, drawn as text.
-        text: String,
-    },
-    /// A line written by the product ("Anna took the chat").
-    System {
-        /// `s<seq>`.
-        id: String,
         /// The text.
         text: String,
     },
+    /// A line written by the product ("Anna took the chat").
+    System(String),
 }
 
-impl LineView {
-    /// The key of the line in the log: changes whenever the line must be
-    /// drawn anew (stored, acked, delivered, read, failed).
-    pub fn key(&self) -> String {
-        match self {
-            LineView::Own { id, check, .. } => format!("{id}:{}", check.label()),
-            LineView::Theirs { id, .. } | LineView::System { id, .. } => id.clone(),
-        }
-    }
+/// Where one of one's own messages is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnStatus {
+    /// Its checkmark.
+    pub check: Check,
+    /// Set on a failed send: retry it with this id.
+    pub retry: Option<ClientMsgId>,
+    /// Why it failed, for people.
+    pub error: Option<String>,
 }
 
 /// Every line to draw, stored messages first, then pending sends.
@@ -58,35 +53,52 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
         .into_iter()
         .map(|line| match line {
             Line::Stored(m) if m.kind == MessageKind::System || m.author.side == Side::System => {
-                LineView::System {
+                LineView {
                     id: format!("s{}", m.seq),
-                    text: m.text.clone(),
+                    body: Body::System(m.text.clone()),
+                    status: None,
                 }
             }
-            Line::Stored(m) if state.is_own(m) => LineView::Own {
-                id: format!("s{}", m.seq),
-                text: m.text.clone(),
-                check: state.check(m),
-                retry: None,
-                error: None,
+            Line::Stored(m) if state.is_own(m) => LineView {
+                id: m
+                    .client_id
+                    .as_ref()
+                    .map_or_else(|| format!("s{}", m.seq), |cid| format!("c{cid}")),
+                body: Body::Own(m.text.clone()),
+                status: Some(OwnStatus {
+                    check: state.check(m),
+                    retry: None,
+                    error: None,
+                }),
             },
-            Line::Stored(m) => LineView::Theirs {
+            Line::Stored(m) => LineView {
                 id: format!("s{}", m.seq),
-                author: m.author.name.clone(),
-                text: m.text.clone(),
+                body: Body::Theirs {
+                    author: m.author.name.clone(),
+                    text: m.text.clone(),
+                },
+                status: None,
             },
             Line::Pending(p) => {
                 let check = ChatState::pending_check(p);
-                LineView::Own {
-                    id: format!("p{}", p.client_id),
-                    text: p.text.clone(),
-                    check,
-                    retry: (check == Check::Failed).then(|| p.client_id.clone()),
-                    error: p.error.clone(),
+                LineView {
+                    id: format!("c{}", p.client_id),
+                    body: Body::Own(p.text.clone()),
+                    status: Some(OwnStatus {
+                        check,
+                        retry: (check == Check::Failed).then(|| p.client_id.clone()),
+                        error: p.error.clone(),
+                    }),
                 }
             }
         })
         .collect()
+}
+
+/// The current status of the line `id`, if it is one's own and still there.
+pub fn status_of(lines: &[LineView], id: &str) -> Option<OwnStatus> {
+    // New lines are at the end; so are the ones whose checks move.
+    lines.iter().rev().find(|l| l.id == id)?.status.clone()
 }
 
 /// "Anna is typing…", or nothing when nobody else is typing.
@@ -126,7 +138,7 @@ pub fn carry_outbox(old: &ChatState) -> ChatState {
 
 #[cfg(test)]
 mod tests {
-    use super::{carry_outbox, lines, typing, LineView};
+    use super::{carry_outbox, lines, status_of, typing, Body};
     use chat_client::{ChatState, Check};
     use shared::frame::{
         ConversationStatus, ConversationView, Message, MessageKind, Participant, ServerFrame, Side,
@@ -201,21 +213,34 @@ mod tests {
         s.fail_unacked();
         let got = lines(&s);
         assert_eq!(got.len(), 4);
-        assert!(matches!(
-            &got[0],
-            LineView::Own {
-                check: Check::Delivered,
-                retry: None,
-                ..
-            }
-        ));
-        assert!(matches!(&got[1], LineView::System { text, .. } if text == "m2"));
-        assert!(matches!(&got[2], LineView::Theirs { author, .. } if author == "Anna"));
-        assert!(
-            matches!(&got[3], LineView::Own { check: Check::Failed, retry: Some(id), .. } if id.as_str() == "c-2")
+        assert_eq!(got[0].id, "cc-1");
+        assert_eq!(
+            got[0].status.as_ref().map(|s| s.check),
+            Some(Check::Delivered)
         );
-        assert_eq!(got[0].key(), "s1:Delivered");
-        assert_eq!(got[3].key(), "pc-2:Not sent");
+        assert!(matches!(&got[1].body, Body::System(text) if text == "m2"));
+        assert!(matches!(&got[2].body, Body::Theirs { author, .. } if author == "Anna"));
+        assert_eq!(got[2].status, None);
+        let failed = status_of(&got, "cc-2").expect("the pending send is a line");
+        assert_eq!(failed.check, Check::Failed);
+        assert_eq!(failed.retry.as_ref().map(|id| id.as_str()), Some("c-2"));
+    }
+
+    #[test]
+    fn a_stored_send_keeps_its_line_id() {
+        let mut s = welcomed();
+        s.compose("c-1".into(), "hi".into());
+        assert_eq!(lines(&s)[0].id, "cc-1");
+        s.apply(message(
+            1,
+            who(Side::Visitor, "v1", "Visitor 1"),
+            MessageKind::Text,
+            Some("c-1"),
+        ));
+        let got = lines(&s);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].id, "cc-1");
+        assert_eq!(got[0].status.as_ref().map(|s| s.check), Some(Check::Stored));
     }
 
     #[test]

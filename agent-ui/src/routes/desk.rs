@@ -49,7 +49,7 @@ pub fn Desk(session: Session) -> impl IntoView {
     on_cleanup(move || {
         socket.with_value(Socket::close);
         chats.close_all();
-        ping.into_iter().chain(clock).for_each(IntervalHandle::clear);
+        ping.into_iter().chain(clock).for_each(|h| h.clear());
         visibility.remove();
         document().set_title(&format::title(0));
     });
@@ -120,7 +120,11 @@ fn connect_inbox(token: &str, inbox: RwSignal<Inbox>, link: RwSignal<Link>) -> S
         },
         move |code| {
             let refused = (4400..=4499).contains(&code);
-            link.try_set(if refused { Link::Refused(code) } else { Link::Reconnecting });
+            link.try_set(if refused {
+                Link::Refused(code)
+            } else {
+                Link::Reconnecting
+            });
         },
     )
 }

@@ -7,6 +7,14 @@ use serde_json::json;
 use shared::close;
 use shared::frame::{ConversationStatus, ErrorCode, MessageKind, ServerFrame, Side};
 
+/// `(client id, seq)` of an ack.
+fn acked(frame: &ServerFrame) -> Option<(&str, u64)> {
+    match frame {
+        ServerFrame::Ack { client_id, seq, .. } => Some((client_id.as_str(), *seq)),
+        _ => None,
+    }
+}
+
 fn error_code(frame: &ServerFrame) -> Option<ErrorCode> {
     match frame {
         ServerFrame::Error { code, .. } => Some(*code),
@@ -115,9 +123,18 @@ fn a_send_is_stored_before_it_is_acked_and_queues_the_conversation() {
         .expect("acked");
     assert!(store < ack, "stored before acknowledged");
     let frames = sim.take(1);
-    assert_eq!(frames[0], ServerFrame::Ack { client_id: "v-1".into(), seq: 1 });
-    assert!(matches!(&frames[1], ServerFrame::Message(m) if m.text == "<b>hi</b>" && m.kind == MessageKind::Text));
-    assert!(matches!(&frames[2], ServerFrame::State { conversation } if conversation.status == ConversationStatus::Queued));
+    // The sending socket gets the ack instead of the message itself.
+    assert_eq!(frames[0], ServerFrame::Ack { client_id: "v-1".into(), seq: 1, sent_at: sim.now });
+    assert!(matches!(&frames[1], ServerFrame::State { conversation } if conversation.status == ConversationStatus::Queued));
+    assert_eq!(frames.len(), 2);
+    let stored = &sim.messages[&1];
+    assert_eq!((stored.text.as_str(), stored.kind), ("<b>hi</b>", MessageKind::Text));
+    // Another socket of the same visitor gets the message.
+    sim.connect(5, visitor());
+    sim.hello(5, 1);
+    sim.take(5);
+    sim.say(1, "v-3", "from tab one");
+    assert!(matches!(&sim.take(5)[..], [ServerFrame::Message(m)] if m.text == "from tab one"));
     assert_eq!(sim.meta.as_ref().map(|m| (m.view.status, m.preview.as_str())), Some((ConversationStatus::Queued, "<b>hi</b>")));
     assert_eq!(sim.announced.len(), 1);
     assert_eq!(sim.announced[0].status, ConversationStatus::Queued);
@@ -150,16 +167,19 @@ fn a_retried_send_is_acked_again_and_stored_once() {
     let mut sim = with_visitor();
     sim.say(1, "v-1", "hello");
     sim.take(1);
+    let first_sent_at = sim.messages[&1].sent_at;
     for _ in 0..3 {
         sim.say(1, "v-1", "hello");
-        assert_eq!(sim.take(1), vec![ServerFrame::Ack { client_id: "v-1".into(), seq: 1 }]);
+        let frames = sim.take(1);
+        assert_eq!(frames.iter().map(acked).collect::<Vec<_>>(), vec![Some(("v-1", 1))]);
+        assert_eq!(frames, vec![ServerFrame::Ack { client_id: "v-1".into(), seq: 1, sent_at: first_sent_at }]);
     }
     sim.evict();
     sim.connect(3, visitor());
     sim.hello(3, 1);
     sim.take(3);
     sim.say(3, "v-1", "hello");
-    assert_eq!(sim.take(3), vec![ServerFrame::Ack { client_id: "v-1".into(), seq: 1 }]);
+    assert_eq!(sim.take(3), vec![ServerFrame::Ack { client_id: "v-1".into(), seq: 1, sent_at: first_sent_at }]);
     assert_eq!(sim.messages.len(), 1);
     // The same client id from another author is another message.
     let mut sim = taken();
@@ -189,7 +209,7 @@ fn only_the_assignee_writes_and_a_take_is_won_once() {
     assert_eq!(lines, vec!["Anna joined the chat"]);
     sim.take(2);
     sim.say(2, "a-1", "now I can");
-    assert_eq!(sim.take(2)[0], ServerFrame::Ack { client_id: "a-1".into(), seq: 3 });
+    assert_eq!(acked(&sim.take(2)[0]), Some(("a-1", 3)));
     // Ben connected later cannot write.
     sim.connect(3, agent("a2", "Ben"));
     sim.hello(3, 3);
@@ -271,7 +291,7 @@ fn a_failed_store_acks_nothing_and_loses_nothing() {
     // The retry after reload stores it once, with the next seq.
     sim.say(1, "v-2", "lost?");
     let frames = sim.take(1);
-    assert_eq!(frames[0], ServerFrame::Ack { client_id: "v-2".into(), seq: 3 });
+    assert_eq!(acked(&frames[0]), Some(("v-2", 3)));
     assert_eq!(sim.messages.len(), 3);
 }
 
@@ -306,7 +326,12 @@ impl Client {
                     assert_eq!(m.seq, self.last + 1, "seed {seed}: gap or repeat");
                     self.last = m.seq;
                 }
-                ServerFrame::Ack { client_id, .. } => self.pending.retain(|p| *p != client_id.0),
+                ServerFrame::Ack { client_id, seq, .. } => {
+                    // An ack stands for one's own message at `seq`.
+                    assert!(seq <= self.last + 1, "seed {seed}: ack beyond a gap");
+                    self.last = self.last.max(seq);
+                    self.pending.retain(|p| *p != client_id.0);
+                }
                 _ => {}
             }
         }

@@ -75,6 +75,11 @@ impl Sim {
                     self.conns.insert(conn, state);
                 }
                 Output::Send { conn, frame } => self.inbox.entry(conn).or_default().push(frame),
+                Output::Broadcast { conns, frame } => {
+                    for conn in conns {
+                        self.inbox.entry(conn).or_default().push(frame.clone());
+                    }
+                }
                 Output::Replay { conn, after } => {
                     let frames: Vec<ServerFrame> =
                         self.messages.range(after + 1..).map(|(_, m)| ServerFrame::Message(m.clone())).collect();
@@ -96,7 +101,7 @@ impl Sim {
         let client_ids = self
             .messages
             .values()
-            .filter_map(|m| m.client_id.clone().map(|c| (m.author.id.clone(), c, m.seq)))
+            .filter_map(|m| m.client_id.clone().map(|c| (m.author.id.clone(), c, m.seq, m.sent_at)))
             .collect();
         self.core = Conversation::restore(Snapshot {
             meta: self.meta.clone(),

@@ -1,8 +1,9 @@
 //! The message log (`role="log"`, read out politely as lines arrive), the
 //! "Waiting for an agent…" line while queued, and the typing line under it.
-//! It scrolls to the newest line whenever something is added.
+//! It scrolls to the newest line whenever something is added. Lines are
+//! keyed by an id that never changes, so a moving checkmark updates in place.
 
-use crate::lines::LineView;
+use crate::lines::{status_of, LineView};
 use crate::ui::message_line::MessageLine;
 use leptos::html;
 use leptos::prelude::*;
@@ -27,8 +28,11 @@ pub fn MessageLog(
     on_retry: Callback<ClientMsgId>,
 ) -> impl IntoView {
     let log = NodeRef::<html::Div>::new();
+    // Scroll when a line is added, not when a checkmark moves.
+    let newest =
+        Memo::new(move |_| lines.with(|all| (all.len(), all.last().map(|l| l.id.clone()))));
     Effect::new(move |_| {
-        lines.track();
+        newest.track();
         waiting.track();
         typing.track();
         shown.track();
@@ -43,8 +47,17 @@ pub fn MessageLog(
             </Show>
             <For
                 each=move || lines.get()
-                key=LineView::key
-                children=move |line| view! { <MessageLine line=line on_retry=on_retry /> }
+                key=|line| line.id.clone()
+                children=move |line| {
+                    // Only the status of a line changes; follow it in place.
+                    let status = line.status.map(|initial| {
+                        let id = line.id;
+                        Memo::new(move |_| {
+                            lines.with(|all| status_of(all, &id)).unwrap_or_else(|| initial.clone())
+                        })
+                    });
+                    view! { <MessageLine body=line.body status=status on_retry=on_retry /> }
+                }
             />
             <Show when=move || waiting.get()>
                 <p class="line">"Waiting for an agent…"</p>

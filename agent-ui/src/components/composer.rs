@@ -1,0 +1,70 @@
+//! The reply box: Enter sends, Shift+Enter starts a new line. Keystrokes
+//! tell the visitor the agent is typing (paced by [`Chats::keystroke`]).
+
+use crate::chats::Chats;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::prelude::*;
+use shared::{ConversationId, MAX_TEXT_CHARS};
+
+/// The reply box of conversation `id`.
+#[component]
+pub fn Composer(id: ConversationId) -> impl IntoView {
+    let chats = expect_context::<Chats>();
+    let draft = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+
+    let send = {
+        let id = id.clone();
+        move || {
+            let text = draft.get_untracked();
+            let text = text.trim();
+            if text.is_empty() {
+                return;
+            }
+            let chars = text.chars().count();
+            if chars > MAX_TEXT_CHARS {
+                error.set(Some(format!(
+                    "This message is {chars} characters long; the limit is {MAX_TEXT_CHARS}."
+                )));
+                return;
+            }
+            chats.send_message(&id, text.to_string());
+            draft.set(String::new());
+            error.set(None);
+        }
+    };
+    let on_submit = {
+        let send = send.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let on_input = move |ev| {
+        draft.set(event_target_value(&ev));
+        chats.keystroke(&id);
+    };
+
+    view! {
+        <form class="composer" on:submit=on_submit>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div class="composer-row">
+                <textarea
+                    aria-label="Message"
+                    placeholder="Write a reply…"
+                    rows="2"
+                    prop:value=move || draft.get()
+                    on:input=on_input
+                    on:keydown=on_keydown
+                ></textarea>
+                <button type="submit" class="primary">"Send"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,340 @@
+//! The conversation pane: who the visitor is, the messages, and what the
+//! agent may do. A queued conversation is a read-only preview with
+//! "Take it"; once it is the agent's, the reply box appears.
+
+use crate::api;
+use crate::app::SignOut;
+use crate::chats::{Chats, Link};
+use crate::components::composer::Composer;
+use crate::components::message_list::MessageList;
+use crate::inbox::Inbox;
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::frame::{ConversationStatus, ConversationView, Participant};
+use shared::inbox::ConversationSummary;
+use shared::{ClientMsgId, ConversationId, ErrorCode};
+
+/// What the pane's header and footer show, from the best knowledge at hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Heading {
+    visitor: String,
+    department: String,
+    status: ConversationStatus,
+    /// The agent working it, when it is not this agent.
+    other_agent: Option<String>,
+    /// Assigned to this agent and open: they may write.
+    mine: bool,
+}
+
+impl Heading {
+    /// The socket's view is the newest, except right after a take, when the
+    /// take's answer already says "yours" and the socket's `state` frame is
+    /// still on its way.
+    fn new(
+        live: Option<&ConversationView>,
+        listed: Option<&ConversationSummary>,
+        me: &str,
+    ) -> Option<Self> {
+        let owned = |status: ConversationStatus, assignee: Option<&Participant>| {
+            matches!(
+                status,
+                ConversationStatus::Active | ConversationStatus::OnHold
+            ) && assignee.is_some_and(|a| a.id == me)
+        };
+        let live_mine = live.is_some_and(|c| owned(c.status, c.assignee.as_ref()));
+        let listed_mine = listed.is_some_and(|c| owned(c.status, c.assignee.as_ref()));
+        let live_closed = live.is_some_and(|c| c.status == ConversationStatus::Closed);
+        let from_live = |c: &ConversationView| {
+            (
+                c.visitor.clone(),
+                c.department.clone(),
+                c.status,
+                c.assignee.clone(),
+            )
+        };
+        let from_list = |c: &ConversationSummary| {
+            (
+                c.visitor.clone(),
+                c.department.clone(),
+                c.status,
+                c.assignee.clone(),
+            )
+        };
+        let (visitor, department, status, assignee) = match (live, listed) {
+            (_, Some(l)) if listed_mine && !live_mine && !live_closed => from_list(l),
+            (Some(c), _) => from_live(c),
+            (None, Some(l)) => from_list(l),
+            (None, None) => return None,
+        };
+        let mine = owned(status, assignee.as_ref());
+        Some(Heading {
+            visitor: visitor.name,
+            department,
+            status,
+            other_agent: assignee.filter(|a| a.id != me).map(|a| a.name),
+            mine,
+        })
+    }
+
+    fn status_label(&self) -> &'static str {
+        match self.status {
+            ConversationStatus::New => "New",
+            ConversationStatus::Queued => "Waiting in the queue",
+            ConversationStatus::Active => "In progress",
+            ConversationStatus::OnHold => "On hold",
+            ConversationStatus::Closed => "Closed",
+            ConversationStatus::Unknown => "",
+        }
+    }
+}
+
+/// The open conversation `id`.
+#[component]
+pub fn Conversation(
+    id: ConversationId,
+    inbox: RwSignal<Inbox>,
+    visible: ReadSignal<bool>,
+) -> impl IntoView {
+    let chats = expect_context::<Chats>();
+    let session = expect_context::<Session>();
+    let sign_out = expect_context::<SignOut>();
+    let chat = chats.open(&id);
+    let state = chat.state.clone();
+    let link = chat.link.clone();
+    let taken_elsewhere = RwSignal::new(false);
+    let take_error = RwSignal::new(None::<String>);
+    let taking = RwSignal::new(false);
+
+    let heading = Memo::new({
+        let (state, id, me) = (state.clone(), id.clone(), session.agent.id.0.clone());
+        move |_| {
+            let live = state.with(|s| s.conversation().cloned());
+            inbox.with(|i| Heading::new(live.as_ref(), i.get(&id), &me))
+        }
+    });
+
+    // Everything on screen in a visible tab counts as read.
+    Effect::new({
+        let (state, id) = (state.clone(), id.clone());
+        move |_| {
+            state.track();
+            if visible.get() {
+                chats.mark_read(&id);
+            }
+        }
+    });
+    on_cleanup({
+        let id = id.clone();
+        move || chats.stop_typing(&id)
+    });
+
+    let take = {
+        let (id, token) = (id.clone(), session.token.clone());
+        move |_| {
+            if taking.get_untracked() {
+                return;
+            }
+            taking.set(true);
+            take_error.set(None);
+            let (id, token) = (id.clone(), token.clone());
+            spawn_local(async move {
+                match api::take(&token, &id).await {
+                    Ok(taken) => inbox.update(|i| i.upsert(taken.conversation)),
+                    Err(e) if e.code() == Some(ErrorCode::AlreadyTaken) => {
+                        taken_elsewhere.set(true);
+                        inbox.update(|i| i.remove(&id));
+                    }
+                    Err(e) if e.is_unauthorized() => sign_out.run(),
+                    Err(e) => take_error.set(Some(e.message())),
+                }
+                taking.set(false);
+            });
+        }
+    };
+    let queued = move || {
+        !taken_elsewhere.get()
+            && heading.with(|h| {
+                h.as_ref()
+                    .is_some_and(|h| h.status == ConversationStatus::Queued)
+            })
+    };
+    let footer =
+        Memo::new(move |_| heading.with(|h| Footer::new(h.as_ref(), taken_elsewhere.get())));
+    let retry = Callback::new({
+        let id = id.clone();
+        move |client_id: ClientMsgId| chats.retry(&id, &client_id)
+    });
+
+    view! {
+        <section class="conversation" aria-label="Conversation">
+            <header class="pane-head">
+                <div>
+                    <h1>{move || heading.with(|h| h.as_ref().map(|h| h.visitor.clone()).unwrap_or_default())}</h1>
+                    <p class="muted">
+                        {move || heading.with(|h| h.as_ref().map(|h| {
+                            [h.department.as_str(), h.status_label()]
+                                .into_iter()
+                                .filter(|s| !s.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" · ")
+                        }).unwrap_or_default())}
+                    </p>
+                </div>
+                <Show when=queued>
+                    <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
+                        "Take it"
+                    </button>
+                </Show>
+            </header>
+            {move || link_banner(link.get())}
+            <Show when=move || taken_elsewhere.get()>
+                <p class="notice" role="alert">"This chat was taken by another agent."</p>
+            </Show>
+            {move || take_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            <MessageList state=state.clone() retry/>
+            {move || footer.get().view(&id)}
+        </section>
+    }
+}
+
+/// A line about the socket when it is not simply open.
+fn link_banner(link: Link) -> Option<impl IntoView> {
+    let text = match link {
+        Link::Open => return None,
+        Link::Connecting => "Connecting…",
+        Link::Reconnecting => "Connection lost. Reconnecting…",
+        Link::Refused(shared::close::FORBIDDEN) => "You may not open this conversation.",
+        Link::Refused(shared::close::NOT_FOUND) => "This conversation does not exist.",
+        Link::Refused(_) => "The server refused this conversation.",
+    };
+    Some(view! { <p class="banner" role="status">{text}</p> })
+}
+
+/// What the bottom of the pane shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Footer {
+    /// The reply box: the conversation is the agent's.
+    Reply,
+    /// A line saying why the agent may not write.
+    Note(String),
+}
+
+impl Footer {
+    fn new(heading: Option<&Heading>, taken_elsewhere: bool) -> Self {
+        let note = |s: &str| Footer::Note(s.to_string());
+        match heading {
+            _ if taken_elsewhere => note("Another agent is handling this chat."),
+            Some(h) if h.mine => Footer::Reply,
+            Some(h) => match (h.status, &h.other_agent) {
+                (ConversationStatus::Queued, _) => note("Preview: take the chat to reply."),
+                (ConversationStatus::Closed, _) => note("This conversation is closed."),
+                (_, Some(name)) => Footer::Note(format!("{name} is handling this chat.")),
+                _ => note(""),
+            },
+            None => note(""),
+        }
+    }
+
+    fn view(self, id: &ConversationId) -> AnyView {
+        match self {
+            Footer::Reply => view! { <Composer id=id.clone()/> }.into_any(),
+            Footer::Note(text) => view! { <p class="pane-foot muted">{text}</p> }.into_any(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Footer, Heading};
+    use shared::frame::{ConversationStatus, ConversationView, Participant, Side};
+    use shared::inbox::ConversationSummary;
+    use shared::ConversationId;
+    use ConversationStatus::*;
+
+    fn person(side: Side, id: &str) -> Participant {
+        Participant {
+            side,
+            id: id.into(),
+            name: id.to_uppercase(),
+        }
+    }
+
+    fn live(status: ConversationStatus, assignee: Option<&str>) -> ConversationView {
+        ConversationView {
+            id: ConversationId::from("c1"),
+            status,
+            department: "support".into(),
+            visitor: person(Side::Visitor, "guest"),
+            assignee: assignee.map(|a| person(Side::Agent, a)),
+        }
+    }
+
+    fn listed(status: ConversationStatus, assignee: Option<&str>) -> ConversationSummary {
+        ConversationSummary {
+            id: ConversationId::from("c1"),
+            status,
+            department: "support".into(),
+            visitor: person(Side::Visitor, "guest"),
+            assignee: assignee.map(|a| person(Side::Agent, a)),
+            preview: "hi".into(),
+            queued_at: 0,
+        }
+    }
+
+    #[track_caller]
+    fn check(
+        live: Option<ConversationView>,
+        listed: Option<ConversationSummary>,
+        expected: Footer,
+    ) {
+        let heading = Heading::new(live.as_ref(), listed.as_ref(), "me");
+        assert_eq!(Footer::new(heading.as_ref(), false), expected);
+    }
+
+    fn note(s: &str) -> Footer {
+        Footer::Note(s.into())
+    }
+
+    #[test]
+    fn who_may_write() {
+        let preview = note("Preview: take the chat to reply.");
+        check(
+            Some(live(Queued, None)),
+            Some(listed(Queued, None)),
+            preview.clone(),
+        );
+        check(None, Some(listed(Queued, None)), preview);
+        // Right after the take: the answer says mine before the socket does.
+        check(
+            Some(live(Queued, None)),
+            Some(listed(Active, Some("me"))),
+            Footer::Reply,
+        );
+        check(Some(live(Active, Some("me"))), None, Footer::Reply);
+        check(
+            Some(live(OnHold, Some("me"))),
+            Some(listed(OnHold, Some("me"))),
+            Footer::Reply,
+        );
+        check(
+            Some(live(Active, Some("ann"))),
+            None,
+            note("ANN is handling this chat."),
+        );
+        // Closed on the socket wins over a stale list line.
+        check(
+            Some(live(Closed, Some("me"))),
+            Some(listed(Active, Some("me"))),
+            note("This conversation is closed."),
+        );
+        check(None, None, note(""));
+        assert_eq!(
+            Footer::new(
+                Heading::new(Some(&live(Queued, None)), None, "me").as_ref(),
+                true
+            ),
+            note("Another agent is handling this chat.")
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The messages of a conversation as the agent reads them: the visitor on
+//! the left with their name, the agent's own on the right with a checkmark,
+//! system lines centred, and who is typing underneath. Text is always set
+//! as text, never as HTML.
+
+use crate::format;
+use chat_client::{ChatState, Check, Line};
+use leptos::html::Ol;
+use leptos::prelude::*;
+use shared::frame::{MessageKind, Side};
+use shared::ClientMsgId;
+
+/// Whose a line is, which decides its side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    System,
+    Mine,
+    Theirs,
+}
+
+/// One line, owned, as drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Shown {
+    /// Changes whenever what is drawn changes, so a keyed list redraws it.
+    key: String,
+    who: Who,
+    author: String,
+    text: String,
+    time: Option<String>,
+    check: Option<Check>,
+    /// The client id to retry with, when the send failed.
+    retry: Option<ClientMsgId>,
+    error: Option<String>,
+}
+
+impl Shown {
+    fn all(s: &ChatState) -> Vec<Shown> {
+        s.lines()
+            .into_iter()
+            .map(|line| match line {
+                Line::Stored(m) => {
+                    let who = if m.kind == MessageKind::System || m.author.side == Side::System {
+                        Who::System
+                    } else if s.is_own(m) {
+                        Who::Mine
+                    } else {
+                        Who::Theirs
+                    };
+                    let check = (who == Who::Mine).then(|| s.check(m));
+                    Shown {
+                        key: format!("s{}:{}", m.seq, check.map_or("", Check::label)),
+                        who,
+                        author: m.author.name.clone(),
+                        text: m.text.clone(),
+                        time: Some(format::clock(m.sent_at)),
+                        check,
+                        retry: None,
+                        error: None,
+                    }
+                }
+                Line::Pending(p) => {
+                    let check = ChatState::pending_check(p);
+                    Shown {
+                        key: format!("p{}:{}", p.client_id, check.label()),
+                        who: Who::Mine,
+                        author: String::new(),
+                        text: p.text.clone(),
+                        time: None,
+                        check: Some(check),
+                        retry: p.failed.then(|| p.client_id.clone()),
+                        error: p.error.clone(),
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// The message list and the typing line of one conversation.
+#[component]
+pub fn MessageList(state: ArcRwSignal<ChatState>, retry: Callback<ClientMsgId>) -> impl IntoView {
+    let list = NodeRef::<Ol>::new();
+    let lines = Memo::new({
+        let state = state.clone();
+        move |_| state.with(Shown::all)
+    });
+    // Follow the conversation: scroll to the newest line when lines come.
+    Effect::new(move |_| {
+        lines.with(Vec::len);
+        request_animation_frame(move || {
+            if let Some(el) = list.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+    let typing = move || {
+        state.with(|s| {
+            let names: Vec<String> = s.typing().into_iter().map(|p| p.name.clone()).collect();
+            format::typing(&names)
+        })
+    };
+    view! {
+        <ol class="messages" node_ref=list role="log" aria-label="Transcript">
+            <For
+                each=move || lines.get()
+                key=|line| line.key.clone()
+                children=move |line| view! { <MessageLine line retry/> }
+            />
+        </ol>
+        <p class="typing" aria-live="polite">{typing}</p>
+    }
+}
+
+/// One message.
+#[component]
+fn MessageLine(line: Shown, retry: Callback<ClientMsgId>) -> impl IntoView {
+    if line.who == Who::System {
+        return view! { <li class="line system">{line.text}</li> }.into_any();
+    }
+    let side = if line.who == Who::Mine {
+        "line mine"
+    } else {
+        "line theirs"
+    };
+    let author =
+        (line.who == Who::Theirs).then(|| view! { <div class="author">{line.author}</div> });
+    let failed = line.retry.map(|client_id| {
+        view! {
+            <div class="send-failed">
+                <span>{line.error.unwrap_or_else(|| "Not sent".into())}</span>
+                <button type="button" class="link" on:click=move |_| retry.run(client_id.clone())>
+                    "Retry"
+                </button>
+            </div>
+        }
+    });
+    view! {
+        <li class=side>
+            {author}
+            <div class="bubble">{line.text}</div>
+            <div class="meta">
+                {line.time.map(|t| view! { <time>{t}</time> })}
+                {line.check.map(check_mark)}
+            </div>
+            {failed}
+        </li>
+    }
+    .into_any()
+}
+
+/// The checkmark of one of the agent's own messages, labelled for screen
+/// readers and tooltips with [`Check::label`].
+fn check_mark(check: Check) -> impl IntoView {
+    let (glyph, class) = match check {
+        Check::Sending => ("○", "check sending"),
+        Check::Failed => ("!", "check failed"),
+        Check::Stored => ("✓", "check stored"),
+        Check::Delivered => ("✓✓", "check delivered"),
+        Check::Read => ("✓✓", "check read"),
+    };
+    let label = check.label();
+    view! { <span class=class role="img" aria-label=label title=label>{glyph}</span> }
+}

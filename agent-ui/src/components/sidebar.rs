@@ -1,0 +1,168 @@
+//! The sidebar: who is signed in, and the live lists "Queued Chats" (with
+//! the first message and how long the visitor has waited), "Chats in
+//! Progress" (with unread counts) and "On Hold". Clicking a line opens it.
+
+use crate::app::SignOut;
+use crate::chats::{Chats, Link};
+use crate::format;
+use crate::inbox::Inbox;
+use leptos::prelude::*;
+use shared::inbox::ConversationSummary;
+use shared::ConversationId;
+
+/// Which list a line is in; decides what its right-hand corner shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Section {
+    Queued,
+    InProgress,
+    OnHold,
+}
+
+impl Section {
+    fn title(self) -> &'static str {
+        match self {
+            Section::Queued => "Queued Chats",
+            Section::InProgress => "Chats in Progress",
+            Section::OnHold => "On Hold",
+        }
+    }
+
+    fn empty(self) -> &'static str {
+        match self {
+            Section::Queued => "Nobody is waiting.",
+            Section::InProgress => "No chats in progress.",
+            Section::OnHold => "No chats on hold.",
+        }
+    }
+
+    fn lines(self, inbox: &Inbox) -> Vec<ConversationSummary> {
+        match self {
+            Section::Queued => inbox.queued(),
+            Section::InProgress => inbox.in_progress(),
+            Section::OnHold => inbox.on_hold(),
+        }
+    }
+}
+
+/// The sidebar.
+#[component]
+pub fn Sidebar(
+    agent_name: String,
+    inbox: ReadSignal<Inbox>,
+    link: ReadSignal<Link>,
+    open: RwSignal<Option<ConversationId>>,
+    now: ReadSignal<f64>,
+) -> impl IntoView {
+    let sign_out = expect_context::<SignOut>();
+    let lists = [Section::Queued, Section::InProgress, Section::OnHold].map(|section| {
+        let lines = Memo::new(move |_| inbox.with(|i| section.lines(i)));
+        view! { <List section lines open now/> }
+    });
+    view! {
+        <aside class="sidebar">
+            <header class="me">
+                <div>
+                    <div class="me-name">{agent_name}</div>
+                    <div class="me-status">
+                        {move || match link.get() {
+                            Link::Open => "Online",
+                            Link::Connecting => "Connecting…",
+                            Link::Reconnecting => "Reconnecting…",
+                            Link::Refused(_) => "Disconnected",
+                        }}
+                    </div>
+                </div>
+                <button type="button" class="ghost" on:click=move |_| sign_out.run()>"Sign out"</button>
+            </header>
+            <nav class="lists">{lists.into_iter().collect_view()}</nav>
+        </aside>
+    }
+}
+
+/// One titled list with its count.
+#[component]
+fn List(
+    section: Section,
+    lines: Memo<Vec<ConversationSummary>>,
+    open: RwSignal<Option<ConversationId>>,
+    now: ReadSignal<f64>,
+) -> impl IntoView {
+    let title = section.title();
+    view! {
+        <section class="list" aria-label=title>
+            <header class="list-head">
+                <h2>{title}</h2>
+                <span class="count">{move || lines.with(Vec::len)}</span>
+            </header>
+            <Show when=move || lines.with(|l| !l.is_empty())
+                fallback=move || view! { <p class="list-empty">{section.empty()}</p> }>
+                <ul>
+                    <For
+                        each=move || lines.get()
+                        key=|c| (c.id.clone(), c.visitor.name.clone(), c.preview.clone(), c.queued_at)
+                        children=move |c| view! { <Row section summary=c open now/> }
+                    />
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// One conversation in a list.
+#[component]
+fn Row(
+    section: Section,
+    summary: ConversationSummary,
+    open: RwSignal<Option<ConversationId>>,
+    now: ReadSignal<f64>,
+) -> impl IntoView {
+    let chats = expect_context::<Chats>();
+    let id = summary.id.clone();
+    let current = {
+        let id = id.clone();
+        move || open.with(|o| o.as_ref() == Some(&id))
+    };
+    let select = {
+        let id = id.clone();
+        move |_| {
+            if open.with_untracked(|o| o.as_ref() != Some(&id)) {
+                open.set(Some(id.clone()));
+            }
+        }
+    };
+    let queued_at = summary.queued_at;
+    let corner = match section {
+        Section::Queued => view! {
+            <span class="waited" title="Waiting">
+                {move || format::waited(now.get() as i64 - queued_at)}
+            </span>
+        }
+        .into_any(),
+        Section::InProgress => {
+            let unread = Memo::new(move |_| chats.unread(&id));
+            view! {
+                <Show when=move || { unread.get() > 0 }>
+                    <span class="badge" aria-label=move || format!("{} unread", unread.get())>
+                        {unread}
+                    </span>
+                </Show>
+            }
+            .into_any()
+        }
+        Section::OnHold => view! { <span class="held">"On hold"</span> }.into_any(),
+    };
+    view! {
+        <li>
+            <button type="button" class="row"
+                class:current=current.clone()
+                aria-current=move || current().then_some("true")
+                on:click=select>
+                <span class="row-top">
+                    <span class="row-name">{summary.visitor.name}</span>
+                    {corner}
+                </span>
+                <span class="row-preview">{summary.preview}</span>
+            </button>
+        </li>
+    }
+}
