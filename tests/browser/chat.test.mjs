@@ -1,0 +1,88 @@
+// A visitor on the demo page and an agent in the agent app chat through the
+// real worker, in headless Chromium, finding every control by its
+// accessible name.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { demo, launchBrowser, startWorker } from "./harness.mjs";
+
+let worker;
+let browser;
+
+before(async () => {
+  worker = await startWorker();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  worker?.stop();
+});
+
+const TIMEOUT = 20_000;
+
+test("visitor and agent chat, with checkmarks", async () => {
+  const anna = demo.agents.find((a) => a.email === "anna@demo.test");
+  const hostile = 'Hi! <img src=x onerror="window.__pwned=1"><b>bold?</b>';
+
+  // The visitor opens the demo page: only the launcher is there.
+  const visitorContext = await browser.newContext();
+  const page = await visitorContext.newPage();
+  await page.goto(`${worker.base}/demo/`);
+  const launcher = page.getByRole("button", { name: "Open chat" });
+  await launcher.waitFor({ timeout: TIMEOUT });
+  assert.equal(await page.locator("iframe").count(), 0, "no chat loaded before the visitor asks");
+  await launcher.click();
+
+  const chat = page.frameLocator('iframe[title="Chat"]');
+  const message = chat.getByRole("textbox", { name: "Message", exact: true });
+  await message.fill(hostile);
+  await chat.getByRole("button", { name: "Send", exact: true }).click();
+  // One check once the edge stored it.
+  const visitorLog = chat.getByRole("log");
+  await visitorLog.getByRole("img", { name: "Sent" }).waitFor({ timeout: TIMEOUT });
+  await visitorLog.getByText(hostile, { exact: true }).waitFor({ timeout: TIMEOUT });
+  await page.getByRole("button", { name: "Close chat" }).waitFor();
+
+  // The agent signs in, in another browser context.
+  const agentContext = await browser.newContext();
+  const desk = await agentContext.newPage();
+  await desk.goto(`${worker.base}/agent/`);
+  await desk.getByLabel("Email").fill(anna.email);
+  await desk.getByLabel("Password").fill(anna.password);
+  await desk.getByRole("button", { name: "Sign in" }).click();
+  const queue = desk.getByRole("region", { name: "Queued Chats" });
+  const row = queue.getByRole("button").filter({ hasText: "bold?" });
+  await row.waitFor({ timeout: TIMEOUT });
+  await row.click();
+  await desk.getByRole("button", { name: "Take it" }).click();
+  const inProgress = desk.getByRole("region", { name: "Chats in Progress" });
+  await inProgress.getByRole("button").first().waitFor({ timeout: TIMEOUT });
+  // The visitor's text shows as text on the agent's side too.
+  const transcript = desk.getByRole("log", { name: "Transcript" });
+  await transcript.getByText(hostile, { exact: true }).waitFor({ timeout: TIMEOUT });
+
+  // The agent has the chat open: the visitor's message turns read.
+  await visitorLog.getByRole("img", { name: "Read" }).waitFor({ timeout: TIMEOUT });
+
+  // The agent replies; the visitor sees the reply, the agent's name and the
+  // agent's message turns read (the chat is open on the visitor's screen).
+  await desk.getByRole("textbox", { name: "Message", exact: true }).fill("Hello from Anna, how can I help?");
+  await desk.getByRole("button", { name: "Send", exact: true }).click();
+  await visitorLog.getByText("Hello from Anna, how can I help?").waitFor({ timeout: TIMEOUT });
+  await transcript.getByRole("img", { name: "Read" }).waitFor({ timeout: TIMEOUT });
+
+  // Script in a message never ran, in either app.
+  const frame = page.frames().find((f) => f.url().includes("/widget/frame.html"));
+  assert.ok(frame, "the chat frame is on the page");
+  assert.equal(await frame.evaluate(() => window.__pwned), undefined);
+  assert.equal(await desk.evaluate(() => window.__pwned), undefined);
+  assert.equal(await visitorLog.locator("img[src]").count(), 0);
+
+  // The conversation survives a reload of the visitor's page.
+  await page.reload();
+  const again = page.frameLocator('iframe[title="Chat"]');
+  await again.getByRole("log").getByText("Hello from Anna, how can I help?").waitFor({ timeout: TIMEOUT });
+
+  await visitorContext.close();
+  await agentContext.close();
+});

@@ -1,0 +1,75 @@
+// Starts the real worker under `wrangler dev` on a free loopback port with
+// fresh storage, seeds the demo workspace, and launches Debian's Chromium
+// headless through playwright-core. Shared by the browser tests.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SETUP_TOKEN = "browser-setup-0123456789abcdef";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export const demo = JSON.parse(readFileSync(join(root, "scripts/demo-workspace.json"), "utf8"));
+
+export async function startWorker() {
+  const port = await freePort();
+  const inspector = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "livechat-browser-"));
+  let log = "";
+  const child = spawn(
+    join(root, "node_modules/.bin/wrangler"),
+    [
+      "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+      "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn",
+      "--var", "AUTH_SECRET:browser-secret-0123456789abcdef", "--var", `SETUP_TOKEN:${SETUP_TOKEN}`,
+    ],
+    { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
+  );
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    try { process.kill(-child.pid, "SIGKILL"); } catch {}
+    rmSync(state, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    try {
+      const r = await fetch(`${base}/api/v1/health`);
+      if (r.ok) break;
+    } catch {}
+    if (i > 240) { stop(); throw new Error(`wrangler dev did not start:\n${log}`); }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const seeded = await fetch(`${base}/api/v1/admin/setup`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${SETUP_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(demo),
+  });
+  if (!seeded.ok) { stop(); throw new Error(`seeding failed: ${seeded.status} ${await seeded.text()}`); }
+  return { base, stop, log: () => log };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
