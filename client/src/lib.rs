@@ -11,7 +11,8 @@
 pub mod web;
 
 use shared::frame::{
-    ClientFrame, ConversationView, Message, MessageKind, Participant, ReceiptKind, ServerFrame, Side, Watermark,
+    ClientFrame, ConversationView, Message, MessageKind, Participant, ReceiptKind, ServerFrame,
+    Side, Watermark,
 };
 use shared::ids::{ClientMsgId, Seq};
 use std::collections::BTreeMap;

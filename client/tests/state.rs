@@ -222,7 +222,10 @@ fn a_send_from_compose_to_stored() {
     // the pending line becomes the stored message, with the ack's seq and time.
     assert_eq!(s.apply(ack("c-1", 1)), vec![]);
     match s.lines().as_slice() {
-        [Line::Stored(m)] => assert_eq!((m.seq, m.sent_at, m.text.as_str()), (1, 1_700_000_000_001, "Hi")),
+        [Line::Stored(m)] => assert_eq!(
+            (m.seq, m.sent_at, m.text.as_str()),
+            (1, 1_700_000_000_001, "Hi")
+        ),
         other => panic!("expected one stored line, got {other:?}"),
     }
     check_lines(&s, &["#1 Vera: Hi [Stored]"]);
@@ -639,7 +642,10 @@ fn resume_resends_pending_with_their_ids() {
     // the re-sends: c-1 again with its stored seq, the others new. One
     // delivered receipt once the replay has caught up.
     assert_eq!(s.apply(msg(3, vera(), "c-1", "one")), vec![]);
-    assert_eq!(s.apply(msg(4, anna(), "x-2", "Welcome back")), vec![delivered(4)]);
+    assert_eq!(
+        s.apply(msg(4, anna(), "x-2", "Welcome back")),
+        vec![delivered(4)]
+    );
     s.apply(ack("c-1", 3));
     s.apply(ack("c-2", 5));
     s.apply(ack("c-3", 6));

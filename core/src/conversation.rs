@@ -465,7 +465,14 @@ impl Conversation {
         let key = (who.id.clone(), client_id.clone());
         if let Some(&(seq, sent_at)) = self.client_ids.get(&key) {
             // A retry of something already stored: acknowledge it again.
-            self.send(conn, ServerFrame::Ack { client_id, seq, sent_at });
+            self.send(
+                conn,
+                ServerFrame::Ack {
+                    client_id,
+                    seq,
+                    sent_at,
+                },
+            );
             return;
         }
         if let Err(r) = self.may_write(&who) {
@@ -509,11 +516,26 @@ impl Conversation {
                 self.out.push_back(Output::Store(Record::Meta(meta)));
             }
         }
-        self.send(conn, ServerFrame::Ack { client_id, seq, sent_at: now });
+        self.send(
+            conn,
+            ServerFrame::Ack {
+                client_id,
+                seq,
+                sent_at: now,
+            },
+        );
         // Everyone else gets the message; the sending socket has the ack.
-        let others: Vec<ConnId> = self.conns.iter().filter(|(id, c)| c.ready && **id != conn).map(|(id, _)| *id).collect();
+        let others: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(id, c)| c.ready && **id != conn)
+            .map(|(id, _)| *id)
+            .collect();
         if !others.is_empty() {
-            self.out.push_back(Output::Broadcast { conns: others, frame: ServerFrame::Message(message) });
+            self.out.push_back(Output::Broadcast {
+                conns: others,
+                frame: ServerFrame::Message(message),
+            });
         }
         if first_visitor_message {
             self.broadcast_state();

@@ -222,7 +222,8 @@ impl WorkspaceObject {
                 continue;
             };
             let agent = att.view();
-            let was_shown = before.is_some_and(|b| inbox::visibility(&agent, b) != Visibility::Hidden);
+            let was_shown =
+                before.is_some_and(|b| inbox::visibility(&agent, b) != Visibility::Hidden);
             let frame = match inbox::visibility(&agent, summary) {
                 Visibility::Hidden if was_shown => InboxFrame::Remove {
                     id: summary.id.clone(),

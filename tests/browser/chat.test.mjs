@@ -72,7 +72,7 @@ test("visitor and agent chat, with checkmarks", async () => {
   await transcript.getByRole("img", { name: "Read" }).waitFor({ timeout: TIMEOUT });
 
   // Script in a message never ran, in either app.
-  const frame = page.frames().find((f) => f.url().includes("/widget/frame.html"));
+  const frame = page.frames().find((f) => f.url().includes("/widget/frame"));
   assert.ok(frame, "the chat frame is on the page");
   assert.equal(await frame.evaluate(() => window.__pwned), undefined);
   assert.equal(await desk.evaluate(() => window.__pwned), undefined);

@@ -2,7 +2,9 @@
 //! takes and replies; acks, receipts and typing reach the right side.
 
 use crate::{acked, message};
-use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, MessageKind, ReceiptKind, ServerFrame, Side};
+use shared::frame::{
+    ClientFrame, ConversationStatus, ErrorCode, MessageKind, ReceiptKind, ServerFrame, Side,
+};
 use shared::inbox::InboxFrame;
 use std::time::Duration;
 use tests::Worker;
@@ -21,22 +23,38 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     let visitor = api.visitor().await?;
     let id = api.start(&visitor).await?;
     let (mut v, welcome) = api.join(&id, &visitor.token, 0).await?;
-    let ServerFrame::Welcome { conversation, you, last_seq, .. } = welcome else { unreachable!() };
+    let ServerFrame::Welcome {
+        conversation,
+        you,
+        last_seq,
+        ..
+    } = welcome
+    else {
+        unreachable!()
+    };
     assert_eq!(conversation.status, ConversationStatus::New);
     assert_eq!(you.side, Side::Visitor);
     assert_eq!(you.id, visitor.visitor_id.0);
     assert_eq!(last_seq, 0);
 
     // The first message is stored, acked, and queues the conversation.
-    v.send(&ClientFrame::Send { client_id: "c-1".into(), text: "Hello, <b>anyone</b>?".into() }).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "c-1".into(),
+        text: "Hello, <b>anyone</b>?".into(),
+    })
+    .await?;
     // The sending socket gets the ack (with the stored time) instead of the
     // message itself.
     let ack = v.recv().await?;
     assert_eq!(acked(&ack), Some(("c-1", 1)));
-    let ServerFrame::Ack { sent_at, .. } = ack else { unreachable!() };
+    let ServerFrame::Ack { sent_at, .. } = ack else {
+        unreachable!()
+    };
     assert!(sent_at > 1_600_000_000_000, "a real clock: {sent_at}");
     let state = v.recv().await?;
-    assert!(matches!(state, ServerFrame::State { ref conversation } if conversation.status == ConversationStatus::Queued));
+    assert!(
+        matches!(state, ServerFrame::State { ref conversation } if conversation.status == ConversationStatus::Queued)
+    );
 
     // Anna's inbox shows it in the queue, with the preview.
     let InboxFrame::Upsert { conversation } = anna_inbox.next().await? else {
@@ -50,21 +68,35 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     let (mut a, welcome) = api.join(&id, &anna.token, 0).await?;
     assert!(matches!(welcome, ServerFrame::Welcome { last_seq: 1, .. }));
     let first = a.recv().await?;
-    assert_eq!(message(&first).map(|m| (m.seq, m.text.as_str())), Some((1, "Hello, <b>anyone</b>?")));
-    a.send(&ClientFrame::Send { client_id: "a-0".into(), text: "too early".into() }).await?;
+    assert_eq!(
+        message(&first).map(|m| (m.seq, m.text.as_str())),
+        Some((1, "Hello, <b>anyone</b>?"))
+    );
+    a.send(&ClientFrame::Send {
+        client_id: "a-0".into(),
+        text: "too early".into(),
+    })
+    .await?;
     let refused = a.recv().await?;
-    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::Forbidden, client_id: Some(ref c), .. } if c.0 == "a-0"));
+    assert!(
+        matches!(refused, ServerFrame::Error { code: ErrorCode::Forbidden, client_id: Some(ref c), .. } if c.0 == "a-0")
+    );
 
     // Take it: a system line and the new state reach both sides.
     let taken = api.take(&anna.token, &id).await?;
     assert_eq!(taken.status, 200, "{}", taken.body);
     let line = a.recv_until(|f| message(f).is_some()).await?;
     let line = message(&line).expect("a message");
-    assert_eq!((line.kind, line.text.as_str()), (MessageKind::System, "Anna joined the chat"));
+    assert_eq!(
+        (line.kind, line.text.as_str()),
+        (MessageKind::System, "Anna joined the chat")
+    );
     let seen_by_visitor = v.recv_until(|f| message(f).is_some()).await?;
     assert_eq!(message(&seen_by_visitor).map(|m| m.seq), Some(2));
     let state = v.recv().await?;
-    assert!(matches!(state, ServerFrame::State { ref conversation } if conversation.assignee.as_ref().map(|a| a.name.as_str()) == Some("Anna")));
+    assert!(
+        matches!(state, ServerFrame::State { ref conversation } if conversation.assignee.as_ref().map(|a| a.name.as_str()) == Some("Anna"))
+    );
     let InboxFrame::Upsert { conversation } = anna_inbox.next().await? else {
         anyhow::bail!("expected an upsert after the take");
     };
@@ -72,29 +104,67 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
 
     // Typing relays to the other side only.
     a.send(&ClientFrame::Typing { active: true }).await?;
-    let typing = v.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await?;
+    let typing = v
+        .recv_until(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await?;
     assert!(matches!(typing, ServerFrame::Typing { ref who, active: true } if who.name == "Anna"));
 
     // Anna replies; the visitor's device confirms delivery, then reading.
-    a.send(&ClientFrame::Send { client_id: "a-1".into(), text: "Hi! How can I help?".into() }).await?;
-    let ack = a.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+    a.send(&ClientFrame::Send {
+        client_id: "a-1".into(),
+        text: "Hi! How can I help?".into(),
+    })
+    .await?;
+    let ack = a
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
     assert_eq!(acked(&ack), Some(("a-1", 3)));
     let reply = v.recv_until(|f| message(f).is_some()).await?;
     let reply = message(&reply).expect("a message");
-    assert_eq!((reply.seq, reply.author.name.as_str(), reply.text.as_str()), (3, "Anna", "Hi! How can I help?"));
+    assert_eq!(
+        (reply.seq, reply.author.name.as_str(), reply.text.as_str()),
+        (3, "Anna", "Hi! How can I help?")
+    );
 
-    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Delivered, seq: 3 }).await?;
-    let r = a.recv_until(|f| matches!(f, ServerFrame::Receipt(_))).await?;
-    let ServerFrame::Receipt(w) = r else { unreachable!() };
-    assert_eq!((w.participant.side, w.delivered, w.read), (Side::Visitor, 3, 0));
-    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Read, seq: 3 }).await?;
-    let r = a.recv_until(|f| matches!(f, ServerFrame::Receipt(_))).await?;
-    let ServerFrame::Receipt(w) = r else { unreachable!() };
+    v.send(&ClientFrame::Receipt {
+        kind: ReceiptKind::Delivered,
+        seq: 3,
+    })
+    .await?;
+    let r = a
+        .recv_until(|f| matches!(f, ServerFrame::Receipt(_)))
+        .await?;
+    let ServerFrame::Receipt(w) = r else {
+        unreachable!()
+    };
+    assert_eq!(
+        (w.participant.side, w.delivered, w.read),
+        (Side::Visitor, 3, 0)
+    );
+    v.send(&ClientFrame::Receipt {
+        kind: ReceiptKind::Read,
+        seq: 3,
+    })
+    .await?;
+    let r = a
+        .recv_until(|f| matches!(f, ServerFrame::Receipt(_)))
+        .await?;
+    let ServerFrame::Receipt(w) = r else {
+        unreachable!()
+    };
     assert_eq!((w.delivered, w.read), (3, 3));
 
     // Watermarks never go back, and cannot pass the last message.
-    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Delivered, seq: 1 }).await?;
-    v.send(&ClientFrame::Receipt { kind: ReceiptKind::Read, seq: 999 }).await?;
+    v.send(&ClientFrame::Receipt {
+        kind: ReceiptKind::Delivered,
+        seq: 1,
+    })
+    .await?;
+    v.send(&ClientFrame::Receipt {
+        kind: ReceiptKind::Read,
+        seq: 999,
+    })
+    .await?;
     v.send(&ClientFrame::Ping { nonce: 7 }).await?;
     let frames = v.drain(Duration::from_millis(500)).await;
     assert!(frames.contains(&ServerFrame::Pong { nonce: 7 }));
@@ -102,8 +172,12 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
 
     // A fresh device of the visitor gets the watermarks in its welcome.
     let (_v2, welcome) = api.join(&id, &visitor.token, 3).await?;
-    let ServerFrame::Welcome { receipts, .. } = welcome else { unreachable!() };
-    assert!(receipts.iter().any(|w| w.participant.side == Side::Visitor && w.read == 3));
+    let ServerFrame::Welcome { receipts, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(receipts
+        .iter()
+        .any(|w| w.participant.side == Side::Visitor && w.read == 3));
     Ok(())
 }
 
@@ -115,8 +189,13 @@ async fn messages_survive_as_plain_text() -> anyhow::Result<()> {
     let id = api.start(&visitor).await?;
     let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
     let nasty = "<script>alert(1)</script><img src=x onerror=alert(2)> & \"quotes\" 'x' \u{202e} 🙂\nline two";
-    v.send(&ClientFrame::Send { client_id: "c-x".into(), text: nasty.into() }).await?;
-    v.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "c-x".into(),
+        text: nasty.into(),
+    })
+    .await?;
+    v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
     let (mut again, _) = api.join(&id, &visitor.token, 0).await?;
     let stored = again.recv_until(|f| message(f).is_some()).await?;
     assert_eq!(message(&stored).map(|m| m.text.as_str()), Some(nasty));

@@ -28,7 +28,12 @@ impl Seen {
     /// the next seq, a repeated one is at most the last.
     fn take(&mut self, frame: &ServerFrame) -> Result<()> {
         if let Some(m) = message(frame) {
-            ensure!(m.seq == self.last + 1, "got seq {} after {}", m.seq, self.last);
+            ensure!(
+                m.seq == self.last + 1,
+                "got seq {} after {}",
+                m.seq,
+                self.last
+            );
             self.messages.insert(m.seq, m.clone());
             self.last = m.seq;
         }
@@ -43,7 +48,9 @@ impl Seen {
 /// Joins with the last seen seq and reads the welcome and the replay.
 async fn rejoin(api: &Api, id: &str, token: &str, seen: &mut Seen) -> Result<Socket> {
     let (mut s, welcome) = api.join(id, token, seen.last()).await?;
-    let ServerFrame::Welcome { last_seq, .. } = welcome else { unreachable!() };
+    let ServerFrame::Welcome { last_seq, .. } = welcome else {
+        unreachable!()
+    };
     while seen.last() < last_seq {
         let f = s.recv().await?;
         seen.take(&f)?;
@@ -61,8 +68,13 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
 
     let mut vseen = Seen::default();
     let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
-    v.send(&ClientFrame::Send { client_id: "v-first".into(), text: "hello".into() }).await?;
-    v.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "v-first".into(),
+        text: "hello".into(),
+    })
+    .await?;
+    v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
     drop(v);
     vseen = Seen::default();
     assert_eq!(api.take(&anna.token, &id).await?.status, 200);
@@ -78,7 +90,10 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
     for round in 0..ROUNDS {
         // While the visitor is away, the agent writes.
         let cid = format!("a-{round}");
-        let send = ClientFrame::Send { client_id: cid.as_str().into(), text: format!("agent {round}") };
+        let send = ClientFrame::Send {
+            client_id: cid.as_str().into(),
+            text: format!("agent {round}"),
+        };
         a.send(&send).await?;
         sent_by_agent.insert(cid);
         if round % 7 == 3 {
@@ -92,7 +107,11 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
         let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
         // Re-send what was never acked, with the same ids.
         for cid in &pending {
-            v.send(&ClientFrame::Send { client_id: cid.as_str().into(), text: format!("visitor {cid}") }).await?;
+            v.send(&ClientFrame::Send {
+                client_id: cid.as_str().into(),
+                text: format!("visitor {cid}"),
+            })
+            .await?;
         }
         let fresh: Vec<String> = (0..PER_ROUND).map(|i| format!("v-{round}-{i}")).collect();
         pending.extend(fresh.iter().cloned());
@@ -100,7 +119,11 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
         // Send some, wait for a few acks, then drop the connection mid-flight.
         let cut = (round * 3) % PER_ROUND;
         for cid in &fresh {
-            v.send(&ClientFrame::Send { client_id: cid.as_str().into(), text: format!("visitor {cid}") }).await?;
+            v.send(&ClientFrame::Send {
+                client_id: cid.as_str().into(),
+                text: format!("visitor {cid}"),
+            })
+            .await?;
         }
         let mut acks = 0;
         while acks < cut {
@@ -117,7 +140,11 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
     // A last visit sends whatever is still pending and waits for every ack.
     let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
     for cid in &pending {
-        v.send(&ClientFrame::Send { client_id: cid.as_str().into(), text: format!("visitor {cid}") }).await?;
+        v.send(&ClientFrame::Send {
+            client_id: cid.as_str().into(),
+            text: format!("visitor {cid}"),
+        })
+        .await?;
     }
     while !pending.is_empty() {
         let f = v.recv().await?;
@@ -146,9 +173,19 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
             .collect()
     };
     let visitor_ids = ids(Side::Visitor);
-    assert_eq!(visitor_ids.len(), sent_by_visitor.len(), "visitor messages stored once each");
-    assert_eq!(visitor_ids.iter().cloned().collect::<BTreeSet<_>>(), sent_by_visitor);
-    assert_eq!(ids(Side::Agent).into_iter().collect::<BTreeSet<_>>(), sent_by_agent);
+    assert_eq!(
+        visitor_ids.len(),
+        sent_by_visitor.len(),
+        "visitor messages stored once each"
+    );
+    assert_eq!(
+        visitor_ids.iter().cloned().collect::<BTreeSet<_>>(),
+        sent_by_visitor
+    );
+    assert_eq!(
+        ids(Side::Agent).into_iter().collect::<BTreeSet<_>>(),
+        sent_by_agent
+    );
     assert_eq!(fresh.messages.len() as u64, total);
     assert_eq!(visitor_ids.len(), 1 + ROUNDS * PER_ROUND);
     Ok(())
@@ -161,13 +198,20 @@ async fn a_retried_send_is_stored_once() -> Result<()> {
     let visitor = api.visitor().await?;
     let id = api.start(&visitor).await?;
     let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
-    let send = ClientFrame::Send { client_id: "c-retry".into(), text: "once".into() };
+    let send = ClientFrame::Send {
+        client_id: "c-retry".into(),
+        text: "once".into(),
+    };
     v.send(&send).await?;
     v.send(&send).await?;
     let frames = v.drain(Duration::from_millis(700)).await;
     let acks: Vec<_> = frames.iter().filter_map(acked).collect();
     assert_eq!(acks, vec![("c-retry", 1); 2]);
-    assert_eq!(frames.iter().filter(|f| message(f).is_some()).count(), 0, "the sender gets acks only");
+    assert_eq!(
+        frames.iter().filter(|f| message(f).is_some()).count(),
+        0,
+        "the sender gets acks only"
+    );
 
     // Again from another connection, as after a reload.
     drop(v);
@@ -189,7 +233,11 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     let mut vseen = Seen::default();
     let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
     for i in 0..5 {
-        v.send(&ClientFrame::Send { client_id: format!("v-{i}").as_str().into(), text: format!("before {i}") }).await?;
+        v.send(&ClientFrame::Send {
+            client_id: format!("v-{i}").as_str().into(),
+            text: format!("before {i}"),
+        })
+        .await?;
     }
     while vseen.last() < 5 {
         let f = v.recv().await?;
@@ -201,7 +249,11 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
         vseen.take(&f)?;
     }
     // A send that the visitor never saw acked, in flight as the worker stops.
-    v.send(&ClientFrame::Send { client_id: "v-inflight".into(), text: "in flight".into() }).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "v-inflight".into(),
+        text: "in flight".into(),
+    })
+    .await?;
 
     worker.restart().await?;
     let api = worker.api();
@@ -209,13 +261,22 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     // Anna signs in again (tokens survive: they are signed, not stored) and
     // finds the conversation in her list.
     let mut inbox = api.inbox(&anna.token).await?;
-    let InboxFrame::Snapshot { mine, .. } = inbox.next().await? else { anyhow::bail!("snapshot") };
-    assert_eq!(mine.iter().map(|c| c.id.0.as_str()).collect::<Vec<_>>(), vec![id.as_str()]);
+    let InboxFrame::Snapshot { mine, .. } = inbox.next().await? else {
+        anyhow::bail!("snapshot")
+    };
+    assert_eq!(
+        mine.iter().map(|c| c.id.0.as_str()).collect::<Vec<_>>(),
+        vec![id.as_str()]
+    );
 
     let mut aseen = Seen::default();
     let mut a = rejoin(&api, &id, &anna.token, &mut aseen).await?;
     for i in 0..3 {
-        a.send(&ClientFrame::Send { client_id: format!("a-{i}").as_str().into(), text: format!("after {i}") }).await?;
+        a.send(&ClientFrame::Send {
+            client_id: format!("a-{i}").as_str().into(),
+            text: format!("after {i}"),
+        })
+        .await?;
     }
     let mut acked = 0;
     while acked < 3 {
@@ -228,14 +289,33 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     // The visitor resumes from seq 6 and gets exactly what it missed.
     let before = vseen.last();
     let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
-    let missed: Vec<String> = vseen.messages.range(before + 1..).map(|(_, m)| m.text.clone()).collect();
+    let missed: Vec<String> = vseen
+        .messages
+        .range(before + 1..)
+        .map(|(_, m)| m.text.clone())
+        .collect();
     let inflight_stored = missed.first().is_some_and(|t| t == "in flight");
     let expected_after: Vec<&str> = vec!["after 0", "after 1", "after 2"];
-    assert_eq!(missed.iter().filter(|t| t.starts_with("after")).map(String::as_str).collect::<Vec<_>>(), expected_after);
+    assert_eq!(
+        missed
+            .iter()
+            .filter(|t| t.starts_with("after"))
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        expected_after
+    );
     // Its in-flight send goes out again and is stored exactly once.
-    v.send(&ClientFrame::Send { client_id: "v-inflight".into(), text: "in flight".into() }).await?;
-    let ack = v.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
-    let ServerFrame::Ack { seq, .. } = ack else { unreachable!() };
+    v.send(&ClientFrame::Send {
+        client_id: "v-inflight".into(),
+        text: "in flight".into(),
+    })
+    .await?;
+    let ack = v
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    let ServerFrame::Ack { seq, .. } = ack else {
+        unreachable!()
+    };
     if inflight_stored {
         assert_eq!(seq, before + 1);
     } else {
@@ -243,6 +323,12 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     }
     let mut all = Seen::default();
     let _s = rejoin(&api, &id, &visitor.token, &mut all).await?;
-    assert_eq!(all.messages.values().filter(|m| m.text == "in flight").count(), 1);
+    assert_eq!(
+        all.messages
+            .values()
+            .filter(|m| m.text == "in flight")
+            .count(),
+        1
+    );
     Ok(())
 }

@@ -19,22 +19,38 @@ async fn two_agents_racing_exactly_one_wins() -> anyhow::Result<()> {
         let visitor = api.visitor().await?;
         let id = api.start(&visitor).await?;
         let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
-        v.send(&ClientFrame::Send { client_id: "c-1".into(), text: format!("race {round}") }).await?;
-        v.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+        v.send(&ClientFrame::Send {
+            client_id: "c-1".into(),
+            text: format!("race {round}"),
+        })
+        .await?;
+        v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+            .await?;
         // Wait until the queue shows it, as an agent would.
         ben_inbox
-            .recv_until_inbox(|f| matches!(f, InboxFrame::Upsert { conversation } if conversation.id.0 == id))
+            .recv_until_inbox(
+                |f| matches!(f, InboxFrame::Upsert { conversation } if conversation.id.0 == id),
+            )
             .await?;
         let (a, b) = tokio::join!(api.take(&anna.token, &id), api.take(&ben.token, &id));
         let (a, b) = (a?, b?);
         let mut statuses = [a.status, b.status];
         statuses.sort();
-        assert_eq!(statuses, [200, 409], "round {round}: {} / {}", a.body, b.body);
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "round {round}: {} / {}",
+            a.body,
+            b.body
+        );
         let (winner, loser) = if a.status == 200 { (&a, &b) } else { (&b, &a) };
         assert_eq!(loser.code()?, ErrorCode::AlreadyTaken);
         let taken: Taken = winner.json()?;
         let expected = if a.status == 200 { "Anna" } else { "Ben" };
-        assert_eq!(taken.conversation.assignee.map(|p| p.name), Some(expected.to_string()));
+        assert_eq!(
+            taken.conversation.assignee.map(|p| p.name),
+            Some(expected.to_string())
+        );
         // The visitor sees exactly one agent join.
         let frames = v.drain(Duration::from_millis(300)).await;
         let joins = frames
@@ -61,15 +77,26 @@ async fn other_departments_never_see_the_queue() -> anyhow::Result<()> {
     let visitor = api.visitor().await?;
     let id = api.start(&visitor).await?;
     let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
-    v.send(&ClientFrame::Send { client_id: "c-1".into(), text: "support please".into() }).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "c-1".into(),
+        text: "support please".into(),
+    })
+    .await?;
     anna_inbox
-        .recv_until_inbox(|f| matches!(f, InboxFrame::Upsert { conversation } if conversation.id.0 == id))
+        .recv_until_inbox(
+            |f| matches!(f, InboxFrame::Upsert { conversation } if conversation.id.0 == id),
+        )
         .await?;
     // Not live, not in the list, not through the API.
-    assert!(sam_inbox.drain_inbox(Duration::from_millis(500)).await.is_empty());
+    assert!(sam_inbox
+        .drain_inbox(Duration::from_millis(500))
+        .await
+        .is_empty());
     let sam_inbox2 = api.inbox(&sam.token).await?;
     let mut sam_inbox2 = sam_inbox2;
-    let InboxFrame::Snapshot { queued, mine } = sam_inbox2.next().await? else { anyhow::bail!("snapshot") };
+    let InboxFrame::Snapshot { queued, mine } = sam_inbox2.next().await? else {
+        anyhow::bail!("snapshot")
+    };
     assert!(queued.is_empty() && mine.is_empty());
     let mut s = api.socket(&id, &sam.token).await?;
     assert_eq!(s.closed().await?, shared::close::FORBIDDEN);

@@ -7,7 +7,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::api::{ApiError, ConversationStarted, LoginResponse, StartConversation, VisitorSession, VisitorSessionRequest, WorkspaceSetup};
+use shared::api::{
+    ApiError, ConversationStarted, LoginResponse, StartConversation, VisitorSession,
+    VisitorSessionRequest, WorkspaceSetup,
+};
 use shared::frame::{ClientFrame, ServerFrame};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -26,7 +29,10 @@ pub const SITE_KEY: &str = "demo.website";
 
 /// The repository's root folder.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository")
+        .to_path_buf()
 }
 
 /// The demo workspace, as `scripts/demo-workspace.json` defines it.
@@ -45,7 +51,9 @@ pub fn password(email: &str) -> String {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// A running `wrangler dev`. Dropping it stops the worker.
@@ -68,7 +76,9 @@ impl Worker {
     /// Starts a worker whose fresh storage lives under `parent` (a tmpfs
     /// folder such as /dev/shm takes the disk out of a benchmark).
     pub async fn start_in(parent: &Path) -> Result<Worker> {
-        let dir = tempfile::Builder::new().prefix("livechat-state-").tempdir_in(parent)?;
+        let dir = tempfile::Builder::new()
+            .prefix("livechat-state-")
+            .tempdir_in(parent)?;
         let state = dir.path().to_path_buf();
         let mut worker = Self::spawn(state).await?;
         worker._state_dir = Some(dir);
@@ -95,7 +105,11 @@ impl Worker {
             .args(["--var", &format!("AUTH_SECRET:{AUTH_SECRET}")])
             .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
             .args(["--var", "ENABLE_BENCH_ECHO:true"])
-            .args(["--log-level", "warn", "--show-interactive-dev-session=false"])
+            .args([
+                "--log-level",
+                "warn",
+                "--show-interactive-dev-session=false",
+            ])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -235,7 +249,13 @@ pub struct Api {
 
 impl Api {
     /// Sends a request with an optional bearer token and raw body.
-    pub async fn raw(&self, method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<Answer> {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Result<Answer> {
         let method = reqwest::Method::from_bytes(method.as_bytes())?;
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
@@ -252,8 +272,15 @@ impl Api {
     }
 
     /// POSTs JSON and expects a 200 answer of type `T`.
-    pub async fn post<T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &impl Serialize) -> Result<T> {
-        let answer = self.raw("POST", path, token, Some(serde_json::to_string(body)?)).await?;
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<T> {
+        let answer = self
+            .raw("POST", path, token, Some(serde_json::to_string(body)?))
+            .await?;
         if answer.status != 200 {
             bail!("POST {path}: {} {}", answer.status, answer.body);
         }
@@ -262,13 +289,24 @@ impl Api {
 
     /// A new visitor of the demo site.
     pub async fn visitor(&self) -> Result<VisitorSession> {
-        self.post("/api/v1/visitor/session", None, &VisitorSessionRequest { site_key: SITE_KEY.into() }).await
+        self.post(
+            "/api/v1/visitor/session",
+            None,
+            &VisitorSessionRequest {
+                site_key: SITE_KEY.into(),
+            },
+        )
+        .await
     }
 
     /// A new conversation for a visitor.
     pub async fn start(&self, visitor: &VisitorSession) -> Result<String> {
         let started: ConversationStarted = self
-            .post("/api/v1/visitor/conversations", Some(&visitor.token), &StartConversation::default())
+            .post(
+                "/api/v1/visitor/conversations",
+                Some(&visitor.token),
+                &StartConversation::default(),
+            )
             .await?;
         Ok(started.conversation_id.0)
     }
@@ -289,18 +327,37 @@ impl Api {
 
     /// Asks to take a conversation.
     pub async fn take(&self, token: &str, id: &str) -> Result<Answer> {
-        self.raw("POST", &format!("/api/v1/agent/conversations/{id}/take"), Some(token), None).await
+        self.raw(
+            "POST",
+            &format!("/api/v1/agent/conversations/{id}/take"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     /// Opens a conversation socket (no hello sent yet).
     pub async fn socket(&self, id: &str, token: &str) -> Result<Socket> {
-        Socket::connect(&format!("{}/api/v1/conversations/{id}/ws?token={token}", self.ws)).await
+        Socket::connect(&format!(
+            "{}/api/v1/conversations/{id}/ws?token={token}",
+            self.ws
+        ))
+        .await
     }
 
     /// Opens a conversation socket and says hello.
-    pub async fn join(&self, id: &str, token: &str, last_seq: u64) -> Result<(Socket, ServerFrame)> {
+    pub async fn join(
+        &self,
+        id: &str,
+        token: &str,
+        last_seq: u64,
+    ) -> Result<(Socket, ServerFrame)> {
         let mut s = self.socket(id, token).await?;
-        s.send(&ClientFrame::Hello { version: shared::PROTOCOL_VERSION, last_seq }).await?;
+        s.send(&ClientFrame::Hello {
+            version: shared::PROTOCOL_VERSION,
+            last_seq,
+        })
+        .await?;
         let welcome = s.recv().await?;
         if !matches!(welcome, ServerFrame::Welcome { .. }) {
             bail!("expected welcome, got {welcome:?}");
@@ -325,7 +382,9 @@ pub const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
 impl Socket {
     /// Connects.
     pub async fn connect(url: &str) -> Result<Socket> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.with_context(|| format!("connecting {url}"))?;
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .with_context(|| format!("connecting {url}"))?;
         Ok(Socket { ws })
     }
 
@@ -354,7 +413,9 @@ impl Socket {
                 .map_err(|_| anyhow!("no frame within {FRAME_TIMEOUT:?}"))?
                 .ok_or_else(|| anyhow!("socket ended"))??;
             match msg {
-                WsMessage::Text(t) => return serde_json::from_str(t.as_str()).with_context(|| format!("frame {t}")),
+                WsMessage::Text(t) => {
+                    return serde_json::from_str(t.as_str()).with_context(|| format!("frame {t}"))
+                }
                 WsMessage::Close(c) => bail!("socket closed: {c:?}"),
                 _ => {}
             }
@@ -367,7 +428,10 @@ impl Socket {
     }
 
     /// Frames until one matches, returning it (earlier ones are dropped).
-    pub async fn recv_until(&mut self, mut pred: impl FnMut(&ServerFrame) -> bool) -> Result<ServerFrame> {
+    pub async fn recv_until(
+        &mut self,
+        mut pred: impl FnMut(&ServerFrame) -> bool,
+    ) -> Result<ServerFrame> {
         loop {
             let f = self.recv().await?;
             if pred(&f) {

@@ -35,7 +35,9 @@ fn with_visitor() -> Sim {
 fn taken() -> Sim {
     let mut sim = with_visitor();
     sim.say(1, "v-1", "hello");
-    sim.input(Input::Assign { agent: agent("a1", "Anna") });
+    sim.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
     sim.connect(2, agent("a1", "Anna"));
     sim.hello(2, 0);
     sim.take(1);
@@ -57,7 +59,11 @@ fn sockets_are_refused_with_their_close_code() {
     let mut other = visitor();
     other.id = "v2".into();
     check(true, other, Some(close::FORBIDDEN));
-    let system = shared::frame::Participant { side: Side::System, id: "system".into(), name: String::new() };
+    let system = shared::frame::Participant {
+        side: Side::System,
+        id: "system".into(),
+        name: String::new(),
+    };
     check(true, system, Some(close::FORBIDDEN));
 }
 
@@ -66,14 +72,27 @@ fn the_handshake() {
     let mut sim = Sim::new();
     sim.connect(1, visitor());
     sim.say(1, "v-0", "too early");
-    assert_eq!(sim.take(1).iter().map(error_code).collect::<Vec<_>>(), vec![Some(ErrorCode::NotReady)]);
+    assert_eq!(
+        sim.take(1).iter().map(error_code).collect::<Vec<_>>(),
+        vec![Some(ErrorCode::NotReady)]
+    );
     sim.hello(1, 0);
     let frames = sim.take(1);
-    assert!(matches!(&frames[..], [ServerFrame::Welcome { version: 1, last_seq: 0, .. }]));
+    assert!(matches!(
+        &frames[..],
+        [ServerFrame::Welcome {
+            version: 1,
+            last_seq: 0,
+            ..
+        }]
+    ));
 
     sim.connect(2, visitor());
     sim.send_json(2, json!({ "type": "hello", "version": 2, "last_seq": 0 }));
-    assert_eq!(error_code(&sim.take(2)[0]), Some(ErrorCode::UnsupportedVersion));
+    assert_eq!(
+        error_code(&sim.take(2)[0]),
+        Some(ErrorCode::UnsupportedVersion)
+    );
     assert_eq!(sim.closed.get(&2), Some(&close::UNSUPPORTED_VERSION));
 }
 
@@ -84,27 +103,70 @@ fn every_bad_frame_gets_its_code_and_changes_nothing() {
         let mut sim = with_visitor();
         sim.frame(1, text);
         let frames = sim.take(1);
-        assert_eq!(frames.iter().map(error_code).collect::<Vec<_>>(), vec![Some(expected)], "{text}");
+        assert_eq!(
+            frames.iter().map(error_code).collect::<Vec<_>>(),
+            vec![Some(expected)],
+            "{text}"
+        );
         assert!(sim.messages.is_empty(), "{text}");
-        assert!(!sim.log.iter().any(|o| matches!(o, Output::Store(_))), "{text}");
+        assert!(
+            !sim.log.iter().any(|o| matches!(o, Output::Store(_))),
+            "{text}"
+        );
     }
     check("", ErrorCode::BadFrame);
     check("nope", ErrorCode::BadFrame);
     check("{}", ErrorCode::BadFrame);
     check("null", ErrorCode::BadFrame);
     check(r#"{"type":"send","text":"x"}"#, ErrorCode::BadFrame);
-    check(r#"{"type":"send","client_id":"c","text":7}"#, ErrorCode::BadFrame);
+    check(
+        r#"{"type":"send","client_id":"c","text":7}"#,
+        ErrorCode::BadFrame,
+    );
     check(r#"{"type":"typing"}"#, ErrorCode::BadFrame);
-    check(r#"{"type":"receipt","kind":"delivered","seq":"3"}"#, ErrorCode::BadFrame);
+    check(
+        r#"{"type":"receipt","kind":"delivered","seq":"3"}"#,
+        ErrorCode::BadFrame,
+    );
     check(r#"{"type":7}"#, ErrorCode::BadFrame);
     check(r#"{"type":"reboot"}"#, ErrorCode::UnknownFrame);
-    check(r#"{"type":"SEND","client_id":"c","text":"x"}"#, ErrorCode::UnknownFrame);
-    check(&format!(r#"{{"type":"send","client_id":"c","text":"{}"}}"#, "a".repeat(17_000)), ErrorCode::TooLarge);
-    check(r#"{"type":"send","client_id":"c","text":""}"#, ErrorCode::InvalidMessage);
-    check(r#"{"type":"send","client_id":"c","text":" \n\t "}"#, ErrorCode::InvalidMessage);
-    check(r#"{"type":"send","client_id":"","text":"x"}"#, ErrorCode::InvalidMessage);
-    check(&format!(r#"{{"type":"send","client_id":"{}","text":"x"}}"#, "c".repeat(65)), ErrorCode::InvalidMessage);
-    check(&format!(r#"{{"type":"send","client_id":"c","text":"{}"}}"#, "ü".repeat(4_001)), ErrorCode::InvalidMessage);
+    check(
+        r#"{"type":"SEND","client_id":"c","text":"x"}"#,
+        ErrorCode::UnknownFrame,
+    );
+    check(
+        &format!(
+            r#"{{"type":"send","client_id":"c","text":"{}"}}"#,
+            "a".repeat(17_000)
+        ),
+        ErrorCode::TooLarge,
+    );
+    check(
+        r#"{"type":"send","client_id":"c","text":""}"#,
+        ErrorCode::InvalidMessage,
+    );
+    check(
+        r#"{"type":"send","client_id":"c","text":" \n\t "}"#,
+        ErrorCode::InvalidMessage,
+    );
+    check(
+        r#"{"type":"send","client_id":"","text":"x"}"#,
+        ErrorCode::InvalidMessage,
+    );
+    check(
+        &format!(
+            r#"{{"type":"send","client_id":"{}","text":"x"}}"#,
+            "c".repeat(65)
+        ),
+        ErrorCode::InvalidMessage,
+    );
+    check(
+        &format!(
+            r#"{{"type":"send","client_id":"c","text":"{}"}}"#,
+            "ü".repeat(4_001)
+        ),
+        ErrorCode::InvalidMessage,
+    );
     let mut sim = with_visitor();
     sim.input(Input::Binary { conn: 1 });
     assert_eq!(error_code(&sim.take(1)[0]), Some(ErrorCode::BadFrame));
@@ -115,30 +177,62 @@ fn a_send_is_stored_before_it_is_acked_and_queues_the_conversation() {
     let mut sim = with_visitor();
     sim.log.clear();
     sim.say(1, "v-1", "<b>hi</b>");
-    let store = sim.log.iter().position(|o| matches!(o, Output::Store(Record::Message(_)))).expect("stored");
+    let store = sim
+        .log
+        .iter()
+        .position(|o| matches!(o, Output::Store(Record::Message(_))))
+        .expect("stored");
     let ack = sim
         .log
         .iter()
-        .position(|o| matches!(o, Output::Send { frame: ServerFrame::Ack { .. }, .. }))
+        .position(|o| {
+            matches!(
+                o,
+                Output::Send {
+                    frame: ServerFrame::Ack { .. },
+                    ..
+                }
+            )
+        })
         .expect("acked");
     assert!(store < ack, "stored before acknowledged");
     let frames = sim.take(1);
     // The sending socket gets the ack instead of the message itself.
-    assert_eq!(frames[0], ServerFrame::Ack { client_id: "v-1".into(), seq: 1, sent_at: sim.now });
-    assert!(matches!(&frames[1], ServerFrame::State { conversation } if conversation.status == ConversationStatus::Queued));
+    assert_eq!(
+        frames[0],
+        ServerFrame::Ack {
+            client_id: "v-1".into(),
+            seq: 1,
+            sent_at: sim.now
+        }
+    );
+    assert!(
+        matches!(&frames[1], ServerFrame::State { conversation } if conversation.status == ConversationStatus::Queued)
+    );
     assert_eq!(frames.len(), 2);
     let stored = &sim.messages[&1];
-    assert_eq!((stored.text.as_str(), stored.kind), ("<b>hi</b>", MessageKind::Text));
+    assert_eq!(
+        (stored.text.as_str(), stored.kind),
+        ("<b>hi</b>", MessageKind::Text)
+    );
     // Another socket of the same visitor gets the message.
     sim.connect(5, visitor());
     sim.hello(5, 1);
     sim.take(5);
     sim.say(1, "v-3", "from tab one");
     assert!(matches!(&sim.take(5)[..], [ServerFrame::Message(m)] if m.text == "from tab one"));
-    assert_eq!(sim.meta.as_ref().map(|m| (m.view.status, m.preview.as_str())), Some((ConversationStatus::Queued, "<b>hi</b>")));
+    assert_eq!(
+        sim.meta
+            .as_ref()
+            .map(|m| (m.view.status, m.preview.as_str())),
+        Some((ConversationStatus::Queued, "<b>hi</b>"))
+    );
     assert_eq!(sim.announced.len(), 1);
     assert_eq!(sim.announced[0].status, ConversationStatus::Queued);
-    assert!(sim.alarm.is_some(), "a retry is armed until the workspace confirms");
+    assert!(
+        sim.alarm.is_some(),
+        "a retry is armed until the workspace confirms"
+    );
 
     // A second message does not announce again.
     sim.say(1, "v-2", "anyone?");
@@ -171,15 +265,32 @@ fn a_retried_send_is_acked_again_and_stored_once() {
     for _ in 0..3 {
         sim.say(1, "v-1", "hello");
         let frames = sim.take(1);
-        assert_eq!(frames.iter().map(acked).collect::<Vec<_>>(), vec![Some(("v-1", 1))]);
-        assert_eq!(frames, vec![ServerFrame::Ack { client_id: "v-1".into(), seq: 1, sent_at: first_sent_at }]);
+        assert_eq!(
+            frames.iter().map(acked).collect::<Vec<_>>(),
+            vec![Some(("v-1", 1))]
+        );
+        assert_eq!(
+            frames,
+            vec![ServerFrame::Ack {
+                client_id: "v-1".into(),
+                seq: 1,
+                sent_at: first_sent_at
+            }]
+        );
     }
     sim.evict();
     sim.connect(3, visitor());
     sim.hello(3, 1);
     sim.take(3);
     sim.say(3, "v-1", "hello");
-    assert_eq!(sim.take(3), vec![ServerFrame::Ack { client_id: "v-1".into(), seq: 1, sent_at: first_sent_at }]);
+    assert_eq!(
+        sim.take(3),
+        vec![ServerFrame::Ack {
+            client_id: "v-1".into(),
+            seq: 1,
+            sent_at: first_sent_at
+        }]
+    );
     assert_eq!(sim.messages.len(), 1);
     // The same client id from another author is another message.
     let mut sim = taken();
@@ -196,16 +307,37 @@ fn only_the_assignee_writes_and_a_take_is_won_once() {
     sim.take(1);
     sim.take(2);
     sim.say(2, "a-1", "preview can't write");
-    assert_eq!(sim.take(2).iter().map(error_code).collect::<Vec<_>>(), vec![Some(ErrorCode::Forbidden)]);
+    assert_eq!(
+        sim.take(2).iter().map(error_code).collect::<Vec<_>>(),
+        vec![Some(ErrorCode::Forbidden)]
+    );
     sim.send_json(2, json!({ "type": "typing", "active": true }));
-    assert!(sim.take(1).is_empty(), "a previewing agent's typing is not relayed");
+    assert!(
+        sim.take(1).is_empty(),
+        "a previewing agent's typing is not relayed"
+    );
 
-    sim.input(Input::Assign { agent: agent("a1", "Anna") });
-    sim.input(Input::Assign { agent: agent("a2", "Ben") });
-    sim.input(Input::Assign { agent: agent("a1", "Anna") });
-    let codes: Vec<Option<ErrorCode>> = sim.replies.iter().map(|r| r.as_ref().err().map(|e| e.code)).collect();
+    sim.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
+    sim.input(Input::Assign {
+        agent: agent("a2", "Ben"),
+    });
+    sim.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
+    let codes: Vec<Option<ErrorCode>> = sim
+        .replies
+        .iter()
+        .map(|r| r.as_ref().err().map(|e| e.code))
+        .collect();
     assert_eq!(codes, vec![None, Some(ErrorCode::AlreadyTaken), None]);
-    let lines: Vec<String> = sim.messages.values().filter(|m| m.kind == MessageKind::System).map(|m| m.text.clone()).collect();
+    let lines: Vec<String> = sim
+        .messages
+        .values()
+        .filter(|m| m.kind == MessageKind::System)
+        .map(|m| m.text.clone())
+        .collect();
     assert_eq!(lines, vec!["Anna joined the chat"]);
     sim.take(2);
     sim.say(2, "a-1", "now I can");
@@ -221,11 +353,21 @@ fn only_the_assignee_writes_and_a_take_is_won_once() {
 #[test]
 fn assigning_a_conversation_not_in_the_queue_is_refused() {
     let mut sim = Sim::new();
-    sim.input(Input::Assign { agent: agent("a1", "Anna") });
-    assert_eq!(sim.replies[0].as_ref().err().map(|e| e.code), Some(ErrorCode::ConversationClosed));
+    sim.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
+    assert_eq!(
+        sim.replies[0].as_ref().err().map(|e| e.code),
+        Some(ErrorCode::ConversationClosed)
+    );
     let mut none = Sim::default();
-    none.input(Input::Assign { agent: agent("a1", "Anna") });
-    assert_eq!(none.replies[0].as_ref().err().map(|e| e.code), Some(ErrorCode::NotFound));
+    none.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
+    assert_eq!(
+        none.replies[0].as_ref().err().map(|e| e.code),
+        Some(ErrorCode::NotFound)
+    );
 }
 
 #[test]
@@ -248,7 +390,11 @@ fn receipts_are_monotonic_watermarks() {
                 _ => None,
             })
             .collect();
-        assert_eq!(seen, expected.into_iter().collect::<Vec<_>>(), "{kind} {seq}");
+        assert_eq!(
+            seen,
+            expected.into_iter().collect::<Vec<_>>(),
+            "{kind} {seq}"
+        );
         sim.take(1);
     }
     check(&mut sim, "delivered", 3, Some((3, 0)));
@@ -271,12 +417,20 @@ fn typing_reaches_the_others_only() {
     let mut sim = taken();
     sim.send_json(1, json!({ "type": "typing", "active": true }));
     assert!(sim.take(1).is_empty());
-    assert!(matches!(&sim.take(2)[..], [ServerFrame::Typing { who, active: true }] if who.side == Side::Visitor));
+    assert!(
+        matches!(&sim.take(2)[..], [ServerFrame::Typing { who, active: true }] if who.side == Side::Visitor)
+    );
     sim.send_json(2, json!({ "type": "typing", "active": false }));
-    assert!(matches!(&sim.take(1)[..], [ServerFrame::Typing { active: false, .. }]));
+    assert!(matches!(
+        &sim.take(1)[..],
+        [ServerFrame::Typing { active: false, .. }]
+    ));
     // A visitor who leaves stops "typing" for the others.
     sim.disconnect(1);
-    assert!(matches!(&sim.take(2)[..], [ServerFrame::Typing { active: false, .. }]));
+    assert!(matches!(
+        &sim.take(2)[..],
+        [ServerFrame::Typing { active: false, .. }]
+    ));
     sim.send_json(2, json!({ "type": "ping", "nonce": 3 }));
     assert_eq!(sim.take(2), vec![ServerFrame::Pong { nonce: 3 }]);
 }
@@ -372,7 +526,9 @@ fn random_disconnects_evictions_and_retries_never_lose_or_repeat() {
                 }
                 3 => sim.evict(),
                 4 if !assigned && !sim.messages.is_empty() => {
-                    sim.input(Input::Assign { agent: people[1].clone() });
+                    sim.input(Input::Assign {
+                        agent: people[1].clone(),
+                    });
                     assigned = true;
                 }
                 _ => {
@@ -411,7 +567,11 @@ fn random_disconnects_evictions_and_retries_never_lose_or_repeat() {
             c.read(&mut sim, seed);
             assert_eq!(c.last, last, "seed {seed}: everyone caught up");
         }
-        let texts = sim.messages.values().filter(|m| m.kind == MessageKind::Text).count() as u64;
+        let texts = sim
+            .messages
+            .values()
+            .filter(|m| m.kind == MessageKind::Text)
+            .count() as u64;
         let sent = clients[0].sent + clients[1].sent;
         assert_eq!(texts, sent, "seed {seed}: each send stored exactly once");
         let seqs: Vec<u64> = sim.messages.keys().copied().collect();

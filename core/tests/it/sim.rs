@@ -10,11 +10,19 @@ use shared::inbox::ConversationSummary;
 use std::collections::{BTreeMap, HashMap};
 
 pub fn visitor() -> Participant {
-    Participant { side: Side::Visitor, id: "v1".into(), name: "Visitor 1234".into() }
+    Participant {
+        side: Side::Visitor,
+        id: "v1".into(),
+        name: "Visitor 1234".into(),
+    }
 }
 
 pub fn agent(id: &str, name: &str) -> Participant {
-    Participant { side: Side::Agent, id: id.into(), name: name.into() }
+    Participant {
+        side: Side::Agent,
+        id: id.into(),
+        name: name.into(),
+    }
 }
 
 #[derive(Default)]
@@ -42,7 +50,11 @@ impl Sim {
     /// A conversation created for [`visitor`].
     pub fn new() -> Sim {
         let mut sim = Sim::default();
-        sim.input(Input::Init { id: "c1".into(), department: "support".into(), visitor: visitor() });
+        sim.input(Input::Init {
+            id: "c1".into(),
+            department: "support".into(),
+            visitor: visitor(),
+        });
         sim.log.clear();
         sim.replies.clear();
         sim
@@ -64,7 +76,10 @@ impl Sim {
                     match record {
                         Record::Meta(m) => self.meta = Some(m),
                         Record::Message(m) => {
-                            assert!(self.messages.insert(m.seq, m).is_none(), "a seq stored twice");
+                            assert!(
+                                self.messages.insert(m.seq, m).is_none(),
+                                "a seq stored twice"
+                            );
                         }
                         Record::Watermark(w) => {
                             self.watermarks.insert(w.participant.id.clone(), w);
@@ -81,8 +96,11 @@ impl Sim {
                     }
                 }
                 Output::Replay { conn, after } => {
-                    let frames: Vec<ServerFrame> =
-                        self.messages.range(after + 1..).map(|(_, m)| ServerFrame::Message(m.clone())).collect();
+                    let frames: Vec<ServerFrame> = self
+                        .messages
+                        .range(after + 1..)
+                        .map(|(_, m)| ServerFrame::Message(m.clone()))
+                        .collect();
                     self.inbox.entry(conn).or_default().extend(frames);
                 }
                 Output::Close { conn, code, .. } => {
@@ -101,7 +119,11 @@ impl Sim {
         let client_ids = self
             .messages
             .values()
-            .filter_map(|m| m.client_id.clone().map(|c| (m.author.id.clone(), c, m.seq, m.sent_at)))
+            .filter_map(|m| {
+                m.client_id
+                    .clone()
+                    .map(|c| (m.author.id.clone(), c, m.seq, m.sent_at))
+            })
             .collect();
         self.core = Conversation::restore(Snapshot {
             meta: self.meta.clone(),
@@ -126,11 +148,17 @@ impl Sim {
     }
 
     pub fn hello(&mut self, conn: ConnId, last_seq: u64) {
-        self.send_json(conn, serde_json::json!({ "type": "hello", "version": 1, "last_seq": last_seq }));
+        self.send_json(
+            conn,
+            serde_json::json!({ "type": "hello", "version": 1, "last_seq": last_seq }),
+        );
     }
 
     pub fn say(&mut self, conn: ConnId, client_id: &str, text: &str) {
-        self.send_json(conn, serde_json::json!({ "type": "send", "client_id": client_id, "text": text }));
+        self.send_json(
+            conn,
+            serde_json::json!({ "type": "send", "client_id": client_id, "text": text }),
+        );
     }
 
     /// Frames sent to `conn` since the last call.

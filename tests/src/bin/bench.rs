@@ -51,13 +51,23 @@ async fn conversation_pair(api: Api, agent_token: Arc<String>) -> Result<Pair> {
     let visitor = api.visitor().await?;
     let id = api.start(&visitor).await?;
     let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
-    v.send(&ClientFrame::Send { client_id: "warm".into(), text: "hello".into() }).await?;
-    v.recv_until(|f| matches!(f, ServerFrame::State { .. })).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "warm".into(),
+        text: "hello".into(),
+    })
+    .await?;
+    v.recv_until(|f| matches!(f, ServerFrame::State { .. }))
+        .await?;
     // The agent previews it from the queue: it receives every message.
     let mut last_err = None;
     for _ in 0..50 {
         match api.join(&id, &agent_token, 1).await {
-            Ok((a, _)) => return Ok(Pair { visitor: v, agent: a }),
+            Ok((a, _)) => {
+                return Ok(Pair {
+                    visitor: v,
+                    agent: a,
+                })
+            }
             Err(e) => {
                 // The queue learns of the conversation just after its first
                 // message is stored; wait for it.
@@ -69,7 +79,11 @@ async fn conversation_pair(api: Api, agent_token: Arc<String>) -> Result<Pair> {
     Err(last_err.unwrap_or_else(|| anyhow::anyhow!("agent could not join")))
 }
 
-async fn measure_pair(mut pair: Pair, messages: usize, pace: Option<Duration>) -> Result<Vec<Duration>> {
+async fn measure_pair(
+    mut pair: Pair,
+    messages: usize,
+    pace: Option<Duration>,
+) -> Result<Vec<Duration>> {
     let mut samples = Vec::with_capacity(messages);
     let mut tick = pace.map(tokio::time::interval);
     for i in 0..messages {
@@ -78,7 +92,12 @@ async fn measure_pair(mut pair: Pair, messages: usize, pace: Option<Duration>) -
         }
         let cid = format!("m-{i}");
         let start = Instant::now();
-        pair.visitor.send(&ClientFrame::Send { client_id: cid.as_str().into(), text: format!("message {i}") }).await?;
+        pair.visitor
+            .send(&ClientFrame::Send {
+                client_id: cid.as_str().into(),
+                text: format!("message {i}"),
+            })
+            .await?;
         pair.agent
             .recv_until(|f| matches!(f, ServerFrame::Message(m) if m.client_id.as_ref().is_some_and(|c| c.0 == cid)))
             .await?;
@@ -93,7 +112,12 @@ async fn measure_pair(mut pair: Pair, messages: usize, pace: Option<Duration>) -
 /// Runs one level: closed loop (each conversation sends its next message as
 /// soon as the previous one arrived) when `pace` is `None`, else one message
 /// per conversation every `pace`.
-async fn run_level(worker: &Worker, conversations: usize, messages: usize, pace: Option<Duration>) -> Result<(Figures, Figures)> {
+async fn run_level(
+    worker: &Worker,
+    conversations: usize,
+    messages: usize,
+    pace: Option<Duration>,
+) -> Result<(Figures, Figures)> {
     let api = worker.api();
     let manager = Arc::new(api.login("mark@demo.test").await?.token);
     let gate = Arc::new(Semaphore::new(50));
@@ -110,7 +134,10 @@ async fn run_level(worker: &Worker, conversations: usize, messages: usize, pace:
         pairs.push(s.await??);
     }
     let start = Instant::now();
-    let tasks: Vec<_> = pairs.into_iter().map(|p| tokio::spawn(measure_pair(p, messages, pace))).collect();
+    let tasks: Vec<_> = pairs
+        .into_iter()
+        .map(|p| tokio::spawn(measure_pair(p, messages, pace)))
+        .collect();
     let mut samples = Vec::new();
     for t in tasks {
         samples.extend(t.await??);
@@ -120,10 +147,19 @@ async fn run_level(worker: &Worker, conversations: usize, messages: usize, pace:
     // Echo rooms are connected first, so that only messages are timed.
     let mut rooms = Vec::new();
     for i in 0..conversations {
-        rooms.push(echo_room(worker.port, format!("r{conversations}-{i}-{}", pace.is_some())).await?);
+        rooms.push(
+            echo_room(
+                worker.port,
+                format!("r{conversations}-{i}-{}", pace.is_some()),
+            )
+            .await?,
+        );
     }
     let start = Instant::now();
-    let tasks: Vec<_> = rooms.into_iter().map(|r| tokio::spawn(echo_pair(r, messages, pace))).collect();
+    let tasks: Vec<_> = rooms
+        .into_iter()
+        .map(|r| tokio::spawn(echo_pair(r, messages, pace)))
+        .collect();
     let mut samples = Vec::new();
     for t in tasks {
         samples.extend(t.await??);
@@ -143,7 +179,11 @@ async fn echo_room(port: u16, room: String) -> Result<(Socket, Socket)> {
 }
 
 /// One side sends, the other receives, like a visitor and an agent.
-async fn echo_pair((mut a, mut b): (Socket, Socket), messages: usize, pace: Option<Duration>) -> Result<Vec<Duration>> {
+async fn echo_pair(
+    (mut a, mut b): (Socket, Socket),
+    messages: usize,
+    pace: Option<Duration>,
+) -> Result<Vec<Duration>> {
     let mut samples = Vec::with_capacity(messages);
     let mut tick = pace.map(tokio::time::interval);
     for i in 0..messages {
@@ -190,15 +230,38 @@ async fn main() -> Result<()> {
     let root = tests::root();
     let state_parent = std::env::var_os("LIVECHAT_BENCH_STATE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| if Path::new("/dev/shm").is_dir() { "/dev/shm".into() } else { std::env::temp_dir() });
+        .unwrap_or_else(|| {
+            if Path::new("/dev/shm").is_dir() {
+                "/dev/shm".into()
+            } else {
+                std::env::temp_dir()
+            }
+        });
     let worker = Worker::start_in(&state_parent).await?;
-    println!("livechat benchmark: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}", state_parent.display());
+    println!(
+        "livechat benchmark: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
+        state_parent.display()
+    );
     println!("latency = a visitor's send until an agent's socket receives the message; echo = bare echo Durable Object, same runtime, same run");
     println!();
-    println!("{:>18} | {:>9} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>8}", "conversations", "messages", "chat p50", "chat p99", "chat msg/s", "echo p50", "echo p99", "echo msg/s", "p99/echo");
+    println!(
+        "{:>18} | {:>9} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>8}",
+        "conversations",
+        "messages",
+        "chat p50",
+        "chat p99",
+        "chat msg/s",
+        "echo p50",
+        "echo p99",
+        "echo msg/s",
+        "p99/echo"
+    );
     let mut ratio_at_100 = None;
     let mut ratio_paced = None;
-    let runs = LEVELS.iter().map(|&(c, m)| (c, m, None)).chain([(100, 25, Some(PACE))]);
+    let runs = LEVELS
+        .iter()
+        .map(|&(c, m)| (c, m, None))
+        .chain([(100, 25, Some(PACE))]);
     for (conversations, messages, pace) in runs {
         let (chat, echo) = run_level(&worker, conversations, messages, pace).await?;
         let ratio = chat.p99.as_secs_f64() / echo.p99.as_secs_f64();
@@ -227,13 +290,38 @@ async fn main() -> Result<()> {
     println!();
     let (w_raw, w_gz) = sizes(&root, &["edge/build/index_bg.wasm"])?;
     let (l_raw, l_gz) = sizes(&root, &["dist/widget.js"])?;
-    let (c_raw, c_gz) = sizes(&root, &["dist/widget.js", "dist/widget/frame.html", "dist/widget/pkg/widget.js", "dist/widget/pkg/widget_bg.wasm"])?;
-    let (a_raw, a_gz) = sizes(&root, &["dist/agent/index.html", "dist/agent/pkg/agent_ui.js", "dist/agent/pkg/agent_ui_bg.wasm"])?;
+    let (c_raw, c_gz) = sizes(
+        &root,
+        &[
+            "dist/widget.js",
+            "dist/widget/frame.html",
+            "dist/widget/pkg/widget.js",
+            "dist/widget/pkg/widget_bg.wasm",
+        ],
+    )?;
+    let (a_raw, a_gz) = sizes(
+        &root,
+        &[
+            "dist/agent/index.html",
+            "dist/agent/pkg/agent_ui.js",
+            "dist/agent/pkg/agent_ui_bg.wasm",
+        ],
+    )?;
     let kb = |n: usize| format!("{:.1} KB", n as f64 / 1000.0);
     println!("{:<40} {:>10} {:>10}", "transfer size", "raw", "gzip");
     println!("{:<40} {:>10} {:>10}", "worker Wasm", kb(w_raw), kb(w_gz));
-    println!("{:<40} {:>10} {:>10}", "widget first load (launcher only)", kb(l_raw), kb(l_gz));
-    println!("{:<40} {:>10} {:>10}", "widget until the chat is usable", kb(c_raw), kb(c_gz));
+    println!(
+        "{:<40} {:>10} {:>10}",
+        "widget first load (launcher only)",
+        kb(l_raw),
+        kb(l_gz)
+    );
+    println!(
+        "{:<40} {:>10} {:>10}",
+        "widget until the chat is usable",
+        kb(c_raw),
+        kb(c_gz)
+    );
     println!("{:<40} {:>10} {:>10}", "agent app", kb(a_raw), kb(a_gz));
     println!();
     let budget = |ok: bool| if ok { "within budget" } else { "OVER BUDGET" };
@@ -247,8 +335,16 @@ async fn main() -> Result<()> {
             budget(r <= 2.0)
         );
     }
-    println!("widget first load: {} gzipped (budget 5 KB): {}", kb(l_gz), budget(l_gz < 5_000));
-    println!("worker: {} gzipped (budget 1 MB): {}", kb(w_gz), budget(w_gz < 1_000_000));
+    println!(
+        "widget first load: {} gzipped (budget 5 KB): {}",
+        kb(l_gz),
+        budget(l_gz < 5_000)
+    );
+    println!(
+        "worker: {} gzipped (budget 1 MB): {}",
+        kb(w_gz),
+        budget(w_gz < 1_000_000)
+    );
     let room = echo_room(worker.port, "final".into()).await?;
     if echo_pair(room, 1, None).await.is_err() {
         bail!("the worker stopped answering during the benchmark");
