@@ -35,7 +35,7 @@ impl Inbox {
             }
             InboxFrame::Upsert { conversation } => self.upsert(conversation),
             InboxFrame::Remove { id } => self.remove(&id),
-            InboxFrame::Pong => {}
+            InboxFrame::Pong | InboxFrame::Error { .. } => {}
         }
     }
 

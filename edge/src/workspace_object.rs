@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::api::{AgentProfile, Role, SetupDone, Taken, WorkspaceSetup};
 use shared::frame::{ConversationStatus, ConversationView, ErrorCode, Participant, Side};
 use shared::ids::{AgentId, ConversationId};
-use shared::inbox::{ConversationSummary, InboxFrame};
+use shared::inbox::{ConversationSummary, InboxClientFrame, InboxFrame};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
@@ -356,31 +356,37 @@ impl WorkspaceObject {
         }
     }
 
-    /// May this agent open this conversation's socket? Answers the
-    /// participant to connect as.
-    async fn open(&self, mut req: Request) -> Result<Response> {
+    /// Reads an agent request naming a conversation: the agent and the
+    /// conversation's summary, or the error answer.
+    async fn agent_and_conversation(
+        &self,
+        mut req: Request,
+    ) -> Result<std::result::Result<(AgentProfile, ConversationSummary), Response>> {
         let body: AgentRequest = match http::read_json(&mut req).await {
             Ok(b) => b,
-            Err(resp) => return Ok(resp),
+            Err(resp) => return Ok(Err(resp)),
         };
         let Some(agent) = self.agent(&body.agent_id)? else {
-            return error(ErrorCode::Unauthorized, "no such agent");
+            return error(ErrorCode::Unauthorized, "no such agent").map(Err);
         };
-        let Some(summary) = body
-            .conversation_id
-            .as_ref()
-            .map(|id| self.conversation(id))
-            .transpose()?
-            .flatten()
-        else {
-            return error(ErrorCode::NotFound, "no such conversation");
+        let summary = match &body.conversation_id {
+            Some(id) => self.conversation(id)?,
+            None => None,
         };
-        let view = AgentView {
-            id: agent.id.as_str(),
-            role: agent.role,
-            departments: &agent.departments,
+        match summary {
+            Some(summary) => Ok(Ok((agent, summary))),
+            None => error(ErrorCode::NotFound, "no such conversation").map(Err),
+        }
+    }
+
+    /// May this agent open this conversation's socket? Answers the
+    /// participant to connect as.
+    async fn open(&self, req: Request) -> Result<Response> {
+        let (agent, summary) = match self.agent_and_conversation(req).await? {
+            Ok(found) => found,
+            Err(resp) => return Ok(resp),
         };
-        if !inbox::may_open(&view, &summary) {
+        if !inbox::may_open(&view_of(&agent), &summary) {
             return error(
                 ErrorCode::Forbidden,
                 "this conversation is for a department you are not in",
@@ -389,29 +395,12 @@ impl WorkspaceObject {
         json(&participant(&agent))
     }
 
-    async fn take(&self, mut req: Request) -> Result<Response> {
-        let body: AgentRequest = match http::read_json(&mut req).await {
-            Ok(b) => b,
+    async fn take(&self, req: Request) -> Result<Response> {
+        let (agent, before) = match self.agent_and_conversation(req).await? {
+            Ok(found) => found,
             Err(resp) => return Ok(resp),
         };
-        let Some(agent) = self.agent(&body.agent_id)? else {
-            return error(ErrorCode::Unauthorized, "no such agent");
-        };
-        let Some(before) = body
-            .conversation_id
-            .as_ref()
-            .map(|id| self.conversation(id))
-            .transpose()?
-            .flatten()
-        else {
-            return error(ErrorCode::NotFound, "no such conversation");
-        };
-        let view = AgentView {
-            id: agent.id.as_str(),
-            role: agent.role,
-            departments: &agent.departments,
-        };
-        if let Err(refusal) = inbox::may_take(&view, &before) {
+        if let Err(refusal) = inbox::may_take(&view_of(&agent), &before) {
             return error(refusal.code, refusal.message);
         }
         // Claim it before anything is awaited: a second take that arrives
@@ -506,6 +495,14 @@ impl WorkspaceObject {
     }
 }
 
+fn view_of(agent: &AgentProfile) -> AgentView<'_> {
+    AgentView {
+        id: agent.id.as_str(),
+        role: agent.role,
+        departments: &agent.departments,
+    }
+}
+
 fn participant(agent: &AgentProfile) -> Participant {
     Participant {
         side: Side::Agent,
@@ -545,11 +542,34 @@ impl DurableObject for WorkspaceObject {
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
         // The inbox is server-to-agent; a ping is the only thing to answer.
-        if let WebSocketIncomingMessage::String(text) = message {
-            if text.contains("\"ping\"") {
-                send(&ws, &InboxFrame::Pong);
+        let refusal = match message {
+            WebSocketIncomingMessage::String(text) if text.len() > shared::MAX_FRAME_BYTES => {
+                (ErrorCode::TooLarge, "frame too large".to_owned())
             }
-        }
+            WebSocketIncomingMessage::String(text) => {
+                match serde_json::from_str::<InboxClientFrame>(&text) {
+                    Ok(InboxClientFrame::Ping) => {
+                        send(&ws, &InboxFrame::Pong);
+                        return Ok(());
+                    }
+                    Err(e) => (
+                        ErrorCode::BadFrame,
+                        format!("the inbox accepts only pings: {e}"),
+                    ),
+                }
+            }
+            WebSocketIncomingMessage::Binary(_) => (
+                ErrorCode::BadFrame,
+                "binary frames are not part of the protocol".to_owned(),
+            ),
+        };
+        send(
+            &ws,
+            &InboxFrame::Error {
+                code: refusal.0,
+                message: refusal.1,
+            },
+        );
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Frames of the agent's inbox socket: the live lists of a workspace's
 //! conversations ("Queued Chats", "Chats in Progress") as one agent may see
-//! them. The server only sends; a client may send `{"type":"ping"}`.
+//! them. The server sends; a client may only ping ([`InboxClientFrame`]).
 
 use crate::frame::{ConversationStatus, Participant};
 use crate::ids::ConversationId;
@@ -50,4 +50,19 @@ pub enum InboxFrame {
     },
     /// Answer to a ping.
     Pong,
+    /// A frame from the client was refused; the socket stays open.
+    Error {
+        /// Stable code (`bad_frame`, `unknown_frame`, `too_large`).
+        code: crate::ErrorCode,
+        /// A sentence for people.
+        message: String,
+    },
+}
+
+/// A frame from an agent's inbox socket to the workspace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxClientFrame {
+    /// Keep-alive; answered with [`InboxFrame::Pong`].
+    Ping,
 }

@@ -505,6 +505,17 @@ fn inbox_frames() {
         json!({ "type": "remove", "id": "conv-1" }),
     );
     check(InboxFrame::Pong, json!({ "type": "pong" }));
+    check(
+        InboxFrame::Error {
+            code: ErrorCode::BadFrame,
+            message: "only pings".into(),
+        },
+        json!({ "type": "error", "code": "bad_frame", "message": "only pings" }),
+    );
+    check(
+        shared::inbox::InboxClientFrame::Ping,
+        json!({ "type": "ping" }),
+    );
     check_read(json!({ "type": "pong", "nonce": 3 }), InboxFrame::Pong);
     check_read(
         json!({

@@ -100,6 +100,19 @@ async fn other_departments_never_see_the_queue() -> anyhow::Result<()> {
     assert!(queued.is_empty() && mine.is_empty());
     let mut s = api.socket(&id, &sam.token).await?;
     assert_eq!(s.closed().await?, shared::close::FORBIDDEN);
+    // The inbox answers pings, and refuses anything else with a code.
+    sam_inbox2.send_text("{\"type\":\"ping\"}".into()).await?;
+    assert_eq!(sam_inbox2.next::<InboxFrame>().await?, InboxFrame::Pong);
+    sam_inbox2
+        .send_text("{\"type\":\"take_all\"}".into())
+        .await?;
+    assert!(matches!(
+        sam_inbox2.next::<InboxFrame>().await?,
+        InboxFrame::Error {
+            code: ErrorCode::BadFrame,
+            ..
+        }
+    ));
     let take = api.take(&sam.token, &id).await?;
     assert_eq!((take.status, take.code()?), (403, ErrorCode::Forbidden));
     Ok(())

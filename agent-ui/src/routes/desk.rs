@@ -37,7 +37,7 @@ pub fn Desk(session: Session) -> impl IntoView {
     let socket = StoredValue::new_local(connect_inbox(&session.token, inbox, inbox_link));
     let ping = set_interval_with_handle(
         move || {
-            socket.with_value(|s| s.send(&serde_json::json!({ "type": "ping" })));
+            socket.with_value(|s| s.send(&shared::inbox::InboxClientFrame::Ping));
         },
         PING_EVERY,
     )
