@@ -20,6 +20,15 @@ after(async () => {
 
 const TIMEOUT = 20_000;
 
+/** Polls `check` until it holds, or fails after TIMEOUT. */
+async function until(check) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${TIMEOUT} ms: ${check}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test("visitor and agent chat, with checkmarks", async () => {
   const anna = demo.agents.find((a) => a.email === "anna@demo.test");
   const hostile = 'Hi! <img src=x onerror="window.__pwned=1"><b>bold?</b>';
@@ -77,6 +86,33 @@ test("visitor and agent chat, with checkmarks", async () => {
   assert.equal(await frame.evaluate(() => window.__pwned), undefined);
   assert.equal(await desk.evaluate(() => window.__pwned), undefined);
   assert.equal(await visitorLog.locator("img[src]").count(), 0);
+
+  // A second visitor writes; Anna takes that chat too and it is the one on
+  // her screen. When the first visitor writes again, the first chat shows an
+  // unread count in the list and in the tab title.
+  const secondContext = await browser.newContext();
+  const second = await secondContext.newPage();
+  await second.goto(`${worker.base}/demo/`);
+  await second.getByRole("button", { name: "Open chat" }).click();
+  const chat2 = second.frameLocator('iframe[title="Chat"]');
+  await chat2.getByRole("textbox", { name: "Message", exact: true }).fill("Second visitor here");
+  await chat2.getByRole("button", { name: "Send", exact: true }).click();
+  const row2 = queue.getByRole("button").filter({ hasText: "Second visitor here" });
+  await row2.waitFor({ timeout: TIMEOUT });
+  await row2.click();
+  await desk.getByRole("button", { name: "Take it" }).click();
+  await transcript.getByText("Anna joined the chat").waitFor({ timeout: TIMEOUT });
+  await message.fill("Are you still there?");
+  await chat.getByRole("button", { name: "Send", exact: true }).click();
+  const firstRow = inProgress.getByRole("button").filter({ hasText: "bold?" });
+  await firstRow.getByLabel("1 unread").waitFor({ timeout: TIMEOUT });
+  assert.match(await desk.title(), /^\(1\) /);
+  // Opening it reads it: the badge goes and the visitor's message turns read.
+  await firstRow.click();
+  await transcript.getByText("Are you still there?").waitFor({ timeout: TIMEOUT });
+  await firstRow.getByLabel("1 unread").waitFor({ state: "detached", timeout: TIMEOUT });
+  await until(async () => (await visitorLog.getByRole("img", { name: "Read" }).count()) === 2);
+  await secondContext.close();
 
   // The conversation survives a reload of the visitor's page.
   await page.reload();
