@@ -12,5 +12,6 @@
 pub mod conversation;
 pub mod inbox;
 pub mod permissions;
+pub mod router;
 
 pub use conversation::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};

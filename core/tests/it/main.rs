@@ -2,4 +2,5 @@
 //! drives it, with a simulated store and simulated sockets.
 
 mod conversation;
+mod router;
 mod sim;

@@ -1,0 +1,959 @@
+//! The router of one workspace: who gets which waiting conversation.
+//!
+//! Pure, like the conversation: the workspace object feeds it agent and
+//! conversation events with the time, and drains outputs (offers, offer
+//! endings, assignments, queue changes, replies, the next alarm). It keeps
+//! the queue (priority first, then age), agent status and reachability,
+//! capacity, pending offers, and the four algorithms of `shared::routing`.
+//!
+//! Capacity: an agent's load is the conversations assigned to them and not on
+//! hold, plus the offers waiting for their answer (an offer reserves its slot,
+//! so accepting can never exceed the limit). The limit for a conversation of
+//! department `d` is the first that is set of: `d`'s limit, the agent's own
+//! limit, the workspace's limit; none set means no limit. Nothing the router
+//! does takes an agent's load past that limit.
+//!
+//! Drain contract: after [`Router::handle`], drain [`Router::poll_output`]
+//! until `None`. Every agent action answers exactly one [`Output::Reply`].
+
+use crate::conversation::Refusal;
+use serde::{Deserialize, Serialize};
+use shared::frame::ErrorCode;
+use shared::routing::{AgentStatus, Algorithm, Priority};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A department's own routing settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentSettings {
+    /// Overrides the workspace's algorithm.
+    pub algorithm: Option<Algorithm>,
+    /// Per-agent limit for this department's conversations.
+    pub capacity: Option<u32>,
+}
+
+/// The workspace's routing settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The algorithm of departments that set none.
+    pub algorithm: Algorithm,
+    /// Per-agent limit when neither the department nor the agent sets one.
+    pub capacity: Option<u32>,
+    /// How long an offer waits for an answer, in milliseconds.
+    pub offer_timeout_ms: i64,
+    /// How long an agent whose last connection dropped stays routable.
+    pub grace_ms: i64,
+    /// The departments, with their own settings.
+    pub departments: BTreeMap<String, DepartmentSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            algorithm: Algorithm::ManualSelection,
+            capacity: None,
+            offer_timeout_ms: 30_000,
+            grace_ms: 60_000,
+            departments: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where a conversation is, as far as routing goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// In its department's queue.
+    Waiting,
+    /// Offered to an agent until `expires_at`.
+    Offered {
+        /// The agent.
+        agent: String,
+        /// When the offer lapses.
+        expires_at: i64,
+    },
+    /// Worked by an agent.
+    Active {
+        /// The agent.
+        agent: String,
+    },
+    /// On hold by its agent: does not count against capacity.
+    Held {
+        /// The agent.
+        agent: String,
+    },
+}
+
+/// Where a forward goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Back to a department's queue.
+    Department(String),
+    /// Straight to an agent of the conversation's department.
+    Agent(String),
+}
+
+/// Something that happened in the workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// New routing settings.
+    Settings(Settings),
+    /// An agent was added or changed.
+    Agent {
+        /// Their id.
+        id: String,
+        /// The departments they work.
+        departments: Vec<String>,
+        /// Their own limit.
+        capacity: Option<u32>,
+    },
+    /// An agent was removed; their conversations go back to the queue.
+    RemoveAgent {
+        /// Their id.
+        id: String,
+    },
+    /// An agent set their status.
+    Status {
+        /// Who.
+        agent: String,
+        /// The new status.
+        status: AgentStatus,
+    },
+    /// One of an agent's apps connected.
+    Connected {
+        /// Who.
+        agent: String,
+    },
+    /// One of an agent's apps disconnected.
+    Disconnected {
+        /// Who.
+        agent: String,
+    },
+    /// A conversation entered its department's queue.
+    Enqueue {
+        /// The conversation.
+        conversation: String,
+        /// Its department.
+        department: String,
+        /// Its priority.
+        priority: Priority,
+    },
+    /// "Take it".
+    Take {
+        /// Who.
+        agent: String,
+        /// What.
+        conversation: String,
+    },
+    /// "Accept" on an offer.
+    Accept {
+        /// Who.
+        agent: String,
+        /// What.
+        conversation: String,
+    },
+    /// "Decline" on an offer.
+    Decline {
+        /// Who.
+        agent: String,
+        /// What.
+        conversation: String,
+    },
+    /// "Place on hold".
+    Hold {
+        /// Who.
+        agent: String,
+        /// What.
+        conversation: String,
+    },
+    /// "Resume" a held conversation.
+    Resume {
+        /// Who.
+        agent: String,
+        /// What.
+        conversation: String,
+    },
+    /// The visitor wrote; a held conversation is routed again.
+    VisitorWrote {
+        /// Which conversation.
+        conversation: String,
+    },
+    /// "Move to the queue".
+    MoveToQueue {
+        /// Who.
+        agent: String,
+        /// What.
+        conversation: String,
+    },
+    /// "Forward".
+    Forward {
+        /// Who forwards.
+        agent: String,
+        /// What.
+        conversation: String,
+        /// Where to.
+        to: Target,
+    },
+    /// The conversation closed.
+    Close {
+        /// Which.
+        conversation: String,
+    },
+    /// The alarm rang (offers lapse, grace periods end).
+    Tick,
+}
+
+/// Why an offer ended without being accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfferEnd {
+    /// The agent declined.
+    Declined,
+    /// Nobody answered in time.
+    TimedOut,
+    /// The agent became unavailable, or the conversation closed.
+    Withdrawn,
+}
+
+/// How a conversation came to an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    /// Taken from the queue.
+    Taken,
+    /// An offer accepted.
+    Accepted,
+    /// Forwarded by another agent.
+    Forwarded,
+    /// A held conversation whose visitor wrote, back with its agent.
+    Rerouted,
+    /// Resumed from hold by its agent.
+    Resumed,
+}
+
+/// Something the workspace must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Offer the conversation to the agent ("Accept" / "Decline").
+    Offer {
+        /// What.
+        conversation: String,
+        /// To whom.
+        agent: String,
+        /// Until when.
+        expires_at: i64,
+    },
+    /// An offer ended without acceptance.
+    OfferEnded {
+        /// What.
+        conversation: String,
+        /// Whose.
+        agent: String,
+        /// Why.
+        reason: OfferEnd,
+    },
+    /// The conversation is now the agent's.
+    Assigned {
+        /// What.
+        conversation: String,
+        /// Whose.
+        agent: String,
+        /// How.
+        how: How,
+    },
+    /// The conversation went (back) into a queue.
+    Queued {
+        /// What.
+        conversation: String,
+        /// Which queue.
+        department: String,
+    },
+    /// The conversation is on hold.
+    Held {
+        /// What.
+        conversation: String,
+    },
+    /// The waiting list of a department changed: queue positions moved.
+    QueueChanged {
+        /// Which.
+        department: String,
+    },
+    /// Ring [`Input::Tick`] at this time; `None`: no alarm needed.
+    SetAlarm {
+        /// When.
+        at: Option<i64>,
+    },
+    /// The answer to an agent action.
+    Reply(Result<(), Refusal>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Agent {
+    status: AgentStatus,
+    departments: BTreeSet<String>,
+    capacity: Option<u32>,
+    connections: u32,
+    gone_since: Option<i64>,
+    reachable: bool,
+    last_routed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Conv {
+    department: String,
+    priority: Priority,
+    order: u64,
+    queued_at: i64,
+    place: Place,
+    declined: BTreeSet<String>,
+}
+
+/// One workspace's router. Serialisable, so the shell can keep it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Router {
+    settings: Settings,
+    agents: BTreeMap<String, Agent>,
+    convs: BTreeMap<String, Conv>,
+    cursors: BTreeMap<String, String>,
+    routed: u64,
+    enqueued: u64,
+    waits: BTreeMap<String, i64>,
+    alarm: Option<i64>,
+    #[serde(skip)]
+    out: VecDeque<Output>,
+}
+
+/// The wait assumed for a department before any conversation left its queue.
+const DEFAULT_WAIT_MS: i64 = 60_000;
+
+fn refuse<T>(code: ErrorCode, message: &str) -> Result<T, Refusal> {
+    Err(Refusal {
+        code,
+        message: message.to_owned(),
+    })
+}
+
+impl Router {
+    /// A router with these settings and nobody in it.
+    pub fn new(settings: Settings) -> Self {
+        Router {
+            settings,
+            ..Router::default()
+        }
+    }
+
+    /// The next thing to do, or `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Where a conversation is; `None` when unknown or closed.
+    pub fn place(&self, conversation: &str) -> Option<&Place> {
+        self.convs.get(conversation).map(|c| &c.place)
+    }
+
+    /// A conversation's department.
+    pub fn department(&self, conversation: &str) -> Option<&str> {
+        self.convs.get(conversation).map(|c| c.department.as_str())
+    }
+
+    /// The algorithm in force for a department.
+    pub fn algorithm(&self, department: &str) -> Algorithm {
+        self.settings
+            .departments
+            .get(department)
+            .and_then(|d| d.algorithm)
+            .unwrap_or(self.settings.algorithm)
+    }
+
+    /// An agent's load: assigned and not on hold, plus pending offers.
+    pub fn load(&self, agent: &str) -> u32 {
+        self.convs
+            .values()
+            .filter(|c| match &c.place {
+                Place::Offered { agent: a, .. } | Place::Active { agent: a } => a == agent,
+                _ => false,
+            })
+            .count() as u32
+    }
+
+    /// The limit that applies to `agent` for a conversation of `department`.
+    pub fn limit(&self, agent: &str, department: &str) -> Option<u32> {
+        self.settings
+            .departments
+            .get(department)
+            .and_then(|d| d.capacity)
+            .or_else(|| self.agents.get(agent).and_then(|a| a.capacity))
+            .or(self.settings.capacity)
+    }
+
+    fn has_room(&self, agent: &str, department: &str) -> bool {
+        self.limit(agent, department)
+            .is_none_or(|l| self.load(agent) < l)
+    }
+
+    /// The waiting conversations of a department in queue order, each with
+    /// its position (1 = next) and an estimated wait in milliseconds.
+    pub fn queue(&self, department: &str) -> Vec<(String, usize, i64)> {
+        let average = self
+            .waits
+            .get(department)
+            .copied()
+            .unwrap_or(DEFAULT_WAIT_MS);
+        let serving = self
+            .agents
+            .values()
+            .filter(|a| {
+                a.status == AgentStatus::Available
+                    && a.reachable
+                    && a.departments.contains(department)
+            })
+            .count()
+            .max(1) as i64;
+        self.waiting()
+            .into_iter()
+            .filter(|(_, c)| c.department == department)
+            .enumerate()
+            .map(|(i, (id, _))| (id.clone(), i + 1, average * (i as i64 + 1) / serving))
+            .collect()
+    }
+
+    /// Waiting conversations in queue order: priority, then age.
+    fn waiting(&self) -> Vec<(&String, &Conv)> {
+        let mut waiting: Vec<(&String, &Conv)> = self
+            .convs
+            .iter()
+            .filter(|(_, c)| c.place == Place::Waiting)
+            .collect();
+        waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
+        waiting
+    }
+
+    /// Feeds one input at time `now`.
+    pub fn handle(&mut self, now: i64, input: Input) {
+        match input {
+            Input::Settings(s) => self.settings = s,
+            Input::Agent {
+                id,
+                departments,
+                capacity,
+            } => {
+                let agent = self.agents.entry(id.clone()).or_insert_with(|| Agent {
+                    status: AgentStatus::Offline,
+                    departments: BTreeSet::new(),
+                    capacity: None,
+                    connections: 0,
+                    gone_since: None,
+                    reachable: false,
+                    last_routed: 0,
+                });
+                agent.departments = departments.into_iter().collect();
+                agent.capacity = capacity;
+                // Offers for departments they left are withdrawn.
+                let left: Vec<String> = self
+                    .convs
+                    .iter()
+                    .filter(
+                        |(_, c)| matches!(&c.place, Place::Offered { agent, .. } if *agent == id),
+                    )
+                    .filter(|(_, c)| !self.agents[&id].departments.contains(&c.department))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for c in left {
+                    self.end_offer(&c, OfferEnd::Withdrawn);
+                }
+            }
+            Input::RemoveAgent { id } => {
+                self.withdraw_offers(&id);
+                let theirs: Vec<String> = self
+                    .convs
+                    .iter()
+                    .filter(|(_, c)| matches!(&c.place, Place::Active { agent } | Place::Held { agent } if *agent == id))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for c in theirs {
+                    self.requeue(&c);
+                }
+                self.agents.remove(&id);
+            }
+            Input::Status { agent, status } => {
+                let reply = match self.agents.get_mut(&agent) {
+                    Some(a) => {
+                        a.status = status;
+                        Ok(())
+                    }
+                    None => refuse(ErrorCode::NotFound, "no such agent"),
+                };
+                if status != AgentStatus::Available {
+                    self.withdraw_offers(&agent);
+                }
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Connected { agent } => {
+                if let Some(a) = self.agents.get_mut(&agent) {
+                    a.connections += 1;
+                    a.gone_since = None;
+                    a.reachable = true;
+                }
+            }
+            Input::Disconnected { agent } => {
+                if let Some(a) = self.agents.get_mut(&agent) {
+                    a.connections = a.connections.saturating_sub(1);
+                    if a.connections == 0 {
+                        a.gone_since = Some(now);
+                    }
+                }
+            }
+            Input::Enqueue {
+                conversation,
+                department,
+                priority,
+            } => {
+                if !self.convs.contains_key(&conversation) {
+                    self.enqueued += 1;
+                    self.convs.insert(
+                        conversation.clone(),
+                        Conv {
+                            department: department.clone(),
+                            priority,
+                            order: self.enqueued,
+                            queued_at: now,
+                            place: Place::Waiting,
+                            declined: BTreeSet::new(),
+                        },
+                    );
+                    self.out.push_back(Output::Queued {
+                        conversation,
+                        department: department.clone(),
+                    });
+                    self.out.push_back(Output::QueueChanged { department });
+                }
+            }
+            Input::Take {
+                agent,
+                conversation,
+            } => {
+                let reply = self.take(now, &agent, &conversation);
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Accept {
+                agent,
+                conversation,
+            } => {
+                let reply = match self.convs.get(&conversation).map(|c| &c.place) {
+                    Some(Place::Offered { agent: a, .. }) if *a == agent => {
+                        self.assign(now, &conversation, &agent, How::Accepted);
+                        Ok(())
+                    }
+                    _ => refuse(ErrorCode::Forbidden, "this offer is no longer open"),
+                };
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Decline {
+                agent,
+                conversation,
+            } => {
+                let reply = match self.convs.get(&conversation).map(|c| &c.place) {
+                    Some(Place::Offered { agent: a, .. }) if *a == agent => {
+                        self.end_offer(&conversation, OfferEnd::Declined);
+                        Ok(())
+                    }
+                    _ => refuse(ErrorCode::Forbidden, "this offer is no longer open"),
+                };
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Hold {
+                agent,
+                conversation,
+            } => {
+                let reply = match self.convs.get_mut(&conversation) {
+                    Some(c)
+                        if c.place
+                            == (Place::Active {
+                                agent: agent.clone(),
+                            }) =>
+                    {
+                        c.place = Place::Held { agent };
+                        self.out.push_back(Output::Held {
+                            conversation: conversation.clone(),
+                        });
+                        Ok(())
+                    }
+                    _ => refuse(
+                        ErrorCode::Forbidden,
+                        "only the agent working a conversation can put it on hold",
+                    ),
+                };
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Resume {
+                agent,
+                conversation,
+            } => {
+                let reply = match self.convs.get(&conversation) {
+                    Some(c)
+                        if c.place
+                            == (Place::Held {
+                                agent: agent.clone(),
+                            }) =>
+                    {
+                        if self.has_room(&agent, &c.department.clone()) {
+                            self.assign(now, &conversation, &agent, How::Resumed);
+                            Ok(())
+                        } else {
+                            refuse(
+                                ErrorCode::Forbidden,
+                                "you are at capacity; close or hold another chat first",
+                            )
+                        }
+                    }
+                    _ => refuse(
+                        ErrorCode::Forbidden,
+                        "only the agent holding a conversation can resume it",
+                    ),
+                };
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::VisitorWrote { conversation } => {
+                if let Some(Place::Held { agent }) = self.place(&conversation).cloned() {
+                    let department = self.convs[&conversation].department.clone();
+                    if self.eligible_ignoring_declines(&agent, &department) {
+                        self.assign(now, &conversation, &agent, How::Rerouted);
+                    } else {
+                        self.requeue(&conversation);
+                    }
+                }
+            }
+            Input::MoveToQueue {
+                agent,
+                conversation,
+            } => {
+                let reply = match self.place(&conversation) {
+                    Some(Place::Active { agent: a } | Place::Held { agent: a }) if *a == agent => {
+                        if let Some(c) = self.convs.get_mut(&conversation) {
+                            // The agent gave it back: offer it to someone else.
+                            c.declined = BTreeSet::from([agent]);
+                        }
+                        self.requeue(&conversation);
+                        Ok(())
+                    }
+                    _ => refuse(
+                        ErrorCode::Forbidden,
+                        "only the agent working a conversation can move it",
+                    ),
+                };
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Forward {
+                agent,
+                conversation,
+                to,
+            } => {
+                let reply = self.forward(now, &agent, &conversation, to);
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Close { conversation } => {
+                if let Some(c) = self.convs.get(&conversation) {
+                    if matches!(c.place, Place::Offered { .. }) {
+                        self.end_offer(&conversation, OfferEnd::Withdrawn);
+                    }
+                    let was_waiting = self.convs[&conversation].place == Place::Waiting;
+                    if let Some(c) = self.convs.remove(&conversation) {
+                        if was_waiting {
+                            self.out.push_back(Output::QueueChanged {
+                                department: c.department,
+                            });
+                        }
+                    }
+                }
+            }
+            Input::Tick => self.tick(now),
+        }
+        self.route(now);
+        self.arm();
+    }
+
+    fn take(&mut self, now: i64, agent: &str, conversation: &str) -> Result<(), Refusal> {
+        let Some(c) = self.convs.get(conversation) else {
+            return refuse(ErrorCode::NotFound, "no such conversation in the queue");
+        };
+        let Some(a) = self.agents.get(agent) else {
+            return refuse(ErrorCode::Forbidden, "not an agent of this workspace");
+        };
+        if !a.departments.contains(&c.department) {
+            return refuse(
+                ErrorCode::Forbidden,
+                "this chat is for a department you are not in",
+            );
+        }
+        match &c.place {
+            Place::Waiting => {}
+            Place::Offered { agent: a, .. } if a == agent => {
+                self.assign(now, conversation, agent, How::Accepted);
+                return Ok(());
+            }
+            _ => return refuse(ErrorCode::AlreadyTaken, "another agent took this chat"),
+        }
+        if !self.has_room(agent, &c.department.clone()) {
+            return refuse(
+                ErrorCode::Forbidden,
+                "you are at capacity; close or hold another chat first",
+            );
+        }
+        self.assign(now, conversation, agent, How::Taken);
+        Ok(())
+    }
+
+    fn forward(
+        &mut self,
+        now: i64,
+        agent: &str,
+        conversation: &str,
+        to: Target,
+    ) -> Result<(), Refusal> {
+        match self.place(conversation) {
+            Some(Place::Active { agent: a } | Place::Held { agent: a }) if a == agent => {}
+            _ => {
+                return refuse(
+                    ErrorCode::Forbidden,
+                    "only the agent working a conversation can forward it",
+                )
+            }
+        }
+        match to {
+            Target::Department(d) => {
+                let known = self.settings.departments.contains_key(&d)
+                    || self.agents.values().any(|a| a.departments.contains(&d));
+                if !known {
+                    return refuse(ErrorCode::NotFound, "no such department");
+                }
+                if let Some(c) = self.convs.get_mut(conversation) {
+                    c.department = d;
+                    c.declined = BTreeSet::from([agent.to_owned()]);
+                }
+                self.requeue(conversation);
+                Ok(())
+            }
+            Target::Agent(b) => {
+                let department = self.convs[conversation].department.clone();
+                let Some(target) = self.agents.get(&b) else {
+                    return refuse(ErrorCode::NotFound, "no such agent");
+                };
+                if b == agent {
+                    return refuse(ErrorCode::Forbidden, "the conversation is already yours");
+                }
+                if !target.departments.contains(&department) {
+                    return refuse(
+                        ErrorCode::Forbidden,
+                        "that agent is not in this conversation's department",
+                    );
+                }
+                if target.status != AgentStatus::Available || !target.reachable {
+                    return refuse(ErrorCode::Forbidden, "that agent is not available");
+                }
+                if !self.has_room(&b, &department) {
+                    return refuse(ErrorCode::Forbidden, "that agent is at capacity");
+                }
+                self.assign(now, conversation, &b, How::Forwarded);
+                Ok(())
+            }
+        }
+    }
+
+    fn assign(&mut self, now: i64, conversation: &str, agent: &str, how: How) {
+        let Some(c) = self.convs.get_mut(conversation) else {
+            return;
+        };
+        let was_waiting = c.place == Place::Waiting;
+        if matches!(how, How::Taken | How::Accepted) {
+            // Learn how long the queue keeps people waiting.
+            let waited = (now - c.queued_at).max(0);
+            let avg = self.waits.entry(c.department.clone()).or_insert(waited);
+            *avg = (*avg * 4 + waited) / 5;
+        }
+        c.place = Place::Active {
+            agent: agent.to_owned(),
+        };
+        c.declined.clear();
+        let department = c.department.clone();
+        self.out.push_back(Output::Assigned {
+            conversation: conversation.to_owned(),
+            agent: agent.to_owned(),
+            how,
+        });
+        if was_waiting {
+            self.out.push_back(Output::QueueChanged { department });
+        }
+    }
+
+    /// Back to the queue. It keeps its place by first arrival (`order`).
+    fn requeue(&mut self, conversation: &str) {
+        let Some(c) = self.convs.get_mut(conversation) else {
+            return;
+        };
+        c.place = Place::Waiting;
+        let department = c.department.clone();
+        self.out.push_back(Output::Queued {
+            conversation: conversation.to_owned(),
+            department: department.clone(),
+        });
+        self.out.push_back(Output::QueueChanged { department });
+    }
+
+    fn end_offer(&mut self, conversation: &str, reason: OfferEnd) {
+        let Some(c) = self.convs.get_mut(conversation) else {
+            return;
+        };
+        let Place::Offered { agent, .. } = c.place.clone() else {
+            return;
+        };
+        if reason != OfferEnd::Withdrawn {
+            c.declined.insert(agent.clone());
+        }
+        c.place = Place::Waiting;
+        let department = c.department.clone();
+        self.out.push_back(Output::OfferEnded {
+            conversation: conversation.to_owned(),
+            agent,
+            reason,
+        });
+        self.out.push_back(Output::QueueChanged { department });
+    }
+
+    fn withdraw_offers(&mut self, agent: &str) {
+        let offered: Vec<String> = self
+            .convs
+            .iter()
+            .filter(|(_, c)| matches!(&c.place, Place::Offered { agent: a, .. } if a == agent))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for c in offered {
+            self.end_offer(&c, OfferEnd::Withdrawn);
+        }
+    }
+
+    fn tick(&mut self, now: i64) {
+        let lapsed: Vec<String> = self
+            .convs
+            .iter()
+            .filter(
+                |(_, c)| matches!(c.place, Place::Offered { expires_at, .. } if expires_at <= now),
+            )
+            .map(|(k, _)| k.clone())
+            .collect();
+        for c in lapsed {
+            self.end_offer(&c, OfferEnd::TimedOut);
+        }
+        let grace = self.settings.grace_ms;
+        let gone: Vec<String> = self
+            .agents
+            .iter()
+            .filter(|(_, a)| a.reachable && a.gone_since.is_some_and(|t| t + grace <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for id in gone {
+            if let Some(a) = self.agents.get_mut(&id) {
+                a.reachable = false;
+            }
+            self.withdraw_offers(&id);
+        }
+    }
+
+    fn eligible_ignoring_declines(&self, agent: &str, department: &str) -> bool {
+        self.agents.get(agent).is_some_and(|a| {
+            a.status == AgentStatus::Available && a.reachable && a.departments.contains(department)
+        }) && self.has_room(agent, department)
+    }
+
+    /// The agents who may get an offer of this conversation now.
+    fn eligible(&self, conv: &Conv) -> Vec<&String> {
+        self.agents
+            .keys()
+            .filter(|id| !conv.declined.contains(*id))
+            .filter(|id| self.eligible_ignoring_declines(id, &conv.department))
+            .collect()
+    }
+
+    /// Offers every waiting conversation of an automatic department that
+    /// some agent can take, in queue order.
+    fn route(&mut self, now: i64) {
+        loop {
+            let mut choice = None;
+            for (id, conv) in self.waiting() {
+                let algorithm = self.algorithm(&conv.department);
+                if algorithm == Algorithm::ManualSelection {
+                    continue;
+                }
+                let candidates = self.eligible(conv);
+                if let Some(agent) = self.pick(algorithm, &conv.department, &candidates) {
+                    choice = Some((id.clone(), agent.clone(), conv.department.clone()));
+                    break;
+                }
+            }
+            let Some((conversation, agent, department)) = choice else {
+                break;
+            };
+            self.routed += 1;
+            if let Some(a) = self.agents.get_mut(&agent) {
+                a.last_routed = self.routed;
+            }
+            self.cursors.insert(department.clone(), agent.clone());
+            let expires_at = now + self.settings.offer_timeout_ms;
+            if let Some(c) = self.convs.get_mut(&conversation) {
+                c.place = Place::Offered {
+                    agent: agent.clone(),
+                    expires_at,
+                };
+            }
+            self.out.push_back(Output::Offer {
+                conversation,
+                agent,
+                expires_at,
+            });
+            self.out.push_back(Output::QueueChanged { department });
+        }
+    }
+
+    fn pick<'a>(
+        &self,
+        algorithm: Algorithm,
+        department: &str,
+        candidates: &[&'a String],
+    ) -> Option<&'a String> {
+        match algorithm {
+            Algorithm::ManualSelection => None,
+            Algorithm::AutoSelection => {
+                // Round robin in id order, after the last one routed to.
+                let after = self.cursors.get(department);
+                candidates
+                    .iter()
+                    .find(|id| after.is_none_or(|c| ***id > *c))
+                    .or_else(|| candidates.first())
+                    .copied()
+            }
+            Algorithm::LoadBalancing => candidates
+                .iter()
+                .min_by_key(|id| (self.load(id), self.agents[**id].last_routed, (**id).clone()))
+                .copied(),
+            Algorithm::LoadRotation => candidates
+                .iter()
+                .min_by_key(|id| (self.agents[**id].last_routed, (**id).clone()))
+                .copied(),
+        }
+    }
+
+    /// Sets the alarm to the next lapse: an offer or a grace period.
+    fn arm(&mut self) {
+        let offers = self.convs.values().filter_map(|c| match c.place {
+            Place::Offered { expires_at, .. } => Some(expires_at),
+            _ => None,
+        });
+        let grace = self.settings.grace_ms;
+        let gone = self
+            .agents
+            .values()
+            .filter(|a| a.reachable)
+            .filter_map(|a| a.gone_since.map(|t| t + grace));
+        let next = offers.chain(gone).min();
+        if next != self.alarm {
+            self.alarm = next;
+            self.out.push_back(Output::SetAlarm { at: next });
+        }
+    }
+}
