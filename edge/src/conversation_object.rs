@@ -177,6 +177,8 @@ impl ConversationObject {
 
     fn drain(&self, conn: Option<ConnId>) -> Effects {
         let mut effects = Effects::default();
+        // The JSON of the message stored last, reused for its broadcast.
+        let mut stored: Option<(u64, String)> = None;
         loop {
             let next = self
                 .core
@@ -185,13 +187,15 @@ impl ConversationObject {
                 .and_then(Conversation::poll_output);
             let Some(output) = next else { break };
             match output {
-                Output::Store(record) => {
-                    if let Err(e) = self.store(&record) {
+                Output::Store(record) => match self.store(&record) {
+                    Ok(Some(body)) => stored = Some(body),
+                    Ok(None) => {}
+                    Err(e) => {
                         worker::console_error!("store failed: {e}");
                         self.store_failed(&record, conn);
                         return Effects::default();
                     }
-                }
+                },
                 Output::Remember { conn, state } => {
                     if let Some(ws) = self.sockets.borrow().get(&conn) {
                         let _ = ws.serialize_attachment(Attachment { conn, state });
@@ -199,7 +203,13 @@ impl ConversationObject {
                 }
                 Output::Send { conn, frame } => self.send(conn, &frame),
                 Output::Broadcast { conns, frame } => {
-                    let text = frame.to_json();
+                    let text = match (&frame, stored.take()) {
+                        // The message just stored: its body is already JSON.
+                        (ServerFrame::Message(m), Some((seq, body))) if m.seq == seq => {
+                            message_frame(&body).unwrap_or_else(|| frame.to_json())
+                        }
+                        _ => frame.to_json(),
+                    };
                     let sockets = self.sockets.borrow();
                     for ws in conns.iter().filter_map(|c| sockets.get(c)) {
                         let _ = ws.send_with_str(&text);
@@ -220,7 +230,8 @@ impl ConversationObject {
         effects
     }
 
-    fn store(&self, record: &Record) -> Result<()> {
+    /// Writes a record; for a message, answers its JSON body.
+    fn store(&self, record: &Record) -> Result<Option<(u64, String)>> {
         let sql = self.sql();
         match record {
             Record::Meta(meta) => {
@@ -230,6 +241,7 @@ impl ConversationObject {
                 )?;
             }
             Record::Message(m) => {
+                let body = serde_json::to_string(m)?;
                 sql.exec(
                     "INSERT INTO messages (seq, author_id, client_id, sent_at, body) VALUES (?, ?, ?, ?, ?)",
                     vec![
@@ -237,9 +249,10 @@ impl ConversationObject {
                         m.author.id.clone().into(),
                         m.client_id.as_ref().map(|c| c.0.clone()).into(),
                         SqlStorageValue::try_from_i64(m.sent_at)?,
-                        serde_json::to_string(m)?.into(),
+                        body.clone().into(),
                     ],
                 )?;
+                return Ok(Some((m.seq, body)));
             }
             Record::Watermark(w) => {
                 sql.exec(
@@ -251,7 +264,7 @@ impl ConversationObject {
                 )?;
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// A write failed: memory may be ahead of storage, so forget it (the
@@ -291,10 +304,8 @@ impl ConversationObject {
             .to_array::<Body>()?;
         if let Some(ws) = self.sockets.borrow().get(&conn) {
             for row in rows {
-                // Stored bodies are `Message` JSON objects: wrap them as
-                // frames without a parse and re-serialise round trip.
-                if let Some(fields) = row.body.strip_prefix('{') {
-                    let _ = ws.send_with_str(format!("{{\"type\":\"message\",{fields}"));
+                if let Some(frame) = message_frame(&row.body) {
+                    let _ = ws.send_with_str(frame);
                 }
             }
         }
@@ -388,12 +399,33 @@ impl ConversationObject {
         Response::from_websocket(pair.client)
     }
 
+    /// The number of a socket: found among the sockets this instance holds
+    /// by identity (cheap), else read from its attachment.
     fn conn_of(&self, ws: &WebSocket) -> Option<ConnId> {
-        ws.deserialize_attachment::<Attachment>()
-            .ok()
-            .flatten()
-            .map(|a| a.conn)
+        let known = self
+            .sockets
+            .borrow()
+            .iter()
+            .find(|(_, s)| *s == ws)
+            .map(|(c, _)| *c);
+        known.or_else(|| {
+            let conn = ws
+                .deserialize_attachment::<Attachment>()
+                .ok()
+                .flatten()?
+                .conn;
+            // Keep this handle, so that the next message finds it by identity.
+            self.sockets.borrow_mut().insert(conn, ws.clone());
+            Some(conn)
+        })
     }
+}
+
+/// A `message` frame from a stored `Message` body, without a parse and
+/// re-serialise round trip: the body is the frame minus its tag.
+fn message_frame(body: &str) -> Option<String> {
+    let fields = body.strip_prefix('{')?;
+    Some(format!("{{\"type\":\"message\",{fields}"))
 }
 
 fn reply(effects: Effects) -> Result<Response> {

@@ -82,10 +82,10 @@ async fn conversation_pair(api: Api, agent_token: Arc<String>) -> Result<Pair> {
 async fn measure_pair(
     mut pair: Pair,
     messages: usize,
-    pace: Option<Duration>,
+    pace: Option<(Duration, Duration)>,
 ) -> Result<Vec<Duration>> {
     let mut samples = Vec::with_capacity(messages);
-    let mut tick = pace.map(tokio::time::interval);
+    let mut tick = pace.map(ticker);
     for i in 0..messages {
         if let Some(t) = tick.as_mut() {
             t.tick().await;
@@ -136,7 +136,8 @@ async fn run_level(
     let start = Instant::now();
     let tasks: Vec<_> = pairs
         .into_iter()
-        .map(|p| tokio::spawn(measure_pair(p, messages, pace)))
+        .enumerate()
+        .map(|(i, p)| tokio::spawn(measure_pair(p, messages, staggered(pace, i, conversations))))
         .collect();
     let mut samples = Vec::new();
     for t in tasks {
@@ -158,7 +159,8 @@ async fn run_level(
     let start = Instant::now();
     let tasks: Vec<_> = rooms
         .into_iter()
-        .map(|r| tokio::spawn(echo_pair(r, messages, pace)))
+        .enumerate()
+        .map(|(i, r)| tokio::spawn(echo_pair(r, messages, staggered(pace, i, conversations))))
         .collect();
     let mut samples = Vec::new();
     for t in tasks {
@@ -166,6 +168,16 @@ async fn run_level(
     }
     let echo = figures(samples, start.elapsed());
     Ok((chat, echo))
+}
+
+/// The pace of conversation `i` of `n`: the same period, first ticks spread
+/// evenly over it, as independent visitors would be.
+fn staggered(pace: Option<Duration>, i: usize, n: usize) -> Option<(Duration, Duration)> {
+    pace.map(|p| (p, p * i as u32 / n.max(1) as u32))
+}
+
+fn ticker((period, offset): (Duration, Duration)) -> tokio::time::Interval {
+    tokio::time::interval_at(tokio::time::Instant::now() + offset, period)
 }
 
 /// Two sockets in one echo room, connected and warmed.
@@ -182,10 +194,10 @@ async fn echo_room(port: u16, room: String) -> Result<(Socket, Socket)> {
 async fn echo_pair(
     (mut a, mut b): (Socket, Socket),
     messages: usize,
-    pace: Option<Duration>,
+    pace: Option<(Duration, Duration)>,
 ) -> Result<Vec<Duration>> {
     let mut samples = Vec::with_capacity(messages);
-    let mut tick = pace.map(tokio::time::interval);
+    let mut tick = pace.map(ticker);
     for i in 0..messages {
         if let Some(t) = tick.as_mut() {
             t.tick().await;
