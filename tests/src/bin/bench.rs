@@ -126,7 +126,16 @@ async fn run_level(
         let (api, token, gate) = (api.clone(), manager.clone(), gate.clone());
         setups.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await?;
-            conversation_pair(api, token).await
+            // Setting up a thousand conversations at once can meet a refused
+            // connection on loopback; a setup is retried, a measurement never.
+            let mut tries = 0;
+            loop {
+                match conversation_pair(api.clone(), token.clone()).await {
+                    Ok(pair) => break Ok(pair),
+                    Err(e) if tries >= 3 => break Err(e),
+                    Err(_) => tries += 1,
+                }
+            }
         }));
     }
     let mut pairs = Vec::new();
