@@ -17,6 +17,8 @@ use shared::inbox::ConversationSummary;
 use shared::{close, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS, PROTOCOL_VERSION};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+pub mod lifecycle;
+
 /// A socket, numbered by the shell. Numbers survive hibernation because the
 /// shell keeps them in the socket's attachment.
 pub type ConnId = u64;
@@ -47,6 +49,12 @@ pub struct Meta {
     pub queued_at: i64,
     /// True once the workspace confirmed it knows the conversation is queued.
     pub announced: bool,
+    /// Every forward, oldest first.
+    #[serde(default)]
+    pub transfers: Vec<crate::conversation::lifecycle::Transfer>,
+    /// How it ended, once closed.
+    #[serde(default)]
+    pub closing: Option<crate::conversation::lifecycle::Closing>,
 }
 
 /// Everything the shell loads from storage to rebuild a conversation.
@@ -63,6 +71,8 @@ pub struct Snapshot {
     pub client_ids: Vec<(String, ClientMsgId, Seq, i64)>,
     /// The sockets still open, with what was remembered about each.
     pub conns: Vec<(ConnId, ConnState)>,
+    /// The participant id of the last text message's author.
+    pub last_author: Option<String>,
 }
 
 /// Something that happened to the conversation.
@@ -110,6 +120,9 @@ pub enum Input<'a> {
     },
     /// The workspace confirmed an [`Output::Announce`].
     Announced,
+    /// The workspace changes the conversation's lifecycle (hold, resume,
+    /// move to the queue, forward, close); answered with [`Output::Reply`].
+    Lifecycle(lifecycle::Action),
     /// The alarm set by [`Output::SetAlarm`] rang.
     Alarm,
 }
@@ -180,6 +193,9 @@ pub enum Output {
     /// Tell the workspace the conversation is queued or changed, and feed
     /// [`Input::Announced`] back once it confirmed.
     Announce(ConversationSummary),
+    /// The visitor wrote in a conversation on hold: the workspace routes it
+    /// again (same agent first).
+    Reroute(ConversationSummary),
     /// Ring [`Input::Alarm`] at this time (milliseconds since the epoch).
     SetAlarm {
         /// When.
@@ -198,6 +214,7 @@ pub struct Conversation {
     watermarks: BTreeMap<String, Watermark>,
     client_ids: HashMap<(String, ClientMsgId), (Seq, i64)>,
     conns: BTreeMap<ConnId, ConnState>,
+    last_author: Option<String>,
     out: VecDeque<Output>,
 }
 
@@ -218,6 +235,7 @@ impl Conversation {
                 .map(|(author, cid, seq, sent_at)| ((author, cid), (seq, sent_at)))
                 .collect(),
             conns: snapshot.conns.into_iter().collect(),
+            last_author: snapshot.last_author,
             out: VecDeque::new(),
         }
     }
@@ -273,6 +291,7 @@ impl Conversation {
                 }
             }
             Input::Assign { agent } => self.assign(now, agent),
+            Input::Lifecycle(action) => self.lifecycle(now, action),
             Input::Announced => {
                 if let Some(meta) = self.meta.as_mut() {
                     if !meta.announced {
@@ -318,6 +337,8 @@ impl Conversation {
             preview: String::new(),
             queued_at: 0,
             announced: false,
+            transfers: Vec::new(),
+            closing: None,
         };
         let view = meta.view.clone();
         self.meta = Some(meta.clone());
@@ -382,6 +403,7 @@ impl Conversation {
                 }
             }
             ClientFrame::Ping { nonce } => self.send(conn, ServerFrame::Pong { nonce }),
+            ClientFrame::End => self.visitor_ends(now, conn, state.who),
         }
     }
 
@@ -500,6 +522,7 @@ impl Conversation {
         };
         self.last_seq = seq;
         self.client_ids.insert(key, (seq, now));
+        self.last_author = Some(who.id.clone());
         self.out
             .push_back(Output::Store(Record::Message(message.clone())));
         let first_visitor_message = who.side == Side::Visitor
@@ -540,6 +563,15 @@ impl Conversation {
         if first_visitor_message {
             self.broadcast_state();
             self.announce(now);
+        }
+        let held = self
+            .meta
+            .as_ref()
+            .is_some_and(|m| m.view.status == ConversationStatus::OnHold);
+        if who.side == Side::Visitor && held {
+            if let Some(summary) = self.summary() {
+                self.out.push_back(Output::Reroute(summary));
+            }
         }
     }
 
@@ -634,17 +666,22 @@ impl Conversation {
         self.broadcast(ServerFrame::Message(message));
     }
 
+    /// The conversation as the workspace's lists show it.
+    fn summary(&self) -> Option<ConversationSummary> {
+        let meta = self.meta.as_ref()?;
+        Some(ConversationSummary {
+            id: meta.view.id.clone(),
+            status: meta.view.status,
+            department: meta.view.department.clone(),
+            visitor: meta.view.visitor.clone(),
+            assignee: meta.view.assignee.clone(),
+            preview: meta.preview.clone(),
+            queued_at: meta.queued_at,
+        })
+    }
+
     fn announce(&mut self, now: i64) {
-        if let Some(meta) = &self.meta {
-            let summary = ConversationSummary {
-                id: meta.view.id.clone(),
-                status: meta.view.status,
-                department: meta.view.department.clone(),
-                visitor: meta.view.visitor.clone(),
-                assignee: meta.view.assignee.clone(),
-                preview: meta.preview.clone(),
-                queued_at: meta.queued_at,
-            };
+        if let Some(summary) = self.summary() {
             self.out.push_back(Output::Announce(summary));
             self.out.push_back(Output::SetAlarm {
                 at: now + ANNOUNCE_RETRY_MS,

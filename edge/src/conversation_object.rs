@@ -76,6 +76,11 @@ struct ClientIdRow {
 }
 
 #[derive(Deserialize)]
+struct Value {
+    value: String,
+}
+
+#[derive(Deserialize)]
 struct Count {
     n: i64,
 }
@@ -133,6 +138,15 @@ impl ConversationObject {
             .into_iter()
             .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64, r.sent_at))
             .collect();
+        let last_author = sql
+            .exec(
+                "SELECT author_id AS value FROM messages WHERE author_id != 'system' ORDER BY seq DESC LIMIT 1",
+                None,
+            )?
+            .to_array::<Value>()?
+            .into_iter()
+            .next()
+            .map(|v| v.value);
         let mut sockets = HashMap::new();
         let mut conns = Vec::new();
         for ws in self.state.get_websockets() {
@@ -148,6 +162,7 @@ impl ConversationObject {
             watermarks,
             client_ids,
             conns,
+            last_author,
         }));
         Ok(())
     }
@@ -222,7 +237,11 @@ impl ConversationObject {
                     }
                 }
                 Output::Close { conn, code, reason } => self.close(conn, code, &reason),
-                Output::Announce(summary) => effects.announce.push(summary),
+                // The workspace's index learns of both the same way; its
+                // router decides who works a rerouted conversation.
+                Output::Announce(summary) | Output::Reroute(summary) => {
+                    effects.announce.push(summary)
+                }
                 Output::SetAlarm { at } => effects.alarm = Some(at),
                 Output::Reply(reply) => effects.reply = Some(reply),
             }
@@ -329,10 +348,6 @@ impl ConversationObject {
     }
 
     fn workspace(&self) -> Result<String> {
-        #[derive(Deserialize)]
-        struct Value {
-            value: String,
-        }
         let rows = self
             .sql()
             .exec("SELECT value FROM kv WHERE key = 'workspace'", None)?

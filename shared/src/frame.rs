@@ -40,6 +40,9 @@ pub enum ClientFrame {
         /// True while typing.
         active: bool,
     },
+    /// The visitor ends the chat ("End chat"); it closes for the agent too.
+    /// Agents close through the HTTP API, with a comment.
+    End,
     /// Keep-alive; answered with [`ServerFrame::Pong`].
     Ping {
         /// Echoed back in the pong.
@@ -313,7 +316,7 @@ impl FrameError {
     }
 }
 
-const CLIENT_TYPES: &[&str] = &["hello", "send", "receipt", "typing", "ping"];
+const CLIENT_TYPES: &[&str] = &["hello", "send", "receipt", "typing", "end", "ping"];
 
 impl ClientFrame {
     /// Reads a client frame from the text of a WebSocket message, telling a

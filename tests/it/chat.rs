@@ -201,3 +201,74 @@ async fn messages_survive_as_plain_text() -> anyhow::Result<()> {
     assert_eq!(message(&stored).map(|m| m.text.as_str()), Some(nasty));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_visitor_ends_the_chat_and_it_closes_for_the_agent() -> anyhow::Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let anna = api.login("anna@demo.test").await?;
+    let mut inbox = api.inbox(&anna.token).await?;
+    let _ = inbox.next::<InboxFrame>().await?;
+    let visitor = api.visitor().await?;
+    let id = api.start(&visitor).await?;
+    let (mut v, _) = api.join(&id, &visitor.token, 0).await?;
+    v.send(&ClientFrame::Send {
+        client_id: "c-1".into(),
+        text: "hi".into(),
+    })
+    .await?;
+    v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    let (mut a, _) = api.join(&id, &anna.token, 0).await?;
+    // Agents close with a comment through the API, not with "end".
+    a.send_text(r#"{"type":"end"}"#.into()).await?;
+    let refused = a
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await?;
+    assert!(matches!(
+        refused,
+        ServerFrame::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+
+    v.send_text(r#"{"type":"end"}"#.into()).await?;
+    let closed = a
+        .recv_until(|f| matches!(f, ServerFrame::State { conversation } if conversation.status == ConversationStatus::Closed))
+        .await?;
+    assert!(matches!(closed, ServerFrame::State { .. }));
+    // It leaves the agent's list.
+    let removed = inbox
+        .recv_until_inbox(|f| matches!(f, InboxFrame::Remove { .. }))
+        .await?;
+    assert_eq!(
+        removed,
+        InboxFrame::Remove {
+            id: id.as_str().into()
+        }
+    );
+    // Nothing more can be written in it, by either side.
+    v.send(&ClientFrame::Send {
+        client_id: "c-2".into(),
+        text: "one more".into(),
+    })
+    .await?;
+    let refused = v
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await?;
+    assert!(matches!(
+        refused,
+        ServerFrame::Error {
+            code: ErrorCode::ConversationClosed,
+            ..
+        }
+    ));
+    let mut inbox2 = api.inbox(&anna.token).await?;
+    let InboxFrame::Snapshot { queued, mine } = inbox2.next().await? else {
+        anyhow::bail!("snapshot")
+    };
+    assert!(queued.is_empty() && mine.is_empty());
+    Ok(())
+}

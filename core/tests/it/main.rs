@@ -2,5 +2,6 @@
 //! drives it, with a simulated store and simulated sockets.
 
 mod conversation;
+mod lifecycle;
 mod router;
 mod sim;

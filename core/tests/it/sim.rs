@@ -37,6 +37,7 @@ pub struct Sim {
     pub inbox: HashMap<ConnId, Vec<ServerFrame>>,
     pub closed: HashMap<ConnId, u16>,
     pub announced: Vec<ConversationSummary>,
+    pub rerouted: Vec<ConversationSummary>,
     pub alarm: Option<i64>,
     pub replies: Vec<Result<ConversationView, chat_core::conversation::Refusal>>,
     /// Every output, for checking order.
@@ -108,6 +109,7 @@ impl Sim {
                     self.closed.insert(conn, code);
                 }
                 Output::Announce(s) => self.announced.push(s),
+                Output::Reroute(s) => self.rerouted.push(s),
                 Output::SetAlarm { at } => self.alarm = Some(at),
                 Output::Reply(r) => self.replies.push(r),
             }
@@ -131,6 +133,12 @@ impl Sim {
             watermarks: self.watermarks.values().cloned().collect(),
             client_ids,
             conns: self.conns.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            last_author: self
+                .messages
+                .values()
+                .rev()
+                .find(|m| m.author.side != Side::System)
+                .map(|m| m.author.id.clone()),
         });
     }
 
