@@ -89,6 +89,7 @@ struct Count {
 #[derive(Default)]
 struct Effects {
     announce: Vec<shared::inbox::ConversationSummary>,
+    reroute: Vec<shared::inbox::ConversationSummary>,
     alarm: Option<i64>,
     reply: Option<std::result::Result<shared::frame::ConversationView, Refusal>>,
 }
@@ -179,6 +180,14 @@ impl ConversationObject {
         if let Some(at) = effects.alarm {
             self.state.storage().set_alarm(at).await?;
         }
+        for summary in &effects.reroute {
+            // The visitor wrote while on hold: the workspace's router gives
+            // it back to its agent or to the next one. A lost call leaves it
+            // on hold; the visitor's next message asks again.
+            if let Err(e) = self.tell_workspace("/reroute", summary).await {
+                worker::console_error!("reroute failed: {e}");
+            }
+        }
         for summary in &effects.announce {
             if self.announce(summary).await.unwrap_or(false) {
                 if let Some(core) = self.core.borrow_mut().as_mut() {
@@ -237,11 +246,8 @@ impl ConversationObject {
                     }
                 }
                 Output::Close { conn, code, reason } => self.close(conn, code, &reason),
-                // The workspace's index learns of both the same way; its
-                // router decides who works a rerouted conversation.
-                Output::Announce(summary) | Output::Reroute(summary) => {
-                    effects.announce.push(summary)
-                }
+                Output::Announce(summary) => effects.announce.push(summary),
+                Output::Reroute(summary) => effects.reroute.push(summary),
                 Output::SetAlarm { at } => effects.alarm = Some(at),
                 Output::Reply(reply) => effects.reply = Some(reply),
             }
@@ -338,12 +344,20 @@ impl ConversationObject {
     }
 
     async fn announce(&self, summary: &shared::inbox::ConversationSummary) -> Result<bool> {
+        self.tell_workspace("/announce", summary).await
+    }
+
+    async fn tell_workspace(
+        &self,
+        path: &str,
+        summary: &shared::inbox::ConversationSummary,
+    ) -> Result<bool> {
         let workspace = self.workspace()?;
         let stub = self
             .env
             .durable_object("WORKSPACE")?
             .get_by_name(&workspace)?;
-        let resp = http::call(&stub, "/announce", summary).await?;
+        let resp = http::call(&stub, path, summary).await?;
         Ok(resp.status_code() == 200)
     }
 
@@ -389,6 +403,16 @@ impl ConversationObject {
             Err(resp) => return Ok(resp),
         };
         let effects = self.run(Input::Assign { agent: body.agent }, None).await?;
+        reply(effects)
+    }
+
+    async fn lifecycle(&self, mut req: Request) -> Result<Response> {
+        let action: chat_core::conversation::lifecycle::Action =
+            match http::read_json(&mut req).await {
+                Ok(b) => b,
+                Err(resp) => return Ok(resp),
+            };
+        let effects = self.run(Input::Lifecycle(action), None).await?;
         reply(effects)
     }
 
@@ -466,6 +490,7 @@ impl DurableObject for ConversationObject {
         match path.as_str() {
             "/init" => self.init(req).await,
             "/assign" => self.assign(req).await,
+            "/lifecycle" => self.lifecycle(req).await,
             "/ws" => self.socket(req).await,
             _ => error(ErrorCode::NotFound, "no such route"),
         }

@@ -29,6 +29,7 @@ use shared::close;
 use shared::frame::{ConversationView, ErrorCode, Participant, Side};
 use shared::ids::{is_valid_id, ConversationId, VisitorId};
 use worker::{event, Context, Env, Method, Request, Response, Result, Stub};
+use workspace_object::routing::{ActRequest, QueueRequest};
 use workspace_object::{AgentRequest, Credentials, SiteAnswer, SiteRequest};
 
 #[event(fetch)]
@@ -55,6 +56,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "inbox"]) => inbox(&req, &env).await,
         (Method::Post, ["api", "v1", "agent", "conversations", id, "take"]) => {
             take(&req, &env, id).await
+        }
+        (Method::Post, ["api", "v1", "agent", "conversations", id, action]) => {
+            act(req, &env, action, id).await
+        }
+        (Method::Post, ["api", "v1", "agent", "status"]) => act(req, &env, "status", "-").await,
+        (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
+            queue(&req, &env, id).await
         }
         (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, &env).await,
         (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(&env, room).await,
@@ -296,6 +304,66 @@ async fn take(req: &Request, env: &Env, id: &str) -> Result<Response> {
         conversation_id: Some(id.into()),
     };
     http::call(&workspace(env, &claims.workspace)?, "/take", &ask).await
+}
+
+/// Agent actions on a conversation (accept, decline, hold, resume, queue,
+/// forward, close) and the agent's status.
+async fn act(mut req: Request, env: &Env, action: &str, id: &str) -> Result<Response> {
+    const ACTIONS: &[&str] = &[
+        "accept", "decline", "hold", "resume", "queue", "forward", "close", "status",
+    ];
+    if !ACTIONS.contains(&action) {
+        return error(ErrorCode::NotFound, "no such route");
+    }
+    let Some(claims) = claims(&req, env, Kind::Agent)? else {
+        return error(ErrorCode::Unauthorized, "an agent token is required");
+    };
+    if action != "status" && !is_valid_id(id) {
+        return error(ErrorCode::NotFound, "no such conversation");
+    }
+    let mut ask = ActRequest {
+        agent_id: claims.subject.as_str().into(),
+        conversation_id: id.into(),
+        status: None,
+        forward: None,
+        close: None,
+    };
+    match action {
+        "status" => match read_json(&mut req).await {
+            Ok(b) => ask.status = Some(b),
+            Err(resp) => return Ok(resp),
+        },
+        "forward" => match read_json(&mut req).await {
+            Ok(b) => ask.forward = Some(b),
+            Err(resp) => return Ok(resp),
+        },
+        "close" => match read_json(&mut req).await {
+            Ok(b) => ask.close = Some(b),
+            Err(resp) => return Ok(resp),
+        },
+        _ => {}
+    }
+    http::call(
+        &workspace(env, &claims.workspace)?,
+        &format!("/act/{action}"),
+        &ask,
+    )
+    .await
+}
+
+/// A visitor's place in the queue.
+async fn queue(req: &Request, env: &Env, id: &str) -> Result<Response> {
+    let Some(claims) = claims(req, env, Kind::Visitor)? else {
+        return error(ErrorCode::Unauthorized, "a visitor token is required");
+    };
+    if !is_valid_id(id) {
+        return error(ErrorCode::NotFound, "no such conversation");
+    }
+    let ask = QueueRequest {
+        visitor_id: claims.subject,
+        conversation_id: id.into(),
+    };
+    http::call(&workspace(env, &claims.workspace)?, "/queue-position", &ask).await
 }
 
 async fn setup(mut req: Request, env: &Env) -> Result<Response> {

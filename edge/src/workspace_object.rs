@@ -7,13 +7,14 @@
 //! It is never on the path of a chat message: conversations tell it only
 //! when they enter the queue.
 
+pub mod routing;
+
 use crate::auth;
-use crate::conversation_object::AssignRequest;
 use crate::http::{self, error, json, principal};
 use chat_core::inbox::{self, AgentView, Visibility};
 use serde::{Deserialize, Serialize};
-use shared::api::{AgentProfile, Role, SetupDone, Taken, WorkspaceSetup};
-use shared::frame::{ConversationStatus, ConversationView, ErrorCode, Participant, Side};
+use shared::api::{AgentProfile, Role, SetupDone, WorkspaceSetup};
+use shared::frame::{ConversationStatus, ErrorCode, Participant, Side};
 use shared::ids::{AgentId, ConversationId};
 use shared::inbox::{ConversationSummary, InboxClientFrame, InboxFrame};
 use worker::{
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS conversations (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_status ON conversations (status, queued_at);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
 /// Body of `POST /site`: which department a visitor of this site queues in.
@@ -293,6 +295,7 @@ impl WorkspaceObject {
                 agents.push(profile);
             }
         }
+        self.sync_agents(routing::settings_of(body.routing.as_ref()), &agents)?;
         json(&SetupDone { agents })
     }
 
@@ -395,52 +398,6 @@ impl WorkspaceObject {
         json(&participant(&agent))
     }
 
-    async fn take(&self, req: Request) -> Result<Response> {
-        let (agent, before) = match self.agent_and_conversation(req).await? {
-            Ok(found) => found,
-            Err(resp) => return Ok(resp),
-        };
-        if let Err(refusal) = inbox::may_take(&view_of(&agent), &before) {
-            return error(refusal.code, refusal.message);
-        }
-        // Claim it before anything is awaited: a second take that arrives
-        // while the conversation is being told sees it taken.
-        let who = participant(&agent);
-        let mut claimed = before.clone();
-        claimed.status = ConversationStatus::Active;
-        claimed.assignee = Some(who.clone());
-        self.save(&claimed)?;
-        let stub = self
-            .env
-            .durable_object("CONVERSATION")?
-            .get_by_name(before.id.as_str())?;
-        let answer = http::call(&stub, "/assign", &AssignRequest { agent: who }).await;
-        match answer {
-            Ok(mut resp) if resp.status_code() == 200 => {
-                if let Ok(view) = resp.json::<ConversationView>().await {
-                    claimed.status = view.status;
-                    claimed.assignee = view.assignee;
-                    self.save(&claimed)?;
-                }
-                self.broadcast(Some(&before), &claimed);
-                json(&Taken {
-                    conversation: claimed,
-                })
-            }
-            Ok(resp) => {
-                self.save(&before)?;
-                Ok(resp)
-            }
-            Err(e) => {
-                self.save(&before)?;
-                error(
-                    ErrorCode::Internal,
-                    format!("could not reach the conversation: {e}"),
-                )
-            }
-        }
-    }
-
     async fn announce(&self, mut req: Request) -> Result<Response> {
         let summary: ConversationSummary = match http::read_json(&mut req).await {
             Ok(b) => b,
@@ -450,6 +407,24 @@ impl WorkspaceObject {
         if inbox::supersedes(&summary, current.as_ref()) {
             self.save(&summary)?;
             self.broadcast(current.as_ref(), &summary);
+            let known = current
+                .as_ref()
+                .is_some_and(|c| c.status != ConversationStatus::New);
+            let input = match summary.status {
+                ConversationStatus::Queued if !known => Some(chat_core::router::Input::Enqueue {
+                    conversation: summary.id.0.clone(),
+                    department: summary.department.clone(),
+                    priority: shared::routing::Priority::Medium,
+                }),
+                ConversationStatus::Closed => Some(chat_core::router::Input::Close {
+                    conversation: summary.id.0.clone(),
+                }),
+                _ => None,
+            };
+            if let Some(input) = input {
+                let outputs = self.routed(input)?;
+                self.perform(outputs).await?;
+            }
         }
         json(&serde_json::json!({ "ok": true }))
     }
@@ -459,7 +434,9 @@ impl WorkspaceObject {
             return error(ErrorCode::Unauthorized, "no participant");
         };
         let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
+        // Tagged with the agent's id, so offers find all their apps.
+        self.state
+            .accept_websocket_with_tags(&pair.server, &[who.id.as_str()]);
         let Some(agent) = self.agent(&AgentId(who.id))? else {
             let _ = pair
                 .server
@@ -491,6 +468,10 @@ impl WorkspaceObject {
         }
         pair.server.serialize_attachment(&att)?;
         send(&pair.server, &InboxFrame::Snapshot { queued, mine });
+        let outputs = self.routed(chat_core::router::Input::Connected {
+            agent: att.agent_id.clone(),
+        })?;
+        self.perform(outputs).await?;
         Response::from_websocket(pair.client)
     }
 }
@@ -530,6 +511,12 @@ impl DurableObject for WorkspaceObject {
             "/agent" => self.whoami(req).await,
             "/open" => self.open(req).await,
             "/take" => self.take(req).await,
+            "/reroute" => self.reroute(req).await,
+            "/queue-position" => self.queue_position(req).await,
+            path if path.starts_with("/act/") => {
+                let action = path.trim_start_matches("/act/").to_owned();
+                self.act(&action, req).await
+            }
             "/announce" => self.announce(req).await,
             "/inbox" => self.inbox(req).await,
             _ => error(ErrorCode::NotFound, "no such route"),
@@ -580,8 +567,20 @@ impl DurableObject for WorkspaceObject {
         _reason: String,
         _clean: bool,
     ) -> Result<()> {
+        if let Ok(Some(att)) = ws.deserialize_attachment::<InboxAttachment>() {
+            let outputs = self.routed(chat_core::router::Input::Disconnected {
+                agent: att.agent_id,
+            })?;
+            self.perform(outputs).await?;
+        }
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let outputs = self.routed(chat_core::router::Input::Tick)?;
+        self.perform(outputs).await?;
+        Response::ok("ok")
     }
 
     async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {

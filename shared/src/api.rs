@@ -136,6 +136,93 @@ pub struct WorkspaceSetup {
     pub sites: Vec<SiteSetup>,
     /// Its people.
     pub agents: Vec<AgentSetup>,
+    /// How conversations reach agents; manual selection when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingSetup>,
+}
+
+/// Routing settings in [`WorkspaceSetup`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingSetup {
+    /// The workspace's algorithm.
+    pub algorithm: crate::routing::Algorithm,
+    /// Per-agent limit of simultaneous conversations.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// How long an offer waits for "Accept", in milliseconds.
+    #[serde(default = "default_offer_timeout")]
+    pub offer_timeout_ms: i64,
+    /// How long an agent whose last app disconnected stays routable.
+    #[serde(default = "default_grace")]
+    pub grace_ms: i64,
+    /// Per-department overrides.
+    #[serde(default)]
+    pub departments: Vec<DepartmentRouting>,
+}
+
+fn default_offer_timeout() -> i64 {
+    30_000
+}
+
+fn default_grace() -> i64 {
+    60_000
+}
+
+/// A department's own routing settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentRouting {
+    /// The department.
+    pub department: String,
+    /// Its algorithm, overriding the workspace's.
+    #[serde(default)]
+    pub algorithm: Option<crate::routing::Algorithm>,
+    /// Its per-agent limit.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+/// `POST /api/v1/agent/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRequest {
+    /// The new status.
+    pub status: crate::routing::AgentStatus,
+}
+
+/// `POST /api/v1/agent/conversations/{id}/forward`: exactly one of
+/// `department` and `agent`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardRequest {
+    /// To this department's queue.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Straight to this agent.
+    #[serde(default)]
+    pub agent: Option<AgentId>,
+    /// What the receiver should know.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/agent/conversations/{id}/close`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseRequest {
+    /// Required; shown to the visitor as the reason.
+    pub comment: String,
+    /// Free words.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// An outcome code.
+    #[serde(default)]
+    pub disposition: Option<String>,
+}
+
+/// `GET /api/v1/visitor/conversations/{id}/queue`: where the visitor waits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePosition {
+    /// 1 = next; 0 when not waiting.
+    pub position: usize,
+    /// Estimated wait, in milliseconds.
+    pub estimated_wait_ms: i64,
 }
 
 /// A department in [`WorkspaceSetup`].

@@ -48,6 +48,20 @@ pub enum InboxFrame {
         /// Which.
         id: ConversationId,
     },
+    /// Auto routing offers this agent a conversation: "Accept" or "Decline"
+    /// before `expires_at`, or it passes to the next agent.
+    Offer {
+        /// The conversation.
+        conversation: ConversationSummary,
+        /// When the offer lapses, in milliseconds since the Unix epoch.
+        expires_at: i64,
+    },
+    /// An offer to this agent ended without acceptance (declined, timed out,
+    /// withdrawn).
+    OfferEnded {
+        /// The conversation.
+        id: ConversationId,
+    },
     /// Answer to a ping.
     Pong,
     /// A frame from the client was refused; the socket stays open.

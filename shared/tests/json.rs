@@ -629,6 +629,7 @@ fn http_bodies() {
                 password: "hunter2".into(),
                 departments: vec!["support".into()],
             }],
+            routing: None,
         },
         json!({
             "workspace": "demo",
@@ -650,6 +651,21 @@ fn http_bodies() {
         json!({ "agents": [anna_profile_json()] }),
     );
     check(SetupDone { agents: vec![] }, json!({ "agents": [] }));
+    // Routing settings: defaults fill what is left out.
+    check_read(
+        json!({ "algorithm": "load_balancing", "departments": [{ "department": "sales", "algorithm": "auto_selection" }] }),
+        shared::api::RoutingSetup {
+            algorithm: shared::routing::Algorithm::LoadBalancing,
+            capacity: None,
+            offer_timeout_ms: 30_000,
+            grace_ms: 60_000,
+            departments: vec![shared::api::DepartmentRouting {
+                department: "sales".into(),
+                algorithm: Some(shared::routing::Algorithm::AutoSelection),
+                capacity: None,
+            }],
+        },
+    );
     check_refused::<VisitorSessionRequest>(json!({}));
     check_refused::<LoginRequest>(json!({ "workspace": "demo", "email": "a@b.c" }));
     check_refused::<AgentProfile>(json!({

@@ -1,0 +1,532 @@
+//! The workspace's router at work: the pure [`Router`] kept in SQLite,
+//! fed agent and conversation events, its outputs carried out (offers to
+//! inbox sockets, assignments told to conversations, the index kept in
+//! step, the alarm set), and the lifecycle endpoints that need both the
+//! router and the conversation.
+
+use super::{participant, send, WorkspaceObject};
+use crate::conversation_object::AssignRequest;
+use crate::http::{self, error, json};
+use chat_core::conversation::lifecycle::{Action, TransferTarget};
+use chat_core::conversation::Refusal;
+use chat_core::inbox;
+use chat_core::permissions::{allows, Permission};
+use chat_core::router::{How, Input, Output, Router, Settings, Target};
+use serde::{Deserialize, Serialize};
+use shared::api::{
+    AgentProfile, CloseRequest, ForwardRequest, QueuePosition, RoutingSetup, StatusRequest, Taken,
+};
+use shared::frame::{ConversationStatus, ConversationView, ErrorCode};
+use shared::ids::{AgentId, ConversationId};
+use shared::inbox::{ConversationSummary, InboxFrame};
+use worker::{Request, Response, Result};
+
+/// Body of the agent action endpoints (`/act/...`), from the worker.
+#[derive(Serialize, Deserialize)]
+pub struct ActRequest {
+    /// Who acts.
+    pub agent_id: AgentId,
+    /// On what.
+    pub conversation_id: ConversationId,
+    /// For `status`.
+    #[serde(default)]
+    pub status: Option<StatusRequest>,
+    /// For `forward`.
+    #[serde(default)]
+    pub forward: Option<ForwardRequest>,
+    /// For `close`.
+    #[serde(default)]
+    pub close: Option<CloseRequest>,
+}
+
+/// Body of `/queue-position`, from the worker.
+#[derive(Serialize, Deserialize)]
+pub struct QueueRequest {
+    /// The visitor asking.
+    pub visitor_id: String,
+    /// About which conversation.
+    pub conversation_id: ConversationId,
+}
+
+#[derive(Deserialize)]
+struct Blob {
+    value: String,
+}
+
+/// Router settings from the setup body.
+pub fn settings_of(routing: Option<&RoutingSetup>) -> Settings {
+    let Some(r) = routing else {
+        return Settings::default();
+    };
+    Settings {
+        algorithm: r.algorithm,
+        capacity: r.capacity,
+        offer_timeout_ms: r.offer_timeout_ms.clamp(1_000, 600_000),
+        grace_ms: r.grace_ms.clamp(0, 3_600_000),
+        departments: r
+            .departments
+            .iter()
+            .map(|d| {
+                (
+                    d.department.clone(),
+                    chat_core::router::DepartmentSettings {
+                        algorithm: d.algorithm,
+                        capacity: d.capacity,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+fn refused(r: Refusal) -> Result<Response> {
+    error(r.code, r.message)
+}
+
+impl WorkspaceObject {
+    /// Feeds the router one input and stores it; answers its outputs.
+    pub(super) fn routed(&self, input: Input) -> Result<Vec<Output>> {
+        let sql = self.sql()?;
+        let mut router: Router = sql
+            .exec("SELECT value FROM kv WHERE key = 'router'", None)?
+            .to_array::<Blob>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.value).ok())
+            .unwrap_or_default();
+        router.handle(http::now(), input);
+        let outputs: Vec<Output> = std::iter::from_fn(|| router.poll_output()).collect();
+        sql.exec(
+            "INSERT OR REPLACE INTO kv (key, value) VALUES ('router', ?)",
+            vec![serde_json::to_string(&router)?.into()],
+        )?;
+        Ok(outputs)
+    }
+
+    /// A read-only look at the router.
+    fn router(&self) -> Result<Router> {
+        Ok(self
+            .sql()?
+            .exec("SELECT value FROM kv WHERE key = 'router'", None)?
+            .to_array::<Blob>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.value).ok())
+            .unwrap_or_default())
+    }
+
+    /// Carries out the router's outputs; answers its reply to the input.
+    pub(super) async fn perform(
+        &self,
+        outputs: Vec<Output>,
+    ) -> Result<Option<std::result::Result<(), Refusal>>> {
+        let mut reply = None;
+        for output in outputs {
+            match output {
+                Output::Offer {
+                    conversation,
+                    agent,
+                    expires_at,
+                } => {
+                    if let Some(summary) = self.conversation(&conversation.as_str().into())? {
+                        self.to_agent(
+                            &agent,
+                            &InboxFrame::Offer {
+                                conversation: summary,
+                                expires_at,
+                            },
+                        );
+                    }
+                }
+                Output::OfferEnded {
+                    conversation,
+                    agent,
+                    ..
+                } => {
+                    self.to_agent(
+                        &agent,
+                        &InboxFrame::OfferEnded {
+                            id: conversation.as_str().into(),
+                        },
+                    );
+                }
+                Output::Assigned {
+                    conversation,
+                    agent,
+                    how,
+                } => {
+                    self.assigned(&conversation, &agent, how).await?;
+                }
+                Output::Queued {
+                    conversation,
+                    department,
+                } => {
+                    self.reindex(&conversation, |s| {
+                        s.status = ConversationStatus::Queued;
+                        s.assignee = None;
+                        s.department = department.clone();
+                    })?;
+                }
+                Output::Held { conversation } => {
+                    self.reindex(&conversation, |s| s.status = ConversationStatus::OnHold)?;
+                }
+                Output::QueueChanged { .. } => {}
+                Output::SetAlarm { at } => match at {
+                    Some(at) => self.state.storage().set_alarm(at).await?,
+                    None => self.state.storage().delete_alarm().await?,
+                },
+                Output::Reply(r) => reply = Some(r),
+            }
+        }
+        Ok(reply)
+    }
+
+    /// Sends an inbox frame to every socket of one agent.
+    fn to_agent(&self, agent: &str, frame: &InboxFrame) {
+        for ws in self.state.get_websockets_with_tag(agent) {
+            send(&ws, frame);
+        }
+    }
+
+    /// Changes a conversation's line in the index and tells the inboxes.
+    fn reindex(&self, id: &str, change: impl FnOnce(&mut ConversationSummary)) -> Result<()> {
+        let Some(before) = self.conversation(&id.into())? else {
+            return Ok(());
+        };
+        let mut after = before.clone();
+        change(&mut after);
+        if after == before {
+            return Ok(());
+        }
+        self.save(&after)?;
+        self.broadcast(Some(&before), &after);
+        Ok(())
+    }
+
+    /// The router gave a conversation to an agent: tell the conversation,
+    /// then the index. Forwards and resumes are told by their endpoints.
+    async fn assigned(&self, conversation: &str, agent_id: &str, how: How) -> Result<()> {
+        let Some(agent) = self.agent(&agent_id.into())? else {
+            return Ok(());
+        };
+        let who = participant(&agent);
+        let stub = self
+            .env
+            .durable_object("CONVERSATION")?
+            .get_by_name(conversation)?;
+        let answer = match how {
+            How::Taken | How::Accepted => {
+                http::call(&stub, "/assign", &AssignRequest { agent: who.clone() }).await?
+            }
+            How::Rerouted => {
+                http::call(&stub, "/lifecycle", &Action::Resume { by: who.clone() }).await?
+            }
+            How::Resumed | How::Forwarded => return Ok(()),
+        };
+        if answer.status_code() == 200 {
+            self.reindex(conversation, |s| {
+                s.status = ConversationStatus::Active;
+                s.assignee = Some(who);
+            })?;
+        } else {
+            // The conversation refused (closed meanwhile): the router lets go.
+            worker::console_log!("conversation {conversation} refused an assignment");
+            let outputs = self.routed(Input::Close {
+                conversation: conversation.to_owned(),
+            })?;
+            Box::pin(self.perform(outputs)).await?;
+        }
+        Ok(())
+    }
+
+    /// "Take it": the router decides, exactly once.
+    pub(super) async fn take(&self, req: Request) -> Result<Response> {
+        let (agent, before) = match self.agent_and_conversation(req).await? {
+            Ok(found) => found,
+            Err(resp) => return Ok(resp),
+        };
+        if let Err(refusal) = inbox::may_take(&super::view_of(&agent), &before) {
+            return refused(refusal);
+        }
+        let outputs = self.routed(Input::Take {
+            agent: agent.id.0.clone(),
+            conversation: before.id.0.clone(),
+        })?;
+        match self.perform(outputs).await? {
+            Some(Err(r)) => refused(r),
+            _ => match self.conversation(&before.id)? {
+                Some(summary)
+                    if summary
+                        .assignee
+                        .as_ref()
+                        .is_some_and(|a| a.id == agent.id.0) =>
+                {
+                    json(&Taken {
+                        conversation: summary,
+                    })
+                }
+                _ => error(
+                    ErrorCode::Internal,
+                    "the conversation could not be assigned",
+                ),
+            },
+        }
+    }
+
+    /// Agent actions: status, accept, decline, hold, resume, queue, forward,
+    /// close.
+    pub(super) async fn act(&self, action: &str, mut req: Request) -> Result<Response> {
+        let body: ActRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let Some(agent) = self.agent(&body.agent_id)? else {
+            return error(ErrorCode::Unauthorized, "no such agent");
+        };
+        let me = agent.id.0.clone();
+        let conversation = body.conversation_id.0.clone();
+        let input = match action {
+            "status" => {
+                let Some(s) = body.status else {
+                    return error(ErrorCode::BadRequest, "a status is required");
+                };
+                Input::Status {
+                    agent: me,
+                    status: s.status,
+                }
+            }
+            "accept" => Input::Accept {
+                agent: me,
+                conversation,
+            },
+            "decline" => Input::Decline {
+                agent: me,
+                conversation,
+            },
+            "hold" | "queue" | "close" => {
+                return self.conversation_first(action, &agent, body).await
+            }
+            "resume" => Input::Resume {
+                agent: me,
+                conversation,
+            },
+            "forward" => return self.forward(&agent, body).await,
+            _ => return error(ErrorCode::NotFound, "no such action"),
+        };
+        let outputs = self.routed(input)?;
+        let reply = self.perform(outputs).await?;
+        if let Some(Err(r)) = reply {
+            return refused(r);
+        }
+        if action == "resume" {
+            // The router agreed (capacity); now the conversation.
+            let answer = self
+                .tell(
+                    &body.conversation_id,
+                    &Action::Resume {
+                        by: participant(&agent),
+                    },
+                )
+                .await?;
+            if answer.status_code() != 200 {
+                return Ok(answer);
+            }
+            self.reindex(&body.conversation_id.0, |s| {
+                s.status = ConversationStatus::Active
+            })?;
+        }
+        json(&serde_json::json!({ "ok": true }))
+    }
+
+    async fn tell(&self, id: &ConversationId, action: &Action) -> Result<Response> {
+        let stub = self
+            .env
+            .durable_object("CONVERSATION")?
+            .get_by_name(id.as_str())?;
+        http::call(&stub, "/lifecycle", action).await
+    }
+
+    /// Hold, move to the queue and close: the conversation's own rules go
+    /// first (hold needs the agent's message last), then the router.
+    async fn conversation_first(
+        &self,
+        action: &str,
+        agent: &AgentProfile,
+        body: ActRequest,
+    ) -> Result<Response> {
+        let by = participant(agent);
+        let lifecycle = match action {
+            "hold" => Action::Hold { by },
+            "queue" => Action::Requeue { by },
+            _ => {
+                let Some(close) = body.close else {
+                    return error(ErrorCode::BadRequest, "closing needs a comment");
+                };
+                Action::Close {
+                    by,
+                    comment: close.comment,
+                    tags: close.tags,
+                    disposition: close.disposition,
+                }
+            }
+        };
+        let mut answer = self.tell(&body.conversation_id, &lifecycle).await?;
+        if answer.status_code() != 200 {
+            return Ok(answer);
+        }
+        let view: ConversationView = answer.json().await?;
+        let (me, conversation) = (agent.id.0.clone(), body.conversation_id.0.clone());
+        let input = match action {
+            "hold" => Input::Hold {
+                agent: me,
+                conversation,
+            },
+            "queue" => Input::MoveToQueue {
+                agent: me,
+                conversation,
+            },
+            _ => Input::Close { conversation },
+        };
+        let outputs = self.routed(input)?;
+        self.perform(outputs).await?;
+        if view.status == ConversationStatus::Closed {
+            self.reindex(&body.conversation_id.0, |s| {
+                s.status = ConversationStatus::Closed
+            })?;
+        }
+        json(&view)
+    }
+
+    /// "Forward": needs the transfer permission; to an agent, the router
+    /// checks they are available and have room before anything changes.
+    async fn forward(&self, agent: &AgentProfile, body: ActRequest) -> Result<Response> {
+        if !allows(agent.role, Permission::Transfer) {
+            return error(ErrorCode::Forbidden, "your role cannot forward chats");
+        }
+        let Some(forward) = body.forward else {
+            return error(ErrorCode::BadRequest, "forward to a department or an agent");
+        };
+        let comment = forward.comment.filter(|c| !c.trim().is_empty());
+        let by = participant(agent);
+        let id = body.conversation_id.clone();
+        match (forward.department, forward.agent) {
+            (Some(department), None) => {
+                let Some(name) = self.department_name(&department)? else {
+                    return error(ErrorCode::NotFound, "no such department");
+                };
+                let to = TransferTarget::Department {
+                    department: department.clone(),
+                    name,
+                };
+                let answer = self.tell(&id, &Action::Forward { by, to, comment }).await?;
+                if answer.status_code() != 200 {
+                    return Ok(answer);
+                }
+                let outputs = self.routed(Input::Forward {
+                    agent: agent.id.0.clone(),
+                    conversation: id.0.clone(),
+                    to: Target::Department(department),
+                })?;
+                self.perform(outputs).await?;
+                json(&serde_json::json!({ "ok": true }))
+            }
+            (None, Some(target)) => {
+                let Some(receiver) = self.agent(&target)? else {
+                    return error(ErrorCode::NotFound, "no such agent");
+                };
+                let outputs = self.routed(Input::Forward {
+                    agent: agent.id.0.clone(),
+                    conversation: id.0.clone(),
+                    to: Target::Agent(receiver.id.0.clone()),
+                })?;
+                if let Some(Err(r)) = self.perform(outputs).await? {
+                    return refused(r);
+                }
+                let to = TransferTarget::Agent {
+                    agent: participant(&receiver),
+                };
+                let answer = self.tell(&id, &Action::Forward { by, to, comment }).await?;
+                if answer.status_code() != 200 {
+                    return Ok(answer);
+                }
+                let who = participant(&receiver);
+                self.reindex(&id.0, |s| {
+                    s.status = ConversationStatus::Active;
+                    s.assignee = Some(who);
+                })?;
+                json(&serde_json::json!({ "ok": true }))
+            }
+            _ => error(
+                ErrorCode::BadRequest,
+                "forward to exactly one department or agent",
+            ),
+        }
+    }
+
+    fn department_name(&self, id: &str) -> Result<Option<String>> {
+        #[derive(Deserialize)]
+        struct Name {
+            name: String,
+        }
+        Ok(self
+            .sql()?
+            .exec("SELECT name FROM departments WHERE id = ?", vec![id.into()])?
+            .to_array::<Name>()?
+            .into_iter()
+            .next()
+            .map(|n| n.name))
+    }
+
+    /// The visitor wrote in a held conversation.
+    pub(super) async fn reroute(&self, mut req: Request) -> Result<Response> {
+        let summary: ConversationSummary = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let outputs = self.routed(Input::VisitorWrote {
+            conversation: summary.id.0.clone(),
+        })?;
+        self.perform(outputs).await?;
+        json(&serde_json::json!({ "ok": true }))
+    }
+
+    /// Where a visitor's conversation waits.
+    pub(super) async fn queue_position(&self, mut req: Request) -> Result<Response> {
+        let body: QueueRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        let Some(summary) = self.conversation(&body.conversation_id)? else {
+            return json(&QueuePosition {
+                position: 0,
+                estimated_wait_ms: 0,
+            });
+        };
+        if summary.visitor.id != body.visitor_id {
+            return error(ErrorCode::Forbidden, "not your conversation");
+        }
+        let router = self.router()?;
+        let found = router
+            .queue(&summary.department)
+            .into_iter()
+            .find(|(id, _, _)| *id == summary.id.0);
+        let (position, estimated_wait_ms) = found.map(|(_, p, w)| (p, w)).unwrap_or((0, 0));
+        json(&QueuePosition {
+            position,
+            estimated_wait_ms,
+        })
+    }
+
+    /// Tells the router about everyone, after setup.
+    pub(super) fn sync_agents(&self, settings: Settings, agents: &[AgentProfile]) -> Result<()> {
+        self.routed(Input::Settings(settings))?;
+        for a in agents {
+            self.routed(Input::Agent {
+                id: a.id.0.clone(),
+                departments: a.departments.clone(),
+                capacity: None,
+            })?;
+        }
+        Ok(())
+    }
+}
