@@ -621,7 +621,10 @@ impl Conversation {
                 self.out.push_back(Output::Reply(Ok(view)));
                 return;
             }
-            ConversationStatus::Active | ConversationStatus::OnHold => {
+            // On hold and its visitor wrote: the workspace's router gives
+            // it to the next agent when its own is away or full.
+            ConversationStatus::OnHold => {}
+            ConversationStatus::Active => {
                 self.out.push_back(Output::Reply(Err(refusal(
                     ErrorCode::AlreadyTaken,
                     "another agent took this conversation",

@@ -663,7 +663,12 @@ impl Router {
                     }
                 }
             }
-            Input::Tick => self.tick(now),
+            Input::Tick => {
+                // The alarm that rang is spent: whatever is still pending
+                // (an offer whose time is not quite up) needs a new one.
+                self.alarm = None;
+                self.tick(now);
+            }
         }
         self.route(now);
         self.arm();

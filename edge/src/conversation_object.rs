@@ -178,7 +178,7 @@ impl ConversationObject {
         }
         let effects = self.drain(conn);
         if let Some(at) = effects.alarm {
-            self.state.storage().set_alarm(at).await?;
+            self.state.storage().set_alarm(http::alarm_at(at)).await?;
         }
         for summary in &effects.reroute {
             // The visitor wrote while on hold: the workspace's router gives

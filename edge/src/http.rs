@@ -147,3 +147,11 @@ pub fn principal(req: &Request) -> Option<Participant> {
 pub fn now() -> i64 {
     worker::Date::now().as_millis() as i64
 }
+
+/// An absolute alarm time. (`set_alarm` reads a bare number as an offset
+/// from now, so absolute times go through a `Date`.)
+pub fn alarm_at(ms_since_epoch: i64) -> worker::ScheduledTime {
+    worker::ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(
+        ms_since_epoch as f64,
+    )))
+}

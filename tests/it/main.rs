@@ -4,6 +4,7 @@
 mod bad_input;
 mod chat;
 mod resume;
+mod routing;
 mod take;
 
 use shared::frame::{Message, ServerFrame};

@@ -105,11 +105,10 @@ impl Worker {
             .args(["--var", &format!("AUTH_SECRET:{AUTH_SECRET}")])
             .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
             .args(["--var", "ENABLE_BENCH_ECHO:true"])
-            .args([
-                "--log-level",
-                "warn",
-                "--show-interactive-dev-session=false",
-            ])
+            // LIVECHAT_WRANGLER_LOG=info shows every request in the log.
+            .arg("--log-level")
+            .arg(std::env::var("LIVECHAT_WRANGLER_LOG").unwrap_or_else(|_| "warn".into()))
+            .arg("--show-interactive-dev-session=false")
             .env("WRANGLER_SEND_METRICS", "false")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -313,16 +312,65 @@ impl Api {
 
     /// Signs a demo person in.
     pub async fn login(&self, email: &str) -> Result<LoginResponse> {
+        self.login_to("demo", email).await
+    }
+
+    /// Signs a demo person in to another workspace seeded from the demo.
+    pub async fn login_to(&self, workspace: &str, email: &str) -> Result<LoginResponse> {
         self.post(
             "/api/v1/agent/login",
             None,
             &shared::api::LoginRequest {
-                workspace: "demo".into(),
+                workspace: workspace.into(),
                 email: email.into(),
                 password: password(email),
             },
         )
         .await
+    }
+
+    /// Creates or updates a workspace.
+    pub async fn setup(&self, setup: &WorkspaceSetup) -> Result<()> {
+        let _: serde_json::Value = self
+            .post("/api/v1/admin/setup", Some(SETUP_TOKEN), setup)
+            .await?;
+        Ok(())
+    }
+
+    /// A new visitor of a site.
+    pub async fn visitor_of(&self, site_key: &str) -> Result<VisitorSession> {
+        self.post(
+            "/api/v1/visitor/session",
+            None,
+            &VisitorSessionRequest {
+                site_key: site_key.into(),
+            },
+        )
+        .await
+    }
+
+    /// An agent action on a conversation (`hold`, `forward`, ...).
+    pub async fn act(
+        &self,
+        token: &str,
+        id: &str,
+        action: &str,
+        body: serde_json::Value,
+    ) -> Result<Answer> {
+        self.raw(
+            "POST",
+            &format!("/api/v1/agent/conversations/{id}/{action}"),
+            Some(token),
+            Some(body.to_string()),
+        )
+        .await
+    }
+
+    /// Sets an agent's status (`available`, `away`, `offline`).
+    pub async fn status(&self, token: &str, status: &str) -> Result<Answer> {
+        let body = serde_json::json!({ "status": status }).to_string();
+        self.raw("POST", "/api/v1/agent/status", Some(token), Some(body))
+            .await
     }
 
     /// Asks to take a conversation.

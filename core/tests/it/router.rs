@@ -974,3 +974,33 @@ fn an_agent_who_drops_is_routed_to_until_the_grace_period_ends() {
     r.handle(60_300, Input::Connected { agent: "a".into() });
     assert!(matches!(r.place("late"), Some(Place::Offered { agent, .. }) if agent == "a"));
 }
+
+#[test]
+fn an_alarm_that_rings_early_is_set_again() {
+    let mut r = router_with(Algorithm::AutoSelection, &[("a", None)]);
+    r.handle(
+        10,
+        Input::Enqueue {
+            conversation: "c".into(),
+            department: "d".into(),
+            priority: Priority::Medium,
+        },
+    );
+    while r.poll_output().is_some() {}
+    // The platform rings a millisecond early: nothing lapses, and the alarm
+    // is armed again for the same deadline.
+    r.handle(30_009, Input::Tick);
+    let outs: Vec<Output> = std::iter::from_fn(|| r.poll_output()).collect();
+    assert_eq!(outs, vec![Output::SetAlarm { at: Some(30_010) }]);
+    r.handle(30_010, Input::Tick);
+    let outs: Vec<Output> = std::iter::from_fn(|| r.poll_output()).collect();
+    assert!(outs.contains(&Output::OfferEnded {
+        conversation: "c".into(),
+        agent: "a".into(),
+        reason: OfferEnd::TimedOut
+    }));
+    // Nothing pending: the spent alarm is not set again.
+    assert!(!outs
+        .iter()
+        .any(|o| matches!(o, Output::SetAlarm { at: Some(_) })));
+}

@@ -172,7 +172,7 @@ impl WorkspaceObject {
                 }
                 Output::QueueChanged { .. } => {}
                 Output::SetAlarm { at } => match at {
-                    Some(at) => self.state.storage().set_alarm(at).await?,
+                    Some(at) => self.state.storage().set_alarm(http::alarm_at(at)).await?,
                     None => self.state.storage().delete_alarm().await?,
                 },
                 Output::Reply(r) => reply = Some(r),
@@ -223,14 +223,24 @@ impl WorkspaceObject {
             }
             How::Resumed | How::Forwarded => return Ok(()),
         };
+        let mut answer = answer;
         if answer.status_code() == 200 {
             self.reindex(conversation, |s| {
                 s.status = ConversationStatus::Active;
                 s.assignee = Some(who);
             })?;
-        } else {
-            // The conversation refused (closed meanwhile): the router lets go.
-            worker::console_log!("conversation {conversation} refused an assignment");
+            return Ok(());
+        }
+        let code = answer
+            .json::<shared::api::ApiError>()
+            .await
+            .map(|e| e.error.code);
+        worker::console_error!("conversation {conversation} refused an assignment: {code:?}");
+        if matches!(
+            code,
+            Ok(ErrorCode::ConversationClosed | ErrorCode::NotFound)
+        ) {
+            // Closed meanwhile: the router lets go of it.
             let outputs = self.routed(Input::Close {
                 conversation: conversation.to_owned(),
             })?;

@@ -1,0 +1,313 @@
+//! Routing against the real worker: offers passed on by decline and by
+//! timeout, hold and re-routing, forwards, close, queue position.
+
+use crate::message;
+use anyhow::{bail, Context, Result};
+use shared::api::{QueuePosition, RoutingSetup, WorkspaceSetup};
+use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, ServerFrame};
+use shared::inbox::InboxFrame;
+use shared::routing::Algorithm;
+use std::time::Duration;
+use tests::{Api, Socket, Worker};
+
+/// A workspace "auto" like the demo, with round-robin offers that lapse
+/// after `timeout_ms` and a limit of `capacity` chats per agent.
+async fn auto_workspace(api: &Api, timeout_ms: i64, capacity: Option<u32>) -> Result<()> {
+    let mut setup: WorkspaceSetup = tests::demo_workspace()?;
+    setup.workspace = "auto".into();
+    setup.routing = Some(RoutingSetup {
+        algorithm: Algorithm::AutoSelection,
+        capacity,
+        offer_timeout_ms: timeout_ms,
+        grace_ms: 60_000,
+        departments: vec![],
+    });
+    api.setup(&setup).await
+}
+
+/// An agent of "auto": signed in, inbox open, available.
+struct Agent {
+    token: String,
+    id: String,
+    inbox: Socket,
+}
+
+async fn agent(api: &Api, email: &str) -> Result<Agent> {
+    let login = api.login_to("auto", email).await?;
+    let mut inbox = api.inbox(&login.token).await?;
+    let _ = inbox.next::<InboxFrame>().await?;
+    let answer = api.status(&login.token, "available").await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    Ok(Agent {
+        token: login.token,
+        id: login.agent.id.0,
+        inbox,
+    })
+}
+
+/// A visitor of "auto" who wrote a first message.
+async fn visitor(api: &Api) -> Result<(String, String, Socket)> {
+    let v = api.visitor_of("auto.website").await?;
+    let id = api.start(&v).await?;
+    let (mut s, _) = api.join(&id, &v.token, 0).await?;
+    s.send(&ClientFrame::Send {
+        client_id: "v-1".into(),
+        text: "hello".into(),
+    })
+    .await?;
+    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    Ok((id, v.token, s))
+}
+
+async fn offer(inbox: &mut Socket) -> Result<String> {
+    match inbox
+        .recv_until_inbox(|f| matches!(f, InboxFrame::Offer { .. }))
+        .await?
+    {
+        InboxFrame::Offer { conversation, .. } => Ok(conversation.id.0),
+        _ => bail!("not an offer"),
+    }
+}
+
+#[tokio::test]
+async fn declines_and_timeouts_pass_the_offer_on() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    auto_workspace(&api, 1_500, None).await?;
+    let mut anna = agent(&api, "anna@demo.test").await?;
+    let mut ben = agent(&api, "ben@demo.test").await?;
+    let (id, vtoken, _v) = visitor(&api).await?;
+    // Round robin in id order: whoever is first gets the offer.
+    let (first, second) = if anna.id < ben.id {
+        (&mut anna, &mut ben)
+    } else {
+        (&mut ben, &mut anna)
+    };
+    assert_eq!(
+        offer(&mut first.inbox)
+            .await
+            .context("no offer for the first agent")?,
+        id
+    );
+    // The visitor sees their place meanwhile.
+    let q = api
+        .raw(
+            "GET",
+            &format!("/api/v1/visitor/conversations/{id}/queue"),
+            Some(&vtoken),
+            None,
+        )
+        .await?;
+    let position: QueuePosition = q.json()?;
+    assert_eq!(position.position, 0, "offered, not waiting: {}", q.body);
+    // Declined: the other agent gets it.
+    let answer = api
+        .act(&first.token, &id, "decline", serde_json::json!({}))
+        .await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        offer(&mut second.inbox)
+            .await
+            .context("no offer for the second agent")?,
+        id
+    );
+    // Not answered in time: it passes on; both have passed, so it waits.
+    let ended = second
+        .inbox
+        .recv_until_inbox(|f| matches!(f, InboxFrame::OfferEnded { .. }))
+        .await
+        .context("the offer to the second agent did not time out")?;
+    assert_eq!(
+        ended,
+        InboxFrame::OfferEnded {
+            id: id.as_str().into()
+        }
+    );
+    let q: QueuePosition = api
+        .raw(
+            "GET",
+            &format!("/api/v1/visitor/conversations/{id}/queue"),
+            Some(&vtoken),
+            None,
+        )
+        .await?
+        .json()?;
+    assert_eq!(q.position, 1);
+    // A late accept is refused; a take still works.
+    let late = api
+        .act(&second.token, &id, "accept", serde_json::json!({}))
+        .await?;
+    assert_eq!(late.status, 403);
+    assert_eq!(api.take(&first.token, &id).await?.status, 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn accept_hold_reroute_forward_and_close() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    auto_workspace(&api, 30_000, Some(1)).await?;
+    let mut anna = agent(&api, "anna@demo.test").await?;
+    // Ben is signed in but away for now.
+    let mut ben = agent(&api, "ben@demo.test").await?;
+    assert_eq!(api.status(&ben.token, "away").await?.status, 200);
+
+    let (id, _, mut v) = visitor(&api).await?;
+    assert_eq!(offer(&mut anna.inbox).await?, id);
+    assert_eq!(
+        api.act(&anna.token, &id, "accept", serde_json::json!({}))
+            .await?
+            .status,
+        200
+    );
+    v.recv_until(|f| matches!(f, ServerFrame::Message(m) if m.text == "Anna joined the chat"))
+        .await?;
+    let (mut a, _) = api.join(&id, &anna.token, 0).await?;
+
+    // Hold needs Anna's message last.
+    let refused = api
+        .act(&anna.token, &id, "hold", serde_json::json!({}))
+        .await?;
+    assert_eq!(
+        (refused.status, refused.code()?),
+        (403, ErrorCode::Forbidden)
+    );
+    a.send(&ClientFrame::Send {
+        client_id: "a-1".into(),
+        text: "Let me check".into(),
+    })
+    .await?;
+    a.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    assert_eq!(
+        api.act(&anna.token, &id, "hold", serde_json::json!({}))
+            .await?
+            .status,
+        200
+    );
+    v.recv_until(|f| matches!(f, ServerFrame::State { conversation } if conversation.status == ConversationStatus::OnHold)).await?;
+
+    // The visitor writes: back to Anna, who has room.
+    v.send(&ClientFrame::Send {
+        client_id: "v-2".into(),
+        text: "Any news?".into(),
+    })
+    .await?;
+    v.recv_until(|f| matches!(f, ServerFrame::State { conversation } if conversation.status == ConversationStatus::Active)).await?;
+
+    // Hold again; Anna fills up with another chat; the visitor writes: Ben
+    // (available again) gets the offer.
+    a.send(&ClientFrame::Send {
+        client_id: "a-2".into(),
+        text: "Still checking".into(),
+    })
+    .await?;
+    a.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    assert_eq!(
+        api.act(&anna.token, &id, "hold", serde_json::json!({}))
+            .await?
+            .status,
+        200
+    );
+    let (other, _, _v2) = visitor(&api).await?;
+    assert_eq!(offer(&mut anna.inbox).await?, other);
+    assert_eq!(
+        api.act(&anna.token, &other, "accept", serde_json::json!({}))
+            .await?
+            .status,
+        200
+    );
+    assert_eq!(api.status(&ben.token, "available").await?.status, 200);
+    v.send(&ClientFrame::Send {
+        client_id: "v-3".into(),
+        text: "Hello?".into(),
+    })
+    .await?;
+    assert_eq!(offer(&mut ben.inbox).await?, id);
+    assert_eq!(
+        api.act(&ben.token, &id, "accept", serde_json::json!({}))
+            .await?
+            .status,
+        200
+    );
+    v.recv_until(|f| matches!(f, ServerFrame::Message(m) if m.text == "Ben joined the chat"))
+        .await?;
+
+    // Ben forwards to Anna with a comment: she is full, refused with a reason.
+    let full = api
+        .act(
+            &ben.token,
+            &id,
+            "forward",
+            serde_json::json!({ "agent": anna.id, "comment": "VIP" }),
+        )
+        .await?;
+    assert_eq!(full.status, 403);
+    assert!(full.body.contains("at capacity"), "{}", full.body);
+    // Anna closes her other chat; now the forward goes through.
+    let no_comment = api
+        .act(
+            &anna.token,
+            &other,
+            "close",
+            serde_json::json!({ "comment": " " }),
+        )
+        .await?;
+    assert_eq!(
+        (no_comment.status, no_comment.code()?),
+        (400, ErrorCode::InvalidMessage)
+    );
+    let closed = api
+        .act(&anna.token, &other, "close", serde_json::json!({ "comment": "Solved", "tags": ["billing"], "disposition": "resolved" }))
+        .await?;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let fwd = api
+        .act(
+            &ben.token,
+            &id,
+            "forward",
+            serde_json::json!({ "agent": anna.id, "comment": "VIP customer" }),
+        )
+        .await?;
+    assert_eq!(fwd.status, 200, "{}", fwd.body);
+    let line = v
+        .recv_until(|f| matches!(f, ServerFrame::Message(m) if m.text.contains("forwarded")))
+        .await?;
+    assert_eq!(
+        message(&line).map(|m| m.text.as_str()),
+        Some("Ben forwarded the chat to Anna: VIP customer")
+    );
+    let mine = anna
+        .inbox
+        .recv_until_inbox(|f| matches!(f, InboxFrame::Upsert { conversation } if conversation.id.0 == id && conversation.status == ConversationStatus::Active))
+        .await?;
+    assert!(
+        matches!(mine, InboxFrame::Upsert { conversation } if conversation.assignee.as_ref().map(|p| p.name.as_str()) == Some("Anna"))
+    );
+    // Ben no longer works it.
+    let not_his = api
+        .act(
+            &ben.token,
+            &id,
+            "close",
+            serde_json::json!({ "comment": "x" }),
+        )
+        .await?;
+    assert_eq!(not_his.status, 403);
+
+    // Move to the queue, then close by Anna after taking it back.
+    assert_eq!(
+        api.act(&anna.token, &id, "queue", serde_json::json!({}))
+            .await?
+            .status,
+        200
+    );
+    v.recv_until(
+        |f| matches!(f, ServerFrame::Message(m) if m.text == "Anna moved the chat to the queue"),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
