@@ -26,7 +26,7 @@ impl Inbox {
     /// (it follows every reconnect).
     pub fn apply(&mut self, frame: InboxFrame) {
         match frame {
-            InboxFrame::Snapshot { queued, mine } => {
+            InboxFrame::Snapshot { queued, mine, .. } => {
                 self.conversations = queued
                     .into_iter()
                     .chain(mine)
@@ -145,6 +145,7 @@ mod tests {
                 summary("m1", Active, Some("me"), 5),
                 summary("h1", OnHold, Some("me"), 1),
             ],
+            offers: vec![],
         });
         assert_eq!(ids(inbox.queued()), ["q1", "q2"]);
         assert_eq!(ids(inbox.in_progress()), ["m1"]);
@@ -177,6 +178,7 @@ mod tests {
         inbox.apply(InboxFrame::Snapshot {
             queued: vec![],
             mine: vec![],
+            offers: vec![],
         });
         assert!(inbox.in_progress().is_empty() && inbox.on_hold().is_empty());
     }

@@ -362,6 +362,26 @@ impl Router {
             .unwrap_or(self.settings.algorithm)
     }
 
+    /// An agent's chosen status and whether they are connected (within the
+    /// grace period); `None` for an unknown agent.
+    pub fn presence(&self, agent: &str) -> Option<(AgentStatus, bool)> {
+        self.agents.get(agent).map(|a| (a.status, a.reachable))
+    }
+
+    /// The offers waiting for `agent`'s answer: conversation and expiry.
+    pub fn offers_for(&self, agent: &str) -> Vec<(String, i64)> {
+        self.convs
+            .iter()
+            .filter_map(|(id, c)| match &c.place {
+                Place::Offered {
+                    agent: a,
+                    expires_at,
+                } if a == agent => Some((id.clone(), *expires_at)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// An agent's load: assigned and not on hold, plus pending offers.
     pub fn load(&self, agent: &str) -> u32 {
         self.convs

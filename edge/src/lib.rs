@@ -61,6 +61,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             act(req, &env, action, id).await
         }
         (Method::Post, ["api", "v1", "agent", "status"]) => act(req, &env, "status", "-").await,
+        (Method::Get, ["api", "v1", "agent", "directory"]) => directory(&req, &env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
             queue(&req, &env, id).await
         }
@@ -349,6 +350,18 @@ async fn act(mut req: Request, env: &Env, action: &str, id: &str) -> Result<Resp
         &ask,
     )
     .await
+}
+
+/// Departments and agents with their availability.
+async fn directory(req: &Request, env: &Env) -> Result<Response> {
+    let Some(claims) = claims(req, env, Kind::Agent)? else {
+        return error(ErrorCode::Unauthorized, "an agent token is required");
+    };
+    let ask = AgentRequest {
+        agent_id: claims.subject.as_str().into(),
+        conversation_id: None,
+    };
+    http::call(&workspace(env, &claims.workspace)?, "/directory", &ask).await
 }
 
 /// A visitor's place in the queue.

@@ -467,7 +467,15 @@ impl WorkspaceObject {
             }
         }
         pair.server.serialize_attachment(&att)?;
-        send(&pair.server, &InboxFrame::Snapshot { queued, mine });
+        let offers = self.pending_offers(&att.agent_id)?;
+        send(
+            &pair.server,
+            &InboxFrame::Snapshot {
+                queued,
+                mine,
+                offers,
+            },
+        );
         let outputs = self.routed(chat_core::router::Input::Connected {
             agent: att.agent_id.clone(),
         })?;
@@ -512,6 +520,7 @@ impl DurableObject for WorkspaceObject {
             "/open" => self.open(req).await,
             "/take" => self.take(req).await,
             "/reroute" => self.reroute(req).await,
+            "/directory" => self.directory(req).await,
             "/queue-position" => self.queue_position(req).await,
             path if path.starts_with("/act/") => {
                 let action = path.trim_start_matches("/act/").to_owned();

@@ -266,3 +266,39 @@ pub struct SetupDone {
     /// The people, with their ids.
     pub agents: Vec<AgentProfile>,
 }
+
+/// `GET /api/v1/agent/directory`: the workspace's departments and people
+/// with their availability, for the forward dialog and the status menu.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    /// Every department.
+    pub departments: Vec<DepartmentInfo>,
+    /// Every agent, the caller included.
+    pub agents: Vec<AgentPresence>,
+}
+
+/// A department in a [`Directory`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentInfo {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// An agent in a [`Directory`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentPresence {
+    /// Their id.
+    pub id: AgentId,
+    /// Their name.
+    pub name: String,
+    /// Their departments.
+    pub departments: Vec<String>,
+    /// The status they chose.
+    pub status: crate::routing::AgentStatus,
+    /// True when they are available and connected: a forward can reach them.
+    pub online: bool,
+    /// Open conversations (not on hold) plus pending offers.
+    pub load: u32,
+}

@@ -26,6 +26,15 @@ pub struct ConversationSummary {
     pub queued_at: i64,
 }
 
+/// An offer waiting for an agent's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingOffer {
+    /// The conversation.
+    pub conversation: ConversationSummary,
+    /// When the offer lapses, in milliseconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
 /// A frame from the workspace to an agent's inbox socket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -36,6 +45,9 @@ pub enum InboxFrame {
         queued: Vec<ConversationSummary>,
         /// Assigned to this agent and not closed.
         mine: Vec<ConversationSummary>,
+        /// Offers waiting for this agent's answer.
+        #[serde(default)]
+        offers: Vec<PendingOffer>,
     },
     /// A conversation was added to, or changed in, one of the lists.
     Upsert {

@@ -472,18 +472,33 @@ fn inbox_frames() {
         InboxFrame::Snapshot {
             queued: vec![],
             mine: vec![],
+            offers: vec![],
         },
+        json!({ "type": "snapshot", "queued": [], "mine": [], "offers": [] }),
+    );
+    // A server without offers still reads.
+    check_read(
         json!({ "type": "snapshot", "queued": [], "mine": [] }),
+        InboxFrame::Snapshot {
+            queued: vec![],
+            mine: vec![],
+            offers: vec![],
+        },
     );
     check(
         InboxFrame::Snapshot {
             queued: vec![summary(None)],
             mine: vec![summary(Some(agent()))],
+            offers: vec![shared::inbox::PendingOffer {
+                conversation: summary(None),
+                expires_at: 9,
+            }],
         },
         json!({
             "type": "snapshot",
             "queued": [summary_queued_json()],
             "mine": [summary_active_json()],
+            "offers": [{ "conversation": summary_queued_json(), "expires_at": 9 }],
         }),
     );
     check(

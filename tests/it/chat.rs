@@ -15,7 +15,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     let api = worker.api();
     let anna = api.login("anna@demo.test").await?;
     let mut anna_inbox = api.inbox(&anna.token).await?;
-    let InboxFrame::Snapshot { queued, mine } = anna_inbox.next().await? else {
+    let InboxFrame::Snapshot { queued, mine, .. } = anna_inbox.next().await? else {
         anyhow::bail!("expected a snapshot first");
     };
     assert!(queued.is_empty() && mine.is_empty());
@@ -266,7 +266,7 @@ async fn the_visitor_ends_the_chat_and_it_closes_for_the_agent() -> anyhow::Resu
         }
     ));
     let mut inbox2 = api.inbox(&anna.token).await?;
-    let InboxFrame::Snapshot { queued, mine } = inbox2.next().await? else {
+    let InboxFrame::Snapshot { queued, mine, .. } = inbox2.next().await? else {
         anyhow::bail!("snapshot")
     };
     assert!(queued.is_empty() && mine.is_empty());

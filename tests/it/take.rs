@@ -94,7 +94,7 @@ async fn other_departments_never_see_the_queue() -> anyhow::Result<()> {
         .is_empty());
     let sam_inbox2 = api.inbox(&sam.token).await?;
     let mut sam_inbox2 = sam_inbox2;
-    let InboxFrame::Snapshot { queued, mine } = sam_inbox2.next().await? else {
+    let InboxFrame::Snapshot { queued, mine, .. } = sam_inbox2.next().await? else {
         anyhow::bail!("snapshot")
     };
     assert!(queued.is_empty() && mine.is_empty());

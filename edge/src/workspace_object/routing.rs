@@ -527,6 +527,69 @@ impl WorkspaceObject {
         })
     }
 
+    /// The offers waiting for an agent, for their inbox snapshot.
+    pub(super) fn pending_offers(&self, agent: &str) -> Result<Vec<shared::inbox::PendingOffer>> {
+        let mut offers = Vec::new();
+        for (id, expires_at) in self.router()?.offers_for(agent) {
+            if let Some(conversation) = self.conversation(&id.as_str().into())? {
+                offers.push(shared::inbox::PendingOffer {
+                    conversation,
+                    expires_at,
+                });
+            }
+        }
+        Ok(offers)
+    }
+
+    /// Departments and agents with their availability.
+    pub(super) async fn directory(&self, mut req: Request) -> Result<Response> {
+        let body: super::AgentRequest = match http::read_json(&mut req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        };
+        if self.agent(&body.agent_id)?.is_none() {
+            return error(ErrorCode::Unauthorized, "no such agent");
+        }
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            name: String,
+        }
+        let sql = self.sql()?;
+        let departments = sql
+            .exec("SELECT id, name FROM departments ORDER BY name", None)?
+            .to_array::<Row>()?
+            .into_iter()
+            .map(|r| shared::api::DepartmentInfo {
+                id: r.id,
+                name: r.name,
+            })
+            .collect();
+        let router = self.router()?;
+        let mut agents = Vec::new();
+        for row in sql
+            .exec("SELECT id, name FROM agents ORDER BY name", None)?
+            .to_array::<Row>()?
+        {
+            let Some(profile) = self.agent(&row.id.as_str().into())? else {
+                continue;
+            };
+            let (status, reachable) = router.presence(&row.id).unwrap_or_default();
+            agents.push(shared::api::AgentPresence {
+                online: status == shared::routing::AgentStatus::Available && reachable,
+                load: router.load(&row.id),
+                id: profile.id,
+                name: profile.name,
+                departments: profile.departments,
+                status,
+            });
+        }
+        json(&shared::api::Directory {
+            departments,
+            agents,
+        })
+    }
+
     /// Tells the router about everyone, after setup.
     pub(super) fn sync_agents(&self, settings: Settings, agents: &[AgentProfile]) -> Result<()> {
         self.routed(Input::Settings(settings))?;
