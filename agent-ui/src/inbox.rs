@@ -35,6 +35,9 @@ impl Inbox {
             }
             InboxFrame::Upsert { conversation } => self.upsert(conversation),
             InboxFrame::Remove { id } => self.remove(&id),
+            // Offers are shown by the desk; the lists change when one is
+            // accepted (an upsert follows).
+            InboxFrame::Offer { .. } | InboxFrame::OfferEnded { .. } => {}
             InboxFrame::Pong | InboxFrame::Error { .. } => {}
         }
     }
