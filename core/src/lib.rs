@@ -10,6 +10,7 @@
 //! stored.
 
 pub mod conversation;
+pub mod hours;
 pub mod inbox;
 pub mod permissions;
 pub mod router;

@@ -29,6 +29,7 @@ use shared::close;
 use shared::frame::{ConversationView, ErrorCode, Participant, Side};
 use shared::ids::{is_valid_id, ConversationId, VisitorId};
 use worker::{event, Context, Env, Method, Request, Response, Result, Stub};
+use workspace_object::offline::SiteVisitor;
 use workspace_object::routing::{ActRequest, QueueRequest};
 use workspace_object::{AgentRequest, Credentials, SiteAnswer, SiteRequest};
 
@@ -62,6 +63,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
         (Method::Post, ["api", "v1", "agent", "status"]) => act(req, &env, "status", "-").await,
         (Method::Get, ["api", "v1", "agent", "directory"]) => directory(&req, &env).await,
+        (Method::Get, ["api", "v1", "agent", "offline-messages"]) => {
+            offline_messages(&req, &env).await
+        }
+        (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, &env).await,
+        (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, &env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
             queue(&req, &env, id).await
         }
@@ -121,11 +127,7 @@ async fn visitor_session(mut req: Request, env: &Env) -> Result<Response> {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let Some((ws, site)) = body
-        .site_key
-        .split_once('.')
-        .filter(|(w, s)| is_valid_id(w) && is_valid_id(s))
-    else {
+    let Some((ws, site)) = site_key(&body.site_key) else {
         return error(ErrorCode::NotFound, "no such site");
     };
     let answer = http::call(
@@ -362,6 +364,64 @@ async fn directory(req: &Request, env: &Env) -> Result<Response> {
         conversation_id: None,
     };
     http::call(&workspace(env, &claims.workspace)?, "/directory", &ask).await
+}
+
+/// Splits a site key `<workspace>.<site>`, checking both parts.
+fn site_key(key: &str) -> Option<(&str, &str)> {
+    key.split_once('.')
+        .filter(|(w, s)| is_valid_id(w) && is_valid_id(s))
+}
+
+/// Whether a chat from a site would reach someone now.
+async fn availability(req: &Request, env: &Env) -> Result<Response> {
+    let url = req.url()?;
+    let key = url
+        .query_pairs()
+        .find(|(k, _)| k == "site_key")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let Some((ws, site)) = site_key(&key) else {
+        return error(ErrorCode::NotFound, "no such site");
+    };
+    let ask = SiteVisitor {
+        site: site.into(),
+        message: None,
+    };
+    http::call(&workspace(env, ws)?, "/availability", &ask).await
+}
+
+/// A message left while nobody is there.
+async fn leave_offline(mut req: Request, env: &Env) -> Result<Response> {
+    let body: shared::api::OfflineMessageRequest = match read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let Some((ws, site)) = site_key(&body.site_key).map(|(w, s)| (w.to_owned(), s.to_owned()))
+    else {
+        return error(ErrorCode::NotFound, "no such site");
+    };
+    let ask = SiteVisitor {
+        site,
+        message: Some(body),
+    };
+    http::call(&workspace(env, &ws)?, "/offline", &ask).await
+}
+
+/// The offline messages an agent may read.
+async fn offline_messages(req: &Request, env: &Env) -> Result<Response> {
+    let Some(claims) = claims(req, env, Kind::Agent)? else {
+        return error(ErrorCode::Unauthorized, "an agent token is required");
+    };
+    let ask = AgentRequest {
+        agent_id: claims.subject.as_str().into(),
+        conversation_id: None,
+    };
+    http::call(
+        &workspace(env, &claims.workspace)?,
+        "/offline-messages",
+        &ask,
+    )
+    .await
 }
 
 /// A visitor's place in the queue.

@@ -7,6 +7,7 @@
 //! It is never on the path of a chat message: conversations tell it only
 //! when they enter the queue.
 
+pub mod offline;
 pub mod routing;
 
 use crate::auth;
@@ -36,6 +37,10 @@ CREATE TABLE IF NOT EXISTS conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_status ON conversations (status, queued_at);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS department_hours (department TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS offline_messages (
+  id TEXT PRIMARY KEY, department TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL
+);
 ";
 
 /// Body of `POST /site`: which department a visitor of this site queues in.
@@ -89,8 +94,8 @@ struct Body {
 }
 
 #[derive(Deserialize)]
-struct Department {
-    department: String,
+pub(crate) struct Department {
+    pub(crate) department: String,
 }
 
 /// What an inbox socket carries through hibernation.
@@ -250,6 +255,9 @@ impl WorkspaceObject {
                 "INSERT OR REPLACE INTO departments (id, name) VALUES (?, ?)",
                 vec![d.id.clone().into(), d.name.clone().into()],
             )?;
+            if let Err(why) = self.store_hours(d)? {
+                return error(ErrorCode::BadRequest, why);
+            }
         }
         for s in &body.sites {
             sql.exec(
@@ -521,6 +529,9 @@ impl DurableObject for WorkspaceObject {
             "/take" => self.take(req).await,
             "/reroute" => self.reroute(req).await,
             "/directory" => self.directory(req).await,
+            "/availability" => self.availability(req).await,
+            "/offline" => self.leave_offline(req).await,
+            "/offline-messages" => self.offline_messages(req).await,
             "/queue-position" => self.queue_position(req).await,
             path if path.starts_with("/act/") => {
                 let action = path.trim_start_matches("/act/").to_owned();

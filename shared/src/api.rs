@@ -232,6 +232,27 @@ pub struct DepartmentSetup {
     pub id: String,
     /// Its display name.
     pub name: String,
+    /// Business hours; none: always open.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hours: Vec<OpeningHours>,
+    /// The department's clock, in minutes ahead of UTC.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub utc_offset_minutes: i32,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+
+/// One opening interval of a department.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// 0 = Sunday … 6 = Saturday.
+    pub day: u8,
+    /// `"09:00"`.
+    pub open: String,
+    /// `"17:00"`.
+    pub close: String,
 }
 
 /// A site in [`WorkspaceSetup`]. Its public key is `<workspace>.<id>`.
@@ -301,4 +322,44 @@ pub struct AgentPresence {
     pub online: bool,
     /// Open conversations (not on hold) plus pending offers.
     pub load: u32,
+}
+
+/// `GET /api/v1/visitor/availability?site_key=KEY`: whether a chat would
+/// reach someone now; when not, the widget offers the offline form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    /// Inside business hours and some agent of the department available.
+    pub online: bool,
+    /// The site's department.
+    pub department: String,
+}
+
+/// `POST /api/v1/visitor/offline`: a message left while nobody is there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineMessageRequest {
+    /// The site key from the script tag.
+    pub site_key: String,
+    /// The visitor's name.
+    pub name: String,
+    /// Where to answer.
+    pub email: String,
+    /// The message.
+    pub message: String,
+}
+
+/// An offline message, as agents list it (`GET /api/v1/agent/offline-messages`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineMessage {
+    /// Its id.
+    pub id: String,
+    /// The department it was left for.
+    pub department: String,
+    /// The visitor's name.
+    pub name: String,
+    /// Where to answer.
+    pub email: String,
+    /// The message.
+    pub message: String,
+    /// When, in milliseconds since the Unix epoch.
+    pub created_at: i64,
 }

@@ -631,6 +631,8 @@ fn http_bodies() {
             departments: vec![DepartmentSetup {
                 id: "support".into(),
                 name: "Support".into(),
+                hours: vec![],
+                utc_offset_minutes: 0,
             }],
             sites: vec![SiteSetup {
                 id: "website".into(),

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod chat;
+mod offline;
 mod resume;
 mod routing;
 mod take;

@@ -104,7 +104,7 @@ impl WorkspaceObject {
     }
 
     /// A read-only look at the router.
-    fn router(&self) -> Result<Router> {
+    pub(super) fn router(&self) -> Result<Router> {
         Ok(self
             .sql()?
             .exec("SELECT value FROM kv WHERE key = 'router'", None)?
