@@ -20,7 +20,7 @@ use crate::conversation::Refusal;
 use serde::{Deserialize, Serialize};
 use shared::frame::ErrorCode;
 use shared::routing::{AgentStatus, Algorithm, Priority};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// A department's own routing settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -887,11 +887,31 @@ impl Router {
     }
 
     /// The agents who may get an offer of this conversation now.
-    fn eligible(&self, conv: &Conv) -> Vec<&String> {
+    /// Every agent's load, counted in one pass (routing asks for many).
+    fn loads(&self) -> HashMap<&str, u32> {
+        let mut loads = HashMap::new();
+        for c in self.convs.values() {
+            if let Place::Offered { agent, .. } | Place::Active { agent } = &c.place {
+                *loads.entry(agent.as_str()).or_insert(0) += 1;
+            }
+        }
+        loads
+    }
+
+    /// The agents who may get an offer of this conversation now.
+    fn eligible<'a>(&'a self, conv: &Conv, loads: &HashMap<&str, u32>) -> Vec<&'a String> {
         self.agents
-            .keys()
-            .filter(|id| !conv.declined.contains(*id))
-            .filter(|id| self.eligible_ignoring_declines(id, &conv.department))
+            .iter()
+            .filter(|(id, a)| {
+                a.status == AgentStatus::Available
+                    && a.reachable
+                    && a.departments.contains(&conv.department)
+                    && !conv.declined.contains(*id)
+                    && self
+                        .limit(id, &conv.department)
+                        .is_none_or(|l| loads.get(id.as_str()).copied().unwrap_or(0) < l)
+            })
+            .map(|(id, _)| id)
             .collect()
     }
 
@@ -900,13 +920,20 @@ impl Router {
     fn route(&mut self, now: i64) {
         loop {
             let mut choice = None;
-            for (id, conv) in self.waiting() {
+            let loads = self.loads();
+            // Only automatic departments' conversations are routed; a long
+            // manual queue costs nothing here.
+            let mut waiting: Vec<(&String, &Conv)> = self
+                .convs
+                .iter()
+                .filter(|(_, c)| c.place == Place::Waiting)
+                .filter(|(_, c)| self.algorithm(&c.department) != Algorithm::ManualSelection)
+                .collect();
+            waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
+            for (id, conv) in waiting {
                 let algorithm = self.algorithm(&conv.department);
-                if algorithm == Algorithm::ManualSelection {
-                    continue;
-                }
-                let candidates = self.eligible(conv);
-                if let Some(agent) = self.pick(algorithm, &conv.department, &candidates) {
+                let candidates = self.eligible(conv, &loads);
+                if let Some(agent) = self.pick(algorithm, &conv.department, &candidates, &loads) {
                     choice = Some((id.clone(), agent.clone(), conv.department.clone()));
                     break;
                 }
@@ -940,6 +967,7 @@ impl Router {
         algorithm: Algorithm,
         department: &str,
         candidates: &[&'a String],
+        loads: &HashMap<&str, u32>,
     ) -> Option<&'a String> {
         match algorithm {
             Algorithm::ManualSelection => None,
@@ -954,11 +982,14 @@ impl Router {
             }
             Algorithm::LoadBalancing => candidates
                 .iter()
-                .min_by_key(|id| (self.load(id), self.agents[**id].last_routed, (**id).clone()))
+                .min_by_key(|id| {
+                    let load = loads.get(id.as_str()).copied().unwrap_or(0);
+                    (load, self.agents[**id].last_routed, id.as_str())
+                })
                 .copied(),
             Algorithm::LoadRotation => candidates
                 .iter()
-                .min_by_key(|id| (self.agents[**id].last_routed, (**id).clone()))
+                .min_by_key(|id| (self.agents[**id].last_routed, id.as_str()))
                 .copied(),
         }
     }

@@ -17,6 +17,11 @@ type HmacSha256 = Hmac<Sha256>;
 /// PBKDF2-HMAC-SHA256 rounds for agent passwords.
 pub const PASSWORD_ROUNDS: u32 = 100_000;
 
+/// A hash of no one's password, checked when an email is unknown so that
+/// the answer takes as long as for a wrong password.
+pub const UNKNOWN_USER_HASH: &str =
+    "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
 /// Agent sessions last this long, in milliseconds.
 pub const AGENT_SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 
@@ -217,5 +222,8 @@ mod tests {
         assert!(!check_password("correct horse", "plain"));
         assert!(!check_password("x", "pbkdf2-sha256$0$$"));
         assert_ne!(hash_password("a"), hash_password("a"), "salted");
+        // The stand-in for unknown emails is a well-formed hash nobody matches.
+        assert!(!check_password("", UNKNOWN_USER_HASH));
+        assert!(!check_password("anna-demo-pass", UNKNOWN_USER_HASH));
     }
 }

@@ -555,3 +555,18 @@ impl Socket {
         frames
     }
 }
+
+impl Socket {
+    /// The next frame, waiting up to `limit` (for long-lived listeners).
+    pub async fn next_quiet<T: DeserializeOwned>(&mut self, limit: Duration) -> Result<T> {
+        loop {
+            let msg = tokio::time::timeout(limit, self.ws.next())
+                .await
+                .map_err(|_| anyhow!("no frame within {limit:?}"))?
+                .ok_or_else(|| anyhow!("socket ended"))??;
+            if let WsMessage::Text(t) = msg {
+                return Ok(serde_json::from_str(t.as_str())?);
+            }
+        }
+    }
+}

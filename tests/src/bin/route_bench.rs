@@ -1,0 +1,323 @@
+//! The routing benchmark: with 1,000 conversations waiting and 100 agents,
+//! the time from a visitor's first message to an agent's offer (p50, p99)
+//! and routing decisions per second on the local worker; then the router
+//! core's decisions per second natively.
+//!
+//! Run `scripts/bench.sh` (it builds first and runs this after the chat
+//! benchmark).
+
+use anyhow::{Context, Result};
+use chat_core::router::{DepartmentSettings, Input, Output, Router, Settings};
+use shared::api::{
+    AgentSetup, DepartmentSetup, RoutingSetup, SiteSetup, StartConversation, WorkspaceSetup,
+};
+use shared::frame::{ClientFrame, ServerFrame};
+use shared::inbox::InboxFrame;
+use shared::routing::{AgentStatus, Algorithm, Priority};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tests::{Api, Worker};
+use tokio::sync::{mpsc, Mutex, Semaphore};
+
+const AGENTS: usize = 100;
+const WAITING: usize = 1_000;
+const MEASURED: usize = 200;
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A workspace "bench": department `wait` (manual selection, where 1,000
+/// conversations wait) and `live` (auto selection, 100 agents).
+fn workspace() -> WorkspaceSetup {
+    let department = |id: &str| DepartmentSetup {
+        id: id.into(),
+        name: id.into(),
+        hours: vec![],
+        utc_offset_minutes: 0,
+    };
+    WorkspaceSetup {
+        workspace: "bench".into(),
+        departments: vec![department("wait"), department("live")],
+        sites: vec![SiteSetup {
+            id: "site".into(),
+            name: "Bench".into(),
+            department: "wait".into(),
+        }],
+        agents: (0..AGENTS)
+            .map(|i| AgentSetup {
+                email: format!("agent{i}@bench.test"),
+                name: format!("Agent {i}"),
+                role: shared::api::Role::Agent,
+                password: format!("bench-password-{i}"),
+                departments: vec!["live".into()],
+            })
+            .collect(),
+        routing: Some(RoutingSetup {
+            algorithm: Algorithm::AutoSelection,
+            capacity: None,
+            offer_timeout_ms: 600_000,
+            grace_ms: 600_000,
+            departments: vec![shared::api::DepartmentRouting {
+                department: "wait".into(),
+                algorithm: Some(Algorithm::ManualSelection),
+                capacity: None,
+            }],
+        }),
+    }
+}
+
+/// A visitor's conversation in `department`, and its first message sent:
+/// answers the conversation id and when the message was sent.
+async fn first_message(api: &Api, department: Option<&str>) -> Result<(String, Instant)> {
+    let v = api.visitor_of("bench.site").await?;
+    let started: shared::api::ConversationStarted = api
+        .post(
+            "/api/v1/visitor/conversations",
+            Some(&v.token),
+            &StartConversation {
+                department: department.map(str::to_owned),
+            },
+        )
+        .await?;
+    let id = started.conversation_id.0;
+    let (mut s, _) = api.join(&id, &v.token, 0).await?;
+    let at = Instant::now();
+    s.send(&ClientFrame::Send {
+        client_id: "first".into(),
+        text: "hello".into(),
+    })
+    .await?;
+    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    Ok((id, at))
+}
+
+async fn on_worker(worker: &Worker) -> Result<()> {
+    let api = worker.api();
+    api.setup(&workspace()).await?;
+    // 100 agents: inbox open, available. Every offer lands on one channel.
+    let (tx, mut rx) = mpsc::unbounded_channel::<(String, Instant)>();
+    let gate = Arc::new(Semaphore::new(10));
+    let mut joins = Vec::new();
+    for i in 0..AGENTS {
+        let (api, tx, gate) = (api.clone(), tx.clone(), gate.clone());
+        joins.push(tokio::spawn(async move {
+            let login = {
+                let _p = gate.acquire().await?;
+                api.post::<shared::api::LoginResponse>(
+                    "/api/v1/agent/login",
+                    None,
+                    &shared::api::LoginRequest {
+                        workspace: "bench".into(),
+                        email: format!("agent{i}@bench.test"),
+                        password: format!("bench-password-{i}"),
+                    },
+                )
+                .await?
+            };
+            let mut inbox = api.inbox(&login.token).await?;
+            let _ = inbox.next::<InboxFrame>().await?;
+            let answer = api.status(&login.token, "available").await?;
+            anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+            tokio::spawn(async move {
+                while let Ok(frame) = inbox
+                    .next_quiet::<InboxFrame>(Duration::from_secs(600))
+                    .await
+                {
+                    if let InboxFrame::Offer { conversation, .. } = frame {
+                        let _ = tx.send((conversation.id.0, Instant::now()));
+                    }
+                }
+            });
+            anyhow::Ok(())
+        }));
+    }
+    for j in joins {
+        j.await??;
+    }
+    // 1,000 conversations waiting in the manual queue.
+    let gate = Arc::new(Semaphore::new(50));
+    let mut joins = Vec::new();
+    for _ in 0..WAITING {
+        let (api, gate) = (api.clone(), gate.clone());
+        joins.push(tokio::spawn(async move {
+            let _p = gate.acquire().await?;
+            first_message(&api, None).await
+        }));
+    }
+    for j in joins {
+        j.await??;
+    }
+    // Offers arrive on one channel; match them to the measured sends.
+    let offers: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let collector = {
+        let offers = offers.clone();
+        tokio::spawn(async move {
+            while let Some((id, at)) = rx.recv().await {
+                offers.lock().await.insert(id, at);
+            }
+        })
+    };
+    let wait_for = |id: String| {
+        let offers = offers.clone();
+        async move {
+            for _ in 0..6_000 {
+                if let Some(at) = offers.lock().await.get(&id) {
+                    return Ok(*at);
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            anyhow::bail!("no offer for {id}")
+        }
+    };
+    // Latency: one first message at a time.
+    let mut latencies = Vec::new();
+    for _ in 0..MEASURED {
+        let (id, sent) = first_message(&api, Some("live")).await?;
+        let offered = wait_for(id).await?;
+        latencies.push(offered.saturating_duration_since(sent));
+    }
+    latencies.sort();
+    // Throughput: many at once.
+    let start = Instant::now();
+    let mut joins = Vec::new();
+    for _ in 0..MEASURED {
+        let api = api.clone();
+        joins.push(tokio::spawn(async move {
+            first_message(&api, Some("live")).await
+        }));
+    }
+    let mut ids = Vec::new();
+    for j in joins {
+        ids.push(j.await??.0);
+    }
+    for id in ids {
+        wait_for(id).await?;
+    }
+    let per_second = MEASURED as f64 / start.elapsed().as_secs_f64();
+    collector.abort();
+    println!(
+        "worker: first message → offer with {WAITING} waiting and {AGENTS} agents: p50 {}, p99 {} ({MEASURED} one at a time); {per_second:.0} routing decisions/s ({MEASURED} first messages at once, each a visitor session, a conversation and a socket)",
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+    );
+    Ok(())
+}
+
+/// The router core alone: 1,000 waiting, 100 agents, decisions per second.
+fn native() {
+    let mut departments = std::collections::BTreeMap::new();
+    departments.insert(
+        "wait".to_string(),
+        DepartmentSettings {
+            algorithm: Some(Algorithm::ManualSelection),
+            capacity: None,
+        },
+    );
+    let mut r = Router::new(Settings {
+        algorithm: Algorithm::LoadBalancing,
+        capacity: Some(5),
+        departments,
+        ..Settings::default()
+    });
+    for i in 0..AGENTS {
+        let id = format!("a{i:03}");
+        r.handle(
+            0,
+            Input::Agent {
+                id: id.clone(),
+                departments: vec!["live".into()],
+                capacity: None,
+            },
+        );
+        r.handle(0, Input::Connected { agent: id.clone() });
+        r.handle(
+            0,
+            Input::Status {
+                agent: id,
+                status: AgentStatus::Available,
+            },
+        );
+    }
+    for i in 0..WAITING {
+        r.handle(
+            1,
+            Input::Enqueue {
+                conversation: format!("w{i}"),
+                department: "wait".into(),
+                priority: Priority::Medium,
+            },
+        );
+    }
+    while r.poll_output().is_some() {}
+    // Each round: a conversation arrives and is offered, the offer is
+    // accepted, and an older one closes, so the load stays steady.
+    let rounds = 20_000;
+    let start = Instant::now();
+    let mut decisions = 0;
+    for i in 0..rounds {
+        let id = format!("c{i}");
+        r.handle(
+            10 + i as i64,
+            Input::Enqueue {
+                conversation: id.clone(),
+                department: "live".into(),
+                priority: Priority::Medium,
+            },
+        );
+        let mut offered = None;
+        while let Some(out) = r.poll_output() {
+            if let Output::Offer { agent, .. } = out {
+                offered = Some(agent);
+                decisions += 1;
+            }
+        }
+        if let Some(agent) = offered {
+            r.handle(
+                10 + i as i64,
+                Input::Accept {
+                    agent,
+                    conversation: id,
+                },
+            );
+        }
+        if i >= 300 {
+            r.handle(
+                10 + i as i64,
+                Input::Close {
+                    conversation: format!("c{}", i - 300),
+                },
+            );
+        }
+        while r.poll_output().is_some() {}
+    }
+    let per_second = decisions as f64 / start.elapsed().as_secs_f64();
+    println!("router core (native, release): {per_second:.0} routing decisions/s with {WAITING} waiting and {AGENTS} agents ({decisions} offers, each with an enqueue, an accept and a close)");
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    native();
+    let state_parent = std::env::var_os("LIVECHAT_BENCH_STATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            if Path::new("/dev/shm").is_dir() {
+                "/dev/shm".into()
+            } else {
+                std::env::temp_dir()
+            }
+        });
+    let worker = Worker::start_in(&state_parent).await?;
+    println!(
+        "worker: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
+        state_parent.display()
+    );
+    on_worker(&worker).await.context("routing on the worker")
+}
