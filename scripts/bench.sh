@@ -6,3 +6,4 @@ bash scripts/install-tools.sh
 bash scripts/build.sh
 source scripts/env.sh
 cargo run --release -p tests --bin bench
+cargo run --release -p tests --bin route-bench
