@@ -45,5 +45,7 @@ for a in json.load(open("scripts/demo-workspace.json"))["agents"]:
     print(f"    {a['role']:<8} {a['email']:<18} password {a['password']:<16} departments {', '.join(a['departments'])}")
 PY
 echo
+echo "  Sign in to the agent app and set your status to Available: while nobody"
+echo "  is available, the widget offers visitors the offline message form."
 echo "  Ctrl-C stops the worker; conversations are kept under .wrangler/state."
 wait $wrangler_pid

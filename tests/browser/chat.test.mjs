@@ -33,6 +33,29 @@ test("visitor and agent chat, with checkmarks", async () => {
   const anna = demo.agents.find((a) => a.email === "anna@demo.test");
   const hostile = 'Hi! <img src=x onerror="window.__pwned=1"><b>bold?</b>';
 
+  // The agent signs in, in another browser context, and is available (set
+  // through the API; the app's inbox keeps her connected): otherwise the
+  // widget would offer the offline form.
+  const agentContext = await browser.newContext();
+  const desk = await agentContext.newPage();
+  await desk.goto(`${worker.base}/agent/`);
+  await desk.getByLabel("Email").fill(anna.email);
+  await desk.getByLabel("Password").fill(anna.password);
+  await desk.getByRole("button", { name: "Sign in" }).click();
+  await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
+  const login = await fetch(`${worker.base}/api/v1/agent/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ workspace: "demo", email: anna.email, password: anna.password }),
+  });
+  const { token } = await login.json();
+  const status = await fetch(`${worker.base}/api/v1/agent/status`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ status: "available" }),
+  });
+  assert.equal(status.status, 200);
+
   // The visitor opens the demo page: only the launcher is there.
   const visitorContext = await browser.newContext();
   const page = await visitorContext.newPage();
@@ -52,13 +75,6 @@ test("visitor and agent chat, with checkmarks", async () => {
   await visitorLog.getByText(hostile, { exact: true }).waitFor({ timeout: TIMEOUT });
   await page.getByRole("button", { name: "Close chat" }).waitFor();
 
-  // The agent signs in, in another browser context.
-  const agentContext = await browser.newContext();
-  const desk = await agentContext.newPage();
-  await desk.goto(`${worker.base}/agent/`);
-  await desk.getByLabel("Email").fill(anna.email);
-  await desk.getByLabel("Password").fill(anna.password);
-  await desk.getByRole("button", { name: "Sign in" }).click();
   const queue = desk.getByRole("region", { name: "Queued Chats" });
   const row = queue.getByRole("button").filter({ hasText: "bold?" });
   await row.waitFor({ timeout: TIMEOUT });
