@@ -1,14 +1,19 @@
 //! The root component: creates the [`Chat`], derives what each part of the
 //! screen shows from its state, and wires the parts' callbacks back to it.
+//! When nobody can answer, the offline form takes the chat's place.
 
 use crate::chat::Chat;
 use crate::lines;
 use crate::link::{self, Link};
+use crate::offline::Stage;
 use crate::parent;
+use crate::queue;
 use crate::ui::composer::Composer;
 use crate::ui::header::Header;
 use crate::ui::message_log::MessageLog;
 use crate::ui::notice_bar::NoticeBar;
+use crate::ui::offline_form::OfflineForm;
+use crate::ui::queue_status::QueueStatus;
 use leptos::prelude::*;
 use shared::frame::ConversationStatus;
 
@@ -21,6 +26,7 @@ pub fn App() -> impl IntoView {
 
     let state = chat.state();
     let link = chat.link();
+    let offline = chat.offline();
     let lines = Memo::new(move |_| state.with(lines::lines));
     let typing = Memo::new(move |_| state.with(lines::typing));
     let agent = Memo::new(move |_| state.with(lines::agent_name));
@@ -31,28 +37,61 @@ pub fn App() -> impl IntoView {
         status.get() == Some(ConversationStatus::Closed)
             || link.with(|l| matches!(l, Link::Failed { .. }))
     });
+    // Once the visitor wrote (a new conversation has nothing to end) and
+    // until it closed.
+    let endable = Memo::new(move |_| {
+        matches!(
+            status.get(),
+            Some(
+                ConversationStatus::Queued
+                    | ConversationStatus::Active
+                    | ConversationStatus::OnHold
+            )
+        ) && link.with(|l| *l == Link::Online)
+            && offline.with(Option::is_none)
+    });
+    let checking = Memo::new(move |_| link.with(|l| *l == Link::Checking));
+    let queue_text = Memo::new(move |_| {
+        let position = chat.queue().get()?;
+        waiting.get().then(|| queue::text(&position)).flatten()
+    });
+    let in_chat = Memo::new(move |_| offline.with(Option::is_none));
+    let stage = Signal::derive(move || offline.get().unwrap_or(Stage::Editing));
 
     view! {
         <main class="chat">
             <Header
                 agent=agent
+                endable=endable
+                on_end=Callback::new(move |()| chat.end())
                 closable=parent::embedded()
                 on_close=Callback::new(|()| parent::close())
             />
-            <MessageLog
-                lines=lines
-                waiting=waiting
-                typing=typing
-                shown=chat.shown()
-                on_retry=Callback::new(move |id| chat.retry(id))
-            />
-            <NoticeBar notice=notice on_action=Callback::new(move |action| chat.act(action)) />
-            <Composer
-                disabled=ended
-                focus=chat.shown()
-                on_send=Callback::new(move |draft: String| chat.send(&draft))
-                on_typing=Callback::new(move |empty| chat.typed(empty))
-            />
+            <Show
+                when=move || in_chat.get()
+                fallback=move || view! {
+                    <OfflineForm
+                        stage=stage
+                        on_send=Callback::new(move |draft| chat.leave_message(&draft))
+                    />
+                }
+            >
+                <MessageLog
+                    lines=lines
+                    waiting=waiting
+                    typing=typing
+                    shown=chat.shown()
+                    on_retry=Callback::new(move |id| chat.retry(id))
+                />
+                <QueueStatus text=queue_text />
+                <NoticeBar notice=notice on_action=Callback::new(move |action| chat.act(action)) />
+                <Composer
+                    disabled=Signal::derive(move || ended.get() || checking.get())
+                    focus=chat.shown()
+                    on_send=Callback::new(move |draft: String| chat.send(&draft))
+                    on_typing=Callback::new(move |empty| chat.typed(empty))
+                />
+            </Show>
         </main>
     }
 }

@@ -2,17 +2,22 @@
 //! conversation and feeds it from the socket, the clock and the page, and
 //! turns the visitor's actions (send, retry, type) into frames.
 //!
-//! Flow: [`Chat::start`] loads the stored session or creates one over HTTP,
-//! then connects the socket. Each open sends `hello`; each server frame is
-//! applied to the state and answered with its replies (re-sends, receipts).
+//! Flow: [`Chat::start`] loads the stored session; without one it first asks
+//! whether anyone can answer (if nobody can, the offline form replaces the
+//! chat) and then creates a session over HTTP; then it connects the socket.
+//! Each open sends `hello`; each server frame is applied to the state and
+//! answered with its replies (re-sends, receipts).
 //! A close with 4401/4403/4404 means the stored token or conversation is no
-//! longer valid: the session is forgotten and the chat starts over, once.
-//! A one-second tick paces the typing frames and fails sends whose ack does
-//! not come within eight seconds.
+//! longer valid: the chat starts over with a new conversation, once. "Start
+//! a new chat" after a close does the same, keeping the visitor's token.
+//! A one-second tick paces the typing frames, fails sends whose ack does not
+//! come within eight seconds, and asks for the queue position while queued.
 
 use crate::draft::{self, DraftError};
 use crate::link::{self, Action, AfterClose, Link};
+use crate::offline::{self, Draft, Problem, Stage};
 use crate::pacing::{AckWatch, TypingPacer};
+use crate::queue::QueueWatch;
 use crate::session::{self, StoredSession};
 use crate::{browser, lines, parent};
 use chat_client::web::{ws_origin, Socket};
@@ -20,7 +25,8 @@ use chat_client::ChatState;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::frame::{ClientFrame, ServerFrame};
+use shared::api::QueuePosition;
+use shared::frame::{ClientFrame, ConversationStatus, ServerFrame};
 use shared::ids::{ClientMsgId, Seq};
 use std::time::Duration;
 
@@ -31,6 +37,12 @@ pub struct Chat {
     site_key: StoredValue<Option<String>>,
     state: RwSignal<ChatState>,
     link: RwSignal<Link>,
+    /// The session in use, once there is one.
+    session: StoredValue<Option<StoredSession>>,
+    /// `Some` while the offline form replaces the chat.
+    offline: RwSignal<Option<Stage>>,
+    /// The queue position, while queued.
+    queue: QueueWatch,
     /// The loader shows the frame (always true outside an iframe).
     shown: RwSignal<bool>,
     /// `document.visibilityState` is `visible`.
@@ -56,6 +68,9 @@ impl Chat {
             site_key: StoredValue::new(browser::site_key()),
             state: RwSignal::new(ChatState::new()),
             link: RwSignal::new(Link::Starting),
+            session: StoredValue::new(None),
+            offline: RwSignal::new(None),
+            queue: QueueWatch::new(),
             shown: RwSignal::new(!parent::embedded()),
             page_visible: RwSignal::new(browser::page_visible()),
             socket: StoredValue::new_local(None),
@@ -76,6 +91,16 @@ impl Chat {
     /// The connection, for the notice.
     pub fn link(self) -> ReadSignal<Link> {
         self.link.read_only()
+    }
+
+    /// The offline form's stage; `None` while the chat is shown.
+    pub fn offline(self) -> ReadSignal<Option<Stage>> {
+        self.offline.read_only()
+    }
+
+    /// Where the conversation waits, while it is queued.
+    pub fn queue(self) -> ReadSignal<Option<QueuePosition>> {
+        self.queue.position()
     }
 
     /// True while the visitor can see the chat.
@@ -125,7 +150,8 @@ impl Chat {
         parent::ready();
     }
 
-    /// Loads the stored session, or creates one, then connects.
+    /// Loads the stored session, or (when someone can answer) creates one,
+    /// then connects.
     pub fn start(self) {
         let Some(site_key) = self.site_key.get_value() else {
             self.link.set(Link::Failed {
@@ -138,6 +164,10 @@ impl Chat {
         spawn_local(async move {
             let session = match session::load(&site_key) {
                 Some(session) => session,
+                None if self.nobody_answers(&site_key).await => {
+                    self.offline.set(Some(Stage::Editing));
+                    return;
+                }
                 None => match session::create(&site_key).await {
                     Ok(session) => {
                         session::save(&site_key, &session);
@@ -154,6 +184,42 @@ impl Chat {
             };
             self.connect(&session);
         });
+    }
+
+    /// True when the edge says nobody can answer now. When it cannot tell,
+    /// the chat is offered anyway.
+    async fn nobody_answers(self, site_key: &str) -> bool {
+        self.link.set(Link::Checking);
+        let nobody = matches!(offline::availability(site_key).await, Ok(a) if !a.online);
+        self.link.set(Link::Starting);
+        nobody
+    }
+
+    /// Leaves a message through the offline form, once the form is filled
+    /// in correctly; otherwise returns what is wrong with it.
+    pub fn leave_message(self, draft: &Draft) -> Result<(), Vec<Problem>> {
+        let site_key = self.site_key.get_value().unwrap_or_default();
+        let message = offline::check(&site_key, draft)?;
+        if matches!(
+            self.offline.get_untracked(),
+            Some(Stage::Sending | Stage::Sent)
+        ) {
+            return Ok(());
+        }
+        self.offline.set(Some(Stage::Sending));
+        spawn_local(async move {
+            let stage = match offline::send(&message).await {
+                Ok(()) => Stage::Sent,
+                Err(text) => Stage::Failed(text),
+            };
+            self.offline.set(Some(stage));
+        });
+        Ok(())
+    }
+
+    /// Ends the chat for everyone ("End chat", confirmed).
+    pub fn end(self) {
+        self.send_frame(&ClientFrame::End);
     }
 
     /// The visitor pressed a notice's button.
@@ -205,6 +271,7 @@ impl Chat {
 
     fn connect(self, session: &StoredSession) {
         self.close_socket();
+        self.session.set_value(Some(session.clone()));
         let generation = self.generation.get_value().wrapping_add(1);
         self.generation.set_value(generation);
         let current = move || self.generation.try_get_value() == Some(generation);
@@ -266,16 +333,34 @@ impl Chat {
         }
     }
 
-    /// Forgets the stored session and starts a new conversation, keeping
-    /// the messages the old one never stored.
+    /// Starts a new conversation for the same visitor (a new visitor when
+    /// their token is refused), keeping the messages the old one never
+    /// stored.
     fn start_over(self) {
         self.close_socket();
-        if let Some(site_key) = self.site_key.get_value() {
-            session::forget(&site_key);
-        }
         self.state.update(|s| *s = lines::carry_outbox(s));
         self.ack.set_value(AckWatch::default());
-        self.start();
+        self.queue.forget();
+        let (Some(site_key), Some(old)) = (self.site_key.get_value(), self.session.get_value())
+        else {
+            if let Some(site_key) = self.site_key.get_value() {
+                session::forget(&site_key);
+            }
+            return self.start();
+        };
+        self.link.set(Link::Starting);
+        spawn_local(async move {
+            match session::renew(&site_key, old).await {
+                Ok(session) => {
+                    session::save(&site_key, &session);
+                    self.connect(&session);
+                }
+                Err(err) => self.link.set(Link::Failed {
+                    text: err.notice(),
+                    action: Action::NewChat,
+                }),
+            }
+        });
     }
 
     fn close_socket(self) {
@@ -300,6 +385,11 @@ impl Chat {
         if self.ack.try_update_value(|a| a.tick(now, waiting)) == Some(true) {
             self.state.update(ChatState::fail_unacked);
         }
+        let queued = self.state.with_untracked(|s| {
+            s.conversation()
+                .is_some_and(|c| c.status == ConversationStatus::Queued)
+        });
+        self.queue.tick(now, queued, self.session.get_value());
     }
 
     fn visible(self) -> bool {

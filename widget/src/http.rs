@@ -48,6 +48,17 @@ impl HttpError {
             HttpError::BadBody => "The chat could not start. Please try again.".to_owned(),
         }
     }
+
+    /// True when the server refused the token itself (401 or 403).
+    pub fn refused_token(&self) -> bool {
+        matches!(
+            self,
+            HttpError::Status {
+                status: 401 | 403,
+                ..
+            }
+        )
+    }
 }
 
 /// `POST`s `body` as JSON to `path` on the frame's own origin, with the
@@ -57,9 +68,21 @@ pub async fn post_json<B: Serialize, R: DeserializeOwned>(
     token: Option<&str>,
     body: &B,
 ) -> Result<R, HttpError> {
-    let (status, text) = post(path, token, body)
-        .await
-        .map_err(|_| HttpError::Network)?;
+    let body = serde_json::to_string(body).map_err(|_| HttpError::BadBody)?;
+    read(request("POST", path, token, Some(&body)).await)
+}
+
+/// `GET`s `path` on the frame's own origin, with the bearer `token` if
+/// given, and reads the answer as `R`.
+pub async fn get_json<R: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+) -> Result<R, HttpError> {
+    read(request("GET", path, token, None).await)
+}
+
+fn read<R: DeserializeOwned>(answer: Result<(u16, String), JsValue>) -> Result<R, HttpError> {
+    let (status, text) = answer.map_err(|_| HttpError::Network)?;
     if (200..300).contains(&status) {
         return serde_json::from_str(&text).map_err(|_| HttpError::BadBody);
     }
@@ -69,22 +92,24 @@ pub async fn post_json<B: Serialize, R: DeserializeOwned>(
     Err(HttpError::Status { status, message })
 }
 
-async fn post<B: Serialize>(
+async fn request(
+    method: &str,
     path: &str,
     token: Option<&str>,
-    body: &B,
+    body: Option<&str>,
 ) -> Result<(u16, String), JsValue> {
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let headers = Headers::new()?;
-    headers.set("Content-Type", "application/json")?;
     if let Some(token) = token {
         headers.set("Authorization", &format!("Bearer {token}"))?;
     }
     let init = RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
+    if let Some(body) = body {
+        headers.set("Content-Type", "application/json")?;
+        init.set_body(&JsValue::from_str(body));
+    }
     init.set_headers(&headers);
-    let body = serde_json::to_string(body).map_err(|_| JsValue::NULL)?;
-    init.set_body(&JsValue::from_str(&body));
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await?
         .dyn_into()?;

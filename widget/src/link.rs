@@ -8,6 +8,9 @@ use shared::frame::ConversationStatus;
 /// The state of the connection, as the visitor is told about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
+    /// Asking whether anyone can answer, before a first conversation: the
+    /// visitor cannot write yet (nobody may be there to read it).
+    Checking,
     /// Getting a visitor token and a conversation over HTTP.
     Starting,
     /// The socket is opening; no `welcome` yet.
@@ -71,7 +74,7 @@ impl Notice {
 /// The notice for a link and conversation status, if any.
 pub fn notice(link: &Link, status: Option<ConversationStatus>) -> Option<Notice> {
     match link {
-        Link::Starting | Link::Connecting => Some(Notice::progress("Connecting…")),
+        Link::Checking | Link::Starting | Link::Connecting => Some(Notice::progress("Connecting…")),
         Link::Reconnecting => Some(Notice::progress("Connection lost. Reconnecting…")),
         Link::Failed { text, action } => Some(Notice {
             text: text.clone(),
@@ -165,5 +168,6 @@ mod tests {
         );
         assert!(notice(&Link::Online, Some(ConversationStatus::Closed)).is_some());
         assert!(notice(&Link::Reconnecting, None).is_some_and(|n| !n.alert));
+        assert!(notice(&Link::Checking, None).is_some_and(|n| !n.alert && n.action.is_none()));
     }
 }

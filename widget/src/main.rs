@@ -12,8 +12,10 @@ mod draft;
 mod http;
 mod lines;
 mod link;
+mod offline;
 mod pacing;
 mod parent;
+mod queue;
 mod session;
 mod ui;
 

@@ -61,9 +61,26 @@ pub async fn create(site_key: &str) -> Result<StoredSession, HttpError> {
         },
     )
     .await?;
+    start_conversation(visitor.token, visitor.visitor_id).await
+}
+
+/// Starts a new conversation for the same visitor (their token kept), after
+/// the old one closed. When the server no longer accepts the token, starts
+/// over as a new visitor.
+pub async fn renew(site_key: &str, old: StoredSession) -> Result<StoredSession, HttpError> {
+    match start_conversation(old.token, old.visitor_id).await {
+        Err(err) if err.refused_token() => create(site_key).await,
+        other => other,
+    }
+}
+
+async fn start_conversation(
+    token: String,
+    visitor_id: VisitorId,
+) -> Result<StoredSession, HttpError> {
     let started: ConversationStarted = post_json(
         "/api/v1/visitor/conversations",
-        Some(&visitor.token),
+        Some(&token),
         &StartConversation::default(),
     )
     .await?;
@@ -71,8 +88,8 @@ pub async fn create(site_key: &str) -> Result<StoredSession, HttpError> {
         return Err(HttpError::BadBody);
     }
     Ok(StoredSession {
-        token: visitor.token,
-        visitor_id: visitor.visitor_id,
+        token,
+        visitor_id,
         conversation_id: started.conversation_id,
     })
 }

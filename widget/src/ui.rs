@@ -4,7 +4,10 @@
 
 pub mod checkmark;
 pub mod composer;
+pub mod end_confirm;
 pub mod header;
 pub mod message_line;
 pub mod message_log;
 pub mod notice_bar;
+pub mod offline_form;
+pub mod queue_status;
