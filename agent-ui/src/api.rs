@@ -1,9 +1,14 @@
 //! The HTTP API under `/api/v1` that the agent app calls: sign in, who am I,
-//! take a conversation. Bodies are the `shared::api` types; every failure is
+//! take a conversation, the agent's status and the directory, and the
+//! lifecycle actions (accept, decline, hold, resume, queue, forward, close). Bodies are the `shared::api` types; every failure is
 //! an [`ApiFailure`] the screens turn into a sentence.
 
 use serde::de::DeserializeOwned;
-use shared::api::{AgentProfile, ApiError, LoginRequest, LoginResponse, Taken};
+use shared::api::{
+    AgentProfile, ApiError, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,
+    StatusRequest, Taken,
+};
+use shared::routing::AgentStatus;
 use shared::{ConversationId, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -65,6 +70,70 @@ pub async fn me(token: &str) -> Result<AgentProfile, ApiFailure> {
 pub async fn take(token: &str, id: &ConversationId) -> Result<Taken, ApiFailure> {
     let path = format!("/api/v1/agent/conversations/{id}/take");
     call("POST", &path, Some(token), None).await
+}
+
+/// `POST /api/v1/agent/status`.
+pub async fn set_status(token: &str, status: AgentStatus) -> Result<(), ApiFailure> {
+    let body = serde_json::to_string(&StatusRequest { status }).map_err(|_| ApiFailure::Network)?;
+    call::<serde_json::Value>("POST", "/api/v1/agent/status", Some(token), Some(body))
+        .await
+        .map(drop)
+}
+
+/// `GET /api/v1/agent/directory`: departments, and agents with availability.
+pub async fn directory(token: &str) -> Result<Directory, ApiFailure> {
+    call("GET", "/api/v1/agent/directory", Some(token), None).await
+}
+
+/// A lifecycle action on a conversation, with its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Accept an offer.
+    Accept,
+    /// Decline an offer.
+    Decline,
+    /// "Place on hold".
+    Hold,
+    /// "Resume".
+    Resume,
+    /// "Move to the queue".
+    Queue,
+    /// "Forward".
+    Forward(ForwardRequest),
+    /// "Close".
+    Close(CloseRequest),
+}
+
+impl Action {
+    /// The last segment of the endpoint's path.
+    fn path(&self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Decline => "decline",
+            Action::Hold => "hold",
+            Action::Resume => "resume",
+            Action::Queue => "queue",
+            Action::Forward(_) => "forward",
+            Action::Close(_) => "close",
+        }
+    }
+
+    fn body(&self) -> Option<String> {
+        match self {
+            Action::Forward(f) => serde_json::to_string(f).ok(),
+            Action::Close(c) => serde_json::to_string(c).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /api/v1/agent/conversations/{id}/{action}`. The answer's body is
+/// not needed: the inbox and conversation sockets bring the changes.
+pub async fn act(token: &str, id: &ConversationId, action: &Action) -> Result<(), ApiFailure> {
+    let path = format!("/api/v1/agent/conversations/{id}/{}", action.path());
+    call::<serde_json::Value>("POST", &path, Some(token), action.body())
+        .await
+        .map(drop)
 }
 
 async fn call<T: DeserializeOwned>(

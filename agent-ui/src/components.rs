@@ -1,6 +1,12 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod close_dialog;
 pub mod composer;
 pub mod conversation;
+pub mod conversation_actions;
+pub mod forward_dialog;
 pub mod message_list;
+pub mod notice_line;
+pub mod offer_card;
 pub mod sidebar;
+pub mod status_menu;

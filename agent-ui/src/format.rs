@@ -1,12 +1,18 @@
 //! Words and numbers as the agent reads them: clock times, how long a
 //! visitor has waited, who is typing, the tab title. Pure functions.
 
-/// The tab title, with the total of unread messages when there are any.
-pub fn title(unread: usize) -> String {
-    if unread == 0 {
-        "Live chat — Agent".into()
+/// The tab title, with the total of unread messages when there are any,
+/// and "New chat" while an offer waits for an answer.
+pub fn title(unread: usize, offered: bool) -> String {
+    let base = if offered {
+        "New chat — Live chat — Agent"
     } else {
-        format!("({unread}) Live chat — Agent")
+        "Live chat — Agent"
+    };
+    if unread == 0 {
+        base.into()
+    } else {
+        format!("({unread}) {base}")
     }
 }
 
@@ -76,7 +82,9 @@ mod tests {
             typing(&["Anna".into(), "Bo".into(), "Cy".into()]).as_deref(),
             Some("Anna, Bo and Cy are typing…")
         );
-        assert_eq!(title(0), "Live chat — Agent");
-        assert_eq!(title(3), "(3) Live chat — Agent");
+        assert_eq!(title(0, false), "Live chat — Agent");
+        assert_eq!(title(3, false), "(3) Live chat — Agent");
+        assert_eq!(title(0, true), "New chat — Live chat — Agent");
+        assert_eq!(title(2, true), "(2) New chat — Live chat — Agent");
     }
 }

@@ -77,9 +77,9 @@ impl Inbox {
         self.sorted(|c| c.status == ConversationStatus::Active && self.is_mine(c))
     }
 
-    /// "On Hold": put on hold (only their own agent sees them).
+    /// "On Hold": put on hold by this agent.
     pub fn on_hold(&self) -> Vec<ConversationSummary> {
-        self.sorted(|c| c.status == ConversationStatus::OnHold)
+        self.sorted(|c| c.status == ConversationStatus::OnHold && self.is_mine(c))
     }
 
     /// The ids of "Chats in Progress".
@@ -176,6 +176,22 @@ mod tests {
             conversation: summary("o1", Active, Some("other"), 1),
         });
         assert_eq!(ids(inbox.in_progress()), ["q1"]);
+
+        // Held by me: leaves Chats in Progress for On Hold; resumed, back.
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("q1", OnHold, Some("me"), 10),
+        });
+        assert!(inbox.in_progress().is_empty());
+        assert_eq!(ids(inbox.on_hold()), ["h1", "q1"]);
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("q1", Active, Some("me"), 10),
+        });
+        assert_eq!(ids(inbox.in_progress()), ["q1"]);
+        // Someone else's held chat is not in my On Hold list.
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("o2", OnHold, Some("other"), 1),
+        });
+        assert_eq!(ids(inbox.on_hold()), ["h1"]);
 
         // A snapshot after a reconnect replaces everything.
         inbox.apply(InboxFrame::Snapshot {

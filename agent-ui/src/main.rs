@@ -8,6 +8,8 @@ mod chats;
 mod components;
 mod format;
 mod inbox;
+mod notice;
+mod offers;
 mod pace;
 mod routes;
 mod session;

@@ -1,11 +1,13 @@
 //! The conversation pane: who the visitor is, the messages, and what the
 //! agent may do. A queued conversation is a read-only preview with
-//! "Take it"; once it is the agent's, the reply box appears.
+//! "Take it"; once it is the agent's, the reply box and the lifecycle
+//! actions ([`ConversationActions`]) appear.
 
 use crate::api;
 use crate::app::SignOut;
 use crate::chats::{Chats, Link};
 use crate::components::composer::Composer;
+use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
 use crate::inbox::Inbox;
 use crate::session::Session;
@@ -161,6 +163,20 @@ pub fn Conversation(
     };
     let footer =
         Memo::new(move |_| heading.with(|h| Footer::new(h.as_ref(), taken_elsewhere.get())));
+    // The status of a conversation that is this agent's, for its actions.
+    let mine =
+        Memo::new(move |_| heading.with(|h| h.as_ref().filter(|h| h.mine).map(|h| h.status)));
+    let is_mine = Memo::new(move |_| mine.with(Option::is_some));
+    let actions = {
+        let id = id.clone();
+        move || {
+            is_mine.get().then(|| {
+                let status =
+                    Signal::derive(move || mine.get().unwrap_or(ConversationStatus::Active));
+                view! { <ConversationActions id=id.clone() status/> }
+            })
+        }
+    };
     let retry = Callback::new({
         let id = id.clone();
         move |client_id: ClientMsgId| chats.retry(&id, &client_id)
@@ -181,6 +197,7 @@ pub fn Conversation(
                         }).unwrap_or_default())}
                     </p>
                 </div>
+                {actions}
                 <Show when=queued>
                     <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
                         "Take it"

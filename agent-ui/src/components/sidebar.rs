@@ -1,11 +1,15 @@
 //! The sidebar: who is signed in, and the live lists "Queued Chats" (with
 //! the first message and how long the visitor has waited), "Chats in
-//! Progress" (with unread counts) and "On Hold". Clicking a line opens it.
+//! Progress" (with unread counts) and "On Hold" (with "Resume"), and the
+//! status menu. Clicking a line opens it.
 
+use crate::api::Action;
 use crate::app::SignOut;
 use crate::chats::{Chats, Link};
+use crate::components::status_menu::StatusMenu;
 use crate::format;
 use crate::inbox::Inbox;
+use crate::notice;
 use leptos::prelude::*;
 use shared::inbox::ConversationSummary;
 use shared::ConversationId;
@@ -65,7 +69,7 @@ pub fn Sidebar(
                     <div class="me-name">{agent_name}</div>
                     <div class="me-status">
                         {move || match link.get() {
-                            Link::Open => "Online",
+                            Link::Open => "Connected",
                             Link::Connecting => "Connecting…",
                             Link::Reconnecting => "Reconnecting…",
                             Link::Refused(_) => "Disconnected",
@@ -74,6 +78,7 @@ pub fn Sidebar(
                 </div>
                 <button type="button" class="ghost" on:click=move |_| sign_out.run()>"Sign out"</button>
             </header>
+            <StatusMenu/>
             <nav class="lists">{lists.into_iter().collect_view()}</nav>
         </aside>
     }
@@ -151,6 +156,25 @@ fn Row(
         }
         Section::OnHold => view! { <span class="held">"On hold"</span> }.into_any(),
     };
+    let resume = (section == Section::OnHold).then(|| {
+        let busy = RwSignal::new(false);
+        let id = summary.id.clone();
+        let resume = move |_| {
+            if busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            let success = "The chat is resumed.".to_string();
+            notice::run(id.clone(), Action::Resume, success, move |_| {
+                busy.try_set(false);
+            });
+        };
+        view! {
+            <button type="button" class="row-action" disabled=move || busy.get() on:click=resume>
+                "Resume"
+            </button>
+        }
+    });
     view! {
         <li>
             <button type="button" class="row"
@@ -163,6 +187,7 @@ fn Row(
                 </span>
                 <span class="row-preview">{summary.preview}</span>
             </button>
+            {resume}
         </li>
     }
 }

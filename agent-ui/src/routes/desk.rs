@@ -1,14 +1,19 @@
 //! The signed-in screen: the sidebar of live lists on the left, the open
 //! conversation on the right. It owns the inbox socket, the conversation
-//! sockets ([`Chats`]), the clock for waiting times, page visibility (read
-//! receipts only go out while the tab is visible) and the tab title.
+//! sockets ([`Chats`]), the pending offers, the notice line, the clock for
+//! waiting times, page visibility (read receipts only go out while the tab
+//! is visible) and the tab title.
 
 use crate::app::SignOut;
 use crate::chats::{Chats, Link};
 use crate::components::conversation::Conversation;
+use crate::components::notice_line::NoticeLine;
+use crate::components::offer_card::OfferCards;
 use crate::components::sidebar::Sidebar;
 use crate::format;
 use crate::inbox::Inbox;
+use crate::notice::Notices;
+use crate::offers::Offers;
 use crate::session::Session;
 use chat_client::web::{ws_origin, Socket};
 use leptos::prelude::*;
@@ -27,6 +32,8 @@ pub fn Desk(session: Session) -> impl IntoView {
     let sign_out = expect_context::<SignOut>();
     let inbox = RwSignal::new(Inbox::new(&session.agent.id));
     let inbox_link = RwSignal::new(Link::Connecting);
+    let offers = RwSignal::new(Offers::default());
+    provide_context(Notices(RwSignal::new(None)));
     let open = RwSignal::new(None::<ConversationId>);
     let now = RwSignal::new(format::now());
     let visible = RwSignal::new(page_visible());
@@ -34,7 +41,7 @@ pub fn Desk(session: Session) -> impl IntoView {
     provide_context(chats);
     provide_context(session.clone());
 
-    let socket = StoredValue::new_local(connect_inbox(&session.token, inbox, inbox_link));
+    let socket = StoredValue::new_local(connect_inbox(&session.token, inbox, offers, inbox_link));
     let ping = set_interval_with_handle(
         move || {
             socket.with_value(|s| s.send(&shared::inbox::InboxClientFrame::Ping));
@@ -51,7 +58,7 @@ pub fn Desk(session: Session) -> impl IntoView {
         chats.close_all();
         ping.into_iter().chain(clock).for_each(|h| h.clear());
         visibility.remove();
-        document().set_title(&format::title(0));
+        document().set_title(&format::title(0, false));
     });
 
     // One socket per chat in progress, plus the one on screen.
@@ -66,7 +73,7 @@ pub fn Desk(session: Session) -> impl IntoView {
             .iter()
             .map(|id| chats.unread(id))
             .sum();
-        document().set_title(&format::title(total));
+        document().set_title(&format::title(total, offers.with(Offers::any)));
     });
     // A refused token on any socket: sign in again. Deferred, so no socket
     // is closed from inside its own callback.
@@ -87,6 +94,8 @@ pub fn Desk(session: Session) -> impl IntoView {
                 now=now.read_only()
             />
             <main class="pane">
+                <NoticeLine/>
+                <OfferCards offers open/>
                 {move || match open.get() {
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),
                     None => view! {
@@ -102,7 +111,12 @@ pub fn Desk(session: Session) -> impl IntoView {
 }
 
 /// Opens the inbox socket: a snapshot on every (re)connect, then changes.
-fn connect_inbox(token: &str, inbox: RwSignal<Inbox>, link: RwSignal<Link>) -> Socket {
+fn connect_inbox(
+    token: &str,
+    inbox: RwSignal<Inbox>,
+    offers: RwSignal<Offers>,
+    link: RwSignal<Link>,
+) -> Socket {
     let url = format!(
         "{}/api/v1/agent/inbox?token={}",
         ws_origin(),
@@ -115,6 +129,7 @@ fn connect_inbox(token: &str, inbox: RwSignal<Inbox>, link: RwSignal<Link>) -> S
             Vec::new()
         },
         move |frame| {
+            offers.try_update(|o| o.apply(&frame));
             inbox.try_update(|i| i.apply(frame));
             Vec::new()
         },

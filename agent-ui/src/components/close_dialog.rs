@@ -1,0 +1,139 @@
+//! The "Close" dialog: a required comment (the reason shown to the
+//! visitor), tags as comma-separated words, an optional disposition, and
+//! "Confirm".
+
+use crate::api::Action;
+use crate::notice;
+use leptos::prelude::*;
+use shared::api::CloseRequest;
+use shared::ConversationId;
+
+/// The dispositions offered: value and label.
+const DISPOSITIONS: [(&str, &str); 3] = [
+    ("resolved", "Resolved"),
+    ("follow_up", "Follow-up"),
+    ("spam", "Spam"),
+];
+
+/// The request the form describes, or the sentence saying what is missing.
+fn request(comment: &str, tags: &str, disposition: &str) -> Result<CloseRequest, &'static str> {
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err("A comment is required: the visitor sees it as the reason.");
+    }
+    let mut words: Vec<String> = Vec::new();
+    for tag in tags.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !words.iter().any(|w| w == tag) {
+            words.push(tag.to_string());
+        }
+    }
+    Ok(CloseRequest {
+        comment: comment.to_string(),
+        tags: words,
+        disposition: Some(disposition.to_string()).filter(|d| !d.is_empty()),
+    })
+}
+
+/// The dialog, shown while `shown` is true; it sets it to false to close.
+/// Setting is tried, never assumed: the pane that showed the dialog may be
+/// gone by the time an answer arrives (the chat was forwarded or closed and
+/// the socket said so first).
+#[component]
+pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
+    let comment = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let disposition = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    // Keyboard users land in the dialog; Escape cancels it.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(form) = form.get() {
+            let _ = form.focus();
+        }
+    });
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            shown.try_set(false);
+        }
+    };
+
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let body = request(
+            &comment.get_untracked(),
+            &tags.get_untracked(),
+            &disposition.get_untracked(),
+        );
+        let body = match body {
+            Ok(b) => b,
+            Err(why) => return failure.set(Some(why.into())),
+        };
+        busy.set(true);
+        failure.set(None);
+        notice::run_from(
+            id.clone(),
+            Action::Close(body),
+            "The chat is closed.".into(),
+            Some(failure),
+            move |ok| {
+                busy.try_set(false);
+                if ok {
+                    shown.try_set(false);
+                }
+            },
+        );
+    };
+
+    view! {
+        <div class="dialog-backdrop">
+            <form class="dialog" role="dialog" aria-modal="true" aria-label="Close" tabindex="-1"
+                node_ref=form on:keydown=on_keydown novalidate on:submit=confirm>
+                <h2>"Close the chat"</h2>
+                <label class="field">
+                    <span>"Comment"</span>
+                    <textarea rows="3" required placeholder="The reason, shown to the visitor"
+                        prop:value=move || comment.get()
+                        on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="field">
+                    <span>"Tags"</span>
+                    <input type="text" placeholder="billing, refund"
+                        prop:value=move || tags.get()
+                        on:input=move |ev| tags.set(event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span>"Disposition"</span>
+                    <select prop:value=move || disposition.get()
+                        on:change=move |ev| disposition.set(event_target_value(&ev))>
+                        <option value="">"None"</option>
+                        {DISPOSITIONS.map(|(value, label)| view! { <option value=value>{label}</option> })}
+                    </select>
+                </label>
+                {move || failure.get().map(|f| view! { <p class="error" role="alert">{f}</p> })}
+                <div class="dialog-actions">
+                    <button type="button" on:click=move |_| shown.set(false)>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || busy.get()>"Confirm"</button>
+                </div>
+            </form>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request;
+
+    #[test]
+    fn the_form_becomes_a_request() {
+        assert!(request("  ", "a", "").is_err());
+        let r = request(" Solved ", "billing, refund,,billing ", "resolved").unwrap();
+        assert_eq!(r.comment, "Solved");
+        assert_eq!(r.tags, ["billing", "refund"]);
+        assert_eq!(r.disposition.as_deref(), Some("resolved"));
+        assert_eq!(request("ok", "", "").unwrap().disposition, None);
+    }
+}
