@@ -27,9 +27,20 @@ pub fn json(value: &impl Serialize) -> Result<Response> {
     Response::from_json(value)
 }
 
+/// Largest body of the setup endpoint (a workspace's people and settings).
+pub const MAX_SETUP_BYTES: usize = 1024 * 1024;
+
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`]; `Err` holds the error
 /// answer to send.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, Response> {
+    read_json_max(req, MAX_BODY_BYTES).await
+}
+
+/// Reads a JSON body of at most `max` bytes.
+pub async fn read_json_max<T: DeserializeOwned>(
+    req: &mut Request,
+    max: usize,
+) -> std::result::Result<T, Response> {
     let declared = req
         .headers()
         .get("content-length")
@@ -37,8 +48,8 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::R
         .flatten()
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
-    if declared > MAX_BODY_BYTES {
-        return Err(too_large());
+    if declared > max {
+        return Err(too_large(max));
     }
     let text = match req.text().await {
         Ok(text) => text,
@@ -49,18 +60,18 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::R
             ))
         }
     };
-    if text.len() > MAX_BODY_BYTES {
-        return Err(too_large());
+    if text.len() > max {
+        return Err(too_large(max));
     }
     let text = if text.trim().is_empty() { "{}" } else { &text };
     serde_json::from_str(text)
         .map_err(|e| fail(ErrorCode::BadRequest, format!("invalid body: {e}")))
 }
 
-fn too_large() -> Response {
+fn too_large(max: usize) -> Response {
     fail(
         ErrorCode::TooLarge,
-        format!("the body is larger than the {MAX_BODY_BYTES} bytes allowed"),
+        format!("the body is larger than the {max} bytes allowed"),
     )
 }
 

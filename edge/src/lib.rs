@@ -461,7 +461,7 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
     if expected.len() < 16 || digest(&expected) != digest(&given) {
         return error(ErrorCode::Unauthorized, "the setup token is required");
     }
-    let body: WorkspaceSetup = match read_json(&mut req).await {
+    let body: WorkspaceSetup = match http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };

@@ -255,7 +255,8 @@ impl WorkspaceObject {
     }
 
     async fn setup(&self, mut req: Request) -> Result<Response> {
-        let body: WorkspaceSetup = match http::read_json(&mut req).await {
+        let body: WorkspaceSetup = match http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await
+        {
             Ok(b) => b,
             Err(resp) => return Ok(resp),
         };
