@@ -1,10 +1,13 @@
 //! Roles and what they allow. The server asks [`allows`] before every action;
 //! the apps only hide what would be refused anyway.
 
+use serde::{Deserialize, Serialize};
 use shared::api::Role;
+use std::collections::BTreeMap;
 
 /// Something a person may or may not do in a workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// See the queues of one's departments and preview queued conversations.
     ViewQueue,
@@ -27,6 +30,18 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         Role::Admin => true,
         Role::Manager => true,
         Role::Agent => matches!(permission, ViewQueue | TakeChat | Reply | Transfer),
+    }
+}
+
+/// A workspace's own grants: for each role listed, exactly the permissions
+/// it has there (a role not listed keeps [`allows`]'s defaults).
+pub type Grants = BTreeMap<Role, Vec<Permission>>;
+
+/// Whether `role` grants `permission` in a workspace with these grants.
+pub fn allows_in(grants: &Grants, role: Role, permission: Permission) -> bool {
+    match grants.get(&role) {
+        Some(granted) => granted.contains(&permission),
+        None => allows(role, permission),
     }
 }
 
@@ -54,5 +69,24 @@ mod tests {
         check(Role::Manager, Permission::Monitor, true);
         check(Role::Manager, Permission::ManageWorkspace, true);
         check(Role::Admin, Permission::ManageWorkspace, true);
+    }
+
+    #[test]
+    fn a_workspace_can_change_a_roles_grants() {
+        let grants = Grants::from([(
+            Role::Agent,
+            vec![
+                Permission::ViewQueue,
+                Permission::TakeChat,
+                Permission::Reply,
+            ],
+        )]);
+        assert!(!allows_in(&grants, Role::Agent, Permission::Transfer));
+        assert!(allows_in(&grants, Role::Agent, Permission::TakeChat));
+        assert!(
+            allows_in(&grants, Role::Manager, Permission::Transfer),
+            "unlisted roles keep their defaults"
+        );
+        assert!(allows_in(&Grants::new(), Role::Agent, Permission::Transfer));
     }
 }

@@ -312,6 +312,26 @@ impl WorkspaceObject {
                 agents.push(profile);
             }
         }
+        let mut grants = chat_core::permissions::Grants::new();
+        for g in &body.grants {
+            let mut permissions = Vec::new();
+            for name in &g.permissions {
+                match serde_json::from_value(serde_json::Value::String(name.clone())) {
+                    Ok(p) => permissions.push(p),
+                    Err(_) => {
+                        return error(
+                            ErrorCode::BadRequest,
+                            format!("unknown permission {name:?}"),
+                        )
+                    }
+                }
+            }
+            grants.insert(g.role, permissions);
+        }
+        sql.exec(
+            "INSERT OR REPLACE INTO kv (key, value) VALUES ('grants', ?)",
+            vec![serde_json::to_string(&grants)?.into()],
+        )?;
         self.sync_agents(routing::settings_of(body.routing.as_ref()), &agents)?;
         json(&SetupDone { agents })
     }

@@ -53,7 +53,7 @@ pub struct LoginRequest {
 
 /// A role in a workspace. The server maps each role to permissions and checks
 /// them on every action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Works the conversations of their departments.
@@ -136,9 +136,23 @@ pub struct WorkspaceSetup {
     pub sites: Vec<SiteSetup>,
     /// Its people.
     pub agents: Vec<AgentSetup>,
+    /// The workspace's own grants: for each role listed, exactly these
+    /// permissions (`view_queue`, `take_chat`, `reply`, `transfer`,
+    /// `monitor`, `manage_workspace`); roles not listed keep the defaults.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<RoleGrants>,
     /// How conversations reach agents; manual selection when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingSetup>,
+}
+
+/// One role's permissions in [`WorkspaceSetup::grants`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleGrants {
+    /// The role.
+    pub role: Role,
+    /// Its permissions, by name.
+    pub permissions: Vec<String>,
 }
 
 /// Routing settings in [`WorkspaceSetup`].

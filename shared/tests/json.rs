@@ -646,6 +646,7 @@ fn http_bodies() {
                 password: "hunter2".into(),
                 departments: vec!["support".into()],
             }],
+            grants: vec![],
             routing: None,
         },
         json!({

@@ -311,3 +311,62 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
     tokio::time::sleep(Duration::from_millis(100)).await;
     Ok(())
 }
+
+#[tokio::test]
+async fn forwarding_needs_the_transfer_permission() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    // A workspace where agents may not transfer; managers keep the default.
+    let mut setup: WorkspaceSetup = tests::demo_workspace()?;
+    setup.workspace = "strict".into();
+    setup.grants = vec![shared::api::RoleGrants {
+        role: shared::api::Role::Agent,
+        permissions: vec!["view_queue".into(), "take_chat".into(), "reply".into()],
+    }];
+    api.setup(&setup).await?;
+    let anna = api.login_to("strict", "anna@demo.test").await?;
+    let ben = api.login_to("strict", "ben@demo.test").await?;
+    let _ben_inbox = api.inbox(&ben.token).await?;
+    assert_eq!(api.status(&ben.token, "available").await?.status, 200);
+    let v = api.visitor_of("strict.website").await?;
+    let id = api.start(&v).await?;
+    let (mut s, _) = api.join(&id, &v.token, 0).await?;
+    s.send(&ClientFrame::Send {
+        client_id: "v-1".into(),
+        text: "hi".into(),
+    })
+    .await?;
+    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    let refused = api
+        .act(
+            &anna.token,
+            &id,
+            "forward",
+            serde_json::json!({ "agent": ben.agent.id }),
+        )
+        .await?;
+    assert_eq!(
+        (refused.status, refused.code()?),
+        (403, ErrorCode::Forbidden)
+    );
+    assert!(refused.body.contains("cannot forward"), "{}", refused.body);
+    // Nothing moved.
+    let (_, welcome) = api.join(&id, &anna.token, 0).await?;
+    assert!(
+        matches!(welcome, ServerFrame::Welcome { conversation, .. } if conversation.assignee.as_ref().map(|a| a.name.as_str()) == Some("Anna"))
+    );
+    // An unknown permission name is refused at setup.
+    setup.grants[0].permissions.push("fly".into());
+    let bad = api
+        .raw(
+            "POST",
+            "/api/v1/admin/setup",
+            Some(tests::SETUP_TOKEN),
+            Some(serde_json::to_string(&setup)?),
+        )
+        .await?;
+    assert_eq!((bad.status, bad.code()?), (400, ErrorCode::BadRequest));
+    Ok(())
+}

@@ -10,7 +10,7 @@ use crate::http::{self, error, json};
 use chat_core::conversation::lifecycle::{Action, TransferTarget};
 use chat_core::conversation::Refusal;
 use chat_core::inbox;
-use chat_core::permissions::{allows, Permission};
+use chat_core::permissions::Permission;
 use chat_core::router::{How, Input, Output, Router, Settings, Target};
 use serde::{Deserialize, Serialize};
 use shared::api::{
@@ -101,6 +101,19 @@ impl WorkspaceObject {
             vec![serde_json::to_string(&router)?.into()],
         )?;
         Ok(outputs)
+    }
+
+    /// Whether a role has a permission in this workspace.
+    pub(super) fn allows(&self, role: shared::api::Role, permission: Permission) -> Result<bool> {
+        let grants: chat_core::permissions::Grants = self
+            .sql()?
+            .exec("SELECT value FROM kv WHERE key = 'grants'", None)?
+            .to_array::<Blob>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.value).ok())
+            .unwrap_or_default();
+        Ok(chat_core::permissions::allows_in(&grants, role, permission))
     }
 
     /// A read-only look at the router.
@@ -410,7 +423,7 @@ impl WorkspaceObject {
     /// "Forward": needs the transfer permission; to an agent, the router
     /// checks they are available and have room before anything changes.
     async fn forward(&self, agent: &AgentProfile, body: ActRequest) -> Result<Response> {
-        if !allows(agent.role, Permission::Transfer) {
+        if !self.allows(agent.role, Permission::Transfer)? {
             return error(ErrorCode::Forbidden, "your role cannot forward chats");
         }
         let Some(forward) = body.forward else {

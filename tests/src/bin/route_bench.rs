@@ -59,6 +59,7 @@ fn workspace() -> WorkspaceSetup {
                 departments: vec!["live".into()],
             })
             .collect(),
+        grants: vec![],
         routing: Some(RoutingSetup {
             algorithm: Algorithm::AutoSelection,
             capacity: None,
