@@ -4,6 +4,7 @@ pub mod close_dialog;
 pub mod composer;
 pub mod conversation;
 pub mod conversation_actions;
+pub mod dialog;
 pub mod forward_dialog;
 pub mod message_list;
 pub mod notice_line;

@@ -3,7 +3,7 @@
 // accessible name.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { demo, launchBrowser, startWorker } from "./harness.mjs";
+import { TIMEOUT, demo, launchBrowser, setStatus, startWorker, token, until } from "./harness.mjs";
 
 let worker;
 let browser;
@@ -17,17 +17,6 @@ after(async () => {
   await browser?.close();
   worker?.stop();
 });
-
-const TIMEOUT = 20_000;
-
-/** Polls `check` until it holds, or fails after TIMEOUT. */
-async function until(check) {
-  const deadline = Date.now() + TIMEOUT;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${TIMEOUT} ms: ${check}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test("visitor and agent chat, with checkmarks", async () => {
   const anna = demo.agents.find((a) => a.email === "anna@demo.test");
@@ -43,18 +32,7 @@ test("visitor and agent chat, with checkmarks", async () => {
   await desk.getByLabel("Password").fill(anna.password);
   await desk.getByRole("button", { name: "Sign in" }).click();
   await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
-  const login = await fetch(`${worker.base}/api/v1/agent/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ workspace: "demo", email: anna.email, password: anna.password }),
-  });
-  const { token } = await login.json();
-  const status = await fetch(`${worker.base}/api/v1/agent/status`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ status: "available" }),
-  });
-  assert.equal(status.status, 200);
+  await setStatus(worker.base, await token(worker.base, anna), "available");
 
   // The visitor opens the demo page: only the launcher is there.
   const visitorContext = await browser.newContext();

@@ -10,7 +10,51 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const SETUP_TOKEN = "browser-setup-0123456789abcdef";
+/** The token guarding the worker's setup endpoint in these tests. */
+export const SETUP_TOKEN = "browser-setup-0123456789abcdef";
+
+/** How long a step may take. */
+export const TIMEOUT = 20_000;
+
+/** Polls `check` until it holds, or fails after TIMEOUT. */
+export async function until(check) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${TIMEOUT} ms: ${check}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Calls the worker's HTTP API; answers `{ status, body }` (body parsed when JSON). */
+export async function api(base, method, path, token, body) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let parsed;
+  try { parsed = JSON.parse(text); } catch { parsed = text; }
+  return { status: r.status, body: parsed };
+}
+
+/** Signs a demo person in over the API; answers their token. */
+export async function token(base, person, workspace = "demo") {
+  const login = await api(base, "POST", "/api/v1/agent/login", null, {
+    workspace, email: person.email, password: person.password,
+  });
+  if (login.status !== 200) throw new Error(`login: ${JSON.stringify(login.body)}`);
+  return login.body.token;
+}
+
+/** Sets an agent's status over the API. */
+export async function setStatus(base, bearer, status) {
+  const set = await api(base, "POST", "/api/v1/agent/status", bearer, { status });
+  if (set.status !== 200) throw new Error(`status: ${JSON.stringify(set.body)}`);
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@
 // chat with a comment and tags; the visitor sees the closing line.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { demo, launchBrowser, startWorker } from "./harness.mjs";
+import { SETUP_TOKEN, TIMEOUT, demo, launchBrowser, startWorker, until } from "./harness.mjs";
 
 let worker;
 let browser;
@@ -20,18 +20,9 @@ after(async () => {
   worker?.stop();
 });
 
-const TIMEOUT = 20_000;
 /** Uncaught errors in the agent apps. */
 const crashes = [];
 
-/** Polls `check` until it holds, or fails after TIMEOUT. */
-async function until(check) {
-  const deadline = Date.now() + TIMEOUT;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${TIMEOUT} ms: ${check}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Signs `email` in to the agent app in a browser context of its own. */
 async function signIn(email, workspace = demo) {
@@ -161,8 +152,6 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
   await ben.context.close();
 });
 
-// The harness's setup token (harness.mjs keeps it private).
-const SETUP_TOKEN = "browser-setup-0123456789abcdef";
 
 /** A visitor of `siteKey` writes `text`, over the API, from a page of the
  * worker's origin; answers once the edge stored it. */

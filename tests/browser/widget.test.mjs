@@ -4,7 +4,7 @@
 // visitor, and the offline form when nobody can answer.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { demo, launchBrowser, startWorker } from "./harness.mjs";
+import { TIMEOUT, api as callApi, demo, launchBrowser, setStatus as setAgentStatus, startWorker, token } from "./harness.mjs";
 
 let worker;
 let browser;
@@ -19,37 +19,14 @@ after(async () => {
   worker?.stop();
 });
 
-const TIMEOUT = 20_000;
 const anna = demo.agents.find((a) => a.email === "anna@demo.test");
 
-/** Calls the HTTP API; answers `{ status, body }`. */
-async function api(method, path, token, body) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const r = await fetch(`${worker.base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let parsed;
-  try { parsed = JSON.parse(text); } catch { parsed = text; }
-  return { status: r.status, body: parsed };
-}
+/** Calls the HTTP API of the worker under test. */
+const api = (method, path, bearer, body) => callApi(worker.base, method, path, bearer, body);
 
-async function annaToken() {
-  const login = await api("POST", "/api/v1/agent/login", null, {
-    workspace: "demo", email: anna.email, password: anna.password,
-  });
-  assert.equal(login.status, 200, JSON.stringify(login.body));
-  return login.body.token;
-}
+const annaToken = () => token(worker.base, anna);
 
-async function setStatus(token, status) {
-  const set = await api("POST", "/api/v1/agent/status", token, { status });
-  assert.equal(set.status, 200, JSON.stringify(set.body));
-}
+const setStatus = (bearer, status) => setAgentStatus(worker.base, bearer, status);
 
 /** Opens the demo page in a fresh context and the chat in it. */
 async function openWidget() {

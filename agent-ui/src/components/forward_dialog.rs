@@ -71,18 +71,7 @@ pub fn ForwardDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView
     let comment = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
-    // Keyboard users land in the dialog; Escape cancels it.
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(form) = form.get() {
-            let _ = form.focus();
-        }
-    });
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            shown.try_set(false);
-        }
-    };
+    let (form, on_keydown) = super::dialog::focus_and_escape(shown);
     let me = session.agent.id.clone();
 
     let token = session.token.clone();

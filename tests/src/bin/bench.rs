@@ -109,6 +109,27 @@ async fn measure_pair(
     Ok(samples)
 }
 
+/// Runs one measuring task per item at once (paced ones staggered) and
+/// gathers their samples into figures over the whole run.
+async fn timed<T, F, Fut>(items: Vec<T>, task: F, pace: Option<Duration>) -> Result<Figures>
+where
+    F: Fn(T, Option<(Duration, Duration)>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Duration>>> + Send + 'static,
+{
+    let n = items.len();
+    let start = Instant::now();
+    let tasks: Vec<_> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| tokio::spawn(task(item, staggered(pace, i, n))))
+        .collect();
+    let mut samples = Vec::new();
+    for t in tasks {
+        samples.extend(t.await??);
+    }
+    Ok(figures(samples, start.elapsed()))
+}
+
 /// Runs one level: closed loop (each conversation sends its next message as
 /// soon as the previous one arrived) when `pace` is `None`, else one message
 /// per conversation every `pace`.
@@ -142,17 +163,7 @@ async fn run_level(
     for s in setups {
         pairs.push(s.await??);
     }
-    let start = Instant::now();
-    let tasks: Vec<_> = pairs
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| tokio::spawn(measure_pair(p, messages, staggered(pace, i, conversations))))
-        .collect();
-    let mut samples = Vec::new();
-    for t in tasks {
-        samples.extend(t.await??);
-    }
-    let chat = figures(samples, start.elapsed());
+    let chat = timed(pairs, |p, pace| measure_pair(p, messages, pace), pace).await?;
 
     // Echo rooms are connected first, so that only messages are timed.
     let mut rooms = Vec::new();
@@ -165,17 +176,7 @@ async fn run_level(
             .await?,
         );
     }
-    let start = Instant::now();
-    let tasks: Vec<_> = rooms
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| tokio::spawn(echo_pair(r, messages, staggered(pace, i, conversations))))
-        .collect();
-    let mut samples = Vec::new();
-    for t in tasks {
-        samples.extend(t.await??);
-    }
-    let echo = figures(samples, start.elapsed());
+    let echo = timed(rooms, |r, pace| echo_pair(r, messages, pace), pace).await?;
     Ok((chat, echo))
 }
 
