@@ -94,7 +94,13 @@ impl Inbox {
             .filter(|c| keep(c))
             .cloned()
             .collect();
-        list.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then_with(|| a.id.cmp(&b.id)));
+        // The queue's order: priority first, then age.
+        list.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.queued_at.cmp(&b.queued_at))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         list
     }
 }
@@ -128,6 +134,7 @@ mod tests {
             }),
             preview: "hello".into(),
             queued_at: at,
+            priority: Default::default(),
         }
     }
 

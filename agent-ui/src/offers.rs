@@ -82,6 +82,7 @@ mod tests {
             }),
             preview: "hi".into(),
             queued_at: 0,
+            priority: Default::default(),
         }
     }
 

@@ -680,6 +680,7 @@ impl Conversation {
             assignee: meta.view.assignee.clone(),
             preview: meta.preview.clone(),
             queued_at: meta.queued_at,
+            priority: Default::default(),
         })
     }
 

@@ -3,7 +3,7 @@
 //! live.
 
 use crate::conversation::Refusal;
-use crate::permissions::{allows, Permission};
+use crate::permissions::{allows_in, Grants, Permission};
 use shared::api::Role;
 use shared::frame::{ConversationStatus, ErrorCode};
 use shared::inbox::ConversationSummary;
@@ -17,6 +17,8 @@ pub struct AgentView<'a> {
     pub role: Role,
     /// The departments they work.
     pub departments: &'a [String],
+    /// What the workspace lets each role do.
+    pub grants: &'a Grants,
 }
 
 /// Where a conversation shows in one agent's lists.
@@ -42,7 +44,8 @@ fn in_department(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
 pub fn visibility(agent: &AgentView<'_>, summary: &ConversationSummary) -> Visibility {
     match summary.status {
         ConversationStatus::Queued
-            if in_department(agent, summary) && allows(agent.role, Permission::ViewQueue) =>
+            if in_department(agent, summary)
+                && allows_in(agent.grants, agent.role, Permission::ViewQueue) =>
         {
             Visibility::Queued
         }
@@ -57,8 +60,9 @@ pub fn visibility(agent: &AgentView<'_>, summary: &ConversationSummary) -> Visib
 /// queue, to work it, or to monitor it.
 pub fn may_open(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
     is_assignee(agent, summary)
-        || (in_department(agent, summary) && allows(agent.role, Permission::ViewQueue))
-        || allows(agent.role, Permission::Monitor)
+        || (in_department(agent, summary)
+            && allows_in(agent.grants, agent.role, Permission::ViewQueue))
+        || allows_in(agent.grants, agent.role, Permission::Monitor)
 }
 
 /// Whether `agent` may take the conversation now ("Take it").
@@ -69,7 +73,7 @@ pub fn may_take(agent: &AgentView<'_>, summary: &ConversationSummary) -> Result<
             message: message.to_owned(),
         })
     };
-    if !allows(agent.role, Permission::TakeChat) {
+    if !allows_in(agent.grants, agent.role, Permission::TakeChat) {
         return refuse(ErrorCode::Forbidden, "your role cannot take chats");
     }
     if !in_department(agent, summary) {
@@ -129,6 +133,7 @@ mod tests {
             assignee: assignee.map(|a| who(Side::Agent, a)),
             preview: "hi".into(),
             queued_at: 1,
+            priority: Default::default(),
         }
     }
 
@@ -145,6 +150,7 @@ mod tests {
             id: "a1",
             role,
             departments: &departments,
+            grants: &Grants::new(),
         };
         let s = summary(status, dept, assignee);
         let take = may_take(&agent, &s).err().map(|r| r.code);

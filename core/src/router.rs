@@ -22,6 +22,9 @@ use shared::frame::ErrorCode;
 use shared::routing::{AgentStatus, Algorithm, Priority};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+mod rows;
+pub use rows::{Changes, Row};
+
 /// A department's own routing settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepartmentSettings {
@@ -192,6 +195,13 @@ pub enum Input {
         /// Where to.
         to: Target,
     },
+    /// A conversation's priority changed; a waiting one moves in its queue.
+    Prioritize {
+        /// Which.
+        conversation: String,
+        /// Its new priority.
+        priority: Priority,
+    },
     /// The conversation closed.
     Close {
         /// Which.
@@ -351,6 +361,11 @@ impl Router {
     /// A conversation's department.
     pub fn department(&self, conversation: &str) -> Option<&str> {
         self.convs.get(conversation).map(|c| c.department.as_str())
+    }
+
+    /// A routed conversation's priority.
+    pub fn priority(&self, conversation: &str) -> Option<Priority> {
+        self.convs.get(conversation).map(|c| c.priority)
     }
 
     /// The algorithm in force for a department.
@@ -666,6 +681,24 @@ impl Router {
                 to,
             } => {
                 let reply = self.forward(now, &agent, &conversation, to);
+                self.out.push_back(Output::Reply(reply));
+            }
+            Input::Prioritize {
+                conversation,
+                priority,
+            } => {
+                let reply = match self.convs.get_mut(&conversation) {
+                    Some(c) => {
+                        if c.priority != priority && c.place == Place::Waiting {
+                            self.out.push_back(Output::QueueChanged {
+                                department: c.department.clone(),
+                            });
+                        }
+                        c.priority = priority;
+                        Ok(())
+                    }
+                    None => refuse(ErrorCode::NotFound, "this conversation is closed"),
+                };
                 self.out.push_back(Output::Reply(reply));
             }
             Input::Close { conversation } => {

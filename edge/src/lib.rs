@@ -320,10 +320,10 @@ async fn take(req: &Request, env: &Env, id: &str) -> Result<Response> {
 }
 
 /// Agent actions on a conversation (accept, decline, hold, resume, queue,
-/// forward, close) and the agent's status.
+/// forward, close, priority) and the agent's status.
 async fn act(mut req: Request, env: &Env, action: &str, id: &str) -> Result<Response> {
     const ACTIONS: &[&str] = &[
-        "accept", "decline", "hold", "resume", "queue", "forward", "close", "status",
+        "accept", "decline", "hold", "resume", "queue", "forward", "close", "status", "priority",
     ];
     if !ACTIONS.contains(&action) {
         return error(ErrorCode::NotFound, "no such route");
@@ -340,6 +340,7 @@ async fn act(mut req: Request, env: &Env, action: &str, id: &str) -> Result<Resp
         status: None,
         forward: None,
         close: None,
+        priority: None,
     };
     match action {
         "status" => match read_json(&mut req).await {
@@ -352,6 +353,10 @@ async fn act(mut req: Request, env: &Env, action: &str, id: &str) -> Result<Resp
         },
         "close" => match read_json(&mut req).await {
             Ok(b) => ask.close = Some(b),
+            Err(resp) => return Ok(resp),
+        },
+        "priority" => match read_json(&mut req).await {
+            Ok(b) => ask.priority = Some(b),
             Err(resp) => return Ok(resp),
         },
         _ => {}

@@ -13,11 +13,14 @@ pub mod routing;
 use crate::auth;
 use crate::http::{self, error, json, principal};
 use chat_core::inbox::{self, AgentView, Visibility};
+use chat_core::permissions::Grants;
+use chat_core::router::Router;
 use serde::{Deserialize, Serialize};
 use shared::api::{AgentProfile, Role, SetupDone, WorkspaceSetup};
 use shared::frame::{ConversationStatus, ErrorCode, Participant, Side};
 use shared::ids::{AgentId, ConversationId};
 use shared::inbox::{ConversationSummary, InboxClientFrame, InboxFrame};
+use std::cell::{Cell, RefCell};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
@@ -37,6 +40,8 @@ CREATE TABLE IF NOT EXISTS conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_status ON conversations (status, queued_at);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS router_agents (id TEXT PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS router_conversations (id TEXT PRIMARY KEY, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS department_hours (department TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS offline_messages (
   id TEXT PRIMARY KEY, department TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL
@@ -117,11 +122,12 @@ struct InboxAttachment {
 }
 
 impl InboxAttachment {
-    fn view(&self) -> AgentView<'_> {
+    fn view<'a>(&'a self, grants: &'a Grants) -> AgentView<'a> {
         AgentView {
             id: &self.agent_id,
             role: self.role,
             departments: &self.departments,
+            grants,
         }
     }
 }
@@ -157,12 +163,19 @@ fn status_name(status: ConversationStatus) -> &'static str {
 pub struct WorkspaceObject {
     state: State,
     env: Env,
+    /// Whether this instance created its tables already.
+    schema_ready: Cell<bool>,
+    /// The router as last stored, loaded on first use (see `routing.rs`).
+    router: RefCell<Option<Router>>,
 }
 
 impl WorkspaceObject {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        sql.exec(SCHEMA, None)?;
+        if !self.schema_ready.get() {
+            sql.exec(SCHEMA, None)?;
+            self.schema_ready.set(true);
+        }
         Ok(sql)
     }
 
@@ -234,11 +247,12 @@ impl WorkspaceObject {
     /// an upsert where it shows, a removal where it showed before, and
     /// nothing at all to agents who never saw it.
     fn broadcast(&self, before: Option<&ConversationSummary>, summary: &ConversationSummary) {
+        let grants = self.grants().unwrap_or_default();
         for ws in self.state.get_websockets() {
             let Ok(Some(att)) = ws.deserialize_attachment::<InboxAttachment>() else {
                 continue;
             };
-            let agent = att.view();
+            let agent = att.view(&grants);
             let was_shown =
                 before.is_some_and(|b| inbox::visibility(&agent, b) != Visibility::Hidden);
             let frame = match inbox::visibility(&agent, summary) {
@@ -432,7 +446,7 @@ impl WorkspaceObject {
             Ok(found) => found,
             Err(resp) => return Ok(resp),
         };
-        if !inbox::may_open(&view_of(&agent), &summary) {
+        if !inbox::may_open(&view_of(&agent, &self.grants()?), &summary) {
             return error(
                 ErrorCode::Forbidden,
                 "this conversation is for a department you are not in",
@@ -442,11 +456,15 @@ impl WorkspaceObject {
     }
 
     async fn announce(&self, mut req: Request) -> Result<Response> {
-        let summary: ConversationSummary = match http::read_json(&mut req).await {
+        let mut summary: ConversationSummary = match http::read_json(&mut req).await {
             Ok(b) => b,
             Err(resp) => return Ok(resp),
         };
         let current = self.conversation(&summary.id)?;
+        // The priority is the workspace's, not the conversation's.
+        if let Some(c) = &current {
+            summary.priority = c.priority;
+        }
         if inbox::supersedes(&summary, current.as_ref()) {
             self.save(&summary)?;
             self.broadcast(current.as_ref(), &summary);
@@ -457,7 +475,7 @@ impl WorkspaceObject {
                 ConversationStatus::Queued if !known => Some(chat_core::router::Input::Enqueue {
                     conversation: summary.id.0.clone(),
                     department: summary.department.clone(),
-                    priority: shared::routing::Priority::Medium,
+                    priority: summary.priority,
                 }),
                 ConversationStatus::Closed => Some(chat_core::router::Input::Close {
                     conversation: summary.id.0.clone(),
@@ -499,11 +517,12 @@ impl WorkspaceObject {
             )?
             .to_array::<Body>()?;
         let (mut queued, mut mine) = (Vec::new(), Vec::new());
+        let grants = self.grants()?;
         for row in rows {
             let Ok(summary) = serde_json::from_str::<ConversationSummary>(&row.body) else {
                 continue;
             };
-            match inbox::visibility(&att.view(), &summary) {
+            match inbox::visibility(&att.view(&grants), &summary) {
                 Visibility::Queued => queued.push(summary),
                 Visibility::Mine => mine.push(summary),
                 Visibility::Hidden => {}
@@ -527,11 +546,12 @@ impl WorkspaceObject {
     }
 }
 
-fn view_of(agent: &AgentProfile) -> AgentView<'_> {
+fn view_of<'a>(agent: &'a AgentProfile, grants: &'a Grants) -> AgentView<'a> {
     AgentView {
         id: agent.id.as_str(),
         role: agent.role,
         departments: &agent.departments,
+        grants,
     }
 }
 
@@ -551,7 +571,12 @@ fn send(ws: &WebSocket, frame: &InboxFrame) {
 
 impl DurableObject for WorkspaceObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            schema_ready: Cell::new(false),
+            router: RefCell::new(None),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {

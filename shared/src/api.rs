@@ -217,6 +217,14 @@ pub struct ForwardRequest {
     pub comment: Option<String>,
 }
 
+/// `POST /api/v1/agent/conversations/{id}/priority`: where the conversation
+/// stands in its queue's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityRequest {
+    /// The new priority.
+    pub priority: crate::routing::Priority,
+}
+
 /// `POST /api/v1/agent/conversations/{id}/close`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseRequest {

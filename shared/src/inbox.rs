@@ -24,6 +24,10 @@ pub struct ConversationSummary {
     pub preview: String,
     /// When it entered the queue, in milliseconds since the Unix epoch.
     pub queued_at: i64,
+    /// Its place in the queue's order. The workspace keeps it (agents set
+    /// it); a conversation announces the default.
+    #[serde(default)]
+    pub priority: crate::routing::Priority,
 }
 
 /// An offer waiting for an agent's answer.

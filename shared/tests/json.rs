@@ -17,6 +17,7 @@ use shared::frame::{
     Participant, ReceiptKind, ServerFrame, Side, Watermark,
 };
 use shared::inbox::{ConversationSummary, InboxFrame};
+use shared::routing::Priority;
 use shared::MAX_FRAME_BYTES;
 use std::fmt::Debug;
 
@@ -112,6 +113,7 @@ fn summary(assignee: Option<Participant>) -> ConversationSummary {
         assignee,
         preview: "Hello?".into(),
         queued_at: 1_700_000_000_000,
+        priority: Priority::High,
     }
 }
 
@@ -123,6 +125,7 @@ fn summary_queued_json() -> Value {
         "visitor": visitor_json(),
         "preview": "Hello?",
         "queued_at": 1_700_000_000_000_i64,
+        "priority": "high",
     })
 }
 
@@ -135,6 +138,7 @@ fn summary_active_json() -> Value {
         "assignee": agent_json(),
         "preview": "Hello?",
         "queued_at": 1_700_000_000_000_i64,
+        "priority": "high",
     })
 }
 

@@ -4,6 +4,7 @@
 mod bad_input;
 mod chat;
 mod offline;
+mod queue;
 mod resume;
 mod routing;
 mod take;

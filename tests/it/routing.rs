@@ -3,7 +3,7 @@
 
 use crate::message;
 use anyhow::{bail, Context, Result};
-use shared::api::{QueuePosition, RoutingSetup, WorkspaceSetup};
+use shared::api::{RoutingSetup, WorkspaceSetup};
 use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, ServerFrame};
 use shared::inbox::InboxFrame;
 use shared::routing::Algorithm;
@@ -91,16 +91,8 @@ async fn declines_and_timeouts_pass_the_offer_on() -> Result<()> {
         id
     );
     // The visitor sees their place meanwhile.
-    let q = api
-        .raw(
-            "GET",
-            &format!("/api/v1/visitor/conversations/{id}/queue"),
-            Some(&vtoken),
-            None,
-        )
-        .await?;
-    let position: QueuePosition = q.json()?;
-    assert_eq!(position.position, 0, "offered, not waiting: {}", q.body);
+    let position = api.queue_position(&id, &vtoken).await?;
+    assert_eq!(position.position, 0, "offered, not waiting: {position:?}");
     // Declined: the other agent gets it.
     let answer = api
         .act(&first.token, &id, "decline", serde_json::json!({}))
@@ -124,15 +116,7 @@ async fn declines_and_timeouts_pass_the_offer_on() -> Result<()> {
             id: id.as_str().into()
         }
     );
-    let q: QueuePosition = api
-        .raw(
-            "GET",
-            &format!("/api/v1/visitor/conversations/{id}/queue"),
-            Some(&vtoken),
-            None,
-        )
-        .await?
-        .json()?;
+    let q = api.queue_position(&id, &vtoken).await?;
     assert_eq!(q.position, 1);
     // A late accept is refused; a take still works.
     let late = api

@@ -366,6 +366,22 @@ impl Api {
         .await
     }
 
+    /// A waiting visitor's place in their queue.
+    pub async fn queue_position(
+        &self,
+        id: &str,
+        visitor_token: &str,
+    ) -> Result<shared::api::QueuePosition> {
+        self.raw(
+            "GET",
+            &format!("/api/v1/visitor/conversations/{id}/queue"),
+            Some(visitor_token),
+            None,
+        )
+        .await?
+        .json()
+    }
+
     /// Sets an agent's status (`available`, `away`, `offline`).
     pub async fn status(&self, token: &str, status: &str) -> Result<Answer> {
         let body = serde_json::json!({ "status": status }).to_string();

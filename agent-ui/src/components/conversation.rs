@@ -296,6 +296,7 @@ mod tests {
             assignee: assignee.map(|a| person(Side::Agent, a)),
             preview: "hi".into(),
             queued_at: 0,
+            priority: Default::default(),
         }
     }
 

@@ -5,7 +5,7 @@
 //! algorithms define.
 
 use chat_core::router::{
-    DepartmentSettings, How, Input, OfferEnd, Output, Place, Router, Settings, Target,
+    Changes, DepartmentSettings, How, Input, OfferEnd, Output, Place, Router, Settings, Target,
 };
 use shared::routing::{AgentStatus, Algorithm, Priority};
 use std::collections::{BTreeMap, BTreeSet};
@@ -318,6 +318,42 @@ fn settings(rng: &mut Rng) -> Settings {
     }
 }
 
+/// Rows as a shell keeps them: written and deleted as the router says.
+#[derive(Default)]
+struct Store {
+    meta: Option<String>,
+    agents: BTreeMap<String, String>,
+    convs: BTreeMap<String, String>,
+}
+
+impl Store {
+    fn apply(&mut self, changes: Changes) {
+        if let Some(meta) = changes.meta {
+            self.meta = Some(meta);
+        }
+        for (rows, changed) in [
+            (&mut self.agents, changes.agents),
+            (&mut self.convs, changes.convs),
+        ] {
+            for (key, row) in changed {
+                match row {
+                    Some(row) => rows.insert(key, row),
+                    None => rows.remove(&key),
+                };
+            }
+        }
+    }
+
+    fn load(&self) -> Router {
+        Router::from_rows(
+            self.meta.as_deref(),
+            self.agents.clone(),
+            self.convs.clone(),
+        )
+        .expect("stored rows parse")
+    }
+}
+
 fn run(seed: u64, steps: usize) -> Model {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let settings = settings(&mut rng);
@@ -337,12 +373,14 @@ fn run(seed: u64, steps: usize) -> Model {
     let mut now = 1_000_000i64;
     let mut alarm: Option<i64> = None;
     let mut next_conv = 0;
-    for _ in 0..steps {
+    let mut store = Store::default();
+    store.apply(router.all_rows().expect("rows"));
+    for step in 0..steps {
         now += rng.below(4_000) as i64;
         let conv_ids: Vec<String> = model.convs.keys().cloned().collect();
         let agent = rng.pick(&agents).expect("agents").clone();
         let conv = rng.pick(&conv_ids).cloned().unwrap_or_default();
-        let input = match rng.below(17) {
+        let input = match rng.below(18) {
             0 => {
                 let mut deps: Vec<String> = departments
                     .iter()
@@ -459,6 +497,18 @@ fn run(seed: u64, steps: usize) -> Model {
                 }
             }
             14 => Input::Close { conversation: conv },
+            15 => {
+                let priorities = [
+                    Priority::Low,
+                    Priority::Medium,
+                    Priority::High,
+                    Priority::Urgent,
+                ];
+                Input::Prioritize {
+                    conversation: conv,
+                    priority: *rng.pick(&priorities).expect("priorities"),
+                }
+            }
             _ => {
                 if let Some(at) = alarm {
                     now = now.max(at);
@@ -514,6 +564,14 @@ fn run(seed: u64, steps: usize) -> Model {
                     }
                 }
             }
+            Input::Prioritize {
+                conversation,
+                priority,
+            } => {
+                if let Some(c) = model.convs.get_mut(conversation) {
+                    c.priority = *priority;
+                }
+            }
             Input::Close { conversation } => {
                 // Gone before routing; an open offer on it is reported
                 // withdrawn first, and the model drops it then.
@@ -526,7 +584,9 @@ fn run(seed: u64, steps: usize) -> Model {
             }
             _ => {}
         }
+        let before = router.clone();
         router.handle(now, input.clone());
+        store.apply(router.changes_since(&before).expect("rows"));
         let mut replies = 0;
         while let Some(out) = router.poll_output() {
             if let Output::SetAlarm { at } = out {
@@ -550,6 +610,7 @@ fn run(seed: u64, steps: usize) -> Model {
                 | Input::Resume { .. }
                 | Input::MoveToQueue { .. }
                 | Input::Forward { .. }
+                | Input::Prioritize { .. }
         );
         assert_eq!(
             replies,
@@ -564,6 +625,15 @@ fn run(seed: u64, steps: usize) -> Model {
                 "seed {seed}: {id} lost or moved silently"
             );
             assert_eq!(router.department(id), Some(c.department.as_str()));
+        }
+        // What was written rebuilds the same router (checked now and then:
+        // the rows are written at every step, so a missed change stays).
+        if step % 16 == 0 || step + 1 == steps {
+            assert_eq!(
+                serde_json::to_value(store.load()).expect("json"),
+                serde_json::to_value(&router).expect("json"),
+                "seed {seed}: the stored rows differ from the router"
+            );
         }
         // Capacity is checked at every offer and assignment (Model::apply).
         // After the alarm rang, no offer has outlived its time, and the next

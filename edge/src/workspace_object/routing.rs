@@ -11,15 +11,16 @@ use chat_core::conversation::lifecycle::{Action, TransferTarget};
 use chat_core::conversation::Refusal;
 use chat_core::inbox;
 use chat_core::permissions::Permission;
-use chat_core::router::{How, Input, Output, Router, Settings, Target};
+use chat_core::router::{Changes, How, Input, Output, Router, Settings, Target};
 use serde::{Deserialize, Serialize};
 use shared::api::{
-    AgentProfile, CloseRequest, ForwardRequest, QueuePosition, RoutingSetup, StatusRequest, Taken,
+    AgentProfile, CloseRequest, ForwardRequest, PriorityRequest, QueuePosition, RoutingSetup,
+    StatusRequest, Taken,
 };
 use shared::frame::{ConversationStatus, ConversationView, ErrorCode};
 use shared::ids::{AgentId, ConversationId};
 use shared::inbox::{ConversationSummary, InboxFrame};
-use worker::{Request, Response, Result};
+use worker::{Request, Response, Result, SqlStorage};
 
 /// Body of the agent action endpoints (`/act/...`), from the worker.
 #[derive(Serialize, Deserialize)]
@@ -37,6 +38,9 @@ pub struct ActRequest {
     /// For `close`.
     #[serde(default)]
     pub close: Option<CloseRequest>,
+    /// For `priority`.
+    #[serde(default)]
+    pub priority: Option<PriorityRequest>,
 }
 
 /// Body of `/queue-position`, from the worker.
@@ -79,53 +83,137 @@ pub fn settings_of(routing: Option<&RoutingSetup>) -> Settings {
     }
 }
 
+#[derive(Deserialize)]
+struct RouterRow {
+    id: String,
+    row: String,
+}
+
+fn rows_of(sql: &SqlStorage, table: &str) -> Result<Vec<(String, String)>> {
+    Ok(sql
+        .exec(&format!("SELECT id, row FROM {table}"), None)?
+        .to_array::<RouterRow>()?
+        .into_iter()
+        .map(|r| (r.id, r.row))
+        .collect())
+}
+
+fn kv(sql: &SqlStorage, key: &str) -> Result<Option<String>> {
+    Ok(sql
+        .exec("SELECT value FROM kv WHERE key = ?", vec![key.into()])?
+        .to_array::<Blob>()?
+        .into_iter()
+        .next()
+        .map(|b| b.value))
+}
+
+/// The router from its rows. A workspace stored before the router had
+/// rows kept it whole under `router`: that is split into rows once.
+fn load_router(sql: &SqlStorage) -> Result<Router> {
+    let broken = |e: serde_json::Error| worker::Error::RustError(format!("stored router: {e}"));
+    let meta = kv(sql, "router_meta")?;
+    if meta.is_none() {
+        if let Some(whole) = kv(sql, "router")? {
+            let router: Router = serde_json::from_str(&whole).map_err(broken)?;
+            write_rows(sql, router.all_rows().map_err(broken)?)?;
+            sql.exec("DELETE FROM kv WHERE key = 'router'", None)?;
+            return Ok(router);
+        }
+    }
+    Router::from_rows(
+        meta.as_deref(),
+        rows_of(sql, "router_agents")?,
+        rows_of(sql, "router_conversations")?,
+    )
+    .map_err(broken)
+}
+
+/// Writes what changed in the router.
+fn write_rows(sql: &SqlStorage, changes: Changes) -> Result<()> {
+    if let Some(meta) = changes.meta {
+        sql.exec(
+            "INSERT OR REPLACE INTO kv (key, value) VALUES ('router_meta', ?)",
+            vec![meta.into()],
+        )?;
+    }
+    for (table, rows) in [
+        ("router_agents", changes.agents),
+        ("router_conversations", changes.convs),
+    ] {
+        for (id, row) in rows {
+            match row {
+                Some(row) => sql.exec(
+                    &format!("INSERT OR REPLACE INTO {table} (id, row) VALUES (?, ?)"),
+                    vec![id.into(), row.into()],
+                )?,
+                None => sql.exec(
+                    &format!("DELETE FROM {table} WHERE id = ?"),
+                    vec![id.into()],
+                )?,
+            };
+        }
+    }
+    Ok(())
+}
+
 fn refused(r: Refusal) -> Result<Response> {
     error(r.code, r.message)
 }
 
 impl WorkspaceObject {
-    /// Feeds the router one input and stores it; answers its outputs.
+    /// Feeds the router one input and writes the rows it changed; answers
+    /// its outputs. The router stays in memory between requests; storage
+    /// holds it as one row per agent and per conversation, so an event
+    /// costs what it changed, not the size of the queue.
     pub(super) fn routed(&self, input: Input) -> Result<Vec<Output>> {
         let sql = self.sql()?;
-        let mut router: Router = sql
-            .exec("SELECT value FROM kv WHERE key = 'router'", None)?
-            .to_array::<Blob>()?
-            .into_iter()
-            .next()
-            .and_then(|b| serde_json::from_str(&b.value).ok())
-            .unwrap_or_default();
-        router.handle(http::now(), input);
-        let outputs: Vec<Output> = std::iter::from_fn(|| router.poll_output()).collect();
-        sql.exec(
-            "INSERT OR REPLACE INTO kv (key, value) VALUES ('router', ?)",
-            vec![serde_json::to_string(&router)?.into()],
-        )?;
+        let mut cache = self.router.borrow_mut();
+        if cache.is_none() {
+            *cache = Some(load_router(&sql)?);
+        }
+        let before = cache.as_ref().expect("loaded above");
+        let mut next = before.clone();
+        next.handle(http::now(), input);
+        let outputs: Vec<Output> = std::iter::from_fn(|| next.poll_output()).collect();
+        let written = next
+            .changes_since(before)
+            .map_err(|e| worker::Error::RustError(e.to_string()))
+            .and_then(|changes| write_rows(&sql, changes));
+        match written {
+            Ok(()) => *cache = Some(next),
+            // Storage is the truth: read it again next time.
+            Err(e) => {
+                *cache = None;
+                return Err(e);
+            }
+        }
         Ok(outputs)
+    }
+
+    /// What this workspace lets each role do (the role defaults where
+    /// setup changed nothing).
+    pub(super) fn grants(&self) -> Result<chat_core::permissions::Grants> {
+        Ok(kv(&self.sql()?, "grants")?
+            .and_then(|g| serde_json::from_str(&g).ok())
+            .unwrap_or_default())
     }
 
     /// Whether a role has a permission in this workspace.
     pub(super) fn allows(&self, role: shared::api::Role, permission: Permission) -> Result<bool> {
-        let grants: chat_core::permissions::Grants = self
-            .sql()?
-            .exec("SELECT value FROM kv WHERE key = 'grants'", None)?
-            .to_array::<Blob>()?
-            .into_iter()
-            .next()
-            .and_then(|b| serde_json::from_str(&b.value).ok())
-            .unwrap_or_default();
-        Ok(chat_core::permissions::allows_in(&grants, role, permission))
+        Ok(chat_core::permissions::allows_in(
+            &self.grants()?,
+            role,
+            permission,
+        ))
     }
 
-    /// A read-only look at the router.
+    /// A copy of the router, to read.
     pub(super) fn router(&self) -> Result<Router> {
-        Ok(self
-            .sql()?
-            .exec("SELECT value FROM kv WHERE key = 'router'", None)?
-            .to_array::<Blob>()?
-            .into_iter()
-            .next()
-            .and_then(|b| serde_json::from_str(&b.value).ok())
-            .unwrap_or_default())
+        let mut cache = self.router.borrow_mut();
+        if cache.is_none() {
+            *cache = Some(load_router(&self.sql()?)?);
+        }
+        Ok(cache.clone().expect("loaded above"))
     }
 
     /// Carries out the router's outputs; answers its reply to the input.
@@ -268,7 +356,7 @@ impl WorkspaceObject {
             Ok(found) => found,
             Err(resp) => return Ok(resp),
         };
-        if let Err(refusal) = inbox::may_take(&super::view_of(&agent), &before) {
+        if let Err(refusal) = inbox::may_take(&super::view_of(&agent, &self.grants()?), &before) {
             return refused(refusal);
         }
         let outputs = self.routed(Input::Take {
@@ -334,6 +422,7 @@ impl WorkspaceObject {
                 conversation,
             },
             "forward" => return self.forward(&agent, body).await,
+            "priority" => return self.prioritize(&agent, body).await,
             _ => return error(ErrorCode::NotFound, "no such action"),
         };
         let outputs = self.routed(input)?;
@@ -418,6 +507,36 @@ impl WorkspaceObject {
             })?;
         }
         json(&view)
+    }
+
+    /// A conversation's priority, which orders its queue: whoever may open
+    /// it (its agent, its department's queue, a supervisor) may set it.
+    async fn prioritize(&self, agent: &AgentProfile, body: ActRequest) -> Result<Response> {
+        let Some(PriorityRequest { priority }) = body.priority else {
+            return error(
+                ErrorCode::BadRequest,
+                "give a priority: low, medium, high or urgent",
+            );
+        };
+        let id = body.conversation_id;
+        let Some(summary) = self.conversation(&id)? else {
+            return error(ErrorCode::NotFound, "no such conversation");
+        };
+        if !inbox::may_open(&super::view_of(agent, &self.grants()?), &summary) {
+            return error(
+                ErrorCode::Forbidden,
+                "this conversation is for a department you are not in",
+            );
+        }
+        let outputs = self.routed(Input::Prioritize {
+            conversation: id.0.clone(),
+            priority,
+        })?;
+        if let Some(Err(r)) = self.perform(outputs).await? {
+            return refused(r);
+        }
+        self.reindex(&id.0, |s| s.priority = priority)?;
+        json(&self.conversation(&id)?)
     }
 
     /// "Forward": needs the transfer permission; to an agent, the router
