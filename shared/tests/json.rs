@@ -553,6 +553,8 @@ fn inbox_frames() {
                 status: ConversationStatus::Unknown,
                 preview: String::new(),
                 queued_at: 0,
+                // Absent: the default.
+                priority: Priority::Medium,
                 ..summary(None)
             },
         },
