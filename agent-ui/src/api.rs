@@ -1,12 +1,13 @@
 //! The HTTP API under `/api/v1` that the agent app calls: sign in, who am I,
-//! take a conversation, the agent's status and the directory, and the
-//! lifecycle actions (accept, decline, hold, resume, queue, forward, close). Bodies are the `shared::api` types; every failure is
-//! an [`ApiFailure`] the screens turn into a sentence.
+//! take a conversation, the agent's status and the directory, the offline
+//! messages, and the lifecycle actions (accept, decline, hold, resume,
+//! queue, forward, close). Bodies are the `shared::api` types; every failure
+//! is an [`ApiFailure`] the screens turn into a sentence.
 
 use serde::de::DeserializeOwned;
 use shared::api::{
     AgentProfile, ApiError, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,
-    StatusRequest, Taken,
+    OfflineMessage, StatusRequest, Taken,
 };
 use shared::routing::AgentStatus;
 use shared::{ConversationId, ErrorCode};
@@ -83,6 +84,12 @@ pub async fn set_status(token: &str, status: AgentStatus) -> Result<(), ApiFailu
 /// `GET /api/v1/agent/directory`: departments, and agents with availability.
 pub async fn directory(token: &str) -> Result<Directory, ApiFailure> {
     call("GET", "/api/v1/agent/directory", Some(token), None).await
+}
+
+/// `GET /api/v1/agent/offline-messages`: the messages visitors left for the
+/// agent's departments while nobody could answer, newest first.
+pub async fn offline_messages(token: &str) -> Result<Vec<OfflineMessage>, ApiFailure> {
+    call("GET", "/api/v1/agent/offline-messages", Some(token), None).await
 }
 
 /// A lifecycle action on a conversation, with its body.

@@ -9,5 +9,6 @@ pub mod forward_dialog;
 pub mod message_list;
 pub mod notice_line;
 pub mod offer_card;
+pub mod offline_messages;
 pub mod sidebar;
 pub mod status_menu;

@@ -10,6 +10,7 @@ mod format;
 mod inbox;
 mod notice;
 mod offers;
+mod offline;
 mod pace;
 mod routes;
 mod session;

@@ -1,7 +1,8 @@
 //! The sidebar: who is signed in, and the live lists "Queued Chats" (with
 //! the first message and how long the visitor has waited), "Chats in
-//! Progress" (with unread counts) and "On Hold" (with "Resume"), and the
-//! status menu. Clicking a line opens it.
+//! Progress" (with unread counts) and "On Hold" (with "Resume"), the status
+//! menu, and "Offline messages" with their count. Clicking a line opens it;
+//! "Offline messages" opens their list in the pane.
 
 use crate::api::Action;
 use crate::app::SignOut;
@@ -10,6 +11,7 @@ use crate::components::status_menu::StatusMenu;
 use crate::format;
 use crate::inbox::Inbox;
 use crate::notice;
+use crate::offline::OfflineMessages;
 use leptos::prelude::*;
 use shared::inbox::ConversationSummary;
 use shared::ConversationId;
@@ -55,6 +57,7 @@ pub fn Sidebar(
     inbox: ReadSignal<Inbox>,
     link: ReadSignal<Link>,
     open: RwSignal<Option<ConversationId>>,
+    offline_open: RwSignal<bool>,
     now: ReadSignal<f64>,
 ) -> impl IntoView {
     let sign_out = expect_context::<SignOut>();
@@ -79,7 +82,10 @@ pub fn Sidebar(
                 <button type="button" class="ghost" on:click=move |_| sign_out.run()>"Sign out"</button>
             </header>
             <StatusMenu/>
-            <nav class="lists">{lists.into_iter().collect_view()}</nav>
+            <nav class="lists">
+                {lists.into_iter().collect_view()}
+                <OfflineEntry open offline_open/>
+            </nav>
         </aside>
     }
 }
@@ -110,6 +116,39 @@ fn List(
                 </ul>
             </Show>
         </section>
+    }
+}
+
+/// "Offline messages" with their count: opens their list in the pane, in
+/// place of a conversation, or loads it again when it is open.
+#[component]
+fn OfflineEntry(
+    open: RwSignal<Option<ConversationId>>,
+    offline_open: RwSignal<bool>,
+) -> impl IntoView {
+    let offline = expect_context::<OfflineMessages>();
+    let show = move |_| {
+        if offline_open.get_untracked() {
+            offline.refresh();
+        } else {
+            open.set(None);
+            offline_open.set(true);
+        }
+    };
+    view! {
+        <div class="list">
+            <button type="button" class="list-head list-link"
+                class:current=move || offline_open.get()
+                aria-label="Offline messages"
+                aria-describedby="offline-count"
+                aria-current=move || offline_open.get().then_some("page")
+                on:click=show>
+                <span class="list-title">"Offline messages"</span>
+                <span class="count" id="offline-count">
+                    {move || offline.count().map_or_else(|| "–".to_string(), |n| n.to_string())}
+                </span>
+            </button>
+        </div>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The signed-in screen: the sidebar of live lists on the left, the open
-//! conversation on the right. It owns the inbox socket, the conversation
-//! sockets ([`Chats`]), the pending offers, the notice line, the clock for
+//! conversation (or the offline messages) on the right. It owns the inbox
+//! socket, the conversation sockets ([`Chats`]), the pending offers, the
+//! offline messages and their polling, the notice line, the clock for
 //! waiting times, page visibility (read receipts only go out while the tab
 //! is visible) and the tab title.
 
@@ -9,11 +10,13 @@ use crate::chats::{Chats, Link};
 use crate::components::conversation::Conversation;
 use crate::components::notice_line::NoticeLine;
 use crate::components::offer_card::OfferCards;
+use crate::components::offline_messages::OfflineMessagesPane;
 use crate::components::sidebar::Sidebar;
 use crate::format;
 use crate::inbox::Inbox;
 use crate::notice::Notices;
 use crate::offers::Offers;
+use crate::offline::OfflineMessages;
 use crate::session::Session;
 use chat_client::web::{ws_origin, Socket};
 use leptos::prelude::*;
@@ -25,6 +28,8 @@ use std::time::Duration;
 const PING_EVERY: Duration = Duration::from_secs(30);
 /// How often waiting times are redrawn.
 const CLOCK_EVERY: Duration = Duration::from_secs(15);
+/// How often the offline messages are loaded again (no socket brings them).
+const OFFLINE_EVERY: Duration = Duration::from_secs(30);
 
 /// The signed-in desk.
 #[component]
@@ -35,11 +40,16 @@ pub fn Desk(session: Session) -> impl IntoView {
     let offers = RwSignal::new(Offers::default());
     provide_context(Notices(RwSignal::new(None)));
     let open = RwSignal::new(None::<ConversationId>);
+    // The pane shows the offline messages instead of a conversation.
+    let offline_open = RwSignal::new(false);
     let now = RwSignal::new(format::now());
     let visible = RwSignal::new(page_visible());
     let chats = Chats::new(session.token.clone());
     provide_context(chats);
     provide_context(session.clone());
+    let offline = OfflineMessages::new(session.token.clone(), sign_out);
+    provide_context(offline);
+    offline.refresh();
 
     let socket = StoredValue::new_local(connect_inbox(&session.token, inbox, offers, inbox_link));
     let ping = set_interval_with_handle(
@@ -50,17 +60,28 @@ pub fn Desk(session: Session) -> impl IntoView {
     )
     .ok();
     let clock = set_interval_with_handle(move || now.set(format::now()), CLOCK_EVERY).ok();
+    let offline_poll = set_interval_with_handle(move || offline.refresh(), OFFLINE_EVERY).ok();
     let visibility = window_event_listener_untyped("visibilitychange", move |_| {
         visible.set(page_visible());
     });
     on_cleanup(move || {
         socket.with_value(Socket::close);
         chats.close_all();
-        ping.into_iter().chain(clock).for_each(|h| h.clear());
+        ping.into_iter()
+            .chain(clock)
+            .chain(offline_poll)
+            .for_each(|h| h.clear());
         visibility.remove();
         document().set_title(&format::title(0, false));
     });
 
+    // Opening a conversation (a line, an accepted offer) leaves the offline
+    // messages.
+    Effect::new(move |_| {
+        if open.with(Option::is_some) {
+            offline_open.set(false);
+        }
+    });
     // One socket per chat in progress, plus the one on screen.
     Effect::new(move |_| {
         let mut wanted = inbox.with(Inbox::in_progress_ids);
@@ -91,12 +112,14 @@ pub fn Desk(session: Session) -> impl IntoView {
                 inbox=inbox.read_only()
                 link=inbox_link.read_only()
                 open
+                offline_open
                 now=now.read_only()
             />
             <main class="pane">
                 <NoticeLine/>
                 <OfferCards offers open/>
                 {move || match open.get() {
+                    None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),
                     None => view! {
                         <div class="empty-pane">
