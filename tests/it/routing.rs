@@ -354,3 +354,104 @@ async fn forwarding_needs_the_transfer_permission() -> Result<()> {
     assert_eq!((bad.status, bad.code()?), (400, ErrorCode::BadRequest));
     Ok(())
 }
+
+#[tokio::test]
+async fn auto_routing_races_keep_one_owner_and_the_capacity() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    auto_workspace(&api, 60_000, Some(1)).await?;
+    let mut anna = agent(&api, "anna@demo.test").await?;
+    let mut ben = agent(&api, "ben@demo.test").await?;
+    // Both away: conversations wait, and both race to take each one.
+    for a in [&anna, &ben] {
+        assert_eq!(api.status(&a.token, "away").await?.status, 200);
+    }
+    for round in 0..10 {
+        let (id, _, _v) = visitor(&api).await?;
+        let (a, b) = tokio::join!(api.take(&anna.token, &id), api.take(&ben.token, &id));
+        let (a, b) = (a?, b?);
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "round {round}: {} / {}",
+            a.body,
+            b.body
+        );
+        let (winner, loser) = if a.status == 200 {
+            (&anna, b)
+        } else {
+            (&ben, a)
+        };
+        assert_eq!(loser.code()?, ErrorCode::AlreadyTaken);
+        let closed = api
+            .act(
+                &winner.token,
+                &id,
+                "close",
+                serde_json::json!({ "comment": "Answered" }),
+            )
+            .await?;
+        assert_eq!(closed.status, 200, "{}", closed.body);
+    }
+    // Six visitors at once with both available, one chat each: each gets
+    // exactly one offer, and the other four wait in order.
+    for a in [&anna, &ben] {
+        assert_eq!(api.status(&a.token, "available").await?.status, 200);
+    }
+    let mut arrivals = Vec::new();
+    for _ in 0..6 {
+        let api = api.clone();
+        arrivals.push(tokio::spawn(async move { visitor(&api).await }));
+    }
+    let mut visitors = Vec::new();
+    for a in arrivals {
+        visitors.push(a.await??);
+    }
+    let anna_first = offer(&mut anna.inbox).await?;
+    let ben_first = offer(&mut ben.inbox).await?;
+    assert_ne!(anna_first, ben_first);
+    let (a, b) = tokio::join!(
+        api.act(&anna.token, &anna_first, "accept", serde_json::json!({})),
+        api.act(&ben.token, &ben_first, "accept", serde_json::json!({}))
+    );
+    assert_eq!((a?.status, b?.status), (200, 200));
+    for agent in [&mut anna, &mut ben] {
+        let more = agent.inbox.drain_inbox(Duration::from_millis(300)).await;
+        assert!(
+            !more.iter().any(|f| matches!(f, InboxFrame::Offer { .. })),
+            "an offer past capacity: {more:?}"
+        );
+    }
+    let mut positions = Vec::new();
+    for (id, token, _) in &visitors {
+        if *id != anna_first && *id != ben_first {
+            positions.push(api.queue_position(id, token).await?.position);
+        }
+    }
+    positions.sort();
+    assert_eq!(positions, [1, 2, 3, 4]);
+    // Anna closes hers: the head of the queue is offered to her.
+    let head = visitors
+        .iter()
+        .map(|(id, token, _)| (id, token))
+        .filter(|(id, _)| **id != anna_first && **id != ben_first);
+    let mut head_id = None;
+    for (id, token) in head {
+        if api.queue_position(id, token).await?.position == 1 {
+            head_id = Some(id.clone());
+        }
+    }
+    let closed = api
+        .act(
+            &anna.token,
+            &anna_first,
+            "close",
+            serde_json::json!({ "comment": "Answered" }),
+        )
+        .await?;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    assert_eq!(Some(offer(&mut anna.inbox).await?), head_id);
+    Ok(())
+}
