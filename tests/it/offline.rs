@@ -80,6 +80,30 @@ async fn nobody_there_means_the_offline_form_and_messages_are_kept() -> Result<(
         .await?
         .json()?;
     assert!(for_sales.is_empty(), "Sam works Sales only");
+    // A supervisor reads every department's, even those they do not work.
+    let mut setup = tests::demo_workspace()?;
+    setup.workspace = "supervised".into();
+    for person in &mut setup.agents {
+        if person.email == "mark@demo.test" {
+            person.departments = vec!["sales".into()];
+        }
+    }
+    api.setup(&setup).await?;
+    let ok = leave(serde_json::json!({ "site_key": "supervised.website", "name": "Bo", "email": "bo@example.com", "message": "Hours?" })).await?;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    for (email, expected) in [("mark@demo.test", 1), ("sam@demo.test", 0)] {
+        let person = api.login_to("supervised", email).await?;
+        let listed: Vec<OfflineMessage> = api
+            .raw(
+                "GET",
+                "/api/v1/agent/offline-messages",
+                Some(&person.token),
+                None,
+            )
+            .await?
+            .json()?;
+        assert_eq!(listed.len(), expected, "{email}: {listed:?}");
+    }
     let anon = api
         .raw("GET", "/api/v1/agent/offline-messages", None, None)
         .await?;

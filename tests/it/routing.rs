@@ -13,13 +13,24 @@ use tests::{Api, Socket, Worker};
 /// A workspace "auto" like the demo, with round-robin offers that lapse
 /// after `timeout_ms` and a limit of `capacity` chats per agent.
 async fn auto_workspace(api: &Api, timeout_ms: i64, capacity: Option<u32>) -> Result<()> {
+    auto_workspace_with_grace(api, timeout_ms, capacity, 60_000).await
+}
+
+/// [`auto_workspace`] where an agent whose last app disconnected stays
+/// routable for `grace_ms`.
+async fn auto_workspace_with_grace(
+    api: &Api,
+    timeout_ms: i64,
+    capacity: Option<u32>,
+    grace_ms: i64,
+) -> Result<()> {
     let mut setup: WorkspaceSetup = tests::demo_workspace()?;
     setup.workspace = "auto".into();
     setup.routing = Some(RoutingSetup {
         algorithm: Algorithm::AutoSelection,
         capacity,
         offer_timeout_ms: timeout_ms,
-        grace_ms: 60_000,
+        grace_ms,
         departments: vec![],
     });
     api.setup(&setup).await
@@ -453,5 +464,47 @@ async fn auto_routing_races_keep_one_owner_and_the_capacity() -> Result<()> {
         .await?;
     assert_eq!(closed.status, 200, "{}", closed.body);
     assert_eq!(Some(offer(&mut anna.inbox).await?), head_id);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_agent_who_drops_is_not_routed_after_the_grace_period_and_keeps_their_chats(
+) -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    auto_workspace_with_grace(&api, 60_000, None, 1_000).await?;
+    let mut anna = agent(&api, "anna@demo.test").await?;
+    let (mine, _, _v1) = visitor(&api).await?;
+    assert_eq!(offer(&mut anna.inbox).await?, mine);
+    let answer = api
+        .act(&anna.token, &mine, "accept", serde_json::json!({}))
+        .await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // Anna's only app drops; Ben comes in; the grace period ends.
+    anna.inbox.close().await?;
+    let mut ben = agent(&api, "ben@demo.test").await?;
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    // Round robin would alternate; with Anna gone, both go to Ben.
+    let mut offered = Vec::new();
+    let mut visitors = Vec::new();
+    for _ in 0..2 {
+        let (id, token, socket) = visitor(&api).await?;
+        offered.push(offer(&mut ben.inbox).await?);
+        assert_eq!(offered.last(), Some(&id));
+        visitors.push((token, socket));
+    }
+    // Anna comes back: her chat is still hers, and she is routed to again.
+    let mut inbox = api.inbox(&anna.token).await?;
+    match inbox.next::<InboxFrame>().await? {
+        InboxFrame::Snapshot { mine: hers, .. } => {
+            assert_eq!(
+                hers.iter().map(|c| c.id.0.as_str()).collect::<Vec<_>>(),
+                [mine.as_str()]
+            );
+        }
+        other => bail!("expected a snapshot, got {other:?}"),
+    }
+    let (next, _, _v) = visitor(&api).await?;
+    assert_eq!(offer(&mut inbox).await?, next);
     Ok(())
 }

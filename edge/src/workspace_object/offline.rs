@@ -4,6 +4,7 @@
 use super::{Department, WorkspaceObject};
 use crate::http::{self, error, json};
 use chat_core::hours::{self, Interval};
+use chat_core::permissions::Permission;
 use serde::{Deserialize, Serialize};
 use shared::api::{Availability, DepartmentSetup, OfflineMessage};
 use shared::frame::ErrorCode;
@@ -182,17 +183,31 @@ impl WorkspaceObject {
         let Some(agent) = self.agent(&AgentId(body.agent_id.0))? else {
             return error(ErrorCode::Unauthorized, "no such agent");
         };
-        let rows = self
-            .sql()?
-            .exec(
-                "SELECT body FROM offline_messages ORDER BY created_at DESC LIMIT 500",
-                None,
+        // Supervisors read every department's; others their own.
+        const NEWEST: &str = "ORDER BY created_at DESC LIMIT 500";
+        let sql = self.sql()?;
+        let rows = if self.allows(agent.role, Permission::Monitor)? {
+            sql.exec(&format!("SELECT body FROM offline_messages {NEWEST}"), None)?
+                .to_array::<Body>()?
+        } else if agent.departments.is_empty() {
+            vec![]
+        } else {
+            let marks = vec!["?"; agent.departments.len()].join(", ");
+            sql.exec(
+                &format!(
+                    "SELECT body FROM offline_messages WHERE department IN ({marks}) {NEWEST}"
+                ),
+                agent
+                    .departments
+                    .iter()
+                    .map(|d| d.as_str().into())
+                    .collect::<Vec<worker::SqlStorageValue>>(),
             )?
-            .to_array::<Body>()?;
+            .to_array::<Body>()?
+        };
         let messages: Vec<OfflineMessage> = rows
             .into_iter()
             .filter_map(|b| serde_json::from_str::<OfflineMessage>(&b.body).ok())
-            .filter(|m| agent.departments.contains(&m.department))
             .collect();
         json(&messages)
     }
