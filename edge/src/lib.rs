@@ -66,6 +66,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "offline-messages"]) => {
             offline_messages(&req, &env).await
         }
+        (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
+            history(&req, &env, id).await
+        }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, &env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, &env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
@@ -437,6 +440,21 @@ async fn offline_messages(req: &Request, env: &Env) -> Result<Response> {
         &ask,
     )
     .await
+}
+
+/// The contact's conversations (this one's visitor's) an agent may open.
+async fn history(req: &Request, env: &Env, id: &str) -> Result<Response> {
+    let Some(claims) = claims(req, env, Kind::Agent)? else {
+        return error(ErrorCode::Unauthorized, "an agent token is required");
+    };
+    if !is_valid_id(id) {
+        return error(ErrorCode::NotFound, "no such conversation");
+    }
+    let ask = AgentRequest {
+        agent_id: claims.subject.as_str().into(),
+        conversation_id: Some(id.into()),
+    };
+    http::call(&workspace(env, &claims.workspace)?, "/history", &ask).await
 }
 
 /// A visitor's place in the queue.

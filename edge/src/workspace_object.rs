@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS conversations (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_status ON conversations (status, queued_at);
+CREATE INDEX IF NOT EXISTS conversations_visitor
+  ON conversations (json_extract(body, '$.visitor.id'), queued_at);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS router_agents (id TEXT PRIMARY KEY, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS router_conversations (id TEXT PRIMARY KEY, row TEXT NOT NULL);
@@ -439,6 +441,36 @@ impl WorkspaceObject {
         }
     }
 
+    /// "Chat history": every conversation of this one's visitor (the
+    /// contact) that the agent may open, newest first, this one included.
+    async fn history(&self, req: Request) -> Result<Response> {
+        let (agent, summary) = match self.agent_and_conversation(req).await? {
+            Ok(found) => found,
+            Err(resp) => return Ok(resp),
+        };
+        let grants = self.grants()?;
+        let view = view_of(&agent, &grants);
+        if !inbox::may_open(&view, &summary) {
+            return error(
+                ErrorCode::Forbidden,
+                "this conversation is for a department you are not in",
+            );
+        }
+        let rows = self
+            .sql()?
+            .exec(
+                "SELECT body FROM conversations WHERE json_extract(body, '$.visitor.id') = ? ORDER BY queued_at DESC LIMIT 200",
+                vec![summary.visitor.id.as_str().into()],
+            )?
+            .to_array::<Body>()?;
+        let history: Vec<ConversationSummary> = rows
+            .into_iter()
+            .filter_map(|row| serde_json::from_str::<ConversationSummary>(&row.body).ok())
+            .filter(|c| inbox::may_open(&view, c))
+            .collect();
+        json(&history)
+    }
+
     /// May this agent open this conversation's socket? Answers the
     /// participant to connect as.
     async fn open(&self, req: Request) -> Result<Response> {
@@ -592,6 +624,7 @@ impl DurableObject for WorkspaceObject {
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,
+            "/history" => self.history(req).await,
             "/queue-position" => self.queue_position(req).await,
             path if path.starts_with("/act/") => {
                 let action = path.trim_start_matches("/act/").to_owned();

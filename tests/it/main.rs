@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod chat;
+mod history;
 mod offline;
 mod queue;
 mod resume;
