@@ -931,17 +931,17 @@ impl Router {
         loads
     }
 
-    /// The agents who may get an offer of this conversation now.
-    fn eligible<'a>(&'a self, conv: &Conv, loads: &HashMap<&str, u32>) -> Vec<&'a String> {
+    /// The agents who may get an offer of a department's conversation now,
+    /// before its own declines are taken out.
+    fn eligible_in<'a>(&'a self, department: &str, loads: &HashMap<&str, u32>) -> Vec<&'a String> {
         self.agents
             .iter()
             .filter(|(id, a)| {
                 a.status == AgentStatus::Available
                     && a.reachable
-                    && a.departments.contains(&conv.department)
-                    && !conv.declined.contains(*id)
+                    && a.departments.contains(department)
                     && self
-                        .limit(id, &conv.department)
+                        .limit(id, department)
                         .is_none_or(|l| loads.get(id.as_str()).copied().unwrap_or(0) < l)
             })
             .map(|(id, _)| id)
@@ -963,9 +963,23 @@ impl Router {
                 .filter(|(_, c)| self.algorithm(&c.department) != Algorithm::ManualSelection)
                 .collect();
             waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
+            // Who could take a department's conversation depends on the
+            // department alone, but for each conversation's declines: found
+            // once per department, so a long queue nobody can take is cheap.
+            let mut departments: HashMap<&str, Vec<&String>> = HashMap::new();
             for (id, conv) in waiting {
+                let open = departments
+                    .entry(conv.department.as_str())
+                    .or_insert_with(|| self.eligible_in(&conv.department, &loads));
+                if open.is_empty() {
+                    continue;
+                }
+                let candidates: Vec<&String> = open
+                    .iter()
+                    .copied()
+                    .filter(|agent| !conv.declined.contains(*agent))
+                    .collect();
                 let algorithm = self.algorithm(&conv.department);
-                let candidates = self.eligible(conv, &loads);
                 if let Some(agent) = self.pick(algorithm, &conv.department, &candidates, &loads) {
                     choice = Some((id.clone(), agent.clone(), conv.department.clone()));
                     break;
