@@ -1,15 +1,16 @@
 //! The HTTP API under `/api/v1` that the agent app calls: sign in, who am I,
 //! take a conversation, the agent's status and the directory, the offline
-//! messages, and the lifecycle actions (accept, decline, hold, resume,
-//! queue, forward, close). Bodies are the `shared::api` types; every failure
+//! messages, a conversation's priority, and the lifecycle actions (accept,
+//! decline, hold, resume, queue, forward, close). Bodies are the `shared::api` types; every failure
 //! is an [`ApiFailure`] the screens turn into a sentence.
 
 use serde::de::DeserializeOwned;
 use shared::api::{
     AgentProfile, ApiError, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,
-    OfflineMessage, StatusRequest, Taken,
+    OfflineMessage, PriorityRequest, StatusRequest, Taken,
 };
-use shared::routing::AgentStatus;
+use shared::inbox::ConversationSummary;
+use shared::routing::{AgentStatus, Priority};
 use shared::{ConversationId, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -90,6 +91,19 @@ pub async fn directory(token: &str) -> Result<Directory, ApiFailure> {
 /// agent's departments while nobody could answer, newest first.
 pub async fn offline_messages(token: &str) -> Result<Vec<OfflineMessage>, ApiFailure> {
     call("GET", "/api/v1/agent/offline-messages", Some(token), None).await
+}
+
+/// `POST /api/v1/agent/conversations/{id}/priority`: answers the
+/// conversation as the workspace now lists it.
+pub async fn set_priority(
+    token: &str,
+    id: &ConversationId,
+    priority: Priority,
+) -> Result<ConversationSummary, ApiFailure> {
+    let body =
+        serde_json::to_string(&PriorityRequest { priority }).map_err(|_| ApiFailure::Network)?;
+    let path = format!("/api/v1/agent/conversations/{id}/priority");
+    call("POST", &path, Some(token), Some(body)).await
 }
 
 /// A lifecycle action on a conversation, with its body.

@@ -10,5 +10,6 @@ pub mod message_list;
 pub mod notice_line;
 pub mod offer_card;
 pub mod offline_messages;
+pub mod priority_select;
 pub mod sidebar;
 pub mod status_menu;

@@ -52,6 +52,15 @@ impl Inbox {
         }
     }
 
+    /// Takes the priority from the answer to a priority change. Only the
+    /// priority: the inbox socket may already have brought newer news of the
+    /// rest (a take, a close), and a conversation no longer listed stays out.
+    pub fn prioritized(&mut self, answer: &ConversationSummary) {
+        if let Some(c) = self.conversations.get_mut(&answer.id) {
+            c.priority = answer.priority;
+        }
+    }
+
     /// Drops a conversation from every list.
     pub fn remove(&mut self, id: &ConversationId) {
         self.conversations.remove(id);
@@ -110,6 +119,7 @@ mod tests {
     use super::Inbox;
     use shared::frame::{ConversationStatus, Participant, Side};
     use shared::inbox::{ConversationSummary, InboxFrame};
+    use shared::routing::Priority;
     use shared::{AgentId, ConversationId};
 
     fn summary(
@@ -136,6 +146,11 @@ mod tests {
             queued_at: at,
             priority: Default::default(),
         }
+    }
+
+    fn prioritized(mut s: ConversationSummary, priority: Priority) -> ConversationSummary {
+        s.priority = priority;
+        s
     }
 
     fn ids(list: Vec<ConversationSummary>) -> Vec<String> {
@@ -207,5 +222,47 @@ mod tests {
             offers: vec![],
         });
         assert!(inbox.in_progress().is_empty() && inbox.on_hold().is_empty());
+    }
+
+    #[test]
+    fn priority_orders_the_lists_and_follows_the_answer() {
+        use ConversationStatus::*;
+        let mut inbox = Inbox::new(&AgentId::from("me"));
+        inbox.apply(InboxFrame::Snapshot {
+            queued: vec![
+                summary("old", Queued, None, 10),
+                summary("new", Queued, None, 20),
+                prioritized(summary("low", Queued, None, 5), Priority::Low),
+            ],
+            mine: vec![],
+            offers: vec![],
+        });
+        assert_eq!(ids(inbox.queued()), ["old", "new", "low"]);
+
+        // Pushed by the inbox socket: urgent goes first.
+        inbox.apply(InboxFrame::Upsert {
+            conversation: prioritized(summary("new", Queued, None, 20), Priority::Urgent),
+        });
+        assert_eq!(ids(inbox.queued()), ["new", "old", "low"]);
+
+        // The answer to a change sets the priority, and only that.
+        inbox.apply(InboxFrame::Upsert {
+            conversation: summary("old", Active, Some("me"), 10),
+        });
+        inbox.prioritized(&prioritized(
+            summary("old", Queued, None, 10),
+            Priority::High,
+        ));
+        let old = inbox.get(&ConversationId::from("old")).unwrap();
+        assert_eq!((old.status, old.priority), (Active, Priority::High));
+        // A conversation gone from the lists does not come back.
+        inbox.apply(InboxFrame::Remove {
+            id: ConversationId::from("low"),
+        });
+        inbox.prioritized(&prioritized(
+            summary("low", Queued, None, 5),
+            Priority::High,
+        ));
+        assert_eq!(ids(inbox.queued()), ["new"]);
     }
 }

@@ -12,6 +12,7 @@ mod notice;
 mod offers;
 mod offline;
 mod pace;
+mod priority;
 mod routes;
 mod session;
 

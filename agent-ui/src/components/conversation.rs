@@ -1,7 +1,8 @@
 //! The conversation pane: who the visitor is, the messages, and what the
 //! agent may do. A queued conversation is a read-only preview with
 //! "Take it"; once it is the agent's, the reply box and the lifecycle
-//! actions ([`ConversationActions`]) appear.
+//! actions ([`ConversationActions`]) appear. Queued or worked, its header
+//! has the "Priority" menu ([`PrioritySelect`]).
 
 use crate::api;
 use crate::app::SignOut;
@@ -9,6 +10,7 @@ use crate::chats::{Chats, Link};
 use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
+use crate::components::priority_select::PrioritySelect;
 use crate::inbox::Inbox;
 use crate::session::Session;
 use leptos::prelude::*;
@@ -177,6 +179,35 @@ pub fn Conversation(
             })
         }
     };
+    // The priority as the inbox lists it; the menu shows while the
+    // conversation waits or is worked.
+    let listed_priority = Memo::new({
+        let id = id.clone();
+        move |_| inbox.with(|i| i.get(&id).map(|c| c.priority))
+    });
+    let prioritizable = Memo::new(move |_| {
+        !taken_elsewhere.get()
+            && listed_priority.with(Option::is_some)
+            && heading.with(|h| {
+                h.as_ref().is_some_and(|h| {
+                    matches!(
+                        h.status,
+                        ConversationStatus::Queued
+                            | ConversationStatus::Active
+                            | ConversationStatus::OnHold
+                    )
+                })
+            })
+    });
+    let priority_menu = {
+        let id = id.clone();
+        move || {
+            prioritizable.get().then(|| {
+                let current = Signal::derive(move || listed_priority.get().unwrap_or_default());
+                view! { <PrioritySelect id=id.clone() current inbox/> }
+            })
+        }
+    };
     let retry = Callback::new({
         let id = id.clone();
         move |client_id: ClientMsgId| chats.retry(&id, &client_id)
@@ -197,12 +228,15 @@ pub fn Conversation(
                         }).unwrap_or_default())}
                     </p>
                 </div>
-                {actions}
-                <Show when=queued>
-                    <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
-                        "Take it"
-                    </button>
-                </Show>
+                <div class="pane-tools">
+                    {priority_menu}
+                    {actions}
+                    <Show when=queued>
+                        <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
+                            "Take it"
+                        </button>
+                    </Show>
+                </div>
             </header>
             {move || link_banner(link.get())}
             <Show when=move || taken_elsewhere.get()>

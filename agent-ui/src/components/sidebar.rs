@@ -1,7 +1,8 @@
 //! The sidebar: who is signed in, and the live lists "Queued Chats" (with
 //! the first message and how long the visitor has waited), "Chats in
-//! Progress" (with unread counts) and "On Hold" (with "Resume"), the status
-//! menu, and "Offline messages" with their count. Clicking a line opens it;
+//! Progress" (with unread counts) and "On Hold" (with "Resume"), each line
+//! with a badge when its priority is not Medium ("Urgent", "High", "Low"),
+//! the status menu, and "Offline messages" with their count. Clicking a line opens it;
 //! "Offline messages" opens their list in the pane.
 
 use crate::api::Action;
@@ -12,6 +13,7 @@ use crate::format;
 use crate::inbox::Inbox;
 use crate::notice;
 use crate::offline::OfflineMessages;
+use crate::priority;
 use leptos::prelude::*;
 use shared::inbox::ConversationSummary;
 use shared::ConversationId;
@@ -110,7 +112,7 @@ fn List(
                 <ul>
                     <For
                         each=move || lines.get()
-                        key=|c| (c.id.clone(), c.visitor.name.clone(), c.preview.clone(), c.queued_at)
+                        key=|c| (c.id.clone(), c.visitor.name.clone(), c.preview.clone(), c.queued_at, c.priority)
                         children=move |c| view! { <Row section summary=c open now/> }
                     />
                 </ul>
@@ -174,6 +176,8 @@ fn Row(
             }
         }
     };
+    let badge = priority::badge(summary.priority)
+        .map(|(text, class)| view! { <span class=class>{text}</span> });
     let queued_at = summary.queued_at;
     let corner = match section {
         Section::Queued => view! {
@@ -221,7 +225,10 @@ fn Row(
                 aria-current=move || current().then_some("true")
                 on:click=select>
                 <span class="row-top">
-                    <span class="row-name">{summary.visitor.name}</span>
+                    <span class="row-who">
+                        <span class="row-name">{summary.visitor.name}</span>
+                        {badge}
+                    </span>
                     {corner}
                 </span>
                 <span class="row-preview">{summary.preview}</span>
