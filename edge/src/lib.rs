@@ -56,7 +56,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "me"]) => me(&req, &env).await,
         (Method::Get, ["api", "v1", "agent", "inbox"]) => inbox(&req, &env).await,
         (Method::Post, ["api", "v1", "agent", "conversations", id, "take"]) => {
-            take(&req, &env, id).await
+            about_conversation(&req, &env, id, "/take").await
         }
         (Method::Post, ["api", "v1", "agent", "conversations", id, action]) => {
             act(req, &env, action, id).await
@@ -67,7 +67,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             offline_messages(&req, &env).await
         }
         (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
-            history(&req, &env, id).await
+            about_conversation(&req, &env, id, "/history").await
         }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, &env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, &env).await,
@@ -308,7 +308,9 @@ async fn inbox(req: &Request, env: &Env) -> Result<Response> {
     http::forward_socket(&workspace(env, &claims.workspace)?, "/inbox", &who).await
 }
 
-async fn take(req: &Request, env: &Env, id: &str) -> Result<Response> {
+/// An agent's request about one conversation, answered by the workspace's
+/// `path` (`/take`, `/history`).
+async fn about_conversation(req: &Request, env: &Env, id: &str, path: &str) -> Result<Response> {
     let Some(claims) = claims(req, env, Kind::Agent)? else {
         return error(ErrorCode::Unauthorized, "an agent token is required");
     };
@@ -319,7 +321,7 @@ async fn take(req: &Request, env: &Env, id: &str) -> Result<Response> {
         agent_id: claims.subject.as_str().into(),
         conversation_id: Some(id.into()),
     };
-    http::call(&workspace(env, &claims.workspace)?, "/take", &ask).await
+    http::call(&workspace(env, &claims.workspace)?, path, &ask).await
 }
 
 /// Agent actions on a conversation (accept, decline, hold, resume, queue,
@@ -440,21 +442,6 @@ async fn offline_messages(req: &Request, env: &Env) -> Result<Response> {
         &ask,
     )
     .await
-}
-
-/// The contact's conversations (this one's visitor's) an agent may open.
-async fn history(req: &Request, env: &Env, id: &str) -> Result<Response> {
-    let Some(claims) = claims(req, env, Kind::Agent)? else {
-        return error(ErrorCode::Unauthorized, "an agent token is required");
-    };
-    if !is_valid_id(id) {
-        return error(ErrorCode::NotFound, "no such conversation");
-    }
-    let ask = AgentRequest {
-        agent_id: claims.subject.as_str().into(),
-        conversation_id: Some(id.into()),
-    };
-    http::call(&workspace(env, &claims.workspace)?, "/history", &ask).await
 }
 
 /// A visitor's place in the queue.

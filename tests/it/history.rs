@@ -3,22 +3,13 @@
 
 use anyhow::Result;
 use shared::api::VisitorSession;
-use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, ServerFrame};
+use shared::frame::{ConversationStatus, ErrorCode};
 use shared::inbox::ConversationSummary;
 use tests::{Api, Worker};
 
 /// Starts a conversation for `visitor` and writes its first message.
 async fn write(api: &Api, visitor: &VisitorSession, text: &str) -> Result<String> {
-    let id = api.start(visitor).await?;
-    let (mut s, _) = api.join(&id, &visitor.token, 0).await?;
-    s.send(&ClientFrame::Send {
-        client_id: "v-1".into(),
-        text: text.into(),
-    })
-    .await?;
-    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
-        .await?;
-    Ok(id)
+    Ok(api.first_message(visitor, text).await?.0)
 }
 
 async fn history(api: &Api, token: &str, id: &str) -> Result<tests::Answer> {

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Result};
 use shared::api::WorkspaceSetup;
-use shared::frame::{ClientFrame, ErrorCode, ServerFrame};
+use shared::frame::ErrorCode;
 use shared::inbox::{ConversationSummary, InboxFrame};
 use shared::routing::Priority;
 use std::time::Duration;
@@ -13,16 +13,8 @@ use tests::{Api, Socket, Worker};
 /// visitor's token and socket.
 async fn waiting(api: &Api, site: &str) -> Result<(String, String, Socket)> {
     let v = api.visitor_of(site).await?;
-    let id = api.start(&v).await?;
-    let (mut s, _) = api.join(&id, &v.token, 0).await?;
-    s.send(&ClientFrame::Send {
-        client_id: "v-1".into(),
-        text: "hello".into(),
-    })
-    .await?;
-    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
-        .await?;
-    Ok((id, v.token, s))
+    let (id, socket) = api.first_message(&v, "hello").await?;
+    Ok((id, v.token, socket))
 }
 
 /// The snapshot a freshly opened inbox starts with: (queued, mine).

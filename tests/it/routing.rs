@@ -59,16 +59,8 @@ async fn agent(api: &Api, email: &str) -> Result<Agent> {
 /// A visitor of "auto" who wrote a first message.
 async fn visitor(api: &Api) -> Result<(String, String, Socket)> {
     let v = api.visitor_of("auto.website").await?;
-    let id = api.start(&v).await?;
-    let (mut s, _) = api.join(&id, &v.token, 0).await?;
-    s.send(&ClientFrame::Send {
-        client_id: "v-1".into(),
-        text: "hello".into(),
-    })
-    .await?;
-    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
-        .await?;
-    Ok((id, v.token, s))
+    let (id, socket) = api.first_message(&v, "hello").await?;
+    Ok((id, v.token, socket))
 }
 
 async fn offer(inbox: &mut Socket) -> Result<String> {
@@ -379,23 +371,11 @@ async fn auto_routing_races_keep_one_owner_and_the_capacity() -> Result<()> {
     }
     for round in 0..10 {
         let (id, _, _v) = visitor(&api).await?;
-        let (a, b) = tokio::join!(api.take(&anna.token, &id), api.take(&ben.token, &id));
-        let (a, b) = (a?, b?);
-        let mut statuses = [a.status, b.status];
-        statuses.sort();
-        assert_eq!(
-            statuses,
-            [200, 409],
-            "round {round}: {} / {}",
-            a.body,
-            b.body
-        );
-        let (winner, loser) = if a.status == 200 {
-            (&anna, b)
-        } else {
-            (&ben, a)
-        };
-        assert_eq!(loser.code()?, ErrorCode::AlreadyTaken);
+        let anna_won = api
+            .race_to_take(&anna.token, &ben.token, &id)
+            .await
+            .with_context(|| format!("round {round}"))?;
+        let winner = if anna_won { &anna } else { &ben };
         let closed = api
             .act(
                 &winner.token,

@@ -310,6 +310,44 @@ impl Api {
         Ok(started.conversation_id.0)
     }
 
+    /// A new conversation for `visitor`, joined, with `text` written and
+    /// acknowledged: the conversation id and the visitor's socket.
+    pub async fn first_message(
+        &self,
+        visitor: &VisitorSession,
+        text: &str,
+    ) -> Result<(String, Socket)> {
+        let id = self.start(visitor).await?;
+        let (mut socket, _) = self.join(&id, &visitor.token, 0).await?;
+        socket
+            .send(&shared::frame::ClientFrame::Send {
+                client_id: "v-1".into(),
+                text: text.into(),
+            })
+            .await?;
+        socket
+            .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+            .await?;
+        Ok((id, socket))
+    }
+
+    /// Two agents take one conversation at once: checks exactly one wins
+    /// and the other is told it was taken. Answers whether `a` won.
+    pub async fn race_to_take(&self, a: &str, b: &str, id: &str) -> Result<bool> {
+        let (first, second) = tokio::join!(self.take(a, id), self.take(b, id));
+        let (first, second) = (first?, second?);
+        let mut statuses = [first.status, second.status];
+        statuses.sort();
+        if statuses != [200, 409] {
+            bail!("not exactly one winner: {} / {}", first.body, second.body);
+        }
+        let loser = if first.status == 200 { &second } else { &first };
+        if loser.code()? != shared::ErrorCode::AlreadyTaken {
+            bail!("the loser was not told it was taken: {}", loser.body);
+        }
+        Ok(first.status == 200)
+    }
+
     /// Signs a demo person in.
     pub async fn login(&self, email: &str) -> Result<LoginResponse> {
         self.login_to("demo", email).await
