@@ -36,6 +36,13 @@ pub struct ConnState {
     pub who: Participant,
     /// True once the socket's `hello` was answered.
     pub ready: bool,
+    /// False for an agent whose role may not reply: they read, never write.
+    #[serde(default = "yes")]
+    pub may_reply: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The conversation's own fields, stored as one row.
@@ -95,6 +102,8 @@ pub enum Input<'a> {
         conn: ConnId,
         /// Who it is.
         who: Participant,
+        /// Whether they may write here (an agent's role may forbid it).
+        may_reply: bool,
     },
     /// A text frame arrived on a socket.
     Frame {
@@ -263,7 +272,11 @@ impl Conversation {
                 department,
                 visitor,
             } => self.init(id, department, visitor),
-            Input::Connect { conn, who } => self.connect(conn, who),
+            Input::Connect {
+                conn,
+                who,
+                may_reply,
+            } => self.connect(conn, who, may_reply),
             Input::Frame { conn, text } => match ClientFrame::parse(text) {
                 Ok(frame) => self.frame(now, conn, frame),
                 Err(err) => self.send(conn, ServerFrame::error(err.code(), err.message())),
@@ -346,7 +359,7 @@ impl Conversation {
         self.out.push_back(Output::Reply(Ok(view)));
     }
 
-    fn connect(&mut self, conn: ConnId, mut who: Participant) {
+    fn connect(&mut self, conn: ConnId, mut who: Participant, may_reply: bool) {
         let Some(meta) = &self.meta else {
             self.close(conn, close::NOT_FOUND, "no such conversation");
             return;
@@ -364,7 +377,11 @@ impl Conversation {
                 return;
             }
         }
-        let state = ConnState { who, ready: false };
+        let state = ConnState {
+            may_reply: may_reply || who.side == Side::Visitor,
+            who,
+            ready: false,
+        };
         self.conns.insert(conn, state.clone());
         self.out.push_back(Output::Remember { conn, state });
     }
@@ -388,11 +405,11 @@ impl Conversation {
         match frame {
             ClientFrame::Hello { .. } => {}
             ClientFrame::Send { client_id, text } => {
-                self.message(now, conn, state.who, client_id, text)
+                self.message(now, conn, state, client_id, text)
             }
             ClientFrame::Receipt { kind, seq } => self.receipt(state.who, kind, seq),
             ClientFrame::Typing { active } => {
-                if self.may_write(&state.who).is_ok() {
+                if self.may_write(&state).is_ok() {
                     self.broadcast_except(
                         &state.who.id.clone(),
                         ServerFrame::Typing {
@@ -445,8 +462,15 @@ impl Conversation {
         }
     }
 
-    /// Whether `who` may write in this conversation now.
-    fn may_write(&self, who: &Participant) -> Result<(), Refusal> {
+    /// Whether the socket's participant may write in this conversation now.
+    fn may_write(&self, state: &ConnState) -> Result<(), Refusal> {
+        let who = &state.who;
+        if !state.may_reply {
+            return Err(refusal(
+                ErrorCode::Forbidden,
+                "your role cannot reply in chats",
+            ));
+        }
         let Some(meta) = &self.meta else {
             return Err(refusal(ErrorCode::NotFound, "no such conversation"));
         };
@@ -470,10 +494,11 @@ impl Conversation {
         &mut self,
         now: i64,
         conn: ConnId,
-        who: Participant,
+        state: ConnState,
         client_id: ClientMsgId,
         text: String,
     ) {
+        let who = state.who.clone();
         let fail = |code, message: &str| ServerFrame::Error {
             code,
             message: message.to_owned(),
@@ -497,7 +522,7 @@ impl Conversation {
             );
             return;
         }
-        if let Err(r) = self.may_write(&who) {
+        if let Err(r) = self.may_write(&state) {
             let frame = fail(r.code, &r.message);
             self.send(conn, frame);
             return;

@@ -420,6 +420,7 @@ impl ConversationObject {
         let Some(who) = principal(&req) else {
             return error(ErrorCode::Unauthorized, "no participant");
         };
+        let may_reply = crate::http::may_reply(&req);
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
         let conn = crate::auth::new_conn_id();
@@ -430,11 +431,20 @@ impl ConversationObject {
             state: ConnState {
                 who: who.clone(),
                 ready: false,
+                may_reply,
             },
         })?;
         self.ensure_loaded()?;
         self.sockets.borrow_mut().insert(conn, pair.server);
-        self.run(Input::Connect { conn, who }, Some(conn)).await?;
+        self.run(
+            Input::Connect {
+                conn,
+                who,
+                may_reply,
+            },
+            Some(conn),
+        )
+        .await?;
         Response::from_websocket(pair.client)
     }
 

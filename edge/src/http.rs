@@ -17,6 +17,10 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// they cannot set it.
 pub const PRINCIPAL_HEADER: &str = "x-livechat-principal";
 
+/// Header set, beside [`PRINCIPAL_HEADER`], when that participant may read a
+/// conversation but not reply in it (their role's grants).
+pub const READ_ONLY_HEADER: &str = "x-livechat-read-only";
+
 /// An error answer with its stable code and the matching status.
 pub fn error(code: ErrorCode, message: impl Into<String>) -> Result<Response> {
     Ok(Response::from_json(&ApiError::new(code, message))?.with_status(code.http_status()))
@@ -134,11 +138,20 @@ pub async fn call(stub: &Stub, path: &str, body: &impl Serialize) -> Result<Resp
     .await
 }
 
-/// Forwards a WebSocket upgrade to an object, naming the participant.
-pub async fn forward_socket(stub: &Stub, path: &str, who: &Participant) -> Result<Response> {
+/// Forwards a WebSocket upgrade to an object, naming the participant and
+/// whether they may write.
+pub async fn forward_socket(
+    stub: &Stub,
+    path: &str,
+    who: &Participant,
+    may_reply: bool,
+) -> Result<Response> {
     let headers = Headers::new();
     headers.set("upgrade", "websocket")?;
     headers.set(PRINCIPAL_HEADER, &serde_json::to_string(who)?)?;
+    if !may_reply {
+        headers.set(READ_ONLY_HEADER, "1")?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     stub.fetch_with_request(Request::new_with_init(
@@ -146,6 +159,11 @@ pub async fn forward_socket(stub: &Stub, path: &str, who: &Participant) -> Resul
         &init,
     )?)
     .await
+}
+
+/// Whether the participant of a forwarded socket may write.
+pub fn may_reply(req: &Request) -> bool {
+    !matches!(req.headers().get(READ_ONLY_HEADER), Ok(Some(_)))
 }
 
 /// The participant named by [`PRINCIPAL_HEADER`].

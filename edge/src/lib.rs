@@ -31,7 +31,7 @@ use shared::ids::{is_valid_id, ConversationId, VisitorId};
 use worker::{event, Context, Env, Method, Request, Response, Result, Stub};
 use workspace_object::offline::SiteVisitor;
 use workspace_object::routing::{ActRequest, QueueRequest};
-use workspace_object::{AgentRequest, Credentials, SiteAnswer, SiteRequest, StoredLogin};
+use workspace_object::{AgentRequest, Credentials, Opened, SiteAnswer, SiteRequest, StoredLogin};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -214,12 +214,15 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
     let Some(claims) = auth::verify(&secret(env)?, &token, http::now()) else {
         return http::refuse_socket(close::UNAUTHORIZED, "invalid or expired token");
     };
-    let who = match claims.kind {
-        Kind::Visitor => Participant {
-            side: Side::Visitor,
-            name: visitor_name(&claims.subject),
-            id: claims.subject,
-        },
+    let (who, may_reply) = match claims.kind {
+        Kind::Visitor => (
+            Participant {
+                side: Side::Visitor,
+                name: visitor_name(&claims.subject),
+                id: claims.subject,
+            },
+            true,
+        ),
         Kind::Agent => {
             let ask = AgentRequest {
                 agent_id: claims.subject.as_str().into(),
@@ -227,7 +230,10 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
             };
             let mut answer = http::call(&workspace(env, &claims.workspace)?, "/open", &ask).await?;
             match answer.status_code() {
-                200 => answer.json::<Participant>().await?,
+                200 => {
+                    let opened = answer.json::<Opened>().await?;
+                    (opened.who, opened.may_reply)
+                }
                 401 => return http::refuse_socket(close::UNAUTHORIZED, "no such agent"),
                 404 => return http::refuse_socket(close::NOT_FOUND, "no such conversation"),
                 _ => {
@@ -239,7 +245,7 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
             }
         }
     };
-    http::forward_socket(&conversation(env, id)?, "/ws", &who).await
+    http::forward_socket(&conversation(env, id)?, "/ws", &who, may_reply).await
 }
 
 async fn login(mut req: Request, env: &Env) -> Result<Response> {
@@ -305,7 +311,7 @@ async fn inbox(req: &Request, env: &Env) -> Result<Response> {
         id: claims.subject,
         name: String::new(),
     };
-    http::forward_socket(&workspace(env, &claims.workspace)?, "/inbox", &who).await
+    http::forward_socket(&workspace(env, &claims.workspace)?, "/inbox", &who, true).await
 }
 
 /// An agent's request about one conversation, answered by the workspace's

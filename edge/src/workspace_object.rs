@@ -96,6 +96,15 @@ pub struct AgentRequest {
     pub conversation_id: Option<ConversationId>,
 }
 
+/// Answer of `/open`: who an agent connects to a conversation as.
+#[derive(Serialize, Deserialize)]
+pub struct Opened {
+    /// The participant.
+    pub who: Participant,
+    /// Whether their role may write in chats.
+    pub may_reply: bool,
+}
+
 #[derive(Deserialize)]
 struct AgentRow {
     id: String,
@@ -472,19 +481,27 @@ impl WorkspaceObject {
     }
 
     /// May this agent open this conversation's socket? Answers the
-    /// participant to connect as.
+    /// participant to connect as, and whether their role may reply.
     async fn open(&self, req: Request) -> Result<Response> {
         let (agent, summary) = match self.agent_and_conversation(req).await? {
             Ok(found) => found,
             Err(resp) => return Ok(resp),
         };
-        if !inbox::may_open(&view_of(&agent, &self.grants()?), &summary) {
+        let grants = self.grants()?;
+        if !inbox::may_open(&view_of(&agent, &grants), &summary) {
             return error(
                 ErrorCode::Forbidden,
                 "this conversation is for a department you are not in",
             );
         }
-        json(&participant(&agent))
+        json(&Opened {
+            who: participant(&agent),
+            may_reply: chat_core::permissions::allows_in(
+                &grants,
+                agent.role,
+                chat_core::permissions::Permission::Reply,
+            ),
+        })
     }
 
     async fn announce(&self, mut req: Request) -> Result<Response> {

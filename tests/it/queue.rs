@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Result};
 use shared::api::WorkspaceSetup;
-use shared::frame::ErrorCode;
+use shared::frame::{ClientFrame, ErrorCode, ServerFrame};
 use shared::inbox::{ConversationSummary, InboxFrame};
 use shared::routing::Priority;
 use std::time::Duration;
@@ -145,5 +145,43 @@ async fn the_queue_follows_the_workspace_grants() -> Result<()> {
     assert_eq!(socket.closed().await?, shared::close::FORBIDDEN);
     // The manager takes it.
     assert_eq!(api.take(&mark.token, &id).await?.status, 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_agent_whose_role_may_not_reply_reads_but_cannot_write() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let mut setup: WorkspaceSetup = tests::demo_workspace()?;
+    setup.workspace = "readers".into();
+    setup.grants = vec![shared::api::RoleGrants {
+        role: shared::api::Role::Agent,
+        permissions: vec!["view_queue".into(), "take_chat".into()],
+    }];
+    api.setup(&setup).await?;
+    let (id, _, mut visitor) = waiting(&api, "readers.website").await?;
+    let anna = api.login_to("readers", "anna@demo.test").await?;
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    let (mut socket, _) = api.join(&id, &anna.token, 0).await?;
+    socket
+        .send(&ClientFrame::Send {
+            client_id: "a-1".into(),
+            text: "Hello".into(),
+        })
+        .await?;
+    let refused = socket
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await?;
+    assert!(
+        matches!(&refused, ServerFrame::Error { code: ErrorCode::Forbidden, message, .. } if message.contains("cannot reply")),
+        "{refused:?}"
+    );
+    let seen = visitor.drain(Duration::from_millis(300)).await;
+    assert!(
+        !seen
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Message(m) if m.text == "Hello")),
+        "{seen:?}"
+    );
     Ok(())
 }

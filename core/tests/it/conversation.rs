@@ -351,6 +351,44 @@ fn only_the_assignee_writes_and_a_take_is_won_once() {
 }
 
 #[test]
+fn an_agent_whose_role_may_not_reply_reads_but_never_writes() {
+    let mut sim = with_visitor();
+    sim.say(1, "v-1", "hi");
+    sim.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
+    sim.connect_reader(2, agent("a1", "Anna"));
+    sim.hello(2, 0);
+    let welcome = sim.take(2);
+    assert!(
+        welcome
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Message(m) if m.text == "hi")),
+        "she reads the conversation: {welcome:?}"
+    );
+    sim.take(1);
+    sim.say(2, "a-1", "hello");
+    let refused = sim.take(2);
+    assert_eq!(error_code(&refused[0]), Some(ErrorCode::Forbidden));
+    assert!(
+        matches!(&refused[0], ServerFrame::Error { message, .. } if message.contains("cannot reply"))
+    );
+    sim.send_json(2, json!({ "type": "typing", "active": true }));
+    assert!(sim.take(1).is_empty(), "nothing reached the visitor");
+    assert_eq!(
+        sim.messages.len(),
+        2,
+        "the visitor's line and the join line"
+    );
+    // The same agent on a socket that may reply writes.
+    sim.connect(3, agent("a1", "Anna"));
+    sim.hello(3, 2);
+    sim.take(3);
+    sim.say(3, "a-2", "hello");
+    assert_eq!(acked(&sim.take(3)[0]), Some(("a-2", 3)));
+}
+
+#[test]
 fn assigning_a_conversation_not_in_the_queue_is_refused() {
     let mut sim = Sim::new();
     sim.input(Input::Assign {

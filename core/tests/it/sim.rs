@@ -143,7 +143,20 @@ impl Sim {
     }
 
     pub fn connect(&mut self, conn: ConnId, who: Participant) {
-        self.input(Input::Connect { conn, who });
+        self.input(Input::Connect {
+            conn,
+            who,
+            may_reply: true,
+        });
+    }
+
+    /// Connects someone whose role may read but not reply.
+    pub fn connect_reader(&mut self, conn: ConnId, who: Participant) {
+        self.input(Input::Connect {
+            conn,
+            who,
+            may_reply: false,
+        });
     }
 
     pub fn frame(&mut self, conn: ConnId, text: &str) {
