@@ -167,11 +167,15 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
     .await?;
     a.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
         .await?;
+    // An action answers the conversation as the lists now show it.
+    let held = api
+        .act(&anna.token, &id, "hold", serde_json::json!({}))
+        .await?;
+    assert_eq!(held.status, 200, "{}", held.body);
+    let held: shared::inbox::ConversationSummary = held.json()?;
     assert_eq!(
-        api.act(&anna.token, &id, "hold", serde_json::json!({}))
-            .await?
-            .status,
-        200
+        (held.status, held.assignee.map(|a| a.name)),
+        (ConversationStatus::OnHold, Some("Anna".to_string()))
     );
     v.recv_until(|f| matches!(f, ServerFrame::State { conversation } if conversation.status == ConversationStatus::OnHold)).await?;
 

@@ -447,7 +447,19 @@ impl WorkspaceObject {
                 s.status = ConversationStatus::Active
             })?;
         }
-        json(&serde_json::json!({ "ok": true }))
+        if action == "status" {
+            return json(&serde_json::json!({ "ok": true }));
+        }
+        self.as_listed(&body.conversation_id)
+    }
+
+    /// The answer of a lifecycle action: the conversation as the lists now
+    /// show it.
+    fn as_listed(&self, id: &ConversationId) -> Result<Response> {
+        match self.conversation(id)? {
+            Some(summary) => json(&summary),
+            None => error(ErrorCode::NotFound, "no such conversation"),
+        }
     }
 
     async fn tell(&self, id: &ConversationId, action: &Action) -> Result<Response> {
@@ -506,7 +518,7 @@ impl WorkspaceObject {
                 s.status = ConversationStatus::Closed
             })?;
         }
-        json(&view)
+        self.as_listed(&body.conversation_id)
     }
 
     /// A conversation's priority, which orders its queue: whoever may open
@@ -536,7 +548,7 @@ impl WorkspaceObject {
             return refused(r);
         }
         self.reindex(&id.0, |s| s.priority = priority)?;
-        json(&self.conversation(&id)?)
+        self.as_listed(&id)
     }
 
     /// "Forward": needs the transfer permission; to an agent, the router
@@ -570,7 +582,7 @@ impl WorkspaceObject {
                     to: Target::Department(department),
                 })?;
                 self.perform(outputs).await?;
-                json(&serde_json::json!({ "ok": true }))
+                self.as_listed(&id)
             }
             (None, Some(target)) => {
                 let Some(receiver) = self.agent(&target)? else {
@@ -596,7 +608,7 @@ impl WorkspaceObject {
                     s.status = ConversationStatus::Active;
                     s.assignee = Some(who);
                 })?;
-                json(&serde_json::json!({ "ok": true }))
+                self.as_listed(&id)
             }
             _ => error(
                 ErrorCode::BadRequest,
