@@ -1,6 +1,6 @@
 //! The HTTP API under `/api/v1` that the agent app calls: sign in, who am I,
 //! take a conversation, the agent's status and the directory, the offline
-//! messages, and the lifecycle actions (accept, decline, hold, resume,
+//! messages, a contact's chat history, and the lifecycle actions (accept, decline, hold, resume,
 //! queue, forward, close). Bodies are the `shared::api` types; every failure
 //! is an [`ApiFailure`] the screens turn into a sentence.
 
@@ -9,6 +9,7 @@ use shared::api::{
     AgentProfile, ApiError, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,
     OfflineMessage, StatusRequest, Taken,
 };
+use shared::inbox::ConversationSummary;
 use shared::routing::AgentStatus;
 use shared::{ConversationId, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
@@ -90,6 +91,17 @@ pub async fn directory(token: &str) -> Result<Directory, ApiFailure> {
 /// agent's departments while nobody could answer, newest first.
 pub async fn offline_messages(token: &str) -> Result<Vec<OfflineMessage>, ApiFailure> {
     call("GET", "/api/v1/agent/offline-messages", Some(token), None).await
+}
+
+/// `GET /api/v1/agent/conversations/{id}/history`: every conversation of
+/// `id`'s visitor (the contact) the agent may open, newest first, `id`
+/// included, closed ones included.
+pub async fn history(
+    token: &str,
+    id: &ConversationId,
+) -> Result<Vec<ConversationSummary>, ApiFailure> {
+    let path = format!("/api/v1/agent/conversations/{id}/history");
+    call("GET", &path, Some(token), None).await
 }
 
 /// A lifecycle action on a conversation, with its body.

@@ -6,6 +6,7 @@
 use crate::api;
 use crate::app::SignOut;
 use crate::chats::{Chats, Link};
+use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
@@ -197,6 +198,7 @@ pub fn Conversation(
                         }).unwrap_or_default())}
                     </p>
                 </div>
+                <ChatHistory id=id.clone()/>
                 {actions}
                 <Show when=queued>
                     <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
