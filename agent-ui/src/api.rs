@@ -1,7 +1,8 @@
 //! The HTTP API under `/api/v1` that the agent app calls: sign in, who am I,
 //! take a conversation, the agent's status and the directory, the offline
-//! messages, a conversation's priority, and the lifecycle actions (accept,
-//! decline, hold, resume, queue, forward, close). Bodies are the `shared::api` types; every failure
+//! messages, a conversation's priority, a contact's chat history, and the
+//! lifecycle actions (accept, decline, hold, resume, queue, forward, close).
+//! Bodies are the `shared::api` types; every failure
 //! is an [`ApiFailure`] the screens turn into a sentence.
 
 use serde::de::DeserializeOwned;
@@ -104,6 +105,17 @@ pub async fn set_priority(
         serde_json::to_string(&PriorityRequest { priority }).map_err(|_| ApiFailure::Network)?;
     let path = format!("/api/v1/agent/conversations/{id}/priority");
     call("POST", &path, Some(token), Some(body)).await
+}
+
+/// `GET /api/v1/agent/conversations/{id}/history`: every conversation of
+/// `id`'s visitor (the contact) the agent may open, newest first, `id`
+/// included, closed ones included.
+pub async fn history(
+    token: &str,
+    id: &ConversationId,
+) -> Result<Vec<ConversationSummary>, ApiFailure> {
+    let path = format!("/api/v1/agent/conversations/{id}/history");
+    call("GET", &path, Some(token), None).await
 }
 
 /// A lifecycle action on a conversation, with its body.

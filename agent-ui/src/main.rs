@@ -7,6 +7,7 @@ mod app;
 mod chats;
 mod components;
 mod format;
+mod history;
 mod inbox;
 mod notice;
 mod offers;

@@ -7,6 +7,7 @@
 use crate::api;
 use crate::app::SignOut;
 use crate::chats::{Chats, Link};
+use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
@@ -230,6 +231,7 @@ pub fn Conversation(
                 </div>
                 <div class="pane-tools">
                     {priority_menu}
+                    <ChatHistory id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>

@@ -1,7 +1,9 @@
 //! What every dialog of the desk shares: it takes the focus when it opens,
 //! so keyboard users land in it, and Escape cancels it.
 
+use leptos::html::ElementType;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The dialog form's node ref (focused once mounted) and its keydown
 /// handler (Escape hides the dialog through `shown`).
@@ -11,10 +13,21 @@ pub fn focus_and_escape(
     NodeRef<leptos::html::Form>,
     impl Fn(leptos::ev::KeyboardEvent) + Copy,
 ) {
-    let form = NodeRef::<leptos::html::Form>::new();
+    focus_and_escape_on(shown)
+}
+
+/// [`focus_and_escape`] for a dialog drawn with any element, not a form.
+pub fn focus_and_escape_on<E>(
+    shown: RwSignal<bool>,
+) -> (NodeRef<E>, impl Fn(leptos::ev::KeyboardEvent) + Copy)
+where
+    E: ElementType,
+    E::Output: JsCast + Clone + 'static,
+{
+    let node = NodeRef::<E>::new();
     Effect::new(move |_| {
-        if let Some(form) = form.get() {
-            let _ = form.focus();
+        if let Some(el) = node.get() {
+            let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
         }
     });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -22,5 +35,5 @@ pub fn focus_and_escape(
             shown.try_set(false);
         }
     };
-    (form, on_keydown)
+    (node, on_keydown)
 }

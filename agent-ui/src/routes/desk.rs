@@ -13,6 +13,7 @@ use crate::components::offer_card::OfferCards;
 use crate::components::offline_messages::OfflineMessagesPane;
 use crate::components::sidebar::Sidebar;
 use crate::format;
+use crate::history::OpenConversation;
 use crate::inbox::Inbox;
 use crate::notice::Notices;
 use crate::offers::Offers;
@@ -40,6 +41,7 @@ pub fn Desk(session: Session) -> impl IntoView {
     let offers = RwSignal::new(Offers::default());
     provide_context(Notices(RwSignal::new(None)));
     let open = RwSignal::new(None::<ConversationId>);
+    provide_context(OpenConversation(open));
     // The pane shows the offline messages instead of a conversation.
     let offline_open = RwSignal::new(false);
     let now = RwSignal::new(format::now());
