@@ -1,22 +1,11 @@
 // A visitor on the demo page and an agent in the agent app chat through the
 // real worker, in headless Chromium, finding every control by its
 // accessible name.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMEOUT, demo, launchBrowser, setStatus, startWorker, token, until } from "./harness.mjs";
+import { demo, setStatus, setUp, TIMEOUT, token, until } from "./harness.mjs";
 
-let worker;
-let browser;
-
-before(async () => {
-  worker = await startWorker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  worker?.stop();
-});
+const env = setUp();
 
 test("visitor and agent chat, with checkmarks", async () => {
   const anna = demo.agents.find((a) => a.email === "anna@demo.test");
@@ -25,19 +14,19 @@ test("visitor and agent chat, with checkmarks", async () => {
   // The agent signs in, in another browser context, and is available (set
   // through the API; the app's inbox keeps her connected): otherwise the
   // widget would offer the offline form.
-  const agentContext = await browser.newContext();
+  const agentContext = await env.browser.newContext();
   const desk = await agentContext.newPage();
-  await desk.goto(`${worker.base}/agent/`);
+  await desk.goto(`${env.worker.base}/agent/`);
   await desk.getByLabel("Email").fill(anna.email);
   await desk.getByLabel("Password").fill(anna.password);
   await desk.getByRole("button", { name: "Sign in" }).click();
   await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
-  await setStatus(worker.base, await token(worker.base, anna), "available");
+  await setStatus(env.worker.base, await token(env.worker.base, anna), "available");
 
   // The visitor opens the demo page: only the launcher is there.
-  const visitorContext = await browser.newContext();
+  const visitorContext = await env.browser.newContext();
   const page = await visitorContext.newPage();
-  await page.goto(`${worker.base}/demo/`);
+  await page.goto(`${env.worker.base}/demo/`);
   const launcher = page.getByRole("button", { name: "Open chat" });
   await launcher.waitFor({ timeout: TIMEOUT });
   assert.equal(await page.locator("iframe").count(), 0, "no chat loaded before the visitor asks");
@@ -84,9 +73,9 @@ test("visitor and agent chat, with checkmarks", async () => {
   // A second visitor writes; Anna takes that chat too and it is the one on
   // her screen. When the first visitor writes again, the first chat shows an
   // unread count in the list and in the tab title.
-  const secondContext = await browser.newContext();
+  const secondContext = await env.browser.newContext();
   const second = await secondContext.newPage();
-  await second.goto(`${worker.base}/demo/`);
+  await second.goto(`${env.worker.base}/demo/`);
   await second.getByRole("button", { name: "Open chat" }).click();
   const chat2 = second.frameLocator('iframe[title="Chat"]');
   await chat2.getByRole("textbox", { name: "Message", exact: true }).fill("Second visitor here");

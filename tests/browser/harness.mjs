@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -116,4 +117,48 @@ export async function launchBrowser() {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+}
+
+/**
+ * What one test file shares: a worker and a browser, started before its
+ * tests and stopped after them, and the uncaught errors and panics of the
+ * agent app pages that `signIn` opened (a test expects none).
+ */
+export function setUp() {
+  const env = { worker: undefined, browser: undefined, crashes: [] };
+  before(async () => {
+    env.worker = await startWorker();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.worker?.stop();
+  });
+  return env;
+}
+
+/** Signs `email` in to the agent app in a browser context of its own. */
+export async function signIn(env, email, workspace = demo) {
+  const agent = workspace.agents.find((a) => a.email === email);
+  const context = await env.browser.newContext();
+  const desk = await context.newPage();
+  // A panic in the app (a Wasm trap) must never happen, even unseen.
+  desk.on("pageerror", (e) => env.crashes.push(`${email}: ${e.message}`));
+  desk.on("console", (m) => {
+    if (m.type() === "error" && /panicked|unreachable/.test(m.text())) env.crashes.push(`${email}: ${m.text()}`);
+  });
+  await desk.goto(`${env.worker.base}/agent/`);
+  await desk.getByLabel("Workspace").fill(workspace.workspace);
+  await desk.getByLabel("Email").fill(agent.email);
+  await desk.getByLabel("Password").fill(agent.password);
+  await desk.getByRole("button", { name: "Sign in" }).click();
+  await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
+  return { context, desk, agent };
+}
+
+/** Waits for the success line `text` on `desk`, with no failure shown. */
+export async function success(desk, text) {
+  await desk.getByRole("status").filter({ hasText: text }).waitFor({ timeout: TIMEOUT });
+  const failures = await desk.getByRole("alert").count();
+  if (failures !== 0) throw new Error(`a failure was reported beside "${text}"`);
 }

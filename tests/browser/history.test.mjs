@@ -5,52 +5,14 @@
 // "Chat history", sees both (newest first, the one on screen marked), and
 // opens the earlier one: its messages, her reply included, and no way to
 // write in it.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMEOUT, demo, launchBrowser, startWorker, until } from "./harness.mjs";
+import { demo, setUp, signIn, success, TIMEOUT, until } from "./harness.mjs";
 
-let worker;
-let browser;
-
-before(async () => {
-  worker = await startWorker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  worker?.stop();
-});
-
-/** Uncaught errors in the agent app. */
-const crashes = [];
-
-/** Signs `email` in to the agent app in a browser context of its own. */
-async function signIn(email) {
-  const agent = demo.agents.find((a) => a.email === email);
-  const context = await browser.newContext();
-  const desk = await context.newPage();
-  desk.on("pageerror", (e) => crashes.push(`${email}: ${e.message}`));
-  desk.on("console", (m) => {
-    if (m.type() === "error" && /panicked|unreachable/.test(m.text())) crashes.push(`${email}: ${m.text()}`);
-  });
-  await desk.goto(`${worker.base}/agent/`);
-  await desk.getByLabel("Workspace").fill(demo.workspace);
-  await desk.getByLabel("Email").fill(agent.email);
-  await desk.getByLabel("Password").fill(agent.password);
-  await desk.getByRole("button", { name: "Sign in" }).click();
-  await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
-  return { context, desk };
-}
-
-/** Waits for the success line `text` on `desk`. */
-async function success(desk, text) {
-  await desk.getByRole("status").filter({ hasText: text }).waitFor({ timeout: TIMEOUT });
-  assert.equal(await desk.getByRole("alert").count(), 0, "no failure reported");
-}
+const env = setUp();
 
 test("Chat history: a contact's earlier chat, read-only", async () => {
-  crashes.length = 0;
+  env.crashes.length = 0;
   // Markup in a visitor's text stays text, in the history too.
   const first = "My parcel <b>4711</b> is late";
   const reply = "I am sending a new one today.";
@@ -58,16 +20,16 @@ test("Chat history: a contact's earlier chat, read-only", async () => {
 
   // Anna makes herself Available (otherwise the widget offers the offline
   // form).
-  const anna = await signIn("anna@demo.test");
+  const anna = await signIn(env, "anna@demo.test");
   const status = anna.desk.getByRole("combobox", { name: "Status", exact: true });
   await until(async () => (await status.isEnabled()) && (await status.inputValue()) === "offline");
   await status.selectOption({ label: "Available" });
   await success(anna.desk, "Your status is Available.");
 
   // The visitor writes from the demo page.
-  const visitorContext = await browser.newContext();
+  const visitorContext = await env.browser.newContext();
   const page = await visitorContext.newPage();
-  await page.goto(`${worker.base}/demo/`);
+  await page.goto(`${env.worker.base}/demo/`);
   await page.getByRole("button", { name: "Open chat" }).click();
   const chat = page.frameLocator('iframe[title="Chat"]');
   const message = chat.getByRole("textbox", { name: "Message", exact: true });
@@ -160,7 +122,7 @@ test("Chat history: a contact's earlier chat, read-only", async () => {
   await transcript.getByText(second, { exact: true }).waitFor({ timeout: TIMEOUT });
   await pane.getByRole("textbox", { name: "Message", exact: true }).waitFor({ timeout: TIMEOUT });
 
-  assert.deepEqual(crashes, []);
+  assert.deepEqual(env.crashes, []);
   await visitorContext.close();
   await anna.context.close();
 });

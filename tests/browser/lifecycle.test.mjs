@@ -3,59 +3,19 @@
 // Available, a visitor writes, Anna takes the chat, replies, places it on hold, resumes it and forwards
 // it to Ben with a comment; Ben (Available) reads the comment and closes the
 // chat with a comment and tags; the visitor sees the closing line.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SETUP_TOKEN, TIMEOUT, demo, launchBrowser, startWorker, until } from "./harness.mjs";
+import { demo, setUp, SETUP_TOKEN, signIn, success, TIMEOUT, until } from "./harness.mjs";
 
-let worker;
-let browser;
-
-before(async () => {
-  worker = await startWorker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  worker?.stop();
-});
-
-/** Uncaught errors in the agent apps. */
-const crashes = [];
-
-
-/** Signs `email` in to the agent app in a browser context of its own. */
-async function signIn(email, workspace = demo) {
-  const agent = workspace.agents.find((a) => a.email === email);
-  const context = await browser.newContext();
-  const desk = await context.newPage();
-  // A panic in the app (a Wasm trap) must never happen, even unseen.
-  desk.on("pageerror", (e) => crashes.push(`${email}: ${e.message}`));
-  desk.on("console", (m) => {
-    if (m.type() === "error" && /panicked|unreachable/.test(m.text())) crashes.push(`${email}: ${m.text()}`);
-  });
-  await desk.goto(`${worker.base}/agent/`);
-  await desk.getByLabel("Workspace").fill(workspace.workspace);
-  await desk.getByLabel("Email").fill(agent.email);
-  await desk.getByLabel("Password").fill(agent.password);
-  await desk.getByRole("button", { name: "Sign in" }).click();
-  await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
-  return { context, desk };
-}
-
-/** Waits for the success line `text` on `desk`. */
-async function success(desk, text) {
-  await desk.getByRole("status").filter({ hasText: text }).waitFor({ timeout: TIMEOUT });
-  assert.equal(await desk.getByRole("alert").count(), 0, "no failure reported");
-}
+const env = setUp();
 
 test("take, reply, hold, resume, forward with a comment, close with tags", async () => {
-  crashes.length = 0;
+  env.crashes.length = 0;
   const question = "Where is my order 4711?";
 
   // Ben starts Offline, as the server has him, and makes himself Available
   // (with nobody available, the widget offers the offline form instead).
-  const ben = await signIn("ben@demo.test");
+  const ben = await signIn(env, "ben@demo.test");
   const benStatus = ben.desk.getByRole("combobox", { name: "Status", exact: true });
   await until(async () => (await benStatus.isEnabled()) && (await benStatus.inputValue()) === "offline");
   await benStatus.selectOption({ label: "Available" });
@@ -63,9 +23,9 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
   assert.equal(await benStatus.inputValue(), "available");
 
   // The visitor writes from the demo page.
-  const visitorContext = await browser.newContext();
+  const visitorContext = await env.browser.newContext();
   const page = await visitorContext.newPage();
-  await page.goto(`${worker.base}/demo/`);
+  await page.goto(`${env.worker.base}/demo/`);
   await page.getByRole("button", { name: "Open chat" }).click();
   const chat = page.frameLocator('iframe[title="Chat"]');
   await chat.getByRole("textbox", { name: "Message", exact: true }).fill(question);
@@ -74,7 +34,7 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
   await visitorLog.getByRole("img", { name: "Sent" }).waitFor({ timeout: TIMEOUT });
 
   // Anna takes the chat and replies.
-  const anna = await signIn("anna@demo.test");
+  const anna = await signIn(env, "anna@demo.test");
   const annaStatus = anna.desk.getByRole("combobox", { name: "Status", exact: true });
   await until(async () => (await annaStatus.inputValue()) === "offline");
   const row = anna.desk.getByRole("region", { name: "Queued Chats" }).getByRole("button").filter({ hasText: question });
@@ -146,7 +106,7 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
   // The visitor sees why the chat ended.
   await visitorLog.getByText("Ben closed the chat: Your order ships today.").waitFor({ timeout: TIMEOUT });
 
-  assert.deepEqual(crashes, []);
+  assert.deepEqual(env.crashes, []);
   await visitorContext.close();
   await anna.context.close();
   await ben.context.close();
@@ -156,9 +116,9 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
 /** A visitor of `siteKey` writes `text`, over the API, from a page of the
  * worker's origin; answers once the edge stored it. */
 async function visitorWrites(siteKey, text) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${worker.base}/api/v1/health`);
+  await page.goto(`${env.worker.base}/api/v1/health`);
   await page.evaluate(async ({ siteKey, text }) => {
     const post = async (path, body, token) => {
       const headers = { "content-type": "application/json" };
@@ -185,7 +145,7 @@ async function visitorWrites(siteKey, text) {
 }
 
 test("offers under auto selection: card, countdown, tab title, Accept, Decline; Move to the queue", async () => {
-  crashes.length = 0;
+  env.crashes.length = 0;
   const auto = {
     workspace: "autotest",
     departments: [{ id: "support", name: "Support" }],
@@ -193,14 +153,14 @@ test("offers under auto selection: card, countdown, tab title, Accept, Decline; 
     agents: [{ email: "ava@auto.test", name: "Ava", role: "agent", password: "ava-auto-pass", departments: ["support"] }],
     routing: { algorithm: "auto_selection", offer_timeout_ms: 120_000 },
   };
-  const seeded = await fetch(`${worker.base}/api/v1/admin/setup`, {
+  const seeded = await fetch(`${env.worker.base}/api/v1/admin/setup`, {
     method: "POST",
     headers: { authorization: `Bearer ${SETUP_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify(auto),
   });
   assert.equal(seeded.status, 200, await seeded.text());
 
-  const ava = await signIn("ava@auto.test", auto);
+  const ava = await signIn(env, "ava@auto.test", auto);
   const status = ava.desk.getByRole("combobox", { name: "Status", exact: true });
   await until(async () => (await status.isEnabled()) && (await status.inputValue()) === "offline");
   await status.selectOption({ label: "Available" });
@@ -248,7 +208,7 @@ test("offers under auto selection: card, countdown, tab title, Accept, Decline; 
   await offer2.waitFor({ state: "detached", timeout: TIMEOUT });
   await until(async () => !(await ava.desk.title()).includes("New chat"));
 
-  assert.deepEqual(crashes, []);
+  assert.deepEqual(env.crashes, []);
   await second.close();
   await visitor.close();
   await ava.context.close();

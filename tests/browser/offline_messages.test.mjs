@@ -4,45 +4,14 @@
 // Anna (Support) opens "Offline messages" and reads it, with a mailto link;
 // a message written as HTML shows as text and runs nothing; "Refresh" brings
 // a new one first; a failed load says so; Sam (Sales) sees none of them.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMEOUT, api as callApi, demo, launchBrowser, startWorker, until } from "./harness.mjs";
+import { api as callApi, demo, setUp, signIn, TIMEOUT, until } from "./harness.mjs";
 
-let worker;
-let browser;
-
-before(async () => {
-  worker = await startWorker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  worker?.stop();
-});
-
-/** Uncaught errors in the agent apps. */
-const crashes = [];
+const env = setUp();
 
 /** Calls the HTTP API of the worker under test. */
-const api = (method, path, bearer, body) => callApi(worker.base, method, path, bearer, body);
-
-/** Signs `email` in to the agent app in a browser context of its own. */
-async function signIn(email) {
-  const agent = demo.agents.find((a) => a.email === email);
-  const context = await browser.newContext();
-  const desk = await context.newPage();
-  desk.on("pageerror", (e) => crashes.push(`${email}: ${e.message}`));
-  desk.on("console", (m) => {
-    if (m.type() === "error" && /panicked|unreachable/.test(m.text())) crashes.push(`${email}: ${m.text()}`);
-  });
-  await desk.goto(`${worker.base}/agent/`);
-  await desk.getByLabel("Email").fill(agent.email);
-  await desk.getByLabel("Password").fill(agent.password);
-  await desk.getByRole("button", { name: "Sign in" }).click();
-  await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
-  return { context, desk };
-}
+const api = (method, path, bearer, body) => callApi(env.worker.base, method, path, bearer, body);
 
 /** Opens "Offline messages"; answers the pane. */
 async function openOfflineMessages(desk) {
@@ -61,15 +30,15 @@ async function leave(name, email, message) {
 }
 
 test("agents read the offline messages of their departments, as text", async () => {
-  crashes.length = 0;
+  env.crashes.length = 0;
   // Nobody is available (every agent starts Offline): the widget offers the form.
   const availability = await api("GET", "/api/v1/visitor/availability?site_key=demo.website");
   assert.equal(availability.status, 200, JSON.stringify(availability.body));
   assert.equal(availability.body.online, false);
 
-  const visitorContext = await browser.newContext();
+  const visitorContext = await env.browser.newContext();
   const page = await visitorContext.newPage();
-  await page.goto(`${worker.base}/demo/`);
+  await page.goto(`${env.worker.base}/demo/`);
   await page.getByRole("button", { name: "Open chat" }).click();
   const chat = page.frameLocator('iframe[title="Chat"]');
   const form = chat.getByRole("region", { name: "We are offline" });
@@ -86,7 +55,7 @@ test("agents read the offline messages of their departments, as text", async () 
   await leave("<b>Eve</b>", "eve@example.com", markup);
 
   // Anna works Support, the demo site's department.
-  const anna = await signIn("anna@demo.test");
+  const anna = await signIn(env, "anna@demo.test");
   const entry = anna.desk.getByRole("button", { name: "Offline messages" });
   await until(async () => (await entry.textContent()).includes("2"));
   const pane = await openOfflineMessages(anna.desk);
@@ -131,14 +100,14 @@ test("agents read the offline messages of their departments, as text", async () 
   await alert.waitFor({ state: "detached", timeout: TIMEOUT });
 
   // Sam works Sales only: none of these are his.
-  const sam = await signIn("sam@demo.test");
+  const sam = await signIn(env, "sam@demo.test");
   const samPane = await openOfflineMessages(sam.desk);
   await samPane.getByText("No offline messages").waitFor({ timeout: TIMEOUT });
   assert.equal(await samPane.getByRole("listitem").count(), 0);
   assert.equal(await samPane.getByText("Ada Lovelace").count(), 0);
   assert.match(await sam.desk.getByRole("button", { name: "Offline messages" }).textContent(), /0/);
 
-  assert.deepEqual(crashes, []);
+  assert.deepEqual(env.crashes, []);
   await anna.context.close();
   await sam.context.close();
 });

@@ -4,49 +4,17 @@
 // Chats; Anna makes the newer one Urgent from its header, and Ben's queue
 // puts it first with an "Urgent" badge, live; a refused change puts Ben's
 // menu back and says why; Anna takes the chat and it stays Urgent.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMEOUT, demo, launchBrowser, setStatus, startWorker, token, until } from "./harness.mjs";
+import { demo, setStatus, setUp, signIn, success, TIMEOUT, token, until } from "./harness.mjs";
 
-let worker;
-let browser;
-
-before(async () => {
-  worker = await startWorker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  worker?.stop();
-});
-
-/** Uncaught errors in the agent apps. */
-const crashes = [];
-
-/** Signs `email` in to the agent app in a browser context of its own. */
-async function signIn(email) {
-  const agent = demo.agents.find((a) => a.email === email);
-  const context = await browser.newContext();
-  const desk = await context.newPage();
-  desk.on("pageerror", (e) => crashes.push(`${email}: ${e.message}`));
-  desk.on("console", (m) => {
-    if (m.type() === "error" && /panicked|unreachable/.test(m.text())) crashes.push(`${email}: ${m.text()}`);
-  });
-  await desk.goto(`${worker.base}/agent/`);
-  await desk.getByLabel("Workspace").fill(demo.workspace);
-  await desk.getByLabel("Email").fill(agent.email);
-  await desk.getByLabel("Password").fill(agent.password);
-  await desk.getByRole("button", { name: "Sign in" }).click();
-  await desk.getByRole("region", { name: "Queued Chats" }).waitFor({ timeout: TIMEOUT });
-  return { context, desk, agent };
-}
+const env = setUp();
 
 /** A visitor writes `text` from the demo page; answers once it is stored. */
 async function visitorWrites(text) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${worker.base}/demo/`);
+  await page.goto(`${env.worker.base}/demo/`);
   await page.getByRole("button", { name: "Open chat" }).click();
   const chat = page.frameLocator('iframe[title="Chat"]');
   await chat.getByRole("textbox", { name: "Message", exact: true }).fill(text);
@@ -60,26 +28,20 @@ async function lines(desk, list) {
   return desk.getByRole("region", { name: list }).getByRole("listitem").allInnerTexts();
 }
 
-/** Waits for the success line `text` on `desk`. */
-async function success(desk, text) {
-  await desk.getByRole("status").filter({ hasText: text }).waitFor({ timeout: TIMEOUT });
-  assert.equal(await desk.getByRole("alert").count(), 0, "no failure reported");
-}
-
 /** The label of a menu's chosen option. */
 async function chosen(select) {
   return select.evaluate((s) => s.selectedOptions[0]?.textContent);
 }
 
 test("an agent sets a conversation's priority; every agent's queue follows it live", async () => {
-  crashes.length = 0;
+  env.crashes.length = 0;
   const older = "My parcel never arrived";
   const newer = "The checkout page shows an error";
 
-  const anna = await signIn("anna@demo.test");
-  const ben = await signIn("ben@demo.test");
+  const anna = await signIn(env, "anna@demo.test");
+  const ben = await signIn(env, "ben@demo.test");
   // Someone must be available, or the widget offers the offline form.
-  await setStatus(worker.base, await token(worker.base, anna.agent), "available");
+  await setStatus(env.worker.base, await token(env.worker.base, anna.agent), "available");
   // Ben's page is never reloaded: whatever changes on it came live.
   await ben.desk.evaluate(() => { window.__sameDesk = true; });
 
@@ -175,7 +137,7 @@ test("an agent sets a conversation's priority; every agent's queue follows it li
     return l.length === 1 && l[0].includes(older);
   });
 
-  assert.deepEqual(crashes, []);
+  assert.deepEqual(env.crashes, []);
   await first.close();
   await second.close();
   await anna.context.close();

@@ -2,37 +2,26 @@
 // Chromium, finding every control by its accessible name: the queue
 // position, "End chat" with its confirmation, a new chat for the same
 // visitor, and the offline form when nobody can answer.
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMEOUT, api as callApi, demo, launchBrowser, setStatus as setAgentStatus, startWorker, token } from "./harness.mjs";
+import { api as callApi, demo, setStatus as setAgentStatus, setUp, TIMEOUT, token } from "./harness.mjs";
 
-let worker;
-let browser;
-
-before(async () => {
-  worker = await startWorker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  worker?.stop();
-});
+const env = setUp();
 
 const anna = demo.agents.find((a) => a.email === "anna@demo.test");
 
 /** Calls the HTTP API of the worker under test. */
-const api = (method, path, bearer, body) => callApi(worker.base, method, path, bearer, body);
+const api = (method, path, bearer, body) => callApi(env.worker.base, method, path, bearer, body);
 
-const annaToken = () => token(worker.base, anna);
+const annaToken = () => token(env.worker.base, anna);
 
-const setStatus = (bearer, status) => setAgentStatus(worker.base, bearer, status);
+const setStatus = (bearer, status) => setAgentStatus(env.worker.base, bearer, status);
 
 /** Opens the demo page in a fresh context and the chat in it. */
 async function openWidget() {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${worker.base}/demo/`);
+  await page.goto(`${env.worker.base}/demo/`);
   await page.getByRole("button", { name: "Open chat" }).click();
   return { context, page, chat: page.frameLocator('iframe[title="Chat"]') };
 }
@@ -47,9 +36,9 @@ async function stored(page) {
 
 /** Anna signs in to the agent app (her inbox connects) and is available. */
 async function annaAtHerDesk() {
-  const agentContext = await browser.newContext();
+  const agentContext = await env.browser.newContext();
   const desk = await agentContext.newPage();
-  await desk.goto(`${worker.base}/agent/`);
+  await desk.goto(`${env.worker.base}/agent/`);
   await desk.getByLabel("Email").fill(anna.email);
   await desk.getByLabel("Password").fill(anna.password);
   await desk.getByRole("button", { name: "Sign in" }).click();
