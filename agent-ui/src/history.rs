@@ -6,7 +6,6 @@
 //! marked) and holds [`OpenConversation`], the capability to open one of
 //! them in the pane.
 
-use crate::api::ApiFailure;
 use leptos::prelude::*;
 use shared::frame::ConversationStatus;
 use shared::inbox::ConversationSummary;
@@ -110,26 +109,12 @@ pub fn only_this_one(entries: &[Entry]) -> bool {
     entries.iter().all(|e| e.current)
 }
 
-/// The dialog's alert when loading fails.
-pub fn load_failure(failure: &ApiFailure) -> String {
-    match failure {
-        ApiFailure::Network => {
-            "Could not load the chat history. Check your connection and try again.".into()
-        }
-        ApiFailure::Refused { message, .. } => {
-            let message = crate::notice::capitalized(message.trim_end_matches('.'));
-            format!("Could not load the chat history: {message}.")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{contact_name, entries, load_failure, meta, only_this_one, status_word, Entry};
-    use crate::api::ApiFailure;
+    use super::{contact_name, entries, meta, only_this_one, status_word, Entry};
     use shared::frame::{ConversationStatus, Participant, Side};
     use shared::inbox::ConversationSummary;
-    use shared::{ConversationId, ErrorCode};
+    use shared::ConversationId;
     use ConversationStatus::*;
 
     fn summary(
@@ -233,22 +218,5 @@ mod tests {
         );
         let waiting = entries(&[summary("b", Queued, None, 0)], &ConversationId::from("a"));
         assert_eq!(meta(None, &waiting[0]), "Waiting");
-    }
-
-    #[test]
-    fn failures_are_sentences() {
-        assert_eq!(
-            load_failure(&ApiFailure::Network),
-            "Could not load the chat history. Check your connection and try again."
-        );
-        let refused = ApiFailure::Refused {
-            status: 403,
-            code: ErrorCode::Forbidden,
-            message: "this conversation is for a department you are not in".into(),
-        };
-        assert_eq!(
-            load_failure(&refused),
-            "Could not load the chat history: This conversation is for a department you are not in."
-        );
     }
 }

@@ -95,9 +95,50 @@ pub fn capitalized(s: &str) -> String {
     }
 }
 
+/// The alert of a list that failed to load: "Could not load {what}: …".
+pub fn could_not_load(what: &str, failure: &ApiFailure) -> String {
+    match failure {
+        ApiFailure::Network => {
+            format!("Could not load {what}. Check your connection and try again.")
+        }
+        ApiFailure::Refused { message, .. } => {
+            let message = capitalized(message.trim_end_matches('.'));
+            format!("Could not load {what}: {message}.")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::capitalized;
+    use super::{capitalized, could_not_load};
+    use crate::api::ApiFailure;
+    use shared::ErrorCode;
+
+    #[test]
+    fn load_failures_are_sentences() {
+        assert_eq!(
+            could_not_load("the chat history", &ApiFailure::Network),
+            "Could not load the chat history. Check your connection and try again."
+        );
+        let refused = ApiFailure::Refused {
+            status: 403,
+            code: ErrorCode::Forbidden,
+            message: "this conversation is for a department you are not in".into(),
+        };
+        assert_eq!(
+            could_not_load("the chat history", &refused),
+            "Could not load the chat history: This conversation is for a department you are not in."
+        );
+        let refused = ApiFailure::Refused {
+            status: 500,
+            code: ErrorCode::Unknown,
+            message: "The server answered 500. Please try again.".into(),
+        };
+        assert_eq!(
+            could_not_load("the offline messages", &refused),
+            "Could not load the offline messages: The server answered 500. Please try again."
+        );
+    }
 
     #[test]
     fn sentences_start_with_a_capital() {

@@ -5,7 +5,7 @@
 //! while it stays open, when the view opens, and on "Refresh". The sidebar
 //! reads the count, the pane the list.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::app::SignOut;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -81,7 +81,10 @@ impl OfflineMessages {
                 }
                 Err(e) if e.is_unauthorized() => self.sign_out.run(),
                 Err(e) => {
-                    self.failure.try_set(Some(load_failure(&e)));
+                    self.failure.try_set(Some(crate::notice::could_not_load(
+                        "the offline messages",
+                        &e,
+                    )));
                 }
             }
         });
@@ -121,19 +124,6 @@ pub fn newest_first(mut list: Vec<OfflineMessage>) -> Vec<OfflineMessage> {
     list
 }
 
-/// The sentence of the pane's alert when a load fails.
-pub fn load_failure(failure: &ApiFailure) -> String {
-    match failure {
-        ApiFailure::Network => {
-            "Could not load the offline messages. Check your connection and try again.".into()
-        }
-        ApiFailure::Refused { message, .. } => {
-            let message = message.trim_end_matches('.');
-            format!("Could not load the offline messages: {message}.")
-        }
-    }
-}
-
 /// A `mailto:` link to `email`. Characters that mean something in a URL
 /// (`?`, `&`, `#`, `%`, spaces…) are percent-encoded, so an address can
 /// never add a subject, a body or other recipients.
@@ -152,10 +142,8 @@ pub fn mailto(email: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{load_failure, mailto, newest_first};
-    use crate::api::ApiFailure;
+    use super::{mailto, newest_first};
     use shared::api::OfflineMessage;
-    use shared::ErrorCode;
 
     fn message(id: &str, created_at: i64) -> OfflineMessage {
         OfflineMessage {
@@ -184,22 +172,5 @@ mod tests {
             "mailto:ada@example.com%3Fcc%3Deve@evil.test%26body%3Dx"
         );
         assert_eq!(mailto("jö@example.com"), "mailto:j%C3%B6@example.com");
-    }
-
-    #[test]
-    fn failures_are_sentences() {
-        assert_eq!(
-            load_failure(&ApiFailure::Network),
-            "Could not load the offline messages. Check your connection and try again."
-        );
-        let refused = ApiFailure::Refused {
-            status: 500,
-            code: ErrorCode::Unknown,
-            message: "The server answered 500. Please try again.".into(),
-        };
-        assert_eq!(
-            load_failure(&refused),
-            "Could not load the offline messages: The server answered 500. Please try again."
-        );
     }
 }

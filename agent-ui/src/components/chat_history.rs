@@ -78,7 +78,10 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                     }
                     Err(e) if e.is_unauthorized() => sign_out.run(),
                     Err(e) => {
-                        loaded.try_set(Loaded::Failed(history::load_failure(&e)));
+                        loaded.try_set(Loaded::Failed(crate::notice::could_not_load(
+                            "the chat history",
+                            &e,
+                        )));
                     }
                 }
             });
