@@ -70,7 +70,22 @@ function freePort() {
 
 export const demo = JSON.parse(readFileSync(join(root, "scripts/demo-workspace.json"), "utf8"));
 
+/**
+ * Starts the worker and seeds the demo workspace. Its ports are found free,
+ * but another test's process may take one before wrangler binds it: then it
+ * starts again on other ports.
+ */
 export async function startWorker() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce();
+    } catch (e) {
+      if (attempt >= 4 || !/Address already in use/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startWorkerOnce() {
   const port = await freePort();
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), "livechat-browser-"));
@@ -86,6 +101,8 @@ export async function startWorker() {
   );
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
+  let exited = false;
+  child.on("exit", () => (exited = true));
   const base = `http://127.0.0.1:${port}`;
   const stop = () => {
     try { process.kill(-child.pid, "SIGKILL"); } catch {}
@@ -96,7 +113,7 @@ export async function startWorker() {
       const r = await fetch(`${base}/api/v1/health`);
       if (r.ok) break;
     } catch {}
-    if (i > 240) { stop(); throw new Error(`wrangler dev did not start:\n${log}`); }
+    if (exited || i > 240) { stop(); throw new Error(`wrangler dev did not start:\n${log}`); }
     await new Promise((r) => setTimeout(r, 250));
   }
   const seeded = await fetch(`${base}/api/v1/admin/setup`, {

@@ -86,8 +86,22 @@ impl Worker {
         Ok(worker)
     }
 
-    /// Starts a worker on an existing state folder (no seeding).
+    /// Starts a worker on an existing state folder (no seeding). Its ports
+    /// are found free, but another test's process may take one before
+    /// wrangler binds it: then it starts again on other ports.
     pub async fn spawn(state: PathBuf) -> Result<Worker> {
+        let mut attempt = 1;
+        loop {
+            match Self::spawn_once(state.clone()).await {
+                Err(e) if attempt < 4 && format!("{e:#}").contains("Address already in use") => {
+                    attempt += 1;
+                }
+                started => return started,
+            }
+        }
+    }
+
+    async fn spawn_once(state: PathBuf) -> Result<Worker> {
         let root = root();
         if !root.join("edge/build/worker/shim.mjs").exists() {
             bail!("the worker is not built: run scripts/build.sh first");
@@ -117,7 +131,7 @@ impl Worker {
             .process_group(0)
             .kill_on_drop(true);
         let child = cmd.spawn().context("starting wrangler dev")?;
-        let worker = Worker {
+        let mut worker = Worker {
             port,
             child: Some(child),
             state,
@@ -128,9 +142,13 @@ impl Worker {
         Ok(worker)
     }
 
-    async fn wait_ready(&self) -> Result<()> {
+    async fn wait_ready(&mut self) -> Result<()> {
         let client = reqwest::Client::new();
         for _ in 0..240 {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                bail!("wrangler dev exited ({status}):\n{log}");
+            }
             if let Ok(r) = client.get(self.url("/api/v1/health")).send().await {
                 if r.status().is_success() {
                     return Ok(());
