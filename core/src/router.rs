@@ -921,11 +921,11 @@ impl Router {
 
     /// The agents who may get an offer of this conversation now.
     /// Every agent's load, counted in one pass (routing asks for many).
-    fn loads(&self) -> HashMap<&str, u32> {
+    fn loads(&self) -> HashMap<String, u32> {
         let mut loads = HashMap::new();
         for c in self.convs.values() {
             if let Place::Offered { agent, .. } | Place::Active { agent } = &c.place {
-                *loads.entry(agent.as_str()).or_insert(0) += 1;
+                *loads.entry(agent.clone()).or_insert(0) += 1;
             }
         }
         loads
@@ -933,7 +933,11 @@ impl Router {
 
     /// The agents who may get an offer of a department's conversation now,
     /// before its own declines are taken out.
-    fn eligible_in<'a>(&'a self, department: &str, loads: &HashMap<&str, u32>) -> Vec<&'a String> {
+    fn eligible_in<'a>(
+        &'a self,
+        department: &str,
+        loads: &HashMap<String, u32>,
+    ) -> Vec<&'a String> {
         self.agents
             .iter()
             .filter(|(id, a)| {
@@ -951,48 +955,62 @@ impl Router {
     /// Offers every waiting conversation of an automatic department that
     /// some agent can take, in queue order.
     fn route(&mut self, now: i64) {
-        loop {
-            let mut choice = None;
-            let loads = self.loads();
-            // Only automatic departments' conversations are routed; a long
-            // manual queue costs nothing here.
-            let mut waiting: Vec<(&String, &Conv)> = self
-                .convs
-                .iter()
-                .filter(|(_, c)| c.place == Place::Waiting)
-                .filter(|(_, c)| self.algorithm(&c.department) != Algorithm::ManualSelection)
-                .collect();
-            waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
-            // Who could take a department's conversation depends on the
-            // department alone, but for each conversation's declines: found
-            // once per department, so a long queue nobody can take is cheap.
-            let mut departments: HashMap<&str, Vec<&String>> = HashMap::new();
-            for (id, conv) in waiting {
-                let open = departments
-                    .entry(conv.department.as_str())
-                    .or_insert_with(|| self.eligible_in(&conv.department, &loads));
-                if open.is_empty() {
-                    continue;
-                }
-                let candidates: Vec<&String> = open
-                    .iter()
-                    .copied()
-                    .filter(|agent| !conv.declined.contains(*agent))
+        // One pass in queue order. An offer only adds load, so a
+        // conversation nobody could take stays untakeable for the rest of
+        // the pass: going on from where an offer was made is the same as
+        // starting over from the head of the queue.
+        // Only automatic departments' conversations are routed; a long
+        // manual queue costs nothing here.
+        let mut waiting: Vec<(&String, &Conv)> = self
+            .convs
+            .iter()
+            .filter(|(_, c)| c.place == Place::Waiting)
+            .filter(|(_, c)| self.algorithm(&c.department) != Algorithm::ManualSelection)
+            .collect();
+        waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
+        if waiting.is_empty() {
+            return;
+        }
+        let waiting: Vec<String> = waiting.into_iter().map(|(id, _)| id.clone()).collect();
+        let mut loads = self.loads();
+        // Who could take a department's conversation depends on the
+        // department alone, but for each conversation's declines: found once
+        // per department until an offer changes the loads.
+        let mut open: HashMap<String, Vec<String>> = HashMap::new();
+        for conversation in waiting {
+            let Some(conv) = self.convs.get(&conversation) else {
+                continue;
+            };
+            let department = conv.department.clone();
+            if !open.contains_key(&department) {
+                let agents = self
+                    .eligible_in(&department, &loads)
+                    .into_iter()
+                    .cloned()
                     .collect();
-                let algorithm = self.algorithm(&conv.department);
-                if let Some(agent) = self.pick(algorithm, &conv.department, &candidates, &loads) {
-                    choice = Some((id.clone(), agent.clone(), conv.department.clone()));
-                    break;
-                }
+                open.insert(department.clone(), agents);
             }
-            let Some((conversation, agent, department)) = choice else {
-                break;
+            let candidates: Vec<&String> = open[&department]
+                .iter()
+                .filter(|agent| !conv.declined.contains(*agent))
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let algorithm = self.algorithm(&department);
+            let Some(agent) = self
+                .pick(algorithm, &department, &candidates, &loads)
+                .cloned()
+            else {
+                continue;
             };
             self.routed += 1;
             if let Some(a) = self.agents.get_mut(&agent) {
                 a.last_routed = self.routed;
             }
             self.cursors.insert(department.clone(), agent.clone());
+            *loads.entry(agent.clone()).or_insert(0) += 1;
+            open.clear();
             let expires_at = now + self.settings.offer_timeout_ms;
             if let Some(c) = self.convs.get_mut(&conversation) {
                 c.place = Place::Offered {
@@ -1014,7 +1032,7 @@ impl Router {
         algorithm: Algorithm,
         department: &str,
         candidates: &[&'a String],
-        loads: &HashMap<&str, u32>,
+        loads: &HashMap<String, u32>,
     ) -> Option<&'a String> {
         match algorithm {
             Algorithm::ManualSelection => None,

@@ -101,33 +101,56 @@ async fn first_message(api: &Api, department: Option<&str>) -> Result<(String, I
     Ok((id, at))
 }
 
+/// Runs `attempt` up to three times while wrangler's proxy answers that
+/// the worker restarted mid-request.
+async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    for _ in 0..2 {
+        match attempt().await {
+            Err(e) if format!("{e:#}").contains("restarted mid-request") => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            done => return done,
+        }
+    }
+    attempt().await
+}
+
 async fn on_worker(worker: &Worker) -> Result<()> {
     let api = worker.api();
     api.setup(&workspace()).await?;
     // 100 agents: inbox open, available. Every offer lands on one channel.
     let (tx, mut rx) = mpsc::unbounded_channel::<(String, Instant)>();
-    let gate = Arc::new(Semaphore::new(10));
+    // Sign-ins hash passwords (PBKDF2) on the worker's one thread: a few at
+    // a time. Under `wrangler dev`, a request whose isolate was busy for long
+    // is now and then answered 503 by wrangler's proxy ("restarted
+    // mid-request"); sign-in and status are idempotent, so they are retried.
+    let gate = Arc::new(Semaphore::new(4));
     let mut joins = Vec::new();
     for i in 0..AGENTS {
         let (api, tx, gate) = (api.clone(), tx.clone(), gate.clone());
         joins.push(tokio::spawn(async move {
-            let login = {
-                let _p = gate.acquire().await?;
-                api.post::<shared::api::LoginResponse>(
-                    "/api/v1/agent/login",
-                    None,
-                    &shared::api::LoginRequest {
-                        workspace: "bench".into(),
-                        email: format!("agent{i}@bench.test"),
-                        password: format!("bench-password-{i}"),
-                    },
-                )
-                .await?
+            let _p = gate.acquire().await?;
+            let credentials = shared::api::LoginRequest {
+                workspace: "bench".into(),
+                email: format!("agent{i}@bench.test"),
+                password: format!("bench-password-{i}"),
             };
+            let login = retried(|| {
+                api.post::<shared::api::LoginResponse>("/api/v1/agent/login", None, &credentials)
+            })
+            .await?;
             let mut inbox = api.inbox(&login.token).await?;
             let _ = inbox.next::<InboxFrame>().await?;
-            let answer = api.status(&login.token, "available").await?;
-            anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+            retried(|| async {
+                let answer = api.status(&login.token, "available").await?;
+                anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+                Ok(())
+            })
+            .await?;
             let token = login.token.clone();
             tokio::spawn(async move {
                 while let Ok(frame) = inbox
