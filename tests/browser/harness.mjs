@@ -72,18 +72,21 @@ export const demo = JSON.parse(readFileSync(join(root, "scripts/demo-workspace.j
 
 /**
  * Starts the worker and seeds the demo workspace. Its ports are found free,
- * but another test's process may take one before wrangler binds it: then it
- * starts again on other ports.
+ * but another test's process may take one (or one of the runtime's own)
+ * before wrangler binds it, and wrangler then exits at once: it starts
+ * again, on other ports.
  */
 export async function startWorker() {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startWorkerOnce();
     } catch (e) {
-      if (attempt >= 4 || !/Address already in use/.test(String(e.message))) throw e;
+      if (attempt >= 4 || !String(e.message).startsWith(EXITED_EARLY)) throw e;
     }
   }
 }
+
+const EXITED_EARLY = "wrangler dev exited before it was ready";
 
 async function startWorkerOnce() {
   const port = await freePort();
@@ -113,7 +116,8 @@ async function startWorkerOnce() {
       const r = await fetch(`${base}/api/v1/health`);
       if (r.ok) break;
     } catch {}
-    if (exited || i > 240) { stop(); throw new Error(`wrangler dev did not start:\n${log}`); }
+    if (exited) { stop(); throw new Error(`${EXITED_EARLY}:\n${log}`); }
+    if (i > 240) { stop(); throw new Error(`wrangler dev did not start:\n${log}`); }
     await new Promise((r) => setTimeout(r, 250));
   }
   const seeded = await fetch(`${base}/api/v1/admin/setup`, {

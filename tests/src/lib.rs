@@ -56,6 +56,9 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
+/// How a start that failed before the worker answered is reported.
+const EXITED_EARLY: &str = "wrangler dev exited before it was ready";
+
 /// A running `wrangler dev`. Dropping it stops the worker.
 pub struct Worker {
     /// Its HTTP port on 127.0.0.1.
@@ -87,13 +90,14 @@ impl Worker {
     }
 
     /// Starts a worker on an existing state folder (no seeding). Its ports
-    /// are found free, but another test's process may take one before
-    /// wrangler binds it: then it starts again on other ports.
+    /// are found free, but another test's process may take one (or one of
+    /// the runtime's own) before wrangler binds it, and wrangler then exits
+    /// at once: it starts again, on other ports.
     pub async fn spawn(state: PathBuf) -> Result<Worker> {
         let mut attempt = 1;
         loop {
             match Self::spawn_once(state.clone()).await {
-                Err(e) if attempt < 4 && format!("{e:#}").contains("Address already in use") => {
+                Err(e) if attempt < 4 && format!("{e:#}").contains(EXITED_EARLY) => {
                     attempt += 1;
                 }
                 started => return started,
@@ -147,7 +151,7 @@ impl Worker {
         for _ in 0..240 {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                bail!("wrangler dev exited ({status}):\n{log}");
+                bail!("{EXITED_EARLY} ({status}):\n{log}");
             }
             if let Ok(r) = client.get(self.url("/api/v1/health")).send().await {
                 if r.status().is_success() {
