@@ -65,6 +65,12 @@ pub fn may_open(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
         || allows_in(agent.grants, agent.role, Permission::Monitor)
 }
 
+/// Whether a role may be given chats: taken by them, offered to them or
+/// forwarded to them. It needs both taking and replying.
+pub fn works_chats(grants: &crate::permissions::Grants, role: Role) -> bool {
+    allows_in(grants, role, Permission::TakeChat) && allows_in(grants, role, Permission::Reply)
+}
+
 /// Whether `agent` may take the conversation now ("Take it").
 pub fn may_take(agent: &AgentView<'_>, summary: &ConversationSummary) -> Result<(), Refusal> {
     let refuse = |code, message: &str| {
@@ -75,6 +81,9 @@ pub fn may_take(agent: &AgentView<'_>, summary: &ConversationSummary) -> Result<
     };
     if !allows_in(agent.grants, agent.role, Permission::TakeChat) {
         return refuse(ErrorCode::Forbidden, "your role cannot take chats");
+    }
+    if !allows_in(agent.grants, agent.role, Permission::Reply) {
+        return refuse(ErrorCode::Forbidden, "your role cannot reply in chats");
     }
     if !in_department(agent, summary) {
         return refuse(

@@ -154,14 +154,16 @@ async fn an_agent_whose_role_may_not_reply_reads_but_cannot_write() -> Result<()
     let api = worker.api();
     let mut setup: WorkspaceSetup = tests::demo_workspace()?;
     setup.workspace = "readers".into();
+    api.setup(&setup).await?;
+    let (id, _, mut visitor) = waiting(&api, "readers.website").await?;
+    let anna = api.login_to("readers", "anna@demo.test").await?;
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    // Then the workspace takes replying away from agents.
     setup.grants = vec![shared::api::RoleGrants {
         role: shared::api::Role::Agent,
         permissions: vec!["view_queue".into(), "take_chat".into()],
     }];
     api.setup(&setup).await?;
-    let (id, _, mut visitor) = waiting(&api, "readers.website").await?;
-    let anna = api.login_to("readers", "anna@demo.test").await?;
-    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
     let (mut socket, _) = api.join(&id, &anna.token, 0).await?;
     socket
         .send(&ClientFrame::Send {
@@ -182,6 +184,59 @@ async fn an_agent_whose_role_may_not_reply_reads_but_cannot_write() -> Result<()
             .iter()
             .any(|f| matches!(f, ServerFrame::Message(m) if m.text == "Hello")),
         "{seen:?}"
+    );
+    // Nor may she take a chat she could not answer.
+    let (other, _, _v) = waiting(&api, "readers.website").await?;
+    let refused = api.take(&anna.token, &other).await?;
+    assert_eq!(
+        (refused.status, refused.code()?),
+        (403, ErrorCode::Forbidden)
+    );
+    assert!(refused.body.contains("cannot reply"), "{}", refused.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn under_auto_routing_a_role_that_may_not_reply_gets_no_offers() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let mut setup: WorkspaceSetup = tests::demo_workspace()?;
+    setup.workspace = "quiet".into();
+    setup.routing = Some(shared::api::RoutingSetup {
+        algorithm: shared::routing::Algorithm::AutoSelection,
+        capacity: None,
+        offer_timeout_ms: 60_000,
+        grace_ms: 60_000,
+        departments: vec![],
+    });
+    setup.grants = vec![shared::api::RoleGrants {
+        role: shared::api::Role::Agent,
+        permissions: vec!["view_queue".into(), "take_chat".into()],
+    }];
+    api.setup(&setup).await?;
+    let mut inboxes = Vec::new();
+    for email in ["anna@demo.test", "mark@demo.test"] {
+        let login = api.login_to("quiet", email).await?;
+        let mut inbox = api.inbox(&login.token).await?;
+        let _ = inbox.next::<InboxFrame>().await?;
+        assert_eq!(api.status(&login.token, "available").await?.status, 200);
+        inboxes.push(inbox);
+    }
+    for _ in 0..3 {
+        let (id, _, _v) = waiting(&api, "quiet.website").await?;
+        let offered = inboxes[1]
+            .recv_until_inbox(|f| matches!(f, InboxFrame::Offer { .. }))
+            .await?;
+        assert!(
+            matches!(&offered, InboxFrame::Offer { conversation, .. } if conversation.id.0 == id)
+        );
+    }
+    let anna_saw = inboxes[0].drain_inbox(Duration::from_millis(300)).await;
+    assert!(
+        !anna_saw
+            .iter()
+            .any(|f| matches!(f, InboxFrame::Offer { .. })),
+        "{anna_saw:?}"
     );
     Ok(())
 }

@@ -734,13 +734,21 @@ impl WorkspaceObject {
         })
     }
 
-    /// Tells the router about everyone, after setup.
+    /// Tells the router about everyone, after setup. A role that may not
+    /// take or reply is routed nothing: to the router it works no
+    /// department, so it gets no offers and no forwards.
     pub(super) fn sync_agents(&self, settings: Settings, agents: &[AgentProfile]) -> Result<()> {
+        let grants = self.grants()?;
         self.routed(Input::Settings(settings))?;
         for a in agents {
+            let departments = if inbox::works_chats(&grants, a.role) {
+                a.departments.clone()
+            } else {
+                vec![]
+            };
             self.routed(Input::Agent {
                 id: a.id.0.clone(),
-                departments: a.departments.clone(),
+                departments,
                 capacity: None,
             })?;
         }
