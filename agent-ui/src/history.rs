@@ -112,36 +112,10 @@ pub fn only_this_one(entries: &[Entry]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{contact_name, entries, meta, only_this_one, status_word, Entry};
-    use shared::frame::{ConversationStatus, Participant, Side};
-    use shared::inbox::ConversationSummary;
+    use crate::fixtures::summary;
+    use shared::frame::ConversationStatus;
     use shared::ConversationId;
     use ConversationStatus::*;
-
-    fn summary(
-        id: &str,
-        status: ConversationStatus,
-        assignee: Option<&str>,
-        at: i64,
-    ) -> ConversationSummary {
-        ConversationSummary {
-            id: ConversationId::from(id),
-            status,
-            department: "support".into(),
-            visitor: Participant {
-                side: Side::Visitor,
-                id: "v1".into(),
-                name: "Ada".into(),
-            },
-            assignee: assignee.map(|a| Participant {
-                side: Side::Agent,
-                id: a.to_lowercase(),
-                name: a.into(),
-            }),
-            preview: format!("first message of {id}"),
-            queued_at: at,
-            priority: Default::default(),
-        }
-    }
 
     #[test]
     fn statuses_in_words() {

@@ -117,36 +117,11 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::Inbox;
-    use shared::frame::{ConversationStatus, Participant, Side};
+    use crate::fixtures::summary;
+    use shared::frame::ConversationStatus;
     use shared::inbox::{ConversationSummary, InboxFrame};
     use shared::routing::Priority;
     use shared::{AgentId, ConversationId};
-
-    fn summary(
-        id: &str,
-        status: ConversationStatus,
-        assignee: Option<&str>,
-        at: i64,
-    ) -> ConversationSummary {
-        ConversationSummary {
-            id: ConversationId::from(id),
-            status,
-            department: "support".into(),
-            visitor: Participant {
-                side: Side::Visitor,
-                id: format!("v-{id}"),
-                name: "Guest".into(),
-            },
-            assignee: assignee.map(|a| Participant {
-                side: Side::Agent,
-                id: a.into(),
-                name: a.into(),
-            }),
-            preview: "hello".into(),
-            queued_at: at,
-            priority: Default::default(),
-        }
-    }
 
     fn prioritized(mut s: ConversationSummary, priority: Priority) -> ConversationSummary {
         s.priority = priority;

@@ -6,6 +6,8 @@ mod api;
 mod app;
 mod chats;
 mod components;
+#[cfg(test)]
+mod fixtures;
 mod format;
 mod history;
 mod inbox;

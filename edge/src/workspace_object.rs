@@ -178,6 +178,8 @@ pub struct WorkspaceObject {
     schema_ready: Cell<bool>,
     /// The router as last stored, loaded on first use (see `routing.rs`).
     router: RefCell<Option<Router>>,
+    /// The workspace's grants as last stored, loaded on first use.
+    grants: RefCell<Option<Grants>>,
 }
 
 impl WorkspaceObject {
@@ -357,6 +359,7 @@ impl WorkspaceObject {
             "INSERT OR REPLACE INTO kv (key, value) VALUES ('grants', ?)",
             vec![serde_json::to_string(&grants)?.into()],
         )?;
+        *self.grants.borrow_mut() = Some(grants);
         self.sync_agents(routing::settings_of(body.routing.as_ref()), &agents)?;
         json(&SetupDone { agents })
     }
@@ -625,6 +628,7 @@ impl DurableObject for WorkspaceObject {
             env,
             schema_ready: Cell::new(false),
             router: RefCell::new(None),
+            grants: RefCell::new(None),
         }
     }
 

@@ -56,6 +56,21 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
+/// Where a benchmark keeps its worker's storage: `LIVECHAT_BENCH_STATE`, else
+/// /dev/shm when present (a tmpfs takes the disk out of the figures), else
+/// the temporary folder.
+pub fn bench_state_parent() -> PathBuf {
+    std::env::var_os("LIVECHAT_BENCH_STATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            if Path::new("/dev/shm").is_dir() {
+                "/dev/shm".into()
+            } else {
+                std::env::temp_dir()
+            }
+        })
+}
+
 /// How a start that failed before the worker answered is reported.
 const EXITED_EARLY: &str = "wrangler dev exited before it was ready";
 

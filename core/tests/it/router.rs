@@ -354,6 +354,13 @@ impl Store {
     }
 }
 
+const PRIORITIES: [Priority; 4] = [
+    Priority::Low,
+    Priority::Medium,
+    Priority::High,
+    Priority::Urgent,
+];
+
 fn run(seed: u64, steps: usize) -> Model {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let settings = settings(&mut rng);
@@ -417,16 +424,10 @@ fn run(seed: u64, steps: usize) -> Model {
             4 => Input::Disconnected { agent },
             5 | 6 => {
                 next_conv += 1;
-                let priorities = [
-                    Priority::Low,
-                    Priority::Medium,
-                    Priority::High,
-                    Priority::Urgent,
-                ];
                 Input::Enqueue {
                     conversation: format!("c{next_conv}"),
                     department: rng.pick(&departments).expect("departments").clone(),
-                    priority: *rng.pick(&priorities).expect("priorities"),
+                    priority: *rng.pick(&PRIORITIES).expect("priorities"),
                 }
             }
             7 => Input::Take {
@@ -497,18 +498,10 @@ fn run(seed: u64, steps: usize) -> Model {
                 }
             }
             14 => Input::Close { conversation: conv },
-            15 => {
-                let priorities = [
-                    Priority::Low,
-                    Priority::Medium,
-                    Priority::High,
-                    Priority::Urgent,
-                ];
-                Input::Prioritize {
-                    conversation: conv,
-                    priority: *rng.pick(&priorities).expect("priorities"),
-                }
-            }
+            15 => Input::Prioritize {
+                conversation: conv,
+                priority: *rng.pick(&PRIORITIES).expect("priorities"),
+            },
             _ => {
                 if let Some(at) = alarm {
                     now = now.max(at);

@@ -124,7 +124,6 @@ impl WorkspaceObject {
         let Some(department) = self.site_department(&body.site)? else {
             return error(ErrorCode::NotFound, "no such site");
         };
-        let router = self.router()?;
         let members = self
             .sql()?
             .exec(
@@ -132,9 +131,11 @@ impl WorkspaceObject {
                 vec![department.clone().into()],
             )?
             .to_array::<Department>()?;
-        let someone = members
-            .iter()
-            .any(|m| router.presence(&m.department) == Some((AgentStatus::Available, true)));
+        let someone = self.read_router(|router| {
+            members
+                .iter()
+                .any(|m| router.presence(&m.department) == Some((AgentStatus::Available, true)))
+        })?;
         let online = someone && self.is_open(&department)?;
         json(&Availability { online, department })
     }

@@ -193,9 +193,14 @@ impl WorkspaceObject {
     /// What this workspace lets each role do (the role defaults where
     /// setup changed nothing).
     pub(super) fn grants(&self) -> Result<chat_core::permissions::Grants> {
-        Ok(kv(&self.sql()?, "grants")?
+        if let Some(grants) = self.grants.borrow().as_ref() {
+            return Ok(grants.clone());
+        }
+        let grants: chat_core::permissions::Grants = kv(&self.sql()?, "grants")?
             .and_then(|g| serde_json::from_str(&g).ok())
-            .unwrap_or_default())
+            .unwrap_or_default();
+        *self.grants.borrow_mut() = Some(grants.clone());
+        Ok(grants)
     }
 
     /// Whether a role has a permission in this workspace.
@@ -207,13 +212,14 @@ impl WorkspaceObject {
         ))
     }
 
-    /// A copy of the router, to read.
-    pub(super) fn router(&self) -> Result<Router> {
+    /// Reads the router in place (loaded on first use). `read` is not
+    /// async, so nothing can change the router while it looks.
+    pub(super) fn read_router<T>(&self, read: impl FnOnce(&Router) -> T) -> Result<T> {
         let mut cache = self.router.borrow_mut();
         if cache.is_none() {
             *cache = Some(load_router(&self.sql()?)?);
         }
-        Ok(cache.clone().expect("loaded above"))
+        Ok(read(cache.as_ref().expect("loaded above")))
     }
 
     /// Carries out the router's outputs; answers its reply to the input.
@@ -659,11 +665,12 @@ impl WorkspaceObject {
         if summary.visitor.id != body.visitor_id {
             return error(ErrorCode::Forbidden, "not your conversation");
         }
-        let router = self.router()?;
-        let found = router
-            .queue(&summary.department)
-            .into_iter()
-            .find(|(id, _, _)| *id == summary.id.0);
+        let found = self.read_router(|router| {
+            router
+                .queue(&summary.department)
+                .into_iter()
+                .find(|(id, _, _)| *id == summary.id.0)
+        })?;
         let (position, estimated_wait_ms) = found.map(|(_, p, w)| (p, w)).unwrap_or((0, 0));
         json(&QueuePosition {
             position,
@@ -674,7 +681,7 @@ impl WorkspaceObject {
     /// The offers waiting for an agent, for their inbox snapshot.
     pub(super) fn pending_offers(&self, agent: &str) -> Result<Vec<shared::inbox::PendingOffer>> {
         let mut offers = Vec::new();
-        for (id, expires_at) in self.router()?.offers_for(agent) {
+        for (id, expires_at) in self.read_router(|router| router.offers_for(agent))? {
             if let Some(conversation) = self.conversation(&id.as_str().into())? {
                 offers.push(shared::inbox::PendingOffer {
                     conversation,
@@ -709,7 +716,6 @@ impl WorkspaceObject {
                 name: r.name,
             })
             .collect();
-        let router = self.router()?;
         let mut agents = Vec::new();
         for row in sql
             .exec("SELECT id, name FROM agents ORDER BY name", None)?
@@ -718,10 +724,15 @@ impl WorkspaceObject {
             let Some(profile) = self.agent(&row.id.as_str().into())? else {
                 continue;
             };
-            let (status, reachable) = router.presence(&row.id).unwrap_or_default();
+            let ((status, reachable), load) = self.read_router(|router| {
+                (
+                    router.presence(&row.id).unwrap_or_default(),
+                    router.load(&row.id),
+                )
+            })?;
             agents.push(shared::api::AgentPresence {
                 online: status == shared::routing::AgentStatus::Available && reachable,
-                load: router.load(&row.id),
+                load,
                 id: profile.id,
                 name: profile.name,
                 departments: profile.departments,

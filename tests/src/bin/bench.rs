@@ -250,15 +250,7 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() -> Result<()> {
     let root = tests::root();
-    let state_parent = std::env::var_os("LIVECHAT_BENCH_STATE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            if Path::new("/dev/shm").is_dir() {
-                "/dev/shm".into()
-            } else {
-                std::env::temp_dir()
-            }
-        });
+    let state_parent = tests::bench_state_parent();
     let worker = Worker::start_in(&state_parent).await?;
     println!(
         "livechat benchmark: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",

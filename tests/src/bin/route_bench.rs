@@ -15,7 +15,6 @@ use shared::frame::{ClientFrame, ServerFrame};
 use shared::inbox::InboxFrame;
 use shared::routing::{AgentStatus, Algorithm, Priority};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tests::{Api, Worker};
@@ -378,15 +377,7 @@ fn native() {
 #[tokio::main]
 async fn main() -> Result<()> {
     native();
-    let state_parent = std::env::var_os("LIVECHAT_BENCH_STATE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            if Path::new("/dev/shm").is_dir() {
-                "/dev/shm".into()
-            } else {
-                std::env::temp_dir()
-            }
-        });
+    let state_parent = tests::bench_state_parent();
     let worker = Worker::start_in(&state_parent).await?;
     println!(
         "worker: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
