@@ -80,6 +80,9 @@ pub struct ChatState {
     /// The `last_seq` of the latest welcome: receipts wait until the replay
     /// has caught up to it, so a resume sends one receipt, not one a message.
     catch_up_to: Seq,
+    /// Where the conversation waits, as last pushed: (position, estimated
+    /// wait in ms); `None` when not waiting.
+    queue: Option<(usize, i64)>,
 }
 
 impl ChatState {
@@ -96,6 +99,13 @@ impl ChatState {
     /// The conversation's state, once welcomed.
     pub fn conversation(&self) -> Option<&ConversationView> {
         self.conversation.as_ref()
+    }
+
+    /// Where the conversation waits in its queue (1 = next) and the
+    /// estimated wait in milliseconds, as the server last pushed it; `None`
+    /// when it is not waiting.
+    pub fn queue_position(&self) -> Option<(usize, i64)> {
+        self.queue
     }
 
     /// The highest sequence number held.
@@ -243,7 +253,16 @@ impl ChatState {
                     self.typing.remove(&who.id);
                 }
             }
-            ServerFrame::State { conversation } => self.conversation = Some(conversation),
+            ServerFrame::State { conversation } => {
+                if conversation.status != shared::frame::ConversationStatus::Queued {
+                    self.queue = None;
+                }
+                self.conversation = Some(conversation);
+            }
+            ServerFrame::Queue {
+                position,
+                estimated_wait_ms,
+            } => self.queue = (position > 0).then_some((position, estimated_wait_ms)),
             ServerFrame::Error {
                 message,
                 client_id: Some(cid),

@@ -1,35 +1,21 @@
 //! Roles and what they allow. The server asks [`allows`] before every action;
 //! the apps only hide what would be refused anyway.
 
-use serde::{Deserialize, Serialize};
 use shared::api::Role;
 use std::collections::BTreeMap;
 
-/// Something a person may or may not do in a workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    /// See the queues of one's departments and preview queued conversations.
-    ViewQueue,
-    /// Take a queued conversation.
-    TakeChat,
-    /// Write in a conversation one is assigned to.
-    Reply,
-    /// Forward a conversation to another department or agent.
-    Transfer,
-    /// Open any conversation of the workspace read-only.
-    Monitor,
-    /// Manage departments, agents and settings.
-    ManageWorkspace,
-}
+pub use shared::api::Permission;
 
 /// Whether `role` grants `permission`.
 pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
+    if permission == Unknown {
+        return false;
+    }
     match role {
-        Role::Admin => true,
-        Role::Manager => true,
+        Role::Admin | Role::Manager => true,
         Role::Agent => matches!(permission, ViewQueue | TakeChat | Reply | Transfer),
+        Role::Unknown => false,
     }
 }
 
@@ -39,6 +25,9 @@ pub type Grants = BTreeMap<Role, Vec<Permission>>;
 
 /// Whether `role` grants `permission` in a workspace with these grants.
 pub fn allows_in(grants: &Grants, role: Role, permission: Permission) -> bool {
+    if permission == Permission::Unknown || role == Role::Unknown {
+        return false;
+    }
     match grants.get(&role) {
         Some(granted) => granted.contains(&permission),
         None => allows(role, permission),

@@ -965,7 +965,7 @@ impl Router {
             .convs
             .iter()
             .filter(|(_, c)| c.place == Place::Waiting)
-            .filter(|(_, c)| self.algorithm(&c.department) != Algorithm::ManualSelection)
+            .filter(|(_, c)| !matches!(self.algorithm(&c.department), Algorithm::ManualSelection | Algorithm::Unknown))
             .collect();
         waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
         if waiting.is_empty() {
@@ -1035,7 +1035,7 @@ impl Router {
         loads: &HashMap<String, u32>,
     ) -> Option<&'a String> {
         match algorithm {
-            Algorithm::ManualSelection => None,
+            Algorithm::ManualSelection | Algorithm::Unknown => None,
             Algorithm::AutoSelection => {
                 // Round robin in id order, after the last one routed to.
                 let after = self.cursors.get(department);

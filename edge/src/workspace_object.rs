@@ -148,6 +148,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Agent => "agent",
         Role::Manager => "manager",
         Role::Admin => "admin",
+        Role::Unknown => "unknown",
     }
 }
 
@@ -341,18 +342,10 @@ impl WorkspaceObject {
         }
         let mut grants = chat_core::permissions::Grants::new();
         for g in &body.grants {
-            let mut permissions = Vec::new();
-            for name in &g.permissions {
-                match serde_json::from_value(serde_json::Value::String(name.clone())) {
-                    Ok(p) => permissions.push(p),
-                    Err(_) => {
-                        return error(
-                            ErrorCode::BadRequest,
-                            format!("unknown permission {name:?}"),
-                        )
-                    }
-                }
+            if g.permissions.contains(&chat_core::permissions::Permission::Unknown) {
+                return error(ErrorCode::BadRequest, "unknown permission");
             }
+            let permissions = g.permissions.clone();
             grants.insert(g.role, permissions);
         }
         sql.exec(

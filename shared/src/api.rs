@@ -62,6 +62,32 @@ pub enum Role {
     Manager,
     /// Owns the workspace.
     Admin,
+    /// A role this build does not know (from a newer server). The server
+    /// grants it nothing.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Something a person may or may not do in a workspace. Each role has a
+/// default set; a workspace may narrow or widen it ([`RoleGrants`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// See the queues of one's departments and preview queued conversations.
+    ViewQueue,
+    /// Take a queued conversation.
+    TakeChat,
+    /// Write in a conversation one is assigned to.
+    Reply,
+    /// Forward a conversation to another department or agent.
+    Transfer,
+    /// Read any conversation of the workspace, in progress or not.
+    Monitor,
+    /// Manage departments, agents and settings.
+    ManageWorkspace,
+    /// A permission this build does not know. Setup refuses it.
+    #[serde(other)]
+    Unknown,
 }
 
 /// An agent as the agent app shows them.
@@ -151,8 +177,8 @@ pub struct WorkspaceSetup {
 pub struct RoleGrants {
     /// The role.
     pub role: Role,
-    /// Its permissions, by name.
-    pub permissions: Vec<String>,
+    /// Its permissions.
+    pub permissions: Vec<Permission>,
 }
 
 /// Routing settings in [`WorkspaceSetup`].
@@ -367,6 +393,76 @@ pub struct OfflineMessageRequest {
     pub email: String,
     /// The message.
     pub message: String,
+}
+
+/// Longest name on an offline message, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Longest email address, in bytes (RFC 5321).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// Why an offline message is refused: which field, and a sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfflineField {
+    /// The name is empty or too long.
+    Name,
+    /// The email is not an address.
+    Email,
+    /// The message is empty or too long.
+    Message,
+}
+
+impl OfflineField {
+    /// A sentence for people, saying what a valid value is.
+    pub fn explain(self) -> &'static str {
+        match self {
+            OfflineField::Name => "a name of 1 to 200 characters is required",
+            OfflineField::Email => "a valid email address is required, to answer you",
+            OfflineField::Message => "a message of 1 to 4,000 characters is required",
+        }
+    }
+}
+
+/// Something before one `@` and a dotted domain after it, no spaces.
+pub fn is_plausible_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= MAX_EMAIL_BYTES
+        && !email.contains(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty()
+                && !host.contains('@')
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+        })
+}
+
+impl OfflineMessageRequest {
+    /// Every field that is not valid, in form order: the one check the
+    /// widget runs before sending and the worker runs on arrival.
+    pub fn invalid_fields(&self) -> Vec<OfflineField> {
+        let mut bad = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            bad.push(OfflineField::Name);
+        }
+        if !is_plausible_email(&self.email) {
+            bad.push(OfflineField::Email);
+        }
+        let message = self.message.trim();
+        if message.is_empty() || self.message.chars().count() > crate::MAX_TEXT_CHARS {
+            bad.push(OfflineField::Message);
+        }
+        bad
+    }
+
+    /// The first problem, as the sentence the worker answers with.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        match self.invalid_fields().first() {
+            Some(field) => Err(field.explain()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// An offline message, as agents list it (`GET /api/v1/agent/offline-messages`).

@@ -221,6 +221,15 @@ pub enum ServerFrame {
         /// The ping's nonce.
         nonce: u64,
     },
+    /// Where the visitor's conversation waits in its queue, pushed to the
+    /// visitor whenever it moves (and once after `welcome` while queued).
+    /// `position` 0: no longer waiting.
+    Queue {
+        /// 1 = next; 0 when not waiting.
+        position: usize,
+        /// Estimated wait, in milliseconds.
+        estimated_wait_ms: i64,
+    },
 }
 
 /// Stable error codes, shared by socket frames and HTTP error bodies.

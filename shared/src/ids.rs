@@ -34,6 +34,18 @@ macro_rules! string_id {
                 Self(s.to_owned())
             }
         }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 
@@ -48,6 +60,10 @@ string_id!(
 string_id!(
     /// An agent, manager or admin of one workspace.
     AgentId
+);
+string_id!(
+    /// A department of one workspace, such as `support`.
+    DepartmentId
 );
 string_id!(
     /// Chosen by the client for each message it sends; a retried send with the

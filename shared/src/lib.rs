@@ -14,7 +14,7 @@ pub mod inbox;
 pub mod routing;
 
 pub use frame::{ClientFrame, ErrorCode, FrameError, ServerFrame};
-pub use ids::{AgentId, ClientMsgId, ConversationId, Seq, VisitorId};
+pub use ids::{AgentId, ClientMsgId, ConversationId, DepartmentId, Seq, VisitorId};
 
 /// The protocol version spoken by this build. A client sends it in
 /// [`ClientFrame::Hello`]; a server that cannot speak it answers
@@ -27,6 +27,15 @@ pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 
 /// Longest message text, in Unicode scalar values.
 pub const MAX_TEXT_CHARS: usize = 4_000;
+
+/// Longest close or forward comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+
+/// Most tags on a closed conversation.
+pub const MAX_TAGS: usize = 20;
+
+/// Longest tag or disposition, in characters.
+pub const MAX_TAG_CHARS: usize = 64;
 
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_ID_BYTES: usize = 64;

@@ -17,12 +17,13 @@ pub enum Algorithm {
     LoadBalancing,
     /// The eligible agent routed to longest ago.
     LoadRotation,
+    /// An algorithm this build does not know (from a newer server).
+    #[serde(other)]
+    Unknown,
 }
 
 /// How urgent a conversation is; higher priorities leave the queue first.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Low.
@@ -34,6 +35,34 @@ pub enum Priority {
     High,
     /// Urgent.
     Urgent,
+    /// A priority this build does not know (from a newer server); it sorts
+    /// below every known one.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Priority {
+    fn rank(self) -> u8 {
+        match self {
+            Priority::Unknown => 0,
+            Priority::Low => 1,
+            Priority::Medium => 2,
+            Priority::High => 3,
+            Priority::Urgent => 4,
+        }
+    }
+}
+
+impl PartialOrd for Priority {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Priority {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
 }
 
 /// Whether an agent takes new conversations.
@@ -47,4 +76,7 @@ pub enum AgentStatus {
     /// Signed off.
     #[default]
     Offline,
+    /// A status this build does not know (from a newer server).
+    #[serde(other)]
+    Unknown,
 }

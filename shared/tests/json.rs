@@ -440,7 +440,19 @@ fn small_enums() {
     check(Role::Agent, json!("agent"));
     check(Role::Manager, json!("manager"));
     check(Role::Admin, json!("admin"));
-    check_refused::<Role>(json!("owner"));
+    // A newer server's role, priority, status or algorithm reads as the
+    // fallback, so an old app keeps working.
+    check_read(json!("owner"), Role::Unknown);
+    check_refused::<Role>(json!(3));
+    check(shared::api::Permission::Monitor, json!("monitor"));
+    check(shared::api::Permission::ManageWorkspace, json!("manage_workspace"));
+    check_read(json!("fly"), shared::api::Permission::Unknown);
+    check(shared::routing::Priority::Urgent, json!("urgent"));
+    check_read(json!("critical"), shared::routing::Priority::Unknown);
+    assert!(shared::routing::Priority::Unknown < shared::routing::Priority::Low);
+    assert!(shared::routing::Priority::High < shared::routing::Priority::Urgent);
+    check_read(json!("busy"), shared::routing::AgentStatus::Unknown);
+    check_read(json!("skills_based"), shared::routing::Algorithm::Unknown);
 }
 
 #[test]
@@ -692,8 +704,20 @@ fn http_bodies() {
     );
     check_refused::<VisitorSessionRequest>(json!({}));
     check_refused::<LoginRequest>(json!({ "workspace": "demo", "email": "a@b.c" }));
+    check_read(
+        json!({
+            "id": "a-1", "name": "A", "email": "a@b.c", "role": "owner", "departments": [],
+        }),
+        AgentProfile {
+            id: "a-1".into(),
+            name: "A".into(),
+            email: "a@b.c".into(),
+            role: Role::Unknown,
+            departments: vec![],
+        },
+    );
     check_refused::<AgentProfile>(json!({
-        "id": "a-1", "name": "A", "email": "a@b.c", "role": "owner", "departments": [],
+        "id": "a-1", "name": "A", "email": "a@b.c", "departments": [],
     }));
 }
 

@@ -104,7 +104,7 @@ impl Model {
         let department = &self.convs[conv].department;
         let candidates = self.eligible(conv);
         match self.algorithm(department) {
-            Algorithm::ManualSelection => None,
+            Algorithm::ManualSelection | Algorithm::Unknown => None,
             Algorithm::AutoSelection => {
                 let after = self.cursors.get(department);
                 candidates
