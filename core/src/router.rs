@@ -1,10 +1,11 @@
 //! The router of one workspace: who gets which waiting conversation.
 //!
 //! Pure, like the conversation: the workspace object feeds it agent and
-//! conversation events with the time, and drains outputs (offers, offer
-//! endings, assignments, queue changes, replies, the next alarm). It keeps
-//! the queue (priority first, then age), agent status and reachability,
-//! capacity, pending offers, and the four algorithms of `shared::routing`.
+//! conversation events with the time, and performs the outputs (offers,
+//! offer endings, assignments, queue changes, replies, the next alarm). It
+//! keeps the queue (priority first, then age), agent status and
+//! reachability, capacity, pending offers, and the four algorithms of
+//! `shared::routing`.
 //!
 //! Capacity: an agent's load is the conversations assigned to them and not on
 //! hold, plus the offers waiting for their answer (an offer reserves its slot,
@@ -13,17 +14,30 @@
 //! limit, the workspace's limit; none set means no limit. Nothing the router
 //! does takes an agent's load past that limit.
 //!
-//! Drain contract: after [`Router::handle`], drain [`Router::poll_output`]
-//! until `None`. Every agent action answers exactly one [`Output::Reply`].
+//! Reachability: the shell counts an agent's live inbox sockets and says so
+//! with [`Input::Sockets`]. When the count falls to 0 the agent stays
+//! routable for the grace period (a reload or a network blip is not an
+//! absence); when it ends their offers are withdrawn. A socket that opens
+//! makes them reachable at once.
+//!
+//! Drain contract: [`Router::handle`] returns every output of its input, in
+//! order; the shell performs them all, in that order (the result is
+//! `#[must_use]`, so none can be dropped unseen). Every agent action answers
+//! exactly one [`Output::Reply`]. Before performing outputs, the shell
+//! writes [`Router::take_changes`]: the rows the input changed. If that
+//! write fails, it drops this router and rebuilds it from storage with
+//! [`Router::from_rows`], so nothing is reported that is not stored.
 
 use crate::conversation::Refusal;
 use serde::{Deserialize, Serialize};
 use shared::frame::ErrorCode;
+use shared::ids::{AgentId, ConversationId, DepartmentId};
 use shared::routing::{AgentStatus, Algorithm, Priority};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod rows;
 pub use rows::{Changes, Row};
+use rows::{Meta, Tracked};
 
 /// A department's own routing settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,10 +57,10 @@ pub struct Settings {
     pub capacity: Option<u32>,
     /// How long an offer waits for an answer, in milliseconds.
     pub offer_timeout_ms: i64,
-    /// How long an agent whose last connection dropped stays routable.
+    /// How long an agent whose last socket closed stays routable.
     pub grace_ms: i64,
     /// The departments, with their own settings.
-    pub departments: BTreeMap<String, DepartmentSettings>,
+    pub departments: BTreeMap<DepartmentId, DepartmentSettings>,
 }
 
 impl Default for Settings {
@@ -69,19 +83,19 @@ pub enum Place {
     /// Offered to an agent until `expires_at`.
     Offered {
         /// The agent.
-        agent: String,
+        agent: AgentId,
         /// When the offer lapses.
         expires_at: i64,
     },
     /// Worked by an agent.
     Active {
         /// The agent.
-        agent: String,
+        agent: AgentId,
     },
     /// On hold by its agent: does not count against capacity.
     Held {
         /// The agent.
-        agent: String,
+        agent: AgentId,
     },
 }
 
@@ -89,9 +103,9 @@ pub enum Place {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// Back to a department's queue.
-    Department(String),
+    Department(DepartmentId),
     /// Straight to an agent of the conversation's department.
-    Agent(String),
+    Agent(AgentId),
 }
 
 /// Something that happened in the workspace.
@@ -102,110 +116,110 @@ pub enum Input {
     /// An agent was added or changed.
     Agent {
         /// Their id.
-        id: String,
+        id: AgentId,
         /// The departments they work.
-        departments: Vec<String>,
+        departments: Vec<DepartmentId>,
         /// Their own limit.
         capacity: Option<u32>,
     },
     /// An agent was removed; their conversations go back to the queue.
     RemoveAgent {
         /// Their id.
-        id: String,
+        id: AgentId,
     },
     /// An agent set their status.
     Status {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// The new status.
         status: AgentStatus,
     },
-    /// One of an agent's apps connected.
-    Connected {
+    /// An agent now has `open` live inbox sockets, as the shell counts
+    /// them. Falling to 0 starts the grace period; rising from 0 makes the
+    /// agent reachable at once. An agent the router does not know is
+    /// ignored.
+    Sockets {
         /// Who.
-        agent: String,
-    },
-    /// One of an agent's apps disconnected.
-    Disconnected {
-        /// Who.
-        agent: String,
+        agent: AgentId,
+        /// How many of their inbox sockets are open.
+        open: u32,
     },
     /// A conversation entered its department's queue.
     Enqueue {
         /// The conversation.
-        conversation: String,
+        conversation: ConversationId,
         /// Its department.
-        department: String,
+        department: DepartmentId,
         /// Its priority.
         priority: Priority,
     },
     /// "Take it".
     Take {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// "Accept" on an offer.
     Accept {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// "Decline" on an offer.
     Decline {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// "Place on hold".
     Hold {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// "Resume" a held conversation.
     Resume {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// The visitor wrote; a held conversation is routed again.
     VisitorWrote {
         /// Which conversation.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// "Move to the queue".
     MoveToQueue {
         /// Who.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// "Forward".
     Forward {
         /// Who forwards.
-        agent: String,
+        agent: AgentId,
         /// What.
-        conversation: String,
+        conversation: ConversationId,
         /// Where to.
         to: Target,
     },
     /// A conversation's priority changed; a waiting one moves in its queue.
     Prioritize {
         /// Which.
-        conversation: String,
+        conversation: ConversationId,
         /// Its new priority.
         priority: Priority,
     },
     /// The conversation closed.
     Close {
         /// Which.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// The alarm rang (offers lapse, grace periods end).
     Tick,
@@ -223,7 +237,8 @@ pub enum OfferEnd {
 }
 
 /// How a conversation came to an agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum How {
     /// Taken from the queue.
     Taken,
@@ -243,46 +258,46 @@ pub enum Output {
     /// Offer the conversation to the agent ("Accept" / "Decline").
     Offer {
         /// What.
-        conversation: String,
+        conversation: ConversationId,
         /// To whom.
-        agent: String,
+        agent: AgentId,
         /// Until when.
         expires_at: i64,
     },
     /// An offer ended without acceptance.
     OfferEnded {
         /// What.
-        conversation: String,
+        conversation: ConversationId,
         /// Whose.
-        agent: String,
+        agent: AgentId,
         /// Why.
         reason: OfferEnd,
     },
     /// The conversation is now the agent's.
     Assigned {
         /// What.
-        conversation: String,
+        conversation: ConversationId,
         /// Whose.
-        agent: String,
+        agent: AgentId,
         /// How.
         how: How,
     },
     /// The conversation went (back) into a queue.
     Queued {
         /// What.
-        conversation: String,
+        conversation: ConversationId,
         /// Which queue.
-        department: String,
+        department: DepartmentId,
     },
     /// The conversation is on hold.
     Held {
         /// What.
-        conversation: String,
+        conversation: ConversationId,
     },
     /// The waiting list of a department changed: queue positions moved.
     QueueChanged {
         /// Which.
-        department: String,
+        department: DepartmentId,
     },
     /// Ring [`Input::Tick`] at this time; `None`: no alarm needed.
     SetAlarm {
@@ -293,40 +308,49 @@ pub enum Output {
     Reply(Result<(), Refusal>),
 }
 
+/// An agent as routing sees them: one stored row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Agent {
     status: AgentStatus,
-    departments: BTreeSet<String>,
+    departments: BTreeSet<DepartmentId>,
     capacity: Option<u32>,
+    /// Their open inbox sockets, as last reported by the shell.
     connections: u32,
     gone_since: Option<i64>,
     reachable: bool,
     last_routed: u64,
 }
 
+/// A conversation the router knows: one stored row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Conv {
-    department: String,
+    department: DepartmentId,
     priority: Priority,
     order: u64,
     queued_at: i64,
     place: Place,
-    declined: BTreeSet<String>,
+    declined: BTreeSet<AgentId>,
 }
 
-/// One workspace's router. Serialisable, so the shell can keep it.
+/// One workspace's router. Serialisable, so the shell can keep it; what an
+/// input changed is recorded aside (never serialised) for
+/// [`Router::take_changes`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Router {
     settings: Settings,
-    agents: BTreeMap<String, Agent>,
-    convs: BTreeMap<String, Conv>,
-    cursors: BTreeMap<String, String>,
+    agents: Tracked<AgentId, Agent>,
+    convs: Tracked<ConversationId, Conv>,
+    cursors: BTreeMap<DepartmentId, AgentId>,
     routed: u64,
     enqueued: u64,
-    waits: BTreeMap<String, i64>,
+    waits: BTreeMap<DepartmentId, i64>,
     alarm: Option<i64>,
+    /// The workspace-wide values as they were before the first change
+    /// since the last [`Router::take_changes`].
     #[serde(skip)]
-    out: VecDeque<Output>,
+    meta_before: Option<Meta>,
+    #[serde(skip)]
+    out: Vec<Output>,
 }
 
 /// The wait assumed for a department before any conversation left its queue.
@@ -348,28 +372,28 @@ impl Router {
         }
     }
 
-    /// The next thing to do, or `None` when drained.
-    pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
-    }
-
     /// Where a conversation is; `None` when unknown or closed.
-    pub fn place(&self, conversation: &str) -> Option<&Place> {
+    pub fn place(&self, conversation: &ConversationId) -> Option<&Place> {
         self.convs.get(conversation).map(|c| &c.place)
     }
 
+    /// Whether the router knows this conversation (queued and not closed).
+    pub fn is_known(&self, conversation: &ConversationId) -> bool {
+        self.convs.contains_key(conversation)
+    }
+
     /// A conversation's department.
-    pub fn department(&self, conversation: &str) -> Option<&str> {
-        self.convs.get(conversation).map(|c| c.department.as_str())
+    pub fn department(&self, conversation: &ConversationId) -> Option<&DepartmentId> {
+        self.convs.get(conversation).map(|c| &c.department)
     }
 
     /// A routed conversation's priority.
-    pub fn priority(&self, conversation: &str) -> Option<Priority> {
+    pub fn priority(&self, conversation: &ConversationId) -> Option<Priority> {
         self.convs.get(conversation).map(|c| c.priority)
     }
 
     /// The algorithm in force for a department.
-    pub fn algorithm(&self, department: &str) -> Algorithm {
+    pub fn algorithm(&self, department: &DepartmentId) -> Algorithm {
         self.settings
             .departments
             .get(department)
@@ -377,14 +401,25 @@ impl Router {
             .unwrap_or(self.settings.algorithm)
     }
 
+    /// When the router wants [`Input::Tick`], as last said by
+    /// [`Output::SetAlarm`]; `None`: no alarm needed.
+    pub fn alarm(&self) -> Option<i64> {
+        self.alarm
+    }
+
+    /// Every agent the router knows, in id order.
+    pub fn agent_ids(&self) -> impl Iterator<Item = &AgentId> {
+        self.agents.keys()
+    }
+
     /// An agent's chosen status and whether they are connected (within the
     /// grace period); `None` for an unknown agent.
-    pub fn presence(&self, agent: &str) -> Option<(AgentStatus, bool)> {
+    pub fn presence(&self, agent: &AgentId) -> Option<(AgentStatus, bool)> {
         self.agents.get(agent).map(|a| (a.status, a.reachable))
     }
 
     /// The offers waiting for `agent`'s answer: conversation and expiry.
-    pub fn offers_for(&self, agent: &str) -> Vec<(String, i64)> {
+    pub fn offers_for(&self, agent: &AgentId) -> Vec<(ConversationId, i64)> {
         self.convs
             .iter()
             .filter_map(|(id, c)| match &c.place {
@@ -398,7 +433,7 @@ impl Router {
     }
 
     /// An agent's load: assigned and not on hold, plus pending offers.
-    pub fn load(&self, agent: &str) -> u32 {
+    pub fn load(&self, agent: &AgentId) -> u32 {
         self.convs
             .values()
             .filter(|c| match &c.place {
@@ -409,7 +444,7 @@ impl Router {
     }
 
     /// The limit that applies to `agent` for a conversation of `department`.
-    pub fn limit(&self, agent: &str, department: &str) -> Option<u32> {
+    pub fn limit(&self, agent: &AgentId, department: &DepartmentId) -> Option<u32> {
         self.settings
             .departments
             .get(department)
@@ -418,14 +453,14 @@ impl Router {
             .or(self.settings.capacity)
     }
 
-    fn has_room(&self, agent: &str, department: &str) -> bool {
+    fn has_room(&self, agent: &AgentId, department: &DepartmentId) -> bool {
         self.limit(agent, department)
             .is_none_or(|l| self.load(agent) < l)
     }
 
     /// The waiting conversations of a department in queue order, each with
     /// its position (1 = next) and an estimated wait in milliseconds.
-    pub fn queue(&self, department: &str) -> Vec<(String, usize, i64)> {
+    pub fn queue(&self, department: &DepartmentId) -> Vec<(ConversationId, usize, i64)> {
         let average = self
             .waits
             .get(department)
@@ -443,15 +478,15 @@ impl Router {
             .max(1) as i64;
         self.waiting()
             .into_iter()
-            .filter(|(_, c)| c.department == department)
+            .filter(|(_, c)| c.department == *department)
             .enumerate()
             .map(|(i, (id, _))| (id.clone(), i + 1, average * (i as i64 + 1) / serving))
             .collect()
     }
 
     /// Waiting conversations in queue order: priority, then age.
-    fn waiting(&self) -> Vec<(&String, &Conv)> {
-        let mut waiting: Vec<(&String, &Conv)> = self
+    fn waiting(&self) -> Vec<(&ConversationId, &Conv)> {
+        let mut waiting: Vec<(&ConversationId, &Conv)> = self
             .convs
             .iter()
             .filter(|(_, c)| c.place == Place::Waiting)
@@ -460,16 +495,28 @@ impl Router {
         waiting
     }
 
-    /// Feeds one input at time `now`.
-    pub fn handle(&mut self, now: i64, input: Input) {
+    /// Feeds one input at time `now`; answers everything the shell must do
+    /// for it, in order.
+    #[must_use = "every router output must be performed"]
+    pub fn handle(&mut self, now: i64, input: Input) -> Vec<Output> {
+        self.apply(now, input);
+        self.route(now);
+        self.arm();
+        std::mem::take(&mut self.out)
+    }
+
+    fn apply(&mut self, now: i64, input: Input) {
         match input {
-            Input::Settings(s) => self.settings = s,
+            Input::Settings(s) => {
+                self.touch_meta();
+                self.settings = s;
+            }
             Input::Agent {
                 id,
                 departments,
                 capacity,
             } => {
-                let agent = self.agents.entry(id.clone()).or_insert_with(|| Agent {
+                let agent = self.agents.get_or_insert_with(id.clone(), || Agent {
                     status: AgentStatus::Offline,
                     departments: BTreeSet::new(),
                     capacity: None,
@@ -481,7 +528,7 @@ impl Router {
                 agent.departments = departments.into_iter().collect();
                 agent.capacity = capacity;
                 // Offers for departments they left are withdrawn.
-                let left: Vec<String> = self
+                let left: Vec<ConversationId> = self
                     .convs
                     .iter()
                     .filter(
@@ -496,7 +543,7 @@ impl Router {
             }
             Input::RemoveAgent { id } => {
                 self.withdraw_offers(&id);
-                let theirs: Vec<String> = self
+                let theirs: Vec<ConversationId> = self
                     .convs
                     .iter()
                     .filter(|(_, c)| matches!(&c.place, Place::Active { agent } | Place::Held { agent } if *agent == id))
@@ -518,21 +565,19 @@ impl Router {
                 if status != AgentStatus::Available {
                     self.withdraw_offers(&agent);
                 }
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
-            Input::Connected { agent } => {
+            Input::Sockets { agent, open } => {
                 if let Some(a) = self.agents.get_mut(&agent) {
-                    a.connections += 1;
-                    a.gone_since = None;
-                    a.reachable = true;
-                }
-            }
-            Input::Disconnected { agent } => {
-                if let Some(a) = self.agents.get_mut(&agent) {
-                    a.connections = a.connections.saturating_sub(1);
-                    if a.connections == 0 {
+                    if open > 0 {
+                        a.gone_since = None;
+                        a.reachable = true;
+                    } else if a.connections > 0 {
+                        // The last socket closed: routable for the grace
+                        // period still (see `tick`).
                         a.gone_since = Some(now);
                     }
+                    a.connections = open;
                 }
             }
             Input::Enqueue {
@@ -541,6 +586,7 @@ impl Router {
                 priority,
             } => {
                 if !self.convs.contains_key(&conversation) {
+                    self.touch_meta();
                     self.enqueued += 1;
                     self.convs.insert(
                         conversation.clone(),
@@ -553,11 +599,11 @@ impl Router {
                             declined: BTreeSet::new(),
                         },
                     );
-                    self.out.push_back(Output::Queued {
+                    self.out.push(Output::Queued {
                         conversation,
                         department: department.clone(),
                     });
-                    self.out.push_back(Output::QueueChanged { department });
+                    self.out.push(Output::QueueChanged { department });
                 }
             }
             Input::Take {
@@ -565,47 +611,44 @@ impl Router {
                 conversation,
             } => {
                 let reply = self.take(now, &agent, &conversation);
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Accept {
                 agent,
                 conversation,
             } => {
-                let reply = match self.convs.get(&conversation).map(|c| &c.place) {
+                let reply = match self.place(&conversation) {
                     Some(Place::Offered { agent: a, .. }) if *a == agent => {
                         self.assign(now, &conversation, &agent, How::Accepted);
                         Ok(())
                     }
                     _ => refuse(ErrorCode::Forbidden, "this offer is no longer open"),
                 };
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Decline {
                 agent,
                 conversation,
             } => {
-                let reply = match self.convs.get(&conversation).map(|c| &c.place) {
+                let reply = match self.place(&conversation) {
                     Some(Place::Offered { agent: a, .. }) if *a == agent => {
                         self.end_offer(&conversation, OfferEnd::Declined);
                         Ok(())
                     }
                     _ => refuse(ErrorCode::Forbidden, "this offer is no longer open"),
                 };
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Hold {
                 agent,
                 conversation,
             } => {
-                let reply = match self.convs.get_mut(&conversation) {
-                    Some(c)
-                        if c.place
-                            == (Place::Active {
-                                agent: agent.clone(),
-                            }) =>
-                    {
-                        c.place = Place::Held { agent };
-                        self.out.push_back(Output::Held {
+                let reply = match self.place(&conversation) {
+                    Some(Place::Active { agent: a }) if *a == agent => {
+                        if let Some(c) = self.convs.get_mut(&conversation) {
+                            c.place = Place::Held { agent };
+                        }
+                        self.out.push(Output::Held {
                             conversation: conversation.clone(),
                         });
                         Ok(())
@@ -615,7 +658,7 @@ impl Router {
                         "only the agent working a conversation can put it on hold",
                     ),
                 };
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Resume {
                 agent,
@@ -628,7 +671,7 @@ impl Router {
                                 agent: agent.clone(),
                             }) =>
                     {
-                        if self.has_room(&agent, &c.department.clone()) {
+                        if self.has_room(&agent, &c.department) {
                             self.assign(now, &conversation, &agent, How::Resumed);
                             Ok(())
                         } else {
@@ -643,15 +686,17 @@ impl Router {
                         "only the agent holding a conversation can resume it",
                     ),
                 };
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::VisitorWrote { conversation } => {
-                if let Some(Place::Held { agent }) = self.place(&conversation).cloned() {
-                    let department = self.convs[&conversation].department.clone();
-                    if self.eligible_ignoring_declines(&agent, &department) {
-                        self.assign(now, &conversation, &agent, How::Rerouted);
-                    } else {
-                        self.requeue(&conversation);
+                if let Some(c) = self.convs.get(&conversation) {
+                    if let Place::Held { agent } = &c.place {
+                        let agent = agent.clone();
+                        if self.eligible_ignoring_declines(&agent, &c.department) {
+                            self.assign(now, &conversation, &agent, How::Rerouted);
+                        } else {
+                            self.requeue(&conversation);
+                        }
                     }
                 }
             }
@@ -673,7 +718,7 @@ impl Router {
                         "only the agent working a conversation can move it",
                     ),
                 };
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Forward {
                 agent,
@@ -681,53 +726,66 @@ impl Router {
                 to,
             } => {
                 let reply = self.forward(now, &agent, &conversation, to);
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Prioritize {
                 conversation,
                 priority,
             } => {
-                let reply = match self.convs.get_mut(&conversation) {
+                let reply = match self.convs.get(&conversation) {
                     Some(c) => {
-                        if c.priority != priority && c.place == Place::Waiting {
-                            self.out.push_back(Output::QueueChanged {
-                                department: c.department.clone(),
-                            });
+                        if c.priority != priority {
+                            if c.place == Place::Waiting {
+                                self.out.push(Output::QueueChanged {
+                                    department: c.department.clone(),
+                                });
+                            }
+                            if let Some(c) = self.convs.get_mut(&conversation) {
+                                c.priority = priority;
+                            }
                         }
-                        c.priority = priority;
                         Ok(())
                     }
                     None => refuse(ErrorCode::NotFound, "this conversation is closed"),
                 };
-                self.out.push_back(Output::Reply(reply));
+                self.out.push(Output::Reply(reply));
             }
             Input::Close { conversation } => {
-                if let Some(c) = self.convs.get(&conversation) {
-                    if matches!(c.place, Place::Offered { .. }) {
-                        self.end_offer(&conversation, OfferEnd::Withdrawn);
-                    }
-                    let was_waiting = self.convs[&conversation].place == Place::Waiting;
-                    if let Some(c) = self.convs.remove(&conversation) {
-                        if was_waiting {
-                            self.out.push_back(Output::QueueChanged {
-                                department: c.department,
-                            });
-                        }
+                if matches!(self.place(&conversation), Some(Place::Offered { .. })) {
+                    self.end_offer(&conversation, OfferEnd::Withdrawn);
+                }
+                if let Some(c) = self.convs.remove(&conversation) {
+                    if c.place == Place::Waiting {
+                        self.out.push(Output::QueueChanged {
+                            department: c.department,
+                        });
                     }
                 }
             }
             Input::Tick => {
                 // The alarm that rang is spent: whatever is still pending
                 // (an offer whose time is not quite up) needs a new one.
+                self.touch_meta();
                 self.alarm = None;
                 self.tick(now);
             }
         }
-        self.route(now);
-        self.arm();
     }
 
-    fn take(&mut self, now: i64, agent: &str, conversation: &str) -> Result<(), Refusal> {
+    /// Records the workspace-wide values before their first change since
+    /// the last [`Router::take_changes`].
+    fn touch_meta(&mut self) {
+        if self.meta_before.is_none() {
+            self.meta_before = Some(self.meta());
+        }
+    }
+
+    fn take(
+        &mut self,
+        now: i64,
+        agent: &AgentId,
+        conversation: &ConversationId,
+    ) -> Result<(), Refusal> {
         let Some(c) = self.convs.get(conversation) else {
             return refuse(ErrorCode::NotFound, "no such conversation in the queue");
         };
@@ -748,7 +806,7 @@ impl Router {
             }
             _ => return refuse(ErrorCode::AlreadyTaken, "another agent took this chat"),
         }
-        if !self.has_room(agent, &c.department.clone()) {
+        if !self.has_room(agent, &c.department) {
             return refuse(
                 ErrorCode::Forbidden,
                 "you are at capacity; close or hold another chat first",
@@ -761,12 +819,18 @@ impl Router {
     fn forward(
         &mut self,
         now: i64,
-        agent: &str,
-        conversation: &str,
+        agent: &AgentId,
+        conversation: &ConversationId,
         to: Target,
     ) -> Result<(), Refusal> {
-        match self.place(conversation) {
-            Some(Place::Active { agent: a } | Place::Held { agent: a }) if a == agent => {}
+        let Some(c) = self.convs.get(conversation) else {
+            return refuse(
+                ErrorCode::Forbidden,
+                "only the agent working a conversation can forward it",
+            );
+        };
+        match &c.place {
+            Place::Active { agent: a } | Place::Held { agent: a } if a == agent => {}
             _ => {
                 return refuse(
                     ErrorCode::Forbidden,
@@ -783,20 +847,20 @@ impl Router {
                 }
                 if let Some(c) = self.convs.get_mut(conversation) {
                     c.department = d;
-                    c.declined = BTreeSet::from([agent.to_owned()]);
+                    c.declined = BTreeSet::from([agent.clone()]);
                 }
                 self.requeue(conversation);
                 Ok(())
             }
             Target::Agent(b) => {
-                let department = self.convs[conversation].department.clone();
+                let department = &c.department;
                 let Some(target) = self.agents.get(&b) else {
                     return refuse(ErrorCode::NotFound, "no such agent");
                 };
-                if b == agent {
+                if b == *agent {
                     return refuse(ErrorCode::Forbidden, "the conversation is already yours");
                 }
-                if !target.departments.contains(&department) {
+                if !target.departments.contains(department) {
                     return refuse(
                         ErrorCode::Forbidden,
                         "that agent is not in this conversation's department",
@@ -805,7 +869,7 @@ impl Router {
                 if target.status != AgentStatus::Available || !target.reachable {
                     return refuse(ErrorCode::Forbidden, "that agent is not available");
                 }
-                if !self.has_room(&b, &department) {
+                if !self.has_room(&b, department) {
                     return refuse(ErrorCode::Forbidden, "that agent is at capacity");
                 }
                 self.assign(now, conversation, &b, How::Forwarded);
@@ -814,51 +878,54 @@ impl Router {
         }
     }
 
-    fn assign(&mut self, now: i64, conversation: &str, agent: &str, how: How) {
-        let Some(c) = self.convs.get_mut(conversation) else {
+    fn assign(&mut self, now: i64, conversation: &ConversationId, agent: &AgentId, how: How) {
+        let Some(c) = self.convs.get(conversation) else {
             return;
         };
         let was_waiting = c.place == Place::Waiting;
+        let department = c.department.clone();
         if matches!(how, How::Taken | How::Accepted) {
             // Learn how long the queue keeps people waiting.
             let waited = (now - c.queued_at).max(0);
-            let avg = self.waits.entry(c.department.clone()).or_insert(waited);
+            self.touch_meta();
+            let avg = self.waits.entry(department.clone()).or_insert(waited);
             *avg = (*avg * 4 + waited) / 5;
         }
-        c.place = Place::Active {
-            agent: agent.to_owned(),
-        };
-        c.declined.clear();
-        let department = c.department.clone();
-        self.out.push_back(Output::Assigned {
-            conversation: conversation.to_owned(),
-            agent: agent.to_owned(),
+        if let Some(c) = self.convs.get_mut(conversation) {
+            c.place = Place::Active {
+                agent: agent.clone(),
+            };
+            c.declined.clear();
+        }
+        self.out.push(Output::Assigned {
+            conversation: conversation.clone(),
+            agent: agent.clone(),
             how,
         });
         if was_waiting {
-            self.out.push_back(Output::QueueChanged { department });
+            self.out.push(Output::QueueChanged { department });
         }
     }
 
     /// Back to the queue. It keeps its place by first arrival (`order`).
-    fn requeue(&mut self, conversation: &str) {
+    fn requeue(&mut self, conversation: &ConversationId) {
         let Some(c) = self.convs.get_mut(conversation) else {
             return;
         };
         c.place = Place::Waiting;
         let department = c.department.clone();
-        self.out.push_back(Output::Queued {
-            conversation: conversation.to_owned(),
+        self.out.push(Output::Queued {
+            conversation: conversation.clone(),
             department: department.clone(),
         });
-        self.out.push_back(Output::QueueChanged { department });
+        self.out.push(Output::QueueChanged { department });
     }
 
-    fn end_offer(&mut self, conversation: &str, reason: OfferEnd) {
-        let Some(c) = self.convs.get_mut(conversation) else {
+    fn end_offer(&mut self, conversation: &ConversationId, reason: OfferEnd) {
+        let Some(Place::Offered { agent, .. }) = self.place(conversation).cloned() else {
             return;
         };
-        let Place::Offered { agent, .. } = c.place.clone() else {
+        let Some(c) = self.convs.get_mut(conversation) else {
             return;
         };
         if reason != OfferEnd::Withdrawn {
@@ -866,16 +933,16 @@ impl Router {
         }
         c.place = Place::Waiting;
         let department = c.department.clone();
-        self.out.push_back(Output::OfferEnded {
-            conversation: conversation.to_owned(),
+        self.out.push(Output::OfferEnded {
+            conversation: conversation.clone(),
             agent,
             reason,
         });
-        self.out.push_back(Output::QueueChanged { department });
+        self.out.push(Output::QueueChanged { department });
     }
 
-    fn withdraw_offers(&mut self, agent: &str) {
-        let offered: Vec<String> = self
+    fn withdraw_offers(&mut self, agent: &AgentId) {
+        let offered: Vec<ConversationId> = self
             .convs
             .iter()
             .filter(|(_, c)| matches!(&c.place, Place::Offered { agent: a, .. } if a == agent))
@@ -887,7 +954,7 @@ impl Router {
     }
 
     fn tick(&mut self, now: i64) {
-        let lapsed: Vec<String> = self
+        let lapsed: Vec<ConversationId> = self
             .convs
             .iter()
             .filter(
@@ -899,7 +966,7 @@ impl Router {
             self.end_offer(&c, OfferEnd::TimedOut);
         }
         let grace = self.settings.grace_ms;
-        let gone: Vec<String> = self
+        let gone: Vec<AgentId> = self
             .agents
             .iter()
             .filter(|(_, a)| a.reachable && a.gone_since.is_some_and(|t| t + grace <= now))
@@ -913,15 +980,14 @@ impl Router {
         }
     }
 
-    fn eligible_ignoring_declines(&self, agent: &str, department: &str) -> bool {
+    fn eligible_ignoring_declines(&self, agent: &AgentId, department: &DepartmentId) -> bool {
         self.agents.get(agent).is_some_and(|a| {
             a.status == AgentStatus::Available && a.reachable && a.departments.contains(department)
         }) && self.has_room(agent, department)
     }
 
-    /// The agents who may get an offer of this conversation now.
     /// Every agent's load, counted in one pass (routing asks for many).
-    fn loads(&self) -> HashMap<String, u32> {
+    fn loads(&self) -> HashMap<AgentId, u32> {
         let mut loads = HashMap::new();
         for c in self.convs.values() {
             if let Place::Offered { agent, .. } | Place::Active { agent } = &c.place {
@@ -933,11 +999,11 @@ impl Router {
 
     /// The agents who may get an offer of a department's conversation now,
     /// before its own declines are taken out.
-    fn eligible_in<'a>(
-        &'a self,
-        department: &str,
-        loads: &HashMap<String, u32>,
-    ) -> Vec<&'a String> {
+    fn eligible_in(
+        &self,
+        department: &DepartmentId,
+        loads: &HashMap<AgentId, u32>,
+    ) -> Vec<AgentId> {
         self.agents
             .iter()
             .filter(|(id, a)| {
@@ -946,9 +1012,9 @@ impl Router {
                     && a.departments.contains(department)
                     && self
                         .limit(id, department)
-                        .is_none_or(|l| loads.get(id.as_str()).copied().unwrap_or(0) < l)
+                        .is_none_or(|l| loads.get(*id).copied().unwrap_or(0) < l)
             })
-            .map(|(id, _)| id)
+            .map(|(id, _)| id.clone())
             .collect()
     }
 
@@ -961,36 +1027,37 @@ impl Router {
         // starting over from the head of the queue.
         // Only automatic departments' conversations are routed; a long
         // manual queue costs nothing here.
-        let mut waiting: Vec<(&String, &Conv)> = self
+        let mut waiting: Vec<(&ConversationId, &Conv)> = self
             .convs
             .iter()
             .filter(|(_, c)| c.place == Place::Waiting)
-            .filter(|(_, c)| !matches!(self.algorithm(&c.department), Algorithm::ManualSelection | Algorithm::Unknown))
+            .filter(|(_, c)| {
+                !matches!(
+                    self.algorithm(&c.department),
+                    Algorithm::ManualSelection | Algorithm::Unknown
+                )
+            })
             .collect();
-        waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
         if waiting.is_empty() {
             return;
         }
-        let waiting: Vec<String> = waiting.into_iter().map(|(id, _)| id.clone()).collect();
+        waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
+        let waiting: Vec<ConversationId> = waiting.into_iter().map(|(id, _)| id.clone()).collect();
         let mut loads = self.loads();
         // Who could take a department's conversation depends on the
         // department alone, but for each conversation's declines: found once
         // per department until an offer changes the loads.
-        let mut open: HashMap<String, Vec<String>> = HashMap::new();
+        let mut open: HashMap<DepartmentId, Vec<AgentId>> = HashMap::new();
         for conversation in waiting {
             let Some(conv) = self.convs.get(&conversation) else {
                 continue;
             };
             let department = conv.department.clone();
             if !open.contains_key(&department) {
-                let agents = self
-                    .eligible_in(&department, &loads)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let agents = self.eligible_in(&department, &loads);
                 open.insert(department.clone(), agents);
             }
-            let candidates: Vec<&String> = open[&department]
+            let candidates: Vec<&AgentId> = open[&department]
                 .iter()
                 .filter(|agent| !conv.declined.contains(*agent))
                 .collect();
@@ -1004,6 +1071,7 @@ impl Router {
             else {
                 continue;
             };
+            self.touch_meta();
             self.routed += 1;
             if let Some(a) = self.agents.get_mut(&agent) {
                 a.last_routed = self.routed;
@@ -1018,22 +1086,22 @@ impl Router {
                     expires_at,
                 };
             }
-            self.out.push_back(Output::Offer {
+            self.out.push(Output::Offer {
                 conversation,
                 agent,
                 expires_at,
             });
-            self.out.push_back(Output::QueueChanged { department });
+            self.out.push(Output::QueueChanged { department });
         }
     }
 
     fn pick<'a>(
         &self,
         algorithm: Algorithm,
-        department: &str,
-        candidates: &[&'a String],
-        loads: &HashMap<String, u32>,
-    ) -> Option<&'a String> {
+        department: &DepartmentId,
+        candidates: &[&'a AgentId],
+        loads: &HashMap<AgentId, u32>,
+    ) -> Option<&'a AgentId> {
         match algorithm {
             Algorithm::ManualSelection | Algorithm::Unknown => None,
             Algorithm::AutoSelection => {
@@ -1041,20 +1109,20 @@ impl Router {
                 let after = self.cursors.get(department);
                 candidates
                     .iter()
-                    .find(|id| after.is_none_or(|c| ***id > *c))
+                    .find(|id| after.is_none_or(|c| **id > c))
                     .or_else(|| candidates.first())
                     .copied()
             }
             Algorithm::LoadBalancing => candidates
                 .iter()
                 .min_by_key(|id| {
-                    let load = loads.get(id.as_str()).copied().unwrap_or(0);
-                    (load, self.agents[**id].last_routed, id.as_str())
+                    let load = loads.get(**id).copied().unwrap_or(0);
+                    (load, self.agents[**id].last_routed, **id)
                 })
                 .copied(),
             Algorithm::LoadRotation => candidates
                 .iter()
-                .min_by_key(|id| (self.agents[**id].last_routed, id.as_str()))
+                .min_by_key(|id| (self.agents[**id].last_routed, **id))
                 .copied(),
         }
     }
@@ -1073,8 +1141,9 @@ impl Router {
             .filter_map(|a| a.gone_since.map(|t| t + grace));
         let next = offers.chain(gone).min();
         if next != self.alarm {
+            self.touch_meta();
             self.alarm = next;
-            self.out.push_back(Output::SetAlarm { at: next });
+            self.out.push(Output::SetAlarm { at: next });
         }
     }
 }

@@ -4,7 +4,8 @@
 //! local worker; then the router core's decisions per second natively.
 //!
 //! Run `scripts/bench.sh` (it builds first and runs this after the chat
-//! benchmark).
+//! benchmark); `--native` prints the router core's figure alone, without a
+//! worker.
 
 use anyhow::{Context, Result};
 use chat_core::router::{DepartmentSettings, Input, Output, Router, Settings};
@@ -12,6 +13,7 @@ use shared::api::{
     AgentSetup, DepartmentSetup, RoutingSetup, SiteSetup, StartConversation, WorkspaceSetup,
 };
 use shared::frame::{ClientFrame, ServerFrame};
+use shared::ids::{AgentId, ConversationId, DepartmentId};
 use shared::inbox::InboxFrame;
 use shared::routing::{AgentStatus, Algorithm, Priority};
 use std::collections::HashMap;
@@ -283,11 +285,21 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     Ok(())
 }
 
-/// The router core alone: 1,000 waiting, 100 agents, decisions per second.
+/// Feeds the router one input the way the workspace object does: the
+/// outputs, then the rows the input changed, to be written.
+fn step(r: &mut Router, now: i64, input: Input, rows: &mut usize) -> Vec<Output> {
+    let outputs = r.handle(now, input);
+    let changes = r.take_changes().expect("router rows are JSON");
+    *rows += changes.agents.len() + changes.convs.len() + usize::from(changes.meta.is_some());
+    outputs
+}
+
+/// The router core alone: 1,000 waiting, 100 agents, decisions per second,
+/// each input followed by the rows it changed, as the shell writes them.
 fn native() {
     let mut departments = std::collections::BTreeMap::new();
     departments.insert(
-        "wait".to_string(),
+        DepartmentId::from("wait"),
         DepartmentSettings {
             algorithm: Some(Algorithm::ManualSelection),
             capacity: None,
@@ -299,84 +311,89 @@ fn native() {
         departments,
         ..Settings::default()
     });
+    let mut rows = 0;
     for i in 0..AGENTS {
-        let id = format!("a{i:03}");
-        r.handle(
-            0,
+        let id = AgentId::from(format!("a{i:03}"));
+        let inputs = [
             Input::Agent {
                 id: id.clone(),
                 departments: vec!["live".into()],
                 capacity: None,
             },
-        );
-        r.handle(0, Input::Connected { agent: id.clone() });
-        r.handle(
-            0,
+            Input::Sockets {
+                agent: id.clone(),
+                open: 1,
+            },
             Input::Status {
                 agent: id,
                 status: AgentStatus::Available,
             },
-        );
+        ];
+        for input in inputs {
+            let _ = step(&mut r, 0, input, &mut rows);
+        }
     }
     for i in 0..WAITING {
-        r.handle(
-            1,
-            Input::Enqueue {
-                conversation: format!("w{i}"),
-                department: "wait".into(),
-                priority: Priority::Medium,
-            },
-        );
+        let input = Input::Enqueue {
+            conversation: format!("w{i}").into(),
+            department: "wait".into(),
+            priority: Priority::Medium,
+        };
+        let _ = step(&mut r, 1, input, &mut rows);
     }
-    while r.poll_output().is_some() {}
     // Each round: a conversation arrives and is offered, the offer is
     // accepted, and an older one closes, so the load stays steady.
     let rounds = 20_000;
     let start = Instant::now();
-    let mut decisions = 0;
+    let (mut decisions, mut events) = (0, 0);
+    rows = 0;
     for i in 0..rounds {
-        let id = format!("c{i}");
-        r.handle(
-            10 + i as i64,
-            Input::Enqueue {
-                conversation: id.clone(),
-                department: "live".into(),
-                priority: Priority::Medium,
-            },
-        );
-        let mut offered = None;
-        while let Some(out) = r.poll_output() {
-            if let Output::Offer { agent, .. } = out {
-                offered = Some(agent);
-                decisions += 1;
-            }
-        }
+        let now = 10 + i as i64;
+        let id = ConversationId::from(format!("c{i}"));
+        let enqueue = Input::Enqueue {
+            conversation: id.clone(),
+            department: "live".into(),
+            priority: Priority::Medium,
+        };
+        let offered = step(&mut r, now, enqueue, &mut rows)
+            .into_iter()
+            .find_map(|out| match out {
+                Output::Offer { agent, .. } => Some(agent),
+                _ => None,
+            });
+        events += 1;
         if let Some(agent) = offered {
-            r.handle(
-                10 + i as i64,
-                Input::Accept {
-                    agent,
-                    conversation: id,
-                },
-            );
+            decisions += 1;
+            let accept = Input::Accept {
+                agent,
+                conversation: id,
+            };
+            let _ = step(&mut r, now, accept, &mut rows);
+            events += 1;
         }
         if i >= 300 {
-            r.handle(
-                10 + i as i64,
-                Input::Close {
-                    conversation: format!("c{}", i - 300),
-                },
-            );
+            let close = Input::Close {
+                conversation: format!("c{}", i - 300).into(),
+            };
+            let _ = step(&mut r, now, close, &mut rows);
+            events += 1;
         }
-        while r.poll_output().is_some() {}
     }
     let per_second = decisions as f64 / start.elapsed().as_secs_f64();
-    println!("router core (native, release): {per_second:.0} routing decisions/s with {WAITING} waiting and {AGENTS} agents ({decisions} offers, each with an enqueue, an accept and a close)");
+    println!("router core (native, release): {per_second:.0} routing decisions/s with {WAITING} waiting and {AGENTS} agents ({decisions} offers, each with an enqueue, an accept and a close; {:.1} rows written per event)", rows as f64 / events as f64);
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("route-bench [--native]: the router core's decisions per second natively, then (unless --native) the routing figures of a local worker");
+        return Ok(());
+    }
     native();
+    if args.iter().any(|a| a == "--native") {
+        return Ok(());
+    }
     let state_parent = tests::bench_state_parent();
     let worker = Worker::start_in(&state_parent).await?;
     println!(
