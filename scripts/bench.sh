@@ -2,8 +2,9 @@
 # Builds everything and prints the benchmark figures (see tests/src/bin/bench.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 bash scripts/install-tools.sh
 bash scripts/build.sh
 source scripts/env.sh
-cargo run --release -p tests --bin bench
-cargo run --release -p tests --bin route-bench
+cargo run --release -p tests --bin bench || die "the benchmark (tests/src/bin/bench.rs) failed (see above)"
+cargo run --release -p tests --bin route-bench || die "the routing benchmark (tests/src/bin/route_bench.rs) failed (see above)"

@@ -4,6 +4,11 @@
 # would otherwise try to download them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 source scripts/env.sh
-cd edge
-worker-build --release
+for tool in worker-build "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-tools.sh first"
+done
+
+(cd edge && worker-build --release) || die "building the worker (worker-build --release in edge/) failed (see above)"
+[ -f edge/build/worker/shim.mjs ] || die "worker-build finished but edge/build/worker/shim.mjs, which wrangler.toml runs, is not there"

@@ -3,5 +3,6 @@
 # demo page (dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 bash scripts/build-edge.sh
 bash scripts/build-web.sh

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Quick start: installs what is missing, builds everything, runs the worker
-# under `wrangler dev` on loopback, seeds the demo workspace and prints where
-# to open the demo page and the agent app. Ctrl-C stops it.
-#   PORT=8787  the port to listen on
+# Quick start: installs what building and running need (not Chromium, which
+# only the tests use), builds everything, runs the worker under `wrangler dev`
+# on loopback, seeds the demo workspace and prints where to open the demo
+# page and the agent app. Ctrl-C stops it.
+#   PORT=8787           the port to listen on
+#   HEALTH_TIMEOUT=60   seconds to wait for the worker to answer
+# wrangler's output is shown and kept in .wrangler/dev-$PORT.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 bash scripts/install-tools.sh
 bash scripts/build.sh
 source scripts/env.sh
 port="${PORT:-8787}"
+health_timeout="${HEALTH_TIMEOUT:-60}"
 
 # Local secrets: made once, kept out of git.
 if [ ! -f .dev.vars ]; then
@@ -16,19 +21,34 @@ if [ ! -f .dev.vars ]; then
     "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" > .dev.vars
 fi
 setup_token=$(sed -n 's/^SETUP_TOKEN=//p' .dev.vars)
+[ -n "$setup_token" ] || die ".dev.vars has no SETUP_TOKEN line: add one, or delete .dev.vars to have new secrets made"
 
-wrangler dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false &
+mkdir -p .wrangler
+log=".wrangler/dev-$port.log"
+: > "$log"
+wrangler dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
-trap 'kill $wrangler_pid 2>/dev/null; wait $wrangler_pid 2>/dev/null' EXIT INT TERM
+# Show wrangler's output here as it comes; stops when wrangler does.
+tail -n +1 -f --pid="$wrangler_pid" "$log" &
+tail_pid=$!
 
-for _ in $(seq 1 240); do
-  curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break
-  kill -0 $wrangler_pid 2>/dev/null || { echo "wrangler dev exited" >&2; exit 1; }
-  sleep 0.25
-done
-curl -fsS -X POST "http://127.0.0.1:$port/api/v1/admin/setup" \
-  -H "authorization: Bearer $setup_token" -H 'content-type: application/json' \
-  --data @scripts/demo-workspace.json >/dev/null
+stop() {
+  if kill -0 "$wrangler_pid" 2>/dev/null; then # still running (Ctrl-C may have stopped it already)
+    kill "$wrangler_pid"
+    # Its exit status is that of a stopped process: nothing to report.
+    wait "$wrangler_pid" || :
+  fi
+  if kill -0 "$tail_pid" 2>/dev/null; then
+    kill "$tail_pid"
+    wait "$tail_pid" || :
+  fi
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# It says what failed, if anything did.
+SETUP_TOKEN="$setup_token" node scripts/dev-seed.mjs "$port" "$wrangler_pid" "$health_timeout" "$log" || exit
 
 cat <<MSG
 
@@ -39,13 +59,20 @@ cat <<MSG
 
   Demo workspace "demo", site key demo.website (department Support):
 MSG
-python3 - <<'PY'
-import json
-for a in json.load(open("scripts/demo-workspace.json"))["agents"]:
-    print(f"    {a['role']:<8} {a['email']:<18} password {a['password']:<16} departments {', '.join(a['departments'])}")
-PY
-echo
-echo "  Sign in to the agent app and set your status to Available: while nobody"
-echo "  is available, the widget offers visitors the offline message form."
-echo "  Ctrl-C stops the worker; conversations are kept under .wrangler/state."
-wait $wrangler_pid
+# shellcheck disable=SC2016 # JavaScript, not shell
+node -e '
+const { agents } = JSON.parse(require("fs").readFileSync("scripts/demo-workspace.json", "utf8"));
+for (const a of agents) {
+  console.log(`    ${a.role.padEnd(8)} ${a.email.padEnd(18)} password ${a.password.padEnd(16)} departments ${a.departments.join(", ")}`);
+}'
+cat <<MSG
+
+  Sign in to the agent app and set your status to Available: while nobody
+  is available, the widget offers visitors the offline message form.
+  Ctrl-C stops the worker; conversations are kept under .wrangler/state.
+MSG
+if wait "$wrangler_pid"; then
+  say "wrangler dev stopped"
+else
+  die "wrangler dev stopped with exit status $?; see $log"
+fi

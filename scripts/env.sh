@@ -1,8 +1,11 @@
 # Sourced by the other scripts: where the tools and the build output live.
 # CARGO_TARGET_DIR may point outside the clone so a reused machine keeps its
 # build cache between clones.
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+# shellcheck shell=bash
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$cargo_bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
+export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$cargo_bin/wasm-bindgen}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
+unset cargo_bin

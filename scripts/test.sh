@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, builds the worker and the apps,
-# then the native unit tests, the integration tests against `wrangler dev`,
-# and the browser test in headless Chromium.
+# Runs every test: installs what is missing (Chromium included), then the
+# native tests of every workspace crate, builds the worker and the apps, and
+# runs the integration tests against `wrangler dev` and the browser tests in
+# headless Chromium. (A plain `cargo test` runs only the native tests of the
+# default members; see the README.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-tools.sh
-bash scripts/build.sh
+source scripts/lib.sh
+bash scripts/install-tools.sh --for-tests
 source scripts/env.sh
 
-echo "==> unit and integration tests (cargo)"
-cargo test --workspace --exclude tests
-cargo test -p tests -- --test-threads=3
+say "native tests of every crate (cargo test --workspace --exclude tests)"
+cargo test --workspace --exclude tests || die "native tests failed (see above)"
 
-echo "==> browser test (headless Chromium)"
-node --test tests/browser/
+bash scripts/build.sh
+
+say "integration tests against wrangler dev (cargo test -p tests)"
+cargo test -p tests -- --test-threads=3 || die "integration tests failed (see above)"
+
+say "browser tests in headless Chromium (node --test tests/browser/)"
+node --test tests/browser/ || die "browser tests failed (see above)"
