@@ -39,6 +39,17 @@ pub struct ConnState {
     /// False for an agent whose role may not reply: they read, never write.
     #[serde(default = "yes")]
     pub may_reply: bool,
+    /// True for an agent whose role may read any conversation: they keep
+    /// reading when another agent works it.
+    #[serde(default)]
+    pub may_monitor: bool,
+}
+
+impl ConnState {
+    /// Whether this socket may receive lines meant for agents only.
+    fn is_agent(&self) -> bool {
+        self.who.side == Side::Agent
+    }
 }
 
 fn yes() -> bool {
@@ -80,6 +91,9 @@ pub struct Snapshot {
     pub conns: Vec<(ConnId, ConnState)>,
     /// The participant id of the last text message's author.
     pub last_author: Option<String>,
+    /// The highest stored sequence number a visitor may see (internal lines
+    /// excluded).
+    pub last_visitor_seq: Seq,
 }
 
 /// Something that happened to the conversation.
@@ -104,6 +118,8 @@ pub enum Input<'a> {
         who: Participant,
         /// Whether they may write here (an agent's role may forbid it).
         may_reply: bool,
+        /// Whether they may keep reading once another agent works it.
+        may_monitor: bool,
     },
     /// A text frame arrived on a socket.
     Frame {
@@ -134,6 +150,26 @@ pub enum Input<'a> {
     Lifecycle(lifecycle::Action),
     /// The alarm set by [`Output::SetAlarm`] rang.
     Alarm,
+    /// The workspace re-checked an agent (their role, departments or
+    /// session changed): their sockets close (`access` is `None`) or follow
+    /// the new rights. Answered with [`Output::Reply`].
+    Revise {
+        /// The agent's participant id.
+        agent: String,
+        /// `(may_reply, may_monitor)`, or `None` to close.
+        access: Option<(bool, bool)>,
+        /// The close code.
+        code: u16,
+        /// Why, for people.
+        reason: String,
+    },
+    /// The workspace says where the conversation waits in its queue.
+    Queue {
+        /// 1 = next; 0: not waiting.
+        position: usize,
+        /// Estimated wait, in milliseconds.
+        estimated_wait_ms: i64,
+    },
 }
 
 /// A row to write, in the order given.
@@ -183,12 +219,15 @@ pub enum Output {
         frame: ServerFrame,
     },
     /// Send every stored message with a sequence number above `after`, in
-    /// order, as [`ServerFrame::Message`] frames.
+    /// order, as [`ServerFrame::Message`] frames; [`MessageKind::Internal`]
+    /// lines only when `internal` is set.
     Replay {
         /// The socket.
         conn: ConnId,
         /// The client's last seen sequence number.
         after: Seq,
+        /// Whether lines for agents only are included.
+        internal: bool,
     },
     /// Close a socket.
     Close {
@@ -224,6 +263,8 @@ pub struct Conversation {
     client_ids: HashMap<(String, ClientMsgId), (Seq, i64)>,
     conns: BTreeMap<ConnId, ConnState>,
     last_author: Option<String>,
+    last_visitor_seq: Seq,
+    queue: Option<(usize, i64)>,
     out: VecDeque<Output>,
 }
 
@@ -245,6 +286,8 @@ impl Conversation {
                 .collect(),
             conns: snapshot.conns.into_iter().collect(),
             last_author: snapshot.last_author,
+            last_visitor_seq: snapshot.last_visitor_seq,
+            queue: None,
             out: VecDeque::new(),
         }
     }
@@ -276,7 +319,8 @@ impl Conversation {
                 conn,
                 who,
                 may_reply,
-            } => self.connect(conn, who, may_reply),
+                may_monitor,
+            } => self.connect(conn, who, may_reply, may_monitor),
             Input::Frame { conn, text } => match ClientFrame::parse(text) {
                 Ok(frame) => self.frame(now, conn, frame),
                 Err(err) => self.send(conn, ServerFrame::error(err.code(), err.message())),
@@ -314,6 +358,16 @@ impl Conversation {
                     }
                 }
             }
+            Input::Revise {
+                agent,
+                access,
+                code,
+                reason,
+            } => self.revise(&agent, access, code, &reason),
+            Input::Queue {
+                position,
+                estimated_wait_ms,
+            } => self.queue_position(position, estimated_wait_ms),
             Input::Alarm => {
                 let pending = self
                     .meta
@@ -359,7 +413,7 @@ impl Conversation {
         self.out.push_back(Output::Reply(Ok(view)));
     }
 
-    fn connect(&mut self, conn: ConnId, mut who: Participant, may_reply: bool) {
+    fn connect(&mut self, conn: ConnId, mut who: Participant, may_reply: bool, may_monitor: bool) {
         let Some(meta) = &self.meta else {
             self.close(conn, close::NOT_FOUND, "no such conversation");
             return;
@@ -379,6 +433,7 @@ impl Conversation {
         }
         let state = ConnState {
             may_reply: may_reply || who.side == Side::Visitor,
+            may_monitor: may_monitor && who.side == Side::Agent,
             who,
             ready: false,
         };
@@ -407,7 +462,7 @@ impl Conversation {
             ClientFrame::Send { client_id, text } => {
                 self.message(now, conn, state, client_id, text)
             }
-            ClientFrame::Receipt { kind, seq } => self.receipt(state.who, kind, seq),
+            ClientFrame::Receipt { kind, seq } => self.receipt(conn, state.who, kind, seq),
             ClientFrame::Typing { active } => {
                 if self.may_write(&state).is_ok() {
                     self.broadcast_except(
@@ -424,7 +479,7 @@ impl Conversation {
         }
     }
 
-    fn hello(&mut self, conn: ConnId, mut state: ConnState, version: u32, last_seq: Seq) {
+    fn hello(&mut self, conn: ConnId, mut state: ConnState, version: u32, client_seq: Seq) {
         if version != PROTOCOL_VERSION {
             self.send(
                 conn,
@@ -441,24 +496,41 @@ impl Conversation {
             return;
         }
         let Some(meta) = &self.meta else { return };
+        let internal = state.is_agent();
+        let last_seq = if internal {
+            self.last_seq
+        } else {
+            self.last_visitor_seq
+        };
         let welcome = ServerFrame::Welcome {
             version: PROTOCOL_VERSION,
             conversation: meta.view.clone(),
             you: state.who.clone(),
-            last_seq: self.last_seq,
+            last_seq,
             receipts: self.watermarks.values().cloned().collect(),
         };
+        let queued = meta.view.status == ConversationStatus::Queued;
         if !state.ready {
             state.ready = true;
             self.conns.insert(conn, state.clone());
             self.out.push_back(Output::Remember { conn, state });
         }
         self.send(conn, welcome);
-        if last_seq < self.last_seq {
+        if client_seq < last_seq {
             self.out.push_back(Output::Replay {
                 conn,
-                after: last_seq,
+                after: client_seq,
+                internal,
             });
+        }
+        if let Some((position, estimated_wait_ms)) = self.queue.filter(|_| queued && !internal) {
+            self.send(
+                conn,
+                ServerFrame::Queue {
+                    position,
+                    estimated_wait_ms,
+                },
+            );
         }
     }
 
@@ -546,6 +618,7 @@ impl Conversation {
             sent_at: now,
         };
         self.last_seq = seq;
+        self.last_visitor_seq = seq;
         self.client_ids.insert(key, (seq, now));
         self.last_author = Some(who.id.clone());
         self.out
@@ -600,7 +673,24 @@ impl Conversation {
         }
     }
 
-    fn receipt(&mut self, who: Participant, kind: ReceiptKind, seq: Seq) {
+    fn receipt(&mut self, conn: ConnId, who: Participant, kind: ReceiptKind, seq: Seq) {
+        // The visitor's checkmarks move for the agent working the chat
+        // only, not for a colleague previewing or a supervisor reading.
+        let assigned = self
+            .meta
+            .as_ref()
+            .and_then(|m| m.view.assignee.as_ref())
+            .is_some_and(|a| a.id == who.id);
+        if who.side == Side::Agent && !assigned {
+            self.send(
+                conn,
+                ServerFrame::error(
+                    ErrorCode::Forbidden,
+                    "only the agent working this chat sends receipts",
+                ),
+            );
+            return;
+        }
         let seq = seq.min(self.last_seq);
         let current = self.watermarks.get(&who.id).cloned().unwrap_or(Watermark {
             participant: who.clone(),
@@ -671,12 +761,26 @@ impl Conversation {
         self.out.push_back(Output::Store(Record::Meta(meta)));
         self.system_line(now, format!("{} joined the chat", agent.name));
         self.broadcast_state();
+        self.shut_out_colleagues();
         self.out.push_back(Output::Reply(Ok(view)));
     }
 
     fn system_line(&mut self, now: i64, text: String) {
+        self.product_line(now, MessageKind::System, text);
+    }
+
+    /// A line for agents only: stored and sent to agents' sockets, never
+    /// to the visitor's.
+    pub(crate) fn internal_line(&mut self, now: i64, text: String) {
+        self.product_line(now, MessageKind::Internal, text);
+    }
+
+    fn product_line(&mut self, now: i64, kind: MessageKind, text: String) {
         let seq = self.last_seq + 1;
         self.last_seq = seq;
+        if kind != MessageKind::Internal {
+            self.last_visitor_seq = seq;
+        }
         let message = Message {
             seq,
             client_id: None,
@@ -685,13 +789,102 @@ impl Conversation {
                 id: "system".into(),
                 name: String::new(),
             },
-            kind: MessageKind::System,
+            kind,
             text,
             sent_at: now,
         };
         self.out
             .push_back(Output::Store(Record::Message(message.clone())));
-        self.broadcast(ServerFrame::Message(message));
+        let conns: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.ready && (kind != MessageKind::Internal || c.is_agent()))
+            .map(|(id, _)| *id)
+            .collect();
+        if !conns.is_empty() {
+            self.out.push_back(Output::Broadcast {
+                conns,
+                frame: ServerFrame::Message(message),
+            });
+        }
+    }
+
+    /// Once an agent works the chat, colleagues who were previewing it and
+    /// may not monitor stop reading it.
+    pub(crate) fn shut_out_colleagues(&mut self) {
+        let Some(assignee) = self.meta.as_ref().and_then(|m| m.view.assignee.clone()) else {
+            return;
+        };
+        let out: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.is_agent() && c.who.id != assignee.id && !c.may_monitor)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in out {
+            self.close(conn, close::FORBIDDEN, "another agent is working this chat");
+        }
+    }
+
+    /// The workspace re-checked an agent's rights.
+    fn revise(&mut self, agent: &str, access: Option<(bool, bool)>, code: u16, reason: &str) {
+        let theirs: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.is_agent() && c.who.id == agent)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in theirs {
+            match access {
+                None => self.close(conn, code, reason),
+                Some((may_reply, may_monitor)) => {
+                    if let Some(state) = self.conns.get_mut(&conn) {
+                        state.may_reply = may_reply;
+                        state.may_monitor = may_monitor;
+                        let state = state.clone();
+                        self.out.push_back(Output::Remember { conn, state });
+                    }
+                }
+            }
+        }
+        if access.is_some() {
+            self.shut_out_colleagues();
+        }
+        let reply = match &self.meta {
+            Some(meta) => Ok(meta.view.clone()),
+            None => Err(refusal(ErrorCode::NotFound, "no such conversation")),
+        };
+        self.out.push_back(Output::Reply(reply));
+    }
+
+    /// Where the conversation waits: told to the visitor's sockets.
+    fn queue_position(&mut self, position: usize, estimated_wait_ms: i64) {
+        let queued = self
+            .meta
+            .as_ref()
+            .is_some_and(|m| m.view.status == ConversationStatus::Queued);
+        self.queue = (queued && position > 0).then_some((position, estimated_wait_ms));
+        let visitors: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.ready && c.who.side == Side::Visitor)
+            .map(|(id, _)| *id)
+            .collect();
+        let (position, estimated_wait_ms) = self.queue.unwrap_or((0, 0));
+        for conn in visitors {
+            self.send(
+                conn,
+                ServerFrame::Queue {
+                    position,
+                    estimated_wait_ms,
+                },
+            );
+        }
+        let reply = match &self.meta {
+            Some(meta) => Ok(meta.view.clone()),
+            None => Err(refusal(ErrorCode::NotFound, "no such conversation")),
+        };
+        self.out.push_back(Output::Reply(reply));
     }
 
     /// The conversation as the workspace's lists show it.

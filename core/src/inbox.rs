@@ -16,7 +16,7 @@ pub struct AgentView<'a> {
     /// Their role.
     pub role: Role,
     /// The departments they work.
-    pub departments: &'a [String],
+    pub departments: &'a [shared::ids::DepartmentId],
     /// What the workspace lets each role do.
     pub grants: &'a Grants,
 }
@@ -37,7 +37,7 @@ fn is_assignee(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
 }
 
 fn in_department(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
-    agent.departments.iter().any(|d| *d == summary.department)
+    agent.departments.iter().any(|d| d.as_str() == summary.department)
 }
 
 /// Where `summary` shows for `agent`.
@@ -56,13 +56,20 @@ pub fn visibility(agent: &AgentView<'_>, summary: &ConversationSummary) -> Visib
     }
 }
 
-/// Whether `agent` may open the conversation's socket: to preview it in the
-/// queue, to work it, or to monitor it.
+/// Whether `agent` may open the conversation's socket: to work it, to
+/// monitor it, to preview it while it waits in one of their queues, or to
+/// read it once closed (chat history). A colleague's chat in progress is
+/// for its agent and supervisors only.
 pub fn may_open(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
+    let previewable = matches!(
+        summary.status,
+        ConversationStatus::Queued | ConversationStatus::Closed
+    );
     is_assignee(agent, summary)
-        || (in_department(agent, summary)
-            && allows_in(agent.grants, agent.role, Permission::ViewQueue))
         || allows_in(agent.grants, agent.role, Permission::Monitor)
+        || (previewable
+            && in_department(agent, summary)
+            && allows_in(agent.grants, agent.role, Permission::ViewQueue))
 }
 
 /// Whether a role may be given chats: taken by them, offered to them or
@@ -154,7 +161,7 @@ mod tests {
         assignee: Option<&str>,
         expected: (Visibility, bool, Option<ErrorCode>),
     ) {
-        let departments = vec!["sales".to_string()];
+        let departments = vec![shared::ids::DepartmentId::from("sales")];
         let agent = AgentView {
             id: "a1",
             role,
@@ -208,8 +215,23 @@ mod tests {
             Some("a1"),
             (Mine, true, Some(ErrorCode::AlreadyTaken)),
         );
+        // A colleague's chat in progress: not without monitor.
         check(
             Role::Agent,
+            Active,
+            "sales",
+            Some("a2"),
+            (Hidden, false, Some(ErrorCode::AlreadyTaken)),
+        );
+        check(
+            Role::Agent,
+            OnHold,
+            "sales",
+            Some("a2"),
+            (Hidden, false, Some(ErrorCode::AlreadyTaken)),
+        );
+        check(
+            Role::Manager,
             Active,
             "sales",
             Some("a2"),
@@ -241,6 +263,13 @@ mod tests {
             New,
             "sales",
             None,
+            (Hidden, false, Some(ErrorCode::ConversationClosed)),
+        );
+        check(
+            Role::Agent,
+            Closed,
+            "sales",
+            Some("a2"),
             (Hidden, true, Some(ErrorCode::ConversationClosed)),
         );
         check(Role::Admin, Queued, "sales", None, (q, true, None));

@@ -14,5 +14,6 @@ pub mod hours;
 pub mod inbox;
 pub mod permissions;
 pub mod router;
+pub mod workspace;
 
 pub use conversation::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};

@@ -216,6 +216,15 @@ pub enum Input {
         /// Its new priority.
         priority: Priority,
     },
+    /// Undo a reservation: the conversation refused what the router had
+    /// decided (a take, a resume, a forward to an agent), so it goes back
+    /// where it was before.
+    Restore {
+        /// Which.
+        conversation: ConversationId,
+        /// Where it was.
+        place: Place,
+    },
     /// The conversation closed.
     Close {
         /// Which.
@@ -749,6 +758,21 @@ impl Router {
                     None => refuse(ErrorCode::NotFound, "this conversation is closed"),
                 };
                 self.out.push(Output::Reply(reply));
+            }
+            Input::Restore {
+                conversation,
+                place,
+            } => {
+                if let Some(c) = self.convs.get_mut(&conversation) {
+                    if c.place != place {
+                        let queue_moved = c.place == Place::Waiting || place == Place::Waiting;
+                        c.place = place;
+                        if queue_moved {
+                            let department = c.department.clone();
+                            self.out.push(Output::QueueChanged { department });
+                        }
+                    }
+                }
             }
             Input::Close { conversation } => {
                 if matches!(self.place(&conversation), Some(Place::Offered { .. })) {

@@ -54,6 +54,9 @@ pub struct Claims {
     pub site: String,
     /// The visitor id or agent id.
     pub subject: String,
+    /// The agent's token generation when issued (0 for visitors): a newer
+    /// generation in the workspace ends this token.
+    pub generation: u32,
     /// Expiry in milliseconds since the epoch; 0 for never.
     pub expires: i64,
 }
@@ -67,11 +70,12 @@ fn mac(secret: &[u8], payload: &str) -> HmacSha256 {
 /// Signs claims into a token.
 pub fn sign(secret: &[u8], claims: &Claims) -> String {
     let payload = format!(
-        "v1.{}.{}.{}.{}.{}",
+        "v2.{}.{}.{}.{}.{}.{}",
         claims.kind.tag(),
         claims.workspace,
         claims.site,
         claims.subject,
+        claims.generation,
         claims.expires
     );
     let tag = mac(secret, &payload).finalize().into_bytes();
@@ -84,7 +88,8 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Option<Claims> {
     let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
     mac(secret, payload).verify_slice(&tag).ok()?;
     let mut parts = payload.split('.');
-    let (version, kind, workspace, site, subject, expires) = (
+    let (version, kind, workspace, site, subject, generation, expires) = (
+        parts.next()?,
         parts.next()?,
         parts.next()?,
         parts.next()?,
@@ -92,7 +97,7 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Option<Claims> {
         parts.next()?,
         parts.next()?,
     );
-    if version != "v1" || parts.next().is_some() {
+    if version != "v2" || parts.next().is_some() {
         return None;
     }
     let kind = match kind {
@@ -101,6 +106,7 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Option<Claims> {
         _ => return None,
     };
     let expires: i64 = expires.parse().ok()?;
+    let generation: u32 = generation.parse().ok()?;
     if expires != 0 && expires < now {
         return None;
     }
@@ -109,6 +115,7 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Option<Claims> {
         workspace: workspace.to_owned(),
         site: site.to_owned(),
         subject: subject.to_owned(),
+        generation,
         expires,
     })
 }
@@ -188,6 +195,7 @@ mod tests {
             workspace: "demo".into(),
             site: "website".into(),
             subject: subject.into(),
+            generation: 0,
             expires,
         }
     }
@@ -206,6 +214,14 @@ mod tests {
         let ta = sign(b"secret", &a);
         check(&ta, 99, Some(&a));
         check(&ta, 101, None);
+        // The generation is signed too: a token cannot claim a newer one.
+        let a3 = Claims {
+            generation: 3,
+            ..a.clone()
+        };
+        let t3 = sign(b"secret", &a3);
+        check(&t3, 99, Some(&a3));
+        check(&t3.replace(".3.", ".4."), 99, None);
         check(&sign(b"other", &c), 5, None);
         check(&t.replace("v_abc", "v_abd"), 5, None);
         check(&t.replace("vis", "agt"), 5, None);

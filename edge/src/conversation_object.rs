@@ -7,7 +7,8 @@
 //! Everything it needs comes back from SQLite and from each socket's
 //! attachment the next time an event arrives.
 
-use crate::http::{self, error, json, principal};
+use crate::error::{Error, OrRefuse, Result};
+use crate::http::{self, json, principal};
 use chat_core::conversation::{Meta, Refusal};
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -16,8 +17,8 @@ use shared::ids::{ClientMsgId, ConversationId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
-    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State,
+    WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 const SCHEMA: &str = "
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS messages (
   author_id TEXT NOT NULL,
   client_id TEXT,
   sent_at INTEGER NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  internal INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (author_id, client_id)
   WHERE client_id IS NOT NULL;
@@ -85,6 +87,26 @@ struct Count {
     n: i64,
 }
 
+#[derive(Deserialize)]
+struct Column {
+    name: String,
+}
+
+/// Conversations stored before lines for agents only existed lack the
+/// column that marks them: it is added once.
+fn migrate(sql: &SqlStorage) -> Result<()> {
+    let columns = sql
+        .exec("PRAGMA table_info(messages)", None)?
+        .to_array::<Column>()?;
+    if !columns.iter().any(|c| c.name == "internal") {
+        sql.exec(
+            "ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0",
+            None,
+        )?;
+    }
+    Ok(())
+}
+
 /// What a drain left for the shell to do after the synchronous part.
 #[derive(Default)]
 struct Effects {
@@ -114,6 +136,7 @@ impl ConversationObject {
         }
         let sql = self.sql();
         sql.exec(SCHEMA, None)?;
+        migrate(&sql)?;
         let meta: Option<Meta> = sql
             .exec("SELECT body FROM meta WHERE id = 1", None)?
             .to_array::<Body>()?
@@ -139,6 +162,13 @@ impl ConversationObject {
             .into_iter()
             .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64, r.sent_at))
             .collect();
+        let last_visitor_seq = sql
+            .exec(
+                "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal = 0",
+                None,
+            )?
+            .one::<Count>()?
+            .n as u64;
         let last_author = sql
             .exec(
                 "SELECT author_id AS value FROM messages WHERE author_id != 'system' ORDER BY seq DESC LIMIT 1",
@@ -164,6 +194,7 @@ impl ConversationObject {
             client_ids,
             conns,
             last_author,
+            last_visitor_seq,
         }));
         Ok(())
     }
@@ -189,11 +220,23 @@ impl ConversationObject {
             }
         }
         for summary in &effects.announce {
-            if self.announce(summary).await.unwrap_or(false) {
-                if let Some(core) = self.core.borrow_mut().as_mut() {
-                    core.handle(http::now(), Input::Announced);
+            match self.announce(summary).await {
+                Ok(answer) => {
+                    if let Some(core) = self.core.borrow_mut().as_mut() {
+                        core.handle(http::now(), Input::Announced);
+                        if let Some(q) = answer.queue {
+                            core.handle(
+                                http::now(),
+                                Input::Queue {
+                                    position: q.position,
+                                    estimated_wait_ms: q.estimated_wait_ms,
+                                },
+                            );
+                        }
+                    }
+                    self.drain(None);
                 }
-                self.drain(None);
+                Err(e) => worker::console_error!("announce failed: {e}"),
             }
         }
         Ok(effects)
@@ -239,8 +282,12 @@ impl ConversationObject {
                         let _ = ws.send_with_str(&text);
                     }
                 }
-                Output::Replay { conn, after } => {
-                    if let Err(e) = self.replay(conn, after) {
+                Output::Replay {
+                    conn,
+                    after,
+                    internal,
+                } => {
+                    if let Err(e) = self.replay(conn, after, internal) {
                         worker::console_error!("replay failed: {e}");
                         self.close(conn, 1011, "could not read the conversation");
                     }
@@ -267,14 +314,16 @@ impl ConversationObject {
             }
             Record::Message(m) => {
                 let body = serde_json::to_string(m)?;
+                let internal = i64::from(m.kind == shared::frame::MessageKind::Internal);
                 sql.exec(
-                    "INSERT INTO messages (seq, author_id, client_id, sent_at, body) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO messages (seq, author_id, client_id, sent_at, body, internal) VALUES (?, ?, ?, ?, ?, ?)",
                     vec![
                         SqlStorageValue::try_from_i64(m.seq as i64)?,
                         m.author.id.clone().into(),
                         m.client_id.as_ref().map(|c| c.0.clone()).into(),
                         SqlStorageValue::try_from_i64(m.sent_at)?,
                         body.clone().into(),
+                        SqlStorageValue::try_from_i64(internal)?,
                     ],
                 )?;
                 return Ok(Some((m.seq, body)));
@@ -319,13 +368,16 @@ impl ConversationObject {
         }
     }
 
-    fn replay(&self, conn: ConnId, after: u64) -> Result<()> {
+    fn replay(&self, conn: ConnId, after: u64, internal: bool) -> Result<()> {
+        // Lines for agents only are never read out for a visitor.
+        let query = if internal {
+            "SELECT body FROM messages WHERE seq > ? ORDER BY seq"
+        } else {
+            "SELECT body FROM messages WHERE seq > ? AND internal = 0 ORDER BY seq"
+        };
         let rows = self
             .sql()
-            .exec(
-                "SELECT body FROM messages WHERE seq > ? ORDER BY seq",
-                vec![SqlStorageValue::try_from_i64(after as i64)?],
-            )?
+            .exec(query, vec![SqlStorageValue::try_from_i64(after as i64)?])?
             .to_array::<Body>()?;
         if let Some(ws) = self.sockets.borrow().get(&conn) {
             for row in rows {
@@ -343,22 +395,30 @@ impl ConversationObject {
         }
     }
 
-    async fn announce(&self, summary: &shared::inbox::ConversationSummary) -> Result<bool> {
-        self.tell_workspace("/announce", summary).await
+    async fn announce(
+        &self,
+        summary: &shared::inbox::ConversationSummary,
+    ) -> Result<crate::workspace_object::Announced> {
+        let stub = self.workspace_stub()?;
+        http::ask(&stub, "/announce", summary).await
     }
 
     async fn tell_workspace(
         &self,
         path: &str,
         summary: &shared::inbox::ConversationSummary,
-    ) -> Result<bool> {
+    ) -> Result<()> {
+        let stub = self.workspace_stub()?;
+        let _: serde_json::Value = http::ask(&stub, path, summary).await?;
+        Ok(())
+    }
+
+    fn workspace_stub(&self) -> Result<worker::Stub> {
         let workspace = self.workspace()?;
-        let stub = self
+        Ok(self
             .env
             .durable_object("WORKSPACE")?
-            .get_by_name(&workspace)?;
-        let resp = http::call(&stub, path, summary).await?;
-        Ok(resp.status_code() == 200)
+            .get_by_name(&workspace)?)
     }
 
     fn workspace(&self) -> Result<String> {
@@ -369,14 +429,11 @@ impl ConversationObject {
         rows.into_iter()
             .next()
             .map(|v| v.value)
-            .ok_or_else(|| worker::Error::RustError("conversation has no workspace".into()))
+            .ok_or_else(|| Error::Edge("conversation has no workspace".into()))
     }
 
     async fn init(&self, mut req: Request) -> Result<Response> {
-        let body: InitRequest = match http::read_json(&mut req).await {
-            Ok(b) => b,
-            Err(resp) => return Ok(resp),
-        };
+        let body: InitRequest = http::read_json(&mut req).await?;
         self.ensure_loaded()?;
         if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
             self.sql().exec(
@@ -398,29 +455,60 @@ impl ConversationObject {
     }
 
     async fn assign(&self, mut req: Request) -> Result<Response> {
-        let body: AssignRequest = match http::read_json(&mut req).await {
-            Ok(b) => b,
-            Err(resp) => return Ok(resp),
-        };
+        let body: AssignRequest = http::read_json(&mut req).await?;
         let effects = self.run(Input::Assign { agent: body.agent }, None).await?;
         reply(effects)
     }
 
     async fn lifecycle(&self, mut req: Request) -> Result<Response> {
         let action: chat_core::conversation::lifecycle::Action =
-            match http::read_json(&mut req).await {
-                Ok(b) => b,
-                Err(resp) => return Ok(resp),
-            };
+            http::read_json(&mut req).await?;
         let effects = self.run(Input::Lifecycle(action), None).await?;
         reply(effects)
     }
 
-    async fn socket(&self, req: Request) -> Result<Response> {
-        let Some(who) = principal(&req) else {
-            return error(ErrorCode::Unauthorized, "no participant");
+    /// The workspace re-checked an agent: their sockets close or narrow.
+    async fn revise(&self, mut req: Request) -> Result<Response> {
+        let ask: chat_core::workspace::Request = http::read_json(&mut req).await?;
+        let chat_core::workspace::Request::Revise {
+            agent,
+            access,
+            code,
+            reason,
+        } = ask
+        else {
+            return Err(Error::refused(ErrorCode::BadRequest, "not a revision"));
         };
-        let may_reply = crate::http::may_reply(&req);
+        let input = Input::Revise {
+            agent: agent.0,
+            access: access.map(|a| (a.may_reply, a.may_monitor)),
+            code,
+            reason,
+        };
+        let effects = self.run(input, None).await?;
+        reply(effects)
+    }
+
+    /// The workspace says where the conversation waits.
+    async fn queue(&self, mut req: Request) -> Result<Response> {
+        let q: shared::api::QueuePosition = http::read_json(&mut req).await?;
+        let input = Input::Queue {
+            position: q.position,
+            estimated_wait_ms: q.estimated_wait_ms,
+        };
+        let effects = self.run(input, None).await?;
+        reply(effects)
+    }
+
+    async fn socket(&self, req: Request) -> Result<Response> {
+        let who = principal(&req).or_refuse(ErrorCode::Unauthorized, "no participant")?;
+        // Visitors carry no access header: they always write.
+        let access: chat_core::workspace::Access = http::header(&req, http::ACCESS_HEADER)
+            .unwrap_or(chat_core::workspace::Access {
+                may_reply: true,
+                may_monitor: false,
+            });
+        let may_reply = access.may_reply;
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
         let conn = crate::auth::new_conn_id();
@@ -432,6 +520,7 @@ impl ConversationObject {
                 who: who.clone(),
                 ready: false,
                 may_reply,
+                may_monitor: access.may_monitor,
             },
         })?;
         self.ensure_loaded()?;
@@ -441,11 +530,12 @@ impl ConversationObject {
                 conn,
                 who,
                 may_reply,
+                may_monitor: access.may_monitor,
             },
             Some(conn),
         )
         .await?;
-        Response::from_websocket(pair.client)
+        Ok(Response::from_websocket(pair.client)?)
     }
 
     /// The number of a socket: found among the sockets this instance holds
@@ -480,8 +570,8 @@ fn message_frame(body: &str) -> Option<String> {
 fn reply(effects: Effects) -> Result<Response> {
     match effects.reply {
         Some(Ok(view)) => json(&view),
-        Some(Err(r)) => error(r.code, r.message),
-        None => error(ErrorCode::Internal, "the conversation did not answer"),
+        Some(Err(r)) => Err(Error::Refused(r)),
+        None => Err(Error::Edge("the conversation did not answer".into())),
     }
 }
 
@@ -495,22 +585,62 @@ impl DurableObject for ConversationObject {
         }
     }
 
-    async fn fetch(&self, req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let path = req.path();
-        match path.as_str() {
+        let answer = match path.as_str() {
             "/init" => self.init(req).await,
             "/assign" => self.assign(req).await,
             "/lifecycle" => self.lifecycle(req).await,
+            "/revise" => self.revise(req).await,
+            "/queue" => self.queue(req).await,
             "/ws" => self.socket(req).await,
-            _ => error(ErrorCode::NotFound, "no such route"),
-        }
+            _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
+        };
+        Ok(answer.unwrap_or_else(|e| e.into_response(&format!("conversation {path}"))))
     }
 
     async fn websocket_message(
         &self,
         ws: WebSocket,
         message: WebSocketIncomingMessage,
-    ) -> Result<()> {
+    ) -> worker::Result<()> {
+        if let Err(e) = self.on_message(ws, message).await {
+            worker::console_error!("conversation message: {e}");
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> worker::Result<()> {
+        if let Err(e) = self.on_gone(&ws).await {
+            worker::console_error!("conversation close: {e}");
+        }
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        if let Err(e) = self.on_gone(&ws).await {
+            worker::console_error!("conversation socket error: {e}");
+        }
+        Ok(())
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(e) = self.run(Input::Alarm, None).await {
+            worker::console_error!("conversation alarm: {e}");
+        }
+        Response::ok("ok")
+    }
+}
+
+impl ConversationObject {
+    async fn on_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         self.ensure_loaded()?;
         let Some(conn) = self.conn_of(&ws) else {
             let _ = ws.close(Some(shared::close::BAD_HANDSHAKE), Some("unknown socket"));
@@ -531,31 +661,12 @@ impl DurableObject for ConversationObject {
         Ok(())
     }
 
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        _code: usize,
-        _reason: String,
-        _clean: bool,
-    ) -> Result<()> {
-        if let Some(conn) = self.conn_of(&ws) {
-            self.sockets.borrow_mut().remove(&conn);
-            self.run(Input::Disconnect { conn }, None).await?;
-        }
-        let _ = ws.close(Some(1000), Some("closed"));
-        Ok(())
-    }
-
-    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
-        if let Some(conn) = self.conn_of(&ws) {
+    /// A socket closed or failed: a disconnect either way.
+    async fn on_gone(&self, ws: &WebSocket) -> Result<()> {
+        if let Some(conn) = self.conn_of(ws) {
             self.sockets.borrow_mut().remove(&conn);
             self.run(Input::Disconnect { conn }, None).await?;
         }
         Ok(())
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        self.run(Input::Alarm, None).await?;
-        Response::ok("ok")
     }
 }

@@ -1,13 +1,12 @@
 //! Small helpers shared by the worker and its Durable Objects: JSON bodies
 //! with a size limit, error answers, and requests between objects.
 
+use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::ApiError;
 use shared::frame::{ErrorCode, Participant};
-use worker::{
-    wasm_bindgen::JsValue, Headers, Method, Request, RequestInit, Response, Result, Stub,
-};
+use worker::{wasm_bindgen::JsValue, Headers, Method, Request, RequestInit, Response, Stub};
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -17,34 +16,29 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// they cannot set it.
 pub const PRINCIPAL_HEADER: &str = "x-livechat-principal";
 
-/// Header set, beside [`PRINCIPAL_HEADER`], when that participant may read a
-/// conversation but not reply in it (their role's grants).
-pub const READ_ONLY_HEADER: &str = "x-livechat-read-only";
+/// Header carrying, beside [`PRINCIPAL_HEADER`], what an agent's socket to
+/// a conversation may do ([`chat_core::workspace::Access`], JSON).
+pub const ACCESS_HEADER: &str = "x-livechat-access";
 
-/// An error answer with its stable code and the matching status.
-pub fn error(code: ErrorCode, message: impl Into<String>) -> Result<Response> {
-    Ok(Response::from_json(&ApiError::new(code, message))?.with_status(code.http_status()))
-}
+/// Header carrying the agent behind an inbox socket and the generation of
+/// their token ([`chat_core::workspace::Principal`], JSON).
+pub const AGENT_HEADER: &str = "x-livechat-agent";
 
 /// A JSON answer.
 pub fn json(value: &impl Serialize) -> Result<Response> {
-    Response::from_json(value)
+    Ok(Response::from_json(value)?)
 }
 
 /// Largest body of the setup endpoint (a workspace's people and settings).
 pub const MAX_SETUP_BYTES: usize = 1024 * 1024;
 
-/// Reads a JSON body of at most [`MAX_BODY_BYTES`]; `Err` holds the error
-/// answer to send.
-pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, Response> {
+/// Reads a JSON body of at most [`MAX_BODY_BYTES`].
+pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
     read_json_max(req, MAX_BODY_BYTES).await
 }
 
-/// Reads a JSON body of at most `max` bytes.
-pub async fn read_json_max<T: DeserializeOwned>(
-    req: &mut Request,
-    max: usize,
-) -> std::result::Result<T, Response> {
+/// Reads a body of at most `max` bytes as text.
+pub async fn read_text(req: &mut Request, max: usize) -> Result<String> {
     let declared = req
         .headers()
         .get("content-length")
@@ -52,40 +46,31 @@ pub async fn read_json_max<T: DeserializeOwned>(
         .flatten()
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
-    if declared > max {
-        return Err(too_large(max));
-    }
-    let text = match req.text().await {
-        Ok(text) => text,
-        Err(_) => {
-            return Err(fail(
-                ErrorCode::BadRequest,
-                "could not read the request body",
-            ))
-        }
+    let too_large = || {
+        Error::refused(
+            ErrorCode::TooLarge,
+            format!("the body is larger than the {max} bytes allowed"),
+        )
     };
-    if text.len() > max {
-        return Err(too_large(max));
+    if declared > max {
+        return Err(too_large());
     }
+    let text = req
+        .text()
+        .await
+        .map_err(|_| Error::refused(ErrorCode::BadRequest, "could not read the request body"))?;
+    if text.len() > max {
+        return Err(too_large());
+    }
+    Ok(text)
+}
+
+/// Reads a JSON body of at most `max` bytes.
+pub async fn read_json_max<T: DeserializeOwned>(req: &mut Request, max: usize) -> Result<T> {
+    let text = read_text(req, max).await?;
     let text = if text.trim().is_empty() { "{}" } else { &text };
     serde_json::from_str(text)
-        .map_err(|e| fail(ErrorCode::BadRequest, format!("invalid body: {e}")))
-}
-
-fn too_large(max: usize) -> Response {
-    fail(
-        ErrorCode::TooLarge,
-        format!("the body is larger than the {max} bytes allowed"),
-    )
-}
-
-/// Like [`error`], for places that need a `Response` and cannot fail.
-pub fn fail(code: ErrorCode, message: impl Into<String>) -> Response {
-    error(code, message).unwrap_or_else(|_| {
-        Response::empty()
-            .expect("an empty response always builds")
-            .with_status(500)
-    })
+        .map_err(|e| Error::refused(ErrorCode::BadRequest, format!("invalid body: {e}")))
 }
 
 /// The bearer token of a request, from the `Authorization` header or, for
@@ -120,56 +105,64 @@ pub fn refuse_socket(code: u16, reason: &str) -> Result<Response> {
     let pair = worker::WebSocketPair::new()?;
     pair.server.accept()?;
     pair.server.close(Some(code), Some(reason))?;
-    Response::from_websocket(pair.client)
+    Ok(Response::from_websocket(pair.client)?)
 }
 
-/// Sends a JSON request to an object and returns its answer.
+fn object_request(path: &str, method: Method, headers: Headers, body: Option<String>) -> Result<Request> {
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(body) = body {
+        init.with_body(Some(JsValue::from_str(&body)));
+    }
+    Ok(Request::new_with_init(&format!("https://object{path}"), &init)?)
+}
+
+/// Sends a JSON request to an object and returns its answer as it is.
 pub async fn call(stub: &Stub, path: &str, body: &impl Serialize) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
-    stub.fetch_with_request(Request::new_with_init(
-        &format!("https://object{path}"),
-        &init,
-    )?)
-    .await
+    let req = object_request(path, Method::Post, headers, Some(serde_json::to_string(body)?))?;
+    Ok(stub.fetch_with_request(req).await?)
 }
 
-/// Forwards a WebSocket upgrade to an object, naming the participant and
-/// whether they may write.
-pub async fn forward_socket(
-    stub: &Stub,
-    path: &str,
-    who: &Participant,
-    may_reply: bool,
-) -> Result<Response> {
+/// Sends a JSON request to an object and reads its JSON answer; an error
+/// answer becomes the same refusal.
+pub async fn ask<T: DeserializeOwned>(stub: &Stub, path: &str, body: &impl Serialize) -> Result<T> {
+    let mut answer = call(stub, path, body).await?;
+    if answer.status_code() == 200 {
+        return Ok(answer.json().await?);
+    }
+    Err(refusal_of(&mut answer).await)
+}
+
+/// The refusal inside an object's error answer.
+pub async fn refusal_of(answer: &mut Response) -> Error {
+    match answer.json::<ApiError>().await {
+        Ok(e) => Error::refused(e.error.code, e.error.message),
+        Err(_) => Error::Edge(format!("an object answered {}", answer.status_code())),
+    }
+}
+
+/// Forwards a WebSocket upgrade to an object with headers naming who it is.
+pub async fn forward_socket(stub: &Stub, path: &str, named: &[(&str, String)]) -> Result<Response> {
     let headers = Headers::new();
     headers.set("upgrade", "websocket")?;
-    headers.set(PRINCIPAL_HEADER, &serde_json::to_string(who)?)?;
-    if !may_reply {
-        headers.set(READ_ONLY_HEADER, "1")?;
+    for (name, value) in named {
+        headers.set(name, value)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    stub.fetch_with_request(Request::new_with_init(
-        &format!("https://object{path}"),
-        &init,
-    )?)
-    .await
+    let req = object_request(path, Method::Get, headers, None)?;
+    Ok(stub.fetch_with_request(req).await?)
 }
 
-/// Whether the participant of a forwarded socket may write.
-pub fn may_reply(req: &Request) -> bool {
-    !matches!(req.headers().get(READ_ONLY_HEADER), Ok(Some(_)))
+/// A JSON header set by the worker.
+pub fn header<T: DeserializeOwned>(req: &Request, name: &str) -> Option<T> {
+    let raw = req.headers().get(name).ok().flatten()?;
+    serde_json::from_str(&raw).ok()
 }
 
 /// The participant named by [`PRINCIPAL_HEADER`].
 pub fn principal(req: &Request) -> Option<Participant> {
-    let raw = req.headers().get(PRINCIPAL_HEADER).ok().flatten()?;
-    serde_json::from_str(&raw).ok()
+    header(req, PRINCIPAL_HEADER)
 }
 
 /// Milliseconds since the epoch.

@@ -14,79 +14,80 @@
 pub mod auth;
 pub mod conversation_object;
 pub mod echo_object;
+pub mod error;
 pub mod http;
 pub mod workspace_object;
 
 use auth::{Claims, Kind};
+use chat_core::workspace::{AgentAction, Principal};
 use conversation_object::InitRequest;
-use http::{error, json, read_json};
+use error::{Error, OrRefuse, Result};
+use http::{json, read_json};
 use sha2::{Digest, Sha256};
 use shared::api::{
-    AgentProfile, ConversationStarted, LoginRequest, LoginResponse, StartConversation,
+    AgentProfile, ConversationStarted, LoginRequest, LoginResponse, SetupDone, StartConversation,
     VisitorSession, VisitorSessionRequest, WorkspaceSetup,
 };
 use shared::close;
 use shared::frame::{ConversationView, ErrorCode, Participant, Side};
-use shared::ids::{is_valid_id, ConversationId, VisitorId};
-use worker::{event, Context, Env, Method, Request, Response, Result, Stub};
-use workspace_object::offline::SiteVisitor;
-use workspace_object::routing::{ActRequest, QueueRequest};
-use workspace_object::{AgentRequest, Credentials, Opened, SiteAnswer, SiteRequest, StoredLogin};
+use shared::ids::{is_valid_id, AgentId, ConversationId, VisitorId};
+use worker::{event, Context, Env, Method, Request, Response, Stub};
+use workspace_object::{
+    Asking, Credentials, OpenAnswer, PasswordHashes, QueueRequest, SetupBody, SiteAnswer,
+    SiteRequest, SiteVisitor, StoredLogin,
+};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
+    Ok(route(req, &env)
+        .await
+        .unwrap_or_else(|e| e.into_response(&path)))
+}
+
+async fn route(req: Request, env: &Env) -> Result<Response> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
-    let answer = match (method, segments.as_slice()) {
+    match (method, segments.as_slice()) {
         (Method::Get, [""]) => {
             let mut url = req.url()?;
             url.set_path("/demo/");
-            Response::redirect(url)
+            Ok(Response::redirect(url)?)
         }
         (Method::Get, ["api", "v1", "health"]) => json(&serde_json::json!({ "ok": true })),
-        (Method::Post, ["api", "v1", "visitor", "session"]) => visitor_session(req, &env).await,
+        (Method::Post, ["api", "v1", "visitor", "session"]) => visitor_session(req, env).await,
         (Method::Post, ["api", "v1", "visitor", "conversations"]) => {
-            start_conversation(req, &env).await
+            start_conversation(req, env).await
         }
         (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
-            conversation_socket(&req, &env, id).await
+            conversation_socket(&req, env, id).await
         }
-        (Method::Post, ["api", "v1", "agent", "login"]) => login(req, &env).await,
-        (Method::Get, ["api", "v1", "agent", "me"]) => me(&req, &env).await,
-        (Method::Get, ["api", "v1", "agent", "inbox"]) => inbox(&req, &env).await,
-        (Method::Post, ["api", "v1", "agent", "conversations", id, "take"]) => {
-            about_conversation(&req, &env, id, "/take").await
-        }
+        (Method::Post, ["api", "v1", "agent", "login"]) => login(req, env).await,
+        (Method::Get, ["api", "v1", "agent", "me"]) => agent_request(&req, env, "/agent", None).await,
+        (Method::Get, ["api", "v1", "agent", "inbox"]) => inbox(&req, env).await,
         (Method::Post, ["api", "v1", "agent", "conversations", id, action]) => {
-            act(req, &env, action, id).await
+            act(req, env, action, Some(id)).await
         }
-        (Method::Post, ["api", "v1", "agent", "status"]) => act(req, &env, "status", "-").await,
-        (Method::Get, ["api", "v1", "agent", "directory"]) => directory(&req, &env).await,
+        (Method::Post, ["api", "v1", "agent", "status"]) => act(req, env, "status", None).await,
+        (Method::Get, ["api", "v1", "agent", "directory"]) => {
+            agent_request(&req, env, "/directory", None).await
+        }
         (Method::Get, ["api", "v1", "agent", "offline-messages"]) => {
-            offline_messages(&req, &env).await
+            agent_request(&req, env, "/offline-messages", None).await
         }
         (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
-            about_conversation(&req, &env, id, "/history").await
+            agent_request(&req, env, "/history", Some(id)).await
         }
-        (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, &env).await,
-        (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, &env).await,
+        (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
+        (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
-            queue(&req, &env, id).await
+            queue(&req, env, id).await
         }
-        (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, &env).await,
-        (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(&env, room).await,
-        _ => error(ErrorCode::NotFound, "no such route"),
-    };
-    // An error inside a handler is the edge's fault, never the client's:
-    // answer it as such rather than letting the runtime fail the request.
-    answer.or_else(|e| {
-        worker::console_error!("{path}: {e}");
-        error(
-            ErrorCode::Internal,
-            "something went wrong at the edge; retrying is safe",
-        )
-    })
+        (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, env).await,
+        (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(env, room).await,
+        _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
+    }
 }
 
 fn secret(env: &Env) -> Result<Vec<u8>> {
@@ -95,26 +96,42 @@ fn secret(env: &Env) -> Result<Vec<u8>> {
         .map(|s| s.to_string())
         .or_else(|_| env.var("AUTH_SECRET").map(|v| v.to_string()))?;
     if s.len() < 16 {
-        return Err(worker::Error::RustError(
+        return Err(Error::Edge(
             "AUTH_SECRET must be at least 16 characters".into(),
         ));
     }
     Ok(s.into_bytes())
 }
 
-fn claims(req: &Request, env: &Env, kind: Kind) -> Result<Option<Claims>> {
-    let Some(token) = http::bearer(req) else {
-        return Ok(None);
+/// The verified claims of the request's token, of the given kind.
+fn claims(req: &Request, env: &Env, kind: Kind) -> Result<Claims> {
+    let refused = || {
+        let who = match kind {
+            Kind::Visitor => "a visitor token is required",
+            Kind::Agent => "an agent token is required",
+        };
+        Error::refused(ErrorCode::Unauthorized, who)
     };
-    Ok(auth::verify(&secret(env)?, &token, http::now()).filter(|c| c.kind == kind))
+    let token = http::bearer(req).ok_or_else(refused)?;
+    auth::verify(&secret(env)?, &token, http::now())
+        .filter(|c| c.kind == kind)
+        .ok_or_else(refused)
+}
+
+/// The agent a token names, as the workspace checks it.
+fn principal(claims: &Claims) -> Principal {
+    Principal {
+        agent: AgentId(claims.subject.clone()),
+        generation: claims.generation,
+    }
 }
 
 fn workspace(env: &Env, name: &str) -> Result<Stub> {
-    env.durable_object("WORKSPACE")?.get_by_name(name)
+    Ok(env.durable_object("WORKSPACE")?.get_by_name(name)?)
 }
 
 fn conversation(env: &Env, id: &str) -> Result<Stub> {
-    env.durable_object("CONVERSATION")?.get_by_name(id)
+    Ok(env.durable_object("CONVERSATION")?.get_by_name(id)?)
 }
 
 /// A stable, friendly name for an anonymous visitor, derived from their id
@@ -125,26 +142,29 @@ fn visitor_name(id: &str) -> String {
     format!("Visitor {n}")
 }
 
-async fn visitor_session(mut req: Request, env: &Env) -> Result<Response> {
-    let body: VisitorSessionRequest = match read_json(&mut req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
-    let Some((ws, site)) = site_key(&body.site_key) else {
-        return error(ErrorCode::NotFound, "no such site");
-    };
-    let answer = http::call(
-        &workspace(env, ws)?,
-        "/site",
-        &SiteRequest {
-            site: site.into(),
-            department: None,
-        },
-    )
-    .await?;
-    if answer.status_code() != 200 {
-        return Ok(answer);
+/// Splits a site key `<workspace>.<site>`, checking both parts.
+fn site_key(key: &str) -> Result<(&str, &str)> {
+    key.split_once('.')
+        .filter(|(w, s)| is_valid_id(w) && is_valid_id(s))
+        .or_refuse(ErrorCode::NotFound, "no such site")
+}
+
+fn valid_conversation(id: &str) -> Result<ConversationId> {
+    if is_valid_id(id) {
+        Ok(ConversationId(id.to_owned()))
+    } else {
+        Err(Error::refused(ErrorCode::NotFound, "no such conversation"))
     }
+}
+
+async fn visitor_session(mut req: Request, env: &Env) -> Result<Response> {
+    let body: VisitorSessionRequest = read_json(&mut req).await?;
+    let (ws, site) = site_key(&body.site_key)?;
+    let ask = SiteRequest {
+        site: site.into(),
+        department: None,
+    };
+    let _: SiteAnswer = http::ask(&workspace(env, ws)?, "/site", &ask).await?;
     let visitor_id = auth::new_id("v");
     let token = auth::sign(
         &secret(env)?,
@@ -153,6 +173,7 @@ async fn visitor_session(mut req: Request, env: &Env) -> Result<Response> {
             workspace: ws.into(),
             site: site.into(),
             subject: visitor_id.clone(),
+            generation: 0,
             expires: 0,
         },
     );
@@ -164,22 +185,14 @@ async fn visitor_session(mut req: Request, env: &Env) -> Result<Response> {
 }
 
 async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
-    let Some(claims) = claims(&req, env, Kind::Visitor)? else {
-        return error(ErrorCode::Unauthorized, "a visitor token is required");
-    };
-    let body: StartConversation = match read_json(&mut req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
+    let claims = claims(&req, env, Kind::Visitor)?;
+    let body: StartConversation = read_json(&mut req).await?;
     let site = SiteRequest {
         site: claims.site.clone(),
         department: body.department,
     };
-    let mut answer = http::call(&workspace(env, &claims.workspace)?, "/site", &site).await?;
-    if answer.status_code() != 200 {
-        return Ok(answer);
-    }
-    let SiteAnswer { department } = answer.json().await?;
+    let SiteAnswer { department } =
+        http::ask(&workspace(env, &claims.workspace)?, "/site", &site).await?;
     let id = auth::new_id("c");
     let init = InitRequest {
         workspace: claims.workspace.clone(),
@@ -191,11 +204,7 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
             id: claims.subject,
         },
     };
-    let mut answer = http::call(&conversation(env, &id)?, "/init", &init).await?;
-    if answer.status_code() != 200 {
-        return Ok(answer);
-    }
-    let view: ConversationView = answer.json().await?;
+    let view: ConversationView = http::ask(&conversation(env, &id)?, "/init", &init).await?;
     json(&ConversationStarted {
         conversation_id: view.id,
     })
@@ -203,7 +212,10 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
 
 async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Response> {
     if !http::is_upgrade(req) {
-        return error(ErrorCode::BadRequest, "this endpoint speaks WebSocket only");
+        return Err(Error::refused(
+            ErrorCode::BadRequest,
+            "this endpoint speaks WebSocket only",
+        ));
     }
     if !is_valid_id(id) {
         return http::refuse_socket(close::NOT_FOUND, "no such conversation");
@@ -214,66 +226,63 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
     let Some(claims) = auth::verify(&secret(env)?, &token, http::now()) else {
         return http::refuse_socket(close::UNAUTHORIZED, "invalid or expired token");
     };
-    let (who, may_reply) = match claims.kind {
-        Kind::Visitor => (
-            Participant {
-                side: Side::Visitor,
-                name: visitor_name(&claims.subject),
-                id: claims.subject,
-            },
-            true,
-        ),
+    let mut headers = Vec::new();
+    let who = match claims.kind {
+        Kind::Visitor => Participant {
+            side: Side::Visitor,
+            name: visitor_name(&claims.subject),
+            id: claims.subject,
+        },
         Kind::Agent => {
-            let ask = AgentRequest {
-                agent_id: claims.subject.as_str().into(),
-                conversation_id: Some(id.into()),
+            let ask = Asking {
+                who: principal(&claims),
+                conversation: Some(ConversationId(id.to_owned())),
+                action: None,
             };
-            let mut answer = http::call(&workspace(env, &claims.workspace)?, "/open", &ask).await?;
-            match answer.status_code() {
-                200 => {
-                    let opened = answer.json::<Opened>().await?;
-                    (opened.who, opened.may_reply)
+            let opened: Result<OpenAnswer> =
+                http::ask(&workspace(env, &claims.workspace)?, "/open", &ask).await;
+            match opened {
+                Ok(opened) => {
+                    headers.push((http::ACCESS_HEADER, serde_json::to_string(&opened.access)?));
+                    opened.who
                 }
-                401 => return http::refuse_socket(close::UNAUTHORIZED, "no such agent"),
-                404 => return http::refuse_socket(close::NOT_FOUND, "no such conversation"),
-                _ => {
-                    return http::refuse_socket(
-                        close::FORBIDDEN,
-                        "not allowed to open this conversation",
-                    )
+                Err(Error::Refused(r)) => {
+                    let code = match r.code {
+                        ErrorCode::Unauthorized => close::UNAUTHORIZED,
+                        ErrorCode::NotFound => close::NOT_FOUND,
+                        _ => close::FORBIDDEN,
+                    };
+                    return http::refuse_socket(code, &r.message);
                 }
+                Err(e) => return Err(e),
             }
         }
     };
-    http::forward_socket(&conversation(env, id)?, "/ws", &who, may_reply).await
+    headers.push((http::PRINCIPAL_HEADER, serde_json::to_string(&who)?));
+    http::forward_socket(&conversation(env, id)?, "/ws", &headers).await
 }
 
 async fn login(mut req: Request, env: &Env) -> Result<Response> {
-    let body: LoginRequest = match read_json(&mut req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
+    let body: LoginRequest = read_json(&mut req).await?;
+    let wrong = || Error::refused(ErrorCode::BadCredentials, "wrong email or password");
     if !is_valid_id(&body.workspace) {
-        return error(ErrorCode::BadCredentials, "wrong email or password");
+        return Err(wrong());
     }
-    let creds = Credentials {
-        email: body.email,
-        password: body.password,
+    let ask = Credentials {
+        email: body.email.clone(),
     };
-    let mut answer = http::call(&workspace(env, &body.workspace)?, "/login", &creds).await?;
-    let stored: Option<StoredLogin> = match answer.status_code() {
-        200 => Some(answer.json().await?),
-        401 => None,
-        _ => return Ok(answer),
-    };
+    let stored: Option<StoredLogin> =
+        match http::ask(&workspace(env, &body.workspace)?, "/login", &ask).await {
+            Ok(s) => Some(s),
+            Err(Error::Refused(r)) if r.code == ErrorCode::BadCredentials => None,
+            Err(e) => return Err(e),
+        };
     // An unknown email costs the same time as a wrong password.
     let hash = stored
         .as_ref()
         .map_or(auth::UNKNOWN_USER_HASH, |s| s.password_hash.as_str());
-    let matches = auth::check_password(&creds.password, hash);
-    let Some(stored) = stored.filter(|_| matches) else {
-        return error(ErrorCode::BadCredentials, "wrong email or password");
-    };
+    let matches = auth::check_password(&body.password, hash);
+    let stored = stored.filter(|_| matches).ok_or_else(wrong)?;
     let agent: AgentProfile = stored.profile;
     let token = auth::sign(
         &secret(env)?,
@@ -282,120 +291,58 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
             workspace: body.workspace,
             site: "-".into(),
             subject: agent.id.0.clone(),
+            generation: stored.generation,
             expires: http::now() + auth::AGENT_SESSION_MS,
         },
     );
     json(&LoginResponse { token, agent })
 }
 
-async fn me(req: &Request, env: &Env) -> Result<Response> {
-    let Some(claims) = claims(req, env, Kind::Agent)? else {
-        return error(ErrorCode::Unauthorized, "an agent token is required");
-    };
-    let ask = AgentRequest {
-        agent_id: claims.subject.as_str().into(),
-        conversation_id: None,
-    };
-    http::call(&workspace(env, &claims.workspace)?, "/agent", &ask).await
-}
-
-async fn inbox(req: &Request, env: &Env) -> Result<Response> {
-    if !http::is_upgrade(req) {
-        return error(ErrorCode::BadRequest, "this endpoint speaks WebSocket only");
-    }
-    let Some(claims) = claims(req, env, Kind::Agent)? else {
-        return http::refuse_socket(close::UNAUTHORIZED, "an agent token is required");
-    };
-    let who = Participant {
-        side: Side::Agent,
-        id: claims.subject,
-        name: String::new(),
-    };
-    http::forward_socket(&workspace(env, &claims.workspace)?, "/inbox", &who, true).await
-}
-
-/// An agent's request about one conversation, answered by the workspace's
-/// `path` (`/take`, `/history`).
-async fn about_conversation(req: &Request, env: &Env, id: &str, path: &str) -> Result<Response> {
-    let Some(claims) = claims(req, env, Kind::Agent)? else {
-        return error(ErrorCode::Unauthorized, "an agent token is required");
-    };
-    if !is_valid_id(id) {
-        return error(ErrorCode::NotFound, "no such conversation");
-    }
-    let ask = AgentRequest {
-        agent_id: claims.subject.as_str().into(),
-        conversation_id: Some(id.into()),
+/// An agent's request answered by the workspace's `path`.
+async fn agent_request(req: &Request, env: &Env, path: &str, id: Option<&str>) -> Result<Response> {
+    let claims = claims(req, env, Kind::Agent)?;
+    let conversation = id.map(valid_conversation).transpose()?;
+    let ask = Asking {
+        who: principal(&claims),
+        conversation,
+        action: None,
     };
     http::call(&workspace(env, &claims.workspace)?, path, &ask).await
 }
 
-/// Agent actions on a conversation (accept, decline, hold, resume, queue,
-/// forward, close, priority) and the agent's status.
-async fn act(mut req: Request, env: &Env, action: &str, id: &str) -> Result<Response> {
-    const ACTIONS: &[&str] = &[
-        "accept", "decline", "hold", "resume", "queue", "forward", "close", "status", "priority",
-    ];
-    if !ACTIONS.contains(&action) {
-        return error(ErrorCode::NotFound, "no such route");
+async fn inbox(req: &Request, env: &Env) -> Result<Response> {
+    if !http::is_upgrade(req) {
+        return Err(Error::refused(
+            ErrorCode::BadRequest,
+            "this endpoint speaks WebSocket only",
+        ));
     }
-    let Some(claims) = claims(&req, env, Kind::Agent)? else {
-        return error(ErrorCode::Unauthorized, "an agent token is required");
+    let Ok(claims) = claims(req, env, Kind::Agent) else {
+        return http::refuse_socket(close::UNAUTHORIZED, "an agent token is required");
     };
-    if action != "status" && !is_valid_id(id) {
-        return error(ErrorCode::NotFound, "no such conversation");
-    }
-    let mut ask = ActRequest {
-        agent_id: claims.subject.as_str().into(),
-        conversation_id: id.into(),
-        status: None,
-        forward: None,
-        close: None,
-        priority: None,
-    };
-    match action {
-        "status" => match read_json(&mut req).await {
-            Ok(b) => ask.status = Some(b),
-            Err(resp) => return Ok(resp),
-        },
-        "forward" => match read_json(&mut req).await {
-            Ok(b) => ask.forward = Some(b),
-            Err(resp) => return Ok(resp),
-        },
-        "close" => match read_json(&mut req).await {
-            Ok(b) => ask.close = Some(b),
-            Err(resp) => return Ok(resp),
-        },
-        "priority" => match read_json(&mut req).await {
-            Ok(b) => ask.priority = Some(b),
-            Err(resp) => return Ok(resp),
-        },
-        _ => {}
-    }
-    http::call(
+    let who = serde_json::to_string(&principal(&claims))?;
+    http::forward_socket(
         &workspace(env, &claims.workspace)?,
-        &format!("/act/{action}"),
-        &ask,
+        "/inbox",
+        &[(http::AGENT_HEADER, who)],
     )
     .await
 }
 
-/// Departments and agents with their availability.
-async fn directory(req: &Request, env: &Env) -> Result<Response> {
-    let Some(claims) = claims(req, env, Kind::Agent)? else {
-        return error(ErrorCode::Unauthorized, "an agent token is required");
+/// An agent's action (take, accept, decline, hold, resume, queue, forward,
+/// close, priority, status): named by the path, read once into an
+/// [`AgentAction`], decided by the workspace.
+async fn act(mut req: Request, env: &Env, name: &str, id: Option<&str>) -> Result<Response> {
+    let claims = claims(&req, env, Kind::Agent)?;
+    let conversation = id.map(valid_conversation).transpose()?;
+    let body = http::read_text(&mut req, http::MAX_BODY_BYTES).await?;
+    let action = AgentAction::parse(name, conversation, &body)?;
+    let ask = Asking {
+        who: principal(&claims),
+        conversation: None,
+        action: Some(action),
     };
-    let ask = AgentRequest {
-        agent_id: claims.subject.as_str().into(),
-        conversation_id: None,
-    };
-    http::call(&workspace(env, &claims.workspace)?, "/directory", &ask).await
-}
-
-/// Splits a site key `<workspace>.<site>`, checking both parts.
-fn site_key(key: &str) -> Option<(&str, &str)> {
-    key.split_once('.')
-        .filter(|(w, s)| is_valid_id(w) && is_valid_id(s))
+    http::call(&workspace(env, &claims.workspace)?, "/act", &ask).await
 }
 
 /// Whether a chat from a site would reach someone now.
@@ -406,9 +353,7 @@ async fn availability(req: &Request, env: &Env) -> Result<Response> {
         .find(|(k, _)| k == "site_key")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let Some((ws, site)) = site_key(&key) else {
-        return error(ErrorCode::NotFound, "no such site");
-    };
+    let (ws, site) = site_key(&key)?;
     let ask = SiteVisitor {
         site: site.into(),
         message: None,
@@ -416,16 +361,14 @@ async fn availability(req: &Request, env: &Env) -> Result<Response> {
     http::call(&workspace(env, ws)?, "/availability", &ask).await
 }
 
-/// A message left while nobody is there.
+/// A message left while nobody is there: checked here, and again by the
+/// workspace, with the same rules as the widget's form.
 async fn leave_offline(mut req: Request, env: &Env) -> Result<Response> {
-    let body: shared::api::OfflineMessageRequest = match read_json(&mut req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
-    let Some((ws, site)) = site_key(&body.site_key).map(|(w, s)| (w.to_owned(), s.to_owned()))
-    else {
-        return error(ErrorCode::NotFound, "no such site");
-    };
+    let body: shared::api::OfflineMessageRequest = read_json(&mut req).await?;
+    body.validate()
+        .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;
+    let (ws, site) = site_key(&body.site_key)?;
+    let (ws, site) = (ws.to_owned(), site.to_owned());
     let ask = SiteVisitor {
         site,
         message: Some(body),
@@ -433,38 +376,19 @@ async fn leave_offline(mut req: Request, env: &Env) -> Result<Response> {
     http::call(&workspace(env, &ws)?, "/offline", &ask).await
 }
 
-/// The offline messages an agent may read.
-async fn offline_messages(req: &Request, env: &Env) -> Result<Response> {
-    let Some(claims) = claims(req, env, Kind::Agent)? else {
-        return error(ErrorCode::Unauthorized, "an agent token is required");
-    };
-    let ask = AgentRequest {
-        agent_id: claims.subject.as_str().into(),
-        conversation_id: None,
-    };
-    http::call(
-        &workspace(env, &claims.workspace)?,
-        "/offline-messages",
-        &ask,
-    )
-    .await
-}
-
-/// A visitor's place in the queue.
+/// A visitor's place in the queue (also pushed on the conversation socket).
 async fn queue(req: &Request, env: &Env, id: &str) -> Result<Response> {
-    let Some(claims) = claims(req, env, Kind::Visitor)? else {
-        return error(ErrorCode::Unauthorized, "a visitor token is required");
-    };
-    if !is_valid_id(id) {
-        return error(ErrorCode::NotFound, "no such conversation");
-    }
+    let claims = claims(req, env, Kind::Visitor)?;
     let ask = QueueRequest {
         visitor_id: claims.subject,
-        conversation_id: id.into(),
+        conversation_id: valid_conversation(id)?,
     };
     http::call(&workspace(env, &claims.workspace)?, "/queue-position", &ask).await
 }
 
+/// Creates or redefines a workspace. Checked here before any password is
+/// hashed; a password that a person already has keeps its hash, so that
+/// repeating a setup ends nobody's session.
 async fn setup(mut req: Request, env: &Env) -> Result<Response> {
     let expected = env
         .secret("SETUP_TOKEN")
@@ -475,26 +399,38 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
     let digest = |s: &str| Sha256::digest(s.as_bytes());
     // Compare digests so the time taken says nothing about the token.
     if expected.len() < 16 || digest(&expected) != digest(&given) {
-        return error(ErrorCode::Unauthorized, "the setup token is required");
+        return Err(Error::refused(
+            ErrorCode::Unauthorized,
+            "the setup token is required",
+        ));
     }
-    let body: WorkspaceSetup = match http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
-    if !is_valid_id(&body.workspace) {
-        return error(
-            ErrorCode::BadRequest,
-            "workspace slugs are letters, digits, - and _",
-        );
-    }
+    let mut body: WorkspaceSetup = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
+    chat_core::workspace::validate_setup(&body)
+        .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;
+    let stub = workspace(env, &body.workspace)?;
+    let hashes: PasswordHashes = http::ask(&stub, "/hashes", &serde_json::json!({})).await?;
     // Passwords are hashed here, where the work spreads over isolates,
     // and the workspace object stores only hashes.
-    let mut body = body;
     for a in &mut body.agents {
-        a.password = auth::hash_password(&a.password);
+        let kept = hashes
+            .get(&a.email.trim().to_lowercase())
+            .filter(|h| auth::check_password(&a.password, h));
+        a.password = match kept {
+            Some(h) => h.clone(),
+            None => auth::hash_password(&a.password),
+        };
     }
-    let ws = body.workspace.clone();
-    http::call(&workspace(env, &ws)?, "/setup", &body).await
+    let fresh_ids = body.agents.iter().map(|_| AgentId(auth::new_id("a"))).collect();
+    let done: SetupDone = http::ask(
+        &stub,
+        "/setup",
+        &SetupBody {
+            setup: body,
+            fresh_ids,
+        },
+    )
+    .await?;
+    json(&done)
 }
 
 async fn echo(env: &Env, room: &str) -> Result<Response> {
@@ -503,13 +439,8 @@ async fn echo(env: &Env, room: &str) -> Result<Response> {
         .map(|v| v.to_string() == "true")
         .unwrap_or(false);
     if !enabled || !is_valid_id(room) {
-        return error(ErrorCode::NotFound, "no such route");
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
     }
     let stub = env.durable_object("ECHO")?.get_by_name(room)?;
-    let headers = worker::Headers::new();
-    headers.set("upgrade", "websocket")?;
-    let mut init = worker::RequestInit::new();
-    init.with_headers(headers);
-    stub.fetch_with_request(Request::new_with_init("https://object/ws", &init)?)
-        .await
+    http::forward_socket(&stub, "/ws", &[]).await
 }

@@ -93,6 +93,9 @@ pub enum MessageKind {
     /// A line written by the product about the conversation ("Anna took the
     /// chat").
     System,
+    /// A line for the workspace's agents only (a forward's comment): never
+    /// sent to a visitor, live or replayed.
+    Internal,
 }
 
 /// A stored message, as both sides see it.

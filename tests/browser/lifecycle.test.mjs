@@ -81,13 +81,15 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
   const annaInProgress = anna.desk.getByRole("region", { name: "Chats in Progress" });
   await annaInProgress.getByRole("button").filter({ hasText: question }).waitFor({ state: "detached", timeout: TIMEOUT });
 
-  // Ben has it in Chats in Progress, with Anna's comment in the transcript.
+  // Ben has it in Chats in Progress, with Anna's comment in the transcript
+  // (a line for agents only: the visitor sees the transfer, not the comment).
   const benRow = ben.desk.getByRole("region", { name: "Chats in Progress" }).getByRole("button").filter({ hasText: question });
   await benRow.click({ timeout: TIMEOUT });
   const benPane = ben.desk.getByRole("region", { name: "Conversation" });
   const transcript = benPane.getByRole("log", { name: "Transcript" });
+  await transcript.getByText("Anna forwarded the chat to Ben").first().waitFor({ timeout: TIMEOUT });
   await transcript
-    .getByText("Anna forwarded the chat to Ben: VIP customer, please check order 4711")
+    .getByText("Comment from Anna: VIP customer, please check order 4711")
     .waitFor({ timeout: TIMEOUT });
 
   // Closing needs a comment: without one, nothing is sent.

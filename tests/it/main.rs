@@ -5,6 +5,7 @@ mod bad_input;
 mod chat;
 mod history;
 mod offline;
+mod people;
 mod queue;
 mod resume;
 mod routing;

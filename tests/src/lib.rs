@@ -234,10 +234,15 @@ impl Worker {
 
     /// An API client for this worker.
     pub fn api(&self) -> Api {
+        // A request that hangs fails the test instead of hanging the run.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap_or_default();
         Api {
             base: self.url(""),
             ws: self.ws_url(""),
-            http: reqwest::Client::new(),
+            http,
         }
     }
 }

@@ -118,6 +118,14 @@ impl Conversation {
         let Some(meta) = self.meta.as_mut() else {
             return;
         };
+        let mut note = None;
+        let forwarded_to_agent = matches!(
+            &action,
+            Action::Forward {
+                to: TransferTarget::Agent { .. },
+                ..
+            }
+        );
         let line = match action {
             Action::Hold { .. } => {
                 meta.view.status = ConversationStatus::OnHold;
@@ -152,10 +160,10 @@ impl Conversation {
                     to,
                     comment: comment.clone(),
                 });
-                match comment {
-                    Some(c) => format!("{} forwarded the chat to {whom}: {c}", by.name),
-                    None => format!("{} forwarded the chat to {whom}", by.name),
-                }
+                // The comment is for the agents: the visitor sees that the
+                // chat was transferred, never why.
+                note = comment.map(|c| format!("Comment from {}: {c}", by.name));
+                format!("{} forwarded the chat to {whom}", by.name)
             }
             Action::Close {
                 comment,
@@ -179,7 +187,13 @@ impl Conversation {
         let view = meta.view.clone();
         self.out.push_back(Output::Store(Record::Meta(meta)));
         self.system_line(now, line);
+        if let Some(note) = note {
+            self.internal_line(now, note);
+        }
         self.broadcast_state();
+        if forwarded_to_agent {
+            self.shut_out_colleagues();
+        }
         self.out.push_back(Output::Reply(Ok(view)));
     }
 

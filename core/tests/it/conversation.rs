@@ -616,3 +616,126 @@ fn random_disconnects_evictions_and_retries_never_lose_or_repeat() {
         assert_eq!(seqs, (1..=last).collect::<Vec<_>>(), "seed {seed}: no gaps");
     }
 }
+
+#[test]
+fn only_the_assigned_agent_moves_the_visitors_checkmarks() {
+    let mut sim = taken();
+    sim.say(1, "v-2", "are you there?");
+    // Mark, a supervisor, reads along; a read receipt from him is refused.
+    sim.connect_monitor(3, agent("m1", "Mark"));
+    sim.hello(3, 0);
+    sim.take(1);
+    sim.take(2);
+    sim.take(3);
+    let last = sim.core.last_seq();
+    sim.send_json(3, json!({ "type": "receipt", "kind": "read", "seq": last }));
+    let to_mark = sim.take(3);
+    assert_eq!(
+        to_mark.iter().filter_map(error_code).collect::<Vec<_>>(),
+        vec![ErrorCode::Forbidden]
+    );
+    assert!(sim.take(1).is_empty(), "the visitor saw a receipt");
+    assert!(!sim.watermarks.contains_key("m1"));
+    // Anna, who works it, moves them.
+    sim.send_json(2, json!({ "type": "receipt", "kind": "read", "seq": last }));
+    assert!(sim
+        .take(1)
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Receipt(w) if w.participant.id == "a1" && w.read == last)));
+}
+
+#[test]
+fn a_take_shuts_out_colleagues_who_were_previewing() {
+    let mut sim = with_visitor();
+    sim.say(1, "v-1", "hello");
+    // Ben previews the queued chat; Mark, a supervisor, too.
+    sim.connect(3, agent("a2", "Ben"));
+    sim.hello(3, 0);
+    sim.connect_monitor(4, agent("m1", "Mark"));
+    sim.hello(4, 0);
+    sim.connect(2, agent("a1", "Anna"));
+    sim.hello(2, 0);
+    sim.input(Input::Assign {
+        agent: agent("a1", "Anna"),
+    });
+    // Ben saw Anna join, then his socket closed; Mark and Anna stay.
+    assert!(sim
+        .take(3)
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Message(m) if m.text == "Anna joined the chat")));
+    assert_eq!(sim.closed.get(&3), Some(&close::FORBIDDEN));
+    assert!(!sim.closed.contains_key(&4));
+    assert!(!sim.closed.contains_key(&2));
+    // Evicted, nothing comes back: the socket is gone.
+    sim.evict();
+    sim.say(2, "a-1", "Hi, Anna here");
+    assert!(sim.take(3).is_empty());
+    assert!(sim.take(4).iter().any(|f| matches!(f, ServerFrame::Message(_))));
+}
+
+#[test]
+fn a_revision_closes_or_narrows_an_agents_sockets() {
+    let mut sim = taken();
+    sim.connect(3, agent("a1", "Anna"));
+    sim.hello(3, 0);
+    sim.take(3);
+    // Anna's role may no longer reply: both her sockets stop writing.
+    sim.input(Input::Revise {
+        agent: "a1".into(),
+        access: Some((false, false)),
+        code: 0,
+        reason: String::new(),
+    });
+    assert!(sim.replies.last().is_some_and(Result::is_ok));
+    sim.evict();
+    sim.say(3, "a-9", "still here?");
+    let refused: Vec<ErrorCode> = sim.take(3).iter().filter_map(error_code).collect();
+    assert_eq!(refused, vec![ErrorCode::Forbidden]);
+    assert!(sim.messages.values().all(|m| m.text != "still here?"));
+    // Her session ends: both close with 4401, the visitor stays.
+    sim.input(Input::Revise {
+        agent: "a1".into(),
+        access: None,
+        code: close::UNAUTHORIZED,
+        reason: "your session has ended".into(),
+    });
+    assert_eq!(sim.closed.get(&2), Some(&close::UNAUTHORIZED));
+    assert_eq!(sim.closed.get(&3), Some(&close::UNAUTHORIZED));
+    assert!(!sim.closed.contains_key(&1));
+}
+
+#[test]
+fn the_queue_position_is_pushed_to_the_visitor() {
+    let mut sim = with_visitor();
+    sim.say(1, "v-1", "hello");
+    sim.take(1);
+    sim.input(Input::Queue {
+        position: 3,
+        estimated_wait_ms: 90_000,
+    });
+    let queue = |frames: Vec<ServerFrame>| -> Vec<(usize, i64)> {
+        frames
+            .into_iter()
+            .filter_map(|f| match f {
+                ServerFrame::Queue {
+                    position,
+                    estimated_wait_ms,
+                } => Some((position, estimated_wait_ms)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(queue(sim.take(1)), vec![(3, 90_000)]);
+    // A second visitor tab learns it after its welcome; an agent never.
+    sim.connect(2, visitor());
+    sim.hello(2, 0);
+    assert_eq!(queue(sim.take(2)), vec![(3, 90_000)]);
+    sim.connect(3, agent("a1", "Anna"));
+    sim.hello(3, 0);
+    assert!(queue(sim.take(3)).is_empty());
+    sim.input(Input::Queue {
+        position: 0,
+        estimated_wait_ms: 0,
+    });
+    assert_eq!(queue(sim.take(1)), vec![(0, 0)]);
+}

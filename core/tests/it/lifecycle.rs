@@ -180,10 +180,43 @@ fn forwards_keep_a_history_and_tell_the_receiver() {
         act(&mut sim, to_ben(Some("VIP customer, order #1234"))),
         Ok(ConversationStatus::Active)
     );
+    // Agents read the comment; the visitor only that the chat moved.
+    let note = sim.messages.values().next_back().expect("a note").clone();
     assert_eq!(
-        last_line(&sim),
-        "Anna forwarded the chat to Ben: VIP customer, order #1234"
+        (note.kind, note.text.as_str()),
+        (MessageKind::Internal, "Comment from Anna: VIP customer, order #1234")
     );
+    let public = sim.messages[&(note.seq - 1)].clone();
+    assert_eq!(
+        (public.kind, public.text.as_str()),
+        (MessageKind::System, "Anna forwarded the chat to Ben")
+    );
+    let texts = |frames: &[ServerFrame]| -> Vec<String> {
+        frames
+            .iter()
+            .filter_map(|f| match f {
+                ServerFrame::Message(m) => Some(m.text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let to_visitor = sim.take(1);
+    assert_eq!(texts(&to_visitor), vec!["Anna forwarded the chat to Ben"]);
+    let to_anna = sim.take(2);
+    assert!(texts(&to_anna).contains(&note.text), "{to_anna:?}");
+    // Anna no longer works it and may not monitor: her socket closes.
+    assert_eq!(sim.closed.get(&2), Some(&shared::close::FORBIDDEN));
+    // Replayed, a visitor resuming from the start never gets the comment,
+    // and their welcome does not count it.
+    sim.connect(5, visitor());
+    sim.hello(5, 0);
+    let resumed = sim.take(5);
+    assert!(!texts(&resumed).contains(&note.text), "{resumed:?}");
+    assert!(resumed.iter().any(|f| matches!(f, ServerFrame::Welcome { last_seq, .. } if *last_seq == public.seq)));
+    // Ben, connecting now, reads it.
+    sim.connect(6, ben.clone());
+    sim.hello(6, 0);
+    assert!(texts(&sim.take(6)).contains(&note.text));
     assert_eq!(
         sim.meta.as_ref().and_then(|m| m.view.assignee.clone()),
         Some(ben.clone())

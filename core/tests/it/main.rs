@@ -5,3 +5,5 @@ mod conversation;
 mod lifecycle;
 mod router;
 mod sim;
+mod workspace;
+mod wsim;

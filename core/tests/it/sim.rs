@@ -96,10 +96,15 @@ impl Sim {
                         self.inbox.entry(conn).or_default().push(frame.clone());
                     }
                 }
-                Output::Replay { conn, after } => {
+                Output::Replay {
+                    conn,
+                    after,
+                    internal,
+                } => {
                     let frames: Vec<ServerFrame> = self
                         .messages
                         .range(after + 1..)
+                        .filter(|(_, m)| internal || m.kind != shared::frame::MessageKind::Internal)
                         .map(|(_, m)| ServerFrame::Message(m.clone()))
                         .collect();
                     self.inbox.entry(conn).or_default().extend(frames);
@@ -133,6 +138,12 @@ impl Sim {
             watermarks: self.watermarks.values().cloned().collect(),
             client_ids,
             conns: self.conns.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            last_visitor_seq: self
+                .messages
+                .values()
+                .rev()
+                .find(|m| m.kind != shared::frame::MessageKind::Internal)
+                .map_or(0, |m| m.seq),
             last_author: self
                 .messages
                 .values()
@@ -147,6 +158,7 @@ impl Sim {
             conn,
             who,
             may_reply: true,
+            may_monitor: false,
         });
     }
 
@@ -156,6 +168,17 @@ impl Sim {
             conn,
             who,
             may_reply: false,
+            may_monitor: false,
+        });
+    }
+
+    /// Connects a supervisor: may read any chat, and write when assigned.
+    pub fn connect_monitor(&mut self, conn: ConnId, who: Participant) {
+        self.input(Input::Connect {
+            conn,
+            who,
+            may_reply: true,
+            may_monitor: true,
         });
     }
 

@@ -1,0 +1,755 @@
+//! One workspace as a pure state machine: its people, departments, sites and
+//! grants, the index of its open conversations, its router, the agents'
+//! live inbox sockets and the conversation sockets it authorised.
+//!
+//! The workspace object feeds it [`Input`]s (setup, announcements from
+//! conversations, agent actions, inbox sockets opening and closing, the
+//! alarm, the answers of the conversations it called) and performs every
+//! [`Output`] in order: rows to write, frames to inbox sockets, calls to a
+//! conversation, the alarm, the reply to the request. Reads that change
+//! nothing (may this agent open this conversation? what does the directory
+//! show?) are plain methods; they are rules too, so they live here.
+//!
+//! Drain contract: after [`Workspace::handle`], drain
+//! [`Workspace::poll_output`] until `None` and perform each output in order.
+//! A [`Output::Write`] precedes the outputs that report what it wrote; if a
+//! write fails the shell drops this value and restores it from storage.
+//! A [`Output::Call`] is answered by feeding [`Input::Answered`] with the
+//! call itself: the call carries everything the workspace needs to finish
+//! (or undo) its step, so an eviction between the call and its answer loses
+//! nothing.
+//!
+//! The router inside is called from one place only ([`Workspace::route`]),
+//! which performs every output it answers.
+
+mod actions;
+mod queries;
+mod setup;
+mod sockets;
+
+pub use actions::AgentAction;
+pub use queries::Opened;
+pub use setup::validate_setup;
+
+use crate::conversation::lifecycle::Action;
+use crate::conversation::Refusal;
+use crate::hours::Interval;
+use crate::permissions::Grants;
+use crate::router::{self, How, Place, Router};
+use serde::{Deserialize, Serialize};
+use shared::api::{OfflineMessage, QueuePosition, Role, SetupDone};
+use shared::frame::{ConversationStatus, ConversationView, ErrorCode, Participant, Side};
+use shared::ids::{AgentId, ConversationId, DepartmentId};
+use shared::inbox::{ConversationSummary, InboxFrame};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// An inbox socket, numbered by the shell (kept in its attachment).
+pub type SocketId = u64;
+
+/// How long the queue positions pushed to waiting visitors may lag: at most
+/// one push per conversation in this time, however fast the queue moves.
+pub const QUEUE_PUSH_MS: i64 = 2_000;
+
+/// A person of the workspace, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Their id.
+    pub id: AgentId,
+    /// Sign-in email, unique in the workspace.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// `pbkdf2-sha256$...`, made by the worker.
+    pub password_hash: String,
+    /// The departments they work.
+    pub departments: Vec<DepartmentId>,
+    /// Tokens name the generation they were issued in; a change of password,
+    /// a removal or a narrowing of rights starts a new one, and older tokens
+    /// stop working.
+    pub generation: u32,
+}
+
+impl Person {
+    /// As the agent app shows them.
+    pub fn profile(&self) -> shared::api::AgentProfile {
+        shared::api::AgentProfile {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            departments: self.departments.iter().map(|d| d.0.clone()).collect(),
+        }
+    }
+
+    /// As conversations name them.
+    pub fn participant(&self) -> Participant {
+        Participant {
+            side: Side::Agent,
+            id: self.id.0.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// A department, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    /// Its id.
+    pub id: DepartmentId,
+    /// Its name.
+    pub name: String,
+    /// Business hours; none: always open.
+    pub hours: Vec<Interval>,
+    /// Its clock, in minutes ahead of UTC.
+    pub utc_offset_minutes: i32,
+}
+
+/// A site, as stored. Its public key is `<workspace>.<id>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Where its visitors queue.
+    pub department: DepartmentId,
+}
+
+/// Who asks: an agent, as their verified token names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// The agent.
+    pub agent: AgentId,
+    /// The generation the token was issued in.
+    pub generation: u32,
+}
+
+/// What an inbox socket carries through hibernation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxSocket {
+    /// The shell's number for it.
+    pub socket: SocketId,
+    /// Whose it is, as authenticated when it opened.
+    pub who: Principal,
+}
+
+/// A row for the shell to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    /// Insert or replace a person.
+    Person(Person),
+    /// Delete a person.
+    RemovePerson(AgentId),
+    /// Insert or replace a department.
+    Department(Department),
+    /// Delete a department.
+    RemoveDepartment(DepartmentId),
+    /// Insert or replace a site.
+    Site(Site),
+    /// Delete a site.
+    RemoveSite(String),
+    /// Replace the grants.
+    Grants(Grants),
+    /// Insert or replace a conversation's line in the index.
+    Conversation(ConversationSummary),
+    /// The router rows that changed.
+    Router(router::Changes),
+    /// An agent was allowed to open a conversation's socket.
+    Opened(AgentId, ConversationId),
+    /// Forget the sockets opened to a conversation (it closed).
+    ForgetOpened(ConversationId),
+    /// Forget one agent's authorisation of a conversation.
+    ForgetOpenedBy(AgentId, ConversationId),
+    /// Insert an offline message.
+    OfflineMessage(OfflineMessage),
+}
+
+/// What the workspace asks of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    /// Assign it to an agent (a take or an accepted offer).
+    Assign {
+        /// The agent.
+        agent: Participant,
+    },
+    /// A lifecycle change.
+    Lifecycle {
+        /// Which.
+        action: Action,
+    },
+    /// Re-check one agent's open sockets: close them, or narrow them.
+    Revise {
+        /// Whose sockets.
+        agent: AgentId,
+        /// What they may do now; `None`: close with `code`.
+        access: Option<Access>,
+        /// The close code when closing.
+        code: u16,
+        /// A sentence for people.
+        reason: String,
+    },
+    /// Tell the visitor where they wait.
+    Queue {
+        /// The position.
+        position: QueuePosition,
+    },
+}
+
+/// What an agent's socket to a conversation may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    /// Whether their role may write (when assigned).
+    pub may_reply: bool,
+    /// Whether they may keep reading the conversation once it is someone
+    /// else's.
+    pub may_monitor: bool,
+}
+
+/// What to do when a conversation answers a [`Call`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "then", rename_all = "snake_case")]
+pub enum Then {
+    /// The router already gave it to `agent` (taken, accepted, rerouted,
+    /// resumed, forwarded to them): on success the index follows; on a
+    /// refusal the router's reservation is undone to `before`.
+    Assigned {
+        /// The agent.
+        agent: AgentId,
+        /// How.
+        how: How,
+        /// Where it was before the router moved it.
+        before: Place,
+        /// Whether the answer is the reply to the request.
+        reply: bool,
+    },
+    /// The conversation goes first (hold, move to the queue, forward to a
+    /// department, close): on success the router follows.
+    ThenRoute {
+        /// Who acts.
+        agent: AgentId,
+    },
+    /// Nothing follows (a revision or a queue position).
+    Nothing,
+}
+
+/// A request to a conversation, with what follows its answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    /// Which conversation.
+    pub conversation: ConversationId,
+    /// What to ask.
+    pub request: Request,
+    /// What follows.
+    pub then: Then,
+}
+
+/// A successful reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Done, nothing to show.
+    Done,
+    /// The conversation as the lists now show it.
+    Conversation(ConversationSummary),
+    /// The people after a setup.
+    Setup(SetupDone),
+    /// An agent may open a conversation's socket.
+    Opened(Opened),
+    /// An announcement was taken; where the conversation waits, if it does.
+    Announced(Option<QueuePosition>),
+}
+
+/// Something that happened to the workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The workspace's definition, with passwords already hashed. People not
+    /// listed are removed. `fresh_ids` are ids for people not known yet
+    /// (the core makes none).
+    Setup {
+        /// The definition.
+        setup: shared::api::WorkspaceSetup,
+        /// Ids for new people, at least one per person listed.
+        fresh_ids: Vec<AgentId>,
+    },
+    /// A conversation says how it now stands.
+    Announce(ConversationSummary),
+    /// The visitor wrote in a conversation on hold.
+    VisitorWrote(ConversationId),
+    /// An agent acts.
+    Act {
+        /// Who.
+        who: Principal,
+        /// What.
+        action: AgentAction,
+    },
+    /// An agent opens a conversation's socket. `stored` is the index row
+    /// from storage, for a conversation no longer open.
+    Open {
+        /// Who.
+        who: Principal,
+        /// Which conversation.
+        conversation: ConversationId,
+        /// The stored line, when the conversation is closed.
+        stored: Option<ConversationSummary>,
+    },
+    /// An inbox socket was accepted.
+    InboxOpened(InboxSocket),
+    /// An inbox socket closed or failed.
+    InboxClosed(SocketId),
+    /// A visitor left a message while nobody was there.
+    LeaveOffline {
+        /// The site (after the dot of the site key).
+        site: String,
+        /// The message.
+        message: shared::api::OfflineMessageRequest,
+        /// A fresh id for it.
+        id: String,
+    },
+    /// A conversation answered a [`Call`].
+    Answered {
+        /// The call.
+        call: Call,
+        /// Its answer.
+        result: Result<ConversationView, Refusal>,
+    },
+    /// The alarm rang.
+    Tick,
+}
+
+/// Something the shell must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Write a row before performing any later output.
+    Write(Row),
+    /// Send a frame on an inbox socket.
+    Inbox {
+        /// The socket.
+        socket: SocketId,
+        /// The frame.
+        frame: InboxFrame,
+    },
+    /// Close an inbox socket.
+    CloseInbox {
+        /// The socket.
+        socket: SocketId,
+        /// A close code from [`shared::close`].
+        code: u16,
+        /// A sentence for people.
+        reason: String,
+    },
+    /// Ask a conversation, then feed [`Input::Answered`].
+    Call(Call),
+    /// Ring [`Input::Tick`] at this time; `None`: no alarm.
+    SetAlarm(Option<i64>),
+    /// The answer to the input.
+    Reply(Result<Answer, Refusal>),
+}
+
+/// Everything the shell loads to rebuild a workspace.
+#[derive(Clone, Debug, Default)]
+pub struct Stored {
+    /// Every person.
+    pub people: Vec<Person>,
+    /// Every department.
+    pub departments: Vec<Department>,
+    /// Every site.
+    pub sites: Vec<Site>,
+    /// The grants, when set.
+    pub grants: Option<Grants>,
+    /// The router, from its rows.
+    pub router: Router,
+    /// Every conversation not closed.
+    pub open: Vec<ConversationSummary>,
+    /// Every authorised conversation socket.
+    pub opened: Vec<(AgentId, ConversationId)>,
+    /// The inbox sockets still open, from their attachments.
+    pub sockets: Vec<InboxSocket>,
+}
+
+/// One workspace. See the module docs for the drain contract.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    people: BTreeMap<AgentId, Person>,
+    departments: BTreeMap<DepartmentId, Department>,
+    sites: BTreeMap<String, Site>,
+    grants: Grants,
+    router: Router,
+    index: BTreeMap<ConversationId, ConversationSummary>,
+    opened: BTreeSet<(AgentId, ConversationId)>,
+    sockets: BTreeMap<SocketId, Principal>,
+    /// Whether the router's idea of who is connected was checked against
+    /// the live sockets since the last restore.
+    reconciled: bool,
+    /// The router's alarm, and when queue positions are next pushed.
+    router_alarm: Option<i64>,
+    push_at: Option<i64>,
+    alarm: Option<i64>,
+    /// Departments whose queue moved since the last push.
+    moved: BTreeSet<DepartmentId>,
+    /// What each waiting conversation was last told.
+    pushed: BTreeMap<ConversationId, QueuePosition>,
+    out: VecDeque<Output>,
+}
+
+fn refusal(code: ErrorCode, message: &str) -> Refusal {
+    Refusal {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+impl Workspace {
+    /// Rebuilds a workspace from what the shell stored and the sockets it
+    /// still holds. The first input checks the router against the sockets.
+    pub fn restore(stored: Stored) -> Self {
+        Workspace {
+            people: stored
+                .people
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect(),
+            departments: stored
+                .departments
+                .into_iter()
+                .map(|d| (d.id.clone(), d))
+                .collect(),
+            sites: stored
+                .sites
+                .into_iter()
+                .map(|s| (s.id.clone(), s))
+                .collect(),
+            grants: stored.grants.unwrap_or_default(),
+            router_alarm: stored.router.alarm(),
+            router: stored.router,
+            index: stored
+                .open
+                .into_iter()
+                .filter(|s| s.status != ConversationStatus::Closed)
+                .map(|s| (s.id.clone(), s))
+                .collect(),
+            opened: stored.opened.into_iter().collect(),
+            sockets: stored
+                .sockets
+                .into_iter()
+                .map(|s| (s.socket, s.who))
+                .collect(),
+            ..Workspace::default()
+        }
+    }
+
+    /// The router, for reads (places, presence, loads).
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// The next thing to do, or `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Feeds one input at time `now` (milliseconds since the epoch).
+    pub fn handle(&mut self, now: i64, input: Input) {
+        if !self.reconciled {
+            self.reconciled = true;
+            self.reconcile(now);
+        }
+        match input {
+            Input::Setup { setup, fresh_ids } => self.setup(now, setup, fresh_ids),
+            Input::Announce(summary) => self.announce(now, summary),
+            Input::VisitorWrote(conversation) => {
+                let before = self.router.place(&conversation).cloned();
+                let routed = self.route(now, router::Input::VisitorWrote { conversation });
+                self.follow(routed.assigned, before, false);
+            }
+            Input::Act { who, action } => self.act(now, who, action),
+            Input::Open {
+                who,
+                conversation,
+                stored,
+            } => self.open(who, conversation, stored),
+            Input::InboxOpened(socket) => self.inbox_opened(now, socket),
+            Input::InboxClosed(socket) => self.inbox_closed(now, socket),
+            Input::LeaveOffline { site, message, id } => {
+                self.leave_offline(now, site, message, id)
+            }
+            Input::Answered { call, result } => self.answered(now, call, result),
+            Input::Tick => {
+                if self.push_at.is_some_and(|at| at <= now) {
+                    self.push_at = None;
+                    self.push_positions(now);
+                }
+                self.settle(now, router::Input::Tick);
+            }
+        }
+        self.arm();
+    }
+
+    fn reply(&mut self, reply: Result<Answer, Refusal>) {
+        self.out.push_back(Output::Reply(reply));
+    }
+
+    fn write(&mut self, row: Row) {
+        self.out.push_back(Output::Write(row));
+    }
+
+    fn call(&mut self, conversation: ConversationId, request: Request, then: Then) {
+        self.out.push_back(Output::Call(Call {
+            conversation,
+            request,
+            then,
+        }));
+    }
+
+    /// The one caller of the router: feeds it, writes the rows it changed
+    /// and performs its outputs. Answers the router's reply to an agent
+    /// action and the assignments it made, for the action to follow up.
+    #[must_use]
+    fn route(&mut self, now: i64, input: router::Input) -> Routed {
+        let outputs = self.router.handle(now, input);
+        match self.router.take_changes() {
+            Ok(changes) if changes.is_empty() => {}
+            Ok(changes) => self.write(Row::Router(changes)),
+            // A row that cannot be written as JSON cannot happen with these
+            // types; were it to, the next restore reads the last good rows.
+            Err(_) => {}
+        }
+        let mut routed = Routed::default();
+        for output in outputs {
+            match output {
+                router::Output::Offer {
+                    conversation,
+                    agent,
+                    expires_at,
+                } => {
+                    if let Some(summary) = self.index.get(&conversation).cloned() {
+                        self.tell_agent(
+                            &agent,
+                            InboxFrame::Offer {
+                                conversation: summary,
+                                expires_at,
+                            },
+                        );
+                    }
+                }
+                router::Output::OfferEnded {
+                    conversation,
+                    agent,
+                    ..
+                } => self.tell_agent(&agent, InboxFrame::OfferEnded { id: conversation }),
+                router::Output::Assigned {
+                    conversation,
+                    agent,
+                    how,
+                } => routed.assigned.push((conversation, agent, how)),
+                router::Output::Queued {
+                    conversation,
+                    department,
+                } => self.reindex(&conversation, |s| {
+                    s.status = ConversationStatus::Queued;
+                    s.assignee = None;
+                    s.department = department.0.clone();
+                }),
+                router::Output::Held { conversation } => {
+                    self.reindex(&conversation, |s| s.status = ConversationStatus::OnHold)
+                }
+                router::Output::QueueChanged { department } => {
+                    self.moved.insert(department);
+                    if self.push_at.is_none() {
+                        self.push_at = Some(now + QUEUE_PUSH_MS);
+                    }
+                }
+                router::Output::SetAlarm { at } => self.router_alarm = at,
+                router::Output::Reply(r) => routed.reply = Some(r),
+            }
+        }
+        routed
+    }
+
+    /// Routes an event that answers no agent: whatever the router assigns
+    /// is told to its conversation.
+    fn settle(&mut self, now: i64, input: router::Input) {
+        let routed = self.route(now, input);
+        self.follow(routed.assigned, None, false);
+    }
+
+    /// Sets the one alarm to the earlier of the router's and the next push.
+    fn arm(&mut self) {
+        let next = match (self.router_alarm, self.push_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if next != self.alarm {
+            self.alarm = next;
+            self.out.push_back(Output::SetAlarm(next));
+        }
+    }
+
+    /// Tells the router how many inbox sockets each agent really has.
+    fn reconcile(&mut self, now: i64) {
+        let agents: Vec<AgentId> = self.router.agent_ids().cloned().collect();
+        for agent in agents {
+            let open = self.open_sockets(&agent);
+            self.settle(now, router::Input::Sockets { agent, open });
+        }
+    }
+
+    /// The conversation's line, open or (when given) stored.
+    pub fn summary(&self, id: &ConversationId) -> Option<&ConversationSummary> {
+        self.index.get(id)
+    }
+
+    /// Changes a conversation's line and tells the inboxes.
+    fn reindex(&mut self, id: &ConversationId, change: impl FnOnce(&mut ConversationSummary)) {
+        let Some(before) = self.index.get(id).cloned() else {
+            return;
+        };
+        let mut after = before.clone();
+        change(&mut after);
+        self.set_summary(Some(before), after);
+    }
+
+    /// Stores a conversation's new line and tells each inbox how it now
+    /// shows there. A closed conversation leaves the index (and its socket
+    /// authorisations with it).
+    fn set_summary(&mut self, before: Option<ConversationSummary>, after: ConversationSummary) {
+        if before.as_ref() == Some(&after) {
+            return;
+        }
+        self.write(Row::Conversation(after.clone()));
+        self.broadcast(before.as_ref(), &after);
+        if after.status == ConversationStatus::Closed {
+            self.index.remove(&after.id);
+            self.pushed.remove(&after.id);
+            let had = self.opened.iter().any(|(_, c)| *c == after.id);
+            if had {
+                self.opened.retain(|(_, c)| *c != after.id);
+                self.write(Row::ForgetOpened(after.id.clone()));
+            }
+        } else {
+            self.index.insert(after.id.clone(), after);
+        }
+    }
+
+    /// A conversation announced itself (queued, changed, closed).
+    fn announce(&mut self, now: i64, mut summary: ConversationSummary) {
+        let current = self.index.get(&summary.id).cloned();
+        // The priority is the workspace's, not the conversation's.
+        if let Some(c) = &current {
+            summary.priority = c.priority;
+        }
+        if !crate::inbox::supersedes(&summary, current.as_ref()) {
+            let position = self.position(&summary.id);
+            self.reply(Ok(Answer::Announced(position)));
+            return;
+        }
+        let known = current
+            .as_ref()
+            .is_some_and(|c| c.status != ConversationStatus::New);
+        let id = summary.id.clone();
+        let status = summary.status;
+        let department = DepartmentId(summary.department.clone());
+        let priority = summary.priority;
+        self.set_summary(current, summary);
+        match status {
+            ConversationStatus::Queued if !known => {
+                self.settle(
+                    now,
+                    router::Input::Enqueue {
+                        conversation: id.clone(),
+                        department,
+                        priority,
+                    },
+                );
+            }
+            ConversationStatus::Closed => {
+                self.settle(now, router::Input::Close { conversation: id.clone() });
+            }
+            _ => {}
+        }
+        let position = self.position(&id);
+        if let Some(p) = &position {
+            self.pushed.insert(id, p.clone());
+        }
+        self.reply(Ok(Answer::Announced(position)));
+    }
+
+    /// Where a conversation waits, when it does.
+    fn position(&self, id: &ConversationId) -> Option<QueuePosition> {
+        let department = self.router.department(id)?;
+        self.router
+            .queue(department)
+            .into_iter()
+            .find(|(c, _, _)| c == id)
+            .map(|(_, position, estimated_wait_ms)| QueuePosition {
+                position,
+                estimated_wait_ms,
+            })
+    }
+
+    /// Tells the visitors of the queues that moved where they now wait:
+    /// only those whose position changed, at most once per
+    /// [`QUEUE_PUSH_MS`].
+    fn push_positions(&mut self, _now: i64) {
+        let moved = std::mem::take(&mut self.moved);
+        for department in moved {
+            for (id, position, estimated_wait_ms) in self.router.queue(&department) {
+                let now_at = QueuePosition {
+                    position,
+                    estimated_wait_ms,
+                };
+                if self.pushed.get(&id) == Some(&now_at) {
+                    continue;
+                }
+                self.pushed.insert(id.clone(), now_at.clone());
+                self.call(id, Request::Queue { position: now_at }, Then::Nothing);
+            }
+        }
+        // Those that left a queue: tell them once that they no longer wait.
+        let left: Vec<ConversationId> = self
+            .pushed
+            .keys()
+            .filter(|id| !matches!(self.router.place(id), Some(Place::Waiting | Place::Offered { .. })))
+            .cloned()
+            .collect();
+        for id in left {
+            self.pushed.remove(&id);
+        }
+    }
+
+    fn leave_offline(
+        &mut self,
+        now: i64,
+        site: String,
+        message: shared::api::OfflineMessageRequest,
+        id: String,
+    ) {
+        if let Err(why) = message.validate() {
+            return self.reply(Err(refusal(ErrorCode::BadRequest, why)));
+        }
+        let Some(site) = self.sites.get(&site) else {
+            return self.reply(Err(refusal(ErrorCode::NotFound, "no such site")));
+        };
+        let stored = OfflineMessage {
+            id,
+            department: site.department.0.clone(),
+            name: message.name.trim().to_owned(),
+            email: message.email.trim().to_owned(),
+            message: message.message,
+            created_at: now,
+        };
+        self.write(Row::OfflineMessage(stored));
+        self.reply(Ok(Answer::Done));
+    }
+}
+
+/// What a routing step answered to the action that caused it.
+#[derive(Default)]
+struct Routed {
+    /// The router's reply to an agent action.
+    reply: Option<Result<(), Refusal>>,
+    /// Conversations the router gave to an agent: the caller tells the
+    /// conversation ([`Workspace::assign`]).
+    assigned: Vec<(ConversationId, AgentId, How)>,
+}

@@ -1,0 +1,599 @@
+//! What agents do to conversations, and the steps that keep the router, the
+//! index and the conversation in step.
+//!
+//! Where an action has rules on both sides, the side that can refuse goes
+//! first. The conversation goes first for hold, move to the queue, forward
+//! to a department and close (its agent, its last message); the router
+//! follows its answer. The router goes first for take, accept, resume and a
+//! forward to an agent (availability, capacity): it reserves the agent's
+//! slot, the conversation is asked, and a refusal puts the router back
+//! where it was.
+
+use super::{Answer, Call, Person, Principal, Request, Then, Workspace};
+use crate::conversation::lifecycle::{Action, TransferTarget};
+use crate::conversation::Refusal;
+use crate::inbox;
+use crate::permissions::Permission;
+use crate::router::{self, How, Place, Target};
+use serde::{Deserialize, Serialize};
+use shared::api::{CloseRequest, ForwardRequest};
+use shared::frame::{ConversationStatus, ConversationView, ErrorCode};
+use shared::ids::{AgentId, ConversationId, DepartmentId};
+use shared::routing::{AgentStatus, Priority};
+use shared::{MAX_COMMENT_CHARS, MAX_TAGS, MAX_TAG_CHARS};
+
+/// Everything an agent can do through the API, one variant per action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AgentAction {
+    /// Set one's status.
+    Status {
+        /// The new status.
+        status: AgentStatus,
+    },
+    /// "Take it" from a queue.
+    Take {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// "Accept" an offer.
+    Accept {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// "Decline" an offer.
+    Decline {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// "Place on hold".
+    Hold {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// "Resume" from hold.
+    Resume {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// "Move to the queue".
+    Queue {
+        /// Which.
+        conversation: ConversationId,
+    },
+    /// "Forward".
+    Forward {
+        /// Which.
+        conversation: ConversationId,
+        /// Where to, with a comment for the agents.
+        forward: ForwardRequest,
+    },
+    /// "Close".
+    Close {
+        /// Which.
+        conversation: ConversationId,
+        /// Comment, tags, disposition.
+        close: CloseRequest,
+    },
+    /// Set the priority, which orders the queue.
+    Priority {
+        /// Which.
+        conversation: ConversationId,
+        /// The new priority.
+        priority: Priority,
+    },
+}
+
+impl AgentAction {
+    /// The action named `name` in the API's path, on `conversation`, with
+    /// the request body `body` (JSON; empty for actions without one). The
+    /// one place where action names are read.
+    pub fn parse(
+        name: &str,
+        conversation: Option<ConversationId>,
+        body: &str,
+    ) -> Result<AgentAction, Refusal> {
+        fn read<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, Refusal> {
+            let body = if body.trim().is_empty() { "{}" } else { body };
+            serde_json::from_str(body)
+                .map_err(|e| super::refusal(ErrorCode::BadRequest, &format!("invalid body: {e}")))
+        }
+        let needs = |c: Option<ConversationId>| {
+            c.ok_or_else(|| super::refusal(ErrorCode::NotFound, "no such conversation"))
+        };
+        Ok(match name {
+            "status" => {
+                let body: shared::api::StatusRequest = read(body)?;
+                AgentAction::Status {
+                    status: body.status,
+                }
+            }
+            "take" => AgentAction::Take {
+                conversation: needs(conversation)?,
+            },
+            "accept" => AgentAction::Accept {
+                conversation: needs(conversation)?,
+            },
+            "decline" => AgentAction::Decline {
+                conversation: needs(conversation)?,
+            },
+            "hold" => AgentAction::Hold {
+                conversation: needs(conversation)?,
+            },
+            "resume" => AgentAction::Resume {
+                conversation: needs(conversation)?,
+            },
+            "queue" => AgentAction::Queue {
+                conversation: needs(conversation)?,
+            },
+            "forward" => AgentAction::Forward {
+                conversation: needs(conversation)?,
+                forward: read(body)?,
+            },
+            "close" => AgentAction::Close {
+                conversation: needs(conversation)?,
+                close: read(body)?,
+            },
+            "priority" => {
+                let body: shared::api::PriorityRequest = read(body)?;
+                AgentAction::Priority {
+                    conversation: needs(conversation)?,
+                    priority: body.priority,
+                }
+            }
+            _ => return Err(super::refusal(ErrorCode::NotFound, "no such route")),
+        })
+    }
+}
+
+/// Checks a comment's length; `None` for an empty one.
+fn comment(text: Option<String>) -> Result<Option<String>, Refusal> {
+    let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_COMMENT_CHARS {
+        return Err(super::refusal(
+            ErrorCode::InvalidMessage,
+            &format!("a comment has at most {MAX_COMMENT_CHARS} characters"),
+        ));
+    }
+    Ok(Some(text))
+}
+
+/// Checks a close: a comment, a few short tags, a short disposition.
+fn closing(close: CloseRequest) -> Result<CloseRequest, Refusal> {
+    let Some(text) = comment(Some(close.comment))? else {
+        return Err(super::refusal(
+            ErrorCode::InvalidMessage,
+            "closing a chat needs a comment, shown to the visitor",
+        ));
+    };
+    let tags: Vec<String> = close
+        .tags
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.len() > MAX_TAGS {
+        return Err(super::refusal(
+            ErrorCode::BadRequest,
+            &format!("a chat has at most {MAX_TAGS} tags"),
+        ));
+    }
+    let disposition = close
+        .disposition
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
+    let too_long = tags
+        .iter()
+        .chain(disposition.iter())
+        .any(|t| t.chars().count() > MAX_TAG_CHARS);
+    if too_long {
+        return Err(super::refusal(
+            ErrorCode::BadRequest,
+            &format!("tags and dispositions have at most {MAX_TAG_CHARS} characters"),
+        ));
+    }
+    Ok(CloseRequest {
+        comment: text,
+        tags,
+        disposition,
+    })
+}
+
+impl Workspace {
+    /// The person a token names, if the token is still good.
+    pub fn authenticate(&self, who: &Principal) -> Result<&Person, Refusal> {
+        match self.people.get(&who.agent) {
+            Some(p) if p.generation == who.generation => Ok(p),
+            _ => Err(super::refusal(
+                ErrorCode::Unauthorized,
+                "your session has ended; sign in again",
+            )),
+        }
+    }
+
+    pub(super) fn act(&mut self, now: i64, who: Principal, action: AgentAction) {
+        let person = match self.authenticate(&who) {
+            Ok(p) => p.clone(),
+            Err(r) => return self.reply(Err(r)),
+        };
+        if let Err(r) = self.try_act(now, &person, action) {
+            self.reply(Err(r));
+        }
+    }
+
+    /// Starts an action; `Err` is the reply. On `Ok` the reply was given or
+    /// follows the conversation's answer.
+    fn try_act(&mut self, now: i64, person: &Person, action: AgentAction) -> Result<(), Refusal> {
+        let agent = person.id.clone();
+        let by = person.participant();
+        match action {
+            AgentAction::Status { status } => {
+                if status == AgentStatus::Unknown {
+                    return Err(super::refusal(
+                        ErrorCode::BadRequest,
+                        "a status is available, away or offline",
+                    ));
+                }
+                let routed = self.route(now, router::Input::Status { agent, status });
+                self.follow(routed.assigned, None, false);
+                routed.reply.unwrap_or(Ok(()))?;
+                self.reply(Ok(Answer::Done));
+            }
+            AgentAction::Take { conversation } => {
+                let summary = self.open_conversation(&conversation)?;
+                inbox::may_take(&self.view(person), summary)?;
+                self.router_first(now, router::Input::Take { agent, conversation })?;
+            }
+            AgentAction::Accept { conversation } => {
+                self.open_conversation(&conversation)?;
+                self.router_first(now, router::Input::Accept { agent, conversation })?;
+            }
+            AgentAction::Decline { conversation } => {
+                let routed = self.route(now, router::Input::Decline { agent, conversation });
+                self.follow(routed.assigned, None, false);
+                routed.reply.unwrap_or(Ok(()))?;
+                self.reply(Ok(Answer::Done));
+            }
+            AgentAction::Resume { conversation } => {
+                self.open_conversation(&conversation)?;
+                self.router_first(now, router::Input::Resume { agent, conversation })?;
+            }
+            AgentAction::Hold { conversation } => {
+                self.open_conversation(&conversation)?;
+                self.conversation_first(conversation, agent, Action::Hold { by });
+            }
+            AgentAction::Queue { conversation } => {
+                self.open_conversation(&conversation)?;
+                self.conversation_first(conversation, agent, Action::Requeue { by });
+            }
+            AgentAction::Close {
+                conversation,
+                close,
+            } => {
+                let close = closing(close)?;
+                self.open_conversation(&conversation)?;
+                let action = Action::Close {
+                    by,
+                    comment: close.comment,
+                    tags: close.tags,
+                    disposition: close.disposition,
+                };
+                self.conversation_first(conversation, agent, action);
+            }
+            AgentAction::Forward {
+                conversation,
+                forward,
+            } => self.forward(now, person, conversation, forward)?,
+            AgentAction::Priority {
+                conversation,
+                priority,
+            } => {
+                if priority == Priority::Unknown {
+                    return Err(super::refusal(
+                        ErrorCode::BadRequest,
+                        "give a priority: low, medium, high or urgent",
+                    ));
+                }
+                let summary = self.open_conversation(&conversation)?;
+                if !inbox::may_open(&self.view(person), summary) {
+                    return Err(super::refusal(
+                        ErrorCode::Forbidden,
+                        "this conversation is for a department you are not in",
+                    ));
+                }
+                let routed = self.route(
+                    now,
+                    router::Input::Prioritize {
+                        conversation: conversation.clone(),
+                        priority,
+                    },
+                );
+                self.follow(routed.assigned, None, false);
+                routed.reply.unwrap_or(Ok(()))?;
+                self.reindex(&conversation, |s| s.priority = priority);
+                self.answer_listed(&conversation);
+            }
+        }
+        Ok(())
+    }
+
+    /// The open conversation's line, or why there is none.
+    fn open_conversation(&self, id: &ConversationId) -> Result<&shared::inbox::ConversationSummary, Refusal> {
+        self.index.get(id).ok_or_else(|| {
+            super::refusal(
+                ErrorCode::NotFound,
+                "no such conversation, or it is closed",
+            )
+        })
+    }
+
+    /// Replies with the conversation as the lists now show it.
+    fn answer_listed(&mut self, id: &ConversationId) {
+        let reply = match self.index.get(id) {
+            Some(s) => Ok(Answer::Conversation(s.clone())),
+            None => Err(super::refusal(
+                ErrorCode::ConversationClosed,
+                "this conversation is closed",
+            )),
+        };
+        self.reply(reply);
+    }
+
+    /// The router decides (take, accept, resume); the conversation is then
+    /// asked, and its answer is the reply.
+    fn router_first(&mut self, now: i64, input: router::Input) -> Result<(), Refusal> {
+        let conversation = match &input {
+            router::Input::Take { conversation, .. }
+            | router::Input::Accept { conversation, .. }
+            | router::Input::Resume { conversation, .. } => conversation.clone(),
+            _ => return Err(super::refusal(ErrorCode::Internal, "not a routed action")),
+        };
+        let before = self.router.place(&conversation).cloned();
+        let routed = self.route(now, input);
+        if let Some(Err(r)) = routed.reply {
+            self.follow(routed.assigned, None, false);
+            return Err(r);
+        }
+        if routed.assigned.iter().all(|(c, _, _)| *c != conversation) {
+            self.follow(routed.assigned, None, false);
+            return Err(super::refusal(
+                ErrorCode::Internal,
+                "the conversation could not be assigned",
+            ));
+        }
+        self.follow(routed.assigned, before, true);
+        Ok(())
+    }
+
+    /// Tells each conversation the router gave to an agent. The first
+    /// answer is the reply when `reply` is set.
+    pub(super) fn follow(
+        &mut self,
+        assigned: Vec<(ConversationId, AgentId, How)>,
+        before: Option<Place>,
+        reply: bool,
+    ) {
+        let mut reply = reply;
+        for (conversation, agent, how) in assigned {
+            let Some(person) = self.people.get(&agent) else {
+                continue;
+            };
+            let by = person.participant();
+            let request = match how {
+                How::Taken | How::Accepted => Request::Assign { agent: by },
+                How::Rerouted | How::Resumed | How::Forwarded => Request::Lifecycle {
+                    action: Action::Resume { by },
+                },
+            };
+            let before = before.clone().unwrap_or(Place::Waiting);
+            self.call(
+                conversation,
+                request,
+                Then::Assigned {
+                    agent,
+                    how,
+                    before,
+                    reply,
+                },
+            );
+            reply = false;
+        }
+    }
+
+    /// The conversation decides (hold, move, close, forward to a
+    /// department); the router follows its answer.
+    fn conversation_first(&mut self, conversation: ConversationId, agent: AgentId, action: Action) {
+        self.call(
+            conversation,
+            Request::Lifecycle { action },
+            Then::ThenRoute { agent },
+        );
+    }
+
+    fn forward(
+        &mut self,
+        now: i64,
+        person: &Person,
+        conversation: ConversationId,
+        forward: ForwardRequest,
+    ) -> Result<(), Refusal> {
+        if !crate::permissions::allows_in(&self.grants, person.role, Permission::Transfer) {
+            return Err(super::refusal(
+                ErrorCode::Forbidden,
+                "your role cannot forward chats",
+            ));
+        }
+        let text = comment(forward.comment)?;
+        self.open_conversation(&conversation)?;
+        let by = person.participant();
+        match (forward.department, forward.agent) {
+            (Some(department), None) => {
+                let department = DepartmentId(department);
+                let Some(d) = self.departments.get(&department) else {
+                    return Err(super::refusal(ErrorCode::NotFound, "no such department"));
+                };
+                let to = TransferTarget::Department {
+                    department: department.0.clone(),
+                    name: d.name.clone(),
+                };
+                let action = Action::Forward {
+                    by,
+                    to,
+                    comment: text,
+                };
+                self.conversation_first(conversation, person.id.clone(), action);
+            }
+            (None, Some(target)) => {
+                let Some(receiver) = self.people.get(&target).cloned() else {
+                    return Err(super::refusal(ErrorCode::NotFound, "no such agent"));
+                };
+                let before = self.router.place(&conversation).cloned();
+                let routed = self.route(
+                    now,
+                    router::Input::Forward {
+                        agent: person.id.clone(),
+                        conversation: conversation.clone(),
+                        to: Target::Agent(receiver.id.clone()),
+                    },
+                );
+                if let Some(Err(r)) = routed.reply {
+                    self.follow(routed.assigned, None, false);
+                    return Err(r);
+                }
+                let (mine, others): (Vec<_>, Vec<_>) = routed
+                    .assigned
+                    .into_iter()
+                    .partition(|(c, _, how)| *c == conversation && *how == How::Forwarded);
+                self.follow(others, None, false);
+                if mine.is_empty() {
+                    return Err(super::refusal(
+                        ErrorCode::Internal,
+                        "the conversation could not be forwarded",
+                    ));
+                }
+                let action = Action::Forward {
+                    by,
+                    to: TransferTarget::Agent {
+                        agent: receiver.participant(),
+                    },
+                    comment: text,
+                };
+                self.call(
+                    conversation,
+                    Request::Lifecycle { action },
+                    Then::Assigned {
+                        agent: receiver.id,
+                        how: How::Forwarded,
+                        before: before.unwrap_or(Place::Waiting),
+                        reply: true,
+                    },
+                );
+            }
+            _ => {
+                return Err(super::refusal(
+                    ErrorCode::BadRequest,
+                    "forward to exactly one department or agent",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// A conversation answered a call.
+    pub(super) fn answered(&mut self, now: i64, call: Call, result: Result<ConversationView, Refusal>) {
+        let Call {
+            conversation,
+            request,
+            then,
+        } = call;
+        match then {
+            Then::Nothing => {}
+            Then::Assigned {
+                agent,
+                how: _,
+                before,
+                reply,
+            } => match result {
+                Ok(view) => {
+                    self.follow_view(&conversation, &view);
+                    if reply {
+                        self.answer_listed(&conversation);
+                    }
+                }
+                Err(r) => {
+                    let gone = matches!(r.code, ErrorCode::ConversationClosed | ErrorCode::NotFound);
+                    let undo = if gone {
+                        router::Input::Close {
+                            conversation: conversation.clone(),
+                        }
+                    } else {
+                        router::Input::Restore {
+                            conversation: conversation.clone(),
+                            place: before,
+                        }
+                    };
+                    let _ = agent;
+                    self.settle(now, undo);
+                    if reply {
+                        self.reply(Err(r));
+                    }
+                }
+            },
+            Then::ThenRoute { agent } => match result {
+                Ok(view) => {
+                    let Request::Lifecycle { action } = request else {
+                        return self.answer_listed(&conversation);
+                    };
+                    let input = match action {
+                        Action::Hold { .. } => Some(router::Input::Hold {
+                            agent,
+                            conversation: conversation.clone(),
+                        }),
+                        Action::Requeue { .. } => Some(router::Input::MoveToQueue {
+                            agent,
+                            conversation: conversation.clone(),
+                        }),
+                        Action::Close { .. } => Some(router::Input::Close {
+                            conversation: conversation.clone(),
+                        }),
+                        Action::Forward {
+                            to: TransferTarget::Department { department, .. },
+                            ..
+                        } => Some(router::Input::Forward {
+                            agent,
+                            conversation: conversation.clone(),
+                            to: Target::Department(DepartmentId(department)),
+                        }),
+                        _ => None,
+                    };
+                    if let Some(input) = input {
+                        self.settle(now, input);
+                    }
+                    let listed = self.index.get(&conversation).cloned();
+                    self.follow_view(&conversation, &view);
+                    match listed {
+                        Some(mut s) if view.status == ConversationStatus::Closed => {
+                            // Closed: it left the index; answer its last line.
+                            s.status = ConversationStatus::Closed;
+                            s.assignee = view.assignee.clone();
+                            self.reply(Ok(Answer::Conversation(s)));
+                        }
+                        _ => self.answer_listed(&conversation),
+                    }
+                }
+                Err(r) => self.reply(Err(r)),
+            },
+        }
+    }
+
+    /// The index follows what the conversation says it now is.
+    fn follow_view(&mut self, conversation: &ConversationId, view: &ConversationView) {
+        self.reindex(conversation, |s| {
+            s.status = view.status;
+            s.assignee = view.assignee.clone();
+            s.department = view.department.clone();
+        });
+    }
+}

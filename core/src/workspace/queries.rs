@@ -1,0 +1,197 @@
+//! Questions the workspace answers without changing: sign-in, the
+//! directory, availability, queue positions, chat history and offline
+//! messages, and the one question that records its answer (may this agent
+//! open this conversation's socket?).
+
+use super::{Access, Answer, Person, Principal, Row, Workspace};
+use crate::conversation::Refusal;
+use crate::hours;
+use crate::inbox;
+use crate::permissions::{allows_in, Permission};
+use shared::api::{AgentPresence, Availability, DepartmentInfo, Directory, QueuePosition};
+use shared::frame::{ErrorCode, Participant};
+use shared::ids::{ConversationId, DepartmentId};
+use shared::inbox::ConversationSummary;
+use shared::routing::AgentStatus;
+
+/// An agent may open a conversation's socket, as this participant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    /// Who they connect as.
+    pub who: Participant,
+    /// What the socket may do.
+    pub access: Access,
+}
+
+impl Workspace {
+    /// The person with this sign-in email.
+    pub fn person_by_email(&self, email: &str) -> Option<&Person> {
+        let email = email.trim();
+        self.people
+            .values()
+            .find(|p| p.email.eq_ignore_ascii_case(email))
+    }
+
+    /// The department a site's visitors queue in, or the one they asked
+    /// for when it exists.
+    pub fn site_department(
+        &self,
+        site: &str,
+        asked: Option<&str>,
+    ) -> Result<DepartmentId, Refusal> {
+        let Some(site) = self.sites.get(site) else {
+            return Err(super::refusal(ErrorCode::NotFound, "no such site"));
+        };
+        match asked {
+            Some(d) if self.departments.contains_key(d) => Ok(DepartmentId(d.to_owned())),
+            Some(_) => Err(super::refusal(ErrorCode::NotFound, "no such department")),
+            None => Ok(site.department.clone()),
+        }
+    }
+
+    /// Whether a chat from a site would reach someone now: inside business
+    /// hours, and an agent of the department available and connected.
+    pub fn availability(&self, site: &str, now: i64) -> Result<Availability, Refusal> {
+        let department = self.site_department(site, None)?;
+        let someone = self.people.values().any(|p| {
+            p.departments.contains(&department)
+                && inbox::works_chats(&self.grants, p.role)
+                && self.router.presence(&p.id) == Some((AgentStatus::Available, true))
+        });
+        let open = self
+            .departments
+            .get(&department)
+            .is_none_or(|d| hours::is_open(&d.hours, d.utc_offset_minutes, now));
+        Ok(Availability {
+            online: someone && open,
+            department: department.0,
+        })
+    }
+
+    /// Where a visitor's conversation waits; refused for anyone else's.
+    pub fn queue_position(
+        &self,
+        visitor: &str,
+        conversation: &ConversationId,
+    ) -> Result<QueuePosition, Refusal> {
+        match self.index.get(conversation) {
+            Some(s) if s.visitor.id != visitor => {
+                Err(super::refusal(ErrorCode::Forbidden, "not your conversation"))
+            }
+            _ => Ok(self.position(conversation).unwrap_or(QueuePosition {
+                position: 0,
+                estimated_wait_ms: 0,
+            })),
+        }
+    }
+
+    /// The departments and people, with who a forward can reach now.
+    pub fn directory(&self, who: &Principal) -> Result<Directory, Refusal> {
+        self.authenticate(who)?;
+        let mut departments: Vec<DepartmentInfo> = self
+            .departments
+            .values()
+            .map(|d| DepartmentInfo {
+                id: d.id.0.clone(),
+                name: d.name.clone(),
+            })
+            .collect();
+        departments.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut agents: Vec<AgentPresence> = self
+            .people
+            .values()
+            .map(|p| {
+                let (status, reachable) = self.router.presence(&p.id).unwrap_or_default();
+                AgentPresence {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    departments: p.departments.iter().map(|d| d.0.clone()).collect(),
+                    online: status == AgentStatus::Available && reachable,
+                    status,
+                    load: self.router.load(&p.id),
+                }
+            })
+            .collect();
+        agents.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Directory {
+            departments,
+            agents,
+        })
+    }
+
+    /// The departments whose offline messages an agent reads; `None`: all
+    /// (supervisors).
+    pub fn offline_departments(&self, who: &Principal) -> Result<Option<Vec<DepartmentId>>, Refusal> {
+        let person = self.authenticate(who)?;
+        if allows_in(&self.grants, person.role, Permission::Monitor) {
+            return Ok(None);
+        }
+        Ok(Some(person.departments.clone()))
+    }
+
+    /// Of a contact's conversations (from storage), those the agent may
+    /// open, newest first. `about` must be one the agent may open.
+    pub fn history(
+        &self,
+        who: &Principal,
+        about: &ConversationSummary,
+        all: Vec<ConversationSummary>,
+    ) -> Result<Vec<ConversationSummary>, Refusal> {
+        let person = self.authenticate(who)?;
+        let view = self.view(person);
+        let current = |s: &ConversationSummary| self.index.get(&s.id).cloned().unwrap_or_else(|| s.clone());
+        if !inbox::may_open(&view, &current(about)) {
+            return Err(super::refusal(
+                ErrorCode::Forbidden,
+                "this conversation is not yours to read",
+            ));
+        }
+        let mut visible: Vec<ConversationSummary> = all
+            .iter()
+            .map(current)
+            .filter(|s| s.visitor.id == about.visitor.id && inbox::may_open(&view, s))
+            .collect();
+        visible.sort_by_key(|s| std::cmp::Reverse(s.queued_at));
+        Ok(visible)
+    }
+
+    /// An agent opens a conversation's socket: allowed by the rules of
+    /// [`inbox::may_open`], recorded so that a later change to the agent
+    /// re-checks the socket.
+    pub(super) fn open(
+        &mut self,
+        who: Principal,
+        conversation: ConversationId,
+        stored: Option<ConversationSummary>,
+    ) {
+        let person = match self.authenticate(&who) {
+            Ok(p) => p.clone(),
+            Err(r) => return self.reply(Err(r)),
+        };
+        let Some(summary) = self.index.get(&conversation).cloned().or(stored) else {
+            return self.reply(Err(super::refusal(
+                ErrorCode::NotFound,
+                "no such conversation",
+            )));
+        };
+        if !inbox::may_open(&self.view(&person), &summary) {
+            return self.reply(Err(super::refusal(
+                ErrorCode::Forbidden,
+                "this conversation is not yours to read",
+            )));
+        }
+        let key = (person.id.clone(), conversation.clone());
+        if self.index.contains_key(&conversation) && !self.opened.contains(&key) {
+            self.opened.insert(key);
+            self.write(Row::Opened(person.id.clone(), conversation));
+        }
+        let access = Access {
+            may_reply: allows_in(&self.grants, person.role, Permission::Reply),
+            may_monitor: allows_in(&self.grants, person.role, Permission::Monitor),
+        };
+        self.reply(Ok(Answer::Opened(Opened {
+            who: person.participant(),
+            access,
+        })));
+    }
+}

@@ -1,0 +1,419 @@
+//! A simulated shell for the workspace: performs the core's outputs against
+//! an in-memory store, in-memory inbox sockets and simulated conversations
+//! (which can be told to refuse), exactly as the workspace object does
+//! against SQLite, WebSockets and conversation objects. It can evict the
+//! core between any two steps (rebuild it from the store and the sockets
+//! alone).
+
+use chat_core::conversation::Refusal;
+use chat_core::permissions::Grants;
+use chat_core::router::Router;
+use chat_core::workspace::{
+    Answer, Call, Department, InboxSocket, Input, Output, Person, Principal, Request, Row, Site,
+    SocketId, Stored, Workspace,
+};
+use shared::api::{AgentSetup, DepartmentSetup, OfflineMessage, Role, SiteSetup, WorkspaceSetup};
+use shared::frame::{ConversationStatus, ConversationView, ErrorCode, Participant, Side};
+use shared::ids::{AgentId, ConversationId};
+use shared::inbox::{ConversationSummary, InboxFrame};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A revision told to a conversation: whose sockets, `(may_reply,
+/// may_monitor)` or `None` for a close, and the close code.
+pub type Revision = (String, Option<(bool, bool)>, u16);
+
+/// What a simulated conversation is.
+#[derive(Clone, Debug)]
+pub struct Conv {
+    pub view: ConversationView,
+    /// Sockets of agents open to it: (agent id, may reply, closed with).
+    pub revisions: Vec<Revision>,
+    /// Queue positions pushed to its visitor.
+    pub positions: Vec<usize>,
+}
+
+#[derive(Default)]
+pub struct WsSim {
+    pub core: Workspace,
+    pub now: i64,
+    // The store.
+    pub people: BTreeMap<AgentId, Person>,
+    pub departments: BTreeMap<String, Department>,
+    pub sites: BTreeMap<String, Site>,
+    pub grants: Option<Grants>,
+    pub index: BTreeMap<ConversationId, ConversationSummary>,
+    pub router_meta: Option<String>,
+    pub router_agents: BTreeMap<String, String>,
+    pub router_convs: BTreeMap<String, String>,
+    pub opened: BTreeSet<(AgentId, ConversationId)>,
+    pub offline: Vec<OfflineMessage>,
+    /// Every write, in order.
+    pub writes: Vec<Row>,
+    // Sockets.
+    pub sockets: BTreeMap<SocketId, InboxSocket>,
+    pub frames: BTreeMap<SocketId, Vec<InboxFrame>>,
+    pub closed: BTreeMap<SocketId, u16>,
+    pub alarm: Option<i64>,
+    // Conversations.
+    pub convs: BTreeMap<ConversationId, Conv>,
+    /// The next call to this conversation is refused with this.
+    pub refuse: BTreeMap<ConversationId, Refusal>,
+    /// Every call made, in order.
+    pub calls: Vec<Call>,
+    /// Evict the core before every answer is fed back.
+    pub evict_between_steps: bool,
+    pub replies: Vec<Result<Answer, Refusal>>,
+    next_id: u64,
+}
+
+pub fn person(email: &str, name: &str, role: Role, departments: &[&str]) -> AgentSetup {
+    AgentSetup {
+        email: email.into(),
+        name: name.into(),
+        role,
+        // The worker hashes; the core only compares.
+        password: format!("hash-of-{email}"),
+        departments: departments.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// Support and Sales; Anna and Ben in Support, Sam in Sales, Mark (manager)
+/// in both. Manual selection.
+pub fn demo() -> WorkspaceSetup {
+    WorkspaceSetup {
+        workspace: "demo".into(),
+        departments: vec![
+            DepartmentSetup {
+                id: "support".into(),
+                name: "Support".into(),
+                hours: vec![],
+                utc_offset_minutes: 0,
+            },
+            DepartmentSetup {
+                id: "sales".into(),
+                name: "Sales".into(),
+                hours: vec![],
+                utc_offset_minutes: 0,
+            },
+        ],
+        sites: vec![SiteSetup {
+            id: "website".into(),
+            name: "Website".into(),
+            department: "support".into(),
+        }],
+        agents: vec![
+            person("anna@demo.test", "Anna", Role::Agent, &["support"]),
+            person("ben@demo.test", "Ben", Role::Agent, &["support"]),
+            person("sam@demo.test", "Sam", Role::Agent, &["sales"]),
+            person("mark@demo.test", "Mark", Role::Manager, &["support", "sales"]),
+        ],
+        grants: vec![],
+        routing: None,
+    }
+}
+
+impl WsSim {
+    /// A workspace set up with [`demo`].
+    pub fn new() -> WsSim {
+        let mut sim = WsSim {
+            now: 1_000_000,
+            ..WsSim::default()
+        };
+        sim.setup(demo()).expect("the demo setup is valid");
+        sim
+    }
+
+    /// The id of a person, by first name (lower case).
+    pub fn id(&self, name: &str) -> AgentId {
+        self.people
+            .values()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.id.clone())
+            .unwrap_or_else(|| panic!("no person {name}"))
+    }
+
+    pub fn who(&self, name: &str) -> Principal {
+        let id = self.id(name);
+        Principal {
+            generation: self.people[&id].generation,
+            agent: id,
+        }
+    }
+
+    pub fn setup(&mut self, setup: WorkspaceSetup) -> Result<Answer, Refusal> {
+        let fresh_ids = (0..setup.agents.len())
+            .map(|_| {
+                self.next_id += 1;
+                AgentId(format!("a{}", self.next_id))
+            })
+            .collect();
+        self.input(Input::Setup { setup, fresh_ids })
+    }
+
+    /// Feeds an input, performs everything, answers the reply to it.
+    pub fn input(&mut self, input: Input) -> Result<Answer, Refusal> {
+        self.replies.clear();
+        let mut inputs = VecDeque::from([input]);
+        while let Some(input) = inputs.pop_front() {
+            self.now += 1;
+            self.core.handle(self.now, input);
+            let mut calls = Vec::new();
+            while let Some(out) = self.core.poll_output() {
+                match out {
+                    Output::Write(row) => self.write(row),
+                    Output::Inbox { socket, frame } => {
+                        assert!(
+                            self.sockets.contains_key(&socket),
+                            "a frame to a socket that is not open: {frame:?}"
+                        );
+                        self.frames.entry(socket).or_default().push(frame);
+                    }
+                    Output::CloseInbox { socket, code, .. } => {
+                        self.sockets.remove(&socket);
+                        self.closed.insert(socket, code);
+                    }
+                    Output::Call(call) => calls.push(call),
+                    Output::SetAlarm(at) => self.alarm = at,
+                    Output::Reply(r) => self.replies.push(r),
+                }
+            }
+            for call in calls {
+                if self.evict_between_steps {
+                    self.evict();
+                }
+                let result = self.answer(&call);
+                self.calls.push(call.clone());
+                inputs.push_back(Input::Answered { call, result });
+            }
+        }
+        assert!(self.replies.len() <= 1, "more than one reply: {:?}", self.replies);
+        self.replies.pop().unwrap_or(Ok(Answer::Done))
+    }
+
+    fn write(&mut self, row: Row) {
+        self.writes.push(row.clone());
+        match row {
+            Row::Person(p) => {
+                self.people.insert(p.id.clone(), p);
+            }
+            Row::RemovePerson(id) => {
+                self.people.remove(&id);
+                self.opened.retain(|(a, _)| *a != id);
+            }
+            Row::Department(d) => {
+                self.departments.insert(d.id.0.clone(), d);
+            }
+            Row::RemoveDepartment(id) => {
+                self.departments.remove(id.as_str());
+            }
+            Row::Site(s) => {
+                self.sites.insert(s.id.clone(), s);
+            }
+            Row::RemoveSite(id) => {
+                self.sites.remove(&id);
+            }
+            Row::Grants(g) => self.grants = Some(g),
+            Row::Conversation(s) => {
+                self.index.insert(s.id.clone(), s);
+            }
+            Row::Router(changes) => {
+                if let Some(meta) = changes.meta {
+                    self.router_meta = Some(meta);
+                }
+                for (table, rows) in [
+                    (&mut self.router_agents, changes.agents),
+                    (&mut self.router_convs, changes.convs),
+                ] {
+                    for (id, row) in rows {
+                        match row {
+                            Some(row) => table.insert(id, row),
+                            None => table.remove(&id),
+                        };
+                    }
+                }
+            }
+            Row::Opened(a, c) => {
+                self.opened.insert((a, c));
+            }
+            Row::ForgetOpened(c) => self.opened.retain(|(_, x)| *x != c),
+            Row::ForgetOpenedBy(a, c) => {
+                self.opened.remove(&(a, c));
+            }
+            Row::OfflineMessage(m) => self.offline.push(m),
+        }
+    }
+
+    /// The object is evicted: memory is gone, storage and sockets stay.
+    pub fn evict(&mut self) {
+        let router = Router::from_rows(
+            self.router_meta.as_deref(),
+            self.router_agents.clone(),
+            self.router_convs.clone(),
+        )
+        .expect("stored router rows read back");
+        self.core = Workspace::restore(Stored {
+            people: self.people.values().cloned().collect(),
+            departments: self.departments.values().cloned().collect(),
+            sites: self.sites.values().cloned().collect(),
+            grants: self.grants.clone(),
+            router,
+            open: self
+                .index
+                .values()
+                .filter(|s| s.status != ConversationStatus::Closed)
+                .cloned()
+                .collect(),
+            opened: self.opened.iter().cloned().collect(),
+            sockets: self.sockets.values().cloned().collect(),
+        });
+    }
+
+    /// A simulated conversation answers a call.
+    fn answer(&mut self, call: &Call) -> Result<ConversationView, Refusal> {
+        if let Some(r) = self.refuse.remove(&call.conversation) {
+            return Err(r);
+        }
+        let Some(conv) = self.convs.get_mut(&call.conversation) else {
+            return Err(Refusal {
+                code: ErrorCode::NotFound,
+                message: "no such conversation".into(),
+            });
+        };
+        let view = &mut conv.view;
+        use chat_core::conversation::lifecycle::{Action, TransferTarget};
+        match &call.request {
+            Request::Assign { agent } => {
+                view.status = ConversationStatus::Active;
+                view.assignee = Some(agent.clone());
+            }
+            Request::Lifecycle { action } => match action {
+                Action::Hold { .. } => view.status = ConversationStatus::OnHold,
+                Action::Resume { by } => {
+                    view.status = ConversationStatus::Active;
+                    view.assignee = Some(by.clone());
+                }
+                Action::Requeue { .. } => {
+                    view.status = ConversationStatus::Queued;
+                    view.assignee = None;
+                }
+                Action::Forward { to, .. } => match to {
+                    TransferTarget::Agent { agent } => {
+                        view.status = ConversationStatus::Active;
+                        view.assignee = Some(agent.clone());
+                    }
+                    TransferTarget::Department { department, .. } => {
+                        view.status = ConversationStatus::Queued;
+                        view.assignee = None;
+                        view.department = department.clone();
+                    }
+                },
+                Action::Close { .. } => view.status = ConversationStatus::Closed,
+            },
+            Request::Revise {
+                agent,
+                access,
+                code,
+                ..
+            } => conv.revisions.push((
+                agent.0.clone(),
+                access.map(|a| (a.may_reply, a.may_monitor)),
+                *code,
+            )),
+            Request::Queue { position } => conv.positions.push(position.position),
+        }
+        Ok(conv.view.clone())
+    }
+
+    /// A visitor's first message queued a conversation: it announces itself.
+    pub fn queue(&mut self, id: &str, department: &str) -> ConversationId {
+        let id = ConversationId(id.into());
+        let view = ConversationView {
+            id: id.clone(),
+            status: ConversationStatus::Queued,
+            department: department.into(),
+            visitor: Participant {
+                side: Side::Visitor,
+                id: format!("v-{id}"),
+                name: "Visitor".into(),
+            },
+            assignee: None,
+        };
+        self.convs.insert(
+            id.clone(),
+            Conv {
+                view: view.clone(),
+                revisions: vec![],
+                positions: vec![],
+            },
+        );
+        let summary = ConversationSummary {
+            id: id.clone(),
+            status: view.status,
+            department: view.department,
+            visitor: view.visitor,
+            assignee: None,
+            preview: "hello".into(),
+            queued_at: self.now,
+            priority: Default::default(),
+        };
+        self.input(Input::Announce(summary)).expect("announced");
+        id
+    }
+
+    /// Opens an inbox socket for a person; answers its number.
+    pub fn connect(&mut self, name: &str) -> SocketId {
+        self.next_id += 1;
+        let socket = self.next_id;
+        let who = self.who(name);
+        let att = InboxSocket { socket, who };
+        self.sockets.insert(socket, att.clone());
+        let _ = self.input(Input::InboxOpened(att));
+        socket
+    }
+
+    /// The socket closed (or failed).
+    pub fn drop_socket(&mut self, socket: SocketId) {
+        self.sockets.remove(&socket);
+        let _ = self.input(Input::InboxClosed(socket));
+    }
+
+    pub fn act(&mut self, name: &str, action: chat_core::workspace::AgentAction) -> Result<Answer, Refusal> {
+        let who = self.who(name);
+        self.input(Input::Act { who, action })
+    }
+
+    pub fn available(&mut self, name: &str) {
+        self.act(
+            name,
+            chat_core::workspace::AgentAction::Status {
+                status: shared::routing::AgentStatus::Available,
+            },
+        )
+        .expect("status set");
+    }
+
+    /// Frames sent to a socket since the last call.
+    pub fn take_frames(&mut self, socket: SocketId) -> Vec<InboxFrame> {
+        self.frames.remove(&socket).unwrap_or_default()
+    }
+
+    /// Lets time pass and rings the alarm when it is due.
+    pub fn advance(&mut self, ms: i64) {
+        let until = self.now + ms;
+        while let Some(at) = self.alarm.filter(|at| *at <= until) {
+            self.now = self.now.max(at - 1);
+            self.alarm = None;
+            let _ = self.input(Input::Tick);
+        }
+        self.now = until;
+    }
+
+    /// The router as stored, for comparisons.
+    pub fn stored_router(&self) -> (Option<String>, BTreeMap<String, String>, BTreeMap<String, String>) {
+        (
+            self.router_meta.clone(),
+            self.router_agents.clone(),
+            self.router_convs.clone(),
+        )
+    }
+}

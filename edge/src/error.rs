@@ -1,0 +1,89 @@
+//! The edge's one error type. A handler answers `Result<Response>` and uses
+//! `?` throughout: a refusal (bad input, a rule that says no) becomes its
+//! error answer with its stable code and status; anything else is the
+//! edge's own failure, logged and answered as `internal`, never blamed on
+//! the client. [`Error::into_response`] is the one conversion.
+
+use chat_core::conversation::Refusal;
+use shared::api::ApiError;
+use shared::frame::ErrorCode;
+
+/// Why a request was not answered with success.
+#[derive(Debug)]
+pub enum Error {
+    /// The client's request was refused: answered with this code.
+    Refused(Refusal),
+    /// Something failed at the edge (storage, a call between objects).
+    Edge(String),
+}
+
+/// The edge's result.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// A refusal with its code and a sentence for people.
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
+        Error::Refused(Refusal {
+            code,
+            message: message.into(),
+        })
+    }
+
+    /// The answer a client gets.
+    pub fn into_response(self, context: &str) -> worker::Response {
+        let (code, message) = match self {
+            Error::Refused(r) => (r.code, r.message),
+            Error::Edge(e) => {
+                worker::console_error!("{context}: {e}");
+                (
+                    ErrorCode::Internal,
+                    "something went wrong at the edge; retrying is safe".to_owned(),
+                )
+            }
+        };
+        let status = code.http_status();
+        worker::Response::from_json(&ApiError::new(code, message))
+            .map(|r| r.with_status(status))
+            .or_else(|_| worker::Response::empty().map(|r| r.with_status(500)))
+            .unwrap_or_else(|_| worker::Response::builder().with_status(500).empty())
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Error {
+        Error::Refused(r)
+    }
+}
+
+impl From<worker::Error> for Error {
+    fn from(e: worker::Error) -> Error {
+        Error::Edge(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Error {
+        Error::Edge(format!("JSON: {e}"))
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Refused(r) => write!(f, "{:?}: {}", r.code, r.message),
+            Error::Edge(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Turns an `Option` into a refusal.
+pub trait OrRefuse<T> {
+    /// `None` becomes a refusal with this code and sentence.
+    fn or_refuse(self, code: ErrorCode, message: &str) -> Result<T>;
+}
+
+impl<T> OrRefuse<T> for Option<T> {
+    fn or_refuse(self, code: ErrorCode, message: &str) -> Result<T> {
+        self.ok_or_else(|| Error::refused(code, message))
+    }
+}
