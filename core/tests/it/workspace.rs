@@ -566,3 +566,202 @@ fn queue_positions_are_pushed_when_they_move() {
         Err(ErrorCode::Forbidden)
     );
 }
+
+/// A tiny deterministic generator, so a failing seed can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            items.get(self.below(items.len() as u64) as usize)
+        }
+    }
+}
+
+/// The index, the router and each conversation agree on where every open
+/// conversation is and who has it.
+#[track_caller]
+fn check_agreement(sim: &WsSim, seed: u64, step: usize) {
+    for (id, summary) in &sim.index {
+        if summary.status == ConversationStatus::Closed {
+            assert_eq!(sim.core.router().place(id), None, "seed {seed} step {step}: {id} closed but routed");
+            continue;
+        }
+        let conv = &sim.convs[id].view;
+        assert_eq!(
+            (conv.status, conv.assignee.as_ref().map(|a| &a.id)),
+            (summary.status, summary.assignee.as_ref().map(|a| &a.id)),
+            "seed {seed} step {step}: {id}: conversation and index disagree"
+        );
+        let place = sim.core.router().place(id);
+        let agrees = match (summary.status, place) {
+            (ConversationStatus::Queued, Some(Place::Waiting | Place::Offered { .. })) => true,
+            (ConversationStatus::Active, Some(Place::Active { agent })) => {
+                summary.assignee.as_ref().is_some_and(|a| a.id == agent.0)
+            }
+            (ConversationStatus::OnHold, Some(Place::Held { agent })) => {
+                summary.assignee.as_ref().is_some_and(|a| a.id == agent.0)
+            }
+            _ => false,
+        };
+        assert!(agrees, "seed {seed} step {step}: {id} is {:?} in the index, {place:?} in the router", summary.status);
+    }
+    // What is stored reads back to the same router.
+    let stored = chat_core::router::Router::from_rows(
+        sim.router_meta.as_deref(),
+        sim.router_agents.clone(),
+        sim.router_convs.clone(),
+    )
+    .expect("stored rows read back");
+    for id in sim.index.keys() {
+        assert_eq!(stored.place(id), sim.core.router().place(id), "seed {seed} step {step}: {id} stored elsewhere");
+    }
+}
+
+#[test]
+fn random_actions_refusals_and_evictions_keep_the_index_the_router_and_conversations_in_step() {
+    const NAMES: [&str; 4] = ["anna", "ben", "sam", "mark"];
+    for seed in 1..=120u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut sim = WsSim::new();
+        let mut setup = demo();
+        if seed % 2 == 0 {
+            setup.routing = Some(RoutingSetup {
+                capacity: Some(2),
+                ..auto()
+            });
+        }
+        sim.setup(setup).expect("valid");
+        let mut sockets: Vec<(u64, &str)> = Vec::new();
+        let mut queued = 0;
+        for step in 0..150 {
+            sim.evict_between_steps = rng.below(4) == 0;
+            let name = *rng.pick(&NAMES).expect("names");
+            let open: Vec<ConversationId> = sim
+                .index
+                .values()
+                .filter(|s| s.status != ConversationStatus::Closed)
+                .map(|s| s.id.clone())
+                .collect();
+            let conversation = rng.pick(&open).cloned();
+            if let Some(c) = &conversation {
+                if rng.below(6) == 0 {
+                    let codes = [ErrorCode::Forbidden, ErrorCode::AlreadyTaken, ErrorCode::ConversationClosed, ErrorCode::Internal];
+                    let code = *rng.pick(&codes).expect("codes");
+                    sim.refuse.insert(c.clone(), refusal(code));
+                }
+            }
+            match (rng.below(16), conversation) {
+                (0, _) => {
+                    queued += 1;
+                    let department = if rng.below(3) == 0 { "sales" } else { "support" };
+                    sim.queue(&format!("c{queued}"), department);
+                }
+                (1, _) => sockets.push((sim.connect(name), name)),
+                (2, _) if !sockets.is_empty() => {
+                    let i = rng.below(sockets.len() as u64) as usize;
+                    let (socket, _) = sockets.remove(i);
+                    if rng.below(2) == 0 {
+                        sim.drop_socket(socket);
+                    } else {
+                        // Lost without a close: only a restore notices.
+                        sim.sockets.remove(&socket);
+                        sim.evict();
+                    }
+                }
+                (3, _) => {
+                    let status = if rng.below(3) == 0 {
+                        shared::routing::AgentStatus::Away
+                    } else {
+                        shared::routing::AgentStatus::Available
+                    };
+                    let _ = sim.act(name, AgentAction::Status { status });
+                }
+                (4, _) => sim.advance(rng.below(40_000) as i64),
+                (5, _) => sim.evict(),
+                (6, _) => {
+                    let id = sim.id(name);
+                    if let Some((c, _)) = sim.core.router().offers_for(&id).first().cloned() {
+                        let action = if rng.below(2) == 0 {
+                            AgentAction::Accept { conversation: c }
+                        } else {
+                            AgentAction::Decline { conversation: c }
+                        };
+                        let _ = sim.act(name, action);
+                    }
+                }
+                (_, Some(c)) => {
+                    // Act as the assignee when there is one, else anyone.
+                    let actor = sim.index[&c]
+                        .assignee
+                        .as_ref()
+                        .and_then(|a| sim.people.get(a.id.as_str()))
+                        .map(|p| p.name.to_lowercase())
+                        .filter(|_| rng.below(4) != 0)
+                        .unwrap_or_else(|| name.to_owned());
+                    let other = sim.id(rng.pick(&NAMES).expect("names"));
+                    let action = match rng.below(8) {
+                        0 | 1 => take(&c),
+                        2 => AgentAction::Hold { conversation: c.clone() },
+                        3 => AgentAction::Resume { conversation: c.clone() },
+                        4 => AgentAction::Queue { conversation: c.clone() },
+                        5 => AgentAction::Forward {
+                            conversation: c.clone(),
+                            forward: ForwardRequest {
+                                department: None,
+                                agent: Some(other),
+                                comment: Some("over to you".into()),
+                            },
+                        },
+                        6 => AgentAction::Forward {
+                            conversation: c.clone(),
+                            forward: ForwardRequest {
+                                department: Some(if rng.below(2) == 0 { "sales" } else { "support" }.into()),
+                                agent: None,
+                                comment: None,
+                            },
+                        },
+                        _ => AgentAction::Close {
+                            conversation: c.clone(),
+                            close: shared::api::CloseRequest {
+                                comment: "done".into(),
+                                tags: vec![],
+                                disposition: None,
+                            },
+                        },
+                    };
+                    let _ = sim.act(&actor, action);
+                }
+                _ => {}
+            }
+            sim.refuse.clear();
+            // A conversation that refused with "closed" did close, and says
+            // so (its announcement is retried until the workspace has it).
+            let let_go: Vec<ConversationId> = sim
+                .index
+                .values()
+                .filter(|s| s.status != ConversationStatus::Closed)
+                .filter(|s| sim.core.router().place(&s.id).is_none())
+                .map(|s| s.id.clone())
+                .collect();
+            for c in let_go {
+                if let Some(conv) = sim.convs.get_mut(&c) {
+                    conv.view.status = ConversationStatus::Closed;
+                }
+                let mut summary = sim.index[&c].clone();
+                summary.status = ConversationStatus::Closed;
+                let _ = sim.input(Input::Announce(summary));
+            }
+            check_agreement(&sim, seed, step);
+        }
+    }
+}

@@ -281,33 +281,80 @@ impl WsSim {
         };
         let view = &mut conv.view;
         use chat_core::conversation::lifecycle::{Action, TransferTarget};
+        // The conversation's own rules, as chat_core::Conversation has them
+        // (but for hold's "your message last", which the shell cannot see).
+        let refuse = |code: ErrorCode| {
+            Err(Refusal {
+                code,
+                message: "the conversation refused".into(),
+            })
+        };
+        let assigned = |by: &Participant, view: &ConversationView| {
+            view.assignee.as_ref().is_some_and(|a| a.id == by.id)
+        };
+        if view.status == ConversationStatus::Closed
+            && !matches!(call.request, Request::Revise { .. } | Request::Queue { .. })
+        {
+            return refuse(ErrorCode::ConversationClosed);
+        }
         match &call.request {
-            Request::Assign { agent } => {
-                view.status = ConversationStatus::Active;
-                view.assignee = Some(agent.clone());
-            }
-            Request::Lifecycle { action } => match action {
-                Action::Hold { .. } => view.status = ConversationStatus::OnHold,
-                Action::Resume { by } => {
+            Request::Assign { agent } => match view.status {
+                ConversationStatus::Queued | ConversationStatus::OnHold => {
                     view.status = ConversationStatus::Active;
-                    view.assignee = Some(by.clone());
+                    view.assignee = Some(agent.clone());
                 }
-                Action::Requeue { .. } => {
-                    view.status = ConversationStatus::Queued;
-                    view.assignee = None;
+                ConversationStatus::Active if assigned(agent, view) => {}
+                ConversationStatus::Active => return refuse(ErrorCode::AlreadyTaken),
+                _ => return refuse(ErrorCode::ConversationClosed),
+            },
+            Request::Lifecycle { action } => match action {
+                Action::Hold { by } => {
+                    if view.status != ConversationStatus::Active || !assigned(by, view) {
+                        return refuse(ErrorCode::Forbidden);
+                    }
+                    view.status = ConversationStatus::OnHold;
                 }
-                Action::Forward { to, .. } => match to {
-                    TransferTarget::Agent { agent } => {
-                        view.status = ConversationStatus::Active;
-                        view.assignee = Some(agent.clone());
+                Action::Resume { by } => {
+                    if view.status != ConversationStatus::OnHold || !assigned(by, view) {
+                        return refuse(ErrorCode::Forbidden);
                     }
-                    TransferTarget::Department { department, .. } => {
-                        view.status = ConversationStatus::Queued;
-                        view.assignee = None;
-                        view.department = department.clone();
+                    view.status = ConversationStatus::Active;
+                }
+                Action::Requeue { by } | Action::Forward { by, .. } => {
+                    let working = matches!(
+                        view.status,
+                        ConversationStatus::Active | ConversationStatus::OnHold
+                    );
+                    if !working || !assigned(by, view) {
+                        return refuse(ErrorCode::Forbidden);
                     }
-                },
-                Action::Close { .. } => view.status = ConversationStatus::Closed,
+                    match action {
+                        Action::Forward { to, .. } => match to {
+                            TransferTarget::Agent { agent } if agent.id == by.id => {
+                                return refuse(ErrorCode::Forbidden)
+                            }
+                            TransferTarget::Agent { agent } => {
+                                view.status = ConversationStatus::Active;
+                                view.assignee = Some(agent.clone());
+                            }
+                            TransferTarget::Department { department, .. } => {
+                                view.status = ConversationStatus::Queued;
+                                view.assignee = None;
+                                view.department = department.clone();
+                            }
+                        },
+                        _ => {
+                            view.status = ConversationStatus::Queued;
+                            view.assignee = None;
+                        }
+                    }
+                }
+                Action::Close { by, .. } => {
+                    if !assigned(by, view) {
+                        return refuse(ErrorCode::Forbidden);
+                    }
+                    view.status = ConversationStatus::Closed;
+                }
             },
             Request::Revise {
                 agent,
