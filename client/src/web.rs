@@ -6,10 +6,8 @@
 
 mod driver;
 pub mod http;
-mod socket;
 
 pub use driver::Driver;
-pub use socket::Socket;
 
 use crate::machine::Millis;
 use shared::ids::ClientMsgId;
