@@ -79,7 +79,8 @@ impl Machine for Feed {
             SocketEvent::Received(frame) => {
                 if let InboxFrame::Snapshot { .. } = frame {
                     self.connection.greeted();
-                    self.next_ping.get_or_insert(now + PING_EVERY_MS);
+                    self.next_ping
+                        .get_or_insert(now.saturating_add(PING_EVERY_MS));
                 }
                 self.offers.apply(&frame);
                 self.inbox.apply(frame);
@@ -96,7 +97,7 @@ impl Machine for Feed {
                 }
                 if self.next_ping.is_some_and(|at| now >= at) && self.connection.is_open() {
                     self.out.push_back(Output::Transmit(InboxClientFrame::Ping));
-                    self.next_ping = Some(now + PING_EVERY_MS);
+                    self.next_ping = Some(now.saturating_add(PING_EVERY_MS));
                 }
             }
         }

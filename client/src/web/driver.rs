@@ -6,8 +6,9 @@
 //! The machine lives in the app's own store (a Leptos signal), reached
 //! through the `update` function given to [`Driver::new`], so the views
 //! redraw from it as usual. The driver never calls `update` from inside
-//! `update`: outputs are performed after it returns, and socket and timer
-//! events always arrive later, from the browser's event loop.
+//! `update`, nor one `act` from inside another: outputs are performed after
+//! it returns, and socket, timer and refusal events always arrive later,
+//! from the browser's event loop.
 
 use crate::link::CloseReason;
 use crate::machine::{Machine, Millis, Output, SocketEvent};
@@ -130,11 +131,20 @@ impl<M: Machine + 'static> Driver<M> {
 
     fn connect(&self) {
         drop(self.0.socket.take());
+        let weak = Rc::downgrade(&self.0);
         let ws = match WebSocket::new(&self.0.url) {
             Ok(ws) => ws,
-            Err(_) => return self.feed(closed(ABNORMAL)),
+            Err(_) => {
+                // Reported later, as the browser reports a socket that fails:
+                // never from inside the `act` that asked for it.
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Some(inner) = Weak::upgrade(&weak) {
+                        Driver(inner).feed(closed(ABNORMAL));
+                    }
+                });
+                return;
+            }
         };
-        let weak = Rc::downgrade(&self.0);
         let on = move |event: SocketEvent<M::Frame>| {
             if let Some(inner) = Weak::upgrade(&weak) {
                 Driver(inner).feed(event);
