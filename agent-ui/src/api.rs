@@ -2,96 +2,74 @@
 //! take a conversation, the agent's status and the directory, the offline
 //! messages, a conversation's priority, a contact's chat history, and the
 //! lifecycle actions (accept, decline, hold, resume, queue, forward, close).
-//! Bodies are the `shared::api` types; every failure
-//! is an [`ApiFailure`] the screens turn into a sentence.
+//! Thin typed calls over the client's `gloo-net` shell
+//! ([`chat_client::web::http`]); bodies are the `shared::api` types; every
+//! failure is an [`HttpError`] that [`message`] turns into a sentence.
 
-use serde::de::DeserializeOwned;
+pub use chat_client::http::HttpError;
+
+use chat_client::web::http::{get, post};
 use shared::api::{
-    AgentProfile, ApiError, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,
+    AgentProfile, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,
     OfflineMessage, PriorityRequest, StatusRequest, Taken,
 };
 use shared::inbox::ConversationSummary;
 use shared::routing::{AgentStatus, Priority};
-use shared::{ConversationId, ErrorCode};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use shared::ConversationId;
 
-/// Why a request did not give the expected answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ApiFailure {
-    /// The server could not be reached, or answered something unreadable.
-    Network,
-    /// The server answered with an error.
-    Refused {
-        /// The HTTP status.
-        status: u16,
-        /// The stable error code.
-        code: ErrorCode,
-        /// The server's sentence for people.
-        message: String,
-    },
-}
-
-impl ApiFailure {
-    /// The error code, if the server answered one.
-    pub fn code(&self) -> Option<ErrorCode> {
-        match self {
-            ApiFailure::Network => None,
-            ApiFailure::Refused { code, .. } => Some(*code),
+/// A sentence for people: the server's own, when it sent one.
+pub fn message(e: &HttpError) -> String {
+    match e {
+        HttpError::Network => {
+            "Could not reach the server. Check your connection and try again.".into()
         }
-    }
-
-    /// True when the token is missing, expired or revoked: sign in again.
-    pub fn is_unauthorized(&self) -> bool {
-        matches!(self, ApiFailure::Refused { status: 401, .. })
-    }
-
-    /// A sentence for people.
-    pub fn message(&self) -> String {
-        match self {
-            ApiFailure::Network => {
-                "Could not reach the server. Check your connection and try again.".into()
-            }
-            ApiFailure::Refused { message, .. } => message.clone(),
+        HttpError::BadBody => "The server answered something unexpected. Please try again.".into(),
+        HttpError::Status {
+            message: Some(message),
+            ..
+        } => message.clone(),
+        HttpError::Status { status, .. } => {
+            format!("The server answered {status}. Please try again.")
         }
     }
 }
+
+/// No body, for the requests that take none.
+const NO_BODY: Option<&()> = None;
 
 /// `POST /api/v1/agent/login`.
-pub async fn login(request: &LoginRequest) -> Result<LoginResponse, ApiFailure> {
-    let body = serde_json::to_string(request).map_err(|_| ApiFailure::Network)?;
-    call("POST", "/api/v1/agent/login", None, Some(body)).await
+pub async fn login(request: &LoginRequest) -> Result<LoginResponse, HttpError> {
+    post("/api/v1/agent/login", None, Some(request)).await
 }
 
 /// `GET /api/v1/agent/me`: checks a stored token.
-pub async fn me(token: &str) -> Result<AgentProfile, ApiFailure> {
-    call("GET", "/api/v1/agent/me", Some(token), None).await
+pub async fn me(token: &str) -> Result<AgentProfile, HttpError> {
+    get("/api/v1/agent/me", Some(token)).await
 }
 
 /// `POST /api/v1/agent/conversations/{id}/take`.
-pub async fn take(token: &str, id: &ConversationId) -> Result<Taken, ApiFailure> {
+pub async fn take(token: &str, id: &ConversationId) -> Result<Taken, HttpError> {
     let path = format!("/api/v1/agent/conversations/{id}/take");
-    call("POST", &path, Some(token), None).await
+    post(&path, Some(token), NO_BODY).await
 }
 
 /// `POST /api/v1/agent/status`.
-pub async fn set_status(token: &str, status: AgentStatus) -> Result<(), ApiFailure> {
-    let body = serde_json::to_string(&StatusRequest { status }).map_err(|_| ApiFailure::Network)?;
-    call::<serde_json::Value>("POST", "/api/v1/agent/status", Some(token), Some(body))
+pub async fn set_status(token: &str, status: AgentStatus) -> Result<(), HttpError> {
+    let body = StatusRequest { status };
+    post::<_, serde_json::Value>("/api/v1/agent/status", Some(token), Some(&body))
         .await
         .map(drop)
 }
 
 /// `GET /api/v1/agent/directory`: departments, and agents with availability.
-pub async fn directory(token: &str) -> Result<Directory, ApiFailure> {
-    call("GET", "/api/v1/agent/directory", Some(token), None).await
+pub async fn directory(token: &str) -> Result<Directory, HttpError> {
+    get("/api/v1/agent/directory", Some(token)).await
 }
 
 /// `GET /api/v1/agent/offline-messages`: the messages visitors left for the
 /// agent's departments while nobody could answer, newest first.
-pub async fn offline_messages(token: &str) -> Result<Vec<OfflineMessage>, ApiFailure> {
-    call("GET", "/api/v1/agent/offline-messages", Some(token), None).await
+pub async fn offline_messages(token: &str) -> Result<Vec<OfflineMessage>, HttpError> {
+    get("/api/v1/agent/offline-messages", Some(token)).await
 }
 
 /// `POST /api/v1/agent/conversations/{id}/priority`: answers the
@@ -100,11 +78,9 @@ pub async fn set_priority(
     token: &str,
     id: &ConversationId,
     priority: Priority,
-) -> Result<ConversationSummary, ApiFailure> {
-    let body =
-        serde_json::to_string(&PriorityRequest { priority }).map_err(|_| ApiFailure::Network)?;
+) -> Result<ConversationSummary, HttpError> {
     let path = format!("/api/v1/agent/conversations/{id}/priority");
-    call("POST", &path, Some(token), Some(body)).await
+    post(&path, Some(token), Some(&PriorityRequest { priority })).await
 }
 
 /// `GET /api/v1/agent/conversations/{id}/history`: every conversation of
@@ -113,9 +89,9 @@ pub async fn set_priority(
 pub async fn history(
     token: &str,
     id: &ConversationId,
-) -> Result<Vec<ConversationSummary>, ApiFailure> {
+) -> Result<Vec<ConversationSummary>, HttpError> {
     let path = format!("/api/v1/agent/conversations/{id}/history");
-    call("GET", &path, Some(token), None).await
+    get(&path, Some(token)).await
 }
 
 /// A lifecycle action on a conversation, with its body.
@@ -151,10 +127,10 @@ impl Action {
         }
     }
 
-    fn body(&self) -> Option<String> {
+    fn body(&self) -> Option<Body<'_>> {
         match self {
-            Action::Forward(f) => serde_json::to_string(f).ok(),
-            Action::Close(c) => serde_json::to_string(c).ok(),
+            Action::Forward(f) => Some(Body::Forward(f)),
+            Action::Close(c) => Some(Body::Close(c)),
             _ => None,
         }
     }
@@ -162,64 +138,17 @@ impl Action {
 
 /// `POST /api/v1/agent/conversations/{id}/{action}`. The answer's body is
 /// not needed: the inbox and conversation sockets bring the changes.
-pub async fn act(token: &str, id: &ConversationId, action: &Action) -> Result<(), ApiFailure> {
+pub async fn act(token: &str, id: &ConversationId, action: &Action) -> Result<(), HttpError> {
     let path = format!("/api/v1/agent/conversations/{id}/{}", action.path());
-    call::<serde_json::Value>("POST", &path, Some(token), action.body())
+    post::<_, serde_json::Value>(&path, Some(token), action.body().as_ref())
         .await
         .map(drop)
 }
 
-async fn call<T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<String>,
-) -> Result<T, ApiFailure> {
-    let (status, text) = fetch(method, path, token, body)
-        .await
-        .map_err(|_| ApiFailure::Network)?;
-    if (200..300).contains(&status) {
-        return serde_json::from_str(&text).map_err(|_| ApiFailure::Network);
-    }
-    Err(match serde_json::from_str::<ApiError>(&text) {
-        Ok(e) => ApiFailure::Refused {
-            status,
-            code: e.error.code,
-            message: e.error.message,
-        },
-        // A proxy or an old worker may answer without our error body.
-        Err(_) => ApiFailure::Refused {
-            status,
-            code: ErrorCode::Unknown,
-            message: format!("The server answered {status}. Please try again."),
-        },
-    })
-}
-
-/// One request with the browser's `fetch`: the status and the body text.
-async fn fetch(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<String>,
-) -> Result<(u16, String), JsValue> {
-    let headers = Headers::new()?;
-    headers.set("Accept", "application/json")?;
-    if let Some(token) = token {
-        headers.set("Authorization", &format!("Bearer {token}"))?;
-    }
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        headers.set("Content-Type", "application/json")?;
-        init.set_body(&JsValue::from_str(&body));
-    }
-    init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(path, &init)?;
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await?
-        .dyn_into()?;
-    let text = JsFuture::from(response.text()?).await?;
-    Ok((response.status(), text.as_string().unwrap_or_default()))
+/// The body of an action that has one.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    Forward(&'a ForwardRequest),
+    Close(&'a CloseRequest),
 }

@@ -1,6 +1,6 @@
 //! The root component: which screen shows (checking the stored token, sign
 //! in, or the signed-in desk), and the sign-out capability every screen below
-//! may use.
+//! may use: the agent's own "Sign out", or the server ending the session.
 
 use crate::api;
 use crate::routes::desk::Desk;
@@ -15,12 +15,22 @@ use leptos::task::spawn_local;
 pub struct SignOut(WriteSignal<Auth>);
 
 impl SignOut {
-    /// Signs out now.
+    /// Signs out now ("Sign out").
     pub fn run(&self) {
         session::clear_token();
-        self.0.set(Auth::SignedOut);
+        self.0.try_set(Auth::SignedOut);
+    }
+
+    /// The server refused the token (revoked or expired): signs out, and
+    /// the sign-in form says the session ended.
+    pub fn ended(&self) {
+        session::clear_token();
+        self.0.try_set(Auth::Ended);
     }
 }
+
+/// What the sign-in form says after the server ended a session.
+const ENDED: &str = "Your session has ended. Please sign in again.";
 
 /// The whole app.
 #[component]
@@ -40,6 +50,7 @@ pub fn App() -> impl IntoView {
         Auth::Checking(_) => view! { <Checking/> }.into_any(),
         Auth::Unreachable(token) => view! { <Unreachable token retry/> }.into_any(),
         Auth::SignedOut => view! { <SignIn signed_in/> }.into_any(),
+        Auth::Ended => view! { <SignIn signed_in notice=ENDED/> }.into_any(),
         Auth::SignedIn(session) => view! { <Desk session/> }.into_any(),
     }
 }

@@ -1,84 +1,64 @@
-//! The conversation sockets the agent keeps open: one
-//! [`chat_client::web::Socket`] and one [`ChatState`] per conversation in
-//! "Chats in Progress" (so their unread counts stay live while closed) and
-//! for the conversation on screen. [`Chats`] is the narrow capability the
-//! screens get: open, read, send, retry, type, mark read.
+//! The conversation sockets the agent keeps open: one client
+//! [`Session`] (the conversation, its link, typing, acks and receipts), run
+//! by a [`Driver`], per conversation in "Chats in Progress" (so their unread
+//! counts stay live while closed) and for the conversation on screen.
+//! [`Chats`] is the narrow capability the screens get: open, read, send,
+//! retry, type, say whether the agent sees it.
 //!
-//! Receipts: an agent only previews a queued conversation, so receipts
-//! (delivered and read) go out only once the conversation is assigned to
-//! them; a preview never moves the visitor's checkmarks.
+//! The sessions decide everything about the sockets, receipts included (an
+//! agent's receipts wait until the conversation is assigned to them, so a
+//! preview never moves the visitor's checkmarks). What this module adds is
+//! what a refusal means for the desk ([`after_refusal`]).
 
-use crate::format;
-use crate::pace::{AckWatch, TypingPace, ACK_TIMEOUT_MS, TYPING_IDLE_MS};
-use chat_client::web::{ws_origin, Socket};
-use chat_client::ChatState;
-use gloo_timers::callback::Timeout;
+use chat_client::link::CloseReason;
+use chat_client::session::{Input, Party, Session};
+use chat_client::web::{self, ws_origin, Driver};
 use leptos::prelude::*;
-use shared::frame::{ClientFrame, ConversationStatus, ServerFrame};
-use shared::{ClientMsgId, ConversationId, Seq};
-use std::cell::RefCell;
+use shared::{ClientMsgId, ConversationId};
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
-/// The state of a conversation socket, for a banner in the pane.
+/// What the desk does when the server closes a socket for good.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Link {
-    /// Opening for the first time.
-    Connecting,
-    /// Open and greeted.
-    Open,
-    /// Lost; reconnecting with backoff.
-    Reconnecting,
-    /// Refused by the server with this close code (4400..=4499); not retried.
-    Refused(u16),
+pub enum AfterRefusal {
+    /// 4401: the token was revoked or expired; back to the sign-in screen,
+    /// saying the session ended.
+    SignOut,
+    /// 4403 on a conversation: the agent may no longer open it; its pane
+    /// closes with a notice.
+    ClosePane,
+    /// Anything else: the pane (or the sidebar) says the socket is closed.
+    Show,
 }
 
-/// What views may read of one conversation. Reference counted, so it
-/// outlives any one view.
-#[derive(Clone)]
-pub struct ChatView {
-    /// Messages, outbox, receipts, typing.
-    pub state: ArcRwSignal<ChatState>,
-    /// The socket's state.
-    pub link: ArcRwSignal<Link>,
-}
-
-/// Per-connection bookkeeping that is neither shown nor sent.
-#[derive(Default)]
-struct Local {
-    typing: TypingPace,
-    typing_timer: Option<Timeout>,
-    acks: AckWatch,
-    ack_timer: Option<Timeout>,
-    /// Highest receipts sent on the current socket.
-    delivered_sent: Seq,
-    read_sent: Seq,
-    /// The `last_seq` of the latest `welcome`: until the replay reaches it,
-    /// receipts wait, so a long history costs one receipt, not one per
-    /// message.
-    replay_until: Seq,
-}
-
-impl Local {
-    fn replaying(&self, state: &ChatState) -> bool {
-        state.last_seq() < self.replay_until
+/// What a refusal of a conversation socket (`conversation` true) or of the
+/// inbox socket means for the desk.
+pub fn after_refusal(reason: CloseReason, conversation: bool) -> AfterRefusal {
+    match reason {
+        CloseReason::Unauthorized => AfterRefusal::SignOut,
+        CloseReason::Forbidden if conversation => AfterRefusal::ClosePane,
+        _ => AfterRefusal::Show,
     }
 }
 
+/// One conversation's session, for the views to read. Reference counted, so
+/// it outlives any one view.
+pub type ChatView = ArcRwSignal<Session>;
+
 #[derive(Clone)]
 struct Conn {
-    view: ChatView,
-    socket: Socket,
-    local: Rc<RefCell<Local>>,
+    session: ArcRwSignal<Session>,
+    driver: Driver<Session>,
 }
 
 impl Conn {
-    /// Closes the socket for good and cancels its timers.
+    /// Closes the socket for good.
     fn shut(self) {
-        self.socket.close();
-        let mut local = self.local.borrow_mut();
-        local.typing_timer = None;
-        local.ack_timer = None;
+        self.driver.act(|s, now| s.handle(now, Input::Stop));
+    }
+
+    fn refused(&self) -> bool {
+        self.session
+            .with_untracked(|s| matches!(s.link(), chat_client::link::Link::Closed(_)))
     }
 }
 
@@ -91,7 +71,8 @@ pub struct Chats {
     /// Bumped when a connection is added or dropped, so reads re-run.
     version: RwSignal<u64>,
     token: StoredValue<String>,
-    unauthorized: RwSignal<bool>,
+    /// The latest refusal of a conversation socket, for the desk to act on.
+    refusal: RwSignal<Option<(ConversationId, AfterRefusal)>>,
 }
 
 impl Chats {
@@ -101,16 +82,19 @@ impl Chats {
             conns: StoredValue::new_local(BTreeMap::new()),
             version: RwSignal::new(0),
             token: StoredValue::new(token),
-            unauthorized: RwSignal::new(false),
+            refusal: RwSignal::new(None),
         }
     }
 
-    /// True once a socket was refused with 4401: the token is no longer good.
-    pub fn unauthorized(&self) -> bool {
-        self.unauthorized.get()
+    /// The latest refusal that asks the desk to act (sign out, close a
+    /// pane). Re-runs the caller on every new one.
+    pub fn refusal(&self) -> Option<(ConversationId, AfterRefusal)> {
+        self.refusal.get()
     }
 
-    /// Keeps exactly the connections in `wanted`, opening and closing sockets.
+    /// Keeps exactly the connections in `wanted`, opening and closing
+    /// sockets. A connection refused for good stays refused here: only
+    /// [`Chats::open`] tries it again.
     pub fn keep(&self, wanted: &BTreeSet<ConversationId>) {
         let gone: Vec<Conn> = self
             .conns
@@ -128,26 +112,22 @@ impl Chats {
             conn.shut();
         }
         for id in wanted {
-            self.open(id);
+            if self.conn(id).is_none() {
+                self.add(id);
+            }
         }
         if changed {
             self.version.update(|v| *v += 1);
         }
     }
 
-    /// The conversation's view, connecting first if it is not open yet.
-    /// Does not subscribe the caller to anything.
+    /// The conversation's session, connecting first if it is not open yet,
+    /// or again if it was refused. Does not subscribe the caller to anything.
     pub fn open(&self, id: &ConversationId) -> ChatView {
-        if let Some(conn) = self.conn(id) {
-            return conn.view;
+        match self.conn(id) {
+            Some(conn) if !conn.refused() => conn.session,
+            _ => self.add(id),
         }
-        let conn = self.connect(id);
-        let view = conn.view.clone();
-        self.conns.update_value(|conns| {
-            conns.insert(id.clone(), conn);
-        });
-        self.version.update(|v| *v += 1);
-        view
     }
 
     /// Messages from the visitor the agent has not seen, in `id`; 0 when it
@@ -155,88 +135,40 @@ impl Chats {
     pub fn unread(&self, id: &ConversationId) -> usize {
         self.version.track();
         self.conn(id)
-            .map(|c| c.view.state.with(ChatState::unread))
+            .map(|c| c.session.with(|s| s.state().unread()))
             .unwrap_or(0)
     }
 
-    /// Sends a new message, kept in the outbox until it is acked.
-    pub fn send_message(&self, id: &ConversationId, text: String) {
-        let Some(conn) = self.conn(id) else { return };
-        if let Some(frame) = conn
-            .view
-            .state
-            .try_update(|s| s.compose(format::client_id(), text))
-        {
-            // When closed, the message goes out after the next `welcome`.
-            conn.socket.send(&frame);
-        }
-        let stop = conn.local.borrow_mut().typing.stop();
-        if let Some(active) = stop {
-            conn.socket.send(&ClientFrame::Typing { active });
-        }
-        watch_acks(&conn.view, &conn.local, conn.socket.is_open());
+    /// Sends a new message, with a fresh id from the browser's `crypto`;
+    /// it waits in the outbox until acked. False when the browser gave no
+    /// id (nothing was sent).
+    pub fn send_message(&self, id: &ConversationId, text: String) -> bool {
+        let Some(client_id) = web::client_id() else {
+            return false;
+        };
+        self.feed(id, Input::Compose { client_id, text });
+        true
     }
 
     /// Sends a failed message again, with its original client id.
     pub fn retry(&self, id: &ConversationId, client_id: &ClientMsgId) {
-        let Some(conn) = self.conn(id) else { return };
-        if let Some(frame) = conn.view.state.try_update(|s| s.retry(client_id)).flatten() {
-            conn.socket.send(&frame);
-        }
-        watch_acks(&conn.view, &conn.local, conn.socket.is_open());
+        self.feed(id, Input::Retry(client_id.clone()));
     }
 
-    /// A keystroke in the reply box: tells the visitor the agent is typing
-    /// (at most every 3 s) and that they stopped after 4 s without one.
-    pub fn keystroke(&self, id: &ConversationId) {
-        let Some(conn) = self.conn(id) else { return };
-        let typing = conn.local.borrow_mut().typing.input(format::now());
-        if let Some(active) = typing {
-            conn.socket.send(&ClientFrame::Typing { active });
-        }
-        let weak = Rc::downgrade(&conn.local);
-        let socket = conn.socket.clone();
-        let timer = Timeout::new(TYPING_IDLE_MS as u32, move || {
-            let Some(local) = weak.upgrade() else { return };
-            let idle = local.borrow_mut().typing.idle(format::now());
-            if let Some(active) = idle {
-                socket.send(&ClientFrame::Typing { active });
-            }
-        });
-        // Replacing the timer cancels the previous one.
-        conn.local.borrow_mut().typing_timer = Some(timer);
+    /// The reply box changed; `empty` when nothing is left in it.
+    pub fn typed(&self, id: &ConversationId, empty: bool) {
+        self.feed(id, Input::Typed { empty });
     }
 
     /// The agent left the conversation: tell the visitor they stopped typing.
     pub fn stop_typing(&self, id: &ConversationId) {
-        let Some(conn) = self.conn(id) else { return };
-        let stop = {
-            let mut local = conn.local.borrow_mut();
-            local.typing_timer = None;
-            local.typing.stop()
-        };
-        if let Some(active) = stop {
-            conn.socket.send(&ClientFrame::Typing { active });
-        }
+        self.feed(id, Input::StopTyping);
     }
 
-    /// The conversation is on screen in a visible tab: say everything in it
-    /// was read, once per new message.
-    pub fn mark_read(&self, id: &ConversationId) {
-        let Some(conn) = self.conn(id) else { return };
-        let frame = conn.view.state.with_untracked(|s| {
-            let ready = assigned_to_me(s) && !conn.local.borrow().replaying(s);
-            ready.then(|| s.read_receipt()).flatten()
-        });
-        let Some(frame @ ClientFrame::Receipt { seq, .. }) = frame else {
-            return;
-        };
-        if seq > conn.local.borrow().read_sent && conn.socket.send(&frame) {
-            let mut local = conn.local.borrow_mut();
-            local.read_sent = seq;
-            // Read implies delivered.
-            local.delivered_sent = local.delivered_sent.max(seq);
-        }
+    /// Whether the conversation is on screen in a visible tab: read
+    /// receipts go out only while it is.
+    pub fn viewing(&self, id: &ConversationId, viewing: bool) {
+        self.feed(id, Input::Viewing(viewing));
     }
 
     /// Closes every socket (sign out).
@@ -250,8 +182,29 @@ impl Chats {
         }
     }
 
+    fn feed(&self, id: &ConversationId, input: Input) {
+        if let Some(conn) = self.conn(id) {
+            conn.driver.act(move |s, now| s.handle(now, input));
+        }
+    }
+
     fn conn(&self, id: &ConversationId) -> Option<Conn> {
         self.conns.try_with_value(|c| c.get(id).cloned()).flatten()
+    }
+
+    /// Connects to conversation `id`, replacing any earlier connection.
+    fn add(&self, id: &ConversationId) -> ChatView {
+        let conn = self.connect(id);
+        let session = conn.session.clone();
+        let old = self
+            .conns
+            .try_update_value(|conns| conns.insert(id.clone(), conn))
+            .flatten();
+        if let Some(old) = old {
+            old.shut();
+        }
+        self.version.update(|v| *v += 1);
+        session
     }
 
     fn connect(&self, id: &ConversationId) -> Conn {
@@ -262,124 +215,50 @@ impl Chats {
             js_sys::encode_uri_component(id.as_str()),
             js_sys::encode_uri_component(&token),
         );
-        let view = ChatView {
-            state: ArcRwSignal::new(ChatState::new()),
-            link: ArcRwSignal::new(Link::Connecting),
-        };
-        let local = Rc::new(RefCell::new(Local::default()));
-
-        let on_open = {
-            let (view, local) = (view.clone(), local.clone());
-            move || {
-                {
-                    let mut local = local.borrow_mut();
-                    local.delivered_sent = 0;
-                    local.read_sent = 0;
-                    local.typing.reset();
+        let session = ArcRwSignal::new(Session::new(Party::Agent));
+        let refusal = self.refusal;
+        let driver = Driver::new(
+            url,
+            {
+                let session = session.clone();
+                move |f| {
+                    session.try_update(|s| f(s));
                 }
-                view.link.set(Link::Open);
-                vec![view.state.with_untracked(ChatState::hello)]
-            }
-        };
-        let on_frame = {
-            let (view, local) = (view.clone(), local.clone());
-            move |frame: ServerFrame| {
-                match &frame {
-                    ServerFrame::Welcome { last_seq, .. } => {
-                        local.borrow_mut().replay_until = *last_seq
+            },
+            {
+                let id = id.clone();
+                move |reason| {
+                    let after = after_refusal(reason, true);
+                    if after != AfterRefusal::Show {
+                        refusal.try_set(Some((id.clone(), after)));
                     }
-                    ServerFrame::Message(_) => {}
-                    // Anything else is live: the replay is over, even if the
-                    // welcome counted a message this agent is not sent.
-                    _ => local.borrow_mut().replay_until = 0,
                 }
-                let replies = view
-                    .state
-                    .try_update(|s| s.apply(frame))
-                    .unwrap_or_default();
-                let replies = receipts_policy(&view, &local, replies);
-                // Frames only arrive on an open socket.
-                watch_acks(&view, &local, true);
-                replies
-            }
-        };
-        let on_close = {
-            let (view, local) = (view.clone(), local.clone());
-            let unauthorized = self.unauthorized;
-            move |code: u16| {
-                view.state.update(ChatState::disconnected);
-                let refused = (4400..=4499).contains(&code);
-                view.link.set(if refused {
-                    Link::Refused(code)
-                } else {
-                    Link::Reconnecting
-                });
-                watch_acks(&view, &local, false);
-                if code == shared::close::UNAUTHORIZED {
-                    unauthorized.try_set(true);
-                }
-            }
-        };
-        let socket = Socket::connect::<ServerFrame>(url, on_open, on_frame, on_close);
-        Conn {
-            view,
-            socket,
-            local,
-        }
+            },
+        );
+        Conn { session, driver }
     }
 }
 
-/// True when the welcomed agent is the conversation's assignee.
-fn assigned_to_me(s: &ChatState) -> bool {
-    let (Some(me), Some(c)) = (s.me(), s.conversation()) else {
-        return false;
-    };
-    matches!(
-        c.status,
-        ConversationStatus::Active | ConversationStatus::OnHold
-    ) && c.assignee.as_ref().is_some_and(|a| a.id == me.id)
-}
+#[cfg(test)]
+mod tests {
+    use super::{after_refusal, AfterRefusal};
+    use chat_client::link::CloseReason;
 
-/// Drops receipts while the agent only previews or a replay is under way;
-/// otherwise makes sure the delivered watermark is sent once per new message
-/// (also right after the take, when no message arrives).
-fn receipts_policy(
-    view: &ChatView,
-    local: &RefCell<Local>,
-    mut replies: Vec<ClientFrame>,
-) -> Vec<ClientFrame> {
-    let (ready, delivered) = view.state.with_untracked(|s| {
-        let ready = assigned_to_me(s) && !local.borrow().replaying(s);
-        (ready, s.delivered_receipt())
-    });
-    replies.retain(|f| !matches!(f, ClientFrame::Receipt { .. }));
-    if !ready {
-        return replies;
+    #[track_caller]
+    fn check(reason: CloseReason, conversation: bool, expected: AfterRefusal) {
+        assert_eq!(after_refusal(reason, conversation), expected);
     }
-    if let Some(frame @ ClientFrame::Receipt { seq, .. }) = delivered {
-        let mut local = local.borrow_mut();
-        if seq > local.delivered_sent {
-            local.delivered_sent = seq;
-            replies.push(frame);
-        }
-    }
-    replies
-}
 
-/// Arms the ack timer when a send starts waiting while connected; when it
-/// fires with the same wait still going, the waiting sends show as failed.
-fn watch_acks(view: &ChatView, local: &Rc<RefCell<Local>>, open: bool) {
-    let waiting = open && view.state.with_untracked(ChatState::has_unacked);
-    let round = local.borrow_mut().acks.observe(waiting);
-    let Some(round) = round else { return };
-    let weak = Rc::downgrade(local);
-    let state = view.state.clone();
-    let timer = Timeout::new(ACK_TIMEOUT_MS, move || {
-        let Some(local) = weak.upgrade() else { return };
-        let expired = local.borrow_mut().acks.expired(round);
-        if expired {
-            state.update(ChatState::fail_unacked);
-        }
-    });
-    local.borrow_mut().ack_timer = Some(timer);
+    #[test]
+    fn refusals() {
+        use AfterRefusal::*;
+        use CloseReason::*;
+        check(Unauthorized, true, SignOut);
+        check(Unauthorized, false, SignOut);
+        check(Forbidden, true, ClosePane);
+        check(Forbidden, false, Show);
+        check(NotFound, true, Show);
+        check(UnsupportedVersion, true, Show);
+        check(Refused(4400), false, Show);
+    }
 }

@@ -123,12 +123,6 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
-/// A fresh client id for a send: unique per author, far under 64 bytes.
-pub fn client_id() -> shared::ClientMsgId {
-    let random = (js_sys::Math::random() * 2f64.powi(48)) as u64;
-    shared::ClientMsgId(format!("c-{:x}-{random:x}", now() as u64))
-}
-
 #[cfg(test)]
 mod tests {
     use super::{stamp, title, typing, waited, Local};

@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod chats;
 mod components;
+mod feed;
 #[cfg(test)]
 mod fixtures;
 mod format;
@@ -14,11 +15,11 @@ mod inbox;
 mod notice;
 mod offers;
 mod offline;
-mod pace;
 mod priority;
 mod routes;
 mod session;
 
 fn main() {
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

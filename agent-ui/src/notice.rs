@@ -3,7 +3,7 @@
 //! (`role="alert"`). [`Notices`] is the narrow capability screens get to set
 //! it; [`run`] performs an action and reports it.
 
-use crate::api::{self, Action, ApiFailure};
+use crate::api::{self, Action, HttpError};
 use crate::app::SignOut;
 use crate::session::Session;
 use leptos::prelude::*;
@@ -42,7 +42,7 @@ impl Notices {
 
 /// Posts `action` on conversation `id`, reports the outcome with `success`
 /// or the server's sentence, and then calls `after` with whether it worked.
-/// A refused token signs the agent out.
+/// A refused token signs the agent out, saying their session ended.
 pub fn run(
     id: ConversationId,
     action: Action,
@@ -68,7 +68,7 @@ pub fn run_from(
         let result = api::act(&session.token, &id, &action).await;
         match (&result, failure_here) {
             (Err(e), Some(here)) if !e.is_unauthorized() => {
-                here.try_set(Some(capitalized(&e.message())));
+                here.try_set(Some(capitalized(&api::message(e))));
             }
             _ => report(notices, sign_out, result.as_ref().err(), success),
         }
@@ -77,11 +77,11 @@ pub fn run_from(
 }
 
 /// Reports the outcome of a request.
-pub fn report(notices: Notices, sign_out: SignOut, failure: Option<&ApiFailure>, success: String) {
+pub fn report(notices: Notices, sign_out: SignOut, failure: Option<&HttpError>, success: String) {
     match failure {
         None => notices.done(success),
-        Some(e) if e.is_unauthorized() => sign_out.run(),
-        Some(e) => notices.failed(capitalized(&e.message())),
+        Some(e) if e.is_unauthorized() => sign_out.ended(),
+        Some(e) => notices.failed(capitalized(&api::message(e))),
     }
 }
 
@@ -96,13 +96,13 @@ pub fn capitalized(s: &str) -> String {
 }
 
 /// The alert of a list that failed to load: "Could not load {what}: …".
-pub fn could_not_load(what: &str, failure: &ApiFailure) -> String {
+pub fn could_not_load(what: &str, failure: &HttpError) -> String {
     match failure {
-        ApiFailure::Network => {
+        HttpError::Network => {
             format!("Could not load {what}. Check your connection and try again.")
         }
-        ApiFailure::Refused { message, .. } => {
-            let message = capitalized(message.trim_end_matches('.'));
+        HttpError::Status { .. } | HttpError::BadBody => {
+            let message = capitalized(api::message(failure).trim_end_matches('.'));
             format!("Could not load {what}: {message}.")
         }
     }
@@ -111,28 +111,29 @@ pub fn could_not_load(what: &str, failure: &ApiFailure) -> String {
 #[cfg(test)]
 mod tests {
     use super::{capitalized, could_not_load};
-    use crate::api::ApiFailure;
+    use crate::api::HttpError;
     use shared::ErrorCode;
 
     #[test]
     fn load_failures_are_sentences() {
         assert_eq!(
-            could_not_load("the chat history", &ApiFailure::Network),
+            could_not_load("the chat history", &HttpError::Network),
             "Could not load the chat history. Check your connection and try again."
         );
-        let refused = ApiFailure::Refused {
+        let refused = HttpError::Status {
             status: 403,
             code: ErrorCode::Forbidden,
-            message: "this conversation is for a department you are not in".into(),
+            message: Some("this conversation is for a department you are not in".into()),
         };
         assert_eq!(
             could_not_load("the chat history", &refused),
             "Could not load the chat history: This conversation is for a department you are not in."
         );
-        let refused = ApiFailure::Refused {
+        // No error body (a proxy's page): the status is all there is.
+        let refused = HttpError::Status {
             status: 500,
             code: ErrorCode::Unknown,
-            message: "The server answered 500. Please try again.".into(),
+            message: None,
         };
         assert_eq!(
             could_not_load("the offline messages", &refused),

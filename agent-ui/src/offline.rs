@@ -79,7 +79,7 @@ impl OfflineMessages {
                     self.list.try_set(Some(newest_first(list)));
                     self.failure.try_set(None);
                 }
-                Err(e) if e.is_unauthorized() => self.sign_out.run(),
+                Err(e) if e.is_unauthorized() => self.sign_out.ended(),
                 Err(e) => {
                     self.failure.try_set(Some(crate::notice::could_not_load(
                         "the offline messages",

@@ -24,6 +24,9 @@ pub enum Auth {
     Unreachable(String),
     /// Nobody is signed in.
     SignedOut,
+    /// The server ended the session (the token was revoked or expired):
+    /// the sign-in screen says so.
+    Ended,
     /// Signed in.
     SignedIn(Session),
 }

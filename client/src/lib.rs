@@ -1,12 +1,22 @@
-//! What a chat client keeps about one conversation: the stored messages in
-//! order, the outbox of its own unacknowledged sends, everyone's receipt
-//! watermarks, who is typing, and from those the checkmarks and unread
-//! counts. Pure and natively tested; the widget and the agent app hold one
-//! [`ChatState`] per open conversation and feed it every server frame.
+//! What a chat client keeps and decides about one conversation, shared by
+//! the widget and the agent app.
 //!
-//! With the `web` feature, [`web::Socket`] connects it to the edge over a
-//! browser WebSocket, with resume and backoff.
+//! [`ChatState`] is what it knows: the stored messages in order, the outbox
+//! of its own unacknowledged sends, everyone's receipt watermarks, who is
+//! typing, and from those the checkmarks and unread counts.
+//! [`session::Session`] owns a `ChatState` together with everything that
+//! depends on time and on the socket: typing pacing, ack timeouts, the
+//! receipts already sent, and the [`link::Link`] with its backoff. Both are
+//! pure (no clock, no randomness, no browser) and natively tested; the
+//! [`machine`] module states how a shell drives them.
+//!
+//! With the `web` feature, `web` is that shell in the browser: a WebSocket
+//! driver, client ids from `crypto`, and typed HTTP calls.
 
+pub mod http;
+pub mod link;
+pub mod machine;
+pub mod session;
 #[cfg(feature = "web")]
 pub mod web;
 
@@ -77,9 +87,6 @@ pub struct ChatState {
     watermarks: BTreeMap<String, Watermark>,
     typing: BTreeMap<String, Participant>,
     synced: bool,
-    /// The `last_seq` of the latest welcome: receipts wait until the replay
-    /// has caught up to it, so a resume sends one receipt, not one a message.
-    catch_up_to: Seq,
     /// Where the conversation waits, as last pushed: (position, estimated
     /// wait in ms); `None` when not waiting.
     queue: Option<(usize, i64)>,
@@ -181,8 +188,15 @@ impl ChatState {
         self.outbox.iter().any(|p| !p.failed)
     }
 
-    /// Applies a server frame and returns the frames to answer with
-    /// (re-sends after a resume, delivered receipts).
+    /// How many sends wait for their ack.
+    pub fn unacked(&self) -> usize {
+        self.outbox.iter().filter(|p| !p.failed).count()
+    }
+
+    /// Applies a server frame and returns the frames to answer with: the
+    /// re-sends after a resume. Receipts are asked for separately
+    /// ([`ChatState::delivered_receipt`], [`ChatState::read_receipt`]): when
+    /// to send them is the session's call.
     pub fn apply(&mut self, frame: ServerFrame) -> Vec<ClientFrame> {
         let mut replies = Vec::new();
         match frame {
@@ -190,10 +204,8 @@ impl ChatState {
                 conversation,
                 you,
                 receipts,
-                last_seq,
                 ..
             } => {
-                self.catch_up_to = last_seq;
                 self.conversation = Some(conversation);
                 self.me = Some(you);
                 for w in receipts {
@@ -221,9 +233,6 @@ impl ChatState {
                     self.typing.remove(&message.author.id);
                 }
                 self.messages.entry(message.seq).or_insert(message);
-                if self.last_seq() >= self.catch_up_to {
-                    replies.extend(self.delivered_receipt());
-                }
             }
             ServerFrame::Ack {
                 client_id,
@@ -326,7 +335,7 @@ impl ChatState {
 
     /// The sequence number of the latest message written by someone else
     /// (0 before the welcome): one's own messages need no receipt.
-    fn last_from_others(&self) -> Seq {
+    pub fn last_from_others(&self) -> Seq {
         if self.me.is_none() {
             return 0;
         }

@@ -1,106 +1,16 @@
-//! Browser glue: a WebSocket that reconnects with backoff and hands every
-//! frame it receives to a callback, which answers with frames to send.
-//!
-//! The socket knows nothing of conversations: resume is the callbacks'
-//! business (`on_open` returns the `hello` built from [`crate::ChatState`]).
+//! The browser shell around the pure parts (feature `web`): [`Driver`] runs a
+//! [`crate::machine::Machine`] over a real WebSocket and one timer, [`http`]
+//! makes the typed JSON calls of the HTTP API over `gloo-net`, and the small
+//! readers below give the machines what they take as values: the clock and
+//! fresh message ids.
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use shared::frame::ClientFrame;
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
+mod driver;
+pub mod http;
 
-const FIRST_BACKOFF_MS: u32 = 500;
-const MAX_BACKOFF_MS: u32 = 10_000;
+pub use driver::Driver;
 
-type OnOpen = Box<dyn Fn() -> Vec<ClientFrame>>;
-type OnText = Box<dyn Fn(&str) -> Vec<ClientFrame>>;
-type OnClose = Box<dyn Fn(u16)>;
-
-struct Handlers {
-    _open: Closure<dyn FnMut()>,
-    _message: Closure<dyn FnMut(MessageEvent)>,
-    _close: Closure<dyn FnMut(CloseEvent)>,
-}
-
-struct Inner {
-    url: String,
-    ws: RefCell<Option<WebSocket>>,
-    handlers: RefCell<Option<Handlers>>,
-    stopped: Cell<bool>,
-    backoff_ms: Cell<u32>,
-    on_open: OnOpen,
-    on_text: OnText,
-    on_close: OnClose,
-}
-
-/// A reconnecting WebSocket. Cheap to clone; every clone is the same socket.
-#[derive(Clone)]
-pub struct Socket(Rc<Inner>);
-
-impl Socket {
-    /// Connects to `url` (an absolute `ws://` or `wss://` URL, token
-    /// included) and keeps reconnecting with backoff (0.5 s doubling to 10 s)
-    /// until [`Socket::close`]. On each open, the frames `on_open` returns are
-    /// sent (the `hello`); each frame received is parsed as `In` and given to
-    /// `on_frame`, whose returned frames are sent; each close calls
-    /// `on_close` with its code. A close code in 4400..=4499 (refused by the
-    /// server) stops reconnecting. Frames that do not parse are dropped.
-    pub fn connect<In: DeserializeOwned + 'static>(
-        url: String,
-        on_open: impl Fn() -> Vec<ClientFrame> + 'static,
-        on_frame: impl Fn(In) -> Vec<ClientFrame> + 'static,
-        on_close: impl Fn(u16) + 'static,
-    ) -> Socket {
-        let inner = Rc::new(Inner {
-            url,
-            ws: RefCell::new(None),
-            handlers: RefCell::new(None),
-            stopped: Cell::new(false),
-            backoff_ms: Cell::new(FIRST_BACKOFF_MS),
-            on_open: Box::new(on_open),
-            on_text: Box::new(move |text| match serde_json::from_str::<In>(text) {
-                Ok(frame) => on_frame(frame),
-                Err(_) => Vec::new(),
-            }),
-            on_close: Box::new(on_close),
-        });
-        open(&inner);
-        Socket(inner)
-    }
-
-    /// Sends a frame if the socket is open; returns false if not (the caller
-    /// keeps it in its outbox and it goes out after the next `hello`).
-    pub fn send(&self, frame: &impl Serialize) -> bool {
-        send_on(&self.0, frame)
-    }
-
-    /// True while the socket is open.
-    pub fn is_open(&self) -> bool {
-        self.0
-            .ws
-            .borrow()
-            .as_ref()
-            .is_some_and(|ws| ws.ready_state() == WebSocket::OPEN)
-    }
-
-    /// Closes the socket for good.
-    pub fn close(&self) {
-        self.0.stopped.set(true);
-        if let Some(ws) = self.0.ws.borrow_mut().take() {
-            // Detach the handlers first: the browser fires `close` later,
-            // after they are dropped.
-            ws.set_onopen(None);
-            ws.set_onmessage(None);
-            ws.set_onclose(None);
-            let _ = ws.close();
-        }
-        self.0.handlers.borrow_mut().take();
-    }
-}
+use crate::machine::Millis;
+use shared::ids::ClientMsgId;
 
 /// The `ws://` or `wss://` origin matching the page's own origin.
 pub fn ws_origin() -> String {
@@ -114,86 +24,48 @@ pub fn ws_origin() -> String {
     format!("{scheme}://{host}")
 }
 
-fn send_on(inner: &Inner, frame: &impl Serialize) -> bool {
-    let ws = inner.ws.borrow();
-    let Some(ws) = ws.as_ref().filter(|ws| ws.ready_state() == WebSocket::OPEN) else {
-        return false;
-    };
-    match serde_json::to_string(frame) {
-        Ok(text) => ws.send_with_str(&text).is_ok(),
-        Err(_) => false,
-    }
+/// Now, in milliseconds since the Unix epoch.
+pub fn now() -> Millis {
+    // `Date.now()` is a whole number of milliseconds; a clock set before
+    // 1970 reads as 0.
+    js_sys::Date::now().max(0.0) as Millis
 }
 
-fn send_all(inner: &Inner, frames: Vec<ClientFrame>) {
-    for frame in frames {
-        send_on(inner, &frame);
-    }
+/// A fresh client id for a message: `c-` and 32 hex digits from the
+/// browser's `crypto.getRandomValues` (there in every browser that runs
+/// Wasm, secure context or not). `None` only if `crypto` refuses: then
+/// nothing is sent rather than an id that might repeat.
+pub fn client_id() -> Option<ClientMsgId> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
+    Some(ClientMsgId(hex_id(&bytes)))
 }
 
-fn open(inner: &Rc<Inner>) {
-    if inner.stopped.get() {
-        return;
+/// `c-` and the bytes in lower-case hex.
+fn hex_id(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(2 + bytes.len() * 2);
+    id.push_str("c-");
+    for b in bytes {
+        id.push(char::from(DIGITS[usize::from(b >> 4)]));
+        id.push(char::from(DIGITS[usize::from(b & 15)]));
     }
-    let ws = match WebSocket::new(&inner.url) {
-        Ok(ws) => ws,
-        Err(_) => {
-            retry_later(inner);
-            return;
-        }
-    };
-    let weak = Rc::downgrade(inner);
-    let on_open = Closure::<dyn FnMut()>::new({
-        let weak = weak.clone();
-        move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.backoff_ms.set(FIRST_BACKOFF_MS);
-                send_all(&inner, (inner.on_open)());
-            }
-        }
-    });
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
-        let weak = weak.clone();
-        move |event: MessageEvent| {
-            if let (Some(inner), Some(text)) = (weak.upgrade(), event.data().as_string()) {
-                let replies = (inner.on_text)(&text);
-                send_all(&inner, replies);
-            }
-        }
-    });
-    let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-        let Some(inner) = weak.upgrade() else { return };
-        inner.ws.borrow_mut().take();
-        let code = event.code();
-        (inner.on_close)(code);
-        if !(4400..=4499).contains(&code) {
-            retry_later(&inner);
-        }
-    });
-    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    *inner.handlers.borrow_mut() = Some(Handlers {
-        _open: on_open,
-        _message: on_message,
-        _close: on_close,
-    });
-    *inner.ws.borrow_mut() = Some(ws);
+    id
 }
 
-fn retry_later(inner: &Rc<Inner>) {
-    if inner.stopped.get() {
-        return;
+#[cfg(test)]
+mod tests {
+    use super::hex_id;
+
+    #[test]
+    fn ids_are_hex_and_short_enough() {
+        assert_eq!(hex_id(&[0x00, 0x0f, 0xa5, 0xff]), "c-000fa5ff");
+        let id = hex_id(&[0xab; 16]);
+        assert_eq!(id.len(), 34);
+        assert!(id.len() <= shared::MAX_CLIENT_ID_BYTES);
     }
-    let delay = inner.backoff_ms.get();
-    inner.backoff_ms.set((delay * 2).min(MAX_BACKOFF_MS));
-    // Jitter spreads the reconnects of many clients after a restart.
-    let jitter = (js_sys::Math::random() * f64::from(delay) * 0.3) as u32;
-    let weak: Weak<Inner> = Rc::downgrade(inner);
-    gloo_timers::callback::Timeout::new(delay + jitter, move || {
-        if let Some(inner) = weak.upgrade() {
-            open(&inner);
-        }
-    })
-    .forget();
 }

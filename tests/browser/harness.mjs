@@ -158,10 +158,15 @@ export function setUp() {
   return env;
 }
 
-/** Signs `email` in to the agent app in a browser context of its own. */
-export async function signIn(env, email, workspace = demo) {
+/**
+ * Signs `email` in to the agent app in a browser context of its own;
+ * `prepare(context)`, if given, runs before the app loads (to route its
+ * sockets, say).
+ */
+export async function signIn(env, email, workspace = demo, prepare = undefined) {
   const agent = workspace.agents.find((a) => a.email === email);
   const context = await env.browser.newContext();
+  if (prepare) await prepare(context);
   const desk = await context.newPage();
   // A panic in the app (a Wasm trap) must never happen, even unseen.
   desk.on("pageerror", (e) => env.crashes.push(`${email}: ${e.message}`));

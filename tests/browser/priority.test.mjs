@@ -96,15 +96,16 @@ test("an agent sets a conversation's priority; every agent's queue follows it li
   await until(async () => (await lines(anna.desk, "Queued Chats"))[0]?.includes(newer));
   assert.equal(await ben.desk.evaluate(() => window.__sameDesk), true, "Ben's desk was not reloaded");
 
-  // A refused change: Ben's request is sent with a priority the server does
-  // not know. The server's sentence shows, and the menu shows the real value.
+  // A refused change: Ben's request is sent with a priority that is not one
+  // at all (a number: an unknown word now reads as a priority from a newer
+  // build). The server's sentence shows, and the menu shows the real value.
   await olderRow.click();
   const benPane = ben.desk.getByRole("region", { name: "Conversation" });
   await benPane.getByRole("log", { name: "Transcript" }).getByText(older).waitFor({ timeout: TIMEOUT });
   const benPriority = benPane.getByRole("combobox", { name: "Priority" });
   await until(async () => (await benPriority.inputValue()) === "medium");
   await ben.context.route("**/priority", (route) =>
-    route.continue({ postData: JSON.stringify({ priority: "extreme" }) }));
+    route.continue({ postData: JSON.stringify({ priority: 7 }) }));
   const refused = ben.desk.waitForResponse((r) => r.url().endsWith("/priority"));
   await benPriority.selectOption({ label: "High" });
   const answer = await refused;

@@ -4,16 +4,16 @@
 
 use crate::chat::Chat;
 use crate::lines;
-use crate::link::{self, Link};
+use crate::notice::{self, Setup};
 use crate::offline::Stage;
 use crate::parent;
-use crate::queue;
 use crate::ui::composer::Composer;
 use crate::ui::header::Header;
 use crate::ui::message_log::MessageLog;
 use crate::ui::notice_bar::NoticeBar;
 use crate::ui::offline_form::OfflineForm;
 use crate::ui::queue_status::QueueStatus;
+use chat_client::link::Link;
 use leptos::prelude::*;
 use shared::frame::ConversationStatus;
 
@@ -24,18 +24,20 @@ pub fn App() -> impl IntoView {
     chat.attach();
     chat.start();
 
-    let state = chat.state();
-    let link = chat.link();
+    let session = chat.session();
+    let setup = chat.setup();
     let offline = chat.offline();
-    let lines = Memo::new(move |_| state.with(lines::lines));
-    let typing = Memo::new(move |_| state.with(lines::typing));
-    let agent = Memo::new(move |_| state.with(lines::agent_name));
-    let status = Memo::new(move |_| state.with(lines::status));
+    let lines = Memo::new(move |_| session.with(|s| lines::lines(s.state())));
+    let typing = Memo::new(move |_| session.with(|s| lines::typing(s.state())));
+    let agent = Memo::new(move |_| session.with(|s| lines::agent_name(s.state())));
+    let status = Memo::new(move |_| session.with(|s| lines::status(s.state())));
+    let link = Memo::new(move |_| session.with(|s| s.link()));
     let waiting = Memo::new(move |_| status.get() == Some(ConversationStatus::Queued));
-    let notice = Memo::new(move |_| link.with(|l| link::notice(l, status.get())));
+    let notice =
+        Memo::new(move |_| setup.with(|setup| notice::notice(setup, link.get(), status.get())));
     let ended = Memo::new(move |_| {
         status.get() == Some(ConversationStatus::Closed)
-            || link.with(|l| matches!(l, Link::Failed { .. }))
+            || setup.with(|s| matches!(s, Setup::Failed { .. }))
     });
     // Once the visitor wrote (a new conversation has nothing to end) and
     // until it closed.
@@ -47,14 +49,13 @@ pub fn App() -> impl IntoView {
                     | ConversationStatus::Active
                     | ConversationStatus::OnHold
             )
-        ) && link.with(|l| *l == Link::Online)
+        ) && setup.with(|s| *s == Setup::Ready)
+            && link.get() == Link::Open
             && offline.with(Option::is_none)
     });
-    let checking = Memo::new(move |_| link.with(|l| *l == Link::Checking));
-    let queue_text = Memo::new(move |_| {
-        let position = chat.queue().get()?;
-        waiting.get().then(|| queue::text(&position)).flatten()
-    });
+    let checking = Memo::new(move |_| setup.with(|s| *s == Setup::Checking));
+    // Pushed by the server on the conversation's socket.
+    let queue_text = Memo::new(move |_| session.with(|s| lines::queue(s.state())));
     let in_chat = Memo::new(move |_| offline.with(Option::is_none));
     let stage = Signal::derive(move || offline.get().unwrap_or(Stage::Editing));
 

@@ -1,7 +1,6 @@
 //! Small reads of the browser the widget needs: the site key in the frame's
-//! address, whether the page is visible, the clock, and random client ids.
-
-use shared::ids::ClientMsgId;
+//! address, and whether the page is visible. (The clock and message ids come
+//! from `chat_client::web`.)
 
 /// The site key from a `#site=KEY` fragment (other `&`-separated fields are
 /// ignored), still percent-encoded.
@@ -24,35 +23,6 @@ pub fn page_visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now() -> f64 {
-    js_sys::Date::now()
-}
-
-/// A fresh client id for a message: `c-` and 16 random hex digits.
-pub fn client_id() -> ClientMsgId {
-    let mut bytes = [0u8; 8];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        for b in &mut bytes {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    let mut id = String::with_capacity(18);
-    id.push_str("c-");
-    for b in bytes {
-        id.push(hex(b >> 4));
-        id.push(hex(b & 15));
-    }
-    ClientMsgId(id)
-}
-
-fn hex(nibble: u8) -> char {
-    char::from_digit(u32::from(nibble), 16).unwrap_or('0')
 }
 
 #[cfg(test)]

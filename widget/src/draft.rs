@@ -13,6 +13,8 @@ pub enum DraftError {
     Empty,
     /// Longer than a message may be.
     TooLong,
+    /// The browser gave no random id to send it with (its `crypto` refused).
+    NoId,
 }
 
 impl DraftError {
@@ -21,6 +23,7 @@ impl DraftError {
         match self {
             DraftError::Empty => "Write a message first.",
             DraftError::TooLong => "This message is too long. Please shorten it.",
+            DraftError::NoId => "This browser cannot send messages here.",
         }
     }
 }

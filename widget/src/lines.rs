@@ -1,6 +1,6 @@
 //! What the components draw, computed from a [`ChatState`]: one
-//! [`LineView`] per message, the typing line, the agent's name. Plain values,
-//! so the view only compares and draws them.
+//! [`LineView`] per message, the typing line, the agent's name, the place
+//! in the queue. Plain values, so the view only compares and draws them.
 
 use chat_client::{ChatState, Check, Line};
 use shared::frame::{ConversationStatus, MessageKind, Side};
@@ -124,6 +124,27 @@ pub fn status(state: &ChatState) -> Option<ConversationStatus> {
     state.conversation().map(|c| c.status)
 }
 
+/// "You are number 2 in the queue · about 3 min" while the conversation
+/// waits and the server has said where (it pushes a `queue` frame whenever
+/// the place moves); nothing otherwise.
+pub fn queue(state: &ChatState) -> Option<String> {
+    if status(state) != Some(ConversationStatus::Queued) {
+        return None;
+    }
+    let (position, wait_ms) = state.queue_position()?;
+    Some(queue_text(position, wait_ms))
+}
+
+fn queue_text(position: usize, wait_ms: i64) -> String {
+    let wait = if wait_ms < 60_000 {
+        "less than a minute".to_owned()
+    } else {
+        // Round to the nearest minute.
+        format!("about {} min", (wait_ms.saturating_add(30_000)) / 60_000)
+    };
+    format!("You are number {position} in the queue · {wait}")
+}
+
 /// A state for a new conversation that keeps the sends the old one never
 /// stored, with their ids, so starting over loses nothing the visitor wrote.
 pub fn carry_outbox(old: &ChatState) -> ChatState {
@@ -138,7 +159,7 @@ pub fn carry_outbox(old: &ChatState) -> ChatState {
 
 #[cfg(test)]
 mod tests {
-    use super::{carry_outbox, lines, status_of, typing, Body};
+    use super::{carry_outbox, lines, queue, queue_text, status_of, typing, Body};
     use chat_client::{ChatState, Check};
     use shared::frame::{
         ConversationStatus, ConversationView, Message, MessageKind, Participant, ServerFrame, Side,
@@ -261,5 +282,68 @@ mod tests {
         let new = carry_outbox(&s);
         assert!(new.has_unacked());
         assert_eq!(lines(&new).len(), 1);
+    }
+
+    #[track_caller]
+    fn check_queue(position: usize, wait_ms: i64, expected: &str) {
+        assert_eq!(
+            queue_text(position, wait_ms),
+            expected,
+            "{position} {wait_ms}"
+        );
+    }
+
+    #[test]
+    fn queue_sentences() {
+        check_queue(1, 0, "You are number 1 in the queue · less than a minute");
+        check_queue(1, -5, "You are number 1 in the queue · less than a minute");
+        check_queue(
+            2,
+            59_999,
+            "You are number 2 in the queue · less than a minute",
+        );
+        check_queue(2, 60_000, "You are number 2 in the queue · about 1 min");
+        check_queue(3, 149_000, "You are number 3 in the queue · about 2 min");
+        check_queue(3, 150_000, "You are number 3 in the queue · about 3 min");
+        check_queue(
+            3,
+            i64::MAX,
+            "You are number 3 in the queue · about 153722867280912 min",
+        );
+    }
+
+    #[test]
+    fn the_queue_line_follows_the_pushed_position() {
+        let mut s = welcomed();
+        let queued = |s: &mut ChatState| {
+            s.apply(ServerFrame::State {
+                conversation: ConversationView {
+                    id: "k1".into(),
+                    status: ConversationStatus::Queued,
+                    department: "sales".into(),
+                    visitor: who(Side::Visitor, "v1", "Visitor 1"),
+                    assignee: None,
+                },
+            })
+        };
+        let at = |position, estimated_wait_ms| ServerFrame::Queue {
+            position,
+            estimated_wait_ms,
+        };
+        assert_eq!(queue(&s), None, "active: not waiting");
+        queued(&mut s);
+        assert_eq!(queue(&s), None, "nothing pushed yet");
+        s.apply(at(2, 120_000));
+        assert_eq!(
+            queue(&s).as_deref(),
+            Some("You are number 2 in the queue · about 2 min")
+        );
+        s.apply(at(1, 20_000));
+        assert_eq!(
+            queue(&s).as_deref(),
+            Some("You are number 1 in the queue · less than a minute")
+        );
+        s.apply(at(0, 0));
+        assert_eq!(queue(&s), None, "no longer waiting");
     }
 }

@@ -1,9 +1,11 @@
 //! The visitor chat widget: the Leptos app that runs inside the iframe the
 //! loader (`web/loader.js`) opens once the visitor clicks the launcher.
 //!
-//! The logic lives in plain types ([`pacing`], [`lines`], [`link`]) and in
-//! `chat_client::ChatState`; [`chat::Chat`] feeds them from the socket, the
-//! clock and the page, and the components under [`ui`] only draw them.
+//! The logic lives in `chat_client::session::Session` (the conversation, its
+//! link, typing, acks and receipts) and in plain types here ([`lines`],
+//! [`notice`], [`offline`]); [`chat::Chat`] feeds the session from the
+//! page and lets `chat_client::web::Driver` run it over the socket, and the
+//! components under [`ui`] only draw what they derive.
 
 mod app;
 mod browser;
@@ -11,14 +13,13 @@ mod chat;
 mod draft;
 mod http;
 mod lines;
-mod link;
+mod notice;
 mod offline;
-mod pacing;
 mod parent;
-mod queue;
 mod session;
 mod ui;
 
 fn main() {
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

@@ -1,23 +1,12 @@
 //! The offline form: asking the edge whether anyone can answer now, and
 //! checking and sending the message a visitor leaves when nobody can. The
-//! checks are pure; [`availability`] and [`send`] are the two requests.
+//! rules are the ones the worker applies
+//! ([`OfflineMessageRequest::invalid_fields`]); this module only words each
+//! problem for the visitor. [`check`] is pure; [`send`] is the request.
 
-use crate::http::{get_json, post_json, HttpError};
-use serde::Deserialize;
-use shared::api::{Availability, OfflineMessageRequest as OfflineMessage};
-use shared::MAX_TEXT_CHARS;
-
-/// The longest name accepted.
-pub const MAX_NAME_CHARS: usize = 200;
-/// The longest email address there is (RFC 5321).
-pub const MAX_EMAIL_CHARS: usize = 254;
-
-/// Answer of `POST /api/v1/visitor/offline`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct OfflineSent {
-    /// True once stored.
-    pub ok: bool,
-}
+use crate::http;
+use chat_client::http::HttpError;
+use shared::api::{OfflineField as Field, OfflineMessageRequest as OfflineMessage};
 
 /// Where the offline form is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,17 +19,6 @@ pub enum Stage {
     Failed(String),
     /// Stored: the thanks replace the form.
     Sent,
-}
-
-/// A field of the form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    /// "Name".
-    Name,
-    /// "Email".
-    Email,
-    /// "Message".
-    Message,
 }
 
 /// What the visitor typed, as typed.
@@ -57,72 +35,47 @@ pub struct Draft {
 /// Why a field is refused, for people.
 pub type Problem = (Field, &'static str);
 
-/// Checks the form. Returns the message to send, or every problem, in the
-/// order of the fields.
+/// Checks the form. Returns the message to send (trimmed), or every
+/// problem, in the order of the fields.
 pub fn check(site_key: &str, draft: &Draft) -> Result<OfflineMessage, Vec<Problem>> {
-    let (name, email, message) = (draft.name.trim(), draft.email.trim(), draft.message.trim());
-    let mut problems = Vec::new();
-    if name.is_empty() {
-        problems.push((Field::Name, "Please enter your name."));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        problems.push((Field::Name, "This name is too long."));
-    }
-    if email.is_empty() {
-        problems.push((Field::Email, "Please enter your email."));
-    } else if !plausible_email(email) || email.chars().count() > MAX_EMAIL_CHARS {
-        problems.push((
-            Field::Email,
-            "Please enter a valid email, like name@example.com.",
-        ));
-    }
-    if message.is_empty() {
-        problems.push((Field::Message, "Please write a message."));
-    } else if message.chars().count() > MAX_TEXT_CHARS {
-        problems.push((
-            Field::Message,
-            "This message is too long. Please shorten it.",
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(OfflineMessage {
+    let message = OfflineMessage {
         site_key: site_key.to_owned(),
-        name: name.to_owned(),
-        email: email.to_owned(),
-        message: message.to_owned(),
-    })
+        name: draft.name.trim().to_owned(),
+        email: draft.email.trim().to_owned(),
+        message: draft.message.trim().to_owned(),
+    };
+    let problems: Vec<Problem> = message
+        .invalid_fields()
+        .into_iter()
+        .map(|field| (field, problem(field, &message)))
+        .collect();
+    if problems.is_empty() {
+        Ok(message)
+    } else {
+        Err(problems)
+    }
 }
 
-/// Something before one `@` and a dotted domain after it, no spaces: what
-/// the edge asks for too (it has the last word).
-fn plausible_email(email: &str) -> bool {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !email.chars().any(char::is_whitespace)
-        }
-        None => false,
+/// The sentence for a refused field: empty, or not right.
+fn problem(field: Field, message: &OfflineMessage) -> &'static str {
+    match field {
+        Field::Name if message.name.is_empty() => "Please enter your name.",
+        Field::Name => "This name is too long.",
+        Field::Email if message.email.is_empty() => "Please enter your email.",
+        Field::Email => "Please enter a valid email, like name@example.com.",
+        Field::Message if message.message.is_empty() => "Please write a message.",
+        Field::Message => "This message is too long. Please shorten it.",
     }
 }
 
 /// Asks whether anyone can answer on the site now.
-pub async fn availability(site_key: &str) -> Result<Availability, HttpError> {
-    let key = String::from(js_sys::encode_uri_component(site_key));
-    get_json(
-        &format!("/api/v1/visitor/availability?site_key={key}"),
-        None,
-    )
-    .await
+pub async fn availability(site_key: &str) -> Result<shared::api::Availability, HttpError> {
+    http::availability(site_key).await
 }
 
 /// Leaves the message. `Err` holds a sentence for the visitor.
 pub async fn send(message: &OfflineMessage) -> Result<(), String> {
-    match post_json::<_, OfflineSent>("/api/v1/visitor/offline", None, message).await {
+    match http::leave_message(message).await {
         Ok(sent) if sent.ok => Ok(()),
         Ok(_) | Err(HttpError::BadBody) => {
             Err("Your message could not be sent. Please try again.".to_owned())
@@ -156,6 +109,39 @@ mod tests {
             Err(problems) => problems.into_iter().map(|(f, _)| f).collect(),
         };
         assert_eq!(got, expected, "{draft:?}");
+    }
+
+    #[test]
+    fn words() {
+        let words = |name: &str, email: &str, message: &str| -> Vec<&'static str> {
+            let draft = Draft {
+                name: name.into(),
+                email: email.into(),
+                message: message.into(),
+            };
+            check("demo.website", &draft)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, w)| w)
+                .collect()
+        };
+        assert_eq!(
+            words("", " ", ""),
+            [
+                "Please enter your name.",
+                "Please enter your email.",
+                "Please write a message."
+            ]
+        );
+        assert_eq!(
+            words(&"n".repeat(201), "ada.example.com", &"x".repeat(4_001)),
+            [
+                "This name is too long.",
+                "Please enter a valid email, like name@example.com.",
+                "This message is too long. Please shorten it."
+            ]
+        );
     }
 
     #[test]

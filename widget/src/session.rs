@@ -3,9 +3,9 @@
 //! `livechat:<site key>` so the conversation survives a reload. Nothing is
 //! stored before the visitor opened the chat: this code only runs then.
 
-use crate::http::{post_json, HttpError};
+use crate::http;
+use chat_client::http::HttpError;
 use serde::{Deserialize, Serialize};
-use shared::api::{ConversationStarted, StartConversation, VisitorSession, VisitorSessionRequest};
 use shared::ids::{is_valid_id, ConversationId, VisitorId};
 
 /// What is stored per site.
@@ -53,14 +53,7 @@ pub fn forget(site_key: &str) {
 
 /// Gets a visitor token for the site, then starts a conversation with it.
 pub async fn create(site_key: &str) -> Result<StoredSession, HttpError> {
-    let visitor: VisitorSession = post_json(
-        "/api/v1/visitor/session",
-        None,
-        &VisitorSessionRequest {
-            site_key: site_key.to_owned(),
-        },
-    )
-    .await?;
+    let visitor = http::visitor_session(site_key).await?;
     start_conversation(visitor.token, visitor.visitor_id).await
 }
 
@@ -78,12 +71,7 @@ async fn start_conversation(
     token: String,
     visitor_id: VisitorId,
 ) -> Result<StoredSession, HttpError> {
-    let started: ConversationStarted = post_json(
-        "/api/v1/visitor/conversations",
-        Some(&token),
-        &StartConversation::default(),
-    )
-    .await?;
+    let started = http::start_conversation(&token).await?;
     if !is_valid_id(started.conversation_id.as_str()) {
         return Err(HttpError::BadBody);
     }

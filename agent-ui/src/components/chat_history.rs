@@ -76,7 +76,7 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                             entries: history::entries(&list, &id),
                         });
                     }
-                    Err(e) if e.is_unauthorized() => sign_out.run(),
+                    Err(e) if e.is_unauthorized() => sign_out.ended(),
                     Err(e) => {
                         loaded.try_set(Loaded::Failed(crate::notice::could_not_load(
                             "the chat history",

@@ -1,5 +1,6 @@
 //! The reply box: Enter sends, Shift+Enter starts a new line. Keystrokes
-//! tell the visitor the agent is typing (paced by [`Chats::keystroke`]).
+//! tell the visitor the agent is typing (paced by its session, through
+//! [`Chats::typed`]).
 
 use crate::chats::Chats;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
@@ -28,7 +29,10 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 )));
                 return;
             }
-            chats.send_message(&id, text.to_string());
+            if !chats.send_message(&id, text.to_string()) {
+                error.set(Some("This browser cannot send messages here.".to_string()));
+                return;
+            }
             draft.set(String::new());
             error.set(None);
         }
@@ -47,8 +51,9 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
         }
     };
     let on_input = move |ev| {
-        draft.set(event_target_value(&ev));
-        chats.keystroke(&id);
+        let value = event_target_value(&ev);
+        chats.typed(&id, value.trim().is_empty());
+        draft.set(value);
     };
 
     view! {

@@ -6,14 +6,15 @@
 
 use crate::api;
 use crate::app::SignOut;
-use crate::chats::{Chats, Link};
+use crate::chats::Chats;
 use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
 use crate::components::priority_select::PrioritySelect;
-use crate::inbox::Inbox;
+use crate::feed::Lists;
 use crate::session::Session;
+use chat_client::link::{CloseReason, Link};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::frame::{ConversationStatus, ConversationView, Participant};
@@ -96,42 +97,39 @@ impl Heading {
 
 /// The open conversation `id`.
 #[component]
-pub fn Conversation(
-    id: ConversationId,
-    inbox: RwSignal<Inbox>,
-    visible: ReadSignal<bool>,
-) -> impl IntoView {
+pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>) -> impl IntoView {
     let chats = expect_context::<Chats>();
     let session = expect_context::<Session>();
     let sign_out = expect_context::<SignOut>();
     let chat = chats.open(&id);
-    let state = chat.state.clone();
-    let link = chat.link.clone();
+    let link = Memo::new({
+        let chat = chat.clone();
+        move |_| chat.with(|s| s.link())
+    });
     let taken_elsewhere = RwSignal::new(false);
     let take_error = RwSignal::new(None::<String>);
     let taking = RwSignal::new(false);
 
     let heading = Memo::new({
-        let (state, id, me) = (state.clone(), id.clone(), session.agent.id.0.clone());
+        let (chat, id, me) = (chat.clone(), id.clone(), session.agent.id.0.clone());
         move |_| {
-            let live = state.with(|s| s.conversation().cloned());
+            let live = chat.with(|s| s.state().conversation().cloned());
             inbox.with(|i| Heading::new(live.as_ref(), i.get(&id), &me))
         }
     });
 
-    // Everything on screen in a visible tab counts as read.
+    // Everything on screen in a visible tab counts as read: the session
+    // sends read receipts while it is told so.
     Effect::new({
-        let (state, id) = (state.clone(), id.clone());
-        move |_| {
-            state.track();
-            if visible.get() {
-                chats.mark_read(&id);
-            }
-        }
+        let id = id.clone();
+        move |_| chats.viewing(&id, visible.get())
     });
     on_cleanup({
         let id = id.clone();
-        move || chats.stop_typing(&id)
+        move || {
+            chats.viewing(&id, false);
+            chats.stop_typing(&id);
+        }
     });
 
     let take = {
@@ -150,8 +148,8 @@ pub fn Conversation(
                         taken_elsewhere.set(true);
                         inbox.update(|i| i.remove(&id));
                     }
-                    Err(e) if e.is_unauthorized() => sign_out.run(),
-                    Err(e) => take_error.set(Some(e.message())),
+                    Err(e) if e.is_unauthorized() => sign_out.ended(),
+                    Err(e) => take_error.set(Some(api::message(&e))),
                 }
                 taking.set(false);
             });
@@ -245,21 +243,27 @@ pub fn Conversation(
                 <p class="notice" role="alert">"This chat was taken by another agent."</p>
             </Show>
             {move || take_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-            <MessageList state=state.clone() retry/>
+            <MessageList session=chat.clone() retry/>
             {move || footer.get().view(&id)}
         </section>
     }
 }
 
-/// A line about the socket when it is not simply open.
+/// A line about the socket when it is not simply open. (A socket refused
+/// with 4401 or 4403 does not stay on screen: the desk signs out or closes
+/// the pane.)
 fn link_banner(link: Link) -> Option<impl IntoView> {
     let text = match link {
-        Link::Open => return None,
+        Link::Open | Link::Closed(CloseReason::Stopped) => return None,
         Link::Connecting => "Connecting…",
-        Link::Reconnecting => "Connection lost. Reconnecting…",
-        Link::Refused(shared::close::FORBIDDEN) => "You may not open this conversation.",
-        Link::Refused(shared::close::NOT_FOUND) => "This conversation does not exist.",
-        Link::Refused(_) => "The server refused this conversation.",
+        Link::Reconnecting { .. } => "Connection lost. Reconnecting…",
+        Link::Closed(CloseReason::Forbidden) => "You may not open this conversation.",
+        Link::Closed(CloseReason::NotFound) => "This conversation does not exist.",
+        Link::Closed(CloseReason::Unauthorized) => "Your session has ended.",
+        Link::Closed(CloseReason::UnsupportedVersion) => {
+            "This app was updated. Reload the page to continue."
+        }
+        Link::Closed(CloseReason::Refused(_)) => "The server refused this conversation.",
     };
     Some(view! { <p class="banner" role="status">{text}</p> })
 }

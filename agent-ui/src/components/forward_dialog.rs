@@ -80,9 +80,9 @@ pub fn ForwardDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView
             Ok(d) => {
                 directory.try_set(Some(d));
             }
-            Err(e) if e.is_unauthorized() => sign_out.run(),
+            Err(e) if e.is_unauthorized() => sign_out.ended(),
             Err(e) => {
-                failure.try_set(Some(notice::capitalized(&e.message())));
+                failure.try_set(Some(notice::capitalized(&api::message(&e))));
             }
         }
     });

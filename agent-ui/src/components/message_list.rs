@@ -4,6 +4,7 @@
 //! as text, never as HTML.
 
 use crate::format;
+use chat_client::session::Session;
 use chat_client::{ChatState, Check, Line};
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -78,11 +79,11 @@ impl Shown {
 
 /// The message list and the typing line of one conversation.
 #[component]
-pub fn MessageList(state: ArcRwSignal<ChatState>, retry: Callback<ClientMsgId>) -> impl IntoView {
+pub fn MessageList(session: ArcRwSignal<Session>, retry: Callback<ClientMsgId>) -> impl IntoView {
     let list = NodeRef::<Ol>::new();
     let lines = Memo::new({
-        let state = state.clone();
-        move |_| state.with(Shown::all)
+        let session = session.clone();
+        move |_| session.with(|s| Shown::all(s.state()))
     });
     // Follow the conversation: scroll to the newest line when lines come.
     Effect::new(move |_| {
@@ -94,8 +95,13 @@ pub fn MessageList(state: ArcRwSignal<ChatState>, retry: Callback<ClientMsgId>) 
         });
     });
     let typing = move || {
-        state.with(|s| {
-            let names: Vec<String> = s.typing().into_iter().map(|p| p.name.clone()).collect();
+        session.with(|s| {
+            let names: Vec<String> = s
+                .state()
+                .typing()
+                .into_iter()
+                .map(|p| p.name.clone())
+                .collect();
             format::typing(&names)
         })
     };

@@ -3,9 +3,10 @@
 //! "Accept" / "Decline". Accepting opens the conversation.
 
 use crate::api::Action;
+use crate::feed::OfferList;
 use crate::format;
 use crate::notice;
-use crate::offers::{seconds_left, Offers};
+use crate::offers::seconds_left;
 use leptos::prelude::*;
 use shared::inbox::PendingOffer;
 use shared::ConversationId;
@@ -13,10 +14,7 @@ use std::time::Duration;
 
 /// Every pending offer, as cards.
 #[component]
-pub fn OfferCards(
-    offers: RwSignal<Offers>,
-    open: RwSignal<Option<ConversationId>>,
-) -> impl IntoView {
+pub fn OfferCards(offers: OfferList, open: RwSignal<Option<ConversationId>>) -> impl IntoView {
     // The countdown needs a clock finer than the desk's.
     let now = RwSignal::new(format::now() as i64);
     let tick = set_interval_with_handle(
@@ -40,7 +38,7 @@ pub fn OfferCards(
 #[component]
 fn OfferCard(
     offer: PendingOffer,
-    offers: RwSignal<Offers>,
+    offers: OfferList,
     open: RwSignal<Option<ConversationId>>,
     now: ReadSignal<i64>,
 ) -> impl IntoView {
@@ -71,7 +69,7 @@ fn OfferCard(
             notice::run(id.clone(), action, success, move |ok| {
                 busy.try_set(false);
                 if ok {
-                    offers.try_update(|o| o.end(&id2));
+                    offers.update(|o| o.end(&id2));
                     if accept {
                         open.try_set(Some(id2));
                     }

@@ -6,7 +6,7 @@
 
 use crate::api;
 use crate::app::SignOut;
-use crate::inbox::Inbox;
+use crate::feed::Lists;
 use crate::notice::{self, Notices};
 use crate::priority::{self, CHOICES};
 use crate::session::Session;
@@ -20,7 +20,7 @@ use shared::ConversationId;
 pub fn PrioritySelect(
     id: ConversationId,
     current: Signal<Priority>,
-    inbox: RwSignal<Inbox>,
+    inbox: Lists,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let notices = expect_context::<Notices>();
@@ -43,7 +43,7 @@ pub fn PrioritySelect(
             spawn_local(async move {
                 let result = api::set_priority(&token, &id, next).await;
                 if let Ok(answer) = &result {
-                    inbox.try_update(|i| i.prioritized(answer));
+                    inbox.update(|i| i.prioritized(answer));
                 }
                 // Success or not, the menu shows the listed value again.
                 pending.try_set(None);

@@ -7,13 +7,15 @@
 
 use crate::api::Action;
 use crate::app::SignOut;
-use crate::chats::{Chats, Link};
+use crate::chats::Chats;
 use crate::components::status_menu::StatusMenu;
+use crate::feed::Lists;
 use crate::format;
 use crate::inbox::Inbox;
 use crate::notice;
 use crate::offline::OfflineMessages;
 use crate::priority;
+use chat_client::link::Link;
 use leptos::prelude::*;
 use shared::inbox::ConversationSummary;
 use shared::ConversationId;
@@ -56,8 +58,8 @@ impl Section {
 #[component]
 pub fn Sidebar(
     agent_name: String,
-    inbox: ReadSignal<Inbox>,
-    link: ReadSignal<Link>,
+    inbox: Lists,
+    link: Signal<Link>,
     open: RwSignal<Option<ConversationId>>,
     offline_open: RwSignal<bool>,
     now: ReadSignal<f64>,
@@ -76,8 +78,8 @@ pub fn Sidebar(
                         {move || match link.get() {
                             Link::Open => "Connected",
                             Link::Connecting => "Connecting…",
-                            Link::Reconnecting => "Reconnecting…",
-                            Link::Refused(_) => "Disconnected",
+                            Link::Reconnecting { .. } => "Reconnecting…",
+                            Link::Closed(_) => "Disconnected",
                         }}
                     </div>
                 </div>

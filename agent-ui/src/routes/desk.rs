@@ -1,17 +1,20 @@
 //! The signed-in screen: the sidebar of live lists on the left, the open
 //! conversation (or the offline messages) on the right. It owns the inbox
-//! socket, the conversation sockets ([`Chats`]), the pending offers, the
-//! offline messages and their polling, the notice line, the clock for
-//! waiting times, page visibility (read receipts only go out while the tab
-//! is visible) and the tab title.
+//! socket (a [`Feed`]: the lists and the pending offers), the conversation
+//! sockets ([`Chats`]), the offline messages and their polling, the notice
+//! line, the clock for waiting times, page visibility (read receipts only go
+//! out while the tab is visible) and the tab title. When the server ends the
+//! session (4401 on any socket) it signs out; when it refuses the open
+//! conversation (4403) it closes the pane with a notice.
 
 use crate::app::SignOut;
-use crate::chats::{Chats, Link};
+use crate::chats::{self, AfterRefusal, Chats};
 use crate::components::conversation::Conversation;
 use crate::components::notice_line::NoticeLine;
 use crate::components::offer_card::OfferCards;
 use crate::components::offline_messages::OfflineMessagesPane;
 use crate::components::sidebar::Sidebar;
+use crate::feed::{Feed, Lists, OfferList};
 use crate::format;
 use crate::history::OpenConversation;
 use crate::inbox::Inbox;
@@ -19,14 +22,14 @@ use crate::notice::Notices;
 use crate::offers::Offers;
 use crate::offline::OfflineMessages;
 use crate::session::Session;
-use chat_client::web::{ws_origin, Socket};
+use chat_client::web::{ws_origin, Driver};
 use leptos::prelude::*;
-use shared::inbox::InboxFrame;
 use shared::ConversationId;
 use std::time::Duration;
 
-/// How often the inbox socket is pinged, so idle proxies keep it open.
-const PING_EVERY: Duration = Duration::from_secs(30);
+/// What the notice line says when the open conversation is refused.
+const NO_LONGER_YOURS: &str = "You no longer have access to this conversation.";
+
 /// How often waiting times are redrawn.
 const CLOCK_EVERY: Duration = Duration::from_secs(15);
 /// How often the offline messages are loaded again (no socket brings them).
@@ -36,10 +39,10 @@ const OFFLINE_EVERY: Duration = Duration::from_secs(30);
 #[component]
 pub fn Desk(session: Session) -> impl IntoView {
     let sign_out = expect_context::<SignOut>();
-    let inbox = RwSignal::new(Inbox::new(&session.agent.id));
-    let inbox_link = RwSignal::new(Link::Connecting);
-    let offers = RwSignal::new(Offers::default());
-    provide_context(Notices(RwSignal::new(None)));
+    let feed = RwSignal::new(Feed::new(&session.agent.id));
+    let (inbox, offers) = (Lists(feed), OfferList(feed));
+    let notices = Notices(RwSignal::new(None));
+    provide_context(notices);
     let open = RwSignal::new(None::<ConversationId>);
     provide_context(OpenConversation(open));
     // The pane shows the offline messages instead of a conversation.
@@ -53,24 +56,19 @@ pub fn Desk(session: Session) -> impl IntoView {
     provide_context(offline);
     offline.refresh();
 
-    let socket = StoredValue::new_local(connect_inbox(&session.token, inbox, offers, inbox_link));
-    let ping = set_interval_with_handle(
-        move || {
-            socket.with_value(|s| s.send(&shared::inbox::InboxClientFrame::Ping));
-        },
-        PING_EVERY,
-    )
-    .ok();
+    let driver = StoredValue::new_local(Some(connect_inbox(&session.token, feed, sign_out)));
     let clock = set_interval_with_handle(move || now.set(format::now()), CLOCK_EVERY).ok();
     let offline_poll = set_interval_with_handle(move || offline.refresh(), OFFLINE_EVERY).ok();
     let visibility = window_event_listener_untyped("visibilitychange", move |_| {
         visible.set(page_visible());
     });
     on_cleanup(move || {
-        socket.with_value(Socket::close);
+        if let Some(driver) = driver.try_update_value(Option::take).flatten() {
+            driver.act(|feed, _| feed.stop());
+        }
         chats.close_all();
-        ping.into_iter()
-            .chain(clock)
+        clock
+            .into_iter()
             .chain(offline_poll)
             .for_each(|h| h.clear());
         visibility.remove();
@@ -98,12 +96,17 @@ pub fn Desk(session: Session) -> impl IntoView {
             .sum();
         document().set_title(&format::title(total, offers.with(Offers::any)));
     });
-    // A refused token on any socket: sign in again. Deferred, so no socket
-    // is closed from inside its own callback.
-    Effect::new(move |_| {
-        if inbox_link.get() == Link::Refused(shared::close::UNAUTHORIZED) || chats.unauthorized() {
-            set_timeout(move || sign_out.run(), Duration::ZERO);
+    // A conversation socket refused: the session ended (sign in again), or
+    // the agent may no longer open it (its pane closes, saying so).
+    Effect::new(move |_| match chats.refusal() {
+        Some((_, AfterRefusal::SignOut)) => sign_out.ended(),
+        Some((id, AfterRefusal::ClosePane)) => {
+            if open.get_untracked().as_ref() == Some(&id) {
+                open.set(None);
+                notices.failed(NO_LONGER_YOURS);
+            }
         }
+        Some((_, AfterRefusal::Show)) | None => {}
     });
 
     let agent_name = session.agent.name.clone();
@@ -111,8 +114,8 @@ pub fn Desk(session: Session) -> impl IntoView {
         <div class="desk">
             <Sidebar
                 agent_name
-                inbox=inbox.read_only()
-                link=inbox_link.read_only()
+                inbox
+                link=Signal::derive(move || feed.with(Feed::link))
                 open
                 offline_open
                 now=now.read_only()
@@ -135,36 +138,23 @@ pub fn Desk(session: Session) -> impl IntoView {
     }
 }
 
-/// Opens the inbox socket: a snapshot on every (re)connect, then changes.
-fn connect_inbox(
-    token: &str,
-    inbox: RwSignal<Inbox>,
-    offers: RwSignal<Offers>,
-    link: RwSignal<Link>,
-) -> Socket {
+/// Opens the inbox socket: a snapshot on every (re)connect (and whenever
+/// the agent's role or departments change), then changes.
+fn connect_inbox(token: &str, feed: RwSignal<Feed>, sign_out: SignOut) -> Driver<Feed> {
     let url = format!(
         "{}/api/v1/agent/inbox?token={}",
         ws_origin(),
         js_sys::encode_uri_component(token)
     );
-    Socket::connect::<InboxFrame>(
+    Driver::new(
         url,
-        move || {
-            link.try_set(Link::Open);
-            Vec::new()
+        move |f| {
+            feed.try_update(|feed| f(feed));
         },
-        move |frame| {
-            offers.try_update(|o| o.apply(&frame));
-            inbox.try_update(|i| i.apply(frame));
-            Vec::new()
-        },
-        move |code| {
-            let refused = (4400..=4499).contains(&code);
-            link.try_set(if refused {
-                Link::Refused(code)
-            } else {
-                Link::Reconnecting
-            });
+        move |reason| {
+            if chats::after_refusal(reason, false) == AfterRefusal::SignOut {
+                sign_out.ended();
+            }
         },
     )
 }

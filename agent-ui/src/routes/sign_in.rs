@@ -8,9 +8,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::LoginRequest;
 
-/// The sign-in form. Calls `signed_in` once the server accepted.
+/// The sign-in form. Calls `signed_in` once the server accepted. `notice`
+/// says why the agent is here again (their session ended).
 #[component]
-pub fn SignIn(signed_in: Callback<Session>) -> impl IntoView {
+pub fn SignIn(
+    signed_in: Callback<Session>,
+    #[prop(optional)] notice: Option<&'static str>,
+) -> impl IntoView {
     let workspace = RwSignal::new("demo".to_string());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -39,7 +43,7 @@ pub fn SignIn(signed_in: Callback<Session>) -> impl IntoView {
                     });
                 }
                 Err(e) => {
-                    error.set(Some(e.message()));
+                    error.set(Some(api::message(&e)));
                     busy.set(false);
                 }
             }
@@ -51,6 +55,7 @@ pub fn SignIn(signed_in: Callback<Session>) -> impl IntoView {
             <form class="card sign-in" on:submit=submit>
                 <h1>"Live chat"</h1>
                 <p class="muted">"Sign in to answer your visitors."</p>
+                {notice.map(|text| view! { <p class="notice" role="alert">{text}</p> })}
                 <label>
                     "Workspace"
                     <input type="text" name="workspace" autocomplete="organization" required

@@ -1,7 +1,7 @@
 //! The notice above the composer: connecting, reconnecting, what went wrong
 //! and, when the visitor can do something about it, a button.
 
-use crate::link::{Action, Notice};
+use crate::notice::{Action, Notice};
 use leptos::prelude::*;
 
 /// The notice bar; empty (and hidden by CSS) when all is well.

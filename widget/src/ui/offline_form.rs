@@ -3,9 +3,10 @@
 //! (and the focus moved to the first one), then "Thanks! We will reply by
 //! email." once the message is stored.
 
-use crate::offline::{Draft, Field, Problem, Stage, MAX_EMAIL_CHARS, MAX_NAME_CHARS};
+use crate::offline::{Draft, Problem, Stage};
 use leptos::html;
 use leptos::prelude::*;
+use shared::api::{OfflineField as Field, MAX_EMAIL_BYTES, MAX_NAME_CHARS};
 use shared::MAX_TEXT_CHARS;
 use wasm_bindgen::JsCast;
 
@@ -106,7 +107,7 @@ pub fn OfflineForm(
                         id=id
                         type=if email { "email" } else { "text" }
                         autocomplete=if email { "email" } else { "name" }
-                        maxlength=if email { MAX_EMAIL_CHARS } else { MAX_NAME_CHARS }
+                        maxlength=if email { MAX_EMAIL_BYTES } else { MAX_NAME_CHARS }
                         required
                         aria-invalid=move || problem().is_some().to_string()
                         aria-describedby=error_id.clone()

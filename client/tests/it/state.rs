@@ -3,144 +3,13 @@
 //! unread counts, failures and retries, resume after a disconnect, typing.
 //! See `docs/protocol.md`.
 
-use chat_client::{ChatState, Check, Line};
-use shared::frame::{
-    ClientFrame, ConversationStatus, ConversationView, ErrorCode, Message, MessageKind,
-    Participant, ReceiptKind, ServerFrame, Side, Watermark,
+use crate::frames::{
+    ack, anna, bert, conversation, delivered, hello, msg, read, receipt, send, store_failed,
+    system, system_line, typing, vera, watermark, welcome,
 };
+use chat_client::{ChatState, Check, Line};
+use shared::frame::{ConversationStatus, ErrorCode, Participant, ServerFrame};
 use shared::ids::Seq;
-
-fn person(side: Side, id: &str, name: &str) -> Participant {
-    Participant {
-        side,
-        id: id.into(),
-        name: name.into(),
-    }
-}
-
-/// The visitor; "me" in most tests.
-fn vera() -> Participant {
-    person(Side::Visitor, "v-1", "Vera")
-}
-
-/// The agent working the conversation.
-fn anna() -> Participant {
-    person(Side::Agent, "a-1", "Anna")
-}
-
-/// Another agent, on the same side as Anna.
-fn bert() -> Participant {
-    person(Side::Agent, "a-2", "Bert")
-}
-
-fn system() -> Participant {
-    person(Side::System, "system", "System")
-}
-
-fn conversation(status: ConversationStatus) -> ConversationView {
-    ConversationView {
-        id: "conv-1".into(),
-        status,
-        department: "support".into(),
-        visitor: vera(),
-        assignee: (status == ConversationStatus::Active).then(anna),
-    }
-}
-
-fn welcome(you: Participant, last_seq: Seq, receipts: Vec<Watermark>) -> ServerFrame {
-    ServerFrame::Welcome {
-        version: 1,
-        conversation: conversation(ConversationStatus::Active),
-        you,
-        last_seq,
-        receipts,
-    }
-}
-
-fn message(seq: Seq, author: Participant, client_id: Option<&str>, text: &str) -> Message {
-    let kind = if author.side == Side::System {
-        MessageKind::System
-    } else {
-        MessageKind::Text
-    };
-    Message {
-        seq,
-        client_id: client_id.map(Into::into),
-        author,
-        kind,
-        text: text.into(),
-        sent_at: 1_700_000_000_000 + seq as i64,
-    }
-}
-
-/// A message frame; `client_id` only for people's messages.
-fn msg(seq: Seq, author: Participant, client_id: &str, text: &str) -> ServerFrame {
-    ServerFrame::Message(message(seq, author, Some(client_id), text))
-}
-
-fn system_line(seq: Seq, text: &str) -> ServerFrame {
-    ServerFrame::Message(message(seq, system(), None, text))
-}
-
-fn ack(client_id: &str, seq: Seq) -> ServerFrame {
-    ServerFrame::Ack {
-        client_id: client_id.into(),
-        seq,
-        sent_at: 1_700_000_000_000 + seq as i64,
-    }
-}
-
-fn watermark(who: Participant, delivered: Seq, read: Seq) -> Watermark {
-    Watermark {
-        participant: who,
-        delivered,
-        read,
-    }
-}
-
-fn receipt(who: Participant, delivered: Seq, read: Seq) -> ServerFrame {
-    ServerFrame::Receipt(watermark(who, delivered, read))
-}
-
-fn typing(who: Participant, active: bool) -> ServerFrame {
-    ServerFrame::Typing { who, active }
-}
-
-fn store_failed(client_id: &str, text: &str) -> ServerFrame {
-    ServerFrame::Error {
-        code: ErrorCode::StoreFailed,
-        message: text.into(),
-        client_id: Some(client_id.into()),
-    }
-}
-
-fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_id: client_id.into(),
-        text: text.into(),
-    }
-}
-
-fn delivered(seq: Seq) -> ClientFrame {
-    ClientFrame::Receipt {
-        kind: ReceiptKind::Delivered,
-        seq,
-    }
-}
-
-fn read(seq: Seq) -> ClientFrame {
-    ClientFrame::Receipt {
-        kind: ReceiptKind::Read,
-        seq,
-    }
-}
-
-fn hello(last_seq: Seq) -> ClientFrame {
-    ClientFrame::Hello {
-        version: shared::PROTOCOL_VERSION,
-        last_seq,
-    }
-}
 
 /// A state welcomed as `me`, with `frames` applied.
 fn state(me: Participant, frames: Vec<ServerFrame>) -> ChatState {
@@ -394,44 +263,56 @@ fn duplicate_messages_are_kept_once() {
     assert_eq!(s.unread(), 1);
 }
 
+/// The delivered receipt due after `frames`, as Vera.
+#[track_caller]
+fn delivered_due(frames: Vec<ServerFrame>, expected: Option<Seq>) {
+    let s = state(vera(), frames);
+    assert_eq!(s.delivered_receipt(), expected.map(delivered));
+}
+
 #[test]
-fn messages_answer_with_delivered_receipts() {
-    let mut s = ChatState::new();
-    assert_eq!(s.delivered_receipt(), None);
-    assert_eq!(s.apply(welcome(vera(), 0, vec![])), vec![]);
-    assert_eq!(s.delivered_receipt(), None);
-    assert_eq!(s.apply(msg(1, anna(), "x-1", "one")), vec![delivered(1)]);
-    assert_eq!(s.apply(msg(2, anna(), "x-2", "two")), vec![delivered(2)]);
-    // Until the edge echoes the own watermark, it is asked again.
-    assert_eq!(s.apply(msg(2, anna(), "x-2", "two")), vec![delivered(2)]);
-    assert_eq!(s.apply(receipt(vera(), 2, 0)), vec![]);
-    assert_eq!(s.delivered_receipt(), None);
-    // Caught up: a duplicate asks nothing.
-    assert_eq!(s.apply(msg(2, anna(), "x-2", "two")), vec![]);
-    assert_eq!(s.apply(msg(1, anna(), "x-1", "one")), vec![]);
+#[rustfmt::skip]
+fn delivered_receipts_are_due_for_other_peoples_messages() {
+    delivered_due(vec![], None);
+    delivered_due(vec![msg(1, anna(), "x-1", "one")], Some(1));
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), msg(2, anna(), "x-2", "two")], Some(2));
+    // Until the edge echoes the own watermark, it is due.
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), msg(1, anna(), "x-1", "one")], Some(1));
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), receipt(vera(), 1, 0)], None);
+    // A duplicate after the echo asks nothing.
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), receipt(vera(), 1, 0), msg(1, anna(), "x-1", "one")], None);
     // Other people's receipts do not count as one's own.
-    assert_eq!(s.apply(msg(3, anna(), "x-3", "three")), vec![delivered(3)]);
-    assert_eq!(s.apply(receipt(anna(), 3, 3)), vec![]);
-    assert_eq!(s.delivered_receipt(), Some(delivered(3)));
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), receipt(anna(), 1, 1)], Some(1));
     // Out of order own receipts never move the own watermark back.
-    s.apply(receipt(vera(), 3, 0));
-    s.apply(receipt(vera(), 1, 0));
-    assert_eq!(s.delivered_receipt(), None);
-    assert_eq!(s.apply(msg(3, anna(), "x-3", "three")), vec![]);
-    // A system line is held but needs no receipt: checkmarks are about
-    // people's messages.
-    assert_eq!(s.apply(system_line(4, "Anna took the chat")), vec![]);
-    assert_eq!(s.last_seq(), 4);
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), receipt(vera(), 1, 0), receipt(vera(), 0, 0)], None);
+    // One's own messages and system lines need no receipt; a receipt covers
+    // everything held.
+    delivered_due(vec![msg(1, vera(), "c-1", "mine")], None);
+    delivered_due(vec![system_line(1, "Anna took the chat")], None);
+    delivered_due(vec![msg(1, anna(), "x-1", "one"), msg(2, vera(), "c-1", "mine")], Some(2));
+}
+
+#[test]
+fn apply_answers_only_with_resends() {
+    let mut s = ChatState::new();
+    assert_eq!(s.apply(welcome(vera(), 0, vec![])), vec![]);
+    assert_eq!(s.apply(msg(1, anna(), "x-1", "one")), vec![]);
+    assert_eq!(s.last_from_others(), 1);
+    assert_eq!(s.apply(system_line(2, "Anna took the chat")), vec![]);
+    assert_eq!(s.last_from_others(), 1);
+    assert_eq!(s.last_seq(), 2);
 }
 
 #[test]
 fn own_watermarks_from_welcome() {
     let mut s = ChatState::new();
     s.apply(welcome(vera(), 2, vec![watermark(vera(), 2, 1)]));
-    assert_eq!(s.apply(msg(1, anna(), "x-1", "one")), vec![]);
-    assert_eq!(s.apply(msg(2, anna(), "x-2", "two")), vec![]);
+    s.apply(msg(1, anna(), "x-1", "one"));
+    s.apply(msg(2, anna(), "x-2", "two"));
+    assert_eq!(s.delivered_receipt(), None);
     assert_eq!(s.read_receipt(), Some(read(2)));
-    assert_eq!(s.apply(msg(3, anna(), "x-3", "three")), vec![delivered(3)]);
+    s.apply(msg(3, anna(), "x-3", "three"));
+    assert_eq!(s.delivered_receipt(), Some(delivered(3)));
 }
 
 #[test]
@@ -639,13 +520,10 @@ fn resume_resends_pending_with_their_ids() {
         ],
     );
     // The edge replays what was missed (c-1 had been stored), then acks
-    // the re-sends: c-1 again with its stored seq, the others new. One
-    // delivered receipt once the replay has caught up.
+    // the re-sends: c-1 again with its stored seq, the others new.
     assert_eq!(s.apply(msg(3, vera(), "c-1", "one")), vec![]);
-    assert_eq!(
-        s.apply(msg(4, anna(), "x-2", "Welcome back")),
-        vec![delivered(4)]
-    );
+    assert_eq!(s.apply(msg(4, anna(), "x-2", "Welcome back")), vec![]);
+    assert_eq!(s.delivered_receipt(), Some(delivered(4)));
     s.apply(ack("c-1", 3));
     s.apply(ack("c-2", 5));
     s.apply(ack("c-3", 6));

@@ -1,0 +1,47 @@
+//! The HTTP API over `gloo-net`'s `fetch`: JSON in, JSON out, a bearer token
+//! when given, every failure an [`HttpError`]. Paths are relative to the
+//! page's own origin, where the worker serves both the apps and the API.
+
+pub use crate::http::HttpError;
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// `GET path`, answered as `R`.
+pub async fn get<R: DeserializeOwned>(path: &str, token: Option<&str>) -> Result<R, HttpError> {
+    send(request(Request::get(path), token), None::<&()>).await
+}
+
+/// `POST path` with `body` as JSON (or no body), answered as `R`.
+pub async fn post<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<R, HttpError> {
+    send(request(Request::post(path), token), body).await
+}
+
+fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    let builder = builder.header("Accept", "application/json");
+    match token {
+        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        None => builder,
+    }
+}
+
+async fn send<B: Serialize, R: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: Option<&B>,
+) -> Result<R, HttpError> {
+    let request = match body {
+        Some(body) => builder.json(body),
+        None => builder.build(),
+    }
+    // Only an unserializable body or a malformed path fail here: both are
+    // this client's fault, and say as much as a broken connection.
+    .map_err(|_| HttpError::Network)?;
+    let response = request.send().await.map_err(|_| HttpError::Network)?;
+    let text = response.text().await.map_err(|_| HttpError::Network)?;
+    crate::http::read(response.status(), &text)
+}
