@@ -404,7 +404,7 @@ impl Workspace {
     /// Rebuilds a workspace from what the shell stored and the sockets it
     /// still holds. The first input checks the router against the sockets.
     pub fn restore(stored: Stored) -> Self {
-        Workspace {
+        let mut workspace = Workspace {
             people: stored
                 .people
                 .into_iter()
@@ -430,13 +430,16 @@ impl Workspace {
                 .map(|s| (s.id.clone(), s))
                 .collect(),
             opened: stored.opened.into_iter().collect(),
-            sockets: stored
-                .sockets
-                .into_iter()
-                .map(|s| (s.socket, s.who))
-                .collect(),
             ..Workspace::default()
+        };
+        // A socket whose token ended (closed, but still held by the
+        // runtime for a moment) is nobody's connection.
+        for s in stored.sockets {
+            if workspace.authenticate(&s.who).is_ok() {
+                workspace.sockets.insert(s.socket, s.who);
+            }
         }
+        workspace
     }
 
     /// The router, for reads (places, presence, loads).

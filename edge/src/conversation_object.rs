@@ -7,7 +7,7 @@
 //! Everything it needs comes back from SQLite and from each socket's
 //! attachment the next time an event arrives.
 
-use crate::error::{Error, OrRefuse, Result};
+use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json, principal};
 use chat_core::conversation::{Meta, Refusal};
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
@@ -604,9 +604,7 @@ impl DurableObject for ConversationObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        if let Err(e) = self.on_message(ws, message).await {
-            worker::console_error!("conversation message: {e}");
-        }
+        log_failure("conversation message", self.on_message(ws, message).await);
         Ok(())
     }
 
@@ -617,24 +615,18 @@ impl DurableObject for ConversationObject {
         _reason: String,
         _clean: bool,
     ) -> worker::Result<()> {
-        if let Err(e) = self.on_gone(&ws).await {
-            worker::console_error!("conversation close: {e}");
-        }
+        log_failure("conversation close", self.on_gone(&ws).await);
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        if let Err(e) = self.on_gone(&ws).await {
-            worker::console_error!("conversation socket error: {e}");
-        }
+        log_failure("conversation socket error", self.on_gone(&ws).await);
         Ok(())
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(e) = self.run(Input::Alarm, None).await {
-            worker::console_error!("conversation alarm: {e}");
-        }
+        log_failure("conversation alarm", self.run(Input::Alarm, None).await);
         Response::ok("ok")
     }
 }

@@ -49,6 +49,13 @@ impl Error {
     }
 }
 
+/// Logs the failure of an event nobody answers (a socket event, an alarm).
+pub fn log_failure<T>(context: &str, result: Result<T>) {
+    if let Err(e) = result {
+        worker::console_error!("{context}: {e}");
+    }
+}
+
 impl From<Refusal> for Error {
     fn from(r: Refusal) -> Error {
         Error::Refused(r)

@@ -12,7 +12,7 @@
 pub mod store;
 
 use crate::conversation_object::AssignRequest;
-use crate::error::{Error, OrRefuse, Result};
+use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json};
 use chat_core::conversation::Refusal;
 use chat_core::workspace::{
@@ -574,9 +574,7 @@ impl DurableObject for WorkspaceObject {
         _reason: String,
         _clean: bool,
     ) -> worker::Result<()> {
-        if let Err(e) = self.inbox_gone(&ws).await {
-            worker::console_error!("inbox close: {e}");
-        }
+        log_failure("inbox close", self.inbox_gone(&ws).await);
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
     }
@@ -584,16 +582,12 @@ impl DurableObject for WorkspaceObject {
     /// A socket error is a disconnect too: the agent must not stay
     /// routable on a socket that is gone.
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        if let Err(e) = self.inbox_gone(&ws).await {
-            worker::console_error!("inbox error: {e}");
-        }
+        log_failure("inbox error", self.inbox_gone(&ws).await);
         Ok(())
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(e) = self.run(Input::Tick).await {
-            worker::console_error!("workspace alarm: {e}");
-        }
+        log_failure("workspace alarm", self.run(Input::Tick).await);
         Response::ok("ok")
     }
 }

@@ -1,6 +1,7 @@
 //! The conversation state machine: handshake, sends, acks, dedupe,
 //! receipts, typing, assignment, announcements, eviction and resume.
 
+use crate::rng::Rng;
 use crate::sim::{agent, visitor, Sim};
 use chat_core::{Input, Output, Record};
 use serde_json::json;
@@ -487,17 +488,6 @@ fn a_failed_store_acks_nothing_and_loses_nothing() {
     assert_eq!(sim.messages.len(), 3);
 }
 
-/// A tiny deterministic generator, so a failing seed can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 /// One client as the resume protocol describes it.
 #[derive(Default)]

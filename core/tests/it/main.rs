@@ -3,6 +3,7 @@
 
 mod conversation;
 mod lifecycle;
+mod rng;
 mod router;
 mod sim;
 mod workspace;

@@ -5,6 +5,7 @@
 //! define, and that the rows the router says it changed are exactly the rows
 //! that differ, so a router rebuilt from them is the same router.
 
+use crate::rng::Rng;
 use chat_core::router::{
     Changes, DepartmentSettings, How, Input, OfferEnd, Output, Place, Router, Settings, Target,
 };
@@ -24,19 +25,6 @@ fn d(id: &str) -> DepartmentId {
     id.into()
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.below(items.len() as u64) as usize])
-    }
-}
 
 #[derive(Clone, Debug)]
 struct MAgent {

@@ -3,6 +3,7 @@
 //! between steps, reachability from live sockets, changes to people that
 //! apply at once, and queue positions pushed to visitors.
 
+use crate::rng::Rng;
 use crate::wsim::{demo, person, WsSim};
 use chat_core::conversation::Refusal;
 use chat_core::router::Place;
@@ -567,25 +568,6 @@ fn queue_positions_are_pushed_when_they_move() {
     );
 }
 
-/// A tiny deterministic generator, so a failing seed can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() {
-            None
-        } else {
-            items.get(self.below(items.len() as u64) as usize)
-        }
-    }
-}
 
 /// The index, the router and each conversation agree on where every open
 /// conversation is and who has it.
