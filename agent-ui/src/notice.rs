@@ -23,6 +23,21 @@ pub enum Notice {
 #[derive(Clone, Copy)]
 pub struct Notices(pub RwSignal<Option<Notice>>);
 
+/// The conversations the agent is forwarding right now. The server
+/// closes the forwarder's socket (4403) as the forward completes, before its
+/// answer arrives: for these, that close is expected, and the forward closes
+/// the pane itself once answered, without a "no longer have access" notice.
+/// Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Forwarding(pub RwSignal<std::collections::BTreeSet<ConversationId>>);
+
+impl Forwarding {
+    /// Whether the agent is forwarding `id`.
+    pub fn contains(&self, id: &ConversationId) -> bool {
+        self.0.with_untracked(|set| set.contains(id))
+    }
+}
+
 impl Notices {
     /// Reports a success.
     pub fn done(&self, text: impl Into<String>) {
@@ -64,6 +79,12 @@ pub fn run_from(
     let notices = expect_context::<Notices>();
     let session = expect_context::<Session>();
     let sign_out = expect_context::<SignOut>();
+    let forwarding = use_context::<Forwarding>().filter(|_| matches!(action, Action::Forward(_)));
+    if let Some(f) = forwarding {
+        f.0.update(|set| {
+            set.insert(id.clone());
+        });
+    }
     spawn_local(async move {
         let result = api::act(&session.token, &id, &action).await;
         match (&result, failure_here) {
@@ -73,6 +94,11 @@ pub fn run_from(
             _ => report(notices, sign_out, result.as_ref().err(), success),
         }
         after(result.is_ok());
+        // Answered, the pane is closed (forwarded) or stays (refused): a
+        // later refusal of the socket is the desk's to report again.
+        if let Some(f) = forwarding {
+            f.0.try_update(|set| set.remove(&id));
+        }
     });
 }
 

@@ -73,6 +73,8 @@ pub fn ForwardDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView
     let failure = RwSignal::new(None::<String>);
     let (form, on_keydown) = super::dialog::focus_and_escape(shown);
     let me = session.agent.id.clone();
+    // Forwarded, the chat is no longer the agent's: the pane closes.
+    let open = use_context::<crate::history::OpenConversation>();
 
     let token = session.token.clone();
     spawn_local(async move {
@@ -102,10 +104,17 @@ pub fn ForwardDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView
         failure.set(None);
         let action = Action::Forward(to.request(comment.get_untracked()));
         let success = format!("The chat was forwarded to {}.", to.name());
+        let forwarded = id.clone();
         notice::run_from(id.clone(), action, success, Some(failure), move |ok| {
             busy.try_set(false);
             if ok {
                 shown.try_set(false);
+                if let Some(open) = open {
+                    let showing = open.0.try_with_untracked(|o| o.as_ref() == Some(&forwarded));
+                    if showing == Some(true) {
+                        open.0.try_set(None);
+                    }
+                }
             }
         });
     };

@@ -18,7 +18,7 @@ use crate::feed::{Feed, Lists, OfferList};
 use crate::format;
 use crate::history::OpenConversation;
 use crate::inbox::Inbox;
-use crate::notice::Notices;
+use crate::notice::{Forwarding, Notices};
 use crate::offers::Offers;
 use crate::offline::OfflineMessages;
 use crate::session::Session;
@@ -43,6 +43,8 @@ pub fn Desk(session: Session) -> impl IntoView {
     let (inbox, offers) = (Lists(feed), OfferList(feed));
     let notices = Notices(RwSignal::new(None));
     provide_context(notices);
+    let forwarding = Forwarding(RwSignal::new(Default::default()));
+    provide_context(forwarding);
     let open = RwSignal::new(None::<ConversationId>);
     provide_context(OpenConversation(open));
     // The pane shows the offline messages instead of a conversation.
@@ -100,6 +102,9 @@ pub fn Desk(session: Session) -> impl IntoView {
     // the agent may no longer open it (its pane closes, saying so).
     Effect::new(move |_| match chats.refusal() {
         Some((_, AfterRefusal::SignOut)) => sign_out.ended(),
+        // A chat the agent is forwarding away is closed by the forward
+        // itself, once its answer is in (its notice says what happened).
+        Some((id, AfterRefusal::ClosePane)) if forwarding.contains(&id) => {}
         Some((id, AfterRefusal::ClosePane)) => {
             if open.get_untracked().as_ref() == Some(&id) {
                 open.set(None);

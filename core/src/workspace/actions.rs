@@ -546,6 +546,8 @@ impl Workspace {
                     let Request::Lifecycle { action } = request else {
                         return self.answer_listed(&conversation);
                     };
+                    let agent_id = agent.clone();
+                    let forwarded = matches!(action, Action::Forward { .. });
                     let input = match action {
                         Action::Hold { .. } => Some(router::Input::Hold {
                             agent,
@@ -573,6 +575,9 @@ impl Workspace {
                     }
                     let listed = self.index.get(&conversation).cloned();
                     self.follow_view(&conversation, &view);
+                    if forwarded {
+                        self.recheck_opened(&agent_id, &conversation);
+                    }
                     match listed {
                         Some(mut s) if view.status == ConversationStatus::Closed => {
                             // Closed: it left the index; answer its last line.

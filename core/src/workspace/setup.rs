@@ -429,10 +429,34 @@ impl Workspace {
     /// Re-checks every conversation socket an agent opened: closed when
     /// their session ended or they may no longer see it, narrowed otherwise.
     fn revise_conversations(&mut self, agent: &AgentId, now_is: Option<&Person>) {
+        self.revise_opened(agent, now_is, None);
+    }
+
+    /// After an agent moved a conversation away (a forward): their sockets
+    /// to it close unless they may still see it.
+    pub(super) fn recheck_opened(&mut self, agent: &AgentId, conversation: &ConversationId) {
+        let Some(person) = self.people.get(agent).cloned() else {
+            return;
+        };
+        let may_see = self
+            .index
+            .get(conversation)
+            .is_some_and(|s| inbox::may_open(&self.view(&person), s));
+        if !may_see {
+            self.revise_opened(agent, Some(&person), Some(conversation));
+        }
+    }
+
+    fn revise_opened(
+        &mut self,
+        agent: &AgentId,
+        now_is: Option<&Person>,
+        only: Option<&ConversationId>,
+    ) {
         let theirs: Vec<ConversationId> = self
             .opened
             .iter()
-            .filter(|(a, _)| a == agent)
+            .filter(|(a, c)| a == agent && only.is_none_or(|o| o == c))
             .map(|(_, c)| c.clone())
             .collect();
         for conversation in theirs {

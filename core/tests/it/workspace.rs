@@ -747,3 +747,37 @@ fn random_actions_refusals_and_evictions_keep_the_index_the_router_and_conversat
         }
     }
 }
+
+#[test]
+fn forwarding_to_another_department_shuts_the_forwarder_out() {
+    let (mut sim, c1) = taken();
+    let anna = sim.who("anna");
+    sim.input(Input::Open {
+        who: anna.clone(),
+        conversation: c1.clone(),
+        stored: None,
+    })
+    .expect("her own chat");
+    let to = |department: &str| AgentAction::Forward {
+        conversation: c1.clone(),
+        forward: ForwardRequest {
+            department: Some(department.into()),
+            agent: None,
+            comment: None,
+        },
+    };
+    sim.act("anna", to("sales")).expect("forwarded");
+    assert_eq!(
+        sim.convs[&c1].revisions,
+        vec![(anna.agent.0.clone(), None, close::FORBIDDEN)]
+    );
+    assert!(!sim.opened.contains(&(anna.agent.clone(), c1.clone())));
+    // Mark, who works Sales too and may monitor, keeps reading.
+    let mark = sim.who("mark");
+    sim.input(Input::Open {
+        who: mark,
+        conversation: c1.clone(),
+        stored: None,
+    })
+    .expect("a supervisor reads any chat");
+}
