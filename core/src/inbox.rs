@@ -37,7 +37,10 @@ fn is_assignee(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
 }
 
 fn in_department(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
-    agent.departments.iter().any(|d| d.as_str() == summary.department)
+    agent
+        .departments
+        .iter()
+        .any(|d| d.as_str() == summary.department)
 }
 
 /// Where `summary` shows for `agent`.

@@ -474,9 +474,7 @@ impl Workspace {
             } => self.open(who, conversation, stored),
             Input::InboxOpened(socket) => self.inbox_opened(now, socket),
             Input::InboxClosed(socket) => self.inbox_closed(now, socket),
-            Input::LeaveOffline { site, message, id } => {
-                self.leave_offline(now, site, message, id)
-            }
+            Input::LeaveOffline { site, message, id } => self.leave_offline(now, site, message, id),
             Input::Answered { call, result } => self.answered(now, call, result),
             Input::Tick => {
                 if self.push_at.is_some_and(|at| at <= now) {
@@ -667,7 +665,12 @@ impl Workspace {
                 );
             }
             ConversationStatus::Closed => {
-                self.settle(now, router::Input::Close { conversation: id.clone() });
+                self.settle(
+                    now,
+                    router::Input::Close {
+                        conversation: id.clone(),
+                    },
+                );
             }
             _ => {}
         }
@@ -713,7 +716,12 @@ impl Workspace {
         let left: Vec<ConversationId> = self
             .pushed
             .keys()
-            .filter(|id| !matches!(self.router.place(id), Some(Place::Waiting | Place::Offered { .. })))
+            .filter(|id| {
+                !matches!(
+                    self.router.place(id),
+                    Some(Place::Waiting | Place::Offered { .. })
+                )
+            })
             .cloned()
             .collect();
         for id in left {

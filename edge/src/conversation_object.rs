@@ -7,6 +7,7 @@
 //! Everything it needs comes back from SQLite and from each socket's
 //! attachment the next time an event arrives.
 
+use crate::calls::AssignRequest;
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json, principal};
 use chat_core::conversation::{Meta, Refusal};
@@ -55,13 +56,6 @@ pub struct InitRequest {
     pub department: String,
     /// Its visitor.
     pub visitor: Participant,
-}
-
-/// Body of `POST /assign`, from the workspace.
-#[derive(Serialize, Deserialize)]
-pub struct AssignRequest {
-    /// The agent taking it.
-    pub agent: Participant,
 }
 
 #[derive(Deserialize)]
@@ -398,7 +392,7 @@ impl ConversationObject {
     async fn announce(
         &self,
         summary: &shared::inbox::ConversationSummary,
-    ) -> Result<crate::workspace_object::Announced> {
+    ) -> Result<crate::calls::Announced> {
         let stub = self.workspace_stub()?;
         http::ask(&stub, "/announce", summary).await
     }
@@ -461,8 +455,7 @@ impl ConversationObject {
     }
 
     async fn lifecycle(&self, mut req: Request) -> Result<Response> {
-        let action: chat_core::conversation::lifecycle::Action =
-            http::read_json(&mut req).await?;
+        let action: chat_core::conversation::lifecycle::Action = http::read_json(&mut req).await?;
         let effects = self.run(Input::Lifecycle(action), None).await?;
         reply(effects)
     }

@@ -108,20 +108,33 @@ pub fn refuse_socket(code: u16, reason: &str) -> Result<Response> {
     Ok(Response::from_websocket(pair.client)?)
 }
 
-fn object_request(path: &str, method: Method, headers: Headers, body: Option<String>) -> Result<Request> {
+fn object_request(
+    path: &str,
+    method: Method,
+    headers: Headers,
+    body: Option<String>,
+) -> Result<Request> {
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers);
     if let Some(body) = body {
         init.with_body(Some(JsValue::from_str(&body)));
     }
-    Ok(Request::new_with_init(&format!("https://object{path}"), &init)?)
+    Ok(Request::new_with_init(
+        &format!("https://object{path}"),
+        &init,
+    )?)
 }
 
 /// Sends a JSON request to an object and returns its answer as it is.
 pub async fn call(stub: &Stub, path: &str, body: &impl Serialize) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
-    let req = object_request(path, Method::Post, headers, Some(serde_json::to_string(body)?))?;
+    let req = object_request(
+        path,
+        Method::Post,
+        headers,
+        Some(serde_json::to_string(body)?),
+    )?;
     Ok(stub.fetch_with_request(req).await?)
 }
 

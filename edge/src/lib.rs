@@ -12,6 +12,7 @@
 //! assets before the worker runs. See `docs/protocol.md` for the API.
 
 pub mod auth;
+pub mod calls;
 pub mod conversation_object;
 pub mod echo_object;
 pub mod error;
@@ -64,7 +65,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
             conversation_socket(&req, env, id).await
         }
         (Method::Post, ["api", "v1", "agent", "login"]) => login(req, env).await,
-        (Method::Get, ["api", "v1", "agent", "me"]) => agent_request(&req, env, "/agent", None).await,
+        (Method::Get, ["api", "v1", "agent", "me"]) => {
+            agent_request(&req, env, "/agent", None).await
+        }
         (Method::Get, ["api", "v1", "agent", "inbox"]) => inbox(&req, env).await,
         (Method::Post, ["api", "v1", "agent", "conversations", id, action]) => {
             act(req, env, action, Some(id)).await
@@ -420,7 +423,11 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
             None => auth::hash_password(&a.password),
         };
     }
-    let fresh_ids = body.agents.iter().map(|_| AgentId(auth::new_id("a"))).collect();
+    let fresh_ids = body
+        .agents
+        .iter()
+        .map(|_| AgentId(auth::new_id("a")))
+        .collect();
     let done: SetupDone = http::ask(
         &stub,
         "/setup",

@@ -11,7 +11,7 @@
 
 pub mod store;
 
-use crate::conversation_object::AssignRequest;
+use crate::calls::{Announced, AssignRequest};
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json};
 use chat_core::conversation::Refusal;
@@ -20,7 +20,7 @@ use chat_core::workspace::{
     SocketId, Workspace,
 };
 use serde::{Deserialize, Serialize};
-use shared::api::{AgentProfile, Availability, OfflineMessageRequest, QueuePosition, WorkspaceSetup};
+use shared::api::{AgentProfile, Availability, OfflineMessageRequest, WorkspaceSetup};
 use shared::frame::{ConversationView, ErrorCode, Participant};
 use shared::ids::{AgentId, ConversationId};
 use shared::inbox::{ConversationSummary, InboxClientFrame, InboxFrame};
@@ -109,16 +109,6 @@ pub struct QueueRequest {
     pub conversation_id: ConversationId,
 }
 
-/// Answer to `/announce`: taken, and where the conversation waits.
-#[derive(Serialize, Deserialize)]
-pub struct Announced {
-    /// Always true.
-    pub ok: bool,
-    /// Its place in the queue, when it waits.
-    #[serde(default)]
-    pub queue: Option<QueuePosition>,
-}
-
 /// Answer to `/open`: who the agent connects as, and what they may do.
 #[derive(Serialize, Deserialize)]
 pub struct OpenAnswer {
@@ -182,7 +172,9 @@ impl WorkspaceObject {
     fn read<T>(&self, read: impl FnOnce(&Workspace) -> T) -> Result<T> {
         self.ensure_loaded()?;
         let core = self.core.borrow();
-        let core = core.as_ref().or_refuse(ErrorCode::Internal, "the workspace did not load")?;
+        let core = core
+            .as_ref()
+            .or_refuse(ErrorCode::Internal, "the workspace did not load")?;
         Ok(read(core))
     }
 
@@ -265,7 +257,14 @@ impl WorkspaceObject {
                 .get_by_name(call.conversation.as_str())?;
             match &call.request {
                 Ask::Assign { agent } => {
-                    http::ask(&stub, "/assign", &AssignRequest { agent: agent.clone() }).await
+                    http::ask(
+                        &stub,
+                        "/assign",
+                        &AssignRequest {
+                            agent: agent.clone(),
+                        },
+                    )
+                    .await
                 }
                 Ask::Lifecycle { action } => http::ask(&stub, "/lifecycle", action).await,
                 Ask::Revise { .. } => http::ask(&stub, "/revise", &call.request).await,
@@ -351,7 +350,13 @@ impl WorkspaceObject {
             .action
             .or_refuse(ErrorCode::BadRequest, "no action named")?;
         let take = matches!(action, AgentAction::Take { .. });
-        match self.run(Input::Act { who: body.who, action }).await? {
+        match self
+            .run(Input::Act {
+                who: body.who,
+                action,
+            })
+            .await?
+        {
             Answer::Conversation(conversation) if take => {
                 json(&shared::api::Taken { conversation })
             }
@@ -395,7 +400,9 @@ impl WorkspaceObject {
         let sql = self.sql();
         let about = match self.read(|w| w.summary(&id).cloned())? {
             Some(s) => s,
-            None => store::summary(&sql, &id)?.or_refuse(ErrorCode::NotFound, "no such conversation")?,
+            None => {
+                store::summary(&sql, &id)?.or_refuse(ErrorCode::NotFound, "no such conversation")?
+            }
         };
         let all = store::contact(&sql, &about.visitor.id)?;
         let visible: Vec<ConversationSummary> =
@@ -411,7 +418,10 @@ impl WorkspaceObject {
     async fn offline_messages(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         let departments = self.read(|w| w.offline_departments(&body.who))??;
-        json(&store::offline_messages(&self.sql(), departments.as_deref())?)
+        json(&store::offline_messages(
+            &self.sql(),
+            departments.as_deref(),
+        )?)
     }
 
     async fn availability(&self, mut req: Request) -> Result<Response> {

@@ -445,7 +445,10 @@ fn small_enums() {
     check_read(json!("owner"), Role::Unknown);
     check_refused::<Role>(json!(3));
     check(shared::api::Permission::Monitor, json!("monitor"));
-    check(shared::api::Permission::ManageWorkspace, json!("manage_workspace"));
+    check(
+        shared::api::Permission::ManageWorkspace,
+        json!("manage_workspace"),
+    );
     check_read(json!("fly"), shared::api::Permission::Unknown);
     check(shared::routing::Priority::Urgent, json!("urgent"));
     check_read(json!("critical"), shared::routing::Priority::Unknown);

@@ -77,12 +77,20 @@ async fn a_demoted_agent_stops_writing_and_stops_seeing_the_queue_at_once() -> R
         .recv_until(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Ack { .. }))
         .await?;
     assert!(
-        matches!(refused, ServerFrame::Error { code: ErrorCode::Forbidden, .. }),
+        matches!(
+            refused,
+            ServerFrame::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        ),
         "{refused:?}"
     );
     let seen = visitor.drain(Duration::from_millis(300)).await;
     assert!(
-        !seen.iter().any(|f| matches!(f, ServerFrame::Message(m) if m.text == "still here")),
+        !seen
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Message(m) if m.text == "still here")),
         "{seen:?}"
     );
     Ok(())
@@ -108,7 +116,9 @@ async fn a_removed_agent_is_refused_and_their_chats_return_to_the_queue() -> Res
     // Her sockets close with 4401 and her token is refused.
     assert_eq!(anna_inbox.closed().await?, close::UNAUTHORIZED);
     assert_eq!(anna_chat.closed().await?, close::UNAUTHORIZED);
-    let me = api.raw("GET", "/api/v1/agent/me", Some(&anna.token), None).await?;
+    let me = api
+        .raw("GET", "/api/v1/agent/me", Some(&anna.token), None)
+        .await?;
     assert_eq!((me.status, me.code()?), (401, ErrorCode::Unauthorized));
     assert_eq!(api.take(&anna.token, &id).await?.status, 401);
     let again = api.login_to("removal", "anna@demo.test").await;
@@ -138,7 +148,9 @@ async fn a_new_password_ends_the_old_token_and_an_empty_one_is_refused() -> Resu
     let _ = snapshot(&mut inbox).await?;
     // Repeating the setup keeps everyone signed in.
     api.setup(&setup).await?;
-    let me = api.raw("GET", "/api/v1/agent/me", Some(&old.token), None).await?;
+    let me = api
+        .raw("GET", "/api/v1/agent/me", Some(&old.token), None)
+        .await?;
     assert_eq!(me.status, 200, "{}", me.body);
     // An empty password is refused, and changes nothing.
     let anna = setup
@@ -149,15 +161,25 @@ async fn a_new_password_ends_the_old_token_and_an_empty_one_is_refused() -> Resu
     let mut empty = setup.clone();
     empty.agents[anna].password = String::new();
     let refused = api
-        .raw("POST", "/api/v1/admin/setup", Some(tests::SETUP_TOKEN), Some(serde_json::to_string(&empty)?))
+        .raw(
+            "POST",
+            "/api/v1/admin/setup",
+            Some(tests::SETUP_TOKEN),
+            Some(serde_json::to_string(&empty)?),
+        )
         .await?;
-    assert_eq!((refused.status, refused.code()?), (400, ErrorCode::BadRequest));
+    assert_eq!(
+        (refused.status, refused.code()?),
+        (400, ErrorCode::BadRequest)
+    );
     assert!(refused.body.contains("password"), "{}", refused.body);
     // A new password: the old token stops working at once.
     setup.agents[anna].password = "a-brand-new-password".into();
     api.setup(&setup).await?;
     assert_eq!(inbox.closed().await?, close::UNAUTHORIZED);
-    let me = api.raw("GET", "/api/v1/agent/me", Some(&old.token), None).await?;
+    let me = api
+        .raw("GET", "/api/v1/agent/me", Some(&old.token), None)
+        .await?;
     assert_eq!(me.status, 401);
     let login = api
         .post::<shared::api::LoginResponse>(
@@ -170,7 +192,9 @@ async fn a_new_password_ends_the_old_token_and_an_empty_one_is_refused() -> Resu
             },
         )
         .await?;
-    let me = api.raw("GET", "/api/v1/agent/me", Some(&login.token), None).await?;
+    let me = api
+        .raw("GET", "/api/v1/agent/me", Some(&login.token), None)
+        .await?;
     assert_eq!(me.status, 200);
     Ok(())
 }
@@ -204,7 +228,10 @@ async fn a_refused_setup_changes_nothing() -> Result<()> {
             }),
             "no department",
         ),
-        (broken(&setup, |s| s.agents[2].email = String::new()), "email"),
+        (
+            broken(&setup, |s| s.agents[2].email = String::new()),
+            "email",
+        ),
         (
             broken(&setup, |s| {
                 s.departments[0].hours = vec![shared::api::OpeningHours {
@@ -218,9 +245,18 @@ async fn a_refused_setup_changes_nothing() -> Result<()> {
     ];
     for (body, why) in cases {
         let answer = api
-            .raw("POST", "/api/v1/admin/setup", Some(tests::SETUP_TOKEN), Some(serde_json::to_string(&body)?))
+            .raw(
+                "POST",
+                "/api/v1/admin/setup",
+                Some(tests::SETUP_TOKEN),
+                Some(serde_json::to_string(&body)?),
+            )
             .await?;
-        assert_eq!((answer.status, answer.code()?), (400, ErrorCode::BadRequest), "{why}");
+        assert_eq!(
+            (answer.status, answer.code()?),
+            (400, ErrorCode::BadRequest),
+            "{why}"
+        );
         assert!(answer.body.contains(why), "{why}: {}", answer.body);
     }
     let me: shared::api::AgentProfile = api
@@ -284,7 +320,12 @@ async fn a_colleague_without_monitor_cannot_read_a_chat_in_progress() -> Result<
     let mut again = api.socket(&id, &ben.token).await?;
     assert_eq!(again.closed().await?, close::FORBIDDEN);
     let history = api
-        .raw("GET", &format!("/api/v1/agent/conversations/{id}/history"), Some(&ben.token), None)
+        .raw(
+            "GET",
+            &format!("/api/v1/agent/conversations/{id}/history"),
+            Some(&ben.token),
+            None,
+        )
         .await?;
     assert_eq!(history.status, 403, "{}", history.body);
     Ok(())
@@ -304,7 +345,9 @@ async fn a_read_receipt_from_a_non_assignee_moves_no_checkmark() -> Result<()> {
             text: "anyone?".into(),
         })
         .await?;
-    let ack = visitor.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await?;
+    let ack = visitor
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
     let ServerFrame::Ack { seq, .. } = ack else {
         bail!("no ack")
     };
@@ -318,7 +361,13 @@ async fn a_read_receipt_from_a_non_assignee_moves_no_checkmark() -> Result<()> {
     let refused = supervisor
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await?;
-    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::Forbidden, .. }));
+    assert!(matches!(
+        refused,
+        ServerFrame::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
     let seen = visitor.drain(Duration::from_millis(400)).await;
     assert!(
         !seen.iter().any(|f| matches!(f, ServerFrame::Receipt(_))),
@@ -385,7 +434,11 @@ async fn the_visitor_never_receives_a_forward_comment() -> Result<()> {
             _ => None,
         })
         .max();
-    assert_eq!(replayed_last, Some(last_seq), "the welcome counts a line the visitor never gets");
+    assert_eq!(
+        replayed_last,
+        Some(last_seq),
+        "the welcome counts a line the visitor never gets"
+    );
     // Ben reads it.
     let (mut ben_chat, _) = api.join(&id, &ben.token, 0).await?;
     ben_chat

@@ -161,7 +161,10 @@ async fn an_agent_whose_role_may_not_reply_reads_but_cannot_write() -> Result<()
     // Then the workspace takes replying away from agents.
     setup.grants = vec![shared::api::RoleGrants {
         role: shared::api::Role::Agent,
-        permissions: vec![shared::api::Permission::ViewQueue, shared::api::Permission::TakeChat],
+        permissions: vec![
+            shared::api::Permission::ViewQueue,
+            shared::api::Permission::TakeChat,
+        ],
     }];
     api.setup(&setup).await?;
     let (mut socket, _) = api.join(&id, &anna.token, 0).await?;
@@ -211,7 +214,10 @@ async fn under_auto_routing_a_role_that_may_not_reply_gets_no_offers() -> Result
     });
     setup.grants = vec![shared::api::RoleGrants {
         role: shared::api::Role::Agent,
-        permissions: vec![shared::api::Permission::ViewQueue, shared::api::Permission::TakeChat],
+        permissions: vec![
+            shared::api::Permission::ViewQueue,
+            shared::api::Permission::TakeChat,
+        ],
     }];
     api.setup(&setup).await?;
     let mut inboxes = Vec::new();

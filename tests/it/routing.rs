@@ -313,7 +313,11 @@ async fn forwarding_needs_the_transfer_permission() -> Result<()> {
     setup.workspace = "strict".into();
     setup.grants = vec![shared::api::RoleGrants {
         role: shared::api::Role::Agent,
-        permissions: vec![shared::api::Permission::ViewQueue, shared::api::Permission::TakeChat, shared::api::Permission::Reply],
+        permissions: vec![
+            shared::api::Permission::ViewQueue,
+            shared::api::Permission::TakeChat,
+            shared::api::Permission::Reply,
+        ],
     }];
     api.setup(&setup).await?;
     let anna = api.login_to("strict", "anna@demo.test").await?;

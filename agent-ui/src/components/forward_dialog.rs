@@ -110,7 +110,9 @@ pub fn ForwardDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView
             if ok {
                 shown.try_set(false);
                 if let Some(open) = open {
-                    let showing = open.0.try_with_untracked(|o| o.as_ref() == Some(&forwarded));
+                    let showing = open
+                        .0
+                        .try_with_untracked(|o| o.as_ref() == Some(&forwarded));
                     if showing == Some(true) {
                         open.0.try_set(None);
                     }

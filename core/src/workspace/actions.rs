@@ -244,21 +244,45 @@ impl Workspace {
             AgentAction::Take { conversation } => {
                 let summary = self.open_conversation(&conversation)?;
                 inbox::may_take(&self.view(person), summary)?;
-                self.router_first(now, router::Input::Take { agent, conversation })?;
+                self.router_first(
+                    now,
+                    router::Input::Take {
+                        agent,
+                        conversation,
+                    },
+                )?;
             }
             AgentAction::Accept { conversation } => {
                 self.open_conversation(&conversation)?;
-                self.router_first(now, router::Input::Accept { agent, conversation })?;
+                self.router_first(
+                    now,
+                    router::Input::Accept {
+                        agent,
+                        conversation,
+                    },
+                )?;
             }
             AgentAction::Decline { conversation } => {
-                let routed = self.route(now, router::Input::Decline { agent, conversation });
+                let routed = self.route(
+                    now,
+                    router::Input::Decline {
+                        agent,
+                        conversation,
+                    },
+                );
                 self.follow(routed.assigned, None, false);
                 routed.reply.unwrap_or(Ok(()))?;
                 self.reply(Ok(Answer::Done));
             }
             AgentAction::Resume { conversation } => {
                 self.open_conversation(&conversation)?;
-                self.router_first(now, router::Input::Resume { agent, conversation })?;
+                self.router_first(
+                    now,
+                    router::Input::Resume {
+                        agent,
+                        conversation,
+                    },
+                )?;
             }
             AgentAction::Hold { conversation } => {
                 self.open_conversation(&conversation)?;
@@ -320,12 +344,12 @@ impl Workspace {
     }
 
     /// The open conversation's line, or why there is none.
-    fn open_conversation(&self, id: &ConversationId) -> Result<&shared::inbox::ConversationSummary, Refusal> {
+    fn open_conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<&shared::inbox::ConversationSummary, Refusal> {
         self.index.get(id).ok_or_else(|| {
-            super::refusal(
-                ErrorCode::NotFound,
-                "no such conversation, or it is closed",
-            )
+            super::refusal(ErrorCode::NotFound, "no such conversation, or it is closed")
         })
     }
 
@@ -502,7 +526,12 @@ impl Workspace {
     }
 
     /// A conversation answered a call.
-    pub(super) fn answered(&mut self, now: i64, call: Call, result: Result<ConversationView, Refusal>) {
+    pub(super) fn answered(
+        &mut self,
+        now: i64,
+        call: Call,
+        result: Result<ConversationView, Refusal>,
+    ) {
         let Call {
             conversation,
             request,
@@ -523,7 +552,8 @@ impl Workspace {
                     }
                 }
                 Err(r) => {
-                    let gone = matches!(r.code, ErrorCode::ConversationClosed | ErrorCode::NotFound);
+                    let gone =
+                        matches!(r.code, ErrorCode::ConversationClosed | ErrorCode::NotFound);
                     let undo = if gone {
                         router::Input::Close {
                             conversation: conversation.clone(),

@@ -75,9 +75,10 @@ impl Workspace {
         conversation: &ConversationId,
     ) -> Result<QueuePosition, Refusal> {
         match self.index.get(conversation) {
-            Some(s) if s.visitor.id != visitor => {
-                Err(super::refusal(ErrorCode::Forbidden, "not your conversation"))
-            }
+            Some(s) if s.visitor.id != visitor => Err(super::refusal(
+                ErrorCode::Forbidden,
+                "not your conversation",
+            )),
             _ => Ok(self.position(conversation).unwrap_or(QueuePosition {
                 position: 0,
                 estimated_wait_ms: 0,
@@ -121,7 +122,10 @@ impl Workspace {
 
     /// The departments whose offline messages an agent reads; `None`: all
     /// (supervisors).
-    pub fn offline_departments(&self, who: &Principal) -> Result<Option<Vec<DepartmentId>>, Refusal> {
+    pub fn offline_departments(
+        &self,
+        who: &Principal,
+    ) -> Result<Option<Vec<DepartmentId>>, Refusal> {
         let person = self.authenticate(who)?;
         if allows_in(&self.grants, person.role, Permission::Monitor) {
             return Ok(None);
@@ -139,7 +143,8 @@ impl Workspace {
     ) -> Result<Vec<ConversationSummary>, Refusal> {
         let person = self.authenticate(who)?;
         let view = self.view(person);
-        let current = |s: &ConversationSummary| self.index.get(&s.id).cloned().unwrap_or_else(|| s.clone());
+        let current =
+            |s: &ConversationSummary| self.index.get(&s.id).cloned().unwrap_or_else(|| s.clone());
         if !inbox::may_open(&view, &current(about)) {
             return Err(super::refusal(
                 ErrorCode::Forbidden,

@@ -45,7 +45,10 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
     let mut departments = BTreeSet::new();
     for d in &setup.departments {
         if !is_valid_id(&d.id) {
-            return Err(format!("department {:?}: ids are letters, digits, - and _", d.id));
+            return Err(format!(
+                "department {:?}: ids are letters, digits, - and _",
+                d.id
+            ));
         }
         if !departments.insert(d.id.as_str()) {
             return Err(format!("department {:?} is listed twice", d.id));
@@ -113,7 +116,9 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
             return Err("unknown routing algorithm".into());
         }
         if !(MIN_OFFER_MS..=MAX_OFFER_MS).contains(&r.offer_timeout_ms) {
-            return Err(format!("an offer waits {MIN_OFFER_MS} to {MAX_OFFER_MS} ms"));
+            return Err(format!(
+                "an offer waits {MIN_OFFER_MS} to {MAX_OFFER_MS} ms"
+            ));
         }
         if !(0..=MAX_GRACE_MS).contains(&r.grace_ms) {
             return Err(format!("the grace period is 0 to {MAX_GRACE_MS} ms"));
@@ -258,8 +263,11 @@ impl Workspace {
                 Some(p) => p.generation,
                 None => 0,
             };
-            let mut departments: Vec<DepartmentId> =
-                a.departments.iter().map(|d| DepartmentId(d.clone())).collect();
+            let mut departments: Vec<DepartmentId> = a
+                .departments
+                .iter()
+                .map(|d| DepartmentId(d.clone()))
+                .collect();
             departments.sort();
             departments.dedup();
             people.insert(
@@ -304,7 +312,8 @@ impl Workspace {
         let old_sites = std::mem::replace(&mut self.sites, sites);
         for (id, d) in &self.departments {
             if old_departments.get(id) != Some(d) {
-                self.out.push_back(super::Output::Write(Row::Department(d.clone())));
+                self.out
+                    .push_back(super::Output::Write(Row::Department(d.clone())));
             }
         }
         let gone: Vec<DepartmentId> = old_departments
@@ -317,7 +326,8 @@ impl Workspace {
         }
         for (id, s) in &self.sites {
             if old_sites.get(id) != Some(s) {
-                self.out.push_back(super::Output::Write(Row::Site(s.clone())));
+                self.out
+                    .push_back(super::Output::Write(Row::Site(s.clone())));
             }
         }
         let gone: Vec<String> = old_sites
@@ -407,12 +417,22 @@ impl Workspace {
             .index
             .values()
             .filter(|s| {
-                matches!(s.status, ConversationStatus::Active | ConversationStatus::OnHold)
-                    && s.assignee.as_ref().is_some_and(|a| a.id == person.id.as_str())
+                matches!(
+                    s.status,
+                    ConversationStatus::Active | ConversationStatus::OnHold
+                ) && s
+                    .assignee
+                    .as_ref()
+                    .is_some_and(|a| a.id == person.id.as_str())
             })
             .map(|s| s.id.clone())
             .collect();
-        self.settle(now, router::Input::RemoveAgent { id: person.id.clone() });
+        self.settle(
+            now,
+            router::Input::RemoveAgent {
+                id: person.id.clone(),
+            },
+        );
         for id in theirs {
             self.call(
                 id,
@@ -461,7 +481,11 @@ impl Workspace {
             .collect();
         for conversation in theirs {
             let (access, code, reason) = match now_is {
-                None => (None, close::UNAUTHORIZED, "your session has ended; sign in again"),
+                None => (
+                    None,
+                    close::UNAUTHORIZED,
+                    "your session has ended; sign in again",
+                ),
                 Some(p) => {
                     let summary = self.index.get(&conversation);
                     let view = self.view(p);
@@ -474,7 +498,11 @@ impl Workspace {
                             0,
                             "",
                         ),
-                        _ => (None, close::FORBIDDEN, "you may no longer see this conversation"),
+                        _ => (
+                            None,
+                            close::FORBIDDEN,
+                            "you may no longer see this conversation",
+                        ),
                     }
                 }
             };

@@ -118,7 +118,11 @@ impl Workspace {
     /// Tells every inbox how a conversation now shows for its agent: an
     /// upsert where it shows, a removal where it showed before, nothing to
     /// agents who never saw it.
-    pub(super) fn broadcast(&mut self, before: Option<&ConversationSummary>, after: &ConversationSummary) {
+    pub(super) fn broadcast(
+        &mut self,
+        before: Option<&ConversationSummary>,
+        after: &ConversationSummary,
+    ) {
         let mut frames = Vec::new();
         for (socket, who) in &self.sockets {
             let Some(person) = self.people.get(&who.agent) else {

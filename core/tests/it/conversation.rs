@@ -488,7 +488,6 @@ fn a_failed_store_acks_nothing_and_loses_nothing() {
     assert_eq!(sim.messages.len(), 3);
 }
 
-
 /// One client as the resume protocol describes it.
 #[derive(Default)]
 struct Client {
@@ -628,10 +627,9 @@ fn only_the_assigned_agent_moves_the_visitors_checkmarks() {
     assert!(!sim.watermarks.contains_key("m1"));
     // Anna, who works it, moves them.
     sim.send_json(2, json!({ "type": "receipt", "kind": "read", "seq": last }));
-    assert!(sim
-        .take(1)
-        .iter()
-        .any(|f| matches!(f, ServerFrame::Receipt(w) if w.participant.id == "a1" && w.read == last)));
+    assert!(sim.take(1).iter().any(
+        |f| matches!(f, ServerFrame::Receipt(w) if w.participant.id == "a1" && w.read == last)
+    ));
 }
 
 #[test]
@@ -660,7 +658,10 @@ fn a_take_shuts_out_colleagues_who_were_previewing() {
     sim.evict();
     sim.say(2, "a-1", "Hi, Anna here");
     assert!(sim.take(3).is_empty());
-    assert!(sim.take(4).iter().any(|f| matches!(f, ServerFrame::Message(_))));
+    assert!(sim
+        .take(4)
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Message(_))));
 }
 
 #[test]

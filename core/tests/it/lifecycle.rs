@@ -184,7 +184,10 @@ fn forwards_keep_a_history_and_tell_the_receiver() {
     let note = sim.messages.values().next_back().expect("a note").clone();
     assert_eq!(
         (note.kind, note.text.as_str()),
-        (MessageKind::Internal, "Comment from Anna: VIP customer, order #1234")
+        (
+            MessageKind::Internal,
+            "Comment from Anna: VIP customer, order #1234"
+        )
     );
     let public = sim.messages[&(note.seq - 1)].clone();
     assert_eq!(
@@ -212,7 +215,9 @@ fn forwards_keep_a_history_and_tell_the_receiver() {
     sim.hello(5, 0);
     let resumed = sim.take(5);
     assert!(!texts(&resumed).contains(&note.text), "{resumed:?}");
-    assert!(resumed.iter().any(|f| matches!(f, ServerFrame::Welcome { last_seq, .. } if *last_seq == public.seq)));
+    assert!(resumed
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Welcome { last_seq, .. } if *last_seq == public.seq)));
     // Ben, connecting now, reads it.
     sim.connect(6, ben.clone());
     sim.hello(6, 0);

@@ -25,7 +25,6 @@ fn d(id: &str) -> DepartmentId {
     id.into()
 }
 
-
 #[derive(Clone, Debug)]
 struct MAgent {
     status: AgentStatus,

@@ -92,7 +92,10 @@ fn an_offer_made_by_setup_is_shown_and_times_out() {
     // queue's positions, then the offer's own lapses).
     assert!(sim.alarm.is_some_and(|at| at <= sim.now + 30_000));
     sim.advance(29_000);
-    assert!(matches!(sim.core.router().place(&c1), Some(Place::Offered { .. })));
+    assert!(matches!(
+        sim.core.router().place(&c1),
+        Some(Place::Offered { .. })
+    ));
     sim.advance(1_001);
     let frames = sim.take_frames(anna);
     assert!(
@@ -119,14 +122,24 @@ fn a_take_is_told_to_the_conversation_and_listed() {
             panic!("{answer:?}")
         };
         assert_eq!(listed.status, ConversationStatus::Active);
-        assert_eq!(sim.convs[&c1].view.assignee.as_ref().map(|a| a.name.as_str()), Some("Anna"));
+        assert_eq!(
+            sim.convs[&c1]
+                .view
+                .assignee
+                .as_ref()
+                .map(|a| a.name.as_str()),
+            Some("Anna")
+        );
         assert_eq!(status(&sim, &c1), ConversationStatus::Active);
         // Ben sees it leave his queue; a second take is refused.
         assert!(sim
             .take_frames(ben)
             .iter()
             .any(|f| matches!(f, InboxFrame::Remove { id } if *id == c1)));
-        assert_eq!(code(sim.act("ben", take(&c1))), Err(ErrorCode::AlreadyTaken));
+        assert_eq!(
+            code(sim.act("ben", take(&c1))),
+            Err(ErrorCode::AlreadyTaken)
+        );
     }
 }
 
@@ -138,8 +151,12 @@ fn a_refused_take_leaves_the_router_as_it_was() {
         sim.connect("anna");
         let c1 = sim.queue("c1", "support");
         let before = sim.stored_router();
-        sim.refuse.insert(c1.clone(), refusal(ErrorCode::AlreadyTaken));
-        assert_eq!(code(sim.act("anna", take(&c1))), Err(ErrorCode::AlreadyTaken));
+        sim.refuse
+            .insert(c1.clone(), refusal(ErrorCode::AlreadyTaken));
+        assert_eq!(
+            code(sim.act("anna", take(&c1))),
+            Err(ErrorCode::AlreadyTaken)
+        );
         assert_eq!(sim.core.router().place(&c1), Some(&Place::Waiting));
         assert_eq!(sim.core.router().load(&sim.id("anna")), 0);
         assert_eq!(status(&sim, &c1), ConversationStatus::Queued);
@@ -181,15 +198,24 @@ fn a_refused_resume_puts_it_back_on_hold() {
         .expect("held");
         assert_eq!(status(&sim, &c1), ConversationStatus::OnHold);
         let anna = sim.id("anna");
-        assert_eq!(sim.core.router().load(&anna), 0, "a held chat frees its slot");
+        assert_eq!(
+            sim.core.router().load(&anna),
+            0,
+            "a held chat frees its slot"
+        );
         sim.refuse.insert(c1.clone(), refusal(ErrorCode::Forbidden));
         let resume = AgentAction::Resume {
             conversation: c1.clone(),
         };
-        assert_eq!(code(sim.act("anna", resume.clone())), Err(ErrorCode::Forbidden));
+        assert_eq!(
+            code(sim.act("anna", resume.clone())),
+            Err(ErrorCode::Forbidden)
+        );
         assert_eq!(
             sim.core.router().place(&c1),
-            Some(&Place::Held { agent: anna.clone() })
+            Some(&Place::Held {
+                agent: anna.clone()
+            })
         );
         assert_eq!(sim.core.router().load(&anna), 0);
         assert_eq!(status(&sim, &c1), ConversationStatus::OnHold);
@@ -215,19 +241,30 @@ fn a_refused_forward_to_an_agent_leaves_everything_as_it_was() {
             },
         };
         sim.refuse.insert(c1.clone(), refusal(ErrorCode::Forbidden));
-        assert_eq!(code(sim.act("anna", forward.clone())), Err(ErrorCode::Forbidden));
+        assert_eq!(
+            code(sim.act("anna", forward.clone())),
+            Err(ErrorCode::Forbidden)
+        );
         assert_eq!(
             sim.core.router().place(&c1),
-            Some(&Place::Active { agent: anna.clone() })
+            Some(&Place::Active {
+                agent: anna.clone()
+            })
         );
         assert_eq!(sim.core.router().load(&ben), 0);
-        assert_eq!(sim.index[&c1].assignee.as_ref().map(|a| a.id.as_str()), Some(anna.as_str()));
+        assert_eq!(
+            sim.index[&c1].assignee.as_ref().map(|a| a.id.as_str()),
+            Some(anna.as_str())
+        );
         sim.act("anna", forward).expect("forwarded");
         assert_eq!(
             sim.core.router().place(&c1),
             Some(&Place::Active { agent: ben.clone() })
         );
-        assert_eq!(sim.index[&c1].assignee.as_ref().map(|a| a.id.as_str()), Some(ben.as_str()));
+        assert_eq!(
+            sim.index[&c1].assignee.as_ref().map(|a| a.id.as_str()),
+            Some(ben.as_str())
+        );
     }
 }
 
@@ -240,7 +277,10 @@ fn hold_queue_close_and_forward_to_a_department_follow_the_conversation() {
         conversation: c1.clone(),
     };
     assert_eq!(code(sim.act("anna", hold)), Err(ErrorCode::Forbidden));
-    assert!(matches!(sim.core.router().place(&c1), Some(Place::Active { .. })));
+    assert!(matches!(
+        sim.core.router().place(&c1),
+        Some(Place::Active { .. })
+    ));
     let to_sales = AgentAction::Forward {
         conversation: c1.clone(),
         forward: ForwardRequest {
@@ -275,7 +315,14 @@ fn hold_queue_close_and_forward_to_a_department_follow_the_conversation() {
 fn close_and_forward_comments_tags_and_dispositions_are_limited() {
     let (mut sim, c1) = taken();
     #[track_caller]
-    fn check(sim: &mut WsSim, c1: &ConversationId, comment: &str, tags: Vec<String>, disposition: Option<String>, expected: Result<(), ErrorCode>) {
+    fn check(
+        sim: &mut WsSim,
+        c1: &ConversationId,
+        comment: &str,
+        tags: Vec<String>,
+        disposition: Option<String>,
+        expected: Result<(), ErrorCode>,
+    ) {
         let close = AgentAction::Close {
             conversation: c1.clone(),
             close: shared::api::CloseRequest {
@@ -288,15 +335,54 @@ fn close_and_forward_comments_tags_and_dispositions_are_limited() {
         let got = code(sim.act("anna", close));
         assert_eq!(got, expected);
         if expected.is_err() {
-            assert_eq!(sim.calls.len(), calls, "a refused close reached the conversation");
+            assert_eq!(
+                sim.calls.len(),
+                calls,
+                "a refused close reached the conversation"
+            );
         }
     }
     let long = "x".repeat(shared::MAX_COMMENT_CHARS + 1);
-    check(&mut sim, &c1, " ", vec![], None, Err(ErrorCode::InvalidMessage));
-    check(&mut sim, &c1, &long, vec![], None, Err(ErrorCode::InvalidMessage));
-    check(&mut sim, &c1, "ok", vec!["t".into(); shared::MAX_TAGS + 1], None, Err(ErrorCode::BadRequest));
-    check(&mut sim, &c1, "ok", vec!["x".repeat(65)], None, Err(ErrorCode::BadRequest));
-    check(&mut sim, &c1, "ok", vec![], Some("d".repeat(65)), Err(ErrorCode::BadRequest));
+    check(
+        &mut sim,
+        &c1,
+        " ",
+        vec![],
+        None,
+        Err(ErrorCode::InvalidMessage),
+    );
+    check(
+        &mut sim,
+        &c1,
+        &long,
+        vec![],
+        None,
+        Err(ErrorCode::InvalidMessage),
+    );
+    check(
+        &mut sim,
+        &c1,
+        "ok",
+        vec!["t".into(); shared::MAX_TAGS + 1],
+        None,
+        Err(ErrorCode::BadRequest),
+    );
+    check(
+        &mut sim,
+        &c1,
+        "ok",
+        vec!["x".repeat(65)],
+        None,
+        Err(ErrorCode::BadRequest),
+    );
+    check(
+        &mut sim,
+        &c1,
+        "ok",
+        vec![],
+        Some("d".repeat(65)),
+        Err(ErrorCode::BadRequest),
+    );
     let forward = AgentAction::Forward {
         conversation: c1.clone(),
         forward: ForwardRequest {
@@ -305,8 +391,18 @@ fn close_and_forward_comments_tags_and_dispositions_are_limited() {
             comment: Some(long),
         },
     };
-    assert_eq!(code(sim.act("anna", forward)), Err(ErrorCode::InvalidMessage));
-    check(&mut sim, &c1, "Solved", vec!["billing".into()], Some("resolved".into()), Ok(()));
+    assert_eq!(
+        code(sim.act("anna", forward)),
+        Err(ErrorCode::InvalidMessage)
+    );
+    check(
+        &mut sim,
+        &c1,
+        "Solved",
+        vec!["billing".into()],
+        Some("resolved".into()),
+        Ok(()),
+    );
 }
 
 #[test]
@@ -328,9 +424,15 @@ fn online_comes_from_live_sockets() {
     sim.evict();
     let _ = sim.input(Input::Tick);
     // Still in the grace period, then gone.
-    assert_eq!(sim.core.router().presence(&anna_id).map(|p| p.1), Some(true));
+    assert_eq!(
+        sim.core.router().presence(&anna_id).map(|p| p.1),
+        Some(true)
+    );
     sim.advance(60_001);
-    assert_eq!(sim.core.router().presence(&anna_id).map(|p| p.1), Some(false));
+    assert_eq!(
+        sim.core.router().presence(&anna_id).map(|p| p.1),
+        Some(false)
+    );
     // A new chat is not offered to her.
     let c1 = sim.queue("c1", "support");
     assert_eq!(sim.core.router().place(&c1), Some(&Place::Waiting));
@@ -338,13 +440,22 @@ fn online_comes_from_live_sockets() {
     // her reachable, the second starts the grace period.
     let s1 = sim.connect("anna");
     let s2 = sim.connect("anna");
-    assert!(matches!(sim.core.router().place(&c1), Some(Place::Offered { .. })));
+    assert!(matches!(
+        sim.core.router().place(&c1),
+        Some(Place::Offered { .. })
+    ));
     sim.drop_socket(s1);
     sim.advance(120_000);
-    assert_eq!(sim.core.router().presence(&anna_id).map(|p| p.1), Some(true));
+    assert_eq!(
+        sim.core.router().presence(&anna_id).map(|p| p.1),
+        Some(true)
+    );
     sim.drop_socket(s2);
     sim.advance(60_001);
-    assert_eq!(sim.core.router().presence(&anna_id).map(|p| p.1), Some(false));
+    assert_eq!(
+        sim.core.router().presence(&anna_id).map(|p| p.1),
+        Some(false)
+    );
 }
 
 #[test]
@@ -366,12 +477,35 @@ fn a_refused_setup_changes_nothing() {
             Ok(a) => panic!("accepted: {a:?}"),
         }
     }
-    refused(&mut sim, |s| s.departments.push(s.departments[0].clone()), "twice");
-    refused(&mut sim, |s| s.agents.push(person("ANNA@demo.test", "Anna 2", Role::Agent, &[])), "twice");
-    refused(&mut sim, |s| s.agents[0].departments.push("nowhere".into()), "no department");
-    refused(&mut sim, |s| s.sites[0].department = "nowhere".into(), "no department");
+    refused(
+        &mut sim,
+        |s| s.departments.push(s.departments[0].clone()),
+        "twice",
+    );
+    refused(
+        &mut sim,
+        |s| {
+            s.agents
+                .push(person("ANNA@demo.test", "Anna 2", Role::Agent, &[]))
+        },
+        "twice",
+    );
+    refused(
+        &mut sim,
+        |s| s.agents[0].departments.push("nowhere".into()),
+        "no department",
+    );
+    refused(
+        &mut sim,
+        |s| s.sites[0].department = "nowhere".into(),
+        "no department",
+    );
     refused(&mut sim, |s| s.agents[1].email = " ".into(), "email");
-    refused(&mut sim, |s| s.agents[1].password = String::new(), "password");
+    refused(
+        &mut sim,
+        |s| s.agents[1].password = String::new(),
+        "password",
+    );
     refused(&mut sim, |s| s.agents[1].name = String::new(), "name");
     refused(
         &mut sim,
@@ -406,20 +540,32 @@ fn a_refused_setup_changes_nothing() {
         "unknown permission",
     );
     // Support still has c1 open: it cannot be removed.
-    refused(&mut sim, |s| {
-        s.departments.remove(0);
-        s.sites.clear();
-        for a in &mut s.agents {
-            a.departments.retain(|d| d != "support");
-        }
-    }, "open conversations");
+    refused(
+        &mut sim,
+        |s| {
+            s.departments.remove(0);
+            s.sites.clear();
+            for a in &mut s.agents {
+                a.departments.retain(|d| d != "support");
+            }
+        },
+        "open conversations",
+    );
     assert_eq!(sim.writes.len(), writes, "a refused setup wrote something");
     assert_eq!(status(&sim, &c1), ConversationStatus::Queued);
     // Repeating the same setup changes no one.
     let generations: Vec<u32> = sim.people.values().map(|p| p.generation).collect();
     sim.setup(demo()).expect("valid");
-    assert!(sim.writes[writes..].iter().all(|r| !matches!(r, Row::Person(_) | Row::RemovePerson(_))));
-    assert_eq!(sim.people.values().map(|p| p.generation).collect::<Vec<_>>(), generations);
+    assert!(sim.writes[writes..]
+        .iter()
+        .all(|r| !matches!(r, Row::Person(_) | Row::RemovePerson(_))));
+    assert_eq!(
+        sim.people
+            .values()
+            .map(|p| p.generation)
+            .collect::<Vec<_>>(),
+        generations
+    );
 }
 
 #[test]
@@ -450,9 +596,16 @@ fn a_removed_agent_is_signed_out_and_their_chats_go_back_to_the_queue() {
     assert_eq!(status(&sim, &c1), ConversationStatus::Queued);
     assert_eq!(sim.core.router().place(&c1), Some(&Place::Waiting));
     assert_eq!(sim.convs[&c1].view.status, ConversationStatus::Queued);
-    assert!(sim.take_frames(ben).iter().any(|f| matches!(f, InboxFrame::Snapshot { queued, .. } if queued.iter().any(|s| s.id == c1))));
+    assert!(sim.take_frames(ben).iter().any(
+        |f| matches!(f, InboxFrame::Snapshot { queued, .. } if queued.iter().any(|s| s.id == c1))
+    ));
     // Her conversation socket closed too.
-    assert!(sim.convs[&c1].revisions.iter().any(|(a, access, code)| *a == anna_id.0 && access.is_none() && *code == close::UNAUTHORIZED));
+    assert!(sim.convs[&c1]
+        .revisions
+        .iter()
+        .any(|(a, access, code)| *a == anna_id.0
+            && access.is_none()
+            && *code == close::UNAUTHORIZED));
 }
 
 #[test]
@@ -505,11 +658,20 @@ fn a_demoted_agent_loses_the_queue_and_stops_writing_at_once() {
         panic!("{frames:?}")
     };
     assert!(queued.is_empty(), "still sees the queue");
-    assert_eq!(mine.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![c1.clone()]);
+    assert_eq!(
+        mine.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        vec![c1.clone()]
+    );
     let anna_id = sim.id("anna").0;
     // Her socket to her own chat narrows; the one to the queued chat closes.
-    assert_eq!(sim.convs[&c1].revisions, vec![(anna_id.clone(), Some((false, false)), 0)]);
-    assert_eq!(sim.convs[&c2].revisions, vec![(anna_id, None, close::FORBIDDEN)]);
+    assert_eq!(
+        sim.convs[&c1].revisions,
+        vec![(anna_id.clone(), Some((false, false)), 0)]
+    );
+    assert_eq!(
+        sim.convs[&c2].revisions,
+        vec![(anna_id, None, close::FORBIDDEN)]
+    );
     // And the rules follow: no take, no offers.
     assert_eq!(code(sim.act("anna", take(&c2))), Err(ErrorCode::Forbidden));
 }
@@ -550,7 +712,10 @@ fn queue_positions_are_pushed_when_they_move() {
     let c2 = sim.queue("c2", "support");
     let c3 = sim.queue("c3", "support");
     // Each learnt its position when it was queued (the announce's answer).
-    assert_eq!(sim.core.queue_position("v-c3", &c3).map(|q| q.position), Ok(3));
+    assert_eq!(
+        sim.core.queue_position("v-c3", &c3).map(|q| q.position),
+        Ok(3)
+    );
     sim.act("anna", take(&c1)).expect("taken");
     // Nothing is pushed at once: pushes are grouped.
     assert!(sim.convs[&c2].positions.is_empty());
@@ -568,14 +733,17 @@ fn queue_positions_are_pushed_when_they_move() {
     );
 }
 
-
 /// The index, the router and each conversation agree on where every open
 /// conversation is and who has it.
 #[track_caller]
 fn check_agreement(sim: &WsSim, seed: u64, step: usize) {
     for (id, summary) in &sim.index {
         if summary.status == ConversationStatus::Closed {
-            assert_eq!(sim.core.router().place(id), None, "seed {seed} step {step}: {id} closed but routed");
+            assert_eq!(
+                sim.core.router().place(id),
+                None,
+                "seed {seed} step {step}: {id} closed but routed"
+            );
             continue;
         }
         let conv = &sim.convs[id].view;
@@ -595,7 +763,11 @@ fn check_agreement(sim: &WsSim, seed: u64, step: usize) {
             }
             _ => false,
         };
-        assert!(agrees, "seed {seed} step {step}: {id} is {:?} in the index, {place:?} in the router", summary.status);
+        assert!(
+            agrees,
+            "seed {seed} step {step}: {id} is {:?} in the index, {place:?} in the router",
+            summary.status
+        );
     }
     // What is stored reads back to the same router.
     let stored = chat_core::router::Router::from_rows(
@@ -605,7 +777,11 @@ fn check_agreement(sim: &WsSim, seed: u64, step: usize) {
     )
     .expect("stored rows read back");
     for id in sim.index.keys() {
-        assert_eq!(stored.place(id), sim.core.router().place(id), "seed {seed} step {step}: {id} stored elsewhere");
+        assert_eq!(
+            stored.place(id),
+            sim.core.router().place(id),
+            "seed {seed} step {step}: {id} stored elsewhere"
+        );
     }
 }
 
@@ -637,7 +813,12 @@ fn random_actions_refusals_and_evictions_keep_the_index_the_router_and_conversat
             let conversation = rng.pick(&open).cloned();
             if let Some(c) = &conversation {
                 if rng.below(6) == 0 {
-                    let codes = [ErrorCode::Forbidden, ErrorCode::AlreadyTaken, ErrorCode::ConversationClosed, ErrorCode::Internal];
+                    let codes = [
+                        ErrorCode::Forbidden,
+                        ErrorCode::AlreadyTaken,
+                        ErrorCode::ConversationClosed,
+                        ErrorCode::Internal,
+                    ];
                     let code = *rng.pick(&codes).expect("codes");
                     sim.refuse.insert(c.clone(), refusal(code));
                 }
@@ -645,7 +826,11 @@ fn random_actions_refusals_and_evictions_keep_the_index_the_router_and_conversat
             match (rng.below(16), conversation) {
                 (0, _) => {
                     queued += 1;
-                    let department = if rng.below(3) == 0 { "sales" } else { "support" };
+                    let department = if rng.below(3) == 0 {
+                        "sales"
+                    } else {
+                        "support"
+                    };
                     sim.queue(&format!("c{queued}"), department);
                 }
                 (1, _) => sockets.push((sim.connect(name), name)),
@@ -693,9 +878,15 @@ fn random_actions_refusals_and_evictions_keep_the_index_the_router_and_conversat
                     let other = sim.id(rng.pick(&NAMES).expect("names"));
                     let action = match rng.below(8) {
                         0 | 1 => take(&c),
-                        2 => AgentAction::Hold { conversation: c.clone() },
-                        3 => AgentAction::Resume { conversation: c.clone() },
-                        4 => AgentAction::Queue { conversation: c.clone() },
+                        2 => AgentAction::Hold {
+                            conversation: c.clone(),
+                        },
+                        3 => AgentAction::Resume {
+                            conversation: c.clone(),
+                        },
+                        4 => AgentAction::Queue {
+                            conversation: c.clone(),
+                        },
                         5 => AgentAction::Forward {
                             conversation: c.clone(),
                             forward: ForwardRequest {
@@ -707,7 +898,14 @@ fn random_actions_refusals_and_evictions_keep_the_index_the_router_and_conversat
                         6 => AgentAction::Forward {
                             conversation: c.clone(),
                             forward: ForwardRequest {
-                                department: Some(if rng.below(2) == 0 { "sales" } else { "support" }.into()),
+                                department: Some(
+                                    if rng.below(2) == 0 {
+                                        "sales"
+                                    } else {
+                                        "support"
+                                    }
+                                    .into(),
+                                ),
                                 agent: None,
                                 comment: None,
                             },

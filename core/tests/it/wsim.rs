@@ -105,7 +105,12 @@ pub fn demo() -> WorkspaceSetup {
             person("anna@demo.test", "Anna", Role::Agent, &["support"]),
             person("ben@demo.test", "Ben", Role::Agent, &["support"]),
             person("sam@demo.test", "Sam", Role::Agent, &["sales"]),
-            person("mark@demo.test", "Mark", Role::Manager, &["support", "sales"]),
+            person(
+                "mark@demo.test",
+                "Mark",
+                Role::Manager,
+                &["support", "sales"],
+            ),
         ],
         grants: vec![],
         routing: None,
@@ -186,7 +191,11 @@ impl WsSim {
                 inputs.push_back(Input::Answered { call, result });
             }
         }
-        assert!(self.replies.len() <= 1, "more than one reply: {:?}", self.replies);
+        assert!(
+            self.replies.len() <= 1,
+            "more than one reply: {:?}",
+            self.replies
+        );
         self.replies.pop().unwrap_or(Ok(Answer::Done))
     }
 
@@ -424,7 +433,11 @@ impl WsSim {
         let _ = self.input(Input::InboxClosed(socket));
     }
 
-    pub fn act(&mut self, name: &str, action: chat_core::workspace::AgentAction) -> Result<Answer, Refusal> {
+    pub fn act(
+        &mut self,
+        name: &str,
+        action: chat_core::workspace::AgentAction,
+    ) -> Result<Answer, Refusal> {
         let who = self.who(name);
         self.input(Input::Act { who, action })
     }
@@ -456,7 +469,13 @@ impl WsSim {
     }
 
     /// The router as stored, for comparisons.
-    pub fn stored_router(&self) -> (Option<String>, BTreeMap<String, String>, BTreeMap<String, String>) {
+    pub fn stored_router(
+        &self,
+    ) -> (
+        Option<String>,
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+    ) {
         (
             self.router_meta.clone(),
             self.router_agents.clone(),

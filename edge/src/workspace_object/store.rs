@@ -176,7 +176,10 @@ fn write_router(sql: &SqlStorage, changes: Changes) -> Result<()> {
                     &format!("INSERT OR REPLACE INTO {table} (id, row) VALUES (?, ?)"),
                     vec![id.into(), row.into()],
                 )?,
-                None => sql.exec(&format!("DELETE FROM {table} WHERE id = ?"), vec![id.into()])?,
+                None => sql.exec(
+                    &format!("DELETE FROM {table} WHERE id = ?"),
+                    vec![id.into()],
+                )?,
             };
         }
     }
@@ -190,7 +193,10 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         sql,
         "SELECT agent_id AS a, department AS b FROM members ORDER BY department",
     )? {
-        members.entry(agent).or_default().push(DepartmentId(department));
+        members
+            .entry(agent)
+            .or_default()
+            .push(DepartmentId(department));
     }
     let generations: BTreeMap<String, u32> = sql
         .exec("SELECT id, generation FROM agent_generations", None)?
@@ -251,10 +257,13 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .into_iter()
         .filter_map(|t| serde_json::from_str(&t.value).ok())
         .collect();
-    let opened = pairs(sql, "SELECT agent_id AS a, conversation_id AS b FROM opened")?
-        .into_iter()
-        .map(|(a, c)| (AgentId(a), ConversationId(c)))
-        .collect();
+    let opened = pairs(
+        sql,
+        "SELECT agent_id AS a, conversation_id AS b FROM opened",
+    )?
+    .into_iter()
+    .map(|(a, c)| (AgentId(a), ConversationId(c)))
+    .collect();
     Ok(Stored {
         people,
         departments,
@@ -283,9 +292,15 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             )?;
             sql.exec(
                 "INSERT OR REPLACE INTO agent_generations (id, generation) VALUES (?, ?)",
-                vec![p.id.0.clone().into(), SqlStorageValue::from(i64::from(p.generation))],
+                vec![
+                    p.id.0.clone().into(),
+                    SqlStorageValue::from(i64::from(p.generation)),
+                ],
             )?;
-            sql.exec("DELETE FROM members WHERE agent_id = ?", vec![p.id.0.clone().into()])?;
+            sql.exec(
+                "DELETE FROM members WHERE agent_id = ?",
+                vec![p.id.0.clone().into()],
+            )?;
             for d in p.departments {
                 sql.exec(
                     "INSERT INTO members (agent_id, department) VALUES (?, ?)",
@@ -295,7 +310,10 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
         }
         Row::RemovePerson(id) => {
             for table in ["agents", "agent_generations"] {
-                sql.exec(&format!("DELETE FROM {table} WHERE id = ?"), vec![id.0.clone().into()])?;
+                sql.exec(
+                    &format!("DELETE FROM {table} WHERE id = ?"),
+                    vec![id.0.clone().into()],
+                )?;
             }
             for table in ["members", "opened"] {
                 sql.exec(
@@ -319,8 +337,14 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             )?;
         }
         Row::RemoveDepartment(id) => {
-            sql.exec("DELETE FROM departments WHERE id = ?", vec![id.0.clone().into()])?;
-            sql.exec("DELETE FROM department_hours WHERE department = ?", vec![id.0.into()])?;
+            sql.exec(
+                "DELETE FROM departments WHERE id = ?",
+                vec![id.0.clone().into()],
+            )?;
+            sql.exec(
+                "DELETE FROM department_hours WHERE department = ?",
+                vec![id.0.into()],
+            )?;
         }
         Row::Site(s) => {
             sql.exec(
@@ -416,7 +440,10 @@ pub fn offline_messages(
     const NEWEST: &str = "ORDER BY created_at DESC LIMIT 500";
     let rows = match departments {
         None => sql
-            .exec(&format!("SELECT body AS value FROM offline_messages {NEWEST}"), None)?
+            .exec(
+                &format!("SELECT body AS value FROM offline_messages {NEWEST}"),
+                None,
+            )?
             .to_array::<Text>()?,
         Some([]) => Vec::new(),
         Some(departments) => {
@@ -443,7 +470,9 @@ pub fn offline_messages(
 /// hash whose password a setup repeats, so repeating a setup ends no
 /// session.
 pub fn password_hashes(sql: &SqlStorage) -> Result<BTreeMap<String, String>> {
-    Ok(pairs(sql, "SELECT lower(email) AS a, password AS b FROM agents")?
-        .into_iter()
-        .collect())
+    Ok(
+        pairs(sql, "SELECT lower(email) AS a, password AS b FROM agents")?
+            .into_iter()
+            .collect(),
+    )
 }
