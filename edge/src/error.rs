@@ -77,7 +77,7 @@ impl From<serde_json::Error> for Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Refused(r) => write!(f, "{:?}: {}", r.code, r.message),
+            Error::Refused(r) => write!(f, "refused ({}): {}", r.code.http_status(), r.message),
             Error::Edge(e) => f.write_str(e),
         }
     }

@@ -46,15 +46,15 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
     for d in &setup.departments {
         if !is_valid_id(&d.id) {
             return Err(format!(
-                "department {:?}: ids are letters, digits, - and _",
+                "department \"{}\": ids are letters, digits, - and _",
                 d.id
             ));
         }
         if !departments.insert(d.id.as_str()) {
-            return Err(format!("department {:?} is listed twice", d.id));
+            return Err(format!("department \"{}\" is listed twice", d.id));
         }
         if d.name.trim().is_empty() {
-            return Err(format!("department {:?} needs a name", d.id));
+            return Err(format!("department \"{}\" needs a name", d.id));
         }
         parse_hours(d)?;
         if d.utc_offset_minutes.abs() > 14 * 60 {
@@ -65,13 +65,13 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
     let mut sites = BTreeSet::new();
     for s in &setup.sites {
         if !is_valid_id(&s.id) {
-            return Err(format!("site {:?}: ids are letters, digits, - and _", s.id));
+            return Err(format!("site \"{}\": ids are letters, digits, - and _", s.id));
         }
         if !sites.insert(s.id.as_str()) {
-            return Err(format!("site {:?} is listed twice", s.id));
+            return Err(format!("site \"{}\" is listed twice", s.id));
         }
         if !known(&s.department) {
-            return Err(format!("site {:?}: no department {:?}", s.id, s.department));
+            return Err(format!("site \"{}\": no department \"{}\"", s.id, s.department));
         }
     }
     let mut emails = BTreeSet::new();
@@ -81,10 +81,10 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
             return Err("every person needs an email".into());
         }
         if !shared::api::is_plausible_email(&email) {
-            return Err(format!("{:?} is not an email address", a.email));
+            return Err(format!("\"{}\" is not an email address", a.email));
         }
         if !emails.insert(email) {
-            return Err(format!("{:?} is listed twice", a.email));
+            return Err(format!("\"{}\" is listed twice", a.email));
         }
         if a.name.trim().is_empty() {
             return Err(format!("{}: a name is required", a.email));
@@ -96,7 +96,7 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
             return Err(format!("{}: the role is agent, manager or admin", a.email));
         }
         if let Some(d) = a.departments.iter().find(|d| !known(d)) {
-            return Err(format!("{}: no department {d:?}", a.email));
+            return Err(format!("{}: no department \"{d}\"", a.email));
         }
     }
     let mut roles = BTreeSet::new();
@@ -105,7 +105,7 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
             return Err("grants are for the roles agent, manager and admin".into());
         }
         if !roles.insert(g.role) {
-            return Err(format!("grants for {:?} are listed twice", g.role));
+            return Err("grants for one role are listed twice".into());
         }
         if g.permissions.contains(&Permission::Unknown) {
             return Err("unknown permission; known: view_queue, take_chat, reply, transfer, monitor, manage_workspace".into());
@@ -126,10 +126,10 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
         let mut seen = BTreeSet::new();
         for d in &r.departments {
             if !known(&d.department) {
-                return Err(format!("routing: no department {:?}", d.department));
+                return Err(format!("routing: no department \"{}\"", d.department));
             }
             if !seen.insert(d.department.as_str()) {
-                return Err(format!("routing for {:?} is listed twice", d.department));
+                return Err(format!("routing for \"{}\" is listed twice", d.department));
             }
             if d.algorithm == Some(Algorithm::Unknown) {
                 return Err(format!("{}: unknown routing algorithm", d.department));
@@ -230,7 +230,7 @@ impl Workspace {
             .find(|s| !departments.contains_key(s.department.as_str()))
         {
             let why = format!(
-                "department {:?} still has open conversations; forward or close them first",
+                "department \"{}\" still has open conversations; forward or close them first",
                 s.department
             );
             return self.reply(Err(super::refusal(ErrorCode::BadRequest, &why)));
