@@ -425,6 +425,19 @@ impl Conversation {
             }
             // The visitor's name is the conversation's, not the token's.
             Side::Visitor => who = meta.view.visitor.clone(),
+            // A colleague's chat in progress is not theirs to read (the
+            // workspace may have allowed the preview a moment before a take).
+            Side::Agent
+                if !may_monitor
+                    && matches!(
+                        meta.view.status,
+                        ConversationStatus::Active | ConversationStatus::OnHold
+                    )
+                    && meta.view.assignee.as_ref().is_none_or(|a| a.id != who.id) =>
+            {
+                self.close(conn, close::FORBIDDEN, "another agent is working this chat");
+                return;
+            }
             Side::Agent => {}
             Side::System => {
                 self.close(conn, close::FORBIDDEN, "not a participant");
@@ -691,7 +704,12 @@ impl Conversation {
             );
             return;
         }
-        let seq = seq.min(self.last_seq);
+        // A visitor's watermark stops at the last line they may see.
+        let last = match who.side {
+            Side::Visitor => self.last_visitor_seq,
+            _ => self.last_seq,
+        };
+        let seq = seq.min(last);
         let current = self.watermarks.get(&who.id).cloned().unwrap_or(Watermark {
             participant: who.clone(),
             delivered: 0,

@@ -65,9 +65,9 @@ pub struct Person {
     pub password_hash: String,
     /// The departments they work.
     pub departments: Vec<DepartmentId>,
-    /// Tokens name the generation they were issued in; a change of password,
-    /// a removal or a narrowing of rights starts a new one, and older tokens
-    /// stop working.
+    /// Tokens name the generation they were issued in; a new password
+    /// starts a new one, and older tokens stop working. (A narrowing of
+    /// rights keeps the token and narrows the open sockets instead.)
     pub generation: u32,
 }
 
@@ -477,6 +477,9 @@ impl Workspace {
             Input::LeaveOffline { site, message, id } => self.leave_offline(now, site, message, id),
             Input::Answered { call, result } => self.answered(now, call, result),
             Input::Tick => {
+                // The alarm that rang is spent, even if it rang a little
+                // early: whatever is still due needs a new one.
+                self.alarm = None;
                 if self.push_at.is_some_and(|at| at <= now) {
                     self.push_at = None;
                     self.push_positions(now);
@@ -516,6 +519,9 @@ impl Workspace {
             // types; were it to, the next restore reads the last good rows.
             Err(_) => {}
         }
+        // The router's alarm as it now stands (a ring it spent and did not
+        // need again announces nothing, so it is read, not tracked).
+        self.router_alarm = self.router.alarm();
         let mut routed = Routed::default();
         for output in outputs {
             match output {
@@ -561,7 +567,8 @@ impl Workspace {
                         self.push_at = Some(now + QUEUE_PUSH_MS);
                     }
                 }
-                router::Output::SetAlarm { at } => self.router_alarm = at,
+                // Read back below: the router's own alarm is the truth.
+                router::Output::SetAlarm { .. } => {}
                 router::Output::Reply(r) => routed.reply = Some(r),
             }
         }

@@ -416,7 +416,7 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
     // and the workspace object stores only hashes.
     for a in &mut body.agents {
         let kept = hashes
-            .get(&a.email.trim().to_lowercase())
+            .get(&a.email.trim().to_ascii_lowercase())
             .filter(|h| auth::check_password(&a.password, h));
         a.password = match kept {
             Some(h) => h.clone(),

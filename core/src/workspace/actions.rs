@@ -545,6 +545,25 @@ impl Workspace {
                 before,
                 reply,
             } => match result {
+                // Meanwhile the router moved on (the agent was removed and
+                // their chats requeued): the conversation follows the router.
+                Ok(view) if !self.router_has(&conversation, &agent) => {
+                    if let Some(by) = view.assignee.clone() {
+                        self.call(
+                            conversation,
+                            Request::Lifecycle {
+                                action: Action::Requeue { by },
+                            },
+                            Then::Nothing,
+                        );
+                    }
+                    if reply {
+                        self.reply(Err(super::refusal(
+                            ErrorCode::Forbidden,
+                            "the chat went back to the queue meanwhile",
+                        )));
+                    }
+                }
                 Ok(view) => {
                     self.follow_view(&conversation, &view);
                     if reply {
@@ -621,6 +640,14 @@ impl Workspace {
                 Err(r) => self.reply(Err(r)),
             },
         }
+    }
+
+    /// Whether the router has `conversation` with `agent`, worked or held.
+    fn router_has(&self, conversation: &ConversationId, agent: &AgentId) -> bool {
+        matches!(
+            self.router.place(conversation),
+            Some(Place::Active { agent: a } | Place::Held { agent: a }) if a == agent
+        )
     }
 
     /// The index follows what the conversation says it now is.

@@ -65,18 +65,24 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
     let mut sites = BTreeSet::new();
     for s in &setup.sites {
         if !is_valid_id(&s.id) {
-            return Err(format!("site \"{}\": ids are letters, digits, - and _", s.id));
+            return Err(format!(
+                "site \"{}\": ids are letters, digits, - and _",
+                s.id
+            ));
         }
         if !sites.insert(s.id.as_str()) {
             return Err(format!("site \"{}\" is listed twice", s.id));
         }
         if !known(&s.department) {
-            return Err(format!("site \"{}\": no department \"{}\"", s.id, s.department));
+            return Err(format!(
+                "site \"{}\": no department \"{}\"",
+                s.id, s.department
+            ));
         }
     }
     let mut emails = BTreeSet::new();
     for a in &setup.agents {
-        let email = a.email.trim().to_lowercase();
+        let email = a.email.trim().to_ascii_lowercase();
         if email.is_empty() {
             return Err("every person needs an email".into());
         }
@@ -167,29 +173,35 @@ fn parse_hours(d: &shared::api::DepartmentSetup) -> Result<Vec<Interval>, String
     Ok(intervals)
 }
 
-/// The router's settings from a setup.
+/// The router's settings from a setup. Every department is named, so
+/// that a forward to a department nobody works yet is still routed.
 fn settings(setup: &WorkspaceSetup) -> Settings {
+    let mut departments: std::collections::BTreeMap<DepartmentId, DepartmentSettings> = setup
+        .departments
+        .iter()
+        .map(|d| (DepartmentId(d.id.clone()), DepartmentSettings::default()))
+        .collect();
     let Some(r) = &setup.routing else {
-        return Settings::default();
+        return Settings {
+            departments,
+            ..Settings::default()
+        };
     };
+    for d in &r.departments {
+        departments.insert(
+            DepartmentId(d.department.clone()),
+            DepartmentSettings {
+                algorithm: d.algorithm,
+                capacity: d.capacity,
+            },
+        );
+    }
     Settings {
         algorithm: r.algorithm,
         capacity: r.capacity,
         offer_timeout_ms: r.offer_timeout_ms,
         grace_ms: r.grace_ms,
-        departments: r
-            .departments
-            .iter()
-            .map(|d| {
-                (
-                    DepartmentId(d.department.clone()),
-                    DepartmentSettings {
-                        algorithm: d.algorithm,
-                        capacity: d.capacity,
-                    },
-                )
-            })
-            .collect(),
+        departments,
     }
 }
 
@@ -238,13 +250,13 @@ impl Workspace {
         let by_email: BTreeMap<String, &Person> = self
             .people
             .values()
-            .map(|p| (p.email.to_lowercase(), p))
+            .map(|p| (p.email.to_ascii_lowercase(), p))
             .collect();
         let mut fresh = fresh_ids.into_iter();
         let mut people = BTreeMap::new();
         for a in &setup.agents {
             let email = a.email.trim().to_owned();
-            let known = by_email.get(&email.to_lowercase()).copied();
+            let known = by_email.get(&email.to_ascii_lowercase()).copied();
             let id = match known {
                 Some(p) => p.id.clone(),
                 None => match fresh.next() {

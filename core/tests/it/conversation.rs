@@ -343,12 +343,16 @@ fn only_the_assignee_writes_and_a_take_is_won_once() {
     sim.take(2);
     sim.say(2, "a-1", "now I can");
     assert_eq!(acked(&sim.take(2)[0]), Some(("a-1", 3)));
-    // Ben connected later cannot write.
+    // Ben, connecting later without monitor, is refused at once: the
+    // workspace may have let him preview a moment before the take.
     sim.connect(3, agent("a2", "Ben"));
-    sim.hello(3, 3);
-    sim.take(3);
-    sim.say(3, "b-1", "mine?");
-    assert_eq!(error_code(&sim.take(3)[0]), Some(ErrorCode::Forbidden));
+    assert_eq!(sim.closed.get(&3), Some(&close::FORBIDDEN));
+    // Mark, a supervisor, reads along but cannot write.
+    sim.connect_monitor(4, agent("m1", "Mark"));
+    sim.hello(4, 3);
+    sim.take(4);
+    sim.say(4, "m-1", "mine?");
+    assert_eq!(error_code(&sim.take(4)[0]), Some(ErrorCode::Forbidden));
 }
 
 #[test]

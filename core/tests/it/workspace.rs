@@ -979,3 +979,120 @@ fn forwarding_to_another_department_shuts_the_forwarder_out() {
     })
     .expect("a supervisor reads any chat");
 }
+
+#[test]
+fn a_forward_to_a_department_nobody_works_yet_is_routed() {
+    let mut setup = demo();
+    setup.departments.push(shared::api::DepartmentSetup {
+        id: "billing".into(),
+        name: "Billing".into(),
+        hours: vec![],
+        utc_offset_minutes: 0,
+    });
+    let mut sim = WsSim::new();
+    sim.setup(setup.clone()).expect("valid");
+    sim.connect("anna");
+    let c1 = sim.queue("c1", "support");
+    sim.act("anna", take(&c1)).expect("taken");
+    sim.act(
+        "anna",
+        AgentAction::Forward {
+            conversation: c1.clone(),
+            forward: ForwardRequest {
+                department: Some("billing".into()),
+                agent: None,
+                comment: None,
+            },
+        },
+    )
+    .expect("forwarded");
+    assert_eq!(sim.core.router().place(&c1), Some(&Place::Waiting));
+    assert_eq!(sim.index[&c1].department, "billing");
+    assert_eq!(sim.core.router().load(&sim.id("anna")), 0);
+    // Someone who joins Billing takes it.
+    for a in &mut setup.agents {
+        if a.name == "Ben" {
+            a.departments.push("billing".into());
+        }
+    }
+    sim.setup(setup).expect("valid");
+    sim.connect("ben");
+    sim.act("ben", take(&c1)).expect("taken from Billing");
+}
+
+#[test]
+fn a_take_answered_after_the_taker_was_removed_goes_back_to_the_queue() {
+    let mut sim = WsSim::new();
+    sim.connect("anna");
+    let c1 = sim.queue("c1", "support");
+    // Anna's take reaches the conversation; before its answer is fed back,
+    // a setup removes her.
+    let who = sim.who("anna");
+    sim.core.handle(
+        sim.now,
+        Input::Act {
+            who,
+            action: take(&c1),
+        },
+    );
+    let mut calls = Vec::new();
+    while let Some(out) = sim.core.poll_output() {
+        if let chat_core::workspace::Output::Call(call) = out {
+            calls.push(call);
+        }
+    }
+    let [call] = calls.as_slice() else {
+        panic!("one call: {calls:?}")
+    };
+    let mut view = sim.convs[&c1].view.clone();
+    view.status = ConversationStatus::Active;
+    view.assignee = Some(shared::frame::Participant {
+        side: shared::frame::Side::Agent,
+        id: sim.id("anna").0,
+        name: "Anna".into(),
+    });
+    sim.convs.get_mut(&c1).expect("c1").view = view.clone();
+    let mut setup = demo();
+    setup.agents.retain(|a| a.name != "Anna");
+    sim.setup(setup).expect("valid");
+    let answer = sim.input(Input::Answered {
+        call: call.clone(),
+        result: Ok(view),
+    });
+    assert!(answer.is_err(), "{answer:?}");
+    // The conversation was moved back; index, router and it agree.
+    assert_eq!(sim.core.router().place(&c1), Some(&Place::Waiting));
+    assert_eq!(status(&sim, &c1), ConversationStatus::Queued);
+    assert_eq!(sim.convs[&c1].view.status, ConversationStatus::Queued);
+}
+
+#[test]
+fn an_alarm_that_rings_early_is_set_again() {
+    let mut sim = WsSim::new();
+    let mut setup = demo();
+    setup.routing = Some(auto());
+    sim.setup(setup).expect("valid");
+    sim.connect("anna");
+    sim.available("anna");
+    let c1 = sim.queue("c1", "support");
+    assert!(matches!(
+        sim.core.router().place(&c1),
+        Some(Place::Offered { .. })
+    ));
+    // The queue's push rings, then the alarm rings a second early.
+    sim.advance(QUEUE_PUSH_MS + 1);
+    let expiry = sim.alarm.expect("the offer's alarm");
+    sim.now = expiry - 1_000;
+    sim.alarm = None;
+    let _ = sim.input(Input::Tick);
+    assert_eq!(sim.alarm, Some(expiry), "the early ring left no alarm");
+    sim.advance(2_000);
+    assert_eq!(sim.core.router().place(&c1), Some(&Place::Waiting));
+    // Nothing is due any more: no alarm rings again and again.
+    assert!(
+        sim.alarm.is_none_or(|at| at > sim.now),
+        "{:?} at {}",
+        sim.alarm,
+        sim.now
+    );
+}
