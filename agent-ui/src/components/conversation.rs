@@ -141,17 +141,21 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
             taking.set(true);
             take_error.set(None);
             let (id, token) = (id.clone(), token.clone());
+            // The pane may be gone when the answer comes (the server closed
+            // it meanwhile): its own signals are set only if still there.
             spawn_local(async move {
                 match api::take(&token, &id).await {
                     Ok(taken) => inbox.update(|i| i.upsert(taken.conversation)),
                     Err(e) if e.code() == Some(ErrorCode::AlreadyTaken) => {
-                        taken_elsewhere.set(true);
+                        taken_elsewhere.try_set(true);
                         inbox.update(|i| i.remove(&id));
                     }
                     Err(e) if e.is_unauthorized() => sign_out.ended(),
-                    Err(e) => take_error.set(Some(api::message(&e))),
+                    Err(e) => {
+                        take_error.try_set(Some(api::message(&e)));
+                    }
                 }
-                taking.set(false);
+                taking.try_set(false);
             });
         }
     };

@@ -88,8 +88,9 @@ pub fn MessageList(session: ArcRwSignal<Session>, retry: Callback<ClientMsgId>) 
     // Follow the conversation: scroll to the newest line when lines come.
     Effect::new(move |_| {
         lines.with(Vec::len);
+        // The frame may come after the list is gone (the pane closed).
         request_animation_frame(move || {
-            if let Some(el) = list.get_untracked() {
+            if let Some(el) = list.try_get_untracked().flatten() {
                 el.set_scroll_top(el.scroll_height());
             }
         });
