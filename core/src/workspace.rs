@@ -386,6 +386,9 @@ pub struct Workspace {
     router_alarm: Option<i64>,
     push_at: Option<i64>,
     alarm: Option<i64>,
+    /// Inbox sockets found at restore whose token had ended: closed by the
+    /// first input.
+    stale: Vec<SocketId>,
     /// Departments whose queue moved since the last push.
     moved: BTreeSet<DepartmentId>,
     /// What each waiting conversation was last told.
@@ -437,6 +440,8 @@ impl Workspace {
         for s in stored.sockets {
             if workspace.authenticate(&s.who).is_ok() {
                 workspace.sockets.insert(s.socket, s.who);
+            } else {
+                workspace.stale.push(s.socket);
             }
         }
         workspace
@@ -456,6 +461,13 @@ impl Workspace {
     pub fn handle(&mut self, now: i64, input: Input) {
         if !self.reconciled {
             self.reconciled = true;
+            for socket in std::mem::take(&mut self.stale) {
+                self.out.push_back(Output::CloseInbox {
+                    socket,
+                    code: shared::close::UNAUTHORIZED,
+                    reason: "your session has ended; sign in again".into(),
+                });
+            }
             self.reconcile(now);
         }
         match input {

@@ -1096,3 +1096,22 @@ fn an_alarm_that_rings_early_is_set_again() {
         sim.now
     );
 }
+
+#[test]
+fn a_socket_whose_token_ended_is_closed_after_a_reload() {
+    let mut sim = WsSim::new();
+    let anna = sim.connect("anna");
+    // Her password changes while the object is away; the runtime still
+    // holds her socket when it comes back.
+    let mut person = sim.people[&sim.id("anna")].clone();
+    person.generation += 1;
+    sim.people.insert(person.id.clone(), person);
+    sim.evict();
+    let _ = sim.input(Input::Tick);
+    assert_eq!(sim.closed.get(&anna), Some(&close::UNAUTHORIZED));
+    assert_eq!(
+        sim.core.router().presence(&sim.id("anna")).map(|p| p.1),
+        Some(true),
+        "in the grace period"
+    );
+}
