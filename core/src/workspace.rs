@@ -23,243 +23,32 @@
 //! which performs every output it answers.
 
 mod actions;
+mod agent_action;
 mod queries;
 mod setup;
 mod sockets;
+mod vocabulary;
 
-pub use actions::AgentAction;
+pub use agent_action::AgentAction;
 pub use queries::Opened;
 pub use setup::validate_setup;
+pub use vocabulary::{
+    Access, Answer, Call, Department, InboxSocket, Person, Principal, Request, Row, Site, SocketId,
+    Then,
+};
 
-use crate::conversation::lifecycle::Action;
 use crate::conversation::Refusal;
-use crate::hours::Interval;
 use crate::permissions::Grants;
 use crate::router::{self, How, Place, Router};
-use serde::{Deserialize, Serialize};
-use shared::api::{OfflineMessage, QueuePosition, Role, SetupDone};
-use shared::frame::{ConversationStatus, ConversationView, ErrorCode, Participant, Side};
+use shared::api::{OfflineMessage, QueuePosition};
+use shared::frame::{ConversationStatus, ConversationView, ErrorCode};
 use shared::ids::{AgentId, ConversationId, DepartmentId};
 use shared::inbox::{ConversationSummary, InboxFrame};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// An inbox socket, numbered by the shell (kept in its attachment).
-pub type SocketId = u64;
-
 /// How long the queue positions pushed to waiting visitors may lag: at most
 /// one push per conversation in this time, however fast the queue moves.
 pub const QUEUE_PUSH_MS: i64 = 2_000;
-
-/// A person of the workspace, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    /// Their id.
-    pub id: AgentId,
-    /// Sign-in email, unique in the workspace.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-    /// Role.
-    pub role: Role,
-    /// `pbkdf2-sha256$...`, made by the worker.
-    pub password_hash: String,
-    /// The departments they work.
-    pub departments: Vec<DepartmentId>,
-    /// Tokens name the generation they were issued in; a new password
-    /// starts a new one, and older tokens stop working. (A narrowing of
-    /// rights keeps the token and narrows the open sockets instead.)
-    pub generation: u32,
-}
-
-impl Person {
-    /// As the agent app shows them.
-    pub fn profile(&self) -> shared::api::AgentProfile {
-        shared::api::AgentProfile {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            email: self.email.clone(),
-            role: self.role,
-            departments: self.departments.iter().map(|d| d.0.clone()).collect(),
-        }
-    }
-
-    /// As conversations name them.
-    pub fn participant(&self) -> Participant {
-        Participant {
-            side: Side::Agent,
-            id: self.id.0.clone(),
-            name: self.name.clone(),
-        }
-    }
-}
-
-/// A department, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Department {
-    /// Its id.
-    pub id: DepartmentId,
-    /// Its name.
-    pub name: String,
-    /// Business hours; none: always open.
-    pub hours: Vec<Interval>,
-    /// Its clock, in minutes ahead of UTC.
-    pub utc_offset_minutes: i32,
-}
-
-/// A site, as stored. Its public key is `<workspace>.<id>`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Site {
-    /// Its id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// Where its visitors queue.
-    pub department: DepartmentId,
-}
-
-/// Who asks: an agent, as their verified token names them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Principal {
-    /// The agent.
-    pub agent: AgentId,
-    /// The generation the token was issued in.
-    pub generation: u32,
-}
-
-/// What an inbox socket carries through hibernation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InboxSocket {
-    /// The shell's number for it.
-    pub socket: SocketId,
-    /// Whose it is, as authenticated when it opened.
-    pub who: Principal,
-}
-
-/// A row for the shell to write.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Row {
-    /// Insert or replace a person.
-    Person(Person),
-    /// Delete a person.
-    RemovePerson(AgentId),
-    /// Insert or replace a department.
-    Department(Department),
-    /// Delete a department.
-    RemoveDepartment(DepartmentId),
-    /// Insert or replace a site.
-    Site(Site),
-    /// Delete a site.
-    RemoveSite(String),
-    /// Replace the grants.
-    Grants(Grants),
-    /// Insert or replace a conversation's line in the index.
-    Conversation(ConversationSummary),
-    /// The router rows that changed.
-    Router(router::Changes),
-    /// An agent was allowed to open a conversation's socket.
-    Opened(AgentId, ConversationId),
-    /// Forget the sockets opened to a conversation (it closed).
-    ForgetOpened(ConversationId),
-    /// Forget one agent's authorisation of a conversation.
-    ForgetOpenedBy(AgentId, ConversationId),
-    /// Insert an offline message.
-    OfflineMessage(OfflineMessage),
-}
-
-/// What the workspace asks of a conversation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Request {
-    /// Assign it to an agent (a take or an accepted offer).
-    Assign {
-        /// The agent.
-        agent: Participant,
-    },
-    /// A lifecycle change.
-    Lifecycle {
-        /// Which.
-        action: Action,
-    },
-    /// Re-check one agent's open sockets: close them, or narrow them.
-    Revise {
-        /// Whose sockets.
-        agent: AgentId,
-        /// What they may do now; `None`: close with `code`.
-        access: Option<Access>,
-        /// The close code when closing.
-        code: u16,
-        /// A sentence for people.
-        reason: String,
-    },
-    /// Tell the visitor where they wait.
-    Queue {
-        /// The position.
-        position: QueuePosition,
-    },
-}
-
-/// What an agent's socket to a conversation may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Access {
-    /// Whether their role may write (when assigned).
-    pub may_reply: bool,
-    /// Whether they may keep reading the conversation once it is someone
-    /// else's.
-    pub may_monitor: bool,
-}
-
-/// What to do when a conversation answers a [`Call`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "then", rename_all = "snake_case")]
-pub enum Then {
-    /// The router already gave it to `agent` (taken, accepted, rerouted,
-    /// resumed, forwarded to them): on success the index follows; on a
-    /// refusal the router's reservation is undone to `before`.
-    Assigned {
-        /// The agent.
-        agent: AgentId,
-        /// How.
-        how: How,
-        /// Where it was before the router moved it.
-        before: Place,
-        /// Whether the answer is the reply to the request.
-        reply: bool,
-    },
-    /// The conversation goes first (hold, move to the queue, forward to a
-    /// department, close): on success the router follows.
-    ThenRoute {
-        /// Who acts.
-        agent: AgentId,
-    },
-    /// Nothing follows (a revision or a queue position).
-    Nothing,
-}
-
-/// A request to a conversation, with what follows its answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Call {
-    /// Which conversation.
-    pub conversation: ConversationId,
-    /// What to ask.
-    pub request: Request,
-    /// What follows.
-    pub then: Then,
-}
-
-/// A successful reply.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Answer {
-    /// Done, nothing to show.
-    Done,
-    /// The conversation as the lists now show it.
-    Conversation(ConversationSummary),
-    /// The people after a setup.
-    Setup(SetupDone),
-    /// An agent may open a conversation's socket.
-    Opened(Opened),
-    /// An announcement was taken; where the conversation waits, if it does.
-    Announced(Option<QueuePosition>),
-}
 
 /// Something that happened to the workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
