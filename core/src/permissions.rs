@@ -14,7 +14,11 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     }
     match role {
         Role::Admin | Role::Manager => true,
-        Role::Agent => matches!(permission, ViewQueue | TakeChat | Reply | Transfer),
+        Role::Agent => matches!(
+            permission,
+            ViewQueue | TakeChat | Reply | Transfer | EditContact | CreateCannedResponse
+                | RequestPdfTranscript
+        ),
         Role::Unknown => false,
     }
 }
@@ -55,6 +59,9 @@ mod tests {
         check(Role::Agent, Permission::Transfer, true);
         check(Role::Agent, Permission::Monitor, false);
         check(Role::Agent, Permission::ManageWorkspace, false);
+        check(Role::Agent, Permission::EditContact, true);
+        check(Role::Agent, Permission::CreateCannedResponse, true);
+        check(Role::Agent, Permission::RequestPdfTranscript, true);
         check(Role::Manager, Permission::Monitor, true);
         check(Role::Manager, Permission::ManageWorkspace, true);
         check(Role::Admin, Permission::ManageWorkspace, true);

@@ -85,6 +85,13 @@ pub enum Permission {
     Monitor,
     /// Manage departments, agents and settings.
     ManageWorkspace,
+    /// Edit a contact's record (name, email, phone, manager, custom fields).
+    EditContact,
+    /// Create canned responses (private ones; department and public ones
+    /// also need `manage_workspace`).
+    CreateCannedResponse,
+    /// Export a closed conversation's transcript as a PDF.
+    RequestPdfTranscript,
     /// A permission this build does not know. Setup refuses it.
     #[serde(other)]
     Unknown,

@@ -26,13 +26,16 @@ pub const MAX_OFFER_MS: i64 = 600_000;
 pub const MAX_GRACE_MS: i64 = 3_600_000;
 
 /// Every permission there is, for comparing what a role may do.
-const PERMISSIONS: [Permission; 6] = [
+const PERMISSIONS: [Permission; 9] = [
     Permission::ViewQueue,
     Permission::TakeChat,
     Permission::Reply,
     Permission::Transfer,
     Permission::Monitor,
     Permission::ManageWorkspace,
+    Permission::EditContact,
+    Permission::CreateCannedResponse,
+    Permission::RequestPdfTranscript,
 ];
 
 /// Checks a setup as sent (passwords not yet hashed); `Err` is the reason,
