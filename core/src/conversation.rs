@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 use shared::frame::{
-    ClientFrame, ConversationStatus, ConversationView, ErrorCode, Message, MessageKind,
-    Participant, ReceiptKind, ServerFrame, Side, Watermark,
+    Audience, ClientFrame, ConversationStatus, ConversationView, ErrorCode, Message, MessageKind,
+    Participant, ReceiptKind, SendKind, ServerFrame, Side, Watermark,
 };
 use shared::ids::{ClientMsgId, ConversationId, Seq};
 use shared::inbox::ConversationSummary;
@@ -18,6 +18,7 @@ use shared::{close, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS, PROTOCOL_VERSION};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 pub mod lifecycle;
+pub mod room;
 
 /// A socket, numbered by the shell. Numbers survive hibernation because the
 /// shell keeps them in the socket's attachment.
@@ -50,6 +51,57 @@ impl ConnState {
     fn is_agent(&self) -> bool {
         self.who.side == Side::Agent
     }
+
+    /// Who this socket reads as.
+    pub fn reader(&self) -> Reader {
+        match self.who.side {
+            Side::Agent => Reader::Agent {
+                id: self.who.id.clone(),
+                monitor: self.may_monitor,
+            },
+            _ => Reader::Visitor,
+        }
+    }
+}
+
+/// Who reads a conversation, for choosing which stored messages they get.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// The visitor: messages and system lines only.
+    Visitor,
+    /// An agent: everything but whispers addressed to someone else, unless
+    /// they are a supervisor (`monitor`).
+    Agent {
+        /// Their participant id.
+        id: String,
+        /// Whether they may monitor (supervisors read every whisper).
+        monitor: bool,
+    },
+}
+
+impl Reader {
+    /// Whether this reader gets `message`. The one rule for live frames,
+    /// replays and every read of stored messages.
+    pub fn may_read(&self, message: &Message) -> bool {
+        self.may_read_parts(
+            message.kind.audience(),
+            &message.author.id,
+            message.to.as_ref().map(|p| p.id.as_str()),
+        )
+    }
+
+    /// [`Reader::may_read`] from a stored row's audience, author and
+    /// addressee.
+    pub fn may_read_parts(&self, audience: Audience, author: &str, to: Option<&str>) -> bool {
+        match (self, audience) {
+            (_, Audience::Everyone) => true,
+            (Reader::Visitor, _) => false,
+            (Reader::Agent { .. }, Audience::Agents) => true,
+            (Reader::Agent { id, monitor }, Audience::Whisper) => {
+                *monitor || id == author || Some(id.as_str()) == to
+            }
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -73,6 +125,19 @@ pub struct Meta {
     /// How it ended, once closed.
     #[serde(default)]
     pub closing: Option<crate::conversation::lifecycle::Closing>,
+    /// When the visitor opened it (0 for conversations stored before it
+    /// was kept).
+    #[serde(default)]
+    pub created_at: i64,
+    /// When an agent first took it.
+    #[serde(default)]
+    pub taken_at: Option<i64>,
+    /// What it is about, as its agents describe it.
+    #[serde(default)]
+    pub topic: String,
+    /// Its tags, from the workspace's list.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// Everything the shell loads from storage to rebuild a conversation.
@@ -94,6 +159,11 @@ pub struct Snapshot {
     /// The highest stored sequence number a visitor may see (internal lines
     /// excluded).
     pub last_visitor_seq: Seq,
+    /// The highest stored sequence number every agent may see (whispers
+    /// excluded).
+    pub last_agents_seq: Seq,
+    /// `(seq, author id, addressee id)` of every stored whisper.
+    pub whispers: Vec<(Seq, String, Option<String>)>,
 }
 
 /// Something that happened to the conversation.
@@ -218,16 +288,16 @@ pub enum Output {
         /// The frame.
         frame: ServerFrame,
     },
-    /// Send every stored message with a sequence number above `after`, in
-    /// order, as [`ServerFrame::Message`] frames; [`MessageKind::Internal`]
-    /// lines only when `internal` is set.
+    /// Send every stored message with a sequence number above `after` that
+    /// `reader` may read ([`Reader::may_read`]), in order, as
+    /// [`ServerFrame::Message`] frames.
     Replay {
         /// The socket.
         conn: ConnId,
         /// The client's last seen sequence number.
         after: Seq,
-        /// Whether lines for agents only are included.
-        internal: bool,
+        /// Who reads.
+        reader: Reader,
     },
     /// Close a socket.
     Close {
@@ -264,6 +334,8 @@ pub struct Conversation {
     conns: BTreeMap<ConnId, ConnState>,
     last_author: Option<String>,
     last_visitor_seq: Seq,
+    last_agents_seq: Seq,
+    whispers: Vec<(Seq, String, Option<String>)>,
     queue: Option<(usize, i64)>,
     out: VecDeque<Output>,
 }
@@ -287,6 +359,8 @@ impl Conversation {
             conns: snapshot.conns.into_iter().collect(),
             last_author: snapshot.last_author,
             last_visitor_seq: snapshot.last_visitor_seq,
+            last_agents_seq: snapshot.last_agents_seq,
+            whispers: snapshot.whispers,
             queue: None,
             out: VecDeque::new(),
         }
@@ -302,6 +376,23 @@ impl Conversation {
         self.last_seq
     }
 
+    /// The highest stored sequence number `reader` may read: where their
+    /// replay ends.
+    pub fn last_seq_for(&self, reader: &Reader) -> Seq {
+        match reader {
+            Reader::Visitor => self.last_visitor_seq,
+            Reader::Agent { .. } => self
+                .whispers
+                .iter()
+                .rev()
+                .find(|(_, author, to)| {
+                    reader.may_read_parts(Audience::Whisper, author, to.as_deref())
+                })
+                .map_or(0, |(seq, _, _)| *seq)
+                .max(self.last_agents_seq),
+        }
+    }
+
     /// The next thing to do, or `None` when drained.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.out.pop_front()
@@ -314,7 +405,7 @@ impl Conversation {
                 id,
                 department,
                 visitor,
-            } => self.init(id, department, visitor),
+            } => self.init(now, id, department, visitor),
             Input::Connect {
                 conn,
                 who,
@@ -380,7 +471,7 @@ impl Conversation {
         }
     }
 
-    fn init(&mut self, id: ConversationId, department: String, visitor: Participant) {
+    fn init(&mut self, now: i64, id: ConversationId, department: String, visitor: Participant) {
         if let Some(meta) = &self.meta {
             let reply = if meta.view.visitor.id == visitor.id && meta.view.id == id {
                 Ok(meta.view.clone())
@@ -400,12 +491,17 @@ impl Conversation {
                 department,
                 visitor,
                 assignee: None,
+                members: Vec::new(),
             },
             preview: String::new(),
             queued_at: 0,
             announced: false,
             transfers: Vec::new(),
             closing: None,
+            created_at: now,
+            taken_at: None,
+            topic: String::new(),
+            tags: Vec::new(),
         };
         let view = meta.view.clone();
         self.meta = Some(meta.clone());
@@ -433,7 +529,7 @@ impl Conversation {
                         meta.view.status,
                         ConversationStatus::Active | ConversationStatus::OnHold
                     )
-                    && meta.view.assignee.as_ref().is_none_or(|a| a.id != who.id) =>
+                    && !works_on(&meta.view, &who.id) =>
             {
                 self.close(conn, close::FORBIDDEN, "another agent is working this chat");
                 return;
@@ -472,9 +568,11 @@ impl Conversation {
         }
         match frame {
             ClientFrame::Hello { .. } => {}
-            ClientFrame::Send { client_id, text } => {
-                self.message(now, conn, state, client_id, text)
-            }
+            ClientFrame::Send {
+                client_id,
+                text,
+                kind,
+            } => self.message(now, conn, state, client_id, text, kind),
             ClientFrame::Receipt { kind, seq } => self.receipt(conn, state.who, kind, seq),
             ClientFrame::Typing { active } => {
                 if self.may_write(&state).is_ok() {
@@ -510,11 +608,8 @@ impl Conversation {
         }
         let Some(meta) = &self.meta else { return };
         let internal = state.is_agent();
-        let last_seq = if internal {
-            self.last_seq
-        } else {
-            self.last_visitor_seq
-        };
+        let reader = state.reader();
+        let last_seq = self.last_seq_for(&reader);
         let welcome = ServerFrame::Welcome {
             version: PROTOCOL_VERSION,
             conversation: meta.view.clone(),
@@ -533,7 +628,7 @@ impl Conversation {
             self.out.push_back(Output::Replay {
                 conn,
                 after: client_seq,
-                internal,
+                reader,
             });
         }
         if let Some((position, estimated_wait_ms)) = self.queue.filter(|_| queued && !internal) {
@@ -567,12 +662,77 @@ impl Conversation {
         }
         match who.side {
             Side::Visitor => Ok(()),
-            Side::Agent if meta.view.assignee.as_ref().is_some_and(|a| a.id == who.id) => Ok(()),
+            Side::Agent if works_on(&meta.view, &who.id) => Ok(()),
             _ => Err(refusal(
                 ErrorCode::Forbidden,
-                "only the agent working this conversation can write in it",
+                "only the agents working this conversation can write in it",
             )),
         }
+    }
+
+    /// Whether the socket's participant may write an internal note now:
+    /// the conversation's agents (its owner and those invited) and
+    /// supervisors, while it is open.
+    fn may_note(&self, state: &ConnState) -> Result<(), Refusal> {
+        let meta = self.open_for_agents(state)?;
+        if works_on(&meta.view, &state.who.id) || state.may_monitor {
+            Ok(())
+        } else {
+            Err(refusal(
+                ErrorCode::Forbidden,
+                "only the agents working this conversation and supervisors can write notes in it",
+            ))
+        }
+    }
+
+    /// Whether the socket's participant may whisper now, and to whom: a
+    /// supervisor, to the agent working the conversation.
+    fn may_whisper(&self, state: &ConnState) -> Result<Participant, Refusal> {
+        let meta = self.open_for_agents(state)?;
+        if !state.may_monitor {
+            return Err(refusal(
+                ErrorCode::Forbidden,
+                "only supervisors can whisper",
+            ));
+        }
+        match &meta.view.assignee {
+            Some(a) if a.id != state.who.id => Ok(a.clone()),
+            Some(_) => Err(refusal(
+                ErrorCode::Forbidden,
+                "you work this conversation: write a note instead",
+            )),
+            None => Err(refusal(
+                ErrorCode::Forbidden,
+                "nobody works this conversation yet: there is no one to whisper to",
+            )),
+        }
+    }
+
+    /// The conversation, if an agent whose role writes may add a line for
+    /// agents to it now.
+    fn open_for_agents(&self, state: &ConnState) -> Result<&Meta, Refusal> {
+        if state.who.side != Side::Agent {
+            return Err(refusal(
+                ErrorCode::Forbidden,
+                "only agents write notes",
+            ));
+        }
+        if !state.may_reply {
+            return Err(refusal(
+                ErrorCode::Forbidden,
+                "your role cannot write in chats",
+            ));
+        }
+        let Some(meta) = &self.meta else {
+            return Err(refusal(ErrorCode::NotFound, "no such conversation"));
+        };
+        if meta.view.status == ConversationStatus::Closed {
+            return Err(refusal(
+                ErrorCode::ConversationClosed,
+                "the conversation is closed",
+            ));
+        }
+        Ok(meta)
     }
 
     fn message(
@@ -582,6 +742,7 @@ impl Conversation {
         state: ConnState,
         client_id: ClientMsgId,
         text: String,
+        kind: SendKind,
     ) {
         let who = state.who.clone();
         let fail = |code, message: &str| ServerFrame::Error {
@@ -607,11 +768,19 @@ impl Conversation {
             );
             return;
         }
-        if let Err(r) = self.may_write(&state) {
-            let frame = fail(r.code, &r.message);
-            self.send(conn, frame);
-            return;
-        }
+        let allowed = match kind {
+            SendKind::Text => self.may_write(&state).map(|()| None),
+            SendKind::Note => self.may_note(&state).map(|()| None),
+            SendKind::Whisper => self.may_whisper(&state).map(Some),
+        };
+        let to = match allowed {
+            Ok(to) => to,
+            Err(r) => {
+                let frame = fail(r.code, &r.message);
+                self.send(conn, frame);
+                return;
+            }
+        };
         let chars = text.chars().count();
         if text.trim().is_empty() || chars > MAX_TEXT_CHARS {
             let frame = fail(
@@ -626,13 +795,28 @@ impl Conversation {
             seq,
             client_id: Some(client_id.clone()),
             author: who.clone(),
-            kind: MessageKind::Text,
+            kind: kind.stored(),
+            to,
             text,
             sent_at: now,
         };
         self.last_seq = seq;
-        self.last_visitor_seq = seq;
         self.client_ids.insert(key, (seq, now));
+        self.saw(&message);
+        if kind != SendKind::Text {
+            self.out
+                .push_back(Output::Store(Record::Message(message.clone())));
+            self.send(
+                conn,
+                ServerFrame::Ack {
+                    client_id,
+                    seq,
+                    sent_at: now,
+                },
+            );
+            self.broadcast_message(Some(conn), message);
+            return;
+        }
         self.last_author = Some(who.id.clone());
         self.out
             .push_back(Output::Store(Record::Message(message.clone())));
@@ -641,6 +825,7 @@ impl Conversation {
                 .meta
                 .as_ref()
                 .is_some_and(|m| m.view.status == ConversationStatus::New);
+        // (the store above precedes every frame that reports it)
         if first_visitor_message {
             if let Some(meta) = self.meta.as_mut() {
                 meta.view.status = ConversationStatus::Queued;
@@ -659,18 +844,7 @@ impl Conversation {
             },
         );
         // Everyone else gets the message; the sending socket has the ack.
-        let others: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(id, c)| c.ready && **id != conn)
-            .map(|(id, _)| *id)
-            .collect();
-        if !others.is_empty() {
-            self.out.push_back(Output::Broadcast {
-                conns: others,
-                frame: ServerFrame::Message(message),
-            });
-        }
+        self.broadcast_message(Some(conn), message);
         if first_visitor_message {
             self.broadcast_state();
             self.announce(now);
@@ -774,6 +948,7 @@ impl Conversation {
         }
         meta.view.status = ConversationStatus::Active;
         meta.view.assignee = Some(agent.clone());
+        meta.taken_at.get_or_insert(now);
         let meta = meta.clone();
         let view = meta.view.clone();
         self.out.push_back(Output::Store(Record::Meta(meta)));
@@ -796,9 +971,6 @@ impl Conversation {
     fn product_line(&mut self, now: i64, kind: MessageKind, text: String) {
         let seq = self.last_seq + 1;
         self.last_seq = seq;
-        if kind != MessageKind::Internal {
-            self.last_visitor_seq = seq;
-        }
         let message = Message {
             seq,
             client_id: None,
@@ -808,15 +980,39 @@ impl Conversation {
                 name: String::new(),
             },
             kind,
+            to: None,
             text,
             sent_at: now,
         };
+        self.saw(&message);
         self.out
             .push_back(Output::Store(Record::Message(message.clone())));
+        self.broadcast_message(None, message);
+    }
+
+    /// Moves the watermarks of what each audience may read.
+    fn saw(&mut self, message: &Message) {
+        match message.kind.audience() {
+            Audience::Everyone => {
+                self.last_visitor_seq = message.seq;
+                self.last_agents_seq = message.seq;
+            }
+            Audience::Agents => self.last_agents_seq = message.seq,
+            Audience::Whisper => self.whispers.push((
+                message.seq,
+                message.author.id.clone(),
+                message.to.as_ref().map(|p| p.id.clone()),
+            )),
+        }
+    }
+
+    /// Sends a stored message to every ready socket that may read it, but
+    /// `except` (the sender's, which has its ack).
+    fn broadcast_message(&mut self, except: Option<ConnId>, message: Message) {
         let conns: Vec<ConnId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.ready && (kind != MessageKind::Internal || c.is_agent()))
+            .filter(|(id, c)| c.ready && Some(**id) != except && c.reader().may_read(&message))
             .map(|(id, _)| *id)
             .collect();
         if !conns.is_empty() {
@@ -833,10 +1029,20 @@ impl Conversation {
         let Some(assignee) = self.meta.as_ref().and_then(|m| m.view.assignee.clone()) else {
             return;
         };
+        let members: Vec<String> = self
+            .meta
+            .as_ref()
+            .map(|m| m.view.members.iter().map(|p| p.id.clone()).collect())
+            .unwrap_or_default();
         let out: Vec<ConnId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.is_agent() && c.who.id != assignee.id && !c.may_monitor)
+            .filter(|(_, c)| {
+                c.is_agent()
+                    && c.who.id != assignee.id
+                    && !c.may_monitor
+                    && !members.contains(&c.who.id)
+            })
             .map(|(id, _)| *id)
             .collect();
         for conn in out {
@@ -914,6 +1120,7 @@ impl Conversation {
             department: meta.view.department.clone(),
             visitor: meta.view.visitor.clone(),
             assignee: meta.view.assignee.clone(),
+            members: meta.view.members.clone(),
             preview: meta.preview.clone(),
             queued_at: meta.queued_at,
             priority: Default::default(),
@@ -974,6 +1181,12 @@ impl Conversation {
             reason: reason.to_owned(),
         });
     }
+}
+
+/// Whether `agent` works on the conversation: its owner or invited.
+pub fn works_on(view: &ConversationView, agent: &str) -> bool {
+    view.assignee.as_ref().is_some_and(|a| a.id == agent)
+        || view.members.iter().any(|m| m.id == agent)
 }
 
 fn refusal(code: ErrorCode, message: &str) -> Refusal {

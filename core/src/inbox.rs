@@ -32,8 +32,10 @@ pub enum Visibility {
     Hidden,
 }
 
+/// Whether the agent works the conversation: its agent, or invited to it.
 fn is_assignee(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
     summary.assignee.as_ref().is_some_and(|a| a.id == agent.id)
+        || summary.members.iter().any(|m| m.id == agent.id)
 }
 
 fn in_department(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
@@ -41,6 +43,11 @@ fn in_department(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
         .departments
         .iter()
         .any(|d| d.as_str() == summary.department)
+}
+
+/// Whether `agent` works the conversation: its agent, or invited to it.
+pub fn works_on(agent: &AgentView<'_>, summary: &ConversationSummary) -> bool {
+    is_assignee(agent, summary)
 }
 
 /// Where `summary` shows for `agent`.
@@ -150,6 +157,7 @@ mod tests {
             department: department.into(),
             visitor: who(Side::Visitor, "v1"),
             assignee: assignee.map(|a| who(Side::Agent, a)),
+            members: Vec::new(),
             preview: "hi".into(),
             queued_at: 1,
             priority: Default::default(),

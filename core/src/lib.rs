@@ -14,6 +14,7 @@ pub mod hours;
 pub mod inbox;
 pub mod permissions;
 pub mod router;
+pub mod search;
 pub mod workspace;
 
 pub use conversation::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};

@@ -147,6 +147,8 @@ pub struct Stored {
     pub sites: Vec<Site>,
     /// The grants, when set.
     pub grants: Option<Grants>,
+    /// The tags and dispositions, when set.
+    pub labels: Option<shared::room::Labels>,
     /// The router, from its rows.
     pub router: Router,
     /// Every conversation not closed.
@@ -164,6 +166,7 @@ pub struct Workspace {
     departments: BTreeMap<DepartmentId, Department>,
     sites: BTreeMap<String, Site>,
     grants: Grants,
+    labels: shared::room::Labels,
     router: Router,
     index: BTreeMap<ConversationId, ConversationSummary>,
     opened: BTreeSet<(AgentId, ConversationId)>,
@@ -213,6 +216,7 @@ impl Workspace {
                 .map(|s| (s.id.clone(), s))
                 .collect(),
             grants: stored.grants.unwrap_or_default(),
+            labels: stored.labels.unwrap_or_default(),
             router_alarm: stored.router.alarm(),
             router: stored.router,
             index: stored

@@ -110,6 +110,9 @@ pub struct AgentProfile {
     pub role: Role,
     /// The departments whose queues they work.
     pub departments: Vec<String>,
+    /// The name colleagues `/invite` them by.
+    #[serde(default)]
+    pub username: String,
 }
 
 /// Answer to [`LoginRequest`].
@@ -177,6 +180,9 @@ pub struct WorkspaceSetup {
     /// How conversations reach agents; manual selection when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingSetup>,
+    /// The tags and dispositions agents pick from.
+    #[serde(default)]
+    pub labels: crate::room::Labels,
 }
 
 /// One role's permissions in [`WorkspaceSetup::grants`].
@@ -334,6 +340,10 @@ pub struct AgentSetup {
     pub password: String,
     /// Departments they work.
     pub departments: Vec<String>,
+    /// The name colleagues `/invite` them by; the email's part before `@`
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
 }
 
 /// Answer to [`WorkspaceSetup`].
@@ -351,6 +361,9 @@ pub struct Directory {
     pub departments: Vec<DepartmentInfo>,
     /// Every agent, the caller included.
     pub agents: Vec<AgentPresence>,
+    /// The tags and dispositions agents pick from.
+    #[serde(default)]
+    pub labels: crate::room::Labels,
 }
 
 /// A department in a [`Directory`].
@@ -377,6 +390,9 @@ pub struct AgentPresence {
     pub online: bool,
     /// Open conversations (not on hold) plus pending offers.
     pub load: u32,
+    /// The name colleagues `/invite` them by.
+    #[serde(default)]
+    pub username: String,
 }
 
 /// `GET /api/v1/visitor/availability?site_key=KEY`: whether a chat would

@@ -25,6 +25,11 @@ pub enum ClientFrame {
         client_id: ClientMsgId,
         /// The message text, at most [`crate::MAX_TEXT_CHARS`] characters.
         text: String,
+        /// A message to the conversation (the default), or an agent's
+        /// internal note or a supervisor's whisper, which no visitor ever
+        /// receives.
+        #[serde(default, skip_serializing_if = "SendKind::is_text")]
+        kind: SendKind,
     },
     /// The client's watermark moved: everything up to `seq` has been
     /// delivered to (or read on) this device. Watermarks never go back; a
@@ -49,6 +54,37 @@ pub enum ClientFrame {
         #[serde(default)]
         nonce: u64,
     },
+}
+
+/// What a [`ClientFrame::Send`] writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendKind {
+    /// A message to the conversation, which its visitor reads.
+    #[default]
+    Text,
+    /// An internal note: the conversation's agents and supervisors read it,
+    /// its visitor never does.
+    Note,
+    /// A supervisor's note to the agent working the conversation: only that
+    /// agent and supervisors read it.
+    Whisper,
+}
+
+impl SendKind {
+    /// True for a message to the conversation (left out of frames).
+    pub fn is_text(&self) -> bool {
+        *self == Self::Text
+    }
+
+    /// The kind of the stored message.
+    pub fn stored(self) -> MessageKind {
+        match self {
+            Self::Text => MessageKind::Text,
+            Self::Note => MessageKind::Note,
+            Self::Whisper => MessageKind::Whisper,
+        }
+    }
 }
 
 /// The kind of a receipt watermark.
@@ -96,6 +132,45 @@ pub enum MessageKind {
     /// A line for the workspace's agents only (a forward's comment): never
     /// sent to a visitor, live or replayed.
     Internal,
+    /// An agent's internal note: for the conversation's agents and
+    /// supervisors only, never sent to a visitor by any path.
+    Note,
+    /// A supervisor's whisper to the agent named in `to`: only that agent
+    /// and supervisors get it.
+    Whisper,
+}
+
+impl MessageKind {
+    /// Who may read a message of this kind.
+    pub fn audience(self) -> Audience {
+        match self {
+            Self::Text | Self::System => Audience::Everyone,
+            Self::Internal | Self::Note => Audience::Agents,
+            Self::Whisper => Audience::Whisper,
+        }
+    }
+}
+
+/// Who may read a stored message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Audience {
+    /// The visitor and every agent who may open the conversation.
+    Everyone,
+    /// Agents only, never the visitor.
+    Agents,
+    /// The agent it is addressed to and supervisors only.
+    Whisper,
+}
+
+impl Audience {
+    /// Its number in storage (0, 1, 2: each one narrower).
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Everyone => 0,
+            Self::Agents => 1,
+            Self::Whisper => 2,
+        }
+    }
 }
 
 /// A stored message, as both sides see it.
@@ -108,8 +183,11 @@ pub struct Message {
     pub client_id: Option<ClientMsgId>,
     /// Who wrote it.
     pub author: Participant,
-    /// Text or system line.
+    /// Text, system line, note or whisper.
     pub kind: MessageKind,
+    /// For a whisper: the agent it is addressed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Participant>,
     /// The text, exactly as written: clients render it as text, never HTML.
     pub text: String,
     /// When the edge stored it, in milliseconds since the Unix epoch.
@@ -149,6 +227,10 @@ pub struct ConversationView {
     /// The agent working it, once taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<Participant>,
+    /// Agents invited to the conversation (`/invite`): they write in it
+    /// beside its agent, who stays its owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Participant>,
 }
 
 /// A participant's receipt watermarks.

@@ -20,6 +20,9 @@ pub struct ConversationSummary {
     /// The agent working it, once taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<Participant>,
+    /// Agents invited to it, who work it beside its agent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Participant>,
     /// The visitor's first message, for the queue preview.
     pub preview: String,
     /// When it entered the queue, in milliseconds since the Unix epoch.

@@ -11,6 +11,7 @@ pub mod api;
 pub mod frame;
 pub mod ids;
 pub mod inbox;
+pub mod room;
 pub mod routing;
 
 pub use frame::{ClientFrame, ErrorCode, FrameError, ServerFrame};

@@ -97,6 +97,7 @@ fn view(status: ConversationStatus, assignee: Option<Participant>) -> Conversati
         department: "support".into(),
         visitor: visitor(),
         assignee,
+        members: Vec::new(),
     }
 }
 
@@ -111,6 +112,7 @@ fn summary(assignee: Option<Participant>) -> ConversationSummary {
         department: "support".into(),
         visitor: visitor(),
         assignee,
+        members: Vec::new(),
         preview: "Hello?".into(),
         queued_at: 1_700_000_000_000,
         priority: Priority::High,

@@ -93,6 +93,24 @@ pub enum Action {
         /// An outcome code.
         disposition: Option<String>,
     },
+    /// `/invite @username`: `agent` works the conversation beside its
+    /// agent, who stays its owner.
+    Invite {
+        /// Who invites.
+        by: Participant,
+        /// Who is invited.
+        agent: Participant,
+    },
+    /// "Room information" edited: the topic and tags (checked against the
+    /// workspace's lists by the workspace). `None` keeps a value.
+    Describe {
+        /// Who.
+        by: Participant,
+        /// The new topic.
+        topic: Option<String>,
+        /// The new tags.
+        tags: Option<Vec<String>>,
+    },
 }
 
 impl Action {
@@ -102,7 +120,9 @@ impl Action {
             | Action::Resume { by }
             | Action::Requeue { by }
             | Action::Forward { by, .. }
-            | Action::Close { by, .. } => by,
+            | Action::Close { by, .. }
+            | Action::Invite { by, .. }
+            | Action::Describe { by, .. } => by,
         }
     }
 }
@@ -127,6 +147,23 @@ impl Conversation {
             }
         );
         let line = match action {
+            Action::Describe { topic, tags, .. } => {
+                if let Some(topic) = topic {
+                    meta.topic = topic;
+                }
+                if let Some(tags) = tags {
+                    meta.tags = tags;
+                }
+                let meta = meta.clone();
+                let view = meta.view.clone();
+                self.out.push_back(Output::Store(Record::Meta(meta)));
+                self.out.push_back(Output::Reply(Ok(view)));
+                return;
+            }
+            Action::Invite { agent, .. } => {
+                meta.view.members.push(agent.clone());
+                format!("{} invited {} to the chat", by.name, agent.name)
+            }
             Action::Hold { .. } => {
                 meta.view.status = ConversationStatus::OnHold;
                 format!("{} placed the chat on hold", by.name)
@@ -138,9 +175,12 @@ impl Conversation {
             Action::Requeue { .. } => {
                 meta.view.status = ConversationStatus::Queued;
                 meta.view.assignee = None;
+                meta.view.members.clear();
                 format!("{} moved the chat to the queue", by.name)
             }
             Action::Forward { to, comment, .. } => {
+                // A chat changes hands whole: whoever was invited leaves.
+                meta.view.members.clear();
                 let whom = match &to {
                     TransferTarget::Agent { agent } => {
                         meta.view.status = ConversationStatus::Active;
@@ -194,6 +234,7 @@ impl Conversation {
         if forwarded_to_agent {
             self.shut_out_colleagues();
         }
+
         self.out.push_back(Output::Reply(Ok(view)));
     }
 
@@ -241,6 +282,21 @@ impl Conversation {
             Action::Close { .. } if !assigned && by.side == Side::Agent => {
                 refuse("only the agent working a chat can close it")
             }
+            Action::Invite { .. }
+                if !(matches!(
+                    status,
+                    ConversationStatus::Active | ConversationStatus::OnHold
+                ) && super::works_on(&meta.view, &by.id)) =>
+            {
+                refuse("only the agents working a chat in progress can invite to it")
+            }
+            Action::Invite { agent, .. } if super::works_on(&meta.view, &agent.id) => Err(
+                refusal(ErrorCode::BadRequest, &format!("{} is already in this chat", agent.name)),
+            ),
+            Action::Describe { .. } if status == ConversationStatus::New => Err(refusal(
+                ErrorCode::NotFound,
+                "the visitor has not written yet",
+            )),
             _ => Ok(()),
         }
     }

@@ -9,7 +9,7 @@
 //! slot, the conversation is asked, and a refusal puts the router back
 //! where it was.
 
-use super::agent_action::{closing, comment};
+use super::agent_action::{closing, comment, tags, topic};
 use super::{AgentAction, Answer, Call, Person, Principal, Request, Then, Workspace};
 use crate::conversation::lifecycle::{Action, TransferTarget};
 use crate::conversation::Refusal;
@@ -116,7 +116,7 @@ impl Workspace {
                 conversation,
                 close,
             } => {
-                let close = closing(close)?;
+                let close = closing(&self.labels, close)?;
                 self.open_conversation(&conversation)?;
                 let action = Action::Close {
                     by,
@@ -159,8 +159,73 @@ impl Workspace {
                 self.reindex(&conversation, |s| s.priority = priority);
                 self.answer_listed(&conversation);
             }
+            AgentAction::Invite {
+                conversation,
+                username,
+            } => {
+                let summary = self.open_conversation(&conversation)?;
+                if !inbox::works_on(&self.view(person), summary) {
+                    return Err(super::refusal(
+                        ErrorCode::Forbidden,
+                        "only the agents working this chat can invite to it",
+                    ));
+                }
+                let invited = self.invitee(&username)?.participant();
+                self.conversation_first(
+                    conversation,
+                    agent,
+                    Action::Invite { by, agent: invited },
+                );
+            }
+            AgentAction::Room { conversation, edit } => {
+                let summary = self.open_conversation(&conversation)?;
+                let view = self.view(person);
+                if !(inbox::works_on(&view, summary)
+                    || crate::permissions::allows_in(&self.grants, person.role, Permission::Monitor))
+                {
+                    return Err(super::refusal(
+                        ErrorCode::Forbidden,
+                        "only the agents working this chat and supervisors can edit it",
+                    ));
+                }
+                let topic = edit.topic.as_deref().map(topic).transpose()?;
+                let tags = edit.tags.as_deref().map(|t| tags(&self.labels, t)).transpose()?;
+                if let Some(priority) = edit.priority {
+                    if priority == Priority::Unknown {
+                        return Err(super::refusal(
+                            ErrorCode::BadRequest,
+                            "give a priority: low, medium, high or urgent",
+                        ));
+                    }
+                    let routed = self.route(
+                        now,
+                        router::Input::Prioritize {
+                            conversation: conversation.clone(),
+                            priority,
+                        },
+                    );
+                    self.follow(routed.assigned, None, false);
+                    routed.reply.unwrap_or(Ok(()))?;
+                    self.reindex(&conversation, |s| s.priority = priority);
+                }
+                self.conversation_first(
+                    conversation,
+                    agent,
+                    Action::Describe { by, topic, tags },
+                );
+            }
         }
         Ok(())
+    }
+
+    /// The person `/invite @username` names, if they work chats; else
+    /// "User is not an agent".
+    fn invitee(&self, username: &str) -> Result<&Person, Refusal> {
+        let wanted = username.trim().trim_start_matches('@').to_lowercase();
+        self.people
+            .values()
+            .find(|p| p.username() == wanted && inbox::works_chats(&self.grants, p.role))
+            .ok_or_else(|| super::refusal(ErrorCode::BadRequest, "User is not an agent"))
     }
 
     /// The open conversation's line, or why there is none.
@@ -475,6 +540,7 @@ impl Workspace {
         self.reindex(conversation, |s| {
             s.status = view.status;
             s.assignee = view.assignee.clone();
+            s.members = view.members.clone();
             s.department = view.department.clone();
         });
     }

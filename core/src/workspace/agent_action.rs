@@ -4,6 +4,7 @@
 use crate::conversation::Refusal;
 use serde::{Deserialize, Serialize};
 use shared::api::{CloseRequest, ForwardRequest};
+use shared::room::{InviteRequest, Labels, RoomEdit, MAX_TOPIC_CHARS};
 use shared::frame::ErrorCode;
 use shared::ids::ConversationId;
 use shared::routing::{AgentStatus, Priority};
@@ -69,6 +70,20 @@ pub enum AgentAction {
         /// The new priority.
         priority: Priority,
     },
+    /// `/invite @username`.
+    Invite {
+        /// Which.
+        conversation: ConversationId,
+        /// Who, by username.
+        username: String,
+    },
+    /// "Room information" edited: topic, tags, priority.
+    Room {
+        /// Which.
+        conversation: ConversationId,
+        /// What changes.
+        edit: RoomEdit,
+    },
 }
 
 impl AgentAction {
@@ -128,6 +143,17 @@ impl AgentAction {
                     priority: body.priority,
                 }
             }
+            "invite" => {
+                let body: InviteRequest = read(body)?;
+                AgentAction::Invite {
+                    conversation: needs(conversation)?,
+                    username: body.username,
+                }
+            }
+            "room" => AgentAction::Room {
+                conversation: needs(conversation)?,
+                edit: read(body)?,
+            },
             _ => return Err(super::refusal(ErrorCode::NotFound, "no such route")),
         })
     }
@@ -147,8 +173,82 @@ pub(super) fn comment(text: Option<String>) -> Result<Option<String>, Refusal> {
     Ok(Some(text))
 }
 
-/// Checks a close: a comment, a few short tags, a short disposition.
-pub(super) fn closing(close: CloseRequest) -> Result<CloseRequest, Refusal> {
+/// Checks tags against the workspace's list: trimmed, without repeats, a
+/// few short ones, and only listed ones when the workspace says so (spelt
+/// as listed).
+pub(super) fn tags(labels: &Labels, tags: &[String]) -> Result<Vec<String>, Refusal> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if t.chars().count() > MAX_TAG_CHARS {
+            return Err(super::refusal(
+                ErrorCode::BadRequest,
+                &format!("tags have at most {MAX_TAG_CHARS} characters"),
+            ));
+        }
+        let listed = labels.tags.iter().find(|l| l.eq_ignore_ascii_case(t));
+        let tag = match listed {
+            Some(l) => l.clone(),
+            None if labels.restrict_tags => {
+                return Err(super::refusal(
+                    ErrorCode::BadRequest,
+                    &format!("\"{t}\" is not one of this workspace's tags"),
+                ))
+            }
+            None => t.to_owned(),
+        };
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&tag)) {
+            out.push(tag);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(super::refusal(
+            ErrorCode::BadRequest,
+            &format!("a chat has at most {MAX_TAGS} tags"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Checks a topic's length.
+pub(super) fn topic(text: &str) -> Result<String, Refusal> {
+    let text = text.trim();
+    if text.chars().count() > MAX_TOPIC_CHARS || text.contains('\n') {
+        return Err(super::refusal(
+            ErrorCode::BadRequest,
+            &format!("a topic is one line of at most {MAX_TOPIC_CHARS} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// Checks a close: a comment, a few short tags, a short disposition, both
+/// from the workspace's lists where it keeps them.
+pub(super) fn closing(labels: &Labels, close: CloseRequest) -> Result<CloseRequest, Refusal> {
+    let close = closing_text(close)?;
+    let tags = tags(labels, &close.tags)?;
+    let disposition = match close.disposition {
+        Some(d) if !labels.dispositions.is_empty() => {
+            match labels.dispositions.iter().find(|l| l.eq_ignore_ascii_case(&d)) {
+                Some(l) => Some(l.clone()),
+                None => {
+                    return Err(super::refusal(
+                        ErrorCode::BadRequest,
+                        &format!("\"{d}\" is not one of this workspace's dispositions"),
+                    ))
+                }
+            }
+        }
+        d => d,
+    };
+    Ok(CloseRequest {
+        comment: close.comment,
+        tags,
+        disposition,
+    })
+}
+
+/// A close's comment, tags and disposition, checked for length.
+fn closing_text(close: CloseRequest) -> Result<CloseRequest, Refusal> {
     let Some(text) = comment(Some(close.comment))? else {
         return Err(super::refusal(
             ErrorCode::InvalidMessage,

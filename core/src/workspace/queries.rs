@@ -9,7 +9,7 @@ use crate::hours;
 use crate::inbox;
 use crate::permissions::{allows_in, Permission};
 use shared::api::{AgentPresence, Availability, DepartmentInfo, Directory, QueuePosition};
-use shared::frame::{ErrorCode, Participant};
+use shared::frame::{ConversationStatus, ErrorCode, Participant};
 use shared::ids::{ConversationId, DepartmentId};
 use shared::inbox::ConversationSummary;
 use shared::routing::AgentStatus;
@@ -110,6 +110,7 @@ impl Workspace {
                     online: status == AgentStatus::Available && reachable,
                     status,
                     load: self.router.load(&p.id),
+                    username: p.username(),
                 }
             })
             .collect();
@@ -117,7 +118,44 @@ impl Workspace {
         Ok(Directory {
             departments,
             agents,
+            labels: self.labels.clone(),
         })
+    }
+
+    /// "All chats": every queued, in progress and on hold conversation,
+    /// newest first, for those who may monitor.
+    pub fn all_chats(&self, who: &Principal) -> Result<shared::room::AllChats, Refusal> {
+        let person = self.authenticate(who)?;
+        if !allows_in(&self.grants, person.role, Permission::Monitor) {
+            return Err(super::refusal(
+                ErrorCode::Forbidden,
+                "only supervisors see all chats",
+            ));
+        }
+        let mut conversations: Vec<ConversationSummary> = self
+            .index
+            .values()
+            .filter(|s| {
+                matches!(
+                    s.status,
+                    ConversationStatus::Queued
+                        | ConversationStatus::Active
+                        | ConversationStatus::OnHold
+                )
+            })
+            .cloned()
+            .collect();
+        conversations.sort_by_key(|s| std::cmp::Reverse(s.queued_at));
+        Ok(shared::room::AllChats { conversations })
+    }
+
+    /// The priority the workspace keeps for a conversation (the default
+    /// once it closed and left the index).
+    pub fn priority_of(&self, conversation: &ConversationId) -> shared::routing::Priority {
+        self.index
+            .get(conversation)
+            .map(|s| s.priority)
+            .unwrap_or_default()
     }
 
     /// The departments whose offline messages an agent reads; `None`: all

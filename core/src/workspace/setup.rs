@@ -84,6 +84,7 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
         }
     }
     let mut emails = BTreeSet::new();
+    let mut usernames = BTreeSet::new();
     for a in &setup.agents {
         let email = a.email.trim().to_ascii_lowercase();
         if email.is_empty() {
@@ -107,7 +108,22 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
         if let Some(d) = a.departments.iter().find(|d| !known(d)) {
             return Err(format!("{}: no department \"{d}\"", a.email));
         }
+        let username = username_of(a);
+        let valid = (1..=MAX_USERNAME_CHARS).contains(&username.chars().count())
+            && username
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !valid {
+            return Err(format!(
+                "{}: a username has 1 to {MAX_USERNAME_CHARS} letters, digits, '.', '_' or '-'",
+                a.email
+            ));
+        }
+        if !usernames.insert(username.clone()) {
+            return Err(format!("the username \"{username}\" is taken twice"));
+        }
     }
+    check_labels(&setup.labels)?;
     let mut roles = BTreeSet::new();
     for g in &setup.grants {
         if g.role == Role::Unknown {
@@ -150,6 +166,46 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
         if r.capacity == Some(0) {
             return Err("a capacity is at least 1".into());
         }
+    }
+    Ok(())
+}
+
+/// The longest username.
+pub const MAX_USERNAME_CHARS: usize = 32;
+
+/// Most tags or dispositions a workspace keeps.
+pub const MAX_LABELS: usize = 200;
+
+/// A person's username as set up: the one given, else the email's part
+/// before `@`; lowercase, without a leading `@`.
+fn username_of(a: &shared::api::AgentSetup) -> String {
+    match &a.username {
+        Some(u) => u.trim().trim_start_matches('@').to_lowercase(),
+        None => super::vocabulary::default_username(&a.email),
+    }
+}
+
+fn check_labels(labels: &shared::room::Labels) -> Result<(), String> {
+    for (what, list) in [("tags", &labels.tags), ("dispositions", &labels.dispositions)] {
+        if list.len() > MAX_LABELS {
+            return Err(format!("at most {MAX_LABELS} {what}"));
+        }
+        let mut seen = BTreeSet::new();
+        for l in list {
+            let n = l.trim().chars().count();
+            if n == 0 || n > shared::MAX_TAG_CHARS {
+                return Err(format!(
+                    "{what} have 1 to {} characters",
+                    shared::MAX_TAG_CHARS
+                ));
+            }
+            if !seen.insert(l.trim().to_lowercase()) {
+                return Err(format!("\"{}\" is listed twice in {what}", l.trim()));
+            }
+        }
+    }
+    if labels.restrict_tags && labels.tags.is_empty() {
+        return Err("tags are restricted to the list, but the list is empty".into());
     }
     Ok(())
 }
@@ -295,6 +351,7 @@ impl Workspace {
                     password_hash: a.password.clone(),
                     departments,
                     generation,
+                    username: username_of(a),
                 },
             );
         }
@@ -325,6 +382,20 @@ impl Workspace {
         let old_grants = std::mem::replace(&mut self.grants, grants);
         let old_departments = std::mem::replace(&mut self.departments, departments);
         let old_sites = std::mem::replace(&mut self.sites, sites);
+        let labels = shared::room::Labels {
+            tags: setup.labels.tags.iter().map(|t| t.trim().to_owned()).collect(),
+            dispositions: setup
+                .labels
+                .dispositions
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .collect(),
+            restrict_tags: setup.labels.restrict_tags,
+        };
+        if labels != self.labels {
+            self.labels = labels.clone();
+            self.write(Row::Labels(labels));
+        }
         for (id, d) in &self.departments {
             if old_departments.get(id) != Some(d) {
                 self.out

@@ -36,6 +36,10 @@ pub struct Person {
     /// starts a new one, and older tokens stop working. (A narrowing of
     /// rights keeps the token and narrows the open sockets instead.)
     pub generation: u32,
+    /// The name colleagues `/invite` them by (lowercase); empty for people
+    /// stored before usernames: then [`Person::username`] derives it.
+    #[serde(default)]
+    pub username: String,
 }
 
 impl Person {
@@ -47,6 +51,17 @@ impl Person {
             email: self.email.clone(),
             role: self.role,
             departments: self.departments.iter().map(|d| d.0.clone()).collect(),
+            username: self.username(),
+        }
+    }
+
+    /// The name colleagues `/invite` them by: the one set up, else the
+    /// email's part before `@`.
+    pub fn username(&self) -> String {
+        if self.username.is_empty() {
+            default_username(&self.email)
+        } else {
+            self.username.clone()
         }
     }
 
@@ -119,6 +134,8 @@ pub enum Row {
     RemoveSite(String),
     /// Replace the grants.
     Grants(Grants),
+    /// Replace the tags and dispositions.
+    Labels(shared::room::Labels),
     /// Insert or replace a conversation's line in the index.
     Conversation(ConversationSummary),
     /// The router rows that changed.
@@ -226,4 +243,14 @@ pub enum Answer {
     Opened(Opened),
     /// An announcement was taken; where the conversation waits, if it does.
     Announced(Option<QueuePosition>),
+}
+
+/// A username from an email: its part before `@`, lowercased.
+pub fn default_username(email: &str) -> String {
+    email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase()
 }

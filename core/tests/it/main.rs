@@ -3,6 +3,8 @@
 
 mod conversation;
 mod lifecycle;
+mod notes;
+mod room;
 mod rng;
 mod router;
 mod sim;

@@ -99,12 +99,12 @@ impl Sim {
                 Output::Replay {
                     conn,
                     after,
-                    internal,
+                    reader,
                 } => {
                     let frames: Vec<ServerFrame> = self
                         .messages
                         .range(after + 1..)
-                        .filter(|(_, m)| internal || m.kind != shared::frame::MessageKind::Internal)
+                        .filter(|(_, m)| reader.may_read(m))
                         .map(|(_, m)| ServerFrame::Message(m.clone()))
                         .collect();
                     self.inbox.entry(conn).or_default().extend(frames);
@@ -142,13 +142,25 @@ impl Sim {
                 .messages
                 .values()
                 .rev()
-                .find(|m| m.kind != shared::frame::MessageKind::Internal)
+                .find(|m| m.kind.audience() == shared::frame::Audience::Everyone)
                 .map_or(0, |m| m.seq),
+            last_agents_seq: self
+                .messages
+                .values()
+                .rev()
+                .find(|m| m.kind.audience() != shared::frame::Audience::Whisper)
+                .map_or(0, |m| m.seq),
+            whispers: self
+                .messages
+                .values()
+                .filter(|m| m.kind == shared::frame::MessageKind::Whisper)
+                .map(|m| (m.seq, m.author.id.clone(), m.to.as_ref().map(|t| t.id.clone())))
+                .collect(),
             last_author: self
                 .messages
                 .values()
                 .rev()
-                .find(|m| m.author.side != Side::System)
+                .find(|m| m.kind == shared::frame::MessageKind::Text)
                 .map(|m| m.author.id.clone()),
         });
     }

@@ -41,6 +41,7 @@ pub struct WsSim {
     pub departments: BTreeMap<String, Department>,
     pub sites: BTreeMap<String, Site>,
     pub grants: Option<Grants>,
+    pub labels: Option<shared::room::Labels>,
     pub index: BTreeMap<ConversationId, ConversationSummary>,
     pub router_meta: Option<String>,
     pub router_agents: BTreeMap<String, String>,
@@ -74,6 +75,7 @@ pub fn person(email: &str, name: &str, role: Role, departments: &[&str]) -> Agen
         // The worker hashes; the core only compares.
         password: format!("hash-of-{email}"),
         departments: departments.iter().map(|d| d.to_string()).collect(),
+        username: None,
     }
 }
 
@@ -114,6 +116,7 @@ pub fn demo() -> WorkspaceSetup {
         ],
         grants: vec![],
         routing: None,
+        labels: Default::default(),
     }
 }
 
@@ -222,6 +225,7 @@ impl WsSim {
                 self.sites.remove(&id);
             }
             Row::Grants(g) => self.grants = Some(g),
+            Row::Labels(l) => self.labels = Some(l),
             Row::Conversation(s) => {
                 self.index.insert(s.id.clone(), s);
             }
@@ -265,6 +269,7 @@ impl WsSim {
             departments: self.departments.values().cloned().collect(),
             sites: self.sites.values().cloned().collect(),
             grants: self.grants.clone(),
+            labels: self.labels.clone(),
             router,
             open: self
                 .index
@@ -337,6 +342,7 @@ impl WsSim {
                     if !working || !assigned(by, view) {
                         return refuse(ErrorCode::Forbidden);
                     }
+                    view.members.clear();
                     match action {
                         Action::Forward { to, .. } => match to {
                             TransferTarget::Agent { agent } if agent.id == by.id => {
@@ -364,6 +370,17 @@ impl WsSim {
                     }
                     view.status = ConversationStatus::Closed;
                 }
+                Action::Invite { by, agent } => {
+                    let working = matches!(
+                        view.status,
+                        ConversationStatus::Active | ConversationStatus::OnHold
+                    );
+                    if !working || !chat_core::conversation::works_on(view, &by.id) {
+                        return refuse(ErrorCode::Forbidden);
+                    }
+                    view.members.push(agent.clone());
+                }
+                Action::Describe { .. } => {}
             },
             Request::Revise {
                 agent,
@@ -393,6 +410,7 @@ impl WsSim {
                 name: "Visitor".into(),
             },
             assignee: None,
+            members: Vec::new(),
         };
         self.convs.insert(
             id.clone(),
@@ -408,6 +426,7 @@ impl WsSim {
             department: view.department,
             visitor: view.visitor,
             assignee: None,
+            members: Vec::new(),
             preview: "hello".into(),
             queued_at: self.now,
             priority: Default::default(),
