@@ -14,6 +14,7 @@ use chat_client::link::CloseReason;
 use chat_client::session::{Input, Party, Session};
 use chat_client::web::{self, ws_origin, Driver};
 use leptos::prelude::*;
+use shared::frame::SendKind;
 use shared::{ClientMsgId, ConversationId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -139,14 +140,21 @@ impl Chats {
             .unwrap_or(0)
     }
 
-    /// Sends a new message, with a fresh id from the browser's `crypto`;
-    /// it waits in the outbox until acked. False when the browser gave no
-    /// id (nothing was sent).
-    pub fn send_message(&self, id: &ConversationId, text: String) -> bool {
+    /// Sends a new message (or a note, or a whisper), with a fresh id from
+    /// the browser's `crypto`; it waits in the outbox until acked. False
+    /// when the browser gave no id (nothing was sent).
+    pub fn send_message(&self, id: &ConversationId, text: String, kind: SendKind) -> bool {
         let Some(client_id) = web::client_id() else {
             return false;
         };
-        self.feed(id, Input::Compose { client_id, text });
+        self.feed(
+            id,
+            Input::Compose {
+                client_id,
+                text,
+                kind,
+            },
+        );
         true
     }
 

@@ -26,6 +26,7 @@ pub fn summary(
             id: a.to_lowercase(),
             name: a.into(),
         }),
+        members: Vec::new(),
         preview: format!("first message of {id}"),
         queued_at: at,
         priority: Default::default(),

@@ -80,6 +80,7 @@ mod tests {
                 id: a.into(),
                 name: a.into(),
             }),
+            members: Vec::new(),
             preview: "hi".into(),
             queued_at: 0,
             priority: Default::default(),

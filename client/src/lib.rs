@@ -21,8 +21,8 @@ pub mod session;
 pub mod web;
 
 use shared::frame::{
-    ClientFrame, ConversationView, Message, MessageKind, Participant, ReceiptKind, ServerFrame,
-    Side, Watermark,
+    ClientFrame, ConversationView, Message, Participant, ReceiptKind, SendKind, ServerFrame, Side,
+    Watermark,
 };
 use shared::ids::{ClientMsgId, Seq};
 use std::collections::BTreeMap;
@@ -62,6 +62,8 @@ pub struct Pending {
     pub client_id: ClientMsgId,
     /// The text.
     pub text: String,
+    /// A message, a note or a whisper.
+    pub kind: SendKind,
     /// True after `store_failed`, a refusal, or a timeout.
     pub failed: bool,
     /// Why it failed, for people.
@@ -152,15 +154,21 @@ impl ChatState {
         self.typing.clear();
     }
 
-    /// Queues a new message and returns the frame to send now (if connected).
-    pub fn compose(&mut self, client_id: ClientMsgId, text: String) -> ClientFrame {
+    /// Queues a new message (or an agent's note or whisper) and returns the
+    /// frame to send now (if connected).
+    pub fn compose(&mut self, client_id: ClientMsgId, text: String, kind: SendKind) -> ClientFrame {
         self.outbox.push(Pending {
             client_id: client_id.clone(),
             text: text.clone(),
+            kind,
             failed: false,
             error: None,
         });
-        ClientFrame::Send { client_id, text }
+        ClientFrame::Send {
+            client_id,
+            text,
+            kind,
+        }
     }
 
     /// Retries a failed send, with its original client id.
@@ -171,6 +179,7 @@ impl ChatState {
         Some(ClientFrame::Send {
             client_id: pending.client_id.clone(),
             text: pending.text.clone(),
+            kind: pending.kind,
         })
     }
 
@@ -220,6 +229,7 @@ impl ChatState {
                     replies.push(ClientFrame::Send {
                         client_id: p.client_id.clone(),
                         text: p.text.clone(),
+                        kind: p.kind,
                     });
                 }
             }
@@ -244,11 +254,16 @@ impl ChatState {
                 let at = self.outbox.iter().position(|p| p.client_id == client_id);
                 if let (Some(at), Some(me)) = (at, self.me.clone()) {
                     let pending = self.outbox.remove(at);
+                    // A whisper goes to the conversation's agent.
+                    let to = (pending.kind == SendKind::Whisper)
+                        .then(|| self.conversation.as_ref()?.assignee.clone())
+                        .flatten();
                     self.messages.entry(seq).or_insert(Message {
                         seq,
                         client_id: Some(client_id),
                         author: me,
-                        kind: MessageKind::Text,
+                        kind: pending.kind.stored(),
+                        to,
                         text: pending.text,
                         sent_at,
                     });

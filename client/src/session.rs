@@ -62,6 +62,8 @@ pub enum Input {
         client_id: ClientMsgId,
         /// The text, already checked.
         text: String,
+        /// A message, or an agent's note or whisper.
+        kind: shared::frame::SendKind,
     },
     /// Send a failed message again, with its original id.
     Retry(ClientMsgId),
@@ -141,8 +143,12 @@ impl Session {
         let before = self.waiting();
         match input {
             Input::Socket(event) => self.on_event(now, event),
-            Input::Compose { client_id, text } => {
-                let frame = self.state.compose(client_id, text);
+            Input::Compose {
+                client_id,
+                text,
+                kind,
+            } => {
+                let frame = self.state.compose(client_id, text, kind);
                 self.transmit(frame);
                 self.stop_typing();
             }

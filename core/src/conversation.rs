@@ -712,10 +712,7 @@ impl Conversation {
     /// agents to it now.
     fn open_for_agents(&self, state: &ConnState) -> Result<&Meta, Refusal> {
         if state.who.side != Side::Agent {
-            return Err(refusal(
-                ErrorCode::Forbidden,
-                "only agents write notes",
-            ));
+            return Err(refusal(ErrorCode::Forbidden, "only agents write notes"));
         }
         if !state.may_reply {
             return Err(refusal(

@@ -64,7 +64,12 @@ fn first_line(error: &str) -> String {
         .lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
-        .map(|l| l.trim_start().trim_start_matches("error:").trim().to_owned())
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("error:")
+                .trim()
+                .to_owned()
+        })
         .unwrap_or_else(|| error.lines().next().unwrap_or_default().to_owned())
 }
 

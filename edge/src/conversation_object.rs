@@ -10,10 +10,10 @@
 use crate::calls::AssignRequest;
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json, principal};
-use chat_core::conversation::{Meta, Refusal};
+use chat_core::conversation::{Meta, Reader, Refusal};
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
 use serde::{Deserialize, Serialize};
-use shared::frame::{ErrorCode, Participant, ServerFrame, Watermark};
+use shared::frame::{Audience, ErrorCode, Message, Participant, ServerFrame, Side, Watermark};
 use shared::ids::{ClientMsgId, ConversationId};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS messages (
   client_id TEXT,
   sent_at INTEGER NOT NULL,
   body TEXT NOT NULL,
-  internal INTEGER NOT NULL DEFAULT 0
+  internal INTEGER NOT NULL DEFAULT 0,
+  recipient TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (author_id, client_id)
   WHERE client_id IS NOT NULL;
@@ -86,8 +87,23 @@ struct Column {
     name: String,
 }
 
-/// Conversations stored before lines for agents only existed lack the
-/// column that marks them: it is added once.
+#[derive(Deserialize)]
+struct WhisperRow {
+    seq: i64,
+    author_id: String,
+    recipient: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Turn {
+    side: String,
+    sent_at: i64,
+}
+
+/// Conversations stored before lines for agents only (and whispers)
+/// existed lack the columns that mark them: they are added once. `internal`
+/// is the message's audience ([`Audience::code`]: 0 everyone, 1 agents, 2 a
+/// whisper), `recipient` a whisper's addressee.
 fn migrate(sql: &SqlStorage) -> Result<()> {
     let columns = sql
         .exec("PRAGMA table_info(messages)", None)?
@@ -98,7 +114,23 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
             None,
         )?;
     }
+    if !columns.iter().any(|c| c.name == "recipient") {
+        sql.exec("ALTER TABLE messages ADD COLUMN recipient TEXT", None)?;
+    }
     Ok(())
+}
+
+/// The `WHERE` clause and its arguments that keep the stored messages a
+/// reader may read: [`Reader::may_read`] in SQL, for replays and searches.
+fn readable(reader: &Reader) -> (&'static str, Vec<SqlStorageValue>) {
+    match reader {
+        Reader::Visitor => ("internal = 0", Vec::new()),
+        Reader::Agent { monitor: true, .. } => ("1 = 1", Vec::new()),
+        Reader::Agent { id, .. } => (
+            "(internal < 2 OR recipient = ? OR author_id = ?)",
+            vec![id.clone().into(), id.clone().into()],
+        ),
+    }
 }
 
 /// What a drain left for the shell to do after the synchronous part.
@@ -163,9 +195,27 @@ impl ConversationObject {
             )?
             .one::<Count>()?
             .n as u64;
+        let last_agents_seq = sql
+            .exec(
+                "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal < 2",
+                None,
+            )?
+            .one::<Count>()?
+            .n as u64;
+        let whispers = sql
+            .exec(
+                "SELECT seq, author_id, recipient FROM messages WHERE internal = 2",
+                None,
+            )?
+            .to_array::<WhisperRow>()?
+            .into_iter()
+            .map(|w| (w.seq as u64, w.author_id, w.recipient))
+            .collect();
+        // Notes and whispers answer no one: the last author is of a message
+        // to the conversation.
         let last_author = sql
             .exec(
-                "SELECT author_id AS value FROM messages WHERE author_id != 'system' ORDER BY seq DESC LIMIT 1",
+                "SELECT author_id AS value FROM messages WHERE author_id != 'system' AND internal = 0 ORDER BY seq DESC LIMIT 1",
                 None,
             )?
             .to_array::<Value>()?
@@ -189,6 +239,8 @@ impl ConversationObject {
             conns,
             last_author,
             last_visitor_seq,
+            last_agents_seq,
+            whispers,
         }));
         Ok(())
     }
@@ -279,9 +331,9 @@ impl ConversationObject {
                 Output::Replay {
                     conn,
                     after,
-                    internal,
+                    reader,
                 } => {
-                    if let Err(e) = self.replay(conn, after, internal) {
+                    if let Err(e) = self.replay(conn, after, &reader) {
                         worker::console_error!("replay failed: {e}");
                         self.close(conn, 1011, "could not read the conversation");
                     }
@@ -308,18 +360,33 @@ impl ConversationObject {
             }
             Record::Message(m) => {
                 let body = serde_json::to_string(m)?;
-                let internal = i64::from(m.kind == shared::frame::MessageKind::Internal);
-                sql.exec(
-                    "INSERT INTO messages (seq, author_id, client_id, sent_at, body, internal) VALUES (?, ?, ?, ?, ?, ?)",
-                    vec![
-                        SqlStorageValue::try_from_i64(m.seq as i64)?,
-                        m.author.id.clone().into(),
-                        m.client_id.as_ref().map(|c| c.0.clone()).into(),
-                        SqlStorageValue::try_from_i64(m.sent_at)?,
-                        body.clone().into(),
-                        SqlStorageValue::try_from_i64(internal)?,
-                    ],
-                )?;
+                let audience = m.kind.audience();
+                if audience == Audience::Everyone {
+                    // The hot path: no columns for audiences.
+                    sql.exec(
+                        "INSERT INTO messages (seq, author_id, client_id, sent_at, body) VALUES (?, ?, ?, ?, ?)",
+                        vec![
+                            SqlStorageValue::try_from_i64(m.seq as i64)?,
+                            m.author.id.clone().into(),
+                            m.client_id.as_ref().map(|c| c.0.clone()).into(),
+                            SqlStorageValue::try_from_i64(m.sent_at)?,
+                            body.clone().into(),
+                        ],
+                    )?;
+                } else {
+                    sql.exec(
+                        "INSERT INTO messages (seq, author_id, client_id, sent_at, body, internal, recipient) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        vec![
+                            SqlStorageValue::try_from_i64(m.seq as i64)?,
+                            m.author.id.clone().into(),
+                            m.client_id.as_ref().map(|c| c.0.clone()).into(),
+                            SqlStorageValue::try_from_i64(m.sent_at)?,
+                            body.clone().into(),
+                            SqlStorageValue::try_from_i64(audience.code())?,
+                            m.to.as_ref().map(|p| p.id.clone()).into(),
+                        ],
+                    )?;
+                }
                 return Ok(Some((m.seq, body)));
             }
             Record::Watermark(w) => {
@@ -362,17 +429,13 @@ impl ConversationObject {
         }
     }
 
-    fn replay(&self, conn: ConnId, after: u64, internal: bool) -> Result<()> {
-        // Lines for agents only are never read out for a visitor.
-        let query = if internal {
-            "SELECT body FROM messages WHERE seq > ? ORDER BY seq"
-        } else {
-            "SELECT body FROM messages WHERE seq > ? AND internal = 0 ORDER BY seq"
-        };
-        let rows = self
-            .sql()
-            .exec(query, vec![SqlStorageValue::try_from_i64(after as i64)?])?
-            .to_array::<Body>()?;
+    fn replay(&self, conn: ConnId, after: u64, reader: &Reader) -> Result<()> {
+        // Lines for agents only are never read out for a visitor, nor a
+        // whisper for anyone but its agent and supervisors.
+        let (filter, mut args) = readable(reader);
+        let query = format!("SELECT body FROM messages WHERE {filter} AND seq > ? ORDER BY seq");
+        args.push(SqlStorageValue::try_from_i64(after as i64)?);
+        let rows = self.sql().exec(&query, args)?.to_array::<Body>()?;
         if let Some(ws) = self.sockets.borrow().get(&conn) {
             for row in rows {
                 if let Some(frame) = message_frame(&row.body) {
@@ -493,6 +556,81 @@ impl ConversationObject {
         reply(effects)
     }
 
+    /// Who an agent's read (room information, search) is for, as the
+    /// worker authenticated them and the workspace allowed them.
+    fn reader_of(req: &Request) -> Result<Reader> {
+        let who = principal(req).or_refuse(ErrorCode::Unauthorized, "no participant")?;
+        let access: chat_core::workspace::Access = http::header(req, http::ACCESS_HEADER)
+            .or_refuse(ErrorCode::Forbidden, "agents only")?;
+        if who.side != Side::Agent {
+            return Err(Error::refused(ErrorCode::Forbidden, "agents only"));
+        }
+        Ok(Reader::Agent {
+            id: who.id,
+            monitor: access.may_monitor,
+        })
+    }
+
+    /// "Room information".
+    async fn room(&self, req: Request) -> Result<Response> {
+        Self::reader_of(&req)?;
+        let priority: shared::routing::Priority =
+            http::header(&req, http::PRIORITY_HEADER).unwrap_or_default();
+        self.ensure_loaded()?;
+        let meta: Option<Meta> = self
+            .sql()
+            .exec("SELECT body FROM meta WHERE id = 1", None)?
+            .to_array::<Body>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.body).ok());
+        let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
+        // Messages people wrote to the conversation, in order.
+        let turns: Vec<(Side, i64)> = self
+            .sql()
+            .exec(
+                "SELECT json_extract(body, '$.author.side') AS side, sent_at FROM messages WHERE internal = 0 AND client_id IS NOT NULL ORDER BY seq",
+                None,
+            )?
+            .to_array::<Turn>()?
+            .into_iter()
+            .map(|t| {
+                let side = if t.side == "agent" { Side::Agent } else { Side::Visitor };
+                (side, t.sent_at)
+            })
+            .collect();
+        json(&chat_core::conversation::room::room_info(
+            &meta, priority, &turns,
+        ))
+    }
+
+    /// "Search messages": `?q=` and `&regex=true`.
+    async fn search(&self, req: Request) -> Result<Response> {
+        let reader = Self::reader_of(&req)?;
+        let url = req.url()?;
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let text = param("q").unwrap_or_default();
+        let regex = param("regex").is_some_and(|v| v == "true" || v == "1");
+        let query = chat_core::search::Query::parse(&text, regex)
+            .map_err(|m| Error::refused(ErrorCode::BadRequest, &m))?;
+        let (filter, args) = readable(&reader);
+        let rows = self
+            .sql()
+            .exec(
+                &format!("SELECT body FROM messages WHERE {filter} ORDER BY seq"),
+                args,
+            )?
+            .to_array::<Body>()?;
+        let messages = rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok());
+        json(&chat_core::search::search(messages, &query, &reader))
+    }
+
     async fn socket(&self, req: Request) -> Result<Response> {
         let who = principal(&req).or_refuse(ErrorCode::Unauthorized, "no participant")?;
         // Visitors carry no access header: they always write.
@@ -587,6 +725,8 @@ impl DurableObject for ConversationObject {
             "/revise" => self.revise(req).await,
             "/queue" => self.queue(req).await,
             "/ws" => self.socket(req).await,
+            "/room" => self.room(req).await,
+            "/search" => self.search(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("conversation {path}"))))

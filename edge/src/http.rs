@@ -20,6 +20,10 @@ pub const PRINCIPAL_HEADER: &str = "x-livechat-principal";
 /// a conversation may do ([`chat_core::workspace::Access`], JSON).
 pub const ACCESS_HEADER: &str = "x-livechat-access";
 
+/// Header carrying, with an agent's read of a conversation, its priority
+/// as the workspace keeps it ([`shared::routing::Priority`], JSON).
+pub const PRIORITY_HEADER: &str = "x-livechat-priority";
+
 /// Header carrying the agent behind an inbox socket and the generation of
 /// their token ([`chat_core::workspace::Principal`], JSON).
 pub const AGENT_HEADER: &str = "x-livechat-agent";
@@ -160,6 +164,17 @@ pub async fn refusal_of(answer: &mut Response) -> Error {
 pub async fn forward_socket(stub: &Stub, path: &str, named: &[(&str, String)]) -> Result<Response> {
     let headers = Headers::new();
     headers.set("upgrade", "websocket")?;
+    for (name, value) in named {
+        headers.set(name, value)?;
+    }
+    let req = object_request(path, Method::Get, headers, None)?;
+    Ok(stub.fetch_with_request(req).await?)
+}
+
+/// Forwards a read to an object (`path` with its query), with headers
+/// only the worker sets; the object's answer is returned as it is.
+pub async fn forward_read(stub: &Stub, path: &str, named: &[(&str, String)]) -> Result<Response> {
+    let headers = Headers::new();
     for (name, value) in named {
         headers.set(name, value)?;
     }

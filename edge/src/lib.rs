@@ -82,6 +82,12 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
             agent_request(&req, env, "/history", Some(id)).await
         }
+        (Method::Get, ["api", "v1", "agent", "conversations", id, read @ ("room" | "search")]) => {
+            agent_reads(&req, env, id, read).await
+        }
+        (Method::Get, ["api", "v1", "agent", "all-chats"]) => {
+            agent_request(&req, env, "/all-chats", None).await
+        }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
@@ -311,6 +317,38 @@ async fn agent_request(req: &Request, env: &Env, path: &str, id: Option<&str>) -
         action: None,
     };
     http::call(&workspace(env, &claims.workspace)?, path, &ask).await
+}
+
+/// An agent reads inside a conversation ("Room information", "Search
+/// messages"): the workspace checks they may open it, on every request;
+/// the conversation answers for the participant the workspace names.
+async fn agent_reads(req: &Request, env: &Env, id: &str, read: &str) -> Result<Response> {
+    let claims = claims(req, env, Kind::Agent)?;
+    let ask = Asking {
+        who: principal(&claims),
+        conversation: Some(valid_conversation(id)?),
+        action: None,
+    };
+    let opened: OpenAnswer = http::ask(&workspace(env, &claims.workspace)?, "/open", &ask).await?;
+    let query = req
+        .url()?
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let headers = [
+        (http::PRINCIPAL_HEADER, serde_json::to_string(&opened.who)?),
+        (http::ACCESS_HEADER, serde_json::to_string(&opened.access)?),
+        (
+            http::PRIORITY_HEADER,
+            serde_json::to_string(&opened.priority)?,
+        ),
+    ];
+    http::forward_read(
+        &conversation(env, id)?,
+        &format!("/{read}{query}"),
+        &headers,
+    )
+    .await
 }
 
 async fn inbox(req: &Request, env: &Env) -> Result<Response> {

@@ -116,6 +116,9 @@ pub struct OpenAnswer {
     pub who: Participant,
     /// The socket's rights.
     pub access: Access,
+    /// The conversation's priority, which the workspace keeps.
+    #[serde(default)]
+    pub priority: shared::routing::Priority,
 }
 
 /// What the synchronous part of a step left to await.
@@ -387,6 +390,7 @@ impl WorkspaceObject {
             Answer::Opened(o) => json(&OpenAnswer {
                 who: o.who,
                 access: o.access,
+                priority: o.priority,
             }),
             _ => Err(Error::Edge("open answered something else".into())),
         }
@@ -413,6 +417,11 @@ impl WorkspaceObject {
     async fn directory(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         json(&self.read(|w| w.directory(&body.who))??)
+    }
+
+    async fn all_chats(&self, mut req: Request) -> Result<Response> {
+        let body = Self::asking(&mut req).await?;
+        json(&self.read(|w| w.all_chats(&body.who))??)
     }
 
     async fn offline_messages(&self, mut req: Request) -> Result<Response> {
@@ -506,6 +515,7 @@ impl WorkspaceObject {
             "/open" => self.open(req).await,
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,
+            "/all-chats" => self.all_chats(req).await,
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,

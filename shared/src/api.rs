@@ -181,7 +181,7 @@ pub struct WorkspaceSetup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingSetup>,
     /// The tags and dispositions agents pick from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::room::Labels::is_empty")]
     pub labels: crate::room::Labels,
 }
 

@@ -32,6 +32,13 @@ pub struct Labels {
     pub restrict_tags: bool,
 }
 
+impl Labels {
+    /// No lists kept and tags free.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// `GET /api/v1/agent/conversations/{id}/room`: "Room information".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomInfo {

@@ -151,6 +151,7 @@ fn anna_profile() -> AgentProfile {
         email: "anna@demo.test".into(),
         role: Role::Manager,
         departments: vec!["support".into(), "sales".into()],
+        username: "anna".into(),
     }
 }
 
@@ -161,7 +162,39 @@ fn anna_profile_json() -> Value {
         "email": "anna@demo.test",
         "role": "manager",
         "departments": ["support", "sales"],
+        "username": "anna",
     })
+}
+
+#[test]
+fn notes_and_whispers_on_the_wire() {
+    // A message to the conversation keeps its old shape.
+    check(
+        send("c-1", "hi"),
+        json!({ "type": "send", "client_id": "c-1", "text": "hi" }),
+    );
+    check(
+        ClientFrame::Send {
+            client_id: "c-2".into(),
+            text: "VIP".into(),
+            kind: shared::frame::SendKind::Note,
+        },
+        json!({ "type": "send", "client_id": "c-2", "text": "VIP", "kind": "note" }),
+    );
+    check_read(
+        json!({ "type": "send", "client_id": "c-3", "text": "psst", "kind": "whisper" }),
+        ClientFrame::Send {
+            client_id: "c-3".into(),
+            text: "psst".into(),
+            kind: shared::frame::SendKind::Whisper,
+        },
+    );
+    assert!(
+        ClientFrame::parse(r#"{"type":"send","client_id":"c","text":"x","kind":"system"}"#)
+            .is_err()
+    );
+    check(MessageKind::Note, json!("note"));
+    check(MessageKind::Whisper, json!("whisper"));
 }
 
 #[test]
@@ -263,6 +296,7 @@ fn server_frames() {
             client_id: Some("c-1".into()),
             author: visitor(),
             kind: MessageKind::Text,
+            to: None,
             text: "Hello?".into(),
             sent_at: 1_700_000_000_123,
         }),
@@ -287,6 +321,7 @@ fn server_frames() {
                 name: "System".into(),
             },
             kind: MessageKind::System,
+            to: None,
             text: "Anna took the chat".into(),
             sent_at: 1_700_000_000_456,
         }),
@@ -668,9 +703,11 @@ fn http_bodies() {
                 role: Role::Admin,
                 password: "hunter2".into(),
                 departments: vec!["support".into()],
+                username: None,
             }],
             grants: vec![],
             routing: None,
+            labels: Default::default(),
         },
         json!({
             "workspace": "demo",
@@ -719,6 +756,7 @@ fn http_bodies() {
             email: "a@b.c".into(),
             role: Role::Unknown,
             departments: vec![],
+            username: String::new(),
         },
     );
     check_refused::<AgentProfile>(json!({
@@ -768,6 +806,7 @@ fn send(client_id: &str, text: &str) -> ClientFrame {
     ClientFrame::Send {
         client_id: client_id.into(),
         text: text.into(),
+        kind: Default::default(),
     }
 }
 

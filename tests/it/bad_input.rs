@@ -25,6 +25,7 @@ async fn bad_frames_are_answered_and_nothing_is_lost() -> anyhow::Result<()> {
     s.send(&ClientFrame::Send {
         client_id: "c-0".into(),
         text: "early".into(),
+        kind: Default::default(),
     })
     .await?;
     assert_error(&s.recv().await?, ErrorCode::NotReady);
@@ -37,6 +38,7 @@ async fn bad_frames_are_answered_and_nothing_is_lost() -> anyhow::Result<()> {
     s.send(&ClientFrame::Send {
         client_id: "c-1".into(),
         text: "keep me".into(),
+        kind: Default::default(),
     })
     .await?;
     s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -106,6 +108,7 @@ async fn bad_frames_are_answered_and_nothing_is_lost() -> anyhow::Result<()> {
     s.send(&ClientFrame::Send {
         client_id: "c-2".into(),
         text: "still here".into(),
+        kind: Default::default(),
     })
     .await?;
     assert_eq!(acked(&s.recv().await?), Some(("c-2", 2)));
@@ -142,6 +145,7 @@ async fn tokens_reach_their_own_conversation_and_nothing_else() -> anyhow::Resul
     a.send(&ClientFrame::Send {
         client_id: "c-1".into(),
         text: "private".into(),
+        kind: Default::default(),
     })
     .await?;
     a.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))

@@ -41,6 +41,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     v.send(&ClientFrame::Send {
         client_id: "c-1".into(),
         text: "Hello, <b>anyone</b>?".into(),
+        kind: Default::default(),
     })
     .await?;
     // The sending socket gets the ack (with the stored time) instead of the
@@ -75,6 +76,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     a.send(&ClientFrame::Send {
         client_id: "a-0".into(),
         text: "too early".into(),
+        kind: Default::default(),
     })
     .await?;
     let refused = a.recv().await?;
@@ -113,6 +115,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
     a.send(&ClientFrame::Send {
         client_id: "a-1".into(),
         text: "Hi! How can I help?".into(),
+        kind: Default::default(),
     })
     .await?;
     let ack = a
@@ -192,6 +195,7 @@ async fn messages_survive_as_plain_text() -> anyhow::Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "c-x".into(),
         text: nasty.into(),
+        kind: Default::default(),
     })
     .await?;
     v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -215,6 +219,7 @@ async fn the_visitor_ends_the_chat_and_it_closes_for_the_agent() -> anyhow::Resu
     v.send(&ClientFrame::Send {
         client_id: "c-1".into(),
         text: "hi".into(),
+        kind: Default::default(),
     })
     .await?;
     v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -253,6 +258,7 @@ async fn the_visitor_ends_the_chat_and_it_closes_for_the_agent() -> anyhow::Resu
     v.send(&ClientFrame::Send {
         client_id: "c-2".into(),
         text: "one more".into(),
+        kind: Default::default(),
     })
     .await?;
     let refused = v

@@ -71,6 +71,7 @@ async fn a_demoted_agent_stops_writing_and_stops_seeing_the_queue_at_once() -> R
     chat.send(&ClientFrame::Send {
         client_id: "a-1".into(),
         text: "still here".into(),
+        kind: Default::default(),
     })
     .await?;
     let refused = chat
@@ -343,6 +344,7 @@ async fn a_read_receipt_from_a_non_assignee_moves_no_checkmark() -> Result<()> {
         .send(&ClientFrame::Send {
             client_id: "v-2".into(),
             text: "anyone?".into(),
+            kind: Default::default(),
         })
         .await?;
     let ack = visitor

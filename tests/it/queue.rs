@@ -172,6 +172,7 @@ async fn an_agent_whose_role_may_not_reply_reads_but_cannot_write() -> Result<()
         .send(&ClientFrame::Send {
             client_id: "a-1".into(),
             text: "Hello".into(),
+            kind: Default::default(),
         })
         .await?;
     let refused = socket

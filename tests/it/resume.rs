@@ -71,6 +71,7 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "v-first".into(),
         text: "hello".into(),
+        kind: Default::default(),
     })
     .await?;
     v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -93,6 +94,7 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
         let send = ClientFrame::Send {
             client_id: cid.as_str().into(),
             text: format!("agent {round}"),
+            kind: Default::default(),
         };
         a.send(&send).await?;
         sent_by_agent.insert(cid);
@@ -110,6 +112,7 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
             v.send(&ClientFrame::Send {
                 client_id: cid.as_str().into(),
                 text: format!("visitor {cid}"),
+                kind: Default::default(),
             })
             .await?;
         }
@@ -122,6 +125,7 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
             v.send(&ClientFrame::Send {
                 client_id: cid.as_str().into(),
                 text: format!("visitor {cid}"),
+                kind: Default::default(),
             })
             .await?;
         }
@@ -143,6 +147,7 @@ async fn hundreds_of_messages_through_dozens_of_disconnects() -> Result<()> {
         v.send(&ClientFrame::Send {
             client_id: cid.as_str().into(),
             text: format!("visitor {cid}"),
+            kind: Default::default(),
         })
         .await?;
     }
@@ -201,6 +206,7 @@ async fn a_retried_send_is_stored_once() -> Result<()> {
     let send = ClientFrame::Send {
         client_id: "c-retry".into(),
         text: "once".into(),
+        kind: Default::default(),
     };
     v.send(&send).await?;
     v.send(&send).await?;
@@ -240,6 +246,7 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
         v.send(&ClientFrame::Send {
             client_id: format!("v-{i}").as_str().into(),
             text: format!("before {i}"),
+            kind: Default::default(),
         })
         .await?;
     }
@@ -256,6 +263,7 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "v-inflight".into(),
         text: "in flight".into(),
+        kind: Default::default(),
     })
     .await?;
 
@@ -279,6 +287,7 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
         a.send(&ClientFrame::Send {
             client_id: format!("a-{i}").as_str().into(),
             text: format!("after {i}"),
+            kind: Default::default(),
         })
         .await?;
     }
@@ -312,6 +321,7 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "v-inflight".into(),
         text: "in flight".into(),
+        kind: Default::default(),
     })
     .await?;
     let ack = v

@@ -163,6 +163,7 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
     a.send(&ClientFrame::Send {
         client_id: "a-1".into(),
         text: "Let me check".into(),
+        kind: Default::default(),
     })
     .await?;
     a.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -183,6 +184,7 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "v-2".into(),
         text: "Any news?".into(),
+        kind: Default::default(),
     })
     .await?;
     v.recv_until(|f| matches!(f, ServerFrame::State { conversation } if conversation.status == ConversationStatus::Active)).await?;
@@ -192,6 +194,7 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
     a.send(&ClientFrame::Send {
         client_id: "a-2".into(),
         text: "Still checking".into(),
+        kind: Default::default(),
     })
     .await?;
     a.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -214,6 +217,7 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "v-3".into(),
         text: "Hello?".into(),
+        kind: Default::default(),
     })
     .await?;
     assert_eq!(offer(&mut ben.inbox).await?, id);
@@ -330,6 +334,7 @@ async fn forwarding_needs_the_transfer_permission() -> Result<()> {
     s.send(&ClientFrame::Send {
         client_id: "v-1".into(),
         text: "hi".into(),
+        kind: Default::default(),
     })
     .await?;
     s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))

@@ -22,6 +22,7 @@ async fn two_agents_racing_exactly_one_wins() -> anyhow::Result<()> {
         v.send(&ClientFrame::Send {
             client_id: "c-1".into(),
             text: format!("race {round}"),
+            kind: Default::default(),
         })
         .await?;
         v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
@@ -80,6 +81,7 @@ async fn other_departments_never_see_the_queue() -> anyhow::Result<()> {
     v.send(&ClientFrame::Send {
         client_id: "c-1".into(),
         text: "support please".into(),
+        kind: Default::default(),
     })
     .await?;
     anna_inbox

@@ -365,6 +365,7 @@ impl Api {
             .send(&shared::frame::ClientFrame::Send {
                 client_id: "v-1".into(),
                 text: text.into(),
+                kind: Default::default(),
             })
             .await?;
         socket

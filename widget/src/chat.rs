@@ -222,7 +222,11 @@ impl Chat {
     pub fn send(self, draft: &str) -> Result<(), DraftError> {
         let text = draft::prepare(draft)?.to_owned();
         let client_id = web::client_id().ok_or(DraftError::NoId)?;
-        self.feed(Input::Compose { client_id, text });
+        self.feed(Input::Compose {
+            client_id,
+            text,
+            kind: Default::default(),
+        });
         Ok(())
     }
 

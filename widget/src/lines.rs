@@ -151,7 +151,7 @@ pub fn carry_outbox(old: &ChatState) -> ChatState {
     let mut new = ChatState::new();
     for line in old.lines() {
         if let Line::Pending(p) = line {
-            new.compose(p.client_id.clone(), p.text.clone());
+            new.compose(p.client_id.clone(), p.text.clone(), p.kind);
         }
     }
     new
@@ -185,6 +185,7 @@ mod tests {
                 department: "sales".into(),
                 visitor: me.clone(),
                 assignee: Some(who(Side::Agent, "a1", "Anna")),
+                members: Vec::new(),
             },
             you: me,
             last_seq: 0,
@@ -199,6 +200,7 @@ mod tests {
             client_id: cid.map(Into::into),
             author,
             kind,
+            to: None,
             text: format!("m{seq}"),
             sent_at: 0,
         })
@@ -230,7 +232,7 @@ mod tests {
             delivered: 1,
             read: 0,
         }));
-        s.compose("c-2".into(), "later".into());
+        s.compose("c-2".into(), "later".into(), Default::default());
         s.fail_unacked();
         let got = lines(&s);
         assert_eq!(got.len(), 4);
@@ -250,7 +252,7 @@ mod tests {
     #[test]
     fn a_stored_send_keeps_its_line_id() {
         let mut s = welcomed();
-        s.compose("c-1".into(), "hi".into());
+        s.compose("c-1".into(), "hi".into(), Default::default());
         assert_eq!(lines(&s)[0].id, "cc-1");
         s.apply(message(
             1,
@@ -278,7 +280,7 @@ mod tests {
     #[test]
     fn starting_over_keeps_unsent_messages() {
         let mut s = welcomed();
-        s.compose("c-9".into(), "hello".into());
+        s.compose("c-9".into(), "hello".into(), Default::default());
         let new = carry_outbox(&s);
         assert!(new.has_unacked());
         assert_eq!(lines(&new).len(), 1);
@@ -323,6 +325,7 @@ mod tests {
                     department: "sales".into(),
                     visitor: who(Side::Visitor, "v1", "Visitor 1"),
                     assignee: None,
+                    members: Vec::new(),
                 },
             })
         };

@@ -29,7 +29,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 )));
                 return;
             }
-            if !chats.send_message(&id, text.to_string()) {
+            if !chats.send_message(&id, text.to_string(), Default::default()) {
                 error.set(Some("This browser cannot send messages here.".to_string()));
                 return;
             }

@@ -328,6 +328,7 @@ mod tests {
             department: "support".into(),
             visitor: person(Side::Visitor, "guest"),
             assignee: assignee.map(|a| person(Side::Agent, a)),
+            members: Vec::new(),
         }
     }
 
@@ -338,6 +339,7 @@ mod tests {
             department: "support".into(),
             visitor: person(Side::Visitor, "guest"),
             assignee: assignee.map(|a| person(Side::Agent, a)),
+            members: Vec::new(),
             preview: "hi".into(),
             queued_at: 0,
             priority: Default::default(),

@@ -204,6 +204,7 @@ mod tests {
             status,
             online,
             load,
+            username: "ben".into(),
         };
         assert_eq!(availability(&a), expected);
     }

@@ -42,6 +42,7 @@ pub fn conversation(status: ConversationStatus) -> ConversationView {
         department: "support".into(),
         visitor: vera(),
         assignee: (status == ConversationStatus::Active).then(anna),
+        members: Vec::new(),
     }
 }
 
@@ -66,6 +67,7 @@ pub fn message(seq: Seq, author: Participant, client_id: Option<&str>, text: &st
         client_id: client_id.map(Into::into),
         author,
         kind,
+        to: None,
         text: text.into(),
         sent_at: 1_700_000_000_000 + seq as i64,
     }
@@ -116,6 +118,7 @@ pub fn send(client_id: &str, text: &str) -> ClientFrame {
     ClientFrame::Send {
         client_id: client_id.into(),
         text: text.into(),
+        kind: Default::default(),
     }
 }
 

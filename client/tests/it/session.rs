@@ -107,6 +107,7 @@ impl Client {
         self.feed(Input::Compose {
             client_id: client_id.into(),
             text: format!("text of {client_id}"),
+            kind: Default::default(),
         })
     }
 
@@ -215,6 +216,7 @@ fn queued_view() -> ConversationView {
         department: "support".into(),
         visitor: vera(),
         assignee: None,
+        members: Vec::new(),
     }
 }
 
@@ -223,6 +225,7 @@ fn state_frame(status: ConversationStatus, assignee: Option<Participant>) -> Ser
         conversation: ConversationView {
             status,
             assignee,
+            members: Vec::new(),
             ..queued_view()
         },
     }
@@ -234,6 +237,7 @@ fn agent_welcome(status: ConversationStatus, assignee: Option<Participant>) -> S
         conversation: ConversationView {
             status,
             assignee,
+            members: Vec::new(),
             ..queued_view()
         },
         you: anna(),

@@ -83,7 +83,10 @@ fn welcome_sets_me_and_conversation() {
 #[test]
 fn a_send_from_compose_to_stored() {
     let mut s = state(vera(), vec![]);
-    assert_eq!(s.compose("c-1".into(), "Hi".into()), send("c-1", "Hi"));
+    assert_eq!(
+        s.compose("c-1".into(), "Hi".into(), Default::default()),
+        send("c-1", "Hi")
+    );
     check_lines(&s, &["c-1: Hi [Sending]"]);
     assert!(s.has_unacked());
 
@@ -110,8 +113,8 @@ fn a_send_from_compose_to_stored() {
 #[test]
 fn sends_are_stored_in_seq_order_not_send_order() {
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "one".into());
-    s.compose("c-2".into(), "two".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
+    s.compose("c-2".into(), "two".into(), Default::default());
     s.apply(msg(1, anna(), "x-1", "Hello"));
     s.apply(msg(3, vera(), "c-1", "one"));
     check_lines(
@@ -137,7 +140,7 @@ fn sends_are_stored_in_seq_order_not_send_order() {
 fn someone_elses_message_with_my_client_id_leaves_my_pending_alone() {
     // Client ids are unique per author only.
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "mine".into());
+    s.compose("c-1".into(), "mine".into(), Default::default());
     s.apply(msg(1, anna(), "c-1", "hers"));
     check_lines(&s, &["#1 Anna: hers", "c-1: mine [Sending]"]);
 }
@@ -234,7 +237,7 @@ fn checkmarks_from_welcome_receipts() {
 #[test]
 fn checkmarks_move_stored_delivered_read() {
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "Hi".into());
+    s.compose("c-1".into(), "Hi".into(), Default::default());
     s.apply(ack("c-1", 1));
     s.apply(msg(1, vera(), "c-1", "Hi"));
     check_lines(&s, &["#1 Vera: Hi [Stored]"]);
@@ -383,8 +386,8 @@ fn unread_counts_other_peoples_messages_after_the_read_watermark() {
 #[test]
 fn store_failed_marks_the_pending_send() {
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "one".into());
-    s.compose("c-2".into(), "two".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
+    s.compose("c-2".into(), "two".into(), Default::default());
     assert_eq!(s.apply(store_failed("c-1", "Could not store")), vec![]);
     check_lines(
         &s,
@@ -417,7 +420,7 @@ fn store_failed_marks_the_pending_send() {
 #[test]
 fn retry_resends_with_the_same_id() {
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "one".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
     s.apply(store_failed("c-1", "Could not store"));
     assert_eq!(s.retry(&"c-1".into()), Some(send("c-1", "one")));
     check_lines(&s, &["c-1: one [Sending]"]);
@@ -435,8 +438,8 @@ fn fail_unacked_marks_what_waits() {
     let mut s = state(vera(), vec![]);
     s.fail_unacked();
     check_lines(&s, &[]);
-    s.compose("c-1".into(), "one".into());
-    s.compose("c-2".into(), "two".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
+    s.compose("c-2".into(), "two".into(), Default::default());
     s.apply(store_failed("c-1", "Could not store"));
     s.fail_unacked();
     // An earlier reason is kept.
@@ -465,8 +468,8 @@ fn an_acked_send_no_longer_waits_for_its_ack() {
     // widget runs `fail_unacked` while `has_unacked()`. An acked send whose
     // message frame is still on its way is stored and must not turn "Not sent".
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "one".into());
-    s.compose("c-2".into(), "two".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
+    s.compose("c-2".into(), "two".into(), Default::default());
     s.apply(ack("c-1", 1));
     s.fail_unacked();
     let failed: Vec<_> = lines(&s)
@@ -485,16 +488,19 @@ fn resume_resends_pending_with_their_ids() {
         vec![msg(1, anna(), "x-1", "Hello"), msg(2, vera(), "c-0", "Hi")],
     );
     s.apply(receipt(vera(), 2, 2));
-    s.compose("c-1".into(), "one".into());
-    s.compose("c-2".into(), "two".into());
-    s.compose("c-3".into(), "three".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
+    s.compose("c-2".into(), "two".into(), Default::default());
+    s.compose("c-3".into(), "three".into(), Default::default());
     // c-1's ack is lost with the socket; c-2 failed; c-3 never got an
     // answer.
     s.apply(store_failed("c-2", "Could not store"));
     s.disconnected();
     assert!(!s.is_synced());
     // Compose while offline: it waits in the outbox like the others.
-    assert_eq!(s.compose("c-4".into(), "four".into()), send("c-4", "four"));
+    assert_eq!(
+        s.compose("c-4".into(), "four".into(), Default::default()),
+        send("c-4", "four")
+    );
     assert_eq!(s.hello(), hello(2));
 
     let replies = s.apply(welcome(vera(), 4, vec![watermark(vera(), 2, 2)]));
@@ -557,7 +563,7 @@ fn resume_when_the_replay_comes_first() {
     // The replayed message of a pending send arrives before it is re-sent by
     // the caller: it is stored once and not pending any more.
     let mut s = state(vera(), vec![]);
-    s.compose("c-1".into(), "one".into());
+    s.compose("c-1".into(), "one".into(), Default::default());
     s.disconnected();
     assert_eq!(
         s.apply(welcome(vera(), 1, vec![])),
@@ -585,7 +591,7 @@ fn hello_carries_the_last_seq_held() {
     s.apply(msg(2, anna(), "x-2", "two"));
     assert_eq!(s.hello(), hello(3));
     // Pending sends are not held messages; an acked one is.
-    s.compose("c-1".into(), "mine".into());
+    s.compose("c-1".into(), "mine".into(), Default::default());
     assert_eq!(s.hello(), hello(3));
     s.apply(ack("c-1", 4));
     assert_eq!(s.hello(), hello(4));

@@ -290,9 +290,10 @@ impl Conversation {
             {
                 refuse("only the agents working a chat in progress can invite to it")
             }
-            Action::Invite { agent, .. } if super::works_on(&meta.view, &agent.id) => Err(
-                refusal(ErrorCode::BadRequest, &format!("{} is already in this chat", agent.name)),
-            ),
+            Action::Invite { agent, .. } if super::works_on(&meta.view, &agent.id) => Err(refusal(
+                ErrorCode::BadRequest,
+                &format!("{} is already in this chat", agent.name),
+            )),
             Action::Describe { .. } if status == ConversationStatus::New => Err(refusal(
                 ErrorCode::NotFound,
                 "the visitor has not written yet",

@@ -171,17 +171,17 @@ impl Workspace {
                     ));
                 }
                 let invited = self.invitee(&username)?.participant();
-                self.conversation_first(
-                    conversation,
-                    agent,
-                    Action::Invite { by, agent: invited },
-                );
+                self.conversation_first(conversation, agent, Action::Invite { by, agent: invited });
             }
             AgentAction::Room { conversation, edit } => {
                 let summary = self.open_conversation(&conversation)?;
                 let view = self.view(person);
                 if !(inbox::works_on(&view, summary)
-                    || crate::permissions::allows_in(&self.grants, person.role, Permission::Monitor))
+                    || crate::permissions::allows_in(
+                        &self.grants,
+                        person.role,
+                        Permission::Monitor,
+                    ))
                 {
                     return Err(super::refusal(
                         ErrorCode::Forbidden,
@@ -189,7 +189,11 @@ impl Workspace {
                     ));
                 }
                 let topic = edit.topic.as_deref().map(topic).transpose()?;
-                let tags = edit.tags.as_deref().map(|t| tags(&self.labels, t)).transpose()?;
+                let tags = edit
+                    .tags
+                    .as_deref()
+                    .map(|t| tags(&self.labels, t))
+                    .transpose()?;
                 if let Some(priority) = edit.priority {
                     if priority == Priority::Unknown {
                         return Err(super::refusal(
@@ -208,11 +212,7 @@ impl Workspace {
                     routed.reply.unwrap_or(Ok(()))?;
                     self.reindex(&conversation, |s| s.priority = priority);
                 }
-                self.conversation_first(
-                    conversation,
-                    agent,
-                    Action::Describe { by, topic, tags },
-                );
+                self.conversation_first(conversation, agent, Action::Describe { by, topic, tags });
             }
         }
         Ok(())

@@ -4,9 +4,9 @@
 use crate::conversation::Refusal;
 use serde::{Deserialize, Serialize};
 use shared::api::{CloseRequest, ForwardRequest};
-use shared::room::{InviteRequest, Labels, RoomEdit, MAX_TOPIC_CHARS};
 use shared::frame::ErrorCode;
 use shared::ids::ConversationId;
+use shared::room::{InviteRequest, Labels, RoomEdit, MAX_TOPIC_CHARS};
 use shared::routing::{AgentStatus, Priority};
 use shared::{MAX_COMMENT_CHARS, MAX_TAGS, MAX_TAG_CHARS};
 
@@ -228,7 +228,11 @@ pub(super) fn closing(labels: &Labels, close: CloseRequest) -> Result<CloseReque
     let tags = tags(labels, &close.tags)?;
     let disposition = match close.disposition {
         Some(d) if !labels.dispositions.is_empty() => {
-            match labels.dispositions.iter().find(|l| l.eq_ignore_ascii_case(&d)) {
+            match labels
+                .dispositions
+                .iter()
+                .find(|l| l.eq_ignore_ascii_case(&d))
+            {
                 Some(l) => Some(l.clone()),
                 None => {
                     return Err(super::refusal(

@@ -21,6 +21,8 @@ pub struct Opened {
     pub who: Participant,
     /// What the socket may do.
     pub access: Access,
+    /// The conversation's priority, which the workspace keeps.
+    pub priority: shared::routing::Priority,
 }
 
 impl Workspace {
@@ -232,9 +234,11 @@ impl Workspace {
             may_reply: allows_in(&self.grants, person.role, Permission::Reply),
             may_monitor: allows_in(&self.grants, person.role, Permission::Monitor),
         };
+        let priority = summary.priority;
         self.reply(Ok(Answer::Opened(Opened {
             who: person.participant(),
             access,
+            priority,
         })));
     }
 }

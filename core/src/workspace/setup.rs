@@ -186,7 +186,10 @@ fn username_of(a: &shared::api::AgentSetup) -> String {
 }
 
 fn check_labels(labels: &shared::room::Labels) -> Result<(), String> {
-    for (what, list) in [("tags", &labels.tags), ("dispositions", &labels.dispositions)] {
+    for (what, list) in [
+        ("tags", &labels.tags),
+        ("dispositions", &labels.dispositions),
+    ] {
         if list.len() > MAX_LABELS {
             return Err(format!("at most {MAX_LABELS} {what}"));
         }
@@ -383,7 +386,12 @@ impl Workspace {
         let old_departments = std::mem::replace(&mut self.departments, departments);
         let old_sites = std::mem::replace(&mut self.sites, sites);
         let labels = shared::room::Labels {
-            tags: setup.labels.tags.iter().map(|t| t.trim().to_owned()).collect(),
+            tags: setup
+                .labels
+                .tags
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .collect(),
             dispositions: setup
                 .labels
                 .dispositions

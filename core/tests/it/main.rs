@@ -4,8 +4,8 @@
 mod conversation;
 mod lifecycle;
 mod notes;
-mod room;
 mod rng;
+mod room;
 mod router;
 mod sim;
 mod workspace;

@@ -79,7 +79,9 @@ fn a_note_reaches_agents_and_supervisors_never_the_visitor() {
     sim.connect(4, visitor());
     sim.hello(4, 0);
     let replay = sim.take(4);
-    assert!(messages(&replay).iter().all(|m| m.kind != MessageKind::Note));
+    assert!(messages(&replay)
+        .iter()
+        .all(|m| m.kind != MessageKind::Note));
     match &replay[0] {
         ServerFrame::Welcome { last_seq, .. } => assert_eq!(*last_seq, 2, "hello + joined"),
         other => panic!("expected welcome, got {other:?}"),
@@ -98,9 +100,15 @@ fn a_visitor_cannot_write_a_note_or_a_whisper() {
     note(&mut sim, 1, "v-3", "let me in", "whisper");
     let frames = sim.take(1);
     assert_eq!(errors(&frames).len(), 2, "{frames:?}");
-    assert!(errors(&frames).iter().all(|(c, _)| *c == ErrorCode::Forbidden));
+    assert!(errors(&frames)
+        .iter()
+        .all(|(c, _)| *c == ErrorCode::Forbidden));
     assert!(sim.take(2).is_empty() && sim.take(3).is_empty());
-    assert_eq!(sim.messages.len(), 2, "nothing stored but hello and the join");
+    assert_eq!(
+        sim.messages.len(),
+        2,
+        "nothing stored but hello and the join"
+    );
 }
 
 #[test]
@@ -155,7 +163,9 @@ fn a_whisper_to_someone_else_is_not_replayed_to_a_later_agent() {
     sim.hello(6, 0);
     let ben = sim.take(6);
     assert!(
-        messages(&ben).iter().all(|m| m.kind != MessageKind::Whisper),
+        messages(&ben)
+            .iter()
+            .all(|m| m.kind != MessageKind::Whisper),
         "Ben never gets Anna's whisper: {ben:?}"
     );
     // Ben's welcome ends where his replay ends, so his receipts can flow.
@@ -169,7 +179,9 @@ fn a_whisper_to_someone_else_is_not_replayed_to_a_later_agent() {
     sim.connect_monitor(7, agent("s1", "Sue"));
     sim.hello(7, 0);
     let sue = sim.take(7);
-    assert!(messages(&sue).iter().any(|m| m.kind == MessageKind::Whisper));
+    assert!(messages(&sue)
+        .iter()
+        .any(|m| m.kind == MessageKind::Whisper));
 }
 
 #[test]
@@ -182,7 +194,10 @@ fn nothing_for_agents_is_replayed_to_a_visitor_after_an_eviction() {
     sim.hello(8, 0);
     let frames = sim.take(8);
     let seen = messages(&frames);
-    assert!(seen.iter().all(|m| !m.text.starts_with("secret")), "{seen:?}");
+    assert!(
+        seen.iter().all(|m| !m.text.starts_with("secret")),
+        "{seen:?}"
+    );
     assert!(!seen.is_empty());
 }
 
@@ -201,7 +216,10 @@ fn search_follows_the_same_rule() {
             .map(|m| m.text)
             .collect()
     };
-    assert_eq!(texts(&Reader::Visitor), vec!["your order error404 is fixed"]);
+    assert_eq!(
+        texts(&Reader::Visitor),
+        vec!["your order error404 is fixed"]
+    );
     let ben = Reader::Agent {
         id: "a2".into(),
         monitor: false,
@@ -241,7 +259,10 @@ fn an_invited_agent_writes_beside_the_owner_until_the_chat_changes_hands() {
     sim.take(9);
     sim.say(9, "b-2", "Ben here, I can help");
     assert_eq!(acks(&sim.take(9)), 1);
-    assert_eq!(messages(&sim.take(1)).last().unwrap().text, "Ben here, I can help");
+    assert_eq!(
+        messages(&sim.take(1)).last().unwrap().text,
+        "Ben here, I can help"
+    );
     // Inviting him twice, or by someone not in the chat, is refused.
     sim.input(Input::Lifecycle(Action::Invite {
         by: agent("a1", "Anna"),
@@ -293,11 +314,8 @@ fn room_information_is_kept_and_told() {
     let meta = sim.meta.clone().unwrap();
     assert_eq!(meta.topic, "Refund", "left out: kept");
     assert!(meta.tags.is_empty());
-    let info = chat_core::conversation::room::room_info(
-        &meta,
-        shared::routing::Priority::High,
-        &[],
-    );
+    let info =
+        chat_core::conversation::room::room_info(&meta, shared::routing::Priority::High, &[]);
     assert_eq!(info.topic, "Refund");
     assert_eq!(info.priority, shared::routing::Priority::High);
     assert!(info.queue_time_ms.is_some());

@@ -66,11 +66,19 @@ fn invite_by_username_adds_an_agent_who_then_sees_the_chat() {
 #[test]
 fn invite_of_anyone_but_an_agent_says_so() {
     let (mut sim, c1) = taken();
-    assert_eq!(invite(&mut sim, "anna", &c1, "@nobody").unwrap_err(), "User is not an agent");
-    assert_eq!(invite(&mut sim, "anna", &c1, "").unwrap_err(), "User is not an agent");
+    assert_eq!(
+        invite(&mut sim, "anna", &c1, "@nobody").unwrap_err(),
+        "User is not an agent"
+    );
+    assert_eq!(
+        invite(&mut sim, "anna", &c1, "").unwrap_err(),
+        "User is not an agent"
+    );
     // Someone whose role may not take chats is not an agent either.
     let mut setup = demo();
-    setup.agents.push(person("viv@demo.test", "Viv", Role::Agent, &["support"]));
+    setup
+        .agents
+        .push(person("viv@demo.test", "Viv", Role::Agent, &["support"]));
     setup.grants = vec![shared::api::RoleGrants {
         role: Role::Agent,
         permissions: vec![
@@ -82,7 +90,10 @@ fn invite_of_anyone_but_an_agent_says_so() {
     sim.setup(setup).expect("valid");
     // Ben does not work the chat: he may not invite to it.
     assert!(invite(&mut sim, "ben", &c1, "sam").is_err());
-    assert!(invite(&mut sim, "anna", &c1, "sam").is_ok(), "sam takes and replies");
+    assert!(
+        invite(&mut sim, "anna", &c1, "sam").is_ok(),
+        "sam takes and replies"
+    );
 }
 
 #[test]
@@ -118,10 +129,13 @@ fn tags_and_dispositions_come_from_the_workspaces_lists() {
             priority: Some(Priority::High),
         },
     };
-    let refused = sim.act("anna", edit(&["billing", "free text"], "Refund")).unwrap_err();
+    let refused = sim
+        .act("anna", edit(&["billing", "free text"], "Refund"))
+        .unwrap_err();
     assert_eq!(refused.code, ErrorCode::BadRequest);
     assert!(refused.message.contains("free text"), "{}", refused.message);
-    sim.act("anna", edit(&["billing"], "Refund")).expect("listed tag");
+    sim.act("anna", edit(&["billing"], "Refund"))
+        .expect("listed tag");
     assert_eq!(sim.index[&c1].priority, Priority::High);
     // The conversation was told the tag as listed.
     let described = sim.calls.iter().rev().find_map(|c| match &c.request {
@@ -132,7 +146,10 @@ fn tags_and_dispositions_come_from_the_workspaces_lists() {
     });
     assert_eq!(
         described,
-        Some((Some(vec!["Billing".to_string()]), Some("Refund".to_string())))
+        Some((
+            Some(vec!["Billing".to_string()]),
+            Some("Refund".to_string())
+        ))
     );
     // Ben does not work the chat.
     assert_eq!(
@@ -148,7 +165,8 @@ fn tags_and_dispositions_come_from_the_workspaces_lists() {
         },
     };
     assert!(sim.act("anna", close("Whatever")).is_err());
-    sim.act("anna", close("solved")).expect("a listed disposition");
+    sim.act("anna", close("solved"))
+        .expect("a listed disposition");
 }
 
 #[test]
@@ -159,7 +177,10 @@ fn all_chats_is_for_supervisors() {
         sim.core.all_chats(&sim.who("anna")).unwrap_err().code,
         ErrorCode::Forbidden
     );
-    let all = sim.core.all_chats(&sim.who("mark")).expect("a manager monitors");
+    let all = sim
+        .core
+        .all_chats(&sim.who("mark"))
+        .expect("a manager monitors");
     let ids: Vec<_> = all.conversations.iter().map(|s| s.id.clone()).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&c1) && ids.contains(&c2));

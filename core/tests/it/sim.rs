@@ -154,7 +154,13 @@ impl Sim {
                 .messages
                 .values()
                 .filter(|m| m.kind == shared::frame::MessageKind::Whisper)
-                .map(|m| (m.seq, m.author.id.clone(), m.to.as_ref().map(|t| t.id.clone())))
+                .map(|m| {
+                    (
+                        m.seq,
+                        m.author.id.clone(),
+                        m.to.as_ref().map(|t| t.id.clone()),
+                    )
+                })
                 .collect(),
             last_author: self
                 .messages

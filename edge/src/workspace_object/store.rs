@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS agents (
 CREATE TABLE IF NOT EXISTS members (agent_id TEXT NOT NULL, department TEXT NOT NULL,
   PRIMARY KEY (agent_id, department));
 CREATE TABLE IF NOT EXISTS agent_generations (id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS agent_usernames (id TEXT PRIMARY KEY, username TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
 );
@@ -204,6 +205,10 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .into_iter()
         .map(|g| (g.id, u32::try_from(g.generation).unwrap_or(0)))
         .collect();
+    let mut usernames: BTreeMap<String, String> =
+        pairs(sql, "SELECT id AS a, username AS b FROM agent_usernames")?
+            .into_iter()
+            .collect();
     let people = sql
         .exec("SELECT id, email, name, role, password FROM agents", None)?
         .to_array::<AgentRow>()?
@@ -211,6 +216,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .map(|r| Person {
             departments: members.remove(&r.id).unwrap_or_default(),
             generation: generations.get(&r.id).copied().unwrap_or(0),
+            username: usernames.remove(&r.id).unwrap_or_default(),
             id: AgentId(r.id),
             email: r.email,
             name: r.name,
@@ -248,6 +254,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         })
         .collect();
     let grants: Option<Grants> = kv(sql, "grants")?.and_then(|g| serde_json::from_str(&g).ok());
+    let labels = kv(sql, "labels")?.and_then(|l| serde_json::from_str(&l).ok());
     let open = sql
         .exec(
             "SELECT body AS value FROM conversations WHERE status IN ('new', 'queued', 'active', 'on_hold')",
@@ -269,6 +276,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         departments,
         sites,
         grants,
+        labels,
         router: load_router(sql)?,
         open,
         opened,
@@ -298,6 +306,10 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
                 ],
             )?;
             sql.exec(
+                "INSERT OR REPLACE INTO agent_usernames (id, username) VALUES (?, ?)",
+                vec![p.id.0.clone().into(), p.username.clone().into()],
+            )?;
+            sql.exec(
                 "DELETE FROM members WHERE agent_id = ?",
                 vec![p.id.0.clone().into()],
             )?;
@@ -309,7 +321,7 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             }
         }
         Row::RemovePerson(id) => {
-            for table in ["agents", "agent_generations"] {
+            for table in ["agents", "agent_generations", "agent_usernames"] {
                 sql.exec(
                     &format!("DELETE FROM {table} WHERE id = ?"),
                     vec![id.0.clone().into()],
@@ -359,6 +371,12 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             sql.exec(
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('grants', ?)",
                 vec![serde_json::to_string(&g)?.into()],
+            )?;
+        }
+        Row::Labels(l) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('labels', ?)",
+                vec![serde_json::to_string(&l)?.into()],
             )?;
         }
         Row::Conversation(summary) => {

@@ -54,6 +54,7 @@ async fn conversation_pair(api: Api, agent_token: Arc<String>) -> Result<Pair> {
     v.send(&ClientFrame::Send {
         client_id: "warm".into(),
         text: "hello".into(),
+        kind: Default::default(),
     })
     .await?;
     v.recv_until(|f| matches!(f, ServerFrame::State { .. }))
@@ -96,6 +97,7 @@ async fn measure_pair(
             .send(&ClientFrame::Send {
                 client_id: cid.as_str().into(),
                 text: format!("message {i}"),
+                kind: Default::default(),
             })
             .await?;
         pair.agent

@@ -59,6 +59,7 @@ fn workspace() -> WorkspaceSetup {
                 role: shared::api::Role::Agent,
                 password: format!("bench-password-{i}"),
                 departments: vec!["live".into()],
+                username: None,
             })
             .collect(),
         grants: vec![],
@@ -73,6 +74,7 @@ fn workspace() -> WorkspaceSetup {
                 capacity: None,
             }],
         }),
+        labels: Default::default(),
     }
 }
 
@@ -95,6 +97,7 @@ async fn first_message(api: &Api, department: Option<&str>) -> Result<(String, I
     s.send(&ClientFrame::Send {
         client_id: "first".into(),
         text: "hello".into(),
+        kind: Default::default(),
     })
     .await?;
     s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
