@@ -152,3 +152,18 @@ enum Body<'a> {
     Forward(&'a ForwardRequest),
     Close(&'a CloseRequest),
 }
+
+/// `POST /api/v1/agent/conversations/{id}/invite` (`/invite @username`):
+/// answers the conversation as the workspace now lists it; a username that
+/// is not an agent's is refused with "User is not an agent".
+pub async fn invite(
+    token: &str,
+    id: &ConversationId,
+    username: &str,
+) -> Result<ConversationSummary, HttpError> {
+    let path = format!("/api/v1/agent/conversations/{id}/invite");
+    let body = shared::room::InviteRequest {
+        username: username.to_owned(),
+    };
+    post(&path, Some(token), Some(&body)).await
+}

@@ -18,6 +18,7 @@ mod offline;
 mod priority;
 mod routes;
 mod session;
+mod slash;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -17,7 +17,8 @@ use crate::session::Session;
 use chat_client::link::{CloseReason, Link};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::frame::{ConversationStatus, ConversationView, Participant};
+use shared::api::Role;
+use shared::frame::{ConversationStatus, ConversationView, Participant, SendKind};
 use shared::inbox::ConversationSummary;
 use shared::{ClientMsgId, ConversationId, ErrorCode};
 
@@ -29,8 +30,11 @@ struct Heading {
     status: ConversationStatus,
     /// The agent working it, when it is not this agent.
     other_agent: Option<String>,
-    /// Assigned to this agent and open: they may write.
+    /// Assigned to this agent, or they were invited to it, and open: they
+    /// may write.
     mine: bool,
+    /// Assigned to this agent: its lifecycle actions are theirs.
+    owner: bool,
 }
 
 impl Heading {
@@ -42,14 +46,21 @@ impl Heading {
         listed: Option<&ConversationSummary>,
         me: &str,
     ) -> Option<Self> {
-        let owned = |status: ConversationStatus, assignee: Option<&Participant>| {
+        let open = |status: ConversationStatus| {
             matches!(
                 status,
                 ConversationStatus::Active | ConversationStatus::OnHold
-            ) && assignee.is_some_and(|a| a.id == me)
+            )
         };
-        let live_mine = live.is_some_and(|c| owned(c.status, c.assignee.as_ref()));
-        let listed_mine = listed.is_some_and(|c| owned(c.status, c.assignee.as_ref()));
+        let owned = |status: ConversationStatus, assignee: Option<&Participant>| {
+            open(status) && assignee.is_some_and(|a| a.id == me)
+        };
+        let works = |status, assignee: Option<&Participant>, members: &[Participant]| {
+            owned(status, assignee) || (open(status) && members.iter().any(|m| m.id == me))
+        };
+        let live_mine = live.is_some_and(|c| works(c.status, c.assignee.as_ref(), &c.members));
+        let listed_mine =
+            listed.is_some_and(|c| works(c.status, c.assignee.as_ref(), &c.members));
         let live_closed = live.is_some_and(|c| c.status == ConversationStatus::Closed);
         let from_live = |c: &ConversationView| {
             (
@@ -57,6 +68,7 @@ impl Heading {
                 c.department.clone(),
                 c.status,
                 c.assignee.clone(),
+                c.members.clone(),
             )
         };
         let from_list = |c: &ConversationSummary| {
@@ -65,21 +77,24 @@ impl Heading {
                 c.department.clone(),
                 c.status,
                 c.assignee.clone(),
+                c.members.clone(),
             )
         };
-        let (visitor, department, status, assignee) = match (live, listed) {
+        let (visitor, department, status, assignee, members) = match (live, listed) {
             (_, Some(l)) if listed_mine && !live_mine && !live_closed => from_list(l),
             (Some(c), _) => from_live(c),
             (None, Some(l)) => from_list(l),
             (None, None) => return None,
         };
-        let mine = owned(status, assignee.as_ref());
+        let mine = works(status, assignee.as_ref(), &members);
+        let owner = owned(status, assignee.as_ref());
         Some(Heading {
             visitor: visitor.name,
             department,
             status,
             other_agent: assignee.filter(|a| a.id != me).map(|a| a.name),
             mine,
+            owner,
         })
     }
 
@@ -166,11 +181,13 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                     .is_some_and(|h| h.status == ConversationStatus::Queued)
             })
     };
-    let footer =
-        Memo::new(move |_| heading.with(|h| Footer::new(h.as_ref(), taken_elsewhere.get())));
+    let supervisor = matches!(session.agent.role, Role::Manager | Role::Admin);
+    let footer = Memo::new(move |_| {
+        heading.with(|h| Footer::new(h.as_ref(), taken_elsewhere.get(), supervisor))
+    });
     // The status of a conversation that is this agent's, for its actions.
     let mine =
-        Memo::new(move |_| heading.with(|h| h.as_ref().filter(|h| h.mine).map(|h| h.status)));
+        Memo::new(move |_| heading.with(|h| h.as_ref().filter(|h| h.owner).map(|h| h.status)));
     let is_mine = Memo::new(move |_| mine.with(Option::is_some));
     let actions = {
         let id = id.clone();
@@ -275,18 +292,36 @@ fn link_banner(link: Link) -> Option<impl IntoView> {
 /// What the bottom of the pane shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Footer {
-    /// The reply box: the conversation is the agent's.
+    /// The reply box: the conversation is the agent's (or they were
+    /// invited to it): replies and notes.
     Reply,
+    /// A supervisor reading someone else's chat: notes, and whispers to
+    /// its agent when it has one.
+    Supervise {
+        /// Whether an agent works it (someone to whisper to).
+        whisper: bool,
+    },
     /// A line saying why the agent may not write.
     Note(String),
 }
 
 impl Footer {
-    fn new(heading: Option<&Heading>, taken_elsewhere: bool) -> Self {
+    fn new(heading: Option<&Heading>, taken_elsewhere: bool, supervisor: bool) -> Self {
         let note = |s: &str| Footer::Note(s.to_string());
+        let open = |s: ConversationStatus| {
+            matches!(
+                s,
+                ConversationStatus::Queued
+                    | ConversationStatus::Active
+                    | ConversationStatus::OnHold
+            )
+        };
         match heading {
-            _ if taken_elsewhere => note("Another agent is handling this chat."),
             Some(h) if h.mine => Footer::Reply,
+            Some(h) if supervisor && open(h.status) => Footer::Supervise {
+                whisper: h.other_agent.is_some(),
+            },
+            _ if taken_elsewhere => note("Another agent is handling this chat."),
             Some(h) => match (h.status, &h.other_agent) {
                 (ConversationStatus::Queued, _) => note("Preview: take the chat to reply."),
                 (ConversationStatus::Closed, _) => note("This conversation is closed."),
@@ -299,7 +334,17 @@ impl Footer {
 
     fn view(self, id: &ConversationId) -> AnyView {
         match self {
-            Footer::Reply => view! { <Composer id=id.clone()/> }.into_any(),
+            Footer::Reply => {
+                let modes = vec![SendKind::Text, SendKind::Note];
+                view! { <Composer id=id.clone() modes/> }.into_any()
+            }
+            Footer::Supervise { whisper } => {
+                let mut modes = vec![SendKind::Note];
+                if whisper {
+                    modes.push(SendKind::Whisper);
+                }
+                view! { <Composer id=id.clone() modes/> }.into_any()
+            }
             Footer::Note(text) => view! { <p class="pane-foot muted">{text}</p> }.into_any(),
         }
     }
@@ -353,7 +398,7 @@ mod tests {
         expected: Footer,
     ) {
         let heading = Heading::new(live.as_ref(), listed.as_ref(), "me");
-        assert_eq!(Footer::new(heading.as_ref(), false), expected);
+        assert_eq!(Footer::new(heading.as_ref(), false, false), expected);
     }
 
     fn note(s: &str) -> Footer {
@@ -396,9 +441,34 @@ mod tests {
         assert_eq!(
             Footer::new(
                 Heading::new(Some(&live(Queued, None)), None, "me").as_ref(),
-                true
+                true,
+                false
             ),
             note("Another agent is handling this chat.")
+        );
+    }
+
+    #[test]
+    fn an_invited_agent_writes_and_a_supervisor_notes_or_whispers() {
+        let mut invited = live(Active, Some("ann"));
+        invited.members.push(person(Side::Agent, "me"));
+        let heading = Heading::new(Some(&invited), None, "me").unwrap();
+        assert!(heading.mine && !heading.owner, "writes, but the chat stays Ann's");
+        assert_eq!(Footer::new(Some(&heading), false, false), Footer::Reply);
+        let watched = Heading::new(Some(&live(Active, Some("ann"))), None, "me");
+        assert_eq!(
+            Footer::new(watched.as_ref(), false, true),
+            Footer::Supervise { whisper: true }
+        );
+        let waiting = Heading::new(Some(&live(Queued, None)), None, "me");
+        assert_eq!(
+            Footer::new(waiting.as_ref(), false, true),
+            Footer::Supervise { whisper: false }
+        );
+        let closed = Heading::new(Some(&live(Closed, Some("ann"))), None, "me");
+        assert_eq!(
+            Footer::new(closed.as_ref(), false, true),
+            note("This conversation is closed.")
         );
     }
 }

@@ -32,6 +32,20 @@ struct Shown {
     /// The client id to retry with, when the send failed.
     retry: Option<ClientMsgId>,
     error: Option<String>,
+    /// For agents' eyes only: "Note", or "Whisper to Anna".
+    aside: Option<String>,
+}
+
+/// What marks a note or a whisper.
+fn aside(kind: MessageKind, to: Option<&str>) -> Option<String> {
+    match kind {
+        MessageKind::Note => Some("Note".into()),
+        MessageKind::Whisper => Some(match to {
+            Some(name) => format!("Whisper to {name}"),
+            None => "Whisper".into(),
+        }),
+        _ => None,
+    }
 }
 
 impl Shown {
@@ -47,7 +61,12 @@ impl Shown {
                     } else {
                         Who::Theirs
                     };
-                    let check = (who == Who::Mine).then(|| s.check(m));
+                    let aside = aside(m.kind, m.to.as_ref().map(|p| p.name.as_str()));
+                    // The visitor never receives a note: it is stored, no more.
+                    let check = (who == Who::Mine).then(|| match aside {
+                        Some(_) => Check::Stored,
+                        None => s.check(m),
+                    });
                     Shown {
                         key: format!("s{}:{}", m.seq, check.map_or("", Check::label)),
                         who,
@@ -57,6 +76,7 @@ impl Shown {
                         check,
                         retry: None,
                         error: None,
+                        aside,
                     }
                 }
                 Line::Pending(p) => {
@@ -70,6 +90,7 @@ impl Shown {
                         check: Some(check),
                         retry: p.failed.then(|| p.client_id.clone()),
                         error: p.error.clone(),
+                        aside: aside(p.kind.stored(), None),
                     }
                 }
             })
@@ -124,13 +145,17 @@ fn MessageLine(line: Shown, retry: Callback<ClientMsgId>) -> impl IntoView {
     if line.who == Who::System {
         return view! { <li class="line system">{line.text}</li> }.into_any();
     }
-    let side = if line.who == Who::Mine {
-        "line mine"
-    } else {
-        "line theirs"
+    let side = match (line.who == Who::Mine, line.aside.is_some()) {
+        (true, false) => "line mine",
+        (false, false) => "line theirs",
+        (true, true) => "line mine aside",
+        (false, true) => "line theirs aside",
     };
     let author =
         (line.who == Who::Theirs).then(|| view! { <div class="author">{line.author}</div> });
+    let aside = line
+        .aside
+        .map(|a| view! { <div class="aside-label">{a}</div> });
     let failed = line.retry.map(|client_id| {
         view! {
             <div class="send-failed">
@@ -143,6 +168,7 @@ fn MessageLine(line: Shown, retry: Callback<ClientMsgId>) -> impl IntoView {
     });
     view! {
         <li class=side>
+            {aside}
             {author}
             <div class="bubble">{line.text}</div>
             <div class="meta">
