@@ -4,6 +4,7 @@
 mod bad_input;
 mod chat;
 mod history;
+mod notes;
 mod offline;
 mod people;
 mod queue;
