@@ -24,6 +24,7 @@
 
 mod actions;
 mod agent_action;
+mod canned;
 mod queries;
 mod setup;
 mod sockets;
@@ -149,6 +150,8 @@ pub struct Stored {
     pub grants: Option<Grants>,
     /// The tags and dispositions, when set.
     pub labels: Option<shared::room::Labels>,
+    /// Every canned response.
+    pub canned: Vec<shared::canned::CannedResponse>,
     /// The router, from its rows.
     pub router: Router,
     /// Every conversation not closed.
@@ -167,6 +170,7 @@ pub struct Workspace {
     sites: BTreeMap<String, Site>,
     grants: Grants,
     labels: shared::room::Labels,
+    canned: BTreeMap<String, shared::canned::CannedResponse>,
     router: Router,
     index: BTreeMap<ConversationId, ConversationSummary>,
     opened: BTreeSet<(AgentId, ConversationId)>,
@@ -217,6 +221,11 @@ impl Workspace {
                 .collect(),
             grants: stored.grants.unwrap_or_default(),
             labels: stored.labels.unwrap_or_default(),
+            canned: stored
+                .canned
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect(),
             router_alarm: stored.router.alarm(),
             router: stored.router,
             index: stored

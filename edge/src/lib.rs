@@ -88,6 +88,14 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "all-chats"]) => {
             agent_request(&req, env, "/all-chats", None).await
         }
+        (Method::Get, ["api", "v1", "agent", "canned"]) => {
+            agent_request(&req, env, "/canned", None).await
+        }
+        (Method::Post, ["api", "v1", "agent", "canned"]) => act(req, env, "canned", None).await,
+        (Method::Delete, ["api", "v1", "agent", "canned", id]) => {
+            let action = AgentAction::RemoveCanned { id: id.to_string() };
+            agent_acts(&req, env, action).await
+        }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {
@@ -377,7 +385,22 @@ async fn act(mut req: Request, env: &Env, name: &str, id: Option<&str>) -> Resul
     let claims = claims(&req, env, Kind::Agent)?;
     let conversation = id.map(valid_conversation).transpose()?;
     let body = http::read_text(&mut req, http::MAX_BODY_BYTES).await?;
-    let action = AgentAction::parse(name, conversation, &body)?;
+    let mut action = AgentAction::parse(name, conversation, &body)?;
+    // What an agent makes gets an id here: clients choose none.
+    if let AgentAction::SaveCanned { id, .. } = &mut action {
+        *id = auth::new_id("cr");
+    }
+    let ask = Asking {
+        who: principal(&claims),
+        conversation: None,
+        action: Some(action),
+    };
+    http::call(&workspace(env, &claims.workspace)?, "/act", &ask).await
+}
+
+/// An agent's action that takes no body.
+async fn agent_acts(req: &Request, env: &Env, action: AgentAction) -> Result<Response> {
+    let claims = claims(req, env, Kind::Agent)?;
     let ask = Asking {
         who: principal(&claims),
         conversation: None,

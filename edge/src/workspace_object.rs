@@ -364,8 +364,14 @@ impl WorkspaceObject {
                 json(&shared::api::Taken { conversation })
             }
             Answer::Conversation(summary) => json(&summary),
+            Answer::Canned(canned) => json(&canned),
             _ => json(&serde_json::json!({ "ok": true })),
         }
+    }
+
+    async fn canned(&self, mut req: Request) -> Result<Response> {
+        let body = Self::asking(&mut req).await?;
+        json(&self.read(|w| w.canned_for(&body.who))??)
     }
 
     async fn open(&self, mut req: Request) -> Result<Response> {
@@ -516,6 +522,7 @@ impl WorkspaceObject {
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,
             "/all-chats" => self.all_chats(req).await,
+            "/canned" => self.canned(req).await,
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,

@@ -214,6 +214,13 @@ impl Workspace {
                 }
                 self.conversation_first(conversation, agent, Action::Describe { by, topic, tags });
             }
+            AgentAction::SaveCanned { id, canned } => {
+                if id.is_empty() {
+                    return Err(super::refusal(ErrorCode::Internal, "no id for the response"));
+                }
+                self.save_canned(now, person, id, canned)?;
+            }
+            AgentAction::RemoveCanned { id } => self.remove_canned(person, &id)?,
         }
         Ok(())
     }

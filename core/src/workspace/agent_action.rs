@@ -84,6 +84,18 @@ pub enum AgentAction {
         /// What changes.
         edit: RoomEdit,
     },
+    /// Make a canned response.
+    SaveCanned {
+        /// Its id: fresh, chosen by the worker (empty until then).
+        id: String,
+        /// What it is.
+        canned: shared::canned::CannedRequest,
+    },
+    /// Remove a canned response.
+    RemoveCanned {
+        /// Which.
+        id: String,
+    },
 }
 
 impl AgentAction {
@@ -153,6 +165,10 @@ impl AgentAction {
             "room" => AgentAction::Room {
                 conversation: needs(conversation)?,
                 edit: read(body)?,
+            },
+            "canned" => AgentAction::SaveCanned {
+                id: String::new(),
+                canned: read(body)?,
             },
             _ => return Err(super::refusal(ErrorCode::NotFound, "no such route")),
         })

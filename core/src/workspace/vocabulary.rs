@@ -136,6 +136,10 @@ pub enum Row {
     Grants(Grants),
     /// Replace the tags and dispositions.
     Labels(shared::room::Labels),
+    /// Insert or replace a canned response.
+    Canned(shared::canned::CannedResponse),
+    /// Delete a canned response.
+    RemoveCanned(String),
     /// Insert or replace a conversation's line in the index.
     Conversation(ConversationSummary),
     /// The router rows that changed.
@@ -243,6 +247,8 @@ pub enum Answer {
     Opened(Opened),
     /// An announcement was taken; where the conversation waits, if it does.
     Announced(Option<QueuePosition>),
+    /// A canned response was made.
+    Canned(shared::canned::CannedResponse),
 }
 
 /// A username from an email: its part before `@`, lowercased.

@@ -189,3 +189,72 @@ fn all_chats_is_for_supervisors() {
         .iter()
         .all(|s| s.status != ConversationStatus::Closed));
 }
+
+fn canned(shortcut: &str, scope: shared::canned::Scope) -> shared::canned::CannedRequest {
+    shared::canned::CannedRequest {
+        shortcut: shortcut.into(),
+        text: format!("text of {shortcut}"),
+        scope,
+    }
+}
+
+fn save(
+    sim: &mut WsSim,
+    by: &str,
+    id: &str,
+    request: shared::canned::CannedRequest,
+) -> Result<Answer, chat_core::conversation::Refusal> {
+    sim.act(
+        by,
+        AgentAction::SaveCanned {
+            id: id.into(),
+            canned: request,
+        },
+    )
+}
+
+#[test]
+fn canned_responses_are_public_per_department_or_private() {
+    use shared::canned::Scope;
+    let mut sim = WsSim::new();
+    let support = Scope::Department {
+        department: "support".into(),
+    };
+    // Agents make private ones; department and public ones are managers'.
+    save(&mut sim, "anna", "c1", canned("!Hello", Scope::Private)).expect("private");
+    assert_eq!(
+        save(&mut sim, "anna", "c2", canned("refund", Scope::Public))
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    save(&mut sim, "mark", "c2", canned("refund", support.clone())).expect("department");
+    save(&mut sim, "mark", "c3", canned("bye", Scope::Public)).expect("public");
+    // A shortcut is checked and unique where it lives.
+    assert!(save(&mut sim, "anna", "c4", canned("two words", Scope::Private)).is_err());
+    assert!(save(&mut sim, "anna", "c5", canned("hello", Scope::Private)).is_err());
+    let mut empty = canned("empty", Scope::Private);
+    empty.text = "  ".into();
+    assert!(save(&mut sim, "anna", "c6", empty).is_err());
+    sim.evict();
+    let seen = |sim: &WsSim, who: &str| -> Vec<String> {
+        sim.core
+            .canned_for(&sim.who(who))
+            .unwrap()
+            .into_iter()
+            .map(|c| c.shortcut)
+            .collect()
+    };
+    assert_eq!(seen(&sim, "anna"), vec!["bye", "hello", "refund"]);
+    assert_eq!(seen(&sim, "ben"), vec!["bye", "refund"], "not Anna's private one");
+    assert_eq!(seen(&sim, "sam"), vec!["bye"], "Sales sees no Support response");
+    // Only its author or a manager removes one.
+    assert!(sim
+        .act("ben", AgentAction::RemoveCanned { id: "c1".into() })
+        .is_err());
+    sim.act("anna", AgentAction::RemoveCanned { id: "c1".into() })
+        .expect("her own");
+    sim.act("mark", AgentAction::RemoveCanned { id: "c2".into() })
+        .expect("a manager's");
+    assert_eq!(seen(&sim, "anna"), vec!["bye"]);
+}

@@ -42,6 +42,7 @@ pub struct WsSim {
     pub sites: BTreeMap<String, Site>,
     pub grants: Option<Grants>,
     pub labels: Option<shared::room::Labels>,
+    pub canned: BTreeMap<String, shared::canned::CannedResponse>,
     pub index: BTreeMap<ConversationId, ConversationSummary>,
     pub router_meta: Option<String>,
     pub router_agents: BTreeMap<String, String>,
@@ -226,6 +227,12 @@ impl WsSim {
             }
             Row::Grants(g) => self.grants = Some(g),
             Row::Labels(l) => self.labels = Some(l),
+            Row::Canned(c) => {
+                self.canned.insert(c.id.clone(), c);
+            }
+            Row::RemoveCanned(id) => {
+                self.canned.remove(&id);
+            }
             Row::Conversation(s) => {
                 self.index.insert(s.id.clone(), s);
             }
@@ -270,6 +277,7 @@ impl WsSim {
             sites: self.sites.values().cloned().collect(),
             grants: self.grants.clone(),
             labels: self.labels.clone(),
+            canned: self.canned.values().cloned().collect(),
             router,
             open: self
                 .index

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS members (agent_id TEXT NOT NULL, department TEXT NOT 
   PRIMARY KEY (agent_id, department));
 CREATE TABLE IF NOT EXISTS agent_generations (id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS agent_usernames (id TEXT PRIMARY KEY, username TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS canned (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
 );
@@ -255,6 +256,12 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .collect();
     let grants: Option<Grants> = kv(sql, "grants")?.and_then(|g| serde_json::from_str(&g).ok());
     let labels = kv(sql, "labels")?.and_then(|l| serde_json::from_str(&l).ok());
+    let canned = sql
+        .exec("SELECT body AS value FROM canned", None)?
+        .to_array::<Text>()?
+        .into_iter()
+        .filter_map(|t| serde_json::from_str(&t.value).ok())
+        .collect();
     let open = sql
         .exec(
             "SELECT body AS value FROM conversations WHERE status IN ('new', 'queued', 'active', 'on_hold')",
@@ -277,6 +284,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         sites,
         grants,
         labels,
+        canned,
         router: load_router(sql)?,
         open,
         opened,
@@ -372,6 +380,15 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('grants', ?)",
                 vec![serde_json::to_string(&g)?.into()],
             )?;
+        }
+        Row::Canned(c) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO canned (id, body) VALUES (?, ?)",
+                vec![c.id.clone().into(), serde_json::to_string(&c)?.into()],
+            )?;
+        }
+        Row::RemoveCanned(id) => {
+            sql.exec("DELETE FROM canned WHERE id = ?", vec![id.into()])?;
         }
         Row::Labels(l) => {
             sql.exec(
