@@ -167,3 +167,26 @@ pub async fn invite(
     };
     post(&path, Some(token), Some(&body)).await
 }
+
+/// `GET /api/v1/agent/canned`: the canned responses the agent sees.
+pub async fn canned(token: &str) -> Result<Vec<shared::canned::CannedResponse>, HttpError> {
+    get("/api/v1/agent/canned", Some(token)).await
+}
+
+/// `POST /api/v1/agent/canned`: makes a canned response.
+pub async fn save_canned(
+    token: &str,
+    request: &shared::canned::CannedRequest,
+) -> Result<shared::canned::CannedResponse, HttpError> {
+    post("/api/v1/agent/canned", Some(token), Some(request)).await
+}
+
+/// `DELETE /api/v1/agent/canned/{id}`.
+pub async fn remove_canned(token: &str, id: &str) -> Result<(), HttpError> {
+    chat_client::web::http::delete::<serde_json::Value>(
+        &format!("/api/v1/agent/canned/{id}"),
+        Some(token),
+    )
+    .await
+    .map(drop)
+}

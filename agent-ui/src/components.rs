@@ -1,5 +1,6 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod canned_panel;
 pub mod chat_history;
 pub mod close_dialog;
 pub mod composer;

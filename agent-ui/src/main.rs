@@ -4,6 +4,7 @@
 
 mod api;
 mod app;
+mod canned;
 mod chats;
 mod components;
 mod feed;

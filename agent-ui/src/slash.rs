@@ -43,7 +43,7 @@ pub fn parse(draft: &str) -> Command {
     let argument = words.next();
     let extra = words.next();
     match (name, argument, extra) {
-        ("/invite", Some(user), None) if user.trim_start_matches('@').len() > 0 => {
+        ("/invite", Some(user), None) if !user.trim_start_matches('@').is_empty() => {
             Command::Invite(user.trim_start_matches('@').to_lowercase())
         }
         ("/invite", _, _) => Command::Invalid("Write /invite @username".into()),

@@ -56,8 +56,13 @@ async fn search(api: &Api, id: &str, token: &str, q: &str) -> Result<tests::Answ
 }
 
 async fn invite(api: &Api, id: &str, token: &str, username: &str) -> Result<tests::Answer> {
-    api.act(token, id, "invite", serde_json::json!({ "username": username }))
-        .await
+    api.act(
+        token,
+        id,
+        "invite",
+        serde_json::json!({ "username": username }),
+    )
+    .await
 }
 
 async fn join_agent(api: &Api, id: &str, token: &str) -> Result<Socket> {
@@ -124,19 +129,27 @@ async fn a_note_and_a_whisper_never_reach_the_visitor_by_any_path() -> Result<()
     // may open the chat's history once closed, never reads Anna's whisper.
     assert_eq!(search(&api, &id, &visitor.token, "NOTE").await?.status, 401);
     let anna = api.login("anna@demo.test").await?;
-    let found: shared::room::SearchResults = search(&api, &id, &anna.token, "WHISPER").await?.json()?;
+    let found: shared::room::SearchResults =
+        search(&api, &id, &anna.token, "WHISPER").await?.json()?;
     assert_eq!(found.hits.len(), 1, "Anna reads the whisper to her");
     let mark = api.login("mark@demo.test").await?;
-    let found: shared::room::SearchResults = search(&api, &id, &mark.token, "NOTE").await?.json()?;
+    let found: shared::room::SearchResults =
+        search(&api, &id, &mark.token, "NOTE").await?.json()?;
     assert_eq!(found.hits.len(), 1);
     assert_eq!(
-        api.act(&anna.token, &id, "close", serde_json::json!({ "comment": "done" }))
-            .await?
-            .status,
+        api.act(
+            &anna.token,
+            &id,
+            "close",
+            serde_json::json!({ "comment": "done" })
+        )
+        .await?
+        .status,
         200
     );
     let ben = api.login("ben@demo.test").await?;
-    let found: shared::room::SearchResults = search(&api, &id, &ben.token, "WHISPER").await?.json()?;
+    let found: shared::room::SearchResults =
+        search(&api, &id, &ben.token, "WHISPER").await?.json()?;
     assert!(found.hits.is_empty(), "not Ben's whisper: {found:?}");
     let found: shared::room::SearchResults = search(&api, &id, &ben.token, "NOTE").await?.json()?;
     assert_eq!(found.hits.len(), 1, "notes are for every agent of the chat");
@@ -165,7 +178,13 @@ async fn notes_and_whispers_are_refused_to_whom_they_are_not_for() -> Result<()>
             .recv_until(|f| matches!(f, ServerFrame::Ack { .. } | ServerFrame::Error { .. }))
             .await?;
         assert!(
-            matches!(answer, ServerFrame::Error { code: ErrorCode::Forbidden, .. }),
+            matches!(
+                answer,
+                ServerFrame::Error {
+                    code: ErrorCode::Forbidden,
+                    ..
+                }
+            ),
             "{answer:?}"
         );
     }
@@ -202,7 +221,11 @@ async fn an_invited_agent_writes_beside_the_owner() -> Result<()> {
 
     let refused = invite(&api, &id, &anna.token, "@nobody").await?;
     assert_eq!(refused.status, 400);
-    assert!(refused.body.contains("User is not an agent"), "{}", refused.body);
+    assert!(
+        refused.body.contains("User is not an agent"),
+        "{}",
+        refused.body
+    );
     // Only those working the chat invite.
     assert_eq!(invite(&api, &id, &ben.token, "@sam").await?.status, 403);
     let invited = invite(&api, &id, &anna.token, "@ben").await?;
@@ -216,14 +239,25 @@ async fn an_invited_agent_writes_beside_the_owner() -> Result<()> {
     assert!(matches!(line, ServerFrame::Message(m) if m.text == "Anna invited Ben to the chat"));
 
     let mut ben_socket = join_agent(&api, &id, &ben.token).await?;
-    write(&mut ben_socket, "b-1", "Ben here, from billing", SendKind::Text).await?;
+    write(
+        &mut ben_socket,
+        "b-1",
+        "Ben here, from billing",
+        SendKind::Text,
+    )
+    .await?;
     let got = live
         .recv_until(|f| matches!(f, ServerFrame::Message(m) if m.text == "Ben here, from billing"))
         .await?;
     assert!(matches!(got, ServerFrame::Message(m) if m.author.name == "Ben"));
     // Ben may not close it: the chat stays Anna's.
     let close = api
-        .act(&ben.token, &id, "close", serde_json::json!({ "comment": "bye" }))
+        .act(
+            &ben.token,
+            &id,
+            "close",
+            serde_json::json!({ "comment": "bye" }),
+        )
         .await?;
     assert_eq!(close.status, 403, "{}", close.body);
     // Sam (Sales) was never invited: still shut out.

@@ -255,7 +255,7 @@ async fn accept_hold_reroute_forward_and_close() -> Result<()> {
         (400, ErrorCode::InvalidMessage)
     );
     let closed = api
-        .act(&anna.token, &other, "close", serde_json::json!({ "comment": "Solved", "tags": ["billing"], "disposition": "resolved" }))
+        .act(&anna.token, &other, "close", serde_json::json!({ "comment": "Solved", "tags": ["billing"], "disposition": "solved" }))
         .await?;
     assert_eq!(closed.status, 200, "{}", closed.body);
     let fwd = api

@@ -1,19 +1,16 @@
 //! The "Close" dialog: a required comment (the reason shown to the
-//! visitor), tags as comma-separated words, an optional disposition, and
-//! "Confirm".
+//! visitor), tags as comma-separated words (the workspace's tags offered),
+//! a disposition from the workspace's list when it keeps one, and
+//! "Confirm". The server checks both against its lists.
 
-use crate::api::Action;
+use crate::api::{self, Action};
 use crate::notice;
+use crate::session::Session;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use shared::api::CloseRequest;
+use shared::room::Labels;
 use shared::ConversationId;
-
-/// The dispositions offered: value and label.
-const DISPOSITIONS: [(&str, &str); 3] = [
-    ("resolved", "Resolved"),
-    ("follow_up", "Follow-up"),
-    ("spam", "Spam"),
-];
 
 /// The request the form describes, or the sentence saying what is missing.
 fn request(comment: &str, tags: &str, disposition: &str) -> Result<CloseRequest, &'static str> {
@@ -46,6 +43,14 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let (form, on_keydown) = super::dialog::focus_and_escape(shown);
+    let labels = RwSignal::new(Labels::default());
+    let token = expect_context::<Session>().token;
+    spawn_local(async move {
+        if let Ok(directory) = api::directory(&token).await {
+            labels.try_set(directory.labels);
+        }
+    });
+    let tag_list = format!("close-tags-{id}");
 
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -90,18 +95,26 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                 </label>
                 <label class="field">
                     <span>"Tags"</span>
-                    <input type="text" placeholder="billing, refund"
+                    <input type="text" placeholder="billing, refund" list=tag_list.clone()
                         prop:value=move || tags.get()
                         on:input=move |ev| tags.set(event_target_value(&ev))/>
+                    <datalist id=tag_list>
+                        {move || labels.with(|l| l.tags.iter().map(|t| view! { <option value=t.clone()/> }).collect_view())}
+                    </datalist>
                 </label>
-                <label class="field">
-                    <span>"Disposition"</span>
-                    <select prop:value=move || disposition.get()
-                        on:change=move |ev| disposition.set(event_target_value(&ev))>
-                        <option value="">"None"</option>
-                        {DISPOSITIONS.map(|(value, label)| view! { <option value=value>{label}</option> })}
-                    </select>
-                </label>
+                {move || {
+                    let offered = labels.with(|l| l.dispositions.clone());
+                    (!offered.is_empty()).then(|| view! {
+                        <label class="field">
+                            <span>"Disposition"</span>
+                            <select prop:value=move || disposition.get()
+                                on:change=move |ev| disposition.set(event_target_value(&ev))>
+                                <option value="">"None"</option>
+                                {offered.into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    })
+                }}
                 {move || failure.get().map(|f| view! { <p class="error" role="alert">{f}</p> })}
                 <div class="dialog-actions">
                     <button type="button" on:click=move |_| shown.set(false)>"Cancel"</button>

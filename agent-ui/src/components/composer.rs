@@ -7,10 +7,13 @@
 //! agent working the chat). A draft starting with `/` is a command
 //! (`/invite @username`); the known commands, then the usernames, are
 //! offered above the box while it is typed, chosen with the arrow keys and
-//! Enter or Tab.
+//! Enter or Tab. Typing `!` offers the canned responses the same way, and a
+//! whole `!shortcut` followed by a space expands; the "Canned responses"
+//! panel's "Use" puts one in the box through `insert`.
 
 use crate::api;
 use crate::app::SignOut;
+use crate::canned::{self, CannedList};
 use crate::chats::Chats;
 use crate::notice::Notices;
 use crate::session::Session;
@@ -43,8 +46,15 @@ fn placeholder(kind: SendKind) -> &'static str {
 
 /// The reply box of conversation `id`.
 #[component]
-pub fn Composer(id: ConversationId, #[prop(into)] modes: Signal<Modes>) -> impl IntoView {
+pub fn Composer(
+    id: ConversationId,
+    #[prop(into)] modes: Signal<Modes>,
+    /// Text to put in the box (a canned response chosen in the panel).
+    insert: RwSignal<Option<String>>,
+) -> impl IntoView {
     let chats = expect_context::<Chats>();
+    let canned_list = expect_context::<CannedList>();
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
     let session = expect_context::<Session>();
     let notices = expect_context::<Notices>();
     let sign_out = expect_context::<SignOut>();
@@ -67,7 +77,30 @@ pub fn Composer(id: ConversationId, #[prop(into)] modes: Signal<Modes>) -> impl 
     let me = session.agent.username.clone();
     let suggestions = Memo::new(move |_| {
         let draft = draft.get();
-        people.with(|p| slash::suggestions(&draft, p.as_deref().unwrap_or_default(), &me))
+        if draft.starts_with('/') {
+            people.with(|p| slash::suggestions(&draft, p.as_deref().unwrap_or_default(), &me))
+        } else {
+            canned_list
+                .list
+                .with(|list| canned::suggestions(&draft, list))
+        }
+    });
+    // A response chosen in the panel replaces a `!word` being typed, or
+    // joins what is there.
+    Effect::new(move |_| {
+        if let Some(text) = insert.get() {
+            insert.set(None);
+            let current = draft.get_untracked();
+            let next = match canned::trailing_shortcut(&current) {
+                Some((start, _)) => format!("{}{text}", &current[..start]),
+                None if current.trim().is_empty() => text,
+                None => format!("{} {text}", current.trim_end()),
+            };
+            draft.set(next);
+            if let Some(t) = textarea.get_untracked() {
+                let _ = t.focus();
+            }
+        }
     });
     let token = session.token.clone();
     Effect::new({
@@ -136,7 +169,10 @@ pub fn Composer(id: ConversationId, #[prop(into)] modes: Signal<Modes>) -> impl 
                 )));
                 return;
             }
-            let text = text.strip_prefix('/').filter(|t| t.starts_with('/')).unwrap_or(text);
+            let text = text
+                .strip_prefix('/')
+                .filter(|t| t.starts_with('/'))
+                .unwrap_or(text);
             if !chats.send_message(&id, text.to_string(), mode.get_untracked()) {
                 error.set(Some("This browser cannot send messages here.".to_string()));
                 return;
@@ -207,7 +243,10 @@ pub fn Composer(id: ConversationId, #[prop(into)] modes: Signal<Modes>) -> impl 
                 chats.typed(&id, value.trim().is_empty() || value.starts_with('/'));
             }
             highlighted.set(0);
-            draft.set(value);
+            let expanded = canned_list
+                .list
+                .with_untracked(|list| canned::expand_typed(&value, list));
+            draft.set(expanded.unwrap_or(value));
         }
     };
     let mode_buttons = move || {
@@ -266,6 +305,7 @@ pub fn Composer(id: ConversationId, #[prop(into)] modes: Signal<Modes>) -> impl 
             <div class="composer-modes" role="group" aria-label="Write">{mode_buttons}</div>
             <div class="composer-row">
                 <textarea
+                    node_ref=textarea
                     aria-label="Message"
                     placeholder=move || placeholder(mode.get())
                     rows="2"

@@ -7,6 +7,7 @@
 use crate::api;
 use crate::app::SignOut;
 use crate::chats::Chats;
+use crate::components::canned_panel::CannedPanel;
 use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
@@ -59,8 +60,7 @@ impl Heading {
             owned(status, assignee) || (open(status) && members.iter().any(|m| m.id == me))
         };
         let live_mine = live.is_some_and(|c| works(c.status, c.assignee.as_ref(), &c.members));
-        let listed_mine =
-            listed.is_some_and(|c| works(c.status, c.assignee.as_ref(), &c.members));
+        let listed_mine = listed.is_some_and(|c| works(c.status, c.assignee.as_ref(), &c.members));
         let live_closed = live.is_some_and(|c| c.status == ConversationStatus::Closed);
         let from_live = |c: &ConversationView| {
             (
@@ -228,6 +228,8 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
             })
         }
     };
+    // What the "Canned responses" panel puts in the reply box.
+    let insert = RwSignal::new(None::<String>);
     let retry = Callback::new({
         let id = id.clone();
         move |client_id: ClientMsgId| chats.retry(&id, &client_id)
@@ -251,6 +253,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                 <div class="pane-tools">
                     {priority_menu}
                     <ChatHistory id=id.clone()/>
+                    <CannedPanel insert/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
@@ -265,7 +268,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
             </Show>
             {move || take_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             <MessageList session=chat.clone() retry/>
-            {move || footer.get().view(&id)}
+            {move || footer.get().view(&id, insert)}
         </section>
     }
 }
@@ -332,18 +335,18 @@ impl Footer {
         }
     }
 
-    fn view(self, id: &ConversationId) -> AnyView {
+    fn view(self, id: &ConversationId, insert: RwSignal<Option<String>>) -> AnyView {
         match self {
             Footer::Reply => {
                 let modes = vec![SendKind::Text, SendKind::Note];
-                view! { <Composer id=id.clone() modes/> }.into_any()
+                view! { <Composer id=id.clone() modes insert/> }.into_any()
             }
             Footer::Supervise { whisper } => {
                 let mut modes = vec![SendKind::Note];
                 if whisper {
                     modes.push(SendKind::Whisper);
                 }
-                view! { <Composer id=id.clone() modes/> }.into_any()
+                view! { <Composer id=id.clone() modes insert/> }.into_any()
             }
             Footer::Note(text) => view! { <p class="pane-foot muted">{text}</p> }.into_any(),
         }
@@ -453,7 +456,10 @@ mod tests {
         let mut invited = live(Active, Some("ann"));
         invited.members.push(person(Side::Agent, "me"));
         let heading = Heading::new(Some(&invited), None, "me").unwrap();
-        assert!(heading.mine && !heading.owner, "writes, but the chat stays Ann's");
+        assert!(
+            heading.mine && !heading.owner,
+            "writes, but the chat stays Ann's"
+        );
         assert_eq!(Footer::new(Some(&heading), false, false), Footer::Reply);
         let watched = Heading::new(Some(&live(Active, Some("ann"))), None, "me");
         assert_eq!(

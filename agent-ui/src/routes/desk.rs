@@ -8,6 +8,7 @@
 //! conversation (4403) it closes the pane with a notice.
 
 use crate::app::SignOut;
+use crate::canned::CannedList;
 use crate::chats::{self, AfterRefusal, Chats};
 use crate::components::conversation::Conversation;
 use crate::components::notice_line::NoticeLine;
@@ -57,6 +58,9 @@ pub fn Desk(session: Session) -> impl IntoView {
     let offline = OfflineMessages::new(session.token.clone(), sign_out);
     provide_context(offline);
     offline.refresh();
+    let canned = CannedList::new(session.token.clone());
+    provide_context(canned);
+    canned.refresh();
 
     let driver = StoredValue::new_local(Some(connect_inbox(&session.token, feed, sign_out)));
     let clock = set_interval_with_handle(move || now.set(format::now()), CLOCK_EVERY).ok();

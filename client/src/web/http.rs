@@ -22,6 +22,11 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
     send(request(Request::post(path), token), body).await
 }
 
+/// `DELETE path`, answered as `R`.
+pub async fn delete<R: DeserializeOwned>(path: &str, token: Option<&str>) -> Result<R, HttpError> {
+    send(request(Request::delete(path), token), None::<&()>).await
+}
+
 fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
     match token {

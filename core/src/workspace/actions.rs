@@ -216,7 +216,10 @@ impl Workspace {
             }
             AgentAction::SaveCanned { id, canned } => {
                 if id.is_empty() {
-                    return Err(super::refusal(ErrorCode::Internal, "no id for the response"));
+                    return Err(super::refusal(
+                        ErrorCode::Internal,
+                        "no id for the response",
+                    ));
                 }
                 self.save_canned(now, person, id, canned)?;
             }

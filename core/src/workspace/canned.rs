@@ -18,7 +18,8 @@ fn bad(message: &str) -> Refusal {
 pub fn shortcut(text: &str) -> Result<String, Refusal> {
     let s = text.trim().trim_start_matches('!').to_lowercase();
     let valid = (1..=MAX_SHORTCUT_CHARS).contains(&s.chars().count())
-        && s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     if !valid {
         return Err(bad(&format!(
             "a shortcut has 1 to {MAX_SHORTCUT_CHARS} letters, digits, - or _"
@@ -119,7 +120,9 @@ impl Workspace {
             ));
         }
         if self.canned.len() >= MAX_CANNED {
-            return Err(bad(&format!("a workspace keeps at most {MAX_CANNED} canned responses")));
+            return Err(bad(&format!(
+                "a workspace keeps at most {MAX_CANNED} canned responses"
+            )));
         }
         let canned = CannedResponse {
             id: id.clone(),
@@ -138,7 +141,10 @@ impl Workspace {
     /// Removes a canned response: its owner, or a manager.
     pub(super) fn remove_canned(&mut self, person: &Person, id: &str) -> Result<(), Refusal> {
         let Some(canned) = self.canned.get(id).filter(|c| self.sees(person, c)) else {
-            return Err(super::refusal(ErrorCode::NotFound, "no such canned response"));
+            return Err(super::refusal(
+                ErrorCode::NotFound,
+                "no such canned response",
+            ));
         };
         let manager = allows_in(&self.grants, person.role, Permission::ManageWorkspace);
         if canned.owner != person.id.0 && !manager {

@@ -246,8 +246,16 @@ fn canned_responses_are_public_per_department_or_private() {
             .collect()
     };
     assert_eq!(seen(&sim, "anna"), vec!["bye", "hello", "refund"]);
-    assert_eq!(seen(&sim, "ben"), vec!["bye", "refund"], "not Anna's private one");
-    assert_eq!(seen(&sim, "sam"), vec!["bye"], "Sales sees no Support response");
+    assert_eq!(
+        seen(&sim, "ben"),
+        vec!["bye", "refund"],
+        "not Anna's private one"
+    );
+    assert_eq!(
+        seen(&sim, "sam"),
+        vec!["bye"],
+        "Sales sees no Support response"
+    );
     // Only its author or a manager removes one.
     assert!(sim
         .act("ben", AgentAction::RemoveCanned { id: "c1".into() })
