@@ -1,5 +1,6 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod all_chats_pane;
 pub mod chat_history;
 pub mod close_dialog;
 pub mod composer;
@@ -12,5 +13,7 @@ pub mod notice_line;
 pub mod offer_card;
 pub mod offline_messages;
 pub mod priority_select;
+pub mod room_information;
+pub mod search_messages;
 pub mod sidebar;
 pub mod status_menu;

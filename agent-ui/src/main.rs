@@ -2,6 +2,7 @@
 //! conversations and chat with visitors. Leptos, client-side rendered, served
 //! at `/agent/` next to the API it calls.
 
+mod all_chats;
 mod api;
 mod app;
 mod chats;
@@ -16,7 +17,9 @@ mod notice;
 mod offers;
 mod offline;
 mod priority;
+mod room;
 mod routes;
+mod search;
 mod session;
 
 fn main() {

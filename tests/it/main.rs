@@ -8,6 +8,7 @@ mod offline;
 mod people;
 mod queue;
 mod resume;
+mod room;
 mod routing;
 mod take;
 

@@ -12,6 +12,8 @@ use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
 use crate::components::priority_select::PrioritySelect;
+use crate::components::room_information::RoomInformation;
+use crate::components::search_messages::SearchMessages;
 use crate::feed::Lists;
 use crate::session::Session;
 use chat_client::link::{CloseReason, Link};
@@ -234,6 +236,8 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                 <div class="pane-tools">
                     {priority_menu}
                     <ChatHistory id=id.clone()/>
+                    <RoomInformation id=id.clone() inbox/>
+                    <SearchMessages id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
