@@ -166,9 +166,9 @@ pub fn AllChatsPane(now: ReadSignal<f64>) -> impl IntoView {
                 }>"Refresh"</button>
             </header>
             <div class="all-chats-filters">
-                <label class="priority-field">
-                    "Department"
-                    <select prop:value=move || filter.with(|f| f.department.clone().unwrap_or_default())
+                <div class="priority-field">
+                    <label for="all-chats-department">"Department"</label>
+                    <select id="all-chats-department" prop:value=move || filter.with(|f| f.department.clone().unwrap_or_default())
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
                             filter.update(|f| f.department = (!v.is_empty()).then_some(v));
@@ -176,10 +176,10 @@ pub fn AllChatsPane(now: ReadSignal<f64>) -> impl IntoView {
                         <option value="">"All departments"</option>
                         {department_options}
                     </select>
-                </label>
-                <label class="priority-field">
-                    "Agent"
-                    <select prop:value=move || filter.with(|f| f.agent.value())
+                </div>
+                <div class="priority-field">
+                    <label for="all-chats-agent">"Agent"</label>
+                    <select id="all-chats-agent" prop:value=move || filter.with(|f| f.agent.value())
                         on:change=move |ev| {
                             let v = AgentFilter::parse(&event_target_value(&ev));
                             filter.update(|f| f.agent = v);
@@ -188,7 +188,7 @@ pub fn AllChatsPane(now: ReadSignal<f64>) -> impl IntoView {
                         <option value=AgentFilter::Unassigned.value()>"Queued (no agent)"</option>
                         {agent_options}
                     </select>
-                </label>
+                </div>
             </div>
             {move || failure.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
             <div class="all-chats-list">

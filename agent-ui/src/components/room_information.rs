@@ -351,9 +351,9 @@ fn EditForm(
                 </Show>
                 {new_tag}
             </fieldset>
-            <label class="field">
-                "Priority"
-                <select prop:value=move || priority::value_of(draft.with(|d| d.priority))
+            <div class="field">
+                <label for="room-priority">"Priority"</label>
+                <select id="room-priority" prop:value=move || priority::value_of(draft.with(|d| d.priority))
                     on:change=move |ev| {
                         if let Some(p) = priority::parse(&event_target_value(&ev)) {
                             draft.update(|d| d.priority = p);
@@ -361,7 +361,7 @@ fn EditForm(
                     }>
                     {CHOICES.map(|(_, value, label)| view! { <option value=value>{label}</option> })}
                 </select>
-            </label>
+            </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="dialog-actions">
                 <button type="submit" class="primary" disabled=move || saving.get()>"Save"</button>
