@@ -136,16 +136,17 @@ pub fn groups(
     let mut by_department: BTreeMap<String, BTreeMap<(bool, String, String), AgentGroup>> =
         BTreeMap::new();
     for c in list.iter().filter(|c| open(c)) {
-        if filter.department.as_ref().is_some_and(|d| *d != c.department) || !filter.agent.keeps(c)
+        if filter
+            .department
+            .as_ref()
+            .is_some_and(|d| *d != c.department)
+            || !filter.agent.keeps(c)
         {
             continue;
         }
         let (key, title) = match &c.assignee {
             None => ((false, String::new(), String::new()), QUEUED.to_owned()),
-            Some(a) => (
-                (true, a.name.to_lowercase(), a.id.clone()),
-                a.name.clone(),
-            ),
+            Some(a) => ((true, a.name.to_lowercase(), a.id.clone()), a.name.clone()),
         };
         by_department
             .entry(c.department.clone())
@@ -166,8 +167,9 @@ pub fn groups(
             agents: agents
                 .into_values()
                 .map(|mut g| {
-                    g.chats
-                        .sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then_with(|| a.id.cmp(&b.id)));
+                    g.chats.sort_by(|a, b| {
+                        a.queued_at.cmp(&b.queued_at).then_with(|| a.id.cmp(&b.id))
+                    });
                     g
                 })
                 .collect(),
@@ -203,7 +205,11 @@ pub fn department_choices(list: &[ConversationSummary], names: &Names) -> Vec<(S
             (id, name)
         })
         .collect();
-    choices.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()).then_with(|| a.0.cmp(&b.0)));
+    choices.sort_by(|a, b| {
+        a.1.to_lowercase()
+            .cmp(&b.1.to_lowercase())
+            .then_with(|| a.0.cmp(&b.0))
+    });
     choices.dedup_by(|a, b| a.0 == b.0);
     choices
 }
@@ -212,11 +218,18 @@ pub fn department_choices(list: &[ConversationSummary], names: &Names) -> Vec<(S
 /// people and anyone working a listed chat.
 pub fn agent_choices(list: &[ConversationSummary], names: &Names) -> Vec<(String, String)> {
     let mut all: BTreeMap<String, String> = names.agents.clone();
-    for p in list.iter().flat_map(|c| c.assignee.iter().chain(&c.members)) {
+    for p in list
+        .iter()
+        .flat_map(|c| c.assignee.iter().chain(&c.members))
+    {
         all.entry(p.id.clone()).or_insert_with(|| p.name.clone());
     }
     let mut choices: Vec<(String, String)> = all.into_iter().collect();
-    choices.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()).then_with(|| a.0.cmp(&b.0)));
+    choices.sort_by(|a, b| {
+        a.1.to_lowercase()
+            .cmp(&b.1.to_lowercase())
+            .then_with(|| a.0.cmp(&b.0))
+    });
     choices
 }
 
@@ -265,7 +278,11 @@ mod tests {
                     name: "Sales".into(),
                 },
             ],
-            agents: vec![agent("anna", "Anna"), agent("ben", "Ben"), agent("zoe", "Zoe")],
+            agents: vec![
+                agent("anna", "Anna"),
+                agent("ben", "Ben"),
+                agent("zoe", "Zoe"),
+            ],
             labels: Default::default(),
         })
     }

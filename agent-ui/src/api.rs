@@ -154,10 +154,7 @@ enum Body<'a> {
 }
 
 /// `GET /api/v1/agent/conversations/{id}/room`: "Room information".
-pub async fn room(
-    token: &str,
-    id: &ConversationId,
-) -> Result<shared::room::RoomInfo, HttpError> {
+pub async fn room(token: &str, id: &ConversationId) -> Result<shared::room::RoomInfo, HttpError> {
     let path = format!("/api/v1/agent/conversations/{id}/room");
     get(&path, Some(token)).await
 }

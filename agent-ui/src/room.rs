@@ -136,7 +136,8 @@ pub fn facts(info: &RoomInfo, department: &str) -> Vec<Fact> {
             ),
             fact(
                 "Closed",
-                info.closed_at.map_or(Value::Missing("Unknown"), Value::Time),
+                info.closed_at
+                    .map_or(Value::Missing("Unknown"), Value::Time),
             ),
         ]);
     }
@@ -470,7 +471,10 @@ mod tests {
             draft.add_typed("vip", &labels(true)),
             Err("\"vip\" is not one of this workspace's tags: pick one from the list.".into())
         );
-        assert_eq!(draft.add_typed("", &labels(false)), Err("Type a tag to add.".into()));
+        assert_eq!(
+            draft.add_typed("", &labels(false)),
+            Err("Type a tag to add.".into())
+        );
         assert_eq!(draft.add_typed("vip", &labels(false)), Ok(()));
         assert_eq!(draft.tags, ["billing", "vip"]);
         assert!(draft.has("VIP"));

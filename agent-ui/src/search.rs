@@ -76,7 +76,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -96,7 +96,11 @@ pub fn count_line(results: &SearchResults) -> String {
     match results.hits.len() {
         0 => format!("No match in {searched} {noun}"),
         n if results.truncated => {
-            format!("More than {} of {searched} {noun} match; the first {} are shown", thousands(n), thousands(n))
+            format!(
+                "More than {} of {searched} {noun} match; the first {} are shown",
+                thousands(n),
+                thousands(n)
+            )
         }
         n => format!("{} of {searched} {noun}", thousands(n)),
     }
@@ -170,7 +174,10 @@ mod tests {
     fn the_count_line() {
         assert_eq!(count_line(&results(3, 1_204, false)), "3 of 1,204 messages");
         assert_eq!(count_line(&results(1, 1, false)), "1 of 1 message");
-        assert_eq!(count_line(&results(0, 12, false)), "No match in 12 messages");
+        assert_eq!(
+            count_line(&results(0, 12, false)),
+            "No match in 12 messages"
+        );
         assert_eq!(
             count_line(&results(200, 5_000, true)),
             "More than 200 of 5,000 messages match; the first 200 are shown"

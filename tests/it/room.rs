@@ -38,7 +38,9 @@ async fn say(socket: &mut Socket, client_id: &str, text: &str) -> Result<i64> {
         })
         .await?;
     match socket
-        .recv_until(|f| matches!(f, ServerFrame::Ack { client_id: c, .. } if c.as_str() == client_id))
+        .recv_until(
+            |f| matches!(f, ServerFrame::Ack { client_id: c, .. } if c.as_str() == client_id),
+        )
         .await?
     {
         ServerFrame::Ack { sent_at, .. } => Ok(sent_at),
@@ -64,7 +66,12 @@ async fn get(api: &Api, token: &str, path: &str) -> Result<Answer> {
 }
 
 async fn room(api: &Api, token: &str, id: &str) -> Result<Answer> {
-    get(api, token, &format!("/api/v1/agent/conversations/{id}/room")).await
+    get(
+        api,
+        token,
+        &format!("/api/v1/agent/conversations/{id}/room"),
+    )
+    .await
 }
 
 async fn edit(api: &Api, token: &str, id: &str, body: serde_json::Value) -> Result<Answer> {
@@ -172,7 +179,10 @@ async fn room_information_follows_the_chat_and_its_edits_reach_the_next_agent() 
     )
     .await?;
     assert_eq!(edited.status, 200, "{}", edited.body);
-    assert_eq!(edited.json::<ConversationSummary>()?.priority, Priority::High);
+    assert_eq!(
+        edited.json::<ConversationSummary>()?.priority,
+        Priority::High
+    );
     // A tag not in the workspace's list is refused, by name; nothing changes.
     let vip = edit(
         &api,
@@ -193,10 +203,26 @@ async fn room_information_follows_the_chat_and_its_edits_reach_the_next_agent() 
     refused(&long, 400, ErrorCode::BadRequest);
     // A colleague who does not work the chat may not edit it, nor read it;
     // an agent of another department may not read it either.
-    let colleague = edit(&api, &ben.token, &id, serde_json::json!({ "topic": "Mine" })).await?;
+    let colleague = edit(
+        &api,
+        &ben.token,
+        &id,
+        serde_json::json!({ "topic": "Mine" }),
+    )
+    .await?;
     refused(&colleague, 403, ErrorCode::Forbidden);
-    refused(&room(&api, &sam.token, &id).await?, 403, ErrorCode::Forbidden);
-    let outsider = edit(&api, &sam.token, &id, serde_json::json!({ "topic": "Mine" })).await?;
+    refused(
+        &room(&api, &sam.token, &id).await?,
+        403,
+        ErrorCode::Forbidden,
+    );
+    let outsider = edit(
+        &api,
+        &sam.token,
+        &id,
+        serde_json::json!({ "topic": "Mine" }),
+    )
+    .await?;
     assert_eq!(outsider.status, 403, "{}", outsider.body);
     // A visitor's token is not an agent's.
     refused(
@@ -248,7 +274,13 @@ async fn room_information_follows_the_chat_and_its_edits_reach_the_next_agent() 
     // Now Ben edits; Anna no longer works the chat.
     let ben_edits = edit(&api, &ben.token, &id, serde_json::json!({ "tags": [] })).await?;
     assert_eq!(ben_edits.status, 200, "{}", ben_edits.body);
-    let anna_late = edit(&api, &anna.token, &id, serde_json::json!({ "topic": "Mine" })).await?;
+    let anna_late = edit(
+        &api,
+        &anna.token,
+        &id,
+        serde_json::json!({ "topic": "Mine" }),
+    )
+    .await?;
     assert_eq!(anna_late.status, 403, "{}", anna_late.body);
     let info: RoomInfo = room(&api, &ben.token, &id).await?.json()?;
     assert!(info.tags.is_empty(), "{info:?}");
@@ -312,7 +344,10 @@ async fn search_finds_plain_text_and_patterns_and_says_what_is_wrong() -> Result
     let (hits, searched, truncated) = texts(&answer)?;
     assert_eq!(
         hits,
-        ["The checkout shows error404", "Then ERROR500 after a reload"]
+        [
+            "The checkout shows error404",
+            "Then ERROR500 after a reload"
+        ]
     );
     // Every message people wrote was searched (system lines are not).
     assert_eq!((searched, truncated), (5, false));
@@ -384,10 +419,17 @@ async fn all_chats_lists_every_open_chat_for_supervisors_only() -> Result<()> {
     }
     let (mut chat, _) = api.join(&held, &anna.token, 0).await?;
     say(&mut chat, "a-1", "One moment").await?;
-    let hold = api.act(&anna.token, &held, "hold", serde_json::json!({})).await?;
+    let hold = api
+        .act(&anna.token, &held, "hold", serde_json::json!({}))
+        .await?;
     assert_eq!(hold.status, 200, "{}", hold.body);
     let close = api
-        .act(&anna.token, &closed, "close", serde_json::json!({ "comment": "Bye" }))
+        .act(
+            &anna.token,
+            &closed,
+            "close",
+            serde_json::json!({ "comment": "Bye" }),
+        )
         .await?;
     assert_eq!(close.status, 200, "{}", close.body);
 

@@ -41,9 +41,7 @@ pub fn AllChatsEntry(
     offline_open: RwSignal<bool>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
-    let Some(AllChatsOpen(shown)) = use_context::<AllChatsOpen>() else {
-        return None;
-    };
+    let AllChatsOpen(shown) = use_context::<AllChatsOpen>()?;
     let show = move |_| {
         open.set(None);
         offline_open.set(false);
@@ -129,7 +127,11 @@ pub fn AllChatsPane(now: ReadSignal<f64>) -> impl IntoView {
     });
     let subtitle = move || {
         let shown = grouped.with(|g| g.as_deref().map(all_chats::count));
-        match (loading.get(), list.with(|l| l.as_ref().map(Vec::len)), shown) {
+        match (
+            loading.get(),
+            list.with(|l| l.as_ref().map(Vec::len)),
+            shown,
+        ) {
             (true, None, _) => "Loading…".to_string(),
             (_, Some(n), Some(shown)) if shown != n => format!("{shown} of {n} open chats"),
             (_, Some(1), _) => "1 open chat".to_string(),

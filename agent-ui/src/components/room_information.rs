@@ -134,11 +134,8 @@ fn RoomDialog(id: ConversationId, inbox: Lists, shown: RwSignal<bool>) -> impl I
                 .map(|f| fact_view(f, now))
                 .collect_view();
             let transfers = transfers_view(&info.transfers, now);
-            let editable = room::may_edit(
-                session.agent.role,
-                &session.agent.id.0,
-                &info.conversation,
-            );
+            let editable =
+                room::may_edit(session.agent.role, &session.agent.id.0, &info.conversation);
             let form = editable.then(|| {
                 let labels = labels.get_untracked().unwrap_or_default();
                 view! { <EditForm id=id.clone() info=(*info).clone() labels inbox saved on_saved/> }
