@@ -190,3 +190,39 @@ pub async fn remove_canned(token: &str, id: &str) -> Result<(), HttpError> {
     .await
     .map(drop)
 }
+
+/// `GET /api/v1/agent/conversations/{id}/room`: "Room information".
+pub async fn room(token: &str, id: &ConversationId) -> Result<shared::room::RoomInfo, HttpError> {
+    let path = format!("/api/v1/agent/conversations/{id}/room");
+    get(&path, Some(token)).await
+}
+
+/// `POST /api/v1/agent/conversations/{id}/room`: changes the topic, tags
+/// or priority; answers the conversation as the workspace now lists it.
+pub async fn edit_room(
+    token: &str,
+    id: &ConversationId,
+    edit: &shared::room::RoomEdit,
+) -> Result<ConversationSummary, HttpError> {
+    let path = format!("/api/v1/agent/conversations/{id}/room");
+    post(&path, Some(token), Some(edit)).await
+}
+
+/// `GET /api/v1/agent/conversations/{id}/search?q=&regex=`: the messages
+/// the agent may read that match, oldest first.
+pub async fn search(
+    token: &str,
+    id: &ConversationId,
+    query: &str,
+    regex: bool,
+) -> Result<shared::room::SearchResults, HttpError> {
+    let q = js_sys::encode_uri_component(query);
+    let path = format!("/api/v1/agent/conversations/{id}/search?q={q}&regex={regex}");
+    get(&path, Some(token)).await
+}
+
+/// `GET /api/v1/agent/all-chats`: every open conversation of the
+/// workspace, for supervisors.
+pub async fn all_chats(token: &str) -> Result<shared::room::AllChats, HttpError> {
+    get("/api/v1/agent/all-chats", Some(token)).await
+}

@@ -1,5 +1,6 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod all_chats_pane;
 pub mod canned_panel;
 pub mod chat_history;
 pub mod close_dialog;
@@ -13,5 +14,7 @@ pub mod notice_line;
 pub mod offer_card;
 pub mod offline_messages;
 pub mod priority_select;
+pub mod room_information;
+pub mod search_messages;
 pub mod sidebar;
 pub mod status_menu;

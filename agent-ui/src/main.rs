@@ -2,6 +2,7 @@
 //! conversations and chat with visitors. Leptos, client-side rendered, served
 //! at `/agent/` next to the API it calls.
 
+mod all_chats;
 mod api;
 mod app;
 mod canned;
@@ -17,7 +18,9 @@ mod notice;
 mod offers;
 mod offline;
 mod priority;
+mod room;
 mod routes;
+mod search;
 mod session;
 mod slash;
 

@@ -9,6 +9,7 @@ mod offline;
 mod people;
 mod queue;
 mod resume;
+mod room;
 mod routing;
 mod take;
 

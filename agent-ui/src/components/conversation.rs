@@ -13,6 +13,8 @@ use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
 use crate::components::priority_select::PrioritySelect;
+use crate::components::room_information::RoomInformation;
+use crate::components::search_messages::SearchMessages;
 use crate::feed::Lists;
 use crate::session::Session;
 use chat_client::link::{CloseReason, Link};
@@ -254,6 +256,8 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                     {priority_menu}
                     <ChatHistory id=id.clone()/>
                     <CannedPanel insert/>
+                    <RoomInformation id=id.clone() inbox/>
+                    <SearchMessages id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>

@@ -8,6 +8,7 @@
 use crate::api::Action;
 use crate::app::SignOut;
 use crate::chats::Chats;
+use crate::components::all_chats_pane::AllChatsEntry;
 use crate::components::status_menu::StatusMenu;
 use crate::feed::Lists;
 use crate::format;
@@ -89,6 +90,7 @@ pub fn Sidebar(
             <nav class="lists">
                 {lists.into_iter().collect_view()}
                 <OfflineEntry open offline_open/>
+                <AllChatsEntry open offline_open/>
             </nav>
         </aside>
     }

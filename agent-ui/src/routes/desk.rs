@@ -10,6 +10,7 @@
 use crate::app::SignOut;
 use crate::canned::CannedList;
 use crate::chats::{self, AfterRefusal, Chats};
+use crate::components::all_chats_pane::{AllChatsOpen, AllChatsPane};
 use crate::components::conversation::Conversation;
 use crate::components::notice_line::NoticeLine;
 use crate::components::offer_card::OfferCards;
@@ -50,6 +51,9 @@ pub fn Desk(session: Session) -> impl IntoView {
     provide_context(OpenConversation(open));
     // The pane shows the offline messages instead of a conversation.
     let offline_open = RwSignal::new(false);
+    // The pane shows All chats (supervisors).
+    let all_open = RwSignal::new(false);
+    provide_context(AllChatsOpen(all_open));
     let now = RwSignal::new(format::now());
     let visible = RwSignal::new(page_visible());
     let chats = Chats::new(session.token.clone());
@@ -86,6 +90,12 @@ pub fn Desk(session: Session) -> impl IntoView {
     Effect::new(move |_| {
         if open.with(Option::is_some) {
             offline_open.set(false);
+        }
+    });
+    // So do both for All chats.
+    Effect::new(move |_| {
+        if open.with(Option::is_some) || offline_open.get() {
+            all_open.set(false);
         }
     });
     // One socket per chat in progress, plus the one on screen.
@@ -134,6 +144,7 @@ pub fn Desk(session: Session) -> impl IntoView {
                 <OfferCards offers open/>
                 {move || match open.get() {
                     None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
+                    None if all_open.get() => view! { <AllChatsPane now=now.read_only()/> }.into_any(),
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),
                     None => view! {
                         <div class="empty-pane">
