@@ -2,6 +2,7 @@
 //! Durable Object storage, driven over HTTP and WebSocket.
 
 mod bad_input;
+mod canned;
 mod chat;
 mod history;
 mod notes;
