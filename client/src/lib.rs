@@ -16,6 +16,7 @@
 pub mod http;
 pub mod link;
 pub mod machine;
+pub mod markup;
 pub mod session;
 #[cfg(feature = "web")]
 pub mod web;

@@ -5,5 +5,6 @@
 mod frames;
 mod http;
 mod link;
+mod markup;
 mod session;
 mod state;
