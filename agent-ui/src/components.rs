@@ -1,11 +1,14 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod alert_controls;
 pub mod chat_history;
 pub mod close_dialog;
 pub mod composer;
 pub mod conversation;
 pub mod conversation_actions;
 pub mod dialog;
+pub mod emoji_picker;
+pub mod formatted;
 pub mod forward_dialog;
 pub mod message_list;
 pub mod notice_line;

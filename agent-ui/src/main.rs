@@ -2,6 +2,7 @@
 //! conversations and chat with visitors. Leptos, client-side rendered, served
 //! at `/agent/` next to the API it calls.
 
+mod alerts;
 mod api;
 mod app;
 mod chats;
@@ -13,6 +14,7 @@ mod format;
 mod history;
 mod inbox;
 mod notice;
+mod notify;
 mod offers;
 mod offline;
 mod priority;

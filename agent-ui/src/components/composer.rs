@@ -1,9 +1,12 @@
-//! The reply box: Enter sends, Shift+Enter starts a new line. Keystrokes
+//! The reply box: Enter sends, Shift+Enter starts a new line, "Emoji"
+//! opens the emoji picker ([`EmojiPicker`]). Keystrokes
 //! tell the visitor the agent is typing (paced by its session, through
 //! [`Chats::typed`]).
 
 use crate::chats::Chats;
+use crate::components::emoji_picker::EmojiPicker;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html;
 use leptos::prelude::*;
 use shared::{ConversationId, MAX_TEXT_CHARS};
 
@@ -13,6 +16,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     let chats = expect_context::<Chats>();
     let draft = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let input = NodeRef::<html::Textarea>::new();
 
     let send = {
         let id = id.clone();
@@ -50,17 +54,25 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
             send();
         }
     };
-    let on_input = move |ev| {
-        let value = event_target_value(&ev);
+    let on_input = {
+        let id = id.clone();
+        move |ev| {
+            let value = event_target_value(&ev);
+            chats.typed(&id, value.trim().is_empty());
+            draft.set(value);
+        }
+    };
+    let on_pick = Callback::new(move |value: String| {
         chats.typed(&id, value.trim().is_empty());
         draft.set(value);
-    };
+    });
 
     view! {
         <form class="composer" on:submit=on_submit>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="composer-row">
                 <textarea
+                    node_ref=input
                     aria-label="Message"
                     placeholder="Write a reply…"
                     rows="2"
@@ -68,6 +80,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     on:input=on_input
                     on:keydown=on_keydown
                 ></textarea>
+                <EmojiPicker target=input on_pick disabled=Signal::stored(false)/>
                 <button type="submit" class="primary">"Send"</button>
             </div>
         </form>
