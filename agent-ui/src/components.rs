@@ -8,7 +8,6 @@ pub mod conversation;
 pub mod conversation_actions;
 pub mod dialog;
 pub mod emoji_picker;
-pub mod formatted;
 pub mod forward_dialog;
 pub mod message_list;
 pub mod notice_line;

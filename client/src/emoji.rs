@@ -74,6 +74,11 @@ pub fn count() -> usize {
     GROUPS.iter().map(|g| g.1.len()).sum()
 }
 
+/// Emoji `at`, counted across groups.
+pub fn nth(at: usize) -> Option<&'static str> {
+    GROUPS.iter().flat_map(|g| g.1.iter()).nth(at).map(|e| e.0)
+}
+
 /// Where the focus goes from emoji `at` (counted across groups) when `key`
 /// is pressed in the grid: arrows move by one or by a row and stop at the
 /// edges, Home and End go to the first and last. `None` for any other key.

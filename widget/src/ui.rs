@@ -6,7 +6,6 @@ pub mod checkmark;
 pub mod composer;
 pub mod emoji_picker;
 pub mod end_confirm;
-pub mod formatted;
 pub mod header;
 pub mod message_line;
 pub mod message_log;

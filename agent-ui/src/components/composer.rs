@@ -80,7 +80,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     on:input=on_input
                     on:keydown=on_keydown
                 ></textarea>
-                <EmojiPicker target=input on_pick disabled=Signal::stored(false)/>
+                <EmojiPicker target=input on_pick/>
                 <button type="submit" class="primary">"Send"</button>
             </div>
         </form>

@@ -1,6 +1,6 @@
 //! The emoji list, its grid's keys, and putting a pick in the draft.
 
-use chat_client::emoji::{count, insert, step, COLUMNS, GROUPS};
+use chat_client::emoji::{count, insert, nth, step, COLUMNS, GROUPS};
 
 #[test]
 fn every_group_fills_whole_rows_and_every_emoji_is_named_once() {
@@ -13,6 +13,10 @@ fn every_group_fills_whole_rows_and_every_emoji_is_named_once() {
         }
     }
     assert_eq!(count(), 40);
+    assert_eq!(nth(0), Some("😀"));
+    assert_eq!(nth(16), Some("👍"));
+    assert_eq!(nth(39), Some("🎁"));
+    assert_eq!(nth(40), None);
 }
 
 #[track_caller]

@@ -2,11 +2,12 @@
 //! checkmark and, when it failed, why and "Retry"), an agent's message
 //! (left, with their name), or a system line (centred, muted). Messages
 //! are drawn with their light formatting ([`formatted`]: elements built
-//! here, text as text nodes, never HTML); system lines as plain text.
+//! from the parsed text, text as text nodes, never HTML); system lines as
+//! plain text.
 
 use crate::lines::{Body, OwnStatus};
 use crate::ui::checkmark::Checkmark;
-use crate::ui::formatted::formatted;
+use chat_client::web::markup::formatted;
 use chat_client::Check;
 use leptos::prelude::*;
 use shared::ids::ClientMsgId;
@@ -29,7 +30,7 @@ pub fn MessageLine(
             view! {
                 <div class="msg own" class:failed=move || check.get() == Check::Failed>
                     <span class="sr">"You: "</span>
-                    <div class="bubble">{formatted(&text)}</div>
+                    <div class="bubble" use:formatted=text></div>
                     <div class="meta">
                         {move || error.get().map(|error| view! { <span class="error">{error}</span> })}
                         {move || retry.get().map(|id| view! {
@@ -46,7 +47,7 @@ pub fn MessageLine(
         Body::Theirs { author, text } => view! {
             <div class="msg theirs">
                 <span class="who">{author}</span>
-                <div class="bubble">{formatted(&text)}</div>
+                <div class="bubble" use:formatted=text></div>
             </div>
         }
         .into_any(),
