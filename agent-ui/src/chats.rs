@@ -140,6 +140,21 @@ impl Chats {
             .unwrap_or(0)
     }
 
+    /// The conversations with a socket. Re-runs the caller when one is
+    /// added or dropped.
+    pub fn ids(&self) -> Vec<ConversationId> {
+        self.version.track();
+        self.conns
+            .try_with_value(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Reads conversation `id`'s session, if it has a socket. Re-runs the
+    /// caller when the session changes.
+    pub fn with_session<R>(&self, id: &ConversationId, f: impl FnOnce(&Session) -> R) -> Option<R> {
+        self.conn(id).map(|c| c.session.with(f))
+    }
+
     /// Sends a new message (or a note, or a whisper), with a fresh id from
     /// the browser's `crypto`; it waits in the outbox until acked. False
     /// when the browser gave no id (nothing was sent).

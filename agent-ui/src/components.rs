@@ -1,5 +1,6 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod alert_controls;
 pub mod all_chats_pane;
 pub mod canned_panel;
 pub mod chat_history;
@@ -8,6 +9,7 @@ pub mod composer;
 pub mod conversation;
 pub mod conversation_actions;
 pub mod dialog;
+pub mod emoji_picker;
 pub mod forward_dialog;
 pub mod message_list;
 pub mod notice_line;

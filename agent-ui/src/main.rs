@@ -2,6 +2,7 @@
 //! conversations and chat with visitors. Leptos, client-side rendered, served
 //! at `/agent/` next to the API it calls.
 
+mod alerts;
 mod all_chats;
 mod api;
 mod app;
@@ -15,6 +16,7 @@ mod format;
 mod history;
 mod inbox;
 mod notice;
+mod notify;
 mod offers;
 mod offline;
 mod priority;

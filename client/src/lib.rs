@@ -13,9 +13,11 @@
 //! With the `web` feature, `web` is that shell in the browser: a WebSocket
 //! driver, client ids from `crypto`, and typed HTTP calls.
 
+pub mod emoji;
 pub mod http;
 pub mod link;
 pub mod machine;
+pub mod markup;
 pub mod session;
 #[cfg(feature = "web")]
 pub mod web;

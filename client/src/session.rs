@@ -138,6 +138,13 @@ impl Session {
         self.connection.link()
     }
 
+    /// True once the socket is greeted and the replay after its welcome is
+    /// in: from then on every message that arrives is new (the agent app
+    /// alerts only for those).
+    pub fn caught_up(&self) -> bool {
+        self.connection.is_open() && self.state.last_seq() >= self.replay_until
+    }
+
     /// Feeds one input at `now`. Drain [`Session::poll_output`] after it.
     pub fn handle(&mut self, now: Millis, input: Input) {
         let before = self.waiting();

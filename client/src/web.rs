@@ -1,11 +1,15 @@
 //! The browser shell around the pure parts (feature `web`): [`Driver`] runs a
 //! [`crate::machine::Machine`] over a real WebSocket and one timer, [`http`]
-//! makes the typed JSON calls of the HTTP API over `gloo-net`, and the small
+//! makes the typed JSON calls of the HTTP API over `gloo-net`, [`markup`]
+//! draws formatted messages and [`emoji`] the emoji picker's grid with the
+//! DOM's own calls (never HTML), and the small
 //! readers below give the machines what they take as values: the clock and
 //! fresh message ids.
 
 mod driver;
+pub mod emoji;
 pub mod http;
+pub mod markup;
 
 pub use driver::Driver;
 

@@ -7,15 +7,22 @@ use shared::canned::CannedResponse;
 use tests::{Api, Worker};
 
 async fn list(api: &Api, token: &str) -> Result<Vec<String>> {
-    let answer = api.raw("GET", "/api/v1/agent/canned", Some(token), None).await?;
+    let answer = api
+        .raw("GET", "/api/v1/agent/canned", Some(token), None)
+        .await?;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let list: Vec<CannedResponse> = answer.json()?;
     Ok(list.into_iter().map(|c| c.shortcut).collect())
 }
 
 async fn save(api: &Api, token: &str, body: serde_json::Value) -> Result<tests::Answer> {
-    api.raw("POST", "/api/v1/agent/canned", Some(token), Some(body.to_string()))
-        .await
+    api.raw(
+        "POST",
+        "/api/v1/agent/canned",
+        Some(token),
+        Some(body.to_string()),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -26,9 +33,7 @@ async fn canned_responses_are_seen_by_whom_they_are_for() -> Result<()> {
     let ben = api.login("ben@demo.test").await?;
     let sam = api.login("sam@demo.test").await?;
     let mark = api.login("mark@demo.test").await?;
-    let private = |shortcut: &str| {
-        json!({ "shortcut": shortcut, "text": format!("text of {shortcut}"), "scope": { "kind": "private" } })
-    };
+    let private = |shortcut: &str| json!({ "shortcut": shortcut, "text": format!("text of {shortcut}"), "scope": { "kind": "private" } });
     let made = save(&api, &anna.token, private("!hello")).await?;
     assert_eq!(made.status, 200, "{}", made.body);
     let made: CannedResponse = made.json()?;
@@ -44,13 +49,25 @@ async fn canned_responses_are_seen_by_whom_they_are_for() -> Result<()> {
     let bad = save(&api, &anna.token, private("two words")).await?;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("shortcut"), "{}", bad.body);
-    assert_eq!(save(&api, &anna.token, private("hello")).await?.status, 400, "taken");
+    assert_eq!(
+        save(&api, &anna.token, private("hello")).await?.status,
+        400,
+        "taken"
+    );
     let garbage = api
-        .raw("POST", "/api/v1/agent/canned", Some(&anna.token), Some("{nope".into()))
+        .raw(
+            "POST",
+            "/api/v1/agent/canned",
+            Some(&anna.token),
+            Some("{nope".into()),
+        )
         .await?;
     assert_eq!(garbage.status, 400);
 
-    assert_eq!(list(&api, &anna.token).await?, vec!["bye", "hello", "refund"]);
+    assert_eq!(
+        list(&api, &anna.token).await?,
+        vec!["bye", "hello", "refund"]
+    );
     assert_eq!(list(&api, &ben.token).await?, vec!["bye", "refund"]);
     assert_eq!(list(&api, &sam.token).await?, vec!["bye"]);
     // A visitor sees none.
@@ -62,8 +79,18 @@ async fn canned_responses_are_seen_by_whom_they_are_for() -> Result<()> {
 
     // Only the author or a manager removes one.
     let path = format!("/api/v1/agent/canned/{}", made.id);
-    assert_eq!(api.raw("DELETE", &path, Some(&ben.token), None).await?.status, 404);
-    assert_eq!(api.raw("DELETE", &path, Some(&anna.token), None).await?.status, 200);
+    assert_eq!(
+        api.raw("DELETE", &path, Some(&ben.token), None)
+            .await?
+            .status,
+        404
+    );
+    assert_eq!(
+        api.raw("DELETE", &path, Some(&anna.token), None)
+            .await?
+            .status,
+        200
+    );
     assert_eq!(list(&api, &anna.token).await?, vec!["bye", "refund"]);
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod checkmark;
 pub mod composer;
+pub mod emoji_picker;
 pub mod end_confirm;
 pub mod header;
 pub mod message_line;

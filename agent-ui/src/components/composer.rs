@@ -9,12 +9,14 @@
 //! offered above the box while it is typed, chosen with the arrow keys and
 //! Enter or Tab. Typing `!` offers the canned responses the same way, and a
 //! whole `!shortcut` followed by a space expands; the "Canned responses"
-//! panel's "Use" puts one in the box through `insert`.
+//! panel's "Use" puts one in the box through `insert`. "Emoji" opens the
+//! emoji picker ([`EmojiPicker`]).
 
 use crate::api;
 use crate::app::SignOut;
 use crate::canned::{self, CannedList};
 use crate::chats::Chats;
+use crate::components::emoji_picker::EmojiPicker;
 use crate::notice::Notices;
 use crate::session::Session;
 use crate::slash::{self, Command, Suggestion};
@@ -249,6 +251,15 @@ pub fn Composer(
             draft.set(expanded.unwrap_or(value));
         }
     };
+    let on_pick = Callback::new({
+        let id = id.clone();
+        move |value: String| {
+            if mode.get_untracked() == SendKind::Text {
+                chats.typed(&id, value.trim().is_empty() || value.starts_with('/'));
+            }
+            draft.set(value);
+        }
+    });
     let mode_buttons = move || {
         let offered = modes.get();
         (offered.len() > 1).then(|| {
@@ -313,6 +324,7 @@ pub fn Composer(
                     on:input=on_input
                     on:keydown=on_keydown
                 ></textarea>
+                <EmojiPicker target=textarea on_pick/>
                 <button type="submit" class="primary">"Send"</button>
             </div>
         </form>

@@ -1,10 +1,13 @@
 //! The messages of a conversation as the agent reads them: the visitor on
 //! the left with their name, the agent's own on the right with a checkmark,
-//! system lines centred, and who is typing underneath. Text is always set
-//! as text, never as HTML.
+//! system lines centred, and who is typing underneath. Messages are drawn
+//! with their light formatting ([`formatted`]: elements built from the
+//! parsed text, text as text nodes, never HTML); system lines as plain
+//! text.
 
 use crate::format;
 use chat_client::session::Session;
+use chat_client::web::markup::formatted;
 use chat_client::{ChatState, Check, Line};
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -170,7 +173,7 @@ fn MessageLine(line: Shown, retry: Callback<ClientMsgId>) -> impl IntoView {
         <li class=side>
             {aside}
             {author}
-            <div class="bubble">{line.text}</div>
+            <div class="bubble" use:formatted=line.text></div>
             <div class="meta">
                 {line.time.map(|t| view! { <time>{t}</time> })}
                 {line.check.map(check_mark)}

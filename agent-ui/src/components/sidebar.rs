@@ -2,12 +2,14 @@
 //! the first message and how long the visitor has waited), "Chats in
 //! Progress" (with unread counts) and "On Hold" (with "Resume"), each line
 //! with a badge when its priority is not Medium ("Urgent", "High", "Low"),
-//! the status menu, and "Offline messages" with their count. Clicking a line opens it;
+//! the status menu, the alert controls ("Mute notifications"), and
+//! "Offline messages" with their count. Clicking a line opens it;
 //! "Offline messages" opens their list in the pane.
 
 use crate::api::Action;
 use crate::app::SignOut;
 use crate::chats::Chats;
+use crate::components::alert_controls::AlertControls;
 use crate::components::all_chats_pane::AllChatsEntry;
 use crate::components::status_menu::StatusMenu;
 use crate::feed::Lists;
@@ -87,6 +89,7 @@ pub fn Sidebar(
                 <button type="button" class="ghost" on:click=move |_| sign_out.run()>"Sign out"</button>
             </header>
             <StatusMenu/>
+            <AlertControls/>
             <nav class="lists">
                 {lists.into_iter().collect_view()}
                 <OfflineEntry open offline_open/>

@@ -3,9 +3,11 @@
 //! socket (a [`Feed`]: the lists and the pending offers), the conversation
 //! sockets ([`Chats`]), the offline messages and their polling, the notice
 //! line, the clock for waiting times, page visibility (read receipts only go
-//! out while the tab is visible) and the tab title. When the server ends the
-//! session (4401 on any socket) it signs out; when it refuses the open
-//! conversation (4403) it closes the pane with a notice.
+//! out while the tab is visible), the alerts (`notify`: a tone and browser
+//! notifications) and the tab title (unread messages plus new chats not yet
+//! opened). When the server ends the session (4401 on any socket) it signs
+//! out; when it refuses the open conversation (4403) it closes the pane
+//! with a notice.
 
 use crate::app::SignOut;
 use crate::canned::CannedList;
@@ -21,6 +23,7 @@ use crate::format;
 use crate::history::OpenConversation;
 use crate::inbox::Inbox;
 use crate::notice::{Forwarding, Notices};
+use crate::notify::{self, Notifier};
 use crate::offers::Offers;
 use crate::offline::OfflineMessages;
 use crate::session::Session;
@@ -59,6 +62,9 @@ pub fn Desk(session: Session) -> impl IntoView {
     let chats = Chats::new(session.token.clone());
     provide_context(chats);
     provide_context(session.clone());
+    let notifier = Notifier::new(&session.agent.id);
+    provide_context(notifier);
+    let unseen = notify::watch(feed, chats, open, visible.read_only(), notifier);
     let offline = OfflineMessages::new(session.token.clone(), sign_out);
     provide_context(offline);
     offline.refresh();
@@ -109,7 +115,8 @@ pub fn Desk(session: Session) -> impl IntoView {
             .with(Inbox::in_progress_ids)
             .iter()
             .map(|id| chats.unread(id))
-            .sum();
+            .sum::<usize>()
+            + unseen.get();
         document().set_title(&format::title(total, offers.with(Offers::any)));
     });
     // A conversation socket refused: the session ended (sign in again), or

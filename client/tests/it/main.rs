@@ -2,8 +2,10 @@
 //! frames, `Session` driven with a simulated clock and socket, and the
 //! link's close codes and backoff. See `docs/protocol.md`.
 
+mod emoji;
 mod frames;
 mod http;
 mod link;
+mod markup;
 mod session;
 mod state;

@@ -177,10 +177,15 @@ fn a_receipt_is_not_sent_twice() {
 fn a_resume_costs_one_receipt_once_the_replay_caught_up() {
     let mut c = Client::new(Party::Visitor);
     c.open();
+    assert!(!c.s.caught_up(), "not greeted yet");
     check(c.recv(welcome(vera(), 3, vec![])), &[]);
     check(c.recv(hers(1)), &[]);
     check(c.recv(hers(2)), &[]);
+    assert!(!c.s.caught_up(), "replaying");
     check(c.recv(hers(3)), &["delivered 3"]);
+    assert!(c.s.caught_up());
+    check(c.close(1006), &[]);
+    assert!(!c.s.caught_up(), "the socket is gone");
 
     // A live frame ends the replay even when the welcome counted a message
     // this client is not sent.

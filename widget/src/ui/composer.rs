@@ -1,8 +1,9 @@
 //! The composer: a textarea named "Message" (Enter sends, Shift+Enter starts
-//! a new line) and a "Send" button. It reports every change of the draft so
-//! the chat can pace its typing frames.
+//! a new line), the "Emoji" picker and a "Send" button. It reports every
+//! change of the draft so the chat can pace its typing frames.
 
 use crate::draft::DraftError;
+use crate::ui::emoji_picker::EmojiPicker;
 use leptos::html;
 use leptos::prelude::*;
 use shared::MAX_TEXT_CHARS;
@@ -69,6 +70,15 @@ pub fn Composer(
                     }
                 }
             ></textarea>
+            <EmojiPicker
+                target=input
+                disabled=disabled
+                on_pick=Callback::new(move |value: String| {
+                    on_typing.run(value.trim().is_empty());
+                    draft.set(value);
+                    error.set(None);
+                })
+            />
             <button type="submit" class="send" aria-label="Send" title="Send" disabled=move || disabled.get()>
                 <svg viewBox="0 0 24 24" aria-hidden="true">
                     <path d="M4 12 20 4l-6 16-3-7-7-1z" />

@@ -1,10 +1,13 @@
 //! One line of the message log: the visitor's own message (right, with its
 //! checkmark and, when it failed, why and "Retry"), an agent's message
-//! (left, with their name), or a system line (centred, muted). Text is
-//! always drawn as text nodes, never as HTML.
+//! (left, with their name), or a system line (centred, muted). Messages
+//! are drawn with their light formatting ([`formatted`]: elements built
+//! from the parsed text, text as text nodes, never HTML); system lines as
+//! plain text.
 
 use crate::lines::{Body, OwnStatus};
 use crate::ui::checkmark::Checkmark;
+use chat_client::web::markup::formatted;
 use chat_client::Check;
 use leptos::prelude::*;
 use shared::ids::ClientMsgId;
@@ -27,7 +30,7 @@ pub fn MessageLine(
             view! {
                 <div class="msg own" class:failed=move || check.get() == Check::Failed>
                     <span class="sr">"You: "</span>
-                    <p class="bubble">{text}</p>
+                    <div class="bubble" use:formatted=text></div>
                     <div class="meta">
                         {move || error.get().map(|error| view! { <span class="error">{error}</span> })}
                         {move || retry.get().map(|id| view! {
@@ -44,7 +47,7 @@ pub fn MessageLine(
         Body::Theirs { author, text } => view! {
             <div class="msg theirs">
                 <span class="who">{author}</span>
-                <p class="bubble">{text}</p>
+                <div class="bubble" use:formatted=text></div>
             </div>
         }
         .into_any(),
