@@ -24,6 +24,7 @@
 
 mod actions;
 mod agent_action;
+mod contacts_access;
 mod queries;
 mod setup;
 mod sockets;

@@ -13,6 +13,8 @@
 
 pub mod auth;
 pub mod calls;
+pub mod contacts_api;
+pub mod contacts_object;
 pub mod conversation_object;
 pub mod echo_object;
 pub mod error;
@@ -81,6 +83,22 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
             agent_request(&req, env, "/history", Some(id)).await
+        }
+        (Method::Get, ["api", "v1", "agent", "contacts"]) => contacts_api::search(&req, env).await,
+        (Method::Get, ["api", "v1", "agent", "contacts", id]) => {
+            contacts_api::detail(&req, env, id).await
+        }
+        (Method::Patch, ["api", "v1", "agent", "contacts", id]) => {
+            contacts_api::edit(req, env, id).await
+        }
+        (Method::Get, ["api", "v1", "agent", "contacts", id, "history"]) => {
+            contacts_api::history(&req, env, id).await
+        }
+        (Method::Get, ["api", "v1", "agent", "conversations", id, "contact"]) => {
+            contacts_api::of_conversation(&req, env, id).await
+        }
+        (Method::Post, ["api", "v1", "bench", "contacts", ws]) => {
+            contacts_api::seed(req, env, ws).await
         }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
@@ -208,6 +226,13 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
         },
     };
     let view: ConversationView = http::ask(&conversation(env, &id)?, "/init", &init).await?;
+    let started = chat_core::contacts::Started {
+        visitor: init.visitor,
+        conversation: init.id,
+        department: init.department,
+        at: http::now(),
+    };
+    contacts_api::file_start(env, &claims.workspace, &started).await;
     json(&ConversationStarted {
         conversation_id: view.id,
     })

@@ -8,6 +8,7 @@
 //! `docs/protocol.md` at the repository root.
 
 pub mod api;
+pub mod contacts;
 pub mod frame;
 pub mod ids;
 pub mod inbox;

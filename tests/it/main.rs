@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod chat;
+mod contacts;
 mod history;
 mod offline;
 mod people;
