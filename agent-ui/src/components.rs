@@ -3,6 +3,9 @@
 pub mod chat_history;
 pub mod close_dialog;
 pub mod composer;
+pub mod contact_card;
+pub mod contact_info;
+pub mod contacts_pane;
 pub mod conversation;
 pub mod conversation_actions;
 pub mod dialog;

@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod chats;
 mod components;
+mod contacts;
 mod feed;
 #[cfg(test)]
 mod fixtures;

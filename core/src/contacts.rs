@@ -125,7 +125,7 @@ impl Grant {
     /// A conversation as this agent may see it: an open one as the
     /// workspace lists it now, a closed one (or one the workspace does not
     /// list) when it is theirs, of their departments, or they monitor;
-    /// `None` when they may not.
+    /// `None` when they may not, or when it never began (no message).
     pub fn sees(&self, stored: &ContactConversation) -> Option<ContactConversation> {
         if self.hidden.contains(&stored.id) {
             return None;
@@ -143,6 +143,10 @@ impl Grant {
                 ..stored.clone()
             });
         }
+        // Started but never written in, and not open: an empty chat.
+        if stored.status == ConversationStatus::New {
+            return None;
+        }
         let theirs = stored
             .agent
             .as_ref()
@@ -154,7 +158,8 @@ impl Grant {
     /// Of a contact's stored conversations, those this agent sees, newest
     /// first, with the open ones the store has not heard of yet.
     pub fn conversations(&self, stored: Vec<ContactConversation>) -> Vec<ContactConversation> {
-        let mut seen: Vec<ContactConversation> = stored.iter().filter_map(|c| self.sees(c)).collect();
+        let mut seen: Vec<ContactConversation> =
+            stored.iter().filter_map(|c| self.sees(c)).collect();
         for live in &self.live {
             if !stored.iter().any(|c| c.id == live.id) {
                 seen.push(ContactConversation {
@@ -168,7 +173,11 @@ impl Grant {
                 });
             }
         }
-        seen.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+        seen.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
         seen.truncate(MAX_CONVERSATIONS);
         seen
     }
@@ -239,7 +248,9 @@ pub fn check_patch(patch: &ContactPatch) -> Result<(), String> {
     }
     if let Some(fields) = &patch.custom_fields {
         if fields.len() > MAX_CUSTOM_FIELDS {
-            return Err(format!("at most {MAX_CUSTOM_FIELDS} custom fields are allowed"));
+            return Err(format!(
+                "at most {MAX_CUSTOM_FIELDS} custom fields are allowed"
+            ));
         }
         for (key, value) in fields {
             if !is_field_key(key) {
@@ -367,7 +378,10 @@ pub fn phone_digits(phone: &str) -> String {
 pub fn searchable_text<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     let mut text = String::new();
     'lines: for line in lines {
-        for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in line
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             let word = word.to_lowercase();
             if chars(&text) + 1 + chars(&word) > MAX_TEXT_CHARS {
                 break 'lines;
@@ -534,7 +548,10 @@ fn started_at(c: &Closed) -> i64 {
 
 /// The conversation's line once closed; it keeps the start time filed at
 /// its start.
-pub fn closed_conversation(existing: Option<ContactConversation>, c: &Closed) -> ContactConversation {
+pub fn closed_conversation(
+    existing: Option<ContactConversation>,
+    c: &Closed,
+) -> ContactConversation {
     let s = &c.summary;
     ContactConversation {
         id: s.id.clone(),

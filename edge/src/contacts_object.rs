@@ -175,7 +175,10 @@ impl ContactsObject {
     fn conversation(&self, id: &str) -> Result<Option<ContactConversation>> {
         let rows = self
             .sql()?
-            .exec("SELECT body FROM conversations WHERE id = ?", vec![id.into()])?
+            .exec(
+                "SELECT body FROM conversations WHERE id = ?",
+                vec![id.into()],
+            )?
             .to_array::<Body>()?;
         rows.into_iter().next().map(|r| parse(&r.body)).transpose()
     }

@@ -688,7 +688,9 @@ impl ConversationObject {
                 .into_iter()
                 .next()
                 .and_then(|b| serde_json::from_str(&b.body).ok());
-            let Some(meta) = meta.filter(|m| m.view.status == shared::frame::ConversationStatus::Closed) else {
+            let Some(meta) =
+                meta.filter(|m| m.view.status == shared::frame::ConversationStatus::Closed)
+            else {
                 return Ok(());
             };
             let done = sql
@@ -698,7 +700,10 @@ impl ConversationObject {
                 return Ok(());
             }
             let lines: Vec<shared::frame::Message> = sql
-                .exec("SELECT body FROM messages WHERE internal = 0 ORDER BY seq", None)?
+                .exec(
+                    "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
+                    None,
+                )?
                 .to_array::<Body>()?
                 .into_iter()
                 .filter_map(|b| serde_json::from_str(&b.body).ok())
@@ -736,7 +741,10 @@ impl ConversationObject {
             if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
                 log_failure(
                     "contact retry alarm",
-                    storage.set_alarm(http::alarm_at(retry)).await.map_err(Error::from),
+                    storage
+                        .set_alarm(http::alarm_at(retry))
+                        .await
+                        .map_err(Error::from),
                 );
             }
         }

@@ -234,6 +234,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                 <div class="pane-tools">
                     {priority_menu}
                     <ChatHistory id=id.clone()/>
+                    <crate::components::contact_info::ContactInfo id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>

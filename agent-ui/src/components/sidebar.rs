@@ -89,6 +89,7 @@ pub fn Sidebar(
             <nav class="lists">
                 {lists.into_iter().collect_view()}
                 <OfflineEntry open offline_open/>
+                <crate::components::contacts_pane::ContactsEntry open offline_open/>
             </nav>
         </aside>
     }

@@ -49,6 +49,10 @@ pub fn Desk(session: Session) -> impl IntoView {
     provide_context(OpenConversation(open));
     // The pane shows the offline messages instead of a conversation.
     let offline_open = RwSignal::new(false);
+    let contacts_open = RwSignal::new(false);
+    provide_context(crate::components::contacts_pane::ContactsOpen(
+        contacts_open,
+    ));
     let now = RwSignal::new(format::now());
     let visible = RwSignal::new(page_visible());
     let chats = Chats::new(session.token.clone());
@@ -82,6 +86,7 @@ pub fn Desk(session: Session) -> impl IntoView {
     Effect::new(move |_| {
         if open.with(Option::is_some) {
             offline_open.set(false);
+            contacts_open.set(false);
         }
     });
     // One socket per chat in progress, plus the one on screen.
@@ -130,6 +135,7 @@ pub fn Desk(session: Session) -> impl IntoView {
                 <OfferCards offers open/>
                 {move || match open.get() {
                     None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
+                    None if contacts_open.get() => view! { <crate::components::contacts_pane::ContactsPane/> }.into_any(),
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),
                     None => view! {
                         <div class="empty-pane">

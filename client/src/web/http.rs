@@ -22,6 +22,15 @@ pub async fn post<B: Serialize, R: DeserializeOwned>(
     send(request(Request::post(path), token), body).await
 }
 
+/// `PATCH path` with `body` as JSON, answered as `R`.
+pub async fn patch<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<R, HttpError> {
+    send(request(Request::patch(path), token), Some(body)).await
+}
+
 fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
     match token {

@@ -50,9 +50,10 @@ impl Workspace {
         let view = self.view(person);
         let contact = match &asked.conversation {
             Some(id) => {
-                let summary = self.index.get(id).cloned().or(stored).ok_or_else(|| {
-                    super::refusal(ErrorCode::NotFound, "no such conversation")
-                })?;
+                let summary =
+                    self.index.get(id).cloned().or(stored).ok_or_else(|| {
+                        super::refusal(ErrorCode::NotFound, "no such conversation")
+                    })?;
                 if !inbox::may_open(&view, &summary) {
                     return Err(super::refusal(
                         ErrorCode::Forbidden,

@@ -27,7 +27,10 @@ fn who_reads_and_who_edits() {
     assert!(!may_edit(&narrowed, Role::Agent), "edit needs edit_contact");
     let monitor_only = Grants::from([(Role::Agent, vec![Permission::Monitor])]);
     assert!(may_read(&monitor_only, Role::Agent));
-    let blind = Grants::from([(Role::Agent, vec![Permission::EditContact, Permission::Reply])]);
+    let blind = Grants::from([(
+        Role::Agent,
+        vec![Permission::EditContact, Permission::Reply],
+    )]);
     assert!(!may_read(&blind, Role::Agent));
     assert!(!may_edit(&blind, Role::Agent), "editing needs reading");
 }
@@ -46,33 +49,191 @@ fn field(key: &str, value: &str) -> Option<BTreeMap<String, String>> {
 fn valid_edits() {
     let p = ContactPatch::default;
     check_edit(p(), true);
-    check_edit(ContactPatch { name: Some("Anna Smith".into()), ..p() }, true);
-    check_edit(ContactPatch { name: Some("  ".into()), ..p() }, false);
-    check_edit(ContactPatch { name: Some("x".repeat(101)), ..p() }, false);
-    check_edit(ContactPatch { name: Some("é".repeat(100)), ..p() }, true);
-    check_edit(ContactPatch { name: Some("a\nb".into()), ..p() }, false);
-    check_edit(ContactPatch { email: Some("anna@example.com".into()), ..p() }, true);
-    check_edit(ContactPatch { email: Some("".into()), ..p() }, true);
-    check_edit(ContactPatch { email: Some("anna".into()), ..p() }, false);
-    check_edit(ContactPatch { email: Some(format!("{}@example.com", "a".repeat(250))), ..p() }, false);
-    check_edit(ContactPatch { phone: Some("+1 (555) 010-0100".into()), ..p() }, true);
-    check_edit(ContactPatch { phone: Some("".into()), ..p() }, true);
-    check_edit(ContactPatch { phone: Some("12".into()), ..p() }, false);
-    check_edit(ContactPatch { phone: Some("555 CALL ME".into()), ..p() }, false);
-    check_edit(ContactPatch { phone: Some("1".repeat(33)), ..p() }, false);
-    check_edit(ContactPatch { username: Some("anna_s".into()), ..p() }, true);
-    check_edit(ContactPatch { username: Some("u".repeat(65)), ..p() }, false);
-    check_edit(ContactPatch { manager: Some("a_123".into()), ..p() }, true);
-    check_edit(ContactPatch { manager: Some("".into()), ..p() }, true);
-    check_edit(ContactPatch { manager: Some("not an id!".into()), ..p() }, false);
-    check_edit(ContactPatch { custom_fields: field("plan", "gold"), ..p() }, true);
-    check_edit(ContactPatch { custom_fields: field("", "gold"), ..p() }, false);
-    check_edit(ContactPatch { custom_fields: field("has space", "x"), ..p() }, false);
-    check_edit(ContactPatch { custom_fields: field(&"k".repeat(33), "x"), ..p() }, false);
-    check_edit(ContactPatch { custom_fields: field("plan", &"v".repeat(257)), ..p() }, false);
-    check_edit(ContactPatch { custom_fields: field("plan", "two\nlines"), ..p() }, false);
-    let many = (0..=MAX_CUSTOM_FIELDS).map(|i| (format!("k{i}"), "v".to_owned())).collect();
-    check_edit(ContactPatch { custom_fields: Some(many), ..p() }, false);
+    check_edit(
+        ContactPatch {
+            name: Some("Anna Smith".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            name: Some("  ".into()),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            name: Some("x".repeat(101)),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            name: Some("é".repeat(100)),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            name: Some("a\nb".into()),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            email: Some("anna@example.com".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            email: Some("".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            email: Some("anna".into()),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            email: Some(format!("{}@example.com", "a".repeat(250))),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            phone: Some("+1 (555) 010-0100".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            phone: Some("".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            phone: Some("12".into()),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            phone: Some("555 CALL ME".into()),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            phone: Some("1".repeat(33)),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            username: Some("anna_s".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            username: Some("u".repeat(65)),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            manager: Some("a_123".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            manager: Some("".into()),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            manager: Some("not an id!".into()),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            custom_fields: field("plan", "gold"),
+            ..p()
+        },
+        true,
+    );
+    check_edit(
+        ContactPatch {
+            custom_fields: field("", "gold"),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            custom_fields: field("has space", "x"),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            custom_fields: field(&"k".repeat(33), "x"),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            custom_fields: field("plan", &"v".repeat(257)),
+            ..p()
+        },
+        false,
+    );
+    check_edit(
+        ContactPatch {
+            custom_fields: field("plan", "two\nlines"),
+            ..p()
+        },
+        false,
+    );
+    let many = (0..=MAX_CUSTOM_FIELDS)
+        .map(|i| (format!("k{i}"), "v".to_owned()))
+        .collect();
+    check_edit(
+        ContactPatch {
+            custom_fields: Some(many),
+            ..p()
+        },
+        false,
+    );
 }
 
 fn visitor(id: &str) -> Participant {
@@ -141,7 +302,11 @@ fn an_edit_applies_trimmed_and_clears_with_empty_strings() {
     .unwrap();
     assert_eq!(cleared.email, None);
     assert_eq!(cleared.manager, None);
-    assert_eq!(cleared.phone.as_deref(), Some("+1 555 0100"), "absent fields stay");
+    assert_eq!(
+        cleared.phone.as_deref(),
+        Some("+1 555 0100"),
+        "absent fields stay"
+    );
 
     let refused = edit(&grant(false), contact.clone(), ContactPatch::default()).unwrap_err();
     assert_eq!(refused.code, ErrorCode::Forbidden);
@@ -168,8 +333,14 @@ fn directory_queries() {
     check_query("anna@exa", Some(r#""anna"* AND "exa"*"#));
     check_query("José", Some(r#""josé"*"#));
     // Phones: the digits run together too.
-    check_query("555-01", Some(r#"("555"* AND "01"*) OR (digits : "55501"*)"#));
-    check_query("+1 (555) 0100", Some(r#"("1"* AND "555"* AND "0100"*) OR (digits : "15550100"*)"#));
+    check_query(
+        "555-01",
+        Some(r#"("555"* AND "01"*) OR (digits : "55501"*)"#),
+    );
+    check_query(
+        "+1 (555) 0100",
+        Some(r#"("1"* AND "555"* AND "0100"*) OR (digits : "15550100"*)"#),
+    );
     check_query("5550100", Some(r#""5550100"*"#));
     check_query("12 ab", Some(r#""12"* AND "ab"*"#));
 }
@@ -186,14 +357,20 @@ fn hostile_queries_stay_words() {
     check_query("-", None);
     check_query("a\"b", Some(r#""a"* AND "b"*"#));
     check_query("an* OR bob", Some(r#""an"* AND "or"* AND "bob"*"#));
-    check_query("NEAR(a b, 2)", Some(r#""near"* AND "a"* AND "b"* AND "2"*"#));
+    check_query(
+        "NEAR(a b, 2)",
+        Some(r#""near"* AND "a"* AND "b"* AND "2"*"#),
+    );
     check_query("name:anna", Some(r#""name"* AND "anna"*"#));
     check_query("{name email}: x", Some(r#""name"* AND "email"* AND "x"*"#));
     check_query("AND", Some(r#""and"*"#));
     check_query("NOT anna", Some(r#""not"* AND "anna"*"#));
     check_query("(((", None);
     check_query("a\0b", Some(r#""a"* AND "b"*"#));
-    check_query("'; DROP TABLE contacts; --", Some(r#""drop"* AND "table"* AND "contacts"*"#));
+    check_query(
+        "'; DROP TABLE contacts; --",
+        Some(r#""drop"* AND "table"* AND "contacts"*"#),
+    );
     // Very long input: a bounded query whatever the size.
     let long = "x".repeat(1_000_000);
     let q = directory_match(&long).unwrap();
@@ -202,7 +379,15 @@ fn hostile_queries_stay_words() {
     assert_eq!(words(&many).len(), MAX_QUERY_WORDS);
     // Whatever comes in, what goes out is quoted words, AND, OR, one
     // column filter of ours and parentheses.
-    for typed in ["\"*\"", "a\"*", "x:y:z", "🙂 émoji", "٣٤٥ عربى", "a\u{202e}b", "\\\"\\"] {
+    for typed in [
+        "\"*\"",
+        "a\"*",
+        "x:y:z",
+        "🙂 émoji",
+        "٣٤٥ عربى",
+        "a\u{202e}b",
+        "\\\"\\",
+    ] {
         if let Some(q) = directory_match(typed) {
             let unquoted: String = q
                 .split('"')
@@ -224,8 +409,20 @@ fn hostile_queries_stay_words() {
 
 #[test]
 fn page_limits() {
-    assert_eq!(Page::parse(None, None), Ok(Page { limit: 20, offset: 0 }));
-    assert_eq!(Page::parse(Some("50"), Some("1000")), Ok(Page { limit: 50, offset: 1000 }));
+    assert_eq!(
+        Page::parse(None, None),
+        Ok(Page {
+            limit: 20,
+            offset: 0
+        })
+    );
+    assert_eq!(
+        Page::parse(Some("50"), Some("1000")),
+        Ok(Page {
+            limit: 50,
+            offset: 1000
+        })
+    );
     assert!(Page::parse(Some("0"), None).is_err());
     assert!(Page::parse(Some("51"), None).is_err());
     assert!(Page::parse(Some("-1"), None).is_err());
@@ -255,7 +452,11 @@ fn history_text_search() {
     assert!(kept.starts_with(" word word"));
 }
 
-fn summary(id: &str, status: ConversationStatus, assignee: Option<Participant>) -> ConversationSummary {
+fn summary(
+    id: &str,
+    status: ConversationStatus,
+    assignee: Option<Participant>,
+) -> ConversationSummary {
     ConversationSummary {
         id: ConversationId::from(id),
         status,
@@ -274,13 +475,19 @@ fn start_and_close_file_the_contact() {
     assert_eq!(first.id, "v_1");
     assert_eq!(first.name, "Visitor 1234");
     assert_eq!(first.created_at, 10);
-    assert_eq!(first.last_chat.as_ref().unwrap().conversation.as_str(), "c1");
+    assert_eq!(
+        first.last_chat.as_ref().unwrap().conversation.as_str(),
+        "c1"
+    );
     let mut renamed = first.clone();
     renamed.name = "Anna".into();
     let second = started(Some(renamed), &start("c2", 30));
     assert_eq!(second.name, "Anna", "a start keeps an agent's edits");
     assert_eq!(second.created_at, 10);
-    assert_eq!(second.last_chat.as_ref().unwrap().conversation.as_str(), "c2");
+    assert_eq!(
+        second.last_chat.as_ref().unwrap().conversation.as_str(),
+        "c2"
+    );
 
     let line = started_conversation(&start("c1", 10));
     assert_eq!(line.status, ConversationStatus::New);
@@ -290,7 +497,10 @@ fn start_and_close_file_the_contact() {
         text: " my order".into(),
     };
     let after = closed(Some(second.clone()), &close);
-    assert_eq!(after.last_chat, second.last_chat, "an older chat's close keeps the last chat");
+    assert_eq!(
+        after.last_chat, second.last_chat,
+        "an older chat's close keeps the last chat"
+    );
     let filed = closed_conversation(Some(line), &close);
     assert_eq!(filed.status, ConversationStatus::Closed);
     assert_eq!(filed.created_at, 10, "the start time filed at start stays");
@@ -324,7 +534,11 @@ fn which_conversations_an_agent_sees() {
         line("live_colleague", "sales", None, 5),
     ];
     let mut g = grant(false);
-    g.live = vec![summary("live_mine", ConversationStatus::Active, Some(agent("a_me", "Me")))];
+    g.live = vec![summary(
+        "live_mine",
+        ConversationStatus::Active,
+        Some(agent("a_me", "Me")),
+    )];
     g.hidden = vec![ConversationId::from("live_colleague")];
     let ids = |g: &Grant| -> Vec<String> {
         g.conversations(stored.clone())
@@ -334,22 +548,39 @@ fn which_conversations_an_agent_sees() {
     };
     assert_eq!(ids(&g), ["live_mine", "sales_closed", "mine_elsewhere"]);
     let live = g.conversations(stored.clone());
-    assert_eq!(live[0].status, ConversationStatus::Active, "open ones as the workspace lists them");
+    assert_eq!(
+        live[0].status,
+        ConversationStatus::Active,
+        "open ones as the workspace lists them"
+    );
     assert_eq!(live[0].preview, "my order");
     g.sees_all = true;
     assert_eq!(
         ids(&g),
-        ["live_mine", "support_closed", "sales_closed", "mine_elsewhere"],
+        [
+            "live_mine",
+            "support_closed",
+            "sales_closed",
+            "mine_elsewhere"
+        ],
         "a monitor sees every closed one; an open one the workspace hides stays hidden"
     );
+    // One that started but never began (no message, not open) is not listed.
+    let mut empty = line("empty", "sales", None, 9);
+    empty.status = ConversationStatus::New;
+    assert_eq!(g.sees(&empty), None);
     // An open conversation the store has not heard of yet is listed too.
-    g.live.push(summary("unfiled", ConversationStatus::Queued, None));
+    g.live
+        .push(summary("unfiled", ConversationStatus::Queued, None));
     assert!(ids(&g).contains(&"unfiled".to_owned()));
 }
 
 #[test]
 fn phone_digits_run_together() {
-    assert_eq!(phone_digits("+1 (555) 867-5309"), "15558675309 5558675309 558675309 58675309 8675309 675309 75309 5309 309");
+    assert_eq!(
+        phone_digits("+1 (555) 867-5309"),
+        "15558675309 5558675309 558675309 58675309 8675309 675309 75309 5309 309"
+    );
     assert_eq!(phone_digits("12"), "");
     assert_eq!(phone_digits(""), "");
 }
@@ -357,9 +588,18 @@ fn phone_digits_run_together() {
 #[test]
 fn history_keeps_what_the_agent_sees_and_the_text_matches() {
     let stored = vec![
-        (line("refund_chat", "sales", None, 1), searchable_text(["I want a refund"])),
-        (line("shipping_chat", "sales", None, 2), searchable_text(["Where is my parcel"])),
-        (line("other_department", "support", None, 3), searchable_text(["refund please"])),
+        (
+            line("refund_chat", "sales", None, 1),
+            searchable_text(["I want a refund"]),
+        ),
+        (
+            line("shipping_chat", "sales", None, 2),
+            searchable_text(["Where is my parcel"]),
+        ),
+        (
+            line("other_department", "support", None, 3),
+            searchable_text(["refund please"]),
+        ),
     ];
     let g = grant(false);
     let ids = |q: &str| -> Vec<String> {
