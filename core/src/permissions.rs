@@ -16,12 +16,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         Role::Admin | Role::Manager => true,
         Role::Agent => matches!(
             permission,
-            ViewQueue
-                | TakeChat
-                | Reply
-                | Transfer
-                | EditContact
-                | CreateCannedResponse
+            ViewQueue | TakeChat | Reply | Transfer | EditContact | CreateCannedResponse
                 | RequestPdfTranscript
         ),
         Role::Unknown => false,
