@@ -613,3 +613,145 @@ fn history_keeps_what_the_agent_sees_and_the_text_matches() {
     assert_eq!(ids("parcel where"), ["shipping_chat"]);
     assert!(ids("\" OR 1=1 --").is_empty());
 }
+
+mod workspace {
+    //! The workspace's answer to "what may this person do with contacts".
+
+    use crate::wsim::{demo, WsSim};
+    use chat_core::contacts::Asked;
+    use chat_core::workspace::AgentAction;
+    use shared::api::{Permission, Role, RoleGrants};
+    use shared::frame::ErrorCode;
+    use shared::ids::ConversationId;
+
+    fn asked(contact: Option<&str>, conversation: Option<&str>) -> Asked {
+        Asked {
+            contact: contact.map(Into::into),
+            conversation: conversation.map(ConversationId::from),
+            ..Asked::default()
+        }
+    }
+
+    #[test]
+    fn grants_follow_roles_departments_and_open_chats() {
+        let mut sim = WsSim::new();
+        sim.connect("anna");
+        sim.available("anna");
+        let mine = sim.queue("c1", "support");
+        sim.act(
+            "anna",
+            AgentAction::Take {
+                conversation: mine.clone(),
+            },
+        )
+        .expect("taken");
+        let waiting = sim.queue("c2", "sales");
+
+        // Anna, by the conversation she works: its visitor, and it as live.
+        let g = sim
+            .core
+            .contacts_access(&sim.who("anna"), &asked(None, Some("c1")), None)
+            .unwrap();
+        assert_eq!(g.contact.as_deref(), Some("v-c1"));
+        assert!(g.may_edit && !g.sees_all);
+        assert_eq!(g.departments, ["support"]);
+        assert_eq!(
+            g.live.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+            [mine.clone()]
+        );
+        // Sam (sales) may not open Anna's chat, so not its contact through it;
+        // by the contact's id he reads the record, and the chat stays hidden.
+        let refused = sim
+            .core
+            .contacts_access(&sim.who("sam"), &asked(None, Some("c1")), None)
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+        let g = sim
+            .core
+            .contacts_access(&sim.who("sam"), &asked(Some("v-c1"), None), None)
+            .unwrap();
+        assert!(g.live.is_empty());
+        assert_eq!(g.hidden, [mine.clone()]);
+        let g = sim
+            .core
+            .contacts_access(&sim.who("sam"), &asked(Some("v-c2"), None), None)
+            .unwrap();
+        assert_eq!(
+            g.live.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+            [waiting]
+        );
+        // Mark monitors: everything.
+        let g = sim
+            .core
+            .contacts_access(&sim.who("mark"), &asked(Some("v-c1"), None), None)
+            .unwrap();
+        assert!(g.sees_all && g.hidden.is_empty());
+        // Unknown conversation, unknown manager, ended token.
+        let unknown = sim
+            .core
+            .contacts_access(&sim.who("anna"), &asked(None, Some("nope")), None)
+            .unwrap_err();
+        assert_eq!(unknown.code, ErrorCode::NotFound);
+        let edit = Asked {
+            edit: true,
+            manager: Some("a_nobody".into()),
+            ..Asked::default()
+        };
+        let bad = sim
+            .core
+            .contacts_access(&sim.who("anna"), &edit, None)
+            .unwrap_err();
+        assert_eq!(bad.code, ErrorCode::BadRequest);
+        let edit = Asked {
+            edit: true,
+            manager: Some(sim.id("ben").0),
+            ..Asked::default()
+        };
+        assert!(sim
+            .core
+            .contacts_access(&sim.who("anna"), &edit, None)
+            .is_ok());
+        let mut stale = sim.who("anna");
+        stale.generation += 1;
+        let ended = sim
+            .core
+            .contacts_access(&stale, &Asked::default(), None)
+            .unwrap_err();
+        assert_eq!(ended.code, ErrorCode::Unauthorized);
+    }
+
+    #[test]
+    fn narrowed_grants_refuse_editing_then_reading() {
+        let mut sim = WsSim::new();
+        let mut setup = demo();
+        setup.grants = vec![RoleGrants {
+            role: Role::Agent,
+            permissions: vec![Permission::ViewQueue],
+        }];
+        sim.setup(setup.clone()).expect("valid");
+        let edit = Asked {
+            edit: true,
+            ..Asked::default()
+        };
+        let refused = sim
+            .core
+            .contacts_access(&sim.who("anna"), &edit, None)
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+        let g = sim
+            .core
+            .contacts_access(&sim.who("anna"), &Asked::default(), None)
+            .unwrap();
+        assert!(!g.may_edit);
+        setup.grants = vec![RoleGrants {
+            role: Role::Agent,
+            permissions: vec![Permission::EditContact],
+        }];
+        sim.setup(setup).expect("valid");
+        let refused = sim
+            .core
+            .contacts_access(&sim.who("anna"), &Asked::default(), None)
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+    }
+}
