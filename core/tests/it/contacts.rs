@@ -656,8 +656,8 @@ mod workspace {
         assert!(g.may_edit && !g.sees_all);
         assert_eq!(g.departments, ["support"]);
         assert_eq!(
-            g.live.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
-            [mine.clone()]
+            g.live.iter().map(|s| &s.id).collect::<Vec<_>>(),
+            [&mine]
         );
         // Sam (sales) may not open Anna's chat, so not its contact through it;
         // by the contact's id he reads the record, and the chat stays hidden.
@@ -671,7 +671,7 @@ mod workspace {
             .contacts_access(&sim.who("sam"), &asked(Some("v-c1"), None), None)
             .unwrap();
         assert!(g.live.is_empty());
-        assert_eq!(g.hidden, [mine.clone()]);
+        assert_eq!(g.hidden.iter().collect::<Vec<_>>(), [&mine]);
         let g = sim
             .core
             .contacts_access(&sim.who("sam"), &asked(Some("v-c2"), None), None)
