@@ -655,10 +655,7 @@ mod workspace {
         assert_eq!(g.contact.as_deref(), Some("v-c1"));
         assert!(g.may_edit && !g.sees_all);
         assert_eq!(g.departments, ["support"]);
-        assert_eq!(
-            g.live.iter().map(|s| &s.id).collect::<Vec<_>>(),
-            [&mine]
-        );
+        assert_eq!(g.live.iter().map(|s| &s.id).collect::<Vec<_>>(), [&mine]);
         // Sam (sales) may not open Anna's chat, so not its contact through it;
         // by the contact's id he reads the record, and the chat stays hidden.
         let refused = sim
