@@ -7,6 +7,7 @@
 //! them in the pane.
 
 use leptos::prelude::*;
+use shared::contacts::ContactConversation;
 use shared::frame::ConversationStatus;
 use shared::inbox::ConversationSummary;
 use shared::ConversationId;
@@ -81,6 +82,39 @@ pub fn entries(list: &[ConversationSummary], current: &ConversationId) -> Vec<En
             current: c.id == *current,
         })
         .collect()
+}
+
+/// The history's lines from a search of the contact's conversations
+/// (`GET /api/v1/agent/contacts/{id}/history?q=`), as [`entries`] draws
+/// them.
+pub fn searched(list: &[ContactConversation], current: &ConversationId) -> Vec<Entry> {
+    let as_summaries: Vec<ConversationSummary> = list
+        .iter()
+        .map(|c| ConversationSummary {
+            id: c.id.clone(),
+            status: c.status,
+            department: c.department.clone(),
+            visitor: shared::frame::Participant {
+                side: shared::frame::Side::Visitor,
+                id: String::new(),
+                name: String::new(),
+            },
+            assignee: c.agent.clone(),
+            members: Vec::new(),
+            preview: c.preview.clone(),
+            queued_at: c.created_at,
+            priority: Default::default(),
+        })
+        .collect();
+    entries(&as_summaries, current)
+}
+
+/// The contact's id (their visitor id), for searching their history.
+pub fn contact_id(list: &[ConversationSummary], current: &ConversationId) -> Option<String> {
+    list.iter()
+        .find(|c| c.id == *current)
+        .or_else(|| list.first())
+        .map(|c| c.visitor.id.clone())
 }
 
 /// The contact's name: the visitor of the conversation on screen, or of any
@@ -163,6 +197,28 @@ mod tests {
             .map(|e| e.id.0)
             .collect();
         assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn search_results_draw_like_the_history() {
+        let found = [shared::contacts::ContactConversation {
+            id: ConversationId::from("c2"),
+            department: "support".into(),
+            agent: None,
+            status: Closed,
+            created_at: 9,
+            closed_at: Some(10),
+            preview: "hello".into(),
+        }];
+        let shown = super::searched(&found, &ConversationId::from("c2"));
+        assert_eq!(shown.len(), 1);
+        assert!(shown[0].current);
+        assert_eq!((shown[0].started_at, shown[0].status), (Some(9), "Closed"));
+        let list = [summary("a", Closed, None, 1)];
+        assert_eq!(
+            super::contact_id(&list, &ConversationId::from("a")).as_deref(),
+            Some("v1")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod app;
 mod canned;
 mod chats;
 mod components;
+mod contacts;
 mod feed;
 #[cfg(test)]
 mod fixtures;

@@ -9,6 +9,7 @@
 //! shell that performs them in order never acknowledges what it has not
 //! stored.
 
+pub mod contacts;
 pub mod conversation;
 pub mod hours;
 pub mod inbox;

@@ -25,6 +25,7 @@
 mod actions;
 mod agent_action;
 mod canned;
+mod contacts_access;
 mod queries;
 mod setup;
 mod sockets;

@@ -285,6 +285,9 @@ impl ConversationObject {
                 Err(e) => worker::console_error!("announce failed: {e}"),
             }
         }
+        if closes(&effects) {
+            self.file_with_contact().await;
+        }
         Ok(effects)
     }
 
@@ -760,6 +763,7 @@ impl DurableObject for ConversationObject {
 
     async fn alarm(&self) -> worker::Result<Response> {
         log_failure("conversation alarm", self.run(Input::Alarm, None).await);
+        self.file_with_contact().await;
         Response::ok("ok")
     }
 }
@@ -793,5 +797,97 @@ impl ConversationObject {
             self.run(Input::Disconnect { conn }, None).await?;
         }
         Ok(())
+    }
+}
+
+/// Whether a step closed the conversation (the visitor ended it, or an
+/// agent's close answered).
+fn closes(effects: &Effects) -> bool {
+    use shared::frame::ConversationStatus::Closed;
+    effects.announce.iter().any(|s| s.status == Closed)
+        || matches!(&effects.reply, Some(Ok(view)) if view.status == Closed)
+}
+
+/// How long a close waits to file itself with its contact again after a
+/// failure.
+const CONTACT_RETRY_MS: i64 = 10_000;
+
+/// The close hook: the one call this object makes to the workspace's
+/// contacts store, once, when the conversation has closed. It files the
+/// conversation with its contact, with the text its visitor could read
+/// (never an internal line), for the chat history's search.
+impl ConversationObject {
+    /// Files a closed conversation with its contact unless it was: a
+    /// failure is retried by the alarm.
+    async fn file_with_contact(&self) {
+        let filed = async {
+            let sql = self.sql();
+            let meta: Option<Meta> = sql
+                .exec("SELECT body FROM meta WHERE id = 1", None)?
+                .to_array::<Body>()?
+                .into_iter()
+                .next()
+                .and_then(|b| serde_json::from_str(&b.body).ok());
+            let Some(meta) =
+                meta.filter(|m| m.view.status == shared::frame::ConversationStatus::Closed)
+            else {
+                return Ok(());
+            };
+            let done = sql
+                .exec("SELECT value FROM kv WHERE key = 'contact_filed'", None)?
+                .to_array::<Value>()?;
+            if !done.is_empty() {
+                return Ok(());
+            }
+            let lines: Vec<shared::frame::Message> = sql
+                .exec(
+                    "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
+                    None,
+                )?
+                .to_array::<Body>()?
+                .into_iter()
+                .filter_map(|b| serde_json::from_str(&b.body).ok())
+                .filter(|m: &shared::frame::Message| m.kind == shared::frame::MessageKind::Text)
+                .collect();
+            let closed = chat_core::contacts::Closed {
+                summary: shared::inbox::ConversationSummary {
+                    id: meta.view.id,
+                    status: meta.view.status,
+                    department: meta.view.department,
+                    visitor: meta.view.visitor,
+                    assignee: meta.view.assignee,
+                    members: meta.view.members,
+                    preview: meta.preview,
+                    queued_at: meta.queued_at,
+                    priority: Default::default(),
+                },
+                at: meta.closing.map_or_else(http::now, |c| c.at),
+                text: chat_core::contacts::searchable_text(lines.iter().map(|m| m.text.as_str())),
+            };
+            let stub = self
+                .env
+                .durable_object("CONTACTS")?
+                .get_by_name(&self.workspace()?)?;
+            let _: serde_json::Value = http::ask(&stub, "/closed", &closed).await?;
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('contact_filed', '1')",
+                None,
+            )?;
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = filed.await {
+            worker::console_error!("filing with the contact failed: {e}");
+            let retry = http::now() + CONTACT_RETRY_MS;
+            let storage = self.state.storage();
+            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
+                log_failure(
+                    "contact retry alarm",
+                    storage
+                        .set_alarm(http::alarm_at(retry))
+                        .await
+                        .map_err(Error::from),
+                );
+            }
+        }
     }
 }

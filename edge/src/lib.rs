@@ -13,6 +13,8 @@
 
 pub mod auth;
 pub mod calls;
+pub mod contacts_api;
+pub mod contacts_object;
 pub mod conversation_object;
 pub mod echo_object;
 pub mod error;
@@ -95,6 +97,22 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Delete, ["api", "v1", "agent", "canned", id]) => {
             let action = AgentAction::RemoveCanned { id: id.to_string() };
             agent_acts(&req, env, action).await
+        }
+        (Method::Get, ["api", "v1", "agent", "contacts"]) => contacts_api::search(&req, env).await,
+        (Method::Get, ["api", "v1", "agent", "contacts", id]) => {
+            contacts_api::detail(&req, env, id).await
+        }
+        (Method::Patch, ["api", "v1", "agent", "contacts", id]) => {
+            contacts_api::edit(req, env, id).await
+        }
+        (Method::Get, ["api", "v1", "agent", "contacts", id, "history"]) => {
+            contacts_api::history(&req, env, id).await
+        }
+        (Method::Get, ["api", "v1", "agent", "conversations", id, "contact"]) => {
+            contacts_api::of_conversation(&req, env, id).await
+        }
+        (Method::Post, ["api", "v1", "bench", "contacts", ws]) => {
+            contacts_api::seed(req, env, ws).await
         }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
@@ -222,6 +240,13 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
         },
     };
     let view: ConversationView = http::ask(&conversation(env, &id)?, "/init", &init).await?;
+    let started = chat_core::contacts::Started {
+        visitor: init.visitor,
+        conversation: init.id,
+        department: init.department,
+        at: http::now(),
+    };
+    contacts_api::file_start(env, &claims.workspace, &started).await;
     json(&ConversationStarted {
         conversation_id: view.id,
     })

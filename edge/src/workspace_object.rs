@@ -420,6 +420,16 @@ impl WorkspaceObject {
         json(&visible)
     }
 
+    /// What an agent may do with contacts ([`Workspace::contacts_access`]).
+    async fn contacts_access(&self, mut req: Request) -> Result<Response> {
+        let body: crate::contacts_api::ContactsAsk = http::read_json(&mut req).await?;
+        let stored = match &body.asked.conversation {
+            Some(id) if self.read(|w| w.summary(id).is_none())? => store::summary(&self.sql(), id)?,
+            _ => None,
+        };
+        json(&self.read(|w| w.contacts_access(&body.who, &body.asked, stored))??)
+    }
+
     async fn directory(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         json(&self.read(|w| w.directory(&body.who))??)
@@ -527,6 +537,7 @@ impl WorkspaceObject {
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,
             "/history" => self.history(req).await,
+            "/contacts-access" => self.contacts_access(req).await,
             "/queue-position" => self.queue_position(req).await,
             "/announce" => self.announce(req).await,
             "/reroute" => self.reroute(req).await,

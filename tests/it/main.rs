@@ -4,6 +4,7 @@
 mod bad_input;
 mod canned;
 mod chat;
+mod contacts;
 mod history;
 mod notes;
 mod offline;

@@ -21,9 +21,10 @@ enum Loaded {
     Loading,
     /// The request failed: why.
     Failed(String),
-    /// The contact's name and their chats.
+    /// The contact's name, their id and their chats.
     Listed {
         contact: Option<String>,
+        contact_id: Option<String>,
         entries: Vec<Entry>,
     },
 }
@@ -65,6 +66,7 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
 
     let load = Callback::new({
         let token = session.token.clone();
+        let id = id.clone();
         move |()| {
             loaded.set(Loaded::Loading);
             let (id, token) = (id.clone(), token.clone());
@@ -73,6 +75,7 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                     Ok(list) => {
                         loaded.try_set(Loaded::Listed {
                             contact: history::contact_name(&list, &id),
+                            contact_id: history::contact_id(&list, &id),
                             entries: history::entries(&list, &id),
                         });
                     }
@@ -95,6 +98,46 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
             _ => None,
         })
     };
+    // The search box: the server searches the contact's chats by their
+    // text as one types; only the newest answer is shown.
+    let query = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Vec<Entry>>);
+    let asked = StoredValue::new(0u64);
+    let search = {
+        let token = session.token.clone();
+        let id = id.clone();
+        move |q: String| {
+            let n = asked.get_value() + 1;
+            asked.set_value(n);
+            let contact = loaded.with_untracked(|l| match l {
+                Loaded::Listed { contact_id, .. } => contact_id.clone(),
+                _ => None,
+            });
+            let (Some(contact), false) = (contact, q.trim().is_empty()) else {
+                found.set(None);
+                return;
+            };
+            let (token, id) = (token.clone(), id.clone());
+            spawn_local(async move {
+                let answer = crate::contacts::history(&token, &contact, &q).await;
+                if asked.try_get_value() != Some(n) {
+                    return;
+                }
+                match answer {
+                    Ok(h) => {
+                        found.try_set(Some(history::searched(&h.conversations, &id)));
+                    }
+                    Err(e) if e.is_unauthorized() => sign_out.ended(),
+                    Err(e) => {
+                        loaded.try_set(Loaded::Failed(crate::notice::could_not_load(
+                            "the chat history",
+                            &e,
+                        )));
+                    }
+                }
+            });
+        }
+    };
     let body = move || match loaded.get() {
         Loaded::Loading => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
         Loaded::Failed(text) => view! {
@@ -104,6 +147,19 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
             </div>
         }
         .into_any(),
+        Loaded::Listed { .. } if found.with(|f| f.as_ref().is_some_and(Vec::is_empty)) => view! {
+            <p class="history-empty muted">"No chats with these words."</p>
+        }
+        .into_any(),
+        Loaded::Listed { .. } if found.with(Option::is_some) => {
+            let items = found
+                .get()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|entry| view! { <Item entry now opener/> })
+                .collect_view();
+            view! { <ul class="history-list" aria-label="Chats">{items}</ul> }.into_any()
+        }
         Loaded::Listed { entries, .. } if entries.is_empty() => view! {
             <p class="history-empty muted">"No chats with this contact."</p>
         }
@@ -132,6 +188,13 @@ fn HistoryDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                     <h2>"Chat history"</h2>
                     {move || contact().map(|name| view! { <p class="history-contact">{name}</p> })}
                 </div>
+                <input type="search" aria-label="Search chat history" placeholder="Search by what was written"
+                    prop:value=move || query.get()
+                    on:input=move |ev| {
+                        let q = event_target_value(&ev);
+                        query.set(q.clone());
+                        search(q);
+                    }/>
                 {body}
                 <div class="dialog-actions">
                     <button type="button" on:click=move |_| shown.set(false)>"Close"</button>

@@ -258,6 +258,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                     <CannedPanel insert/>
                     <RoomInformation id=id.clone() inbox/>
                     <SearchMessages id=id.clone()/>
+                    <crate::components::contact_info::ContactInfo id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>

@@ -94,6 +94,7 @@ pub fn Sidebar(
                 {lists.into_iter().collect_view()}
                 <OfflineEntry open offline_open/>
                 <AllChatsEntry open offline_open/>
+                <crate::components::contacts_pane::ContactsEntry open offline_open/>
             </nav>
         </aside>
     }

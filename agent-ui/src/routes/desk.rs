@@ -57,6 +57,10 @@ pub fn Desk(session: Session) -> impl IntoView {
     // The pane shows All chats (supervisors).
     let all_open = RwSignal::new(false);
     provide_context(AllChatsOpen(all_open));
+    let contacts_open = RwSignal::new(false);
+    provide_context(crate::components::contacts_pane::ContactsOpen(
+        contacts_open,
+    ));
     let now = RwSignal::new(format::now());
     let visible = RwSignal::new(page_visible());
     let chats = Chats::new(session.token.clone());
@@ -96,6 +100,7 @@ pub fn Desk(session: Session) -> impl IntoView {
     Effect::new(move |_| {
         if open.with(Option::is_some) {
             offline_open.set(false);
+            contacts_open.set(false);
         }
     });
     // So do both for All chats.
@@ -152,6 +157,7 @@ pub fn Desk(session: Session) -> impl IntoView {
                 {move || match open.get() {
                     None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
                     None if all_open.get() => view! { <AllChatsPane now=now.read_only()/> }.into_any(),
+                    None if contacts_open.get() => view! { <crate::components::contacts_pane::ContactsPane/> }.into_any(),
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),
                     None => view! {
                         <div class="empty-pane">

@@ -27,6 +27,15 @@ pub async fn delete<R: DeserializeOwned>(path: &str, token: Option<&str>) -> Res
     send(request(Request::delete(path), token), None::<&()>).await
 }
 
+/// `PATCH path` with `body` as JSON, answered as `R`.
+pub async fn patch<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<R, HttpError> {
+    send(request(Request::patch(path), token), Some(body)).await
+}
+
 fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
     match token {
