@@ -1,0 +1,485 @@
+//! Page composition: text wrapped to a width and drawn line by line, rules,
+//! images, and page breaks when the page is full.
+//!
+//! A [`Composer`] fills A4 pages from the top; each finished page is its
+//! content stream (wrapped in `q … Q`, so the footer drawn after it starts
+//! from a clean graphics state) and the images it shows.
+
+use pdf_writer::types::TextRenderingMode;
+use pdf_writer::{Content, Name, Str};
+
+use crate::font::Font;
+
+/// A4, in points.
+pub(crate) const PAGE_W: f32 = 595.28;
+pub(crate) const PAGE_H: f32 = 841.89;
+pub(crate) const MARGIN_X: f32 = 56.0;
+const MARGIN_TOP: f32 = 56.0;
+/// The body stops here; the footer sits below it.
+const MARGIN_BOTTOM: f32 = 62.0;
+pub(crate) const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
+/// The most height one block (an image) may take: a whole page's body.
+pub(crate) const CONTENT_H: f32 = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+/// Where the footer's baseline is.
+pub(crate) const FOOTER_BASELINE: f32 = 34.0;
+
+/// The resource name of the one font.
+pub(crate) const FONT_NAME: Name<'static> = Name(b"F1");
+
+/// How much a slanted ("italic") run leans, and how thick a "bold" run's
+/// outline is, relative to its size: the one regular font draws all three.
+const SLANT: f32 = 0.2;
+const BOLD_STROKE: f32 = 0.035;
+
+/// A fill colour, as RGB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Color(pub f32, pub f32, pub f32);
+
+pub(crate) const BLACK: Color = Color(0.0, 0.0, 0.0);
+pub(crate) const MUTED: Color = Color(0.42, 0.42, 0.42);
+
+/// How a run of text looks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Style {
+    pub size: f32,
+    pub bold: bool,
+    pub italic: bool,
+    pub color: Color,
+}
+
+impl Style {
+    pub(crate) const fn plain(size: f32) -> Style {
+        Style { size, bold: false, italic: false, color: BLACK }
+    }
+    pub(crate) const fn bold(self) -> Style {
+        Style { bold: true, ..self }
+    }
+    pub(crate) const fn italic(self) -> Style {
+        Style { italic: true, ..self }
+    }
+    pub(crate) const fn color(self, color: Color) -> Style {
+        Style { color, ..self }
+    }
+}
+
+/// Text in one style.
+pub(crate) struct Run<'t> {
+    pub text: &'t str,
+    pub style: Style,
+}
+
+/// One placed character: its CID, advance in points, and which run's style.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    cid: u16,
+    width: f32,
+    style: u8,
+}
+
+/// A finished page.
+pub(crate) struct Page {
+    pub content: Vec<u8>,
+    /// Indices of the images it shows (named `Im{index}`).
+    pub images: Vec<usize>,
+}
+
+/// The graphics state a page's content stream has set, so that each change
+/// is written once.
+#[derive(Default)]
+struct DrawState {
+    size: Option<f32>,
+    color: Option<Color>,
+    bold: Option<bool>,
+}
+
+/// Fills pages from top to bottom.
+pub(crate) struct Composer<'f> {
+    pub font: &'f mut Font,
+    pages: Vec<Page>,
+    content: Content,
+    images: Vec<usize>,
+    state: DrawState,
+    /// The top of the free area of the current page.
+    y: f32,
+}
+
+impl<'f> Composer<'f> {
+    pub(crate) fn new(font: &'f mut Font) -> Composer<'f> {
+        let mut content = Content::new();
+        content.save_state();
+        Composer {
+            font,
+            pages: Vec::new(),
+            content,
+            images: Vec::new(),
+            state: DrawState::default(),
+            y: PAGE_H - MARGIN_TOP,
+        }
+    }
+
+    fn at_top(&self) -> bool {
+        self.y >= PAGE_H - MARGIN_TOP
+    }
+
+    /// Starts a new page, unless the current one is still empty.
+    pub(crate) fn new_page(&mut self) {
+        if self.at_top() {
+            return;
+        }
+        let mut content = std::mem::replace(&mut self.content, Content::new());
+        content.restore_state();
+        self.pages.push(Page { content: content.finish().into_vec(), images: std::mem::take(&mut self.images) });
+        self.content.save_state();
+        self.state = DrawState::default();
+        self.y = PAGE_H - MARGIN_TOP;
+    }
+
+    /// Makes room for `height` points, on a new page if this one has less.
+    pub(crate) fn ensure(&mut self, height: f32) {
+        if self.y - height < MARGIN_BOTTOM {
+            self.new_page();
+        }
+    }
+
+    /// Leaves `height` points of blank space (none at the top of a page).
+    pub(crate) fn space(&mut self, height: f32) {
+        if !self.at_top() {
+            self.y -= height;
+        }
+    }
+
+    /// Draws `runs` as one paragraph (a line break in a run starts a new
+    /// line), wrapped to `width` points starting `indent` points from the
+    /// left margin.
+    pub(crate) fn paragraph(&mut self, runs: &[Run], indent: f32, width: f32, line_height: f32) {
+        let styles: Vec<Style> = runs.iter().map(|r| r.style).collect();
+        for line in wrap(self.font, runs, width) {
+            self.ensure(line_height);
+            let baseline = self.y - line_height * 0.76;
+            self.draw_line(&line, &styles, MARGIN_X + indent, baseline);
+            self.y -= line_height;
+        }
+    }
+
+    /// A label and its value side by side: the label in the first
+    /// `label_width` points, the value wrapped in the rest.
+    pub(crate) fn field(&mut self, label: Run, value: &[Run], label_width: f32, line_height: f32) {
+        let value_styles: Vec<Style> = value.iter().map(|r| r.style).collect();
+        let label_style = [label.style];
+        let label_lines = wrap(self.font, &[label], label_width - 6.0);
+        let value_lines = wrap(self.font, value, CONTENT_W - label_width);
+        let rows = label_lines.len().max(value_lines.len());
+        for i in 0..rows {
+            self.ensure(line_height);
+            let baseline = self.y - line_height * 0.76;
+            if let Some(line) = label_lines.get(i) {
+                self.draw_line(line, &label_style, MARGIN_X, baseline);
+            }
+            if let Some(line) = value_lines.get(i) {
+                self.draw_line(line, &value_styles, MARGIN_X + label_width, baseline);
+            }
+            self.y -= line_height;
+        }
+    }
+
+    /// A thin horizontal line across the text width.
+    pub(crate) fn rule(&mut self, gap: f32) {
+        self.ensure(2.0 * gap);
+        self.y -= gap;
+        self.content
+            .set_line_width(0.5)
+            .set_stroke_rgb(0.75, 0.75, 0.75)
+            .move_to(MARGIN_X, self.y)
+            .line_to(MARGIN_X + CONTENT_W, self.y)
+            .stroke();
+        // The stroke colour and width were changed: a later bold run sets them again.
+        self.state.bold = None;
+        self.y -= gap;
+    }
+
+    /// Shows image `index` at `width` × `height` points, on a new page if it
+    /// does not fit on this one.
+    pub(crate) fn image(&mut self, index: usize, width: f32, height: f32) {
+        self.ensure(height);
+        self.y -= height;
+        let name = format!("Im{index}");
+        self.content
+            .save_state()
+            .transform([width, 0.0, 0.0, height, MARGIN_X, self.y])
+            .x_object(Name(name.as_bytes()))
+            .restore_state();
+        if !self.images.contains(&index) {
+            self.images.push(index);
+        }
+    }
+
+    /// Ends the last page and hands back every page.
+    pub(crate) fn finish(mut self) -> Vec<Page> {
+        self.content.restore_state();
+        let content = std::mem::replace(&mut self.content, Content::new());
+        self.pages.push(Page { content: content.finish().into_vec(), images: std::mem::take(&mut self.images) });
+        self.pages
+    }
+
+    fn draw_line(&mut self, line: &[Item], styles: &[Style], x: f32, baseline: f32) {
+        draw_line(&mut self.content, &mut self.state, line, styles, x, baseline);
+    }
+}
+
+/// Draws one laid-out line.
+fn draw_line(content: &mut Content, state: &mut DrawState, line: &[Item], styles: &[Style], x: f32, baseline: f32) {
+    if line.is_empty() {
+        return;
+    }
+    content.begin_text();
+    let mut cx = x;
+    let mut bytes = Vec::new();
+    for segment in line.chunk_by(|a, b| a.style == b.style) {
+        let Some(&style) = styles.get(usize::from(segment[0].style)) else { continue };
+        if state.size != Some(style.size) {
+            content.set_font(FONT_NAME, style.size);
+            state.size = Some(style.size);
+        }
+        if state.color != Some(style.color) {
+            let Color(r, g, b) = style.color;
+            content.set_fill_rgb(r, g, b);
+            state.color = Some(style.color);
+            // A bold run strokes in its fill colour.
+            state.bold = None;
+        }
+        if state.bold != Some(style.bold) {
+            if style.bold {
+                let Color(r, g, b) = style.color;
+                content
+                    .set_text_rendering_mode(TextRenderingMode::FillStroke)
+                    .set_stroke_rgb(r, g, b)
+                    .set_line_width(style.size * BOLD_STROKE);
+            } else {
+                content.set_text_rendering_mode(TextRenderingMode::Fill);
+            }
+            state.bold = Some(style.bold);
+        }
+        let slant = if style.italic { SLANT } else { 0.0 };
+        content.set_text_matrix([1.0, 0.0, slant, 1.0, cx, baseline]);
+        bytes.clear();
+        for item in segment {
+            bytes.extend_from_slice(&item.cid.to_be_bytes());
+            cx += item.width;
+        }
+        content.show(Str(&bytes));
+    }
+    content.end_text();
+}
+
+/// The page footer: `left` at the left margin, "Page n of m" at the right.
+pub(crate) fn footer(font: &mut Font, left: &str, page: usize, pages: usize) -> Vec<u8> {
+    let style = Style::plain(8.0).color(MUTED);
+    let styles = [style];
+    let number = format!("Page {page} of {pages}");
+    let number_line = wrap(font, &[Run { text: &number, style }], CONTENT_W);
+    let number_width: f32 = number_line.first().map_or(0.0, |l| l.iter().map(|i| i.width).sum());
+    // The left text takes one line at most, clear of the page number.
+    let left_lines = wrap(font, &[Run { text: left, style }], (CONTENT_W - number_width - 24.0).max(0.0));
+    let mut content = Content::new();
+    let mut state = DrawState::default();
+    if let Some(line) = left_lines.first() {
+        draw_line(&mut content, &mut state, line, &styles, MARGIN_X, FOOTER_BASELINE);
+    }
+    if let Some(line) = number_line.first() {
+        draw_line(&mut content, &mut state, line, &styles, MARGIN_X + CONTENT_W - number_width, FOOTER_BASELINE);
+    }
+    content.finish().into_vec()
+}
+
+/// The characters of `text` as they are laid out: line breaks unified to
+/// `\n`, tabs as four spaces, other breaking white space as a space, and
+/// control characters dropped.
+fn normalized(text: &str) -> impl Iterator<Item = char> + '_ {
+    let mut chars = text.chars().peekable();
+    let mut pending_spaces = 0u8;
+    std::iter::from_fn(move || loop {
+        if pending_spaces > 0 {
+            pending_spaces -= 1;
+            return Some(' ');
+        }
+        let c = chars.next()?;
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                return Some('\n');
+            }
+            '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{0B}' | '\u{0C}' => return Some('\n'),
+            '\t' => {
+                pending_spaces = 3;
+                return Some(' ');
+            }
+            c if c.is_control() => continue,
+            c if breaking_space(c) => return Some(' '),
+            c => return Some(c),
+        }
+    })
+}
+
+/// White space a line may break at. No-break spaces are not.
+fn breaking_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}')
+}
+
+/// Lays `runs` out in lines of at most `width` points: greedy, breaking at
+/// spaces; a word longer than a line is broken between characters (never
+/// before a zero-width mark). Leading spaces of a paragraph are kept (code
+/// stays indented), spaces at a break are dropped.
+fn wrap(font: &mut Font, runs: &[Run], width: f32) -> Vec<Vec<Item>> {
+    let mut w = Wrapper { width, lines: Vec::new(), line: Vec::new(), line_w: 0.0, first: true };
+    let mut spaces: Vec<Item> = Vec::new();
+    let mut spaces_w = 0.0;
+    let mut word: Vec<Item> = Vec::new();
+    let mut word_w = 0.0;
+    for (index, run) in runs.iter().enumerate() {
+        let style = u8::try_from(index).unwrap_or(u8::MAX);
+        let scale = run.style.size / 1000.0;
+        for c in normalized(run.text) {
+            if c == '\n' {
+                w.word(&spaces, spaces_w, &word, word_w);
+                (spaces_w, word_w) = (0.0, 0.0);
+                spaces.clear();
+                word.clear();
+                w.end_paragraph();
+                continue;
+            }
+            let glyph = font.glyph(c);
+            let item = Item { cid: glyph.cid, width: glyph.advance * scale, style };
+            if c == ' ' {
+                if !word.is_empty() {
+                    w.word(&spaces, spaces_w, &word, word_w);
+                    (spaces_w, word_w) = (0.0, 0.0);
+                    spaces.clear();
+                    word.clear();
+                }
+                spaces.push(item);
+                spaces_w += item.width;
+            } else {
+                word.push(item);
+                word_w += item.width;
+            }
+        }
+    }
+    w.word(&spaces, spaces_w, &word, word_w);
+    w.lines.push(w.line);
+    w.lines
+}
+
+struct Wrapper {
+    width: f32,
+    lines: Vec<Vec<Item>>,
+    line: Vec<Item>,
+    line_w: f32,
+    /// Whether `line` is the first line of its paragraph (whose leading
+    /// spaces are kept).
+    first: bool,
+}
+
+impl Wrapper {
+    fn break_line(&mut self) {
+        self.lines.push(std::mem::take(&mut self.line));
+        self.line_w = 0.0;
+        self.first = false;
+    }
+
+    fn end_paragraph(&mut self) {
+        self.lines.push(std::mem::take(&mut self.line));
+        self.line_w = 0.0;
+        self.first = true;
+    }
+
+    /// Places `word`, preceded by `spaces`.
+    fn word(&mut self, spaces: &[Item], spaces_w: f32, word: &[Item], word_w: f32) {
+        if word.is_empty() {
+            return;
+        }
+        let keep_spaces = !self.line.is_empty() || self.first;
+        let sp_w = if keep_spaces { spaces_w } else { 0.0 };
+        if self.line_w + sp_w + word_w <= self.width {
+            if keep_spaces {
+                self.line.extend_from_slice(spaces);
+                self.line_w += spaces_w;
+            }
+            self.line.extend_from_slice(word);
+            self.line_w += word_w;
+        } else if word_w <= self.width {
+            if !self.line.is_empty() {
+                self.break_line();
+            }
+            self.line.extend_from_slice(word);
+            self.line_w = word_w;
+        } else {
+            // Longer than a line: fill this line first unless little of it is left.
+            if !self.line.is_empty() {
+                if self.width - self.line_w - sp_w < self.width * 0.25 {
+                    self.break_line();
+                } else {
+                    self.line.extend_from_slice(spaces);
+                    self.line_w += spaces_w;
+                }
+            }
+            for &item in word {
+                if self.line_w + item.width > self.width && item.width > 0.0 && !self.line.is_empty() {
+                    self.break_line();
+                }
+                self.line.push(item);
+                self.line_w += item.width;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wraps `text` at 10 pt in `width` points and gives each line back as
+    /// text (through the font's CIDs).
+    #[track_caller]
+    fn check(text: &str, width: f32, expected: &[&str]) {
+        let mut font = Font::new().unwrap();
+        let lines = wrap(&mut font, &[Run { text, style: Style::plain(10.0) }], width);
+        let got: Vec<String> = lines
+            .iter()
+            .map(|l| l.iter().map(|i| font.char_of(i.cid).unwrap()).collect())
+            .collect();
+        assert_eq!(got, expected);
+        for l in &lines {
+            let w: f32 = l.iter().map(|i| i.width).sum();
+            // Only a single character wider than the line may overflow it.
+            assert!(w <= width + 0.01 || l.len() == 1, "{w} > {width}");
+        }
+    }
+
+    #[test]
+    fn wrapping() {
+        check("", 100.0, &[""]);
+        check("hello world", 1000.0, &["hello world"]);
+        // "hello world" is about 52 pt at 10 pt.
+        check("hello world", 40.0, &["hello", "world"]);
+        check("hello   world  ", 40.0, &["hello", "world"]);
+        check("one\ntwo\r\nthree\rfour", 1000.0, &["one", "two", "three", "four"]);
+        check("a\n\nb", 1000.0, &["a", "", "b"]);
+        check("    indented\n\tcode", 1000.0, &["    indented", "    code"]);
+        check("bell\u{7}s", 1000.0, &["bells"]);
+        check("no\u{A0}break here", 45.0, &["no\u{A0}break", "here"]);
+        // A long word is broken between characters.
+        check("aaaaaaaaaaaaaaaaaaaa", 30.0, &["aaaaa", "aaaaa", "aaaaa", "aaaaa"]);
+        check("xy aaaaaaaaaaaaaaaaa", 60.0, &["xy aaaaaaaa", "aaaaaaaaa"]);
+        // A combining mark stays with its letter.
+        check("e\u{301}e\u{301}e\u{301}e\u{301}", 11.0, &["e\u{301}", "e\u{301}", "e\u{301}", "e\u{301}"]);
+        check("Привет, мир", 40.0, &["Привет,", "мир"]);
+    }
+
+    #[test]
+    fn a_glyph_wider_than_the_line_still_advances() {
+        check("WWW", 1.0, &["W", "W", "W"]);
+        check("ab", 0.0, &["a", "b"]);
+    }
+}
