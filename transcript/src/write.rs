@@ -82,6 +82,7 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
     let count = pages.len();
     for (i, (page, &page_ref)) in pages.into_iter().zip(&page_refs).enumerate() {
         let mut content = page.content;
+        content.push(b'\n');
         content.extend(layout::footer(&mut font, &footer_left, i + 1, count));
         let content_ref = refs.next();
         pdf.stream(content_ref, &deflate(&content)).filter(Filter::FlateDecode);
@@ -140,7 +141,7 @@ fn header(c: &mut Composer, h: &Header, zone: &Zone) {
     for (i, tr) in h.transfers.iter().enumerate() {
         let label = if i == 0 { "Transfers" } else { "" };
         let when = format!("{}  ", zone.date_time(tr.at));
-        let route = format!("{} → {}", tr.from, tr.to);
+        let route = format!("{} to {}", tr.from, tr.to);
         let comment = tr.comment.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("\n“{s}”"));
         let mut value = vec![Run { text: &when, style: VALUE.color(MUTED) }, Run { text: &route, style: VALUE }];
         if let Some(comment) = &comment {
