@@ -59,19 +59,18 @@ fn time(t: &NaiveDateTime) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
-/// A file size for people: "512 B", "12.3 KB", "4.0 MB" (binary units).
+/// A file size for people: "512 B", "12.3 KB", "4.0 MB" (binary units,
+/// rounded to a tenth; integer arithmetic, which keeps float formatting out
+/// of the Wasm).
 pub(crate) fn size(bytes: u64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < KB * KB {
-        format!("{:.1} KB", b / KB)
-    } else if b < KB * KB * KB {
-        format!("{:.1} MB", b / (KB * KB))
-    } else {
-        format!("{:.1} GB", b / (KB * KB * KB))
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            let tenths = (u128::from(bytes) * 10 + u128::from(unit) / 2) / u128::from(unit);
+            return format!("{}.{} {name}", tenths / 10, tenths % 10);
+        }
     }
+    format!("{bytes} B")
 }
 
 #[cfg(test)]
@@ -111,5 +110,7 @@ mod tests {
         assert_eq!(size(12_595), "12.3 KB");
         assert_eq!(size(4 * 1024 * 1024), "4.0 MB");
         assert_eq!(size(u64::MAX), "17179869184.0 GB");
+        assert_eq!(size(1024 * 1024 - 1), "1024.0 KB");
+        assert_eq!(size(48_213), "47.1 KB");
     }
 }
