@@ -78,6 +78,7 @@ struct Item {
 
 /// A finished page.
 pub(crate) struct Page {
+    /// Its content stream, deflated.
     pub content: Vec<u8>,
     /// Indices of the images it shows (named `Im{index}`).
     pub images: Vec<usize>,
@@ -95,6 +96,11 @@ struct DrawState {
 /// Fills pages from top to bottom.
 pub(crate) struct Composer<'f> {
     pub font: &'f mut Font,
+    sheet: Sheet,
+}
+
+/// The pages: those finished and the one being filled.
+struct Sheet {
     pages: Vec<Page>,
     content: Content,
     images: Vec<usize>,
@@ -107,118 +113,132 @@ impl<'f> Composer<'f> {
     pub(crate) fn new(font: &'f mut Font) -> Composer<'f> {
         let mut content = Content::new();
         content.save_state();
-        Composer {
-            font,
-            pages: Vec::new(),
-            content,
-            images: Vec::new(),
-            state: DrawState::default(),
-            y: PAGE_H - MARGIN_TOP,
-        }
-    }
-
-    fn at_top(&self) -> bool {
-        self.y >= PAGE_H - MARGIN_TOP
-    }
-
-    /// Starts a new page, unless the current one is still empty.
-    pub(crate) fn new_page(&mut self) {
-        if self.at_top() {
-            return;
-        }
-        let mut content = std::mem::replace(&mut self.content, Content::new());
-        content.restore_state();
-        self.pages.push(Page { content: content.finish().into_vec(), images: std::mem::take(&mut self.images) });
-        self.content.save_state();
-        self.state = DrawState::default();
-        self.y = PAGE_H - MARGIN_TOP;
+        let sheet = Sheet { pages: Vec::new(), content, images: Vec::new(), state: DrawState::default(), y: PAGE_H - MARGIN_TOP };
+        Composer { font, sheet }
     }
 
     /// Makes room for `height` points, on a new page if this one has less.
     pub(crate) fn ensure(&mut self, height: f32) {
-        if self.y - height < MARGIN_BOTTOM {
-            self.new_page();
-        }
+        self.sheet.ensure(height);
     }
 
     /// Leaves `height` points of blank space (none at the top of a page).
     pub(crate) fn space(&mut self, height: f32) {
-        if !self.at_top() {
-            self.y -= height;
+        if !self.sheet.at_top() {
+            self.sheet.y -= height;
         }
     }
 
     /// Draws `runs` as one paragraph (a line break in a run starts a new
     /// line), wrapped to `width` points starting `indent` points from the
-    /// left margin.
+    /// left margin. Lines are drawn as they are made, so a paragraph of any
+    /// length takes one line's memory.
     pub(crate) fn paragraph(&mut self, runs: &[Run], indent: f32, width: f32, line_height: f32) {
         let styles: Vec<Style> = runs.iter().map(|r| r.style).collect();
-        for line in wrap(self.font, runs, width) {
-            self.ensure(line_height);
-            let baseline = self.y - line_height * 0.76;
-            self.draw_line(&line, &styles, MARGIN_X + indent, baseline);
-            self.y -= line_height;
-        }
+        let sheet = &mut self.sheet;
+        wrap(self.font, runs, width, &mut |line| sheet.line(line, &styles, MARGIN_X + indent, line_height));
     }
 
     /// A label and its value side by side: the label in the first
     /// `label_width` points, the value wrapped in the rest.
     pub(crate) fn field(&mut self, label: Run, value: &[Run], label_width: f32, line_height: f32) {
         let value_styles: Vec<Style> = value.iter().map(|r| r.style).collect();
-        let label_style = [label.style];
-        let label_lines = wrap(self.font, &[label], label_width - 6.0);
-        let value_lines = wrap(self.font, value, CONTENT_W - label_width);
-        let rows = label_lines.len().max(value_lines.len());
-        for i in 0..rows {
-            self.ensure(line_height);
-            let baseline = self.y - line_height * 0.76;
-            if let Some(line) = label_lines.get(i) {
-                self.draw_line(line, &label_style, MARGIN_X, baseline);
+        let label_styles = [label.style];
+        // Labels are the crate's own words: a line or two.
+        let mut label_lines = Vec::new();
+        wrap(self.font, &[label], label_width - 6.0, &mut |line| label_lines.push(line.to_vec()));
+        let sheet = &mut self.sheet;
+        let mut row = 0;
+        wrap(self.font, value, CONTENT_W - label_width, &mut |line| {
+            sheet.ensure(line_height);
+            let baseline = sheet.y - line_height * 0.76;
+            if let Some(label) = label_lines.get(row) {
+                sheet.draw_line(label, &label_styles, MARGIN_X, baseline);
             }
-            if let Some(line) = value_lines.get(i) {
-                self.draw_line(line, &value_styles, MARGIN_X + label_width, baseline);
-            }
-            self.y -= line_height;
+            sheet.draw_line(line, &value_styles, MARGIN_X + label_width, baseline);
+            sheet.y -= line_height;
+            row += 1;
+        });
+        for label in label_lines.iter().skip(row) {
+            sheet.line(label, &label_styles, MARGIN_X, line_height);
         }
     }
 
     /// A thin horizontal line across the text width.
     pub(crate) fn rule(&mut self, gap: f32) {
-        self.ensure(2.0 * gap);
-        self.y -= gap;
-        self.content
+        let sheet = &mut self.sheet;
+        sheet.ensure(2.0 * gap);
+        sheet.y -= gap;
+        sheet
+            .content
             .set_line_width(0.5)
             .set_stroke_rgb(0.75, 0.75, 0.75)
-            .move_to(MARGIN_X, self.y)
-            .line_to(MARGIN_X + CONTENT_W, self.y)
+            .move_to(MARGIN_X, sheet.y)
+            .line_to(MARGIN_X + CONTENT_W, sheet.y)
             .stroke();
         // The stroke colour and width were changed: a later bold run sets them again.
-        self.state.bold = None;
-        self.y -= gap;
+        sheet.state.bold = None;
+        sheet.y -= gap;
     }
 
     /// Shows image `index` at `width` × `height` points, on a new page if it
     /// does not fit on this one.
     pub(crate) fn image(&mut self, index: usize, width: f32, height: f32) {
-        self.ensure(height);
-        self.y -= height;
+        let sheet = &mut self.sheet;
+        sheet.ensure(height);
+        sheet.y -= height;
         let name = format!("Im{index}");
-        self.content
+        sheet
+            .content
             .save_state()
-            .transform([width, 0.0, 0.0, height, MARGIN_X, self.y])
+            .transform([width, 0.0, 0.0, height, MARGIN_X, sheet.y])
             .x_object(Name(name.as_bytes()))
             .restore_state();
-        if !self.images.contains(&index) {
-            self.images.push(index);
+        if !sheet.images.contains(&index) {
+            sheet.images.push(index);
         }
     }
 
     /// Ends the last page and hands back every page.
     pub(crate) fn finish(mut self) -> Vec<Page> {
-        self.content.restore_state();
-        let content = std::mem::replace(&mut self.content, Content::new());
-        self.pages.push(Page { content: content.finish().into_vec(), images: std::mem::take(&mut self.images) });
-        self.pages
+        self.sheet.end_page();
+        self.sheet.pages
+    }
+}
+
+impl Sheet {
+    fn at_top(&self) -> bool {
+        self.y >= PAGE_H - MARGIN_TOP
+    }
+
+    /// Finishes the current page: its content is deflated now, so finished
+    /// pages take their compressed size only.
+    fn end_page(&mut self) {
+        let mut content = std::mem::replace(&mut self.content, Content::new());
+        content.restore_state();
+        let mut content = content.finish().into_vec();
+        // The footer's stream follows: viewers join the two, so end on a
+        // separator.
+        content.push(b'\n');
+        let content = crate::write::deflate(&content);
+        self.pages.push(Page { content, images: std::mem::take(&mut self.images) });
+        self.content.save_state();
+        self.state = DrawState::default();
+        self.y = PAGE_H - MARGIN_TOP;
+    }
+
+    fn ensure(&mut self, height: f32) {
+        if self.y - height < MARGIN_BOTTOM && !self.at_top() {
+            self.end_page();
+        }
+    }
+
+    /// Draws one line at the left edge `x`, below what is already there.
+    fn line(&mut self, line: &[Item], styles: &[Style], x: f32, line_height: f32) {
+        self.ensure(line_height);
+        let baseline = self.y - line_height * 0.76;
+        self.draw_line(line, styles, x, baseline);
+        self.y -= line_height;
     }
 
     fn draw_line(&mut self, line: &[Item], styles: &[Style], x: f32, baseline: f32) {
@@ -276,19 +296,28 @@ pub(crate) fn footer(font: &mut Font, left: &str, page: usize, pages: usize) -> 
     let style = Style::plain(8.0).color(MUTED);
     let styles = [style];
     let number = format!("Page {page} of {pages}");
-    let number_line = wrap(font, &[Run { text: &number, style }], CONTENT_W);
-    let number_width: f32 = number_line.first().map_or(0.0, |l| l.iter().map(|i| i.width).sum());
+    let number_line = first_line(font, &number, style, CONTENT_W);
+    let number_width: f32 = number_line.iter().map(|i| i.width).sum();
     // The left text takes one line at most, clear of the page number.
-    let left_lines = wrap(font, &[Run { text: left, style }], (CONTENT_W - number_width - 24.0).max(0.0));
+    let left_line = first_line(font, left, style, (CONTENT_W - number_width - 24.0).max(0.0));
     let mut content = Content::new();
     let mut state = DrawState::default();
-    if let Some(line) = left_lines.first() {
-        draw_line(&mut content, &mut state, line, &styles, MARGIN_X, FOOTER_BASELINE);
-    }
-    if let Some(line) = number_line.first() {
-        draw_line(&mut content, &mut state, line, &styles, MARGIN_X + CONTENT_W - number_width, FOOTER_BASELINE);
-    }
+    draw_line(&mut content, &mut state, &left_line, &styles, MARGIN_X, FOOTER_BASELINE);
+    draw_line(&mut content, &mut state, &number_line, &styles, MARGIN_X + CONTENT_W - number_width, FOOTER_BASELINE);
     content.finish().into_vec()
+}
+
+/// The first line `text` wraps to (only its first 300 characters are laid
+/// out: a line never holds more).
+fn first_line(font: &mut Font, text: &str, style: Style, width: f32) -> Vec<Item> {
+    let text = text.char_indices().nth(300).map_or(text, |(i, _)| &text[..i]);
+    let mut first = None;
+    wrap(font, &[Run { text, style }], width, &mut |line| {
+        if first.is_none() {
+            first = Some(line.to_vec());
+        }
+    });
+    first.unwrap_or_default()
 }
 
 /// The characters of `text` as they are laid out: line breaks unified to
@@ -327,12 +356,13 @@ fn breaking_space(c: char) -> bool {
     c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}')
 }
 
-/// Lays `runs` out in lines of at most `width` points: greedy, breaking at
-/// spaces; a word longer than a line is broken between characters (never
-/// before a zero-width mark). Leading spaces of a paragraph are kept (code
-/// stays indented), spaces at a break are dropped.
-fn wrap(font: &mut Font, runs: &[Run], width: f32) -> Vec<Vec<Item>> {
-    let mut w = Wrapper { width, lines: Vec::new(), line: Vec::new(), line_w: 0.0, first: true };
+/// Lays `runs` out in lines of at most `width` points and hands each line
+/// to `emit` as it is made: greedy, breaking at spaces; a word longer than
+/// a line is broken between characters (never before a zero-width mark).
+/// Leading spaces of a paragraph are kept (code stays indented), spaces at
+/// a break are dropped. Memory stays at about one line whatever the text.
+fn wrap(font: &mut Font, runs: &[Run], width: f32, emit: &mut dyn FnMut(&[Item])) {
+    let mut w = Wrapper { width, line: Vec::new(), line_w: 0.0, first: true, emit };
     let mut spaces: Vec<Item> = Vec::new();
     let mut spaces_w = 0.0;
     let mut word: Vec<Item> = Vec::new();
@@ -361,35 +391,44 @@ fn wrap(font: &mut Font, runs: &[Run], width: f32) -> Vec<Vec<Item>> {
                 spaces.push(item);
                 spaces_w += item.width;
             } else {
+                // A word already longer than two lines is placed as it
+                // comes; the rest of it continues the same line.
+                if word_w > 2.0 * width && item.width > 0.0 {
+                    w.word(&spaces, spaces_w, &word, word_w);
+                    (spaces_w, word_w) = (0.0, 0.0);
+                    spaces.clear();
+                    word.clear();
+                }
                 word.push(item);
                 word_w += item.width;
             }
         }
     }
     w.word(&spaces, spaces_w, &word, word_w);
-    w.lines.push(w.line);
-    w.lines
+    (w.emit)(&w.line);
 }
 
-struct Wrapper {
+struct Wrapper<'e> {
     width: f32,
-    lines: Vec<Vec<Item>>,
     line: Vec<Item>,
     line_w: f32,
     /// Whether `line` is the first line of its paragraph (whose leading
     /// spaces are kept).
     first: bool,
+    emit: &'e mut dyn FnMut(&[Item]),
 }
 
-impl Wrapper {
+impl Wrapper<'_> {
     fn break_line(&mut self) {
-        self.lines.push(std::mem::take(&mut self.line));
+        (self.emit)(&self.line);
+        self.line.clear();
         self.line_w = 0.0;
         self.first = false;
     }
 
     fn end_paragraph(&mut self) {
-        self.lines.push(std::mem::take(&mut self.line));
+        (self.emit)(&self.line);
+        self.line.clear();
         self.line_w = 0.0;
         self.first = true;
     }
@@ -444,7 +483,8 @@ mod tests {
     #[track_caller]
     fn check(text: &str, width: f32, expected: &[&str]) {
         let mut font = Font::new().unwrap();
-        let lines = wrap(&mut font, &[Run { text, style: Style::plain(10.0) }], width);
+        let mut lines = Vec::new();
+        wrap(&mut font, &[Run { text, style: Style::plain(10.0) }], width, &mut |l| lines.push(l.to_vec()));
         let got: Vec<String> = lines
             .iter()
             .map(|l| l.iter().map(|i| font.char_of(i.cid).unwrap()).collect())
@@ -475,6 +515,20 @@ mod tests {
         // A combining mark stays with its letter.
         check("e\u{301}e\u{301}e\u{301}e\u{301}", 11.0, &["e\u{301}", "e\u{301}", "e\u{301}", "e\u{301}"]);
         check("Привет, мир", 40.0, &["Привет,", "мир"]);
+    }
+
+    #[test]
+    fn a_word_of_any_length_is_broken_as_it_comes() {
+        let word = "a".repeat(1_000);
+        check(&word, 30.0, &["aaaaa"; 200]);
+        let text = format!("xy {word} z");
+        let mut font = Font::new().unwrap();
+        let mut lines = Vec::new();
+        wrap(&mut font, &[Run { text: &text, style: Style::plain(10.0) }], 30.0, &mut |l| {
+            lines.push((l.len(), l.iter().map(|i| i.width).sum::<f32>()))
+        });
+        assert_eq!(lines.iter().map(|l| l.0).sum::<usize>(), 1_000 + 5);
+        assert!(lines.iter().all(|&(_, w)| w <= 30.0), "{lines:?}");
     }
 
     #[test]

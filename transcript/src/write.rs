@@ -41,7 +41,11 @@ impl Refs {
 
 /// Deflates `data` as a zlib stream (what PDF's FlateDecode reads).
 pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    let mut out = miniz_oxide::deflate::compress_to_vec_zlib(data, 6);
+    // The output starts with room for half the input: give back the rest,
+    // or every finished page would keep it until the end.
+    out.shrink_to_fit();
+    out
 }
 
 /// The images embedded so far, written into the PDF as they come.
@@ -81,13 +85,13 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
     let page_refs: Vec<Ref> = pages.iter().map(|_| refs.next()).collect();
     let count = pages.len();
     for (i, (page, &page_ref)) in pages.into_iter().zip(&page_refs).enumerate() {
-        let mut content = page.content;
-        content.push(b'\n');
-        content.extend(layout::footer(&mut font, &footer_left, i + 1, count));
-        let content_ref = refs.next();
-        pdf.stream(content_ref, &deflate(&content)).filter(Filter::FlateDecode);
+        let body_ref = refs.next();
+        pdf.stream(body_ref, &page.content).filter(Filter::FlateDecode);
+        let footer_ref = refs.next();
+        let footer = deflate(&layout::footer(&mut font, &footer_left, i + 1, count));
+        pdf.stream(footer_ref, &footer).filter(Filter::FlateDecode);
         let mut p = pdf.page(page_ref);
-        p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).parent(tree_ref).contents(content_ref);
+        p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).parent(tree_ref).contents_array([body_ref, footer_ref]);
         let mut resources = p.resources();
         resources.fonts().pair(FONT_NAME, font_ref);
         if !page.images.is_empty() {

@@ -4,6 +4,7 @@
 mod content;
 mod fixtures;
 mod images;
+mod memory;
 mod robustness;
 
 use lopdf::{Document, Object};
