@@ -24,13 +24,20 @@ fn main() -> anyhow::Result<()> {
         .flat_map(|m| &m.attachments)
         .filter_map(|a| a.bytes.as_ref().map(Vec::len))
         .sum();
-    let text_chars: usize = conversation.messages.iter().map(|m| m.text.chars().count()).sum();
+    let text_chars: usize = conversation
+        .messages
+        .iter()
+        .map(|m| m.text.chars().count())
+        .sum();
     println!(
         "transcript benchmark: {MESSAGES} messages ({} KB of text), {IMAGES} images 800x600 (JPEG and PNG, {} KB), {RUNS} runs each, native release build",
         text_chars / 1024,
         image_bytes / 1024
     );
-    println!("{:<22} {:>10} {:>10} {:>8} {:>10}", "", "p50", "p99", "pages", "PDF size");
+    println!(
+        "{:<22} {:>10} {:>10} {:>8} {:>10}",
+        "", "p50", "p99", "pages", "PDF size"
+    );
     for with_attachments in [false, true] {
         let options = transcript::Options { with_attachments };
         let mut samples = Vec::with_capacity(RUNS);
@@ -43,7 +50,11 @@ fn main() -> anyhow::Result<()> {
         samples.sort();
         let pick = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
         let pages = lopdf::Document::load_mem(&pdf)?.get_pages().len();
-        let label = if with_attachments { "with attachments" } else { "without attachments" };
+        let label = if with_attachments {
+            "with attachments"
+        } else {
+            "without attachments"
+        };
         println!(
             "{:<22} {:>10} {:>10} {:>8} {:>7} KB",
             label,
@@ -53,7 +64,10 @@ fn main() -> anyhow::Result<()> {
             pdf.len() / 1024
         );
         if let Some(dir) = &out_dir {
-            let path = format!("{dir}/transcript-{}.pdf", if with_attachments { "with" } else { "without" });
+            let path = format!(
+                "{dir}/transcript-{}.pdf",
+                if with_attachments { "with" } else { "without" }
+            );
             std::fs::write(&path, &pdf)?;
         }
     }

@@ -52,7 +52,13 @@ impl Font {
         let face = Face::parse(FONT, 0).map_err(|_| crate::Error::Font)?;
         let scale = 1000.0 / f32::from(face.units_per_em());
         let space_gid = face.glyph_index(' ').map_or(0, |g| g.0);
-        Ok(Font { face, scale, glyphs: HashMap::new(), cids: Vec::new(), space_gid })
+        Ok(Font {
+            face,
+            scale,
+            glyphs: HashMap::new(),
+            cids: Vec::new(),
+            space_gid,
+        })
     }
 
     /// The glyph for `c`, giving it a CID on first use.
@@ -65,7 +71,10 @@ impl Font {
             // further ones are drawn, and copy out, as U+FFFD.
             return match self.glyphs.get(&char::REPLACEMENT_CHARACTER) {
                 Some(g) => *g,
-                None => Glyph { cid: 0, advance: self.advance(0) },
+                None => Glyph {
+                    cid: 0,
+                    advance: self.advance(0),
+                },
             };
         }
         let (gid, advance) = if invisible(c) {
@@ -84,7 +93,9 @@ impl Font {
     /// A glyph's advance, rounded as the PDF's widths array states it, so
     /// that lines are measured as viewers draw them.
     fn advance(&self, gid: u16) -> f32 {
-        self.face.glyph_hor_advance(GlyphId(gid)).map_or(0.0, |a| (f32::from(a) * self.scale).round())
+        self.face
+            .glyph_hor_advance(GlyphId(gid))
+            .map_or(0.0, |a| (f32::from(a) * self.scale).round())
     }
 
     /// The character a CID stands for.
@@ -94,7 +105,12 @@ impl Font {
     }
 
     /// Writes the Type 0 font and everything it needs into `chunk`.
-    pub(crate) fn write(&self, chunk: &mut Chunk, refs: &mut crate::write::Refs, font_ref: Ref) -> Result<(), crate::Error> {
+    pub(crate) fn write(
+        &self,
+        chunk: &mut Chunk,
+        refs: &mut crate::write::Refs,
+        font_ref: Ref,
+    ) -> Result<(), crate::Error> {
         let cid_ref = refs.next();
         let descriptor_ref = refs.next();
         let file_ref = refs.next();
@@ -110,7 +126,11 @@ impl Font {
         let subset = subsetter::subset(FONT, 0, &remapper).map_err(|_| crate::Error::Font)?;
 
         let name = format!("{}+{BASE_NAME}", subset_tag(&self.cids));
-        let system_info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+        let system_info = SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"Identity"),
+            supplement: 0,
+        };
 
         chunk
             .type0_font(font_ref)
@@ -127,7 +147,8 @@ impl Font {
             .default_width(self.advance(0))
             .cid_to_gid_map_stream(cid_to_gid_ref);
         if !self.cids.is_empty() {
-            cid.widths().consecutive(1, self.cids.iter().map(|e| e.advance));
+            cid.widths()
+                .consecutive(1, self.cids.iter().map(|e| e.advance));
         }
         drop(cid);
 
@@ -154,7 +175,10 @@ impl Font {
         chunk
             .stream(file_ref, &file)
             .filter(Filter::FlateDecode)
-            .pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(i32::MAX));
+            .pair(
+                Name(b"Length1"),
+                i32::try_from(subset.len()).unwrap_or(i32::MAX),
+            );
 
         let mut cmap = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), system_info);
         for (i, entry) in self.cids.iter().enumerate() {
@@ -162,10 +186,14 @@ impl Font {
             cmap.pair(cid, entry.c);
         }
         let cmap = crate::write::deflate(cmap.finish().as_slice());
-        chunk.cmap(to_unicode_ref, &cmap).filter(Filter::FlateDecode);
+        chunk
+            .cmap(to_unicode_ref, &cmap)
+            .filter(Filter::FlateDecode);
 
         let map = crate::write::deflate(&cid_to_gid);
-        chunk.stream(cid_to_gid_ref, &map).filter(Filter::FlateDecode);
+        chunk
+            .stream(cid_to_gid_ref, &map)
+            .filter(Filter::FlateDecode);
         Ok(())
     }
 }

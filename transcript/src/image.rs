@@ -10,8 +10,8 @@
 
 use std::io::Cursor;
 
-use pdf_writer::{Chunk, Filter, Name, Ref};
 use pdf_writer::types::Predictor;
+use pdf_writer::{Chunk, Filter, Name, Ref};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace as JpegColor;
 
@@ -35,7 +35,9 @@ enum Colors {
     Gray,
     Rgb,
     /// CMYK; `inverted` for Adobe's JPEGs, which store it inverted.
-    Cmyk { inverted: bool },
+    Cmyk {
+        inverted: bool,
+    },
     /// A palette of RGB triples.
     Indexed(Vec<u8>),
 }
@@ -88,7 +90,9 @@ impl Image<'_> {
             let mask_ref = mask_id();
             let mut x = chunk.image_xobject(mask_ref, mask);
             x.filter(Filter::FlateDecode);
-            x.width(side(self.width)).height(side(self.height)).bits_per_component(8);
+            x.width(side(self.width))
+                .height(side(self.height))
+                .bits_per_component(8);
             x.color_space().device_gray();
             mask_ref
         });
@@ -97,7 +101,9 @@ impl Image<'_> {
             Data::PngRows(d) | Data::Deflated(d) => d,
         };
         let mut x = chunk.image_xobject(id, bytes);
-        x.width(side(self.width)).height(side(self.height)).bits_per_component(i32::from(self.bits));
+        x.width(side(self.width))
+            .height(side(self.height))
+            .bits_per_component(i32::from(self.bits));
         match &self.data {
             Data::Jpeg(_) => {
                 x.filter(Filter::DctDecode);
@@ -165,23 +171,37 @@ fn jpeg(bytes: &[u8]) -> Result<Image<'_>, Refusal> {
         (1, _) => Colors::Gray,
         (3, _) => Colors::Rgb,
         (4, Some(JpegColor::YCCK)) => Colors::Cmyk { inverted: true },
-        (4, _) => Colors::Cmyk { inverted: adobe_marker(bytes) },
+        (4, _) => Colors::Cmyk {
+            inverted: adobe_marker(bytes),
+        },
         _ => return Err(Refusal::Broken),
     };
     // The header was read; the scan must follow it.
     if !bytes.windows(2).any(|w| w == [0xFF, 0xDA]) {
         return Err(Refusal::Broken);
     }
-    Ok(Image { width, height, colors, bits: 8, data: Data::Jpeg(bytes), soft_mask: None })
+    Ok(Image {
+        width,
+        height,
+        colors,
+        bits: 8,
+        data: Data::Jpeg(bytes),
+        soft_mask: None,
+    })
 }
 
 /// Whether a JPEG carries Adobe's APP14 segment (whose CMYK is inverted).
 fn adobe_marker(bytes: &[u8]) -> bool {
-    bytes.windows(9).take(1 << 16).any(|w| w[0] == 0xFF && w[1] == 0xEE && &w[4..9] == b"Adobe")
+    bytes
+        .windows(9)
+        .take(1 << 16)
+        .any(|w| w[0] == 0xFF && w[1] == 0xEE && &w[4..9] == b"Adobe")
 }
 
 fn png(bytes: &[u8]) -> Result<Image<'_>, Refusal> {
-    let limits = png::Limits { bytes: crate::MAX_DECODED_IMAGE_BYTES };
+    let limits = png::Limits {
+        bytes: crate::MAX_DECODED_IMAGE_BYTES,
+    };
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
     decoder.set_transformations(png::Transformations::IDENTITY);
     let mut reader = decoder.read_info().map_err(png_refusal)?;
@@ -195,11 +215,16 @@ fn png(bytes: &[u8]) -> Result<Image<'_>, Refusal> {
     }
     let passes_through = !info.interlaced
         && info.trns.is_none()
-        && matches!(info.color_type, png::ColorType::Grayscale | png::ColorType::Rgb | png::ColorType::Indexed);
+        && matches!(
+            info.color_type,
+            png::ColorType::Grayscale | png::ColorType::Rgb | png::ColorType::Indexed
+        );
     if passes_through {
         let colors = match info.color_type {
             png::ColorType::Grayscale => Colors::Gray,
-            png::ColorType::Indexed => Colors::Indexed(info.palette.as_deref().ok_or(Refusal::Broken)?.to_vec()),
+            png::ColorType::Indexed => {
+                Colors::Indexed(info.palette.as_deref().ok_or(Refusal::Broken)?.to_vec())
+            }
             _ => Colors::Rgb,
         };
         let bits = info.bit_depth as u8;
@@ -213,7 +238,14 @@ fn png(bytes: &[u8]) -> Result<Image<'_>, Refusal> {
         reader.next_frame(&mut pixels).map_err(png_refusal)?;
         drop(pixels);
         let rows = idat(bytes).ok_or(Refusal::Broken)?;
-        return Ok(Image { width, height, colors, bits, data: Data::PngRows(rows), soft_mask: None });
+        return Ok(Image {
+            width,
+            height,
+            colors,
+            bits,
+            data: Data::PngRows(rows),
+            soft_mask: None,
+        });
     }
 
     // Transparency or interlacing: decode to 8-bit gray or RGB, with or
@@ -246,11 +278,25 @@ fn png(bytes: &[u8]) -> Result<Image<'_>, Refusal> {
         }
         drop(pixels);
         let opaque = alpha.iter().all(|&a| a == 255);
-        (color, if opaque { None } else { Some(crate::write::deflate(&alpha)) })
+        (
+            color,
+            if opaque {
+                None
+            } else {
+                Some(crate::write::deflate(&alpha))
+            },
+        )
     } else {
         (pixels, None)
     };
-    Ok(Image { width, height, colors, bits: 8, data: Data::Deflated(crate::write::deflate(&samples)), soft_mask })
+    Ok(Image {
+        width,
+        height,
+        colors,
+        bits: 8,
+        data: Data::Deflated(crate::write::deflate(&samples)),
+        soft_mask,
+    })
 }
 
 fn png_refusal(e: png::DecodingError) -> Refusal {
@@ -265,7 +311,8 @@ fn idat(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut rows = Vec::new();
     let mut at = 8;
     while at < bytes.len() {
-        let len = usize::try_from(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?)).ok()?;
+        let len =
+            usize::try_from(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?)).ok()?;
         let kind = bytes.get(at + 4..at + 8)?;
         let data = bytes.get(at + 8..at.checked_add(8)?.checked_add(len)?)?;
         if kind == b"IDAT" {

@@ -49,13 +49,21 @@ pub(crate) struct Style {
 
 impl Style {
     pub(crate) const fn plain(size: f32) -> Style {
-        Style { size, bold: false, italic: false, color: BLACK }
+        Style {
+            size,
+            bold: false,
+            italic: false,
+            color: BLACK,
+        }
     }
     pub(crate) const fn bold(self) -> Style {
         Style { bold: true, ..self }
     }
     pub(crate) const fn italic(self) -> Style {
-        Style { italic: true, ..self }
+        Style {
+            italic: true,
+            ..self
+        }
     }
     pub(crate) const fn color(self, color: Color) -> Style {
         Style { color, ..self }
@@ -113,7 +121,13 @@ impl<'f> Composer<'f> {
     pub(crate) fn new(font: &'f mut Font) -> Composer<'f> {
         let mut content = Content::new();
         content.save_state();
-        let sheet = Sheet { pages: Vec::new(), content, images: Vec::new(), state: DrawState::default(), y: PAGE_H - MARGIN_TOP };
+        let sheet = Sheet {
+            pages: Vec::new(),
+            content,
+            images: Vec::new(),
+            state: DrawState::default(),
+            y: PAGE_H - MARGIN_TOP,
+        };
         Composer { font, sheet }
     }
 
@@ -136,7 +150,9 @@ impl<'f> Composer<'f> {
     pub(crate) fn paragraph(&mut self, runs: &[Run], indent: f32, width: f32, line_height: f32) {
         let styles: Vec<Style> = runs.iter().map(|r| r.style).collect();
         let sheet = &mut self.sheet;
-        wrap(self.font, runs, width, &mut |line| sheet.line(line, &styles, MARGIN_X + indent, line_height));
+        wrap(self.font, runs, width, &mut |line| {
+            sheet.line(line, &styles, MARGIN_X + indent, line_height)
+        });
     }
 
     /// A label and its value side by side: the label in the first
@@ -146,7 +162,9 @@ impl<'f> Composer<'f> {
         let label_styles = [label.style];
         // Labels are the crate's own words: a line or two.
         let mut label_lines = Vec::new();
-        wrap(self.font, &[label], label_width - 6.0, &mut |line| label_lines.push(line.to_vec()));
+        wrap(self.font, &[label], label_width - 6.0, &mut |line| {
+            label_lines.push(line.to_vec())
+        });
         let sheet = &mut self.sheet;
         let mut row = 0;
         wrap(self.font, value, CONTENT_W - label_width, &mut |line| {
@@ -221,7 +239,10 @@ impl Sheet {
         // separator.
         content.push(b'\n');
         let content = crate::write::deflate(&content);
-        self.pages.push(Page { content, images: std::mem::take(&mut self.images) });
+        self.pages.push(Page {
+            content,
+            images: std::mem::take(&mut self.images),
+        });
         self.content.save_state();
         self.state = DrawState::default();
         self.y = PAGE_H - MARGIN_TOP;
@@ -242,12 +263,26 @@ impl Sheet {
     }
 
     fn draw_line(&mut self, line: &[Item], styles: &[Style], x: f32, baseline: f32) {
-        draw_line(&mut self.content, &mut self.state, line, styles, x, baseline);
+        draw_line(
+            &mut self.content,
+            &mut self.state,
+            line,
+            styles,
+            x,
+            baseline,
+        );
     }
 }
 
 /// Draws one laid-out line.
-fn draw_line(content: &mut Content, state: &mut DrawState, line: &[Item], styles: &[Style], x: f32, baseline: f32) {
+fn draw_line(
+    content: &mut Content,
+    state: &mut DrawState,
+    line: &[Item],
+    styles: &[Style],
+    x: f32,
+    baseline: f32,
+) {
     if line.is_empty() {
         return;
     }
@@ -255,7 +290,9 @@ fn draw_line(content: &mut Content, state: &mut DrawState, line: &[Item], styles
     let mut cx = x;
     let mut bytes = Vec::new();
     for segment in line.chunk_by(|a, b| a.style == b.style) {
-        let Some(&style) = styles.get(usize::from(segment[0].style)) else { continue };
+        let Some(&style) = styles.get(usize::from(segment[0].style)) else {
+            continue;
+        };
         if state.size != Some(style.size) {
             content.set_font(FONT_NAME, style.size);
             state.size = Some(style.size);
@@ -299,18 +336,40 @@ pub(crate) fn footer(font: &mut Font, left: &str, page: usize, pages: usize) -> 
     let number_line = first_line(font, &number, style, CONTENT_W);
     let number_width: f32 = number_line.iter().map(|i| i.width).sum();
     // The left text takes one line at most, clear of the page number.
-    let left_line = first_line(font, left, style, (CONTENT_W - number_width - 24.0).max(0.0));
+    let left_line = first_line(
+        font,
+        left,
+        style,
+        (CONTENT_W - number_width - 24.0).max(0.0),
+    );
     let mut content = Content::new();
     let mut state = DrawState::default();
-    draw_line(&mut content, &mut state, &left_line, &styles, MARGIN_X, FOOTER_BASELINE);
-    draw_line(&mut content, &mut state, &number_line, &styles, MARGIN_X + CONTENT_W - number_width, FOOTER_BASELINE);
+    draw_line(
+        &mut content,
+        &mut state,
+        &left_line,
+        &styles,
+        MARGIN_X,
+        FOOTER_BASELINE,
+    );
+    draw_line(
+        &mut content,
+        &mut state,
+        &number_line,
+        &styles,
+        MARGIN_X + CONTENT_W - number_width,
+        FOOTER_BASELINE,
+    );
     content.finish().into_vec()
 }
 
 /// The first line `text` wraps to (only its first 300 characters are laid
 /// out: a line never holds more).
 fn first_line(font: &mut Font, text: &str, style: Style, width: f32) -> Vec<Item> {
-    let text = text.char_indices().nth(300).map_or(text, |(i, _)| &text[..i]);
+    let text = text
+        .char_indices()
+        .nth(300)
+        .map_or(text, |(i, _)| &text[..i]);
     let mut first = None;
     wrap(font, &[Run { text, style }], width, &mut |line| {
         if first.is_none() {
@@ -362,7 +421,13 @@ fn breaking_space(c: char) -> bool {
 /// Leading spaces of a paragraph are kept (code stays indented), spaces at
 /// a break are dropped. Memory stays at about one line whatever the text.
 fn wrap(font: &mut Font, runs: &[Run], width: f32, emit: &mut dyn FnMut(&[Item])) {
-    let mut w = Wrapper { width, line: Vec::new(), line_w: 0.0, first: true, emit };
+    let mut w = Wrapper {
+        width,
+        line: Vec::new(),
+        line_w: 0.0,
+        first: true,
+        emit,
+    };
     let mut spaces: Vec<Item> = Vec::new();
     let mut spaces_w = 0.0;
     let mut word: Vec<Item> = Vec::new();
@@ -380,7 +445,11 @@ fn wrap(font: &mut Font, runs: &[Run], width: f32, emit: &mut dyn FnMut(&[Item])
                 continue;
             }
             let glyph = font.glyph(c);
-            let item = Item { cid: glyph.cid, width: glyph.advance * scale, style };
+            let item = Item {
+                cid: glyph.cid,
+                width: glyph.advance * scale,
+                style,
+            };
             if c == ' ' {
                 if !word.is_empty() {
                     w.word(&spaces, spaces_w, &word, word_w);
@@ -464,7 +533,10 @@ impl Wrapper<'_> {
                 }
             }
             for &item in word {
-                if self.line_w + item.width > self.width && item.width > 0.0 && !self.line.is_empty() {
+                if self.line_w + item.width > self.width
+                    && item.width > 0.0
+                    && !self.line.is_empty()
+                {
                     self.break_line();
                 }
                 self.line.push(item);
@@ -484,7 +556,15 @@ mod tests {
     fn check(text: &str, width: f32, expected: &[&str]) {
         let mut font = Font::new().unwrap();
         let mut lines = Vec::new();
-        wrap(&mut font, &[Run { text, style: Style::plain(10.0) }], width, &mut |l| lines.push(l.to_vec()));
+        wrap(
+            &mut font,
+            &[Run {
+                text,
+                style: Style::plain(10.0),
+            }],
+            width,
+            &mut |l| lines.push(l.to_vec()),
+        );
         let got: Vec<String> = lines
             .iter()
             .map(|l| l.iter().map(|i| font.char_of(i.cid).unwrap()).collect())
@@ -504,16 +584,32 @@ mod tests {
         // "hello world" is about 52 pt at 10 pt.
         check("hello world", 40.0, &["hello", "world"]);
         check("hello   world  ", 40.0, &["hello", "world"]);
-        check("one\ntwo\r\nthree\rfour", 1000.0, &["one", "two", "three", "four"]);
+        check(
+            "one\ntwo\r\nthree\rfour",
+            1000.0,
+            &["one", "two", "three", "four"],
+        );
         check("a\n\nb", 1000.0, &["a", "", "b"]);
-        check("    indented\n\tcode", 1000.0, &["    indented", "    code"]);
+        check(
+            "    indented\n\tcode",
+            1000.0,
+            &["    indented", "    code"],
+        );
         check("bell\u{7}s", 1000.0, &["bells"]);
         check("no\u{A0}break here", 45.0, &["no\u{A0}break", "here"]);
         // A long word is broken between characters.
-        check("aaaaaaaaaaaaaaaaaaaa", 30.0, &["aaaaa", "aaaaa", "aaaaa", "aaaaa"]);
+        check(
+            "aaaaaaaaaaaaaaaaaaaa",
+            30.0,
+            &["aaaaa", "aaaaa", "aaaaa", "aaaaa"],
+        );
         check("xy aaaaaaaaaaaaaaaaa", 60.0, &["xy aaaaaaaa", "aaaaaaaaa"]);
         // A combining mark stays with its letter.
-        check("e\u{301}e\u{301}e\u{301}e\u{301}", 11.0, &["e\u{301}", "e\u{301}", "e\u{301}", "e\u{301}"]);
+        check(
+            "e\u{301}e\u{301}e\u{301}e\u{301}",
+            11.0,
+            &["e\u{301}", "e\u{301}", "e\u{301}", "e\u{301}"],
+        );
         check("Привет, мир", 40.0, &["Привет,", "мир"]);
     }
 
@@ -524,9 +620,15 @@ mod tests {
         let text = format!("xy {word} z");
         let mut font = Font::new().unwrap();
         let mut lines = Vec::new();
-        wrap(&mut font, &[Run { text: &text, style: Style::plain(10.0) }], 30.0, &mut |l| {
-            lines.push((l.len(), l.iter().map(|i| i.width).sum::<f32>()))
-        });
+        wrap(
+            &mut font,
+            &[Run {
+                text: &text,
+                style: Style::plain(10.0),
+            }],
+            30.0,
+            &mut |l| lines.push((l.len(), l.iter().map(|i| i.width).sum::<f32>())),
+        );
         assert_eq!(lines.iter().map(|l| l.0).sum::<usize>(), 1_000 + 5);
         assert!(lines.iter().all(|&(_, w)| w <= 30.0), "{lines:?}");
     }

@@ -111,10 +111,18 @@ fn text_chars(t: &Transcript) -> usize {
         + opt(&h.topic)
         + opt(&h.disposition)
         + opt(&h.closing_comment);
-    n = h.agents.iter().fold(n, |n, a| n.saturating_add(a.chars().count() + 2));
-    n = h.tags.iter().fold(n, |n, a| n.saturating_add(a.chars().count() + 2));
+    n = h
+        .agents
+        .iter()
+        .fold(n, |n, a| n.saturating_add(a.chars().count() + 2));
+    n = h
+        .tags
+        .iter()
+        .fold(n, |n, a| n.saturating_add(a.chars().count() + 2));
     for tr in &h.transfers {
-        n = n.saturating_add(tr.from.chars().count() + tr.to.chars().count() + opt(&tr.comment) + 32);
+        n = n.saturating_add(
+            tr.from.chars().count() + tr.to.chars().count() + opt(&tr.comment) + 32,
+        );
     }
     for m in &t.messages {
         n = n.saturating_add(m.author.chars().count() + m.text.chars().count() + 32);

@@ -5,7 +5,9 @@ use pdf_writer::{Filter, Name, Pdf, Rect, Ref, TextStr};
 
 use crate::font::Font;
 use crate::image::{self, Refusal};
-use crate::layout::{self, Color, Composer, Run, Style, CONTENT_H, CONTENT_W, FONT_NAME, MUTED, PAGE_H, PAGE_W};
+use crate::layout::{
+    self, Color, Composer, Run, Style, CONTENT_H, CONTENT_W, FONT_NAME, MUTED, PAGE_H, PAGE_W,
+};
 use crate::model::{Attachment, Header, Message, Side, Transcript};
 use crate::time_text::{size, Zone};
 use crate::{Error, Options, MAX_IMAGE_BYTES};
@@ -63,7 +65,10 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
     let font_ref = refs.next();
     let info_ref = refs.next();
     let zone = Zone::new(t.header.utc_offset_minutes);
-    let mut images = Images { refs: Vec::new(), bytes: 0 };
+    let mut images = Images {
+        refs: Vec::new(),
+        bytes: 0,
+    };
 
     let pages = {
         let mut c = Composer::new(&mut font);
@@ -86,12 +91,15 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
     let count = pages.len();
     for (i, (page, &page_ref)) in pages.into_iter().zip(&page_refs).enumerate() {
         let body_ref = refs.next();
-        pdf.stream(body_ref, &page.content).filter(Filter::FlateDecode);
+        pdf.stream(body_ref, &page.content)
+            .filter(Filter::FlateDecode);
         let footer_ref = refs.next();
         let footer = deflate(&layout::footer(&mut font, &footer_left, i + 1, count));
         pdf.stream(footer_ref, &footer).filter(Filter::FlateDecode);
         let mut p = pdf.page(page_ref);
-        p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).parent(tree_ref).contents_array([body_ref, footer_ref]);
+        p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .parent(tree_ref)
+            .contents_array([body_ref, footer_ref]);
         let mut resources = p.resources();
         resources.fonts().pair(FONT_NAME, font_ref);
         if !page.images.is_empty() {
@@ -104,54 +112,134 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
         }
     }
     let count = i32::try_from(count).unwrap_or(i32::MAX);
-    pdf.pages(tree_ref).kids(page_refs.iter().copied()).count(count);
+    pdf.pages(tree_ref)
+        .kids(page_refs.iter().copied())
+        .count(count);
     pdf.catalog(catalog_ref).pages(tree_ref);
     font.write(&mut pdf, &mut refs, font_ref)?;
+    // The title as a viewer's window shows it: its first 200 characters.
+    let title = t
+        .header
+        .title
+        .char_indices()
+        .nth(200)
+        .map_or(t.header.title.as_str(), |(i, _)| &t.header.title[..i]);
     pdf.document_info(info_ref)
-        .title(TextStr(&t.header.title))
+        .title(TextStr(title))
         .producer(TextStr("Live chat transcript"));
     Ok(pdf.finish())
 }
 
 /// The room information.
 fn header(c: &mut Composer, h: &Header, zone: &Zone) {
-    let title = if h.title.trim().is_empty() { "Conversation" } else { &h.title };
-    c.paragraph(&[Run { text: title, style: TITLE }], 0.0, CONTENT_W, 22.0);
+    let title = if h.title.trim().is_empty() {
+        "Conversation"
+    } else {
+        &h.title
+    };
+    c.paragraph(
+        &[Run {
+            text: title,
+            style: TITLE,
+        }],
+        0.0,
+        CONTENT_W,
+        22.0,
+    );
     c.space(6.0);
 
     let field = |c: &mut Composer, label: &str, value: &str| {
         if !value.trim().is_empty() {
-            c.field(Run { text: label, style: LABEL }, &[Run { text: value, style: VALUE }], LABEL_WIDTH, FIELD_LINE);
+            c.field(
+                Run {
+                    text: label,
+                    style: LABEL,
+                },
+                &[Run {
+                    text: value,
+                    style: VALUE,
+                }],
+                LABEL_WIDTH,
+                FIELD_LINE,
+            );
         }
     };
     field(c, "Conversation", &h.conversation_id);
     field(c, "Workspace", &h.workspace);
     field(c, "Department", h.department.as_deref().unwrap_or(""));
-    let visitor = match (h.visitor_name.as_deref().map(str::trim), h.visitor_email.as_deref().map(str::trim)) {
+    let visitor = match (
+        h.visitor_name.as_deref().map(str::trim),
+        h.visitor_email.as_deref().map(str::trim),
+    ) {
         (Some(n), Some(e)) if !n.is_empty() && !e.is_empty() => format!("{n} <{e}>"),
         (Some(n), _) if !n.is_empty() => n.to_owned(),
         (_, Some(e)) => e.to_owned(),
         _ => String::new(),
     };
     field(c, "Visitor", &visitor);
-    field(c, if h.agents.len() == 1 { "Agent" } else { "Agents" }, &h.agents.join(", "));
+    field(
+        c,
+        if h.agents.len() == 1 {
+            "Agent"
+        } else {
+            "Agents"
+        },
+        &h.agents.join(", "),
+    );
     field(c, "Created", &zone.date_time(h.created_at));
-    field(c, "Taken", &h.taken_at.map(|t| zone.date_time(t)).unwrap_or_default());
-    field(c, "Closed", &h.closed_at.map(|t| zone.date_time(t)).unwrap_or_default());
+    field(
+        c,
+        "Taken",
+        &h.taken_at.map(|t| zone.date_time(t)).unwrap_or_default(),
+    );
+    field(
+        c,
+        "Closed",
+        &h.closed_at.map(|t| zone.date_time(t)).unwrap_or_default(),
+    );
     field(c, "Topic", h.topic.as_deref().unwrap_or(""));
     field(c, "Tags", &h.tags.join(", "));
     field(c, "Disposition", h.disposition.as_deref().unwrap_or(""));
-    field(c, "Closing comment", h.closing_comment.as_deref().unwrap_or(""));
+    field(
+        c,
+        "Closing comment",
+        h.closing_comment.as_deref().unwrap_or(""),
+    );
     for (i, tr) in h.transfers.iter().enumerate() {
         let label = if i == 0 { "Transfers" } else { "" };
         let when = format!("{}  ", zone.date_time(tr.at));
         let route = format!("{} to {}", tr.from, tr.to);
-        let comment = tr.comment.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("\n“{s}”"));
-        let mut value = vec![Run { text: &when, style: VALUE.color(MUTED) }, Run { text: &route, style: VALUE }];
+        let comment = tr
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("\n“{s}”"));
+        let mut value = vec![
+            Run {
+                text: &when,
+                style: VALUE.color(MUTED),
+            },
+            Run {
+                text: &route,
+                style: VALUE,
+            },
+        ];
         if let Some(comment) = &comment {
-            value.push(Run { text: comment, style: VALUE.italic() });
+            value.push(Run {
+                text: comment,
+                style: VALUE.italic(),
+            });
         }
-        c.field(Run { text: label, style: LABEL }, &value, LABEL_WIDTH, FIELD_LINE);
+        c.field(
+            Run {
+                text: label,
+                style: LABEL,
+            },
+            &value,
+            LABEL_WIDTH,
+            FIELD_LINE,
+        );
     }
     field(c, "Times in", &zone.label());
     c.rule(9.0);
@@ -165,24 +253,64 @@ fn message(c: &mut Composer, m: &Message, zone: &Zone, last_day: &mut Option<Str
         c.space(8.0);
         // Keep the heading with the message under it.
         c.ensure(AUTHOR_LINE * 2.0 + TEXT_LINE);
-        c.paragraph(&[Run { text: &day, style: DAY }], 0.0, CONTENT_W, AUTHOR_LINE);
+        c.paragraph(
+            &[Run {
+                text: &day,
+                style: DAY,
+            }],
+            0.0,
+            CONTENT_W,
+            AUTHOR_LINE,
+        );
         *last_day = Some(day);
     }
     c.space(6.0);
     let text = m.text.trim_end();
     if m.side == Side::System {
         let time = format!("{time}  ");
-        c.paragraph(&[Run { text: &time, style: TIME }, Run { text, style: SYSTEM }], 0.0, CONTENT_W, AUTHOR_LINE);
+        c.paragraph(
+            &[
+                Run {
+                    text: &time,
+                    style: TIME,
+                },
+                Run {
+                    text,
+                    style: SYSTEM,
+                },
+            ],
+            0.0,
+            CONTENT_W,
+            AUTHOR_LINE,
+        );
         return;
     }
     let (color, fallback) = match m.side {
         Side::Agent => (AGENT_COLOR, "Agent"),
         _ => (VISITOR_COLOR, "Visitor"),
     };
-    let author = if m.author.trim().is_empty() { fallback } else { m.author.as_str() };
+    let author = if m.author.trim().is_empty() {
+        fallback
+    } else {
+        m.author.as_str()
+    };
     let time = format!(" — {time}");
     c.ensure(AUTHOR_LINE + TEXT_LINE);
-    c.paragraph(&[Run { text: author, style: AUTHOR.color(color) }, Run { text: &time, style: TIME }], 0.0, CONTENT_W, AUTHOR_LINE);
+    c.paragraph(
+        &[
+            Run {
+                text: author,
+                style: AUTHOR.color(color),
+            },
+            Run {
+                text: &time,
+                style: TIME,
+            },
+        ],
+        0.0,
+        CONTENT_W,
+        AUTHOR_LINE,
+    );
     if !text.trim().is_empty() {
         c.paragraph(&[Run { text, style: TEXT }], 0.0, CONTENT_W, TEXT_LINE);
     }
@@ -190,11 +318,28 @@ fn message(c: &mut Composer, m: &Message, zone: &Zone, last_day: &mut Option<Str
 
 /// An attachment: listed by name and size, with the image under it when
 /// images are embedded and this one can be.
-fn attachment(c: &mut Composer, a: &Attachment, options: &Options, pdf: &mut Pdf, refs: &mut Refs, images: &mut Images) {
+fn attachment(
+    c: &mut Composer,
+    a: &Attachment,
+    options: &Options,
+    pdf: &mut Pdf,
+    refs: &mut Refs,
+    images: &mut Images,
+) {
     let listing = format!("Attachment: {} ({})", a.name, size(a.size));
     let bytes = match &a.bytes {
         Some(bytes) if options.with_attachments => bytes,
-        _ => return c.paragraph(&[Run { text: &listing, style: NOTE }], 0.0, CONTENT_W, FIELD_LINE),
+        _ => {
+            return c.paragraph(
+                &[Run {
+                    text: &listing,
+                    style: NOTE,
+                }],
+                0.0,
+                CONTENT_W,
+                FIELD_LINE,
+            )
+        }
     };
     let note = match image::prepare(bytes) {
         Ok(image) if images.bytes.saturating_add(image.byte_len()) > MAX_IMAGE_BYTES => {
@@ -209,24 +354,50 @@ fn attachment(c: &mut Composer, a: &Attachment, options: &Options, pdf: &mut Pdf
             let (w, h) = fit(image.width, image.height);
             c.space(2.0);
             c.ensure(FIELD_LINE + h + 4.0);
-            c.paragraph(&[Run { text: &listing, style: NOTE }], 0.0, CONTENT_W, FIELD_LINE);
+            c.paragraph(
+                &[Run {
+                    text: &listing,
+                    style: NOTE,
+                }],
+                0.0,
+                CONTENT_W,
+                FIELD_LINE,
+            );
             c.space(2.0);
             c.image(index, w, h);
             c.space(4.0);
             return;
         }
-        Err(Refusal::NotJpegOrPng) if !matches!(a.mime_type.as_str(), "image/jpeg" | "image/jpg" | "image/png") => "",
+        Err(Refusal::NotJpegOrPng)
+            if !matches!(
+                a.mime_type.as_str(),
+                "image/jpeg" | "image/jpg" | "image/png"
+            ) =>
+        {
+            ""
+        }
         Err(Refusal::TooLarge) => " — image too large to embed",
         Err(Refusal::NotJpegOrPng | Refusal::Broken) => " — image could not be embedded",
     };
     let listing = format!("{listing}{note}");
-    c.paragraph(&[Run { text: &listing, style: NOTE }], 0.0, CONTENT_W, FIELD_LINE);
+    c.paragraph(
+        &[Run {
+            text: &listing,
+            style: NOTE,
+        }],
+        0.0,
+        CONTENT_W,
+        FIELD_LINE,
+    );
 }
 
 /// An image's size on the page: 96 dpi, scaled down (aspect kept) to the
 /// text width and to a page's height less its caption.
 fn fit(width: u32, height: u32) -> (f32, f32) {
-    let (w, h) = (width as f32 * POINTS_PER_PIXEL, height as f32 * POINTS_PER_PIXEL);
+    let (w, h) = (
+        width as f32 * POINTS_PER_PIXEL,
+        height as f32 * POINTS_PER_PIXEL,
+    );
     let max_h = CONTENT_H - FIELD_LINE - 8.0;
     let scale = (CONTENT_W / w).min(max_h / h).min(1.0);
     // Never thinner than a hair, so a 1 × 20,000 image still shows.

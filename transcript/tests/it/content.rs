@@ -10,10 +10,25 @@ fn short() -> Transcript {
     Transcript {
         header: header(),
         messages: vec![
-            message(1, Side::Visitor, "Anna Müller", "Hello, I was charged twice for order 1042."),
+            message(
+                1,
+                Side::Visitor,
+                "Anna Müller",
+                "Hello, I was charged twice for order 1042.",
+            ),
             message(2, Side::System, "", "Bob Stone took the conversation"),
-            message(3, Side::Agent, "Bob Stone", "Sorry about that!\nLet me check.\n\n  Two lines later, indented."),
-            message(4, Side::Visitor, "Anna Müller", "*bold* _italic_ ~strike~ `code` ```block``` https://example.com/a_b"),
+            message(
+                3,
+                Side::Agent,
+                "Bob Stone",
+                "Sorry about that!\nLet me check.\n\n  Two lines later, indented.",
+            ),
+            message(
+                4,
+                Side::Visitor,
+                "Anna Müller",
+                "*bold* _italic_ ~strike~ `code` ```block``` https://example.com/a_b",
+            ),
         ],
     }
 }
@@ -43,10 +58,26 @@ fn the_room_information_is_printed() {
     ] {
         assert!(t.contains(expected), "{expected:?} missing from {t:?}");
     }
-    for label in ["Conversation", "Workspace", "Department", "Visitor", "Agents", "Created", "Taken", "Closed"] {
+    for label in [
+        "Conversation",
+        "Workspace",
+        "Department",
+        "Visitor",
+        "Agents",
+        "Created",
+        "Taken",
+        "Closed",
+    ] {
         assert!(t.contains(label), "label {label:?} missing");
     }
-    for label in ["Topic", "Tags", "Disposition", "Closing comment", "Transfers", "Times in"] {
+    for label in [
+        "Topic",
+        "Tags",
+        "Disposition",
+        "Closing comment",
+        "Transfers",
+        "Times in",
+    ] {
         assert!(t.contains(label), "label {label:?} missing");
     }
 }
@@ -90,9 +121,17 @@ fn messages_are_printed_in_order_with_author_and_time() {
 
 #[test]
 fn many_messages_stay_in_order_across_pages() {
-    let mut t = Transcript { header: header(), messages: Vec::new() };
+    let mut t = Transcript {
+        header: header(),
+        messages: Vec::new(),
+    };
     for i in 0..400u64 {
-        t.messages.push(message(i + 1, Side::Visitor, "Anna", &format!("marker-{i:04} {}", "word ".repeat(20))));
+        t.messages.push(message(
+            i + 1,
+            Side::Visitor,
+            "Anna",
+            &format!("marker-{i:04} {}", "word ".repeat(20)),
+        ));
     }
     let pdf = render(&t, false);
     assert!(page_count(&pdf) > 5);
@@ -100,7 +139,9 @@ fn many_messages_stay_in_order_across_pages() {
     let mut at = 0;
     for i in 0..400 {
         let marker = format!("marker-{i:04}");
-        at += text[at..].find(&marker).unwrap_or_else(|| panic!("{marker} missing or out of order"));
+        at += text[at..]
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{marker} missing or out of order"));
     }
 }
 
@@ -108,7 +149,11 @@ fn many_messages_stay_in_order_across_pages() {
 fn line_breaks_are_kept() {
     let text = text(&render(&short(), false));
     let line = |needle: &str| {
-        text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?} missing")).trim().to_owned()
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} missing"))
+            .trim()
+            .to_owned()
     };
     assert_eq!(line("Sorry about"), "Sorry about that!");
     assert_eq!(line("Let me"), "Let me check.");
@@ -117,7 +162,10 @@ fn line_breaks_are_kept() {
 #[test]
 fn markup_characters_and_links_are_kept_as_written() {
     let text = flat(&text(&render(&short(), false)));
-    assert!(text.contains("*bold* _italic_ ~strike~ `code` ```block``` https://example.com/a_b"), "{text}");
+    assert!(
+        text.contains("*bold* _italic_ ~strike~ `code` ```block``` https://example.com/a_b"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -129,8 +177,18 @@ fn every_script_comes_back_intact() {
         "Tiếng Việt có dấu: người, đường, phở",
         "Prices: €12.50, £3, ¥400, ₹99, ₽10, 30 °C, ½ · ™ ©",
     ];
-    let messages = samples.iter().enumerate().map(|(i, s)| message(i as u64 + 1, Side::Visitor, "Zoë", s)).collect();
-    let pdf = render(&Transcript { header: header(), messages }, false);
+    let messages = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| message(i as u64 + 1, Side::Visitor, "Zoë", s))
+        .collect();
+    let pdf = render(
+        &Transcript {
+            header: header(),
+            messages,
+        },
+        false,
+    );
     let text = flat(&text(&pdf));
     for s in samples {
         assert!(text.contains(s), "{s:?} missing from {text:?}");
@@ -142,8 +200,18 @@ fn characters_the_font_lacks_copy_out_as_themselves() {
     // Emoji (with a skin tone and a joiner), CJK and Arabic: drawn as the
     // font's box, but the text is still what was written.
     let samples = ["Thanks 👍🏽 great", "family 👩‍👩‍👧 ok", "你好，世界", "مرحبا"];
-    let messages = samples.iter().enumerate().map(|(i, s)| message(i as u64 + 1, Side::Visitor, "Li", s)).collect();
-    let pdf = render(&Transcript { header: header(), messages }, false);
+    let messages = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| message(i as u64 + 1, Side::Visitor, "Li", s))
+        .collect();
+    let pdf = render(
+        &Transcript {
+            header: header(),
+            messages,
+        },
+        false,
+    );
     let text = flat(&text(&pdf));
     for s in samples {
         assert!(text.contains(s), "{s:?} missing from {text:?}");
@@ -153,9 +221,16 @@ fn characters_the_font_lacks_copy_out_as_themselves() {
 #[test]
 fn a_long_word_is_broken_over_lines() {
     let word = "x".repeat(600);
-    let t = Transcript { header: header(), messages: vec![message(1, Side::Agent, "Bob", &word)] };
+    let t = Transcript {
+        header: header(),
+        messages: vec![message(1, Side::Agent, "Bob", &word)],
+    };
     let text = text(&render(&t, false));
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && l.chars().all(|c| c == 'x')).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c == 'x'))
+        .collect();
     assert!(lines.len() >= 5, "{lines:?}");
     assert_eq!(lines.iter().map(|l| l.len()).sum::<usize>(), 600);
 }
@@ -163,9 +238,15 @@ fn a_long_word_is_broken_over_lines() {
 #[test]
 fn long_text_is_wrapped_to_the_page() {
     let sentence = "The quick brown fox jumps over the lazy dog. ".repeat(40);
-    let t = Transcript { header: header(), messages: vec![message(1, Side::Agent, "Bob", &sentence)] };
+    let t = Transcript {
+        header: header(),
+        messages: vec![message(1, Side::Agent, "Bob", &sentence)],
+    };
     let text = text(&render(&t, false));
-    let fox_lines = text.lines().filter(|l| l.contains("fox") || l.contains("lazy")).count();
+    let fox_lines = text
+        .lines()
+        .filter(|l| l.contains("fox") || l.contains("lazy"))
+        .count();
     assert!(fox_lines >= 15, "{fox_lines} lines");
     // Each line holds about 100 characters at most at 10 pt on A4.
     assert!(text.lines().all(|l| l.chars().count() < 130), "{text}");
@@ -182,7 +263,10 @@ fn pages_grow_with_the_conversation_and_are_numbered() {
     assert!(text.contains(&format!("Page 1 of {n_large}")));
     assert!(text.contains(&format!("Page {n_large} of {n_large}")));
     assert!(!text.contains(&format!("Page {} of", n_large + 1)));
-    assert!(text.contains("Conversation with Anna · c_7f3a9e"), "the footer names the conversation");
+    assert!(
+        text.contains("Conversation with Anna · c_7f3a9e"),
+        "the footer names the conversation"
+    );
     assert!(flat(&crate::text(&small)).contains("Page 1 of 1"));
 }
 
@@ -192,7 +276,14 @@ fn pages_are_a4_and_the_font_is_embedded_with_a_unicode_map() {
     let doc = parse(&pdf);
     for (_, page) in doc.get_pages() {
         let page = doc.get_dictionary(page).unwrap();
-        let media: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+        let media: Vec<f32> = page
+            .get(b"MediaBox")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_float().unwrap())
+            .collect();
         assert_eq!(media, [0.0, 0.0, 595.28, 841.89]);
     }
     let fonts: Vec<_> = doc
@@ -210,7 +301,9 @@ fn pages_are_a4_and_the_font_is_embedded_with_a_unicode_map() {
         .objects
         .values()
         .filter_map(|o| o.as_dict().ok())
-        .find(|d| d.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"FontDescriptor".as_slice()))
+        .find(|d| {
+            d.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"FontDescriptor".as_slice())
+        })
         .expect("a font descriptor");
     assert!(descriptor.get(b"FontFile2").is_ok(), "the font is embedded");
     // A subset: far smaller than the 118 KB font it is cut from.
@@ -219,7 +312,13 @@ fn pages_are_a4_and_the_font_is_embedded_with_a_unicode_map() {
 
 #[test]
 fn an_empty_conversation_is_one_page_of_room_information() {
-    let pdf = render(&Transcript { header: header(), messages: Vec::new() }, true);
+    let pdf = render(
+        &Transcript {
+            header: header(),
+            messages: Vec::new(),
+        },
+        true,
+    );
     assert_eq!(page_count(&pdf), 1);
     assert!(flat(&text(&pdf)).contains("Conversation with Anna"));
     // Nothing at all still makes a PDF.

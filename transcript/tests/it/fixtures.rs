@@ -30,15 +30,32 @@ impl Rng {
 /// photo more than noise (which no format compresses).
 pub fn pixels(width: u32, height: u32, channels: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
-    let (a, b, c) = (rng.below(200) as u32 + 20, rng.below(200) as u32 + 20, rng.below(7) as u32 + 3);
+    let (a, b, c) = (
+        rng.below(200) as u32 + 20,
+        rng.below(200) as u32 + 20,
+        rng.below(7) as u32 + 3,
+    );
     let mut out = Vec::with_capacity(width as usize * height as usize * channels);
     for y in 0..height {
         for x in 0..width {
-            let stripe = if (x / 40 + y / (20 * c)) % 5 == 0 { 60 } else { 0 };
+            let stripe = if (x / 40 + y / (20 * c)) % 5 == 0 {
+                60
+            } else {
+                0
+            };
             let r = ((x * 255 / width.max(1)) + stripe) % 256;
             let g = ((y * 255 / height.max(1)) + a) % 256;
             let bl = ((x + y) * b / (width + height).max(1) + (rng.next() % 6) as u32) % 256;
-            let px = [r as u8, g as u8, bl as u8, if channels == 4 { ((x * 2) % 256) as u8 } else { 255 }];
+            let px = [
+                r as u8,
+                g as u8,
+                bl as u8,
+                if channels == 4 {
+                    ((x * 2) % 256) as u8
+                } else {
+                    255
+                },
+            ];
             out.extend_from_slice(&px[..channels]);
         }
     }
@@ -49,7 +66,12 @@ pub fn jpeg(width: u16, height: u16, seed: u64) -> Vec<u8> {
     let mut out = Vec::new();
     let encoder = jpeg_encoder::Encoder::new(&mut out, 85);
     encoder
-        .encode(&pixels(width.into(), height.into(), 3, seed), width, height, jpeg_encoder::ColorType::Rgb)
+        .encode(
+            &pixels(width.into(), height.into(), 3, seed),
+            width,
+            height,
+            jpeg_encoder::ColorType::Rgb,
+        )
         .expect("encoding into memory succeeds");
     out
 }
@@ -66,14 +88,23 @@ pub fn png(width: u32, height: u32, color: png::ColorType, seed: u64) -> Vec<u8>
         let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(color);
         encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().expect("encoding into memory succeeds");
-        writer.write_image_data(&data).expect("the data fits the header");
+        let mut writer = encoder
+            .write_header()
+            .expect("encoding into memory succeeds");
+        writer
+            .write_image_data(&data)
+            .expect("the data fits the header");
     }
     out
 }
 
 pub fn image_attachment(name: &str, mime: &str, bytes: Vec<u8>) -> Attachment {
-    Attachment { name: name.to_owned(), mime_type: mime.to_owned(), size: bytes.len() as u64, bytes: Some(bytes) }
+    Attachment {
+        name: name.to_owned(),
+        mime_type: mime.to_owned(),
+        size: bytes.len() as u64,
+        bytes: Some(bytes),
+    }
 }
 
 pub fn header() -> Header {
@@ -114,9 +145,38 @@ pub fn message(seq: u64, side: Side, author: &str, text: &str) -> Message {
 }
 
 const WORDS: &[&str] = &[
-    "the", "order", "refund", "invoice", "please", "thanks", "account", "password", "shipping", "café", "naïve",
-    "Straße", "déjà", "Привет", "заказ", "спасибо", "Ελλάδα", "παραγγελία", "tiếng", "Việt", "ok", "yes", "no",
-    "tomorrow", "*important*", "_maybe_", "`code`", "https://example.com/help", "number", "42", "—", "€12.50",
+    "the",
+    "order",
+    "refund",
+    "invoice",
+    "please",
+    "thanks",
+    "account",
+    "password",
+    "shipping",
+    "café",
+    "naïve",
+    "Straße",
+    "déjà",
+    "Привет",
+    "заказ",
+    "спасибо",
+    "Ελλάδα",
+    "παραγγελία",
+    "tiếng",
+    "Việt",
+    "ok",
+    "yes",
+    "no",
+    "tomorrow",
+    "*important*",
+    "_maybe_",
+    "`code`",
+    "https://example.com/help",
+    "number",
+    "42",
+    "—",
+    "€12.50",
 ];
 
 /// A conversation of `messages` messages, with `images` image attachments
@@ -125,7 +185,9 @@ const WORDS: &[&str] = &[
 pub fn conversation(messages: usize, images: usize, width: u32, height: u32) -> Transcript {
     let mut rng = Rng::new(7);
     let mut out = Vec::with_capacity(messages);
-    let every = if images == 0 { usize::MAX } else { (messages / images).max(1) };
+    let every = messages
+        .checked_div(images)
+        .map_or(usize::MAX, |n| n.max(1));
     let mut made = 0;
     for i in 0..messages {
         let side = match i % 11 {
@@ -153,9 +215,17 @@ pub fn conversation(messages: usize, images: usize, width: u32, height: u32) -> 
         if made < images && i % every == every / 2 {
             let seed = made as u64;
             m.attachments.push(if made % 2 == 0 {
-                image_attachment(&format!("photo-{made}.jpg"), "image/jpeg", jpeg(width as u16, height as u16, seed))
+                image_attachment(
+                    &format!("photo-{made}.jpg"),
+                    "image/jpeg",
+                    jpeg(width as u16, height as u16, seed),
+                )
             } else {
-                image_attachment(&format!("screen-{made}.png"), "image/png", png(width, height, png::ColorType::Rgb, seed))
+                image_attachment(
+                    &format!("screen-{made}.png"),
+                    "image/png",
+                    png(width, height, png::ColorType::Rgb, seed),
+                )
             });
             made += 1;
         }
@@ -169,5 +239,8 @@ pub fn conversation(messages: usize, images: usize, width: u32, height: u32) -> 
         }
         out.push(m);
     }
-    Transcript { header: header(), messages: out }
+    Transcript {
+        header: header(),
+        messages: out,
+    }
 }

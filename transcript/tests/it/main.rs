@@ -47,12 +47,18 @@ pub fn images_shown(pdf: &[u8]) -> usize {
     let doc = parse(pdf);
     let mut count = 0;
     for (_, page) in doc.get_pages() {
-        let (Some(resources), _) = doc.get_page_resources(page).expect("page resources") else { continue };
-        let Ok(x_objects) = doc.get_dict_in_dict(resources, b"XObject") else { continue };
+        let (Some(resources), _) = doc.get_page_resources(page).expect("page resources") else {
+            continue;
+        };
+        let Ok(x_objects) = doc.get_dict_in_dict(resources, b"XObject") else {
+            continue;
+        };
         for (_, value) in x_objects.iter() {
             let (_, object) = doc.dereference(value).expect("the XObject exists");
             if let Object::Stream(stream) = object {
-                if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image".as_slice()) {
+                if stream.dict.get(b"Subtype").and_then(Object::as_name).ok()
+                    == Some(b"Image".as_slice())
+                {
                     count += 1;
                 }
             }
@@ -67,12 +73,18 @@ pub fn image_placements(pdf: &[u8]) -> Vec<(f32, f32)> {
     let doc = parse(pdf);
     let mut out = Vec::new();
     for (_, page) in doc.get_pages() {
-        let content = doc.get_and_decode_page_content(page).expect("page content decodes");
+        let content = doc
+            .get_and_decode_page_content(page)
+            .expect("page content decodes");
         let mut last_cm = None;
         for op in &content.operations {
             match op.operator.as_str() {
                 "cm" => {
-                    let n: Vec<f32> = op.operands.iter().map(|o| o.as_float().expect("cm takes numbers")).collect();
+                    let n: Vec<f32> = op
+                        .operands
+                        .iter()
+                        .map(|o| o.as_float().expect("cm takes numbers"))
+                        .collect();
                     last_cm = Some((n[0], n[3]));
                 }
                 "Do" => out.push(last_cm.expect("an image is placed by a cm")),

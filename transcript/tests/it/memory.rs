@@ -64,7 +64,15 @@ fn a_huge_message_takes_memory_in_proportion_to_the_pdf() {
     // 3 MB of text in one paragraph of varied words (so it does not
     // compress to nothing), then the same as one word with no space.
     let mut rng = Rng::new(3);
-    let words = ["order", "заказ", "παραγγελία", "refund", "Straße", "thanks", "x"];
+    let words = [
+        "order",
+        "заказ",
+        "παραγγελία",
+        "refund",
+        "Straße",
+        "thanks",
+        "x",
+    ];
     let mut text = String::new();
     while text.len() < 3_000_000 {
         text.push_str(words[rng.below(words.len())]);
@@ -72,12 +80,19 @@ fn a_huge_message_takes_memory_in_proportion_to_the_pdf() {
     }
     let no_spaces: String = text.chars().filter(|&c| c != ' ').collect();
     for text in [no_spaces, text] {
-        let t = Transcript { header: header(), messages: vec![message(1, Side::Visitor, "Anna", &text)] };
+        let t = Transcript {
+            header: header(),
+            messages: vec![message(1, Side::Visitor, "Anna", &text)],
+        };
         let (pdf, peak) = peak_of(|| render(&t, false));
         // The output (its buffer grows by doubling) and one page being
         // filled: nothing in proportion to the text's laid-out form (8
         // bytes a character) or its uncompressed pages (measured: 1.7 MB
         // for a 1 MB PDF).
-        assert!(peak < pdf.len() * 2 + 1_000_000, "peak {peak} for a PDF of {} bytes", pdf.len());
+        assert!(
+            peak < pdf.len() * 2 + 1_000_000,
+            "peak {peak} for a PDF of {} bytes",
+            pdf.len()
+        );
     }
 }
