@@ -41,6 +41,8 @@ pub(crate) struct Font {
     /// Thousandths of an em per font unit.
     scale: f32,
     glyphs: HashMap<char, Glyph>,
+    /// The same for ASCII, looked up without hashing (most text is ASCII).
+    ascii: [Option<Glyph>; 128],
     /// Indexed by CID - 1 (CID 0 is `.notdef` itself, never handed out).
     cids: Vec<CidEntry>,
     /// The glyph of the space, drawn for invisible characters.
@@ -56,6 +58,7 @@ impl Font {
             face,
             scale,
             glyphs: HashMap::new(),
+            ascii: [None; 128],
             cids: Vec::new(),
             space_gid,
         })
@@ -63,6 +66,9 @@ impl Font {
 
     /// The glyph for `c`, giving it a CID on first use.
     pub(crate) fn glyph(&mut self, c: char) -> Glyph {
+        if let Some(Some(g)) = self.ascii.get(c as usize) {
+            return *g;
+        }
         if let Some(g) = self.glyphs.get(&c) {
             return *g;
         }
@@ -86,7 +92,12 @@ impl Font {
         self.cids.push(CidEntry { c, gid, advance });
         let cid = u16::try_from(self.cids.len()).expect("checked against u16::MAX above");
         let glyph = Glyph { cid, advance };
-        self.glyphs.insert(c, glyph);
+        match self.ascii.get_mut(c as usize) {
+            Some(slot) => *slot = Some(glyph),
+            None => {
+                self.glyphs.insert(c, glyph);
+            }
+        }
         glyph
     }
 

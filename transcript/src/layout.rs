@@ -2,8 +2,10 @@
 //! images, and page breaks when the page is full.
 //!
 //! A [`Composer`] fills A4 pages from the top; each finished page is its
-//! content stream (wrapped in `q … Q`, so the footer drawn after it starts
-//! from a clean graphics state) and the images it shows.
+//! content stream, deflated as soon as the page is full, and the images it
+//! shows. The footer is drawn with the page: "Page n of " and then the
+//! total, a form shared by every page and written once the total is known
+//! (what lets a page be finished before the last one is laid out).
 
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Name, Str};
@@ -21,7 +23,13 @@ pub(crate) const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
 /// The most height one block (an image) may take: a whole page's body.
 pub(crate) const CONTENT_H: f32 = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
 /// Where the footer's baseline is.
-pub(crate) const FOOTER_BASELINE: f32 = 34.0;
+const FOOTER_BASELINE: f32 = 34.0;
+/// Where "Page n of m" starts: room for "Page 99999 of 99999".
+const PAGE_NUMBER_X: f32 = MARGIN_X + CONTENT_W - 82.0;
+const FOOTER: Style = Style::plain(8.0).color(MUTED);
+
+/// The resource name of the form that draws the page total.
+pub(crate) const TOTAL_NAME: Name<'static> = Name(b"Total");
 
 /// The resource name of the one font.
 pub(crate) const FONT_NAME: Name<'static> = Name(b"F1");
@@ -109,6 +117,7 @@ pub(crate) struct Composer<'f> {
 
 /// The pages: those finished and the one being filled.
 struct Sheet {
+    footer: Footer,
     pages: Vec<Page>,
     content: Content,
     images: Vec<usize>,
@@ -118,10 +127,12 @@ struct Sheet {
 }
 
 impl<'f> Composer<'f> {
-    pub(crate) fn new(font: &'f mut Font) -> Composer<'f> {
+    /// A composer whose footers show `footer_left` at the left.
+    pub(crate) fn new(font: &'f mut Font, footer_left: &str) -> Composer<'f> {
         let mut content = Content::new();
         content.save_state();
         let sheet = Sheet {
+            footer: Footer::new(font, footer_left),
             pages: Vec::new(),
             content,
             images: Vec::new(),
@@ -234,11 +245,8 @@ impl Sheet {
     fn end_page(&mut self) {
         let mut content = std::mem::replace(&mut self.content, Content::new());
         content.restore_state();
-        let mut content = content.finish().into_vec();
-        // The footer's stream follows: viewers join the two, so end on a
-        // separator.
-        content.push(b'\n');
-        let content = crate::write::deflate(&content);
+        self.footer.draw(&mut content, self.pages.len() + 1);
+        let content = crate::write::deflate(content.finish().as_slice());
         self.pages.push(Page {
             content,
             images: std::mem::take(&mut self.images),
@@ -328,39 +336,55 @@ fn draw_line(
     content.end_text();
 }
 
-/// The page footer: `left` at the left margin, "Page n of m" at the right.
-pub(crate) fn footer(font: &mut Font, left: &str, page: usize, pages: usize) -> Vec<u8> {
-    let style = Style::plain(8.0).color(MUTED);
-    let styles = [style];
-    let number = format!("Page {page} of {pages}");
-    let number_line = first_line(font, &number, style, CONTENT_W);
-    let number_width: f32 = number_line.iter().map(|i| i.width).sum();
-    // The left text takes one line at most, clear of the page number.
-    let left_line = first_line(
-        font,
-        left,
-        style,
-        (CONTENT_W - number_width - 24.0).max(0.0),
-    );
-    let mut content = Content::new();
-    let mut state = DrawState::default();
-    draw_line(
-        &mut content,
-        &mut state,
-        &left_line,
-        &styles,
-        MARGIN_X,
-        FOOTER_BASELINE,
-    );
-    draw_line(
-        &mut content,
-        &mut state,
-        &number_line,
-        &styles,
-        MARGIN_X + CONTENT_W - number_width,
-        FOOTER_BASELINE,
-    );
-    content.finish().into_vec()
+/// A footer's glyphs, laid out once: the left text, "Page ", " of " and the
+/// digits.
+struct Footer {
+    left: Vec<Item>,
+    page: Vec<Item>,
+    of: Vec<Item>,
+    digits: [Item; 10],
+}
+
+impl Footer {
+    fn new(font: &mut Font, left: &str) -> Footer {
+        Footer {
+            left: first_line(font, left, FOOTER, PAGE_NUMBER_X - MARGIN_X - 12.0),
+            page: items(font, "Page "),
+            of: items(font, " of "),
+            digits: std::array::from_fn(|d| items(font, &d.to_string())[0]),
+        }
+    }
+
+    /// Draws the footer of page `n` in a clean graphics state: the total is
+    /// the [`TOTAL_NAME`] form, drawn where "of " ends.
+    fn draw(&self, content: &mut Content, n: usize) {
+        let mut state = DrawState::default();
+        draw_line(
+            content,
+            &mut state,
+            &self.left,
+            &[FOOTER],
+            MARGIN_X,
+            FOOTER_BASELINE,
+        );
+        let mut line = self.page.clone();
+        line.extend(number_items(&self.digits, n));
+        line.extend_from_slice(&self.of);
+        draw_line(
+            content,
+            &mut state,
+            &line,
+            &[FOOTER],
+            PAGE_NUMBER_X,
+            FOOTER_BASELINE,
+        );
+        let x = PAGE_NUMBER_X + line.iter().map(|i| i.width).sum::<f32>();
+        content
+            .save_state()
+            .transform([1.0, 0.0, 0.0, 1.0, x, FOOTER_BASELINE])
+            .x_object(TOTAL_NAME)
+            .restore_state();
+    }
 }
 
 /// The first line `text` wraps to (only its first 300 characters are laid
@@ -377,6 +401,44 @@ fn first_line(font: &mut Font, text: &str, style: Style, width: f32) -> Vec<Item
         }
     });
     first.unwrap_or_default()
+}
+
+/// `text`'s glyphs in the footer's style, on one line.
+fn items(font: &mut Font, text: &str) -> Vec<Item> {
+    let scale = FOOTER.size / 1000.0;
+    text.chars()
+        .map(|c| {
+            let glyph = font.glyph(c);
+            Item {
+                cid: glyph.cid,
+                width: glyph.advance * scale,
+                style: 0,
+            }
+        })
+        .collect()
+}
+
+fn number_items(digits: &[Item; 10], n: usize) -> Vec<Item> {
+    n.to_string()
+        .bytes()
+        .map(|b| digits[usize::from(b - b'0')])
+        .collect()
+}
+
+/// The content of the [`TOTAL_NAME`] form: the page total, in the footer's
+/// style, from the origin.
+pub(crate) fn total_pages(font: &mut Font, total: usize) -> Vec<u8> {
+    let mut content = Content::new();
+    let number = items(font, &total.to_string());
+    draw_line(
+        &mut content,
+        &mut DrawState::default(),
+        &number,
+        &[FOOTER],
+        0.0,
+        0.0,
+    );
+    content.finish().into_vec()
 }
 
 /// The characters of `text` as they are laid out: line breaks unified to

@@ -7,6 +7,7 @@ use crate::font::Font;
 use crate::image::{self, Refusal};
 use crate::layout::{
     self, Color, Composer, Run, Style, CONTENT_H, CONTENT_W, FONT_NAME, MUTED, PAGE_H, PAGE_W,
+    TOTAL_NAME,
 };
 use crate::model::{Attachment, Header, Message, Side, Transcript};
 use crate::time_text::{size, Zone};
@@ -70,8 +71,12 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
         bytes: 0,
     };
 
+    let footer_left = match (t.header.title.trim(), t.header.conversation_id.trim()) {
+        ("", id) | (id, "") => id.to_owned(),
+        (title, id) => format!("{title} · {id}"),
+    };
     let pages = {
-        let mut c = Composer::new(&mut font);
+        let mut c = Composer::new(&mut font, &footer_left);
         header(&mut c, &t.header, &zone);
         let mut last_day = None;
         for m in &t.messages {
@@ -83,31 +88,30 @@ pub(crate) fn document(t: &Transcript, options: &Options) -> Result<Vec<u8>, Err
         c.finish()
     };
 
-    let footer_left = match (t.header.title.trim(), t.header.conversation_id.trim()) {
-        ("", id) | (id, "") => id.to_owned(),
-        (title, id) => format!("{title} · {id}"),
-    };
     let page_refs: Vec<Ref> = pages.iter().map(|_| refs.next()).collect();
     let count = pages.len();
-    for (i, (page, &page_ref)) in pages.into_iter().zip(&page_refs).enumerate() {
+    let total_ref = refs.next();
+    let total = deflate(&layout::total_pages(&mut font, count));
+    let mut form = pdf.form_xobject(total_ref, &total);
+    form.bbox(Rect::new(0.0, -4.0, 120.0, 12.0));
+    form.filter(Filter::FlateDecode);
+    form.resources().fonts().pair(FONT_NAME, font_ref);
+    drop(form);
+    for (page, &page_ref) in pages.into_iter().zip(&page_refs) {
         let body_ref = refs.next();
         pdf.stream(body_ref, &page.content)
             .filter(Filter::FlateDecode);
-        let footer_ref = refs.next();
-        let footer = deflate(&layout::footer(&mut font, &footer_left, i + 1, count));
-        pdf.stream(footer_ref, &footer).filter(Filter::FlateDecode);
         let mut p = pdf.page(page_ref);
         p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
             .parent(tree_ref)
-            .contents_array([body_ref, footer_ref]);
+            .contents(body_ref);
         let mut resources = p.resources();
         resources.fonts().pair(FONT_NAME, font_ref);
-        if !page.images.is_empty() {
-            let mut x_objects = resources.x_objects();
-            for index in page.images {
-                if let Some(&r) = images.refs.get(index) {
-                    x_objects.pair(Name(format!("Im{index}").as_bytes()), r);
-                }
+        let mut x_objects = resources.x_objects();
+        x_objects.pair(TOTAL_NAME, total_ref);
+        for index in page.images {
+            if let Some(&r) = images.refs.get(index) {
+                x_objects.pair(Name(format!("Im{index}").as_bytes()), r);
             }
         }
     }

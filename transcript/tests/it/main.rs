@@ -87,7 +87,10 @@ pub fn image_placements(pdf: &[u8]) -> Vec<(f32, f32)> {
                         .collect();
                     last_cm = Some((n[0], n[3]));
                 }
-                "Do" => out.push(last_cm.expect("an image is placed by a cm")),
+                // Images are named Im…; the page total is a form of its own.
+                "Do" if op.operands[0].as_name().is_ok_and(|n| n.starts_with(b"Im")) => {
+                    out.push(last_cm.expect("an image is placed by a cm"))
+                }
                 _ => {}
             }
         }
