@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 pub mod lifecycle;
 pub mod room;
+pub mod transcript;
 
 /// A socket, numbered by the shell. Numbers survive hibernation because the
 /// shell keeps them in the socket's attachment.

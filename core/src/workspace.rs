@@ -32,7 +32,7 @@ mod sockets;
 mod vocabulary;
 
 pub use agent_action::AgentAction;
-pub use queries::Opened;
+pub use queries::{Opened, TranscriptAccess};
 pub use setup::validate_setup;
 pub use vocabulary::{
     Access, Answer, Call, Department, InboxSocket, Person, Principal, Request, Row, Site, SocketId,

@@ -607,6 +607,66 @@ impl ConversationObject {
         ))
     }
 
+    /// A closed conversation's transcript: the PDF ("Export as PDF") or
+    /// the text of the visitor's email ("Send via email"). The workspace
+    /// already said who may; the core says what it holds.
+    async fn transcript(&self, req: Request, pdf: bool) -> Result<Response> {
+        use chat_core::conversation::transcript::{build, plain_text, Copy};
+        let want: crate::transcripts::TranscriptFor =
+            http::header(&req, crate::transcripts::TRANSCRIPT_HEADER)
+                .or_refuse(ErrorCode::Forbidden, "agents only")?;
+        self.ensure_loaded()?;
+        let sql = self.sql();
+        let meta: Option<Meta> = sql
+            .exec("SELECT body FROM meta WHERE id = 1", None)?
+            .to_array::<Body>()?
+            .into_iter()
+            .next()
+            .and_then(|b| serde_json::from_str(&b.body).ok());
+        let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
+        // Only what the visitor could read is even read out.
+        let messages = sql
+            .exec("SELECT body FROM messages WHERE internal = 0 ORDER BY seq", None)?
+            .to_array::<Body>()?
+            .into_iter()
+            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok());
+        let copy = if want.visitor_copy {
+            Copy::Visitor
+        } else {
+            Copy::Agents
+        };
+        let transcript = build(
+            &meta,
+            messages,
+            copy,
+            &want.workspace,
+            &want.access.department,
+            want.access.utc_offset_minutes,
+            None,
+        )
+        .map_err(Error::Refused)?;
+        if !pdf {
+            return json(&crate::transcripts::EmailText {
+                subject: transcript.header.title.clone(),
+                text: plain_text(&transcript),
+            });
+        }
+        let options = transcript::Options {
+            with_attachments: want.attachments,
+        };
+        let bytes = transcript::render(&transcript, &options)
+            .map_err(|e| Error::Edge(format!("the transcript could not be drawn: {e}")))?;
+        let mut response = Response::from_bytes(bytes)?;
+        let headers = response.headers_mut();
+        headers.set("content-type", "application/pdf")?;
+        headers.set(
+            "content-disposition",
+            &format!("attachment; filename=\"transcript-{}.pdf\"", meta.view.id.0),
+        )?;
+        headers.set("cache-control", "private, no-store")?;
+        Ok(response)
+    }
+
     /// "Search messages": `?q=` and `&regex=true`.
     async fn search(&self, req: Request) -> Result<Response> {
         let reader = Self::reader_of(&req)?;
@@ -729,6 +789,8 @@ impl DurableObject for ConversationObject {
             "/queue" => self.queue(req).await,
             "/ws" => self.socket(req).await,
             "/room" => self.room(req).await,
+            "/transcript.pdf" => self.transcript(req, true).await,
+            "/transcript.txt" => self.transcript(req, false).await,
             "/search" => self.search(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };

@@ -19,6 +19,7 @@ pub mod conversation_object;
 pub mod echo_object;
 pub mod error;
 pub mod http;
+pub mod transcripts;
 pub mod workspace_object;
 
 use auth::{Claims, Kind};
@@ -87,6 +88,13 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "conversations", id, read @ ("room" | "search")]) => {
             agent_reads(&req, env, id, read).await
         }
+        (Method::Get, ["api", "v1", "agent", "conversations", id, "transcript.pdf"]) => {
+            transcripts::pdf(&req, env, id).await
+        }
+        (Method::Post, ["api", "v1", "agent", "conversations", id, "transcript", "email"]) => {
+            transcripts::email(req, env, id).await
+        }
+        (Method::Get, ["api", "v1", "dev", "mail"]) => transcripts::sink(&req, env).await,
         (Method::Get, ["api", "v1", "agent", "all-chats"]) => {
             agent_request(&req, env, "/all-chats", None).await
         }
@@ -478,13 +486,14 @@ async fn queue(req: &Request, env: &Env, id: &str) -> Result<Response> {
 /// Creates or redefines a workspace. Checked here before any password is
 /// hashed; a password that a person already has keeps its hash, so that
 /// repeating a setup ends nobody's session.
-async fn setup(mut req: Request, env: &Env) -> Result<Response> {
+/// Refuses a request that does not carry the deployment's setup token.
+fn require_setup_token(req: &Request, env: &Env) -> Result<()> {
     let expected = env
         .secret("SETUP_TOKEN")
         .map(|s| s.to_string())
         .or_else(|_| env.var("SETUP_TOKEN").map(|v| v.to_string()))
         .unwrap_or_default();
-    let given = http::bearer(&req).unwrap_or_default();
+    let given = http::bearer(req).unwrap_or_default();
     let digest = |s: &str| Sha256::digest(s.as_bytes());
     // Compare digests so the time taken says nothing about the token.
     if expected.len() < 16 || digest(&expected) != digest(&given) {
@@ -493,6 +502,11 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
             "the setup token is required",
         ));
     }
+    Ok(())
+}
+
+async fn setup(mut req: Request, env: &Env) -> Result<Response> {
+    require_setup_token(&req, env)?;
     let mut body: WorkspaceSetup = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
     chat_core::workspace::validate_setup(&body)
         .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;

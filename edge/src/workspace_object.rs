@@ -402,6 +402,32 @@ impl WorkspaceObject {
         }
     }
 
+    /// Whether an agent may have a transcript (a PDF when `pdf`).
+    async fn transcript_access(&self, mut req: Request, pdf: bool) -> Result<Response> {
+        let body = Self::asking(&mut req).await?;
+        let conversation = body
+            .conversation
+            .or_refuse(ErrorCode::NotFound, "no such conversation")?;
+        let listed = self.read(|w| w.summary(&conversation).cloned())?;
+        let summary = match listed {
+            Some(s) => s,
+            None => store::summary(&self.sql(), &conversation)?
+                .or_refuse(ErrorCode::NotFound, "no such conversation")?,
+        };
+        json(&self.read(|w| w.transcript_access(&body.who, &summary, pdf))??)
+    }
+
+    /// The local mail sink: keeps an email the worker would have sent.
+    async fn mail_sink(&self, mut req: Request) -> Result<Response> {
+        let mail: crate::transcripts::SentMail = http::read_json(&mut req).await?;
+        store::keep_mail(&self.sql(), &mail)?;
+        json(&serde_json::json!({ "ok": true }))
+    }
+
+    async fn mail_sink_read(&self) -> Result<Response> {
+        json(&store::kept_mail(&self.sql())?)
+    }
+
     async fn history(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         let id = body
@@ -532,6 +558,10 @@ impl WorkspaceObject {
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,
             "/all-chats" => self.all_chats(req).await,
+            "/transcript-access/pdf" => self.transcript_access(req, true).await,
+            "/transcript-access/email" => self.transcript_access(req, false).await,
+            "/mail-sink" => self.mail_sink(req).await,
+            "/mail-sink/read" => self.mail_sink_read().await,
             "/canned" => self.canned(req).await,
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,

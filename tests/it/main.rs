@@ -14,6 +14,7 @@ mod resume;
 mod room;
 mod routing;
 mod take;
+mod transcripts;
 
 use shared::frame::{Message, ServerFrame};
 

@@ -312,6 +312,23 @@ impl Api {
         })
     }
 
+    /// GETs `path` and answers its status, content type and bytes.
+    pub async fn bytes(&self, path: &str, token: Option<&str>) -> Result<(u16, String, Vec<u8>)> {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((status, kind, resp.bytes().await?.to_vec()))
+    }
+
     /// POSTs JSON and expects a 200 answer of type `T`.
     pub async fn post<T: DeserializeOwned>(
         &self,

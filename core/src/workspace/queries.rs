@@ -25,6 +25,17 @@ pub struct Opened {
     pub priority: shared::routing::Priority,
 }
 
+/// Who may have a transcript, and what its header says of the department.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptAccess {
+    /// The agent.
+    pub who: Participant,
+    /// The department's name.
+    pub department: String,
+    /// The department's clock, in minutes ahead of UTC.
+    pub utc_offset_minutes: i32,
+}
+
 impl Workspace {
     /// The person with this sign-in email.
     pub fn person_by_email(&self, email: &str) -> Option<&Person> {
@@ -149,6 +160,39 @@ impl Workspace {
             .collect();
         conversations.sort_by_key(|s| std::cmp::Reverse(s.queued_at));
         Ok(shared::room::AllChats { conversations })
+    }
+
+    /// Whether an agent may have a closed conversation's transcript:
+    /// they may open it, and for a PDF their role may export one. Answers
+    /// who they are and the department's name and clock.
+    pub fn transcript_access(
+        &self,
+        who: &Principal,
+        summary: &ConversationSummary,
+        pdf: bool,
+    ) -> Result<TranscriptAccess, Refusal> {
+        let person = self.authenticate(who)?;
+        let current = self.index.get(&summary.id).unwrap_or(summary);
+        if !inbox::may_open(&self.view(person), current) {
+            return Err(super::refusal(
+                ErrorCode::Forbidden,
+                "this conversation is not yours to read",
+            ));
+        }
+        if pdf && !allows_in(&self.grants, person.role, Permission::RequestPdfTranscript) {
+            return Err(super::refusal(
+                ErrorCode::Forbidden,
+                "your role cannot export transcripts",
+            ));
+        }
+        let department = self
+            .departments
+            .get(&DepartmentId(current.department.clone()));
+        Ok(TranscriptAccess {
+            who: person.participant(),
+            department: department.map_or_else(|| current.department.clone(), |d| d.name.clone()),
+            utc_offset_minutes: department.map_or(0, |d| d.utc_offset_minutes),
+        })
     }
 
     /// The priority the workspace keeps for a conversation (the default

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS members (agent_id TEXT NOT NULL, department TEXT NOT 
 CREATE TABLE IF NOT EXISTS agent_generations (id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS agent_usernames (id TEXT PRIMARY KEY, username TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS canned (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mail_sink (at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
 );
@@ -510,4 +511,29 @@ pub fn password_hashes(sql: &SqlStorage) -> Result<BTreeMap<String, String>> {
             .into_iter()
             .collect(),
     )
+}
+
+/// Keeps an email in the local sink (no mail provider is set).
+pub fn keep_mail(sql: &SqlStorage, mail: &crate::transcripts::SentMail) -> Result<()> {
+    sql.exec(
+        "INSERT INTO mail_sink (at, body) VALUES (?, ?)",
+        vec![
+            SqlStorageValue::from(mail.at),
+            serde_json::to_string(mail)?.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The emails in the local sink, newest first (the last 100).
+pub fn kept_mail(sql: &SqlStorage) -> Result<Vec<crate::transcripts::SentMail>> {
+    Ok(sql
+        .exec(
+            "SELECT body AS value FROM mail_sink ORDER BY at DESC LIMIT 100",
+            None,
+        )?
+        .to_array::<Text>()?
+        .into_iter()
+        .filter_map(|t| serde_json::from_str(&t.value).ok())
+        .collect())
 }
