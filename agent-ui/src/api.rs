@@ -226,3 +226,40 @@ pub async fn search(
 pub async fn all_chats(token: &str) -> Result<shared::room::AllChats, HttpError> {
     get("/api/v1/agent/all-chats", Some(token)).await
 }
+
+/// `GET /api/v1/agent/me/preferences` ("My account").
+pub async fn preferences(token: &str) -> Result<shared::api::Preferences, HttpError> {
+    get("/api/v1/agent/me/preferences", Some(token)).await
+}
+
+/// `PUT /api/v1/agent/me/preferences`.
+pub async fn save_preferences(
+    token: &str,
+    preferences: &shared::api::Preferences,
+) -> Result<(), HttpError> {
+    chat_client::web::http::put::<_, serde_json::Value>(
+        "/api/v1/agent/me/preferences",
+        Some(token),
+        preferences,
+    )
+    .await
+    .map(drop)
+}
+
+/// `GET /api/v1/agent/conversations/{id}/transcript.pdf`: the PDF's bytes.
+pub async fn transcript_pdf(
+    token: &str,
+    id: &ConversationId,
+    attachments: bool,
+) -> Result<Vec<u8>, HttpError> {
+    let path = format!("/api/v1/agent/conversations/{id}/transcript.pdf?attachments={attachments}");
+    chat_client::web::http::get_bytes(&path, Some(token)).await
+}
+
+/// `POST /api/v1/agent/conversations/{id}/transcript/email`.
+pub async fn email_transcript(token: &str, id: &ConversationId, to: &str) -> Result<(), HttpError> {
+    let path = format!("/api/v1/agent/conversations/{id}/transcript/email");
+    post::<_, serde_json::Value>(&path, Some(token), Some(&serde_json::json!({ "to": to })))
+        .await
+        .map(drop)
+}

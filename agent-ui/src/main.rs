@@ -26,6 +26,7 @@ mod routes;
 mod search;
 mod session;
 mod slash;
+mod transcripts;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -153,6 +153,8 @@ pub struct Stored {
     pub labels: Option<shared::room::Labels>,
     /// Every canned response.
     pub canned: Vec<shared::canned::CannedResponse>,
+    /// People's own settings.
+    pub preferences: Vec<(AgentId, shared::api::Preferences)>,
     /// The router, from its rows.
     pub router: Router,
     /// Every conversation not closed.
@@ -172,6 +174,7 @@ pub struct Workspace {
     grants: Grants,
     labels: shared::room::Labels,
     canned: BTreeMap<String, shared::canned::CannedResponse>,
+    preferences: BTreeMap<AgentId, shared::api::Preferences>,
     router: Router,
     index: BTreeMap<ConversationId, ConversationSummary>,
     opened: BTreeSet<(AgentId, ConversationId)>,
@@ -227,6 +230,7 @@ impl Workspace {
                 .into_iter()
                 .map(|c| (c.id.clone(), c))
                 .collect(),
+            preferences: stored.preferences.into_iter().collect(),
             router_alarm: stored.router.alarm(),
             router: stored.router,
             index: stored

@@ -98,6 +98,12 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "all-chats"]) => {
             agent_request(&req, env, "/all-chats", None).await
         }
+        (Method::Get, ["api", "v1", "agent", "me", "preferences"]) => {
+            agent_request(&req, env, "/preferences", None).await
+        }
+        (Method::Put, ["api", "v1", "agent", "me", "preferences"]) => {
+            act(req, env, "preferences", None).await
+        }
         (Method::Get, ["api", "v1", "agent", "canned"]) => {
             agent_request(&req, env, "/canned", None).await
         }

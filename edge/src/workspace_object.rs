@@ -369,6 +369,11 @@ impl WorkspaceObject {
         }
     }
 
+    async fn preferences(&self, mut req: Request) -> Result<Response> {
+        let body = Self::asking(&mut req).await?;
+        json(&self.read(|w| w.preferences(&body.who))??)
+    }
+
     async fn canned(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         json(&self.read(|w| w.canned_for(&body.who))??)
@@ -563,6 +568,7 @@ impl WorkspaceObject {
             "/mail-sink" => self.mail_sink(req).await,
             "/mail-sink/read" => self.mail_sink_read().await,
             "/canned" => self.canned(req).await,
+            "/preferences" => self.preferences(req).await,
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,

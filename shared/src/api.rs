@@ -504,3 +504,17 @@ pub struct OfflineMessage {
     /// When, in milliseconds since the Unix epoch.
     pub created_at: i64,
 }
+
+/// `GET`/`PUT /api/v1/agent/me/preferences`: an agent's own settings
+/// ("My account"), kept by the workspace so they follow them to any
+/// browser.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Download the transcript as a PDF on every close.
+    #[serde(default)]
+    pub pdf_on_close: bool,
+    /// Email the transcript to the visitor on every close (when their
+    /// address is known).
+    #[serde(default)]
+    pub email_on_close: bool,
+}

@@ -4,7 +4,7 @@
 // `!` and through the "Canned responses" panel, in replies and in notes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setStatus, setUp, signIn, success, TIMEOUT, token, until } from "./harness.mjs";
+import { api, setStatus, setUp, SETUP_TOKEN, signIn, success, TIMEOUT, token, until } from "./harness.mjs";
 
 const env = setUp();
 
@@ -135,5 +135,80 @@ test("a canned response through '!' and through the panel, in a reply and in a n
   await annaLog.getByText("Told them: Thank you for waiting!").waitFor({ timeout: TIMEOUT });
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await visitorLog.getByText("Told them").count(), 0);
+  assert.deepEqual(env.crashes, []);
+});
+
+/** The text of a PDF, read with pdf.js. */
+async function pdfText(path) {
+  const { readFile } = await import("node:fs/promises");
+  const pdfjs = (await import("pdfjs-dist/legacy/build/pdf.js")).default;
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(await readFile(path)) }).promise;
+  let text = "";
+  for (let n = 1; n <= doc.numPages; n++) {
+    const page = await doc.getPage(n);
+    const content = await page.getTextContent();
+    text += content.items.map((i) => i.str).join(" ") + "\n";
+  }
+  return text;
+}
+
+test("closing exports the PDF transcript and emails it, as My account says", async () => {
+  const anna = await signIn(env, "anna@demo.test");
+  await available(anna.agent);
+
+  // My account: always export a PDF on close.
+  await anna.desk.getByRole("button", { name: "My account" }).click();
+  const account = anna.desk.getByRole("dialog", { name: "My account" });
+  await account.getByRole("checkbox", { name: "Always export a PDF" }).check();
+  await account.getByRole("button", { name: "Save" }).click();
+  await success(anna.desk, "Your preferences are saved.");
+  const saved = await api(env.worker.base, "GET", "/api/v1/agent/me/preferences", await token(env.worker.base, anna.agent));
+  assert.equal(saved.body.pdf_on_close, true);
+
+  const visitorLog = await visitorWrites("Ich habe eine Frage zu Rechnung 77");
+  await anna.desk.getByRole("region", { name: "Queued Chats" }).getByRole("button").filter({ hasText: "Rechnung 77" }).click();
+  await anna.desk.getByRole("button", { name: "Take it" }).click();
+  const box = anna.desk.getByRole("textbox", { name: "Message" });
+  await box.fill("Gern, Ihre Rechnung ist bezahlt.");
+  await box.press("Enter");
+  await anna.desk.getByRole("button", { name: "Note", exact: true }).click();
+  await box.fill("NOTE hidden from the visitor");
+  await box.press("Enter");
+  await anna.desk.getByRole("log", { name: "Transcript" }).getByText("NOTE hidden from the visitor").waitFor({ timeout: TIMEOUT });
+
+  await anna.desk.getByRole("button", { name: "Close", exact: true }).click();
+  const close = anna.desk.getByRole("dialog", { name: "Close" });
+  await close.getByRole("textbox", { name: "Comment" }).fill("Paid, thank you.");
+  const pdfBox = close.getByRole("checkbox", { name: "Export as PDF" });
+  await until(async () => await pdfBox.isChecked());
+  await close.getByRole("checkbox", { name: "Send via email" }).check();
+  await close.getByRole("textbox", { name: "Visitor's email" }).fill("kunde@example.com");
+  const [download] = await Promise.all([
+    anna.desk.waitForEvent("download", { timeout: TIMEOUT }),
+    close.getByRole("button", { name: "Confirm" }).click(),
+  ]);
+  const text = await pdfText(await download.path());
+  assert.match(text, /Rechnung 77/);
+  assert.match(text, /Gern, Ihre Rechnung ist bezahlt\./);
+  assert.match(text, /Paid, thank you\./);
+  assert.doesNotMatch(text, /NOTE hidden/);
+  await visitorLog.getByText("Anna closed the chat: Paid, thank you.").waitFor({ timeout: TIMEOUT });
+
+  // The email reached the sink, without the note.
+  await until(async () => {
+    const sink = await api(env.worker.base, "GET", "/api/v1/dev/mail?workspace=demo", SETUP_TOKEN);
+    return sink.status === 200 && sink.body.some((m) => m.to === "kunde@example.com");
+  });
+  const sink = await api(env.worker.base, "GET", "/api/v1/dev/mail?workspace=demo", SETUP_TOKEN);
+  const mail = sink.body.find((m) => m.to === "kunde@example.com");
+  assert.match(mail.text, /Rechnung 77/);
+  assert.doesNotMatch(mail.text, /NOTE hidden/);
+
+  // After the close, from the header too.
+  const [again] = await Promise.all([
+    anna.desk.waitForEvent("download", { timeout: TIMEOUT }),
+    anna.desk.getByRole("button", { name: "Export as PDF" }).click(),
+  ]);
+  assert.match(await pdfText(await again.path()), /Rechnung 77/);
   assert.deepEqual(env.crashes, []);
 });

@@ -44,12 +44,30 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
     let (form, on_keydown) = super::dialog::focus_and_escape(shown);
     let labels = RwSignal::new(Labels::default());
+    // "Export as PDF" and "Send via email" after the close, as the agent's
+    // "My account" preferences say by default.
+    let pdf = RwSignal::new(false);
+    let email = RwSignal::new(false);
+    let to = RwSignal::new(String::new());
     let token = expect_context::<Session>().token;
-    spawn_local(async move {
-        if let Ok(directory) = api::directory(&token).await {
-            labels.try_set(directory.labels);
-        }
-    });
+    let notices = expect_context::<crate::notice::Notices>();
+    let sign_out = expect_context::<crate::app::SignOut>();
+    {
+        let (token, id) = (token.clone(), id.clone());
+        spawn_local(async move {
+            if let Ok(directory) = api::directory(&token).await {
+                labels.try_set(directory.labels);
+            }
+            if let Ok(p) = api::preferences(&token).await {
+                pdf.try_set(p.pdf_on_close);
+                email.try_set(p.email_on_close);
+            }
+            let known = super::transcript_tools::contact_email(&token, &id).await;
+            if let Some(address) = known {
+                to.try_set(address);
+            }
+        });
+    }
     let tag_list = format!("close-tags-{id}");
 
     let confirm = move |ev: leptos::ev::SubmitEvent| {
@@ -66,8 +84,14 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
             Ok(b) => b,
             Err(why) => return failure.set(Some(why.into())),
         };
+        let address = to.get_untracked().trim().to_owned();
+        let (want_pdf, want_email) = (pdf.get_untracked(), email.get_untracked());
+        if want_email && !shared::api::is_plausible_email(&address) {
+            return failure.set(Some("Give the visitor's email address to send the transcript.".into()));
+        }
         busy.set(true);
         failure.set(None);
+        let (after_id, token) = (id.clone(), token.clone());
         notice::run_from(
             id.clone(),
             Action::Close(body),
@@ -77,6 +101,18 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                 busy.try_set(false);
                 if ok {
                     shown.try_set(false);
+                    if want_pdf {
+                        crate::transcripts::export_pdf(
+                            token.clone(),
+                            after_id.clone(),
+                            false,
+                            notices,
+                            sign_out,
+                        );
+                    }
+                    if want_email {
+                        crate::transcripts::email(token, after_id, address, notices, sign_out);
+                    }
                 }
             },
         );
@@ -115,6 +151,26 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                         </label>
                     })
                 }}
+                <fieldset class="after-close">
+                    <legend>"Transcript"</legend>
+                    <label class="inline-check">
+                        <input type="checkbox" prop:checked=move || pdf.get()
+                            on:change=move |ev| pdf.set(event_target_checked(&ev))/>
+                        "Export as PDF"
+                    </label>
+                    <label class="inline-check">
+                        <input type="checkbox" prop:checked=move || email.get()
+                            on:change=move |ev| email.set(event_target_checked(&ev))/>
+                        "Send via email"
+                    </label>
+                    <Show when=move || email.get()>
+                        <label class="field">
+                            <span>"Visitor's email"</span>
+                            <input type="email" prop:value=move || to.get()
+                                on:input=move |ev| to.set(event_target_value(&ev))/>
+                        </label>
+                    </Show>
+                </fieldset>
                 {move || failure.get().map(|f| view! { <p class="error" role="alert">{f}</p> })}
                 <div class="dialog-actions">
                     <button type="button" on:click=move |_| shown.set(false)>"Cancel"</button>

@@ -230,6 +230,12 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
             })
         }
     };
+    let closed = Memo::new(move |_| {
+        heading.with(|h| {
+            h.as_ref()
+                .is_some_and(|h| h.status == ConversationStatus::Closed)
+        })
+    });
     // What the "Canned responses" panel puts in the reply box.
     let insert = RwSignal::new(None::<String>);
     let retry = Callback::new({
@@ -258,6 +264,12 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                     <CannedPanel insert/>
                     <RoomInformation id=id.clone() inbox/>
                     <SearchMessages id=id.clone()/>
+                    {
+                        let id = id.clone();
+                        move || closed.get().then(|| view! {
+                            <crate::components::transcript_tools::TranscriptTools id=id.clone()/>
+                        })
+                    }
                     <crate::components::contact_info::ContactInfo id=id.clone()/>
                     {actions}
                     <Show when=queued>

@@ -86,6 +86,7 @@ pub fn Sidebar(
                         }}
                     </div>
                 </div>
+                <crate::components::my_account::MyAccount/>
                 <button type="button" class="ghost" on:click=move |_| sign_out.run()>"Sign out"</button>
             </header>
             <StatusMenu/>

@@ -36,6 +36,32 @@ pub async fn patch<B: Serialize, R: DeserializeOwned>(
     send(request(Request::patch(path), token), Some(body)).await
 }
 
+/// `PUT path` with `body` as JSON, answered as `R`.
+pub async fn put<B: Serialize, R: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<R, HttpError> {
+    send(request(Request::put(path), token), Some(body)).await
+}
+
+/// `GET path`, answered as bytes (a download); a refusal as an
+/// [`HttpError`] with the server's sentence.
+pub async fn get_bytes(path: &str, token: Option<&str>) -> Result<Vec<u8>, HttpError> {
+    let response = request(Request::get(path), token)
+        .build()
+        .map_err(|_| HttpError::Network)?
+        .send()
+        .await
+        .map_err(|_| HttpError::Network)?;
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return response.binary().await.map_err(|_| HttpError::Network);
+    }
+    let text = response.text().await.map_err(|_| HttpError::Network)?;
+    crate::http::read::<serde_json::Value>(status, &text).map(|_| Vec::new())
+}
+
 fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
     match token {

@@ -10,7 +10,7 @@
 //! where it was.
 
 use super::agent_action::{closing, comment, tags, topic};
-use super::{AgentAction, Answer, Call, Person, Principal, Request, Then, Workspace};
+use super::{AgentAction, Answer, Call, Person, Principal, Request, Row, Then, Workspace};
 use crate::conversation::lifecycle::{Action, TransferTarget};
 use crate::conversation::Refusal;
 use crate::inbox;
@@ -224,6 +224,11 @@ impl Workspace {
                 self.save_canned(now, person, id, canned)?;
             }
             AgentAction::RemoveCanned { id } => self.remove_canned(person, &id)?,
+            AgentAction::Preferences { preferences } => {
+                self.preferences.insert(agent.clone(), preferences.clone());
+                self.write(Row::Preferences(agent, preferences));
+                self.reply(Ok(Answer::Done));
+            }
         }
         Ok(())
     }

@@ -96,6 +96,11 @@ pub enum AgentAction {
         /// Which.
         id: String,
     },
+    /// Change one's own settings ("My account").
+    Preferences {
+        /// The settings, all of them.
+        preferences: shared::api::Preferences,
+    },
 }
 
 impl AgentAction {
@@ -165,6 +170,9 @@ impl AgentAction {
             "room" => AgentAction::Room {
                 conversation: needs(conversation)?,
                 edit: read(body)?,
+            },
+            "preferences" => AgentAction::Preferences {
+                preferences: read(body)?,
             },
             "canned" => AgentAction::SaveCanned {
                 id: String::new(),

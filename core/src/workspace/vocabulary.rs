@@ -140,6 +140,8 @@ pub enum Row {
     Canned(shared::canned::CannedResponse),
     /// Delete a canned response.
     RemoveCanned(String),
+    /// Replace a person's own settings.
+    Preferences(AgentId, shared::api::Preferences),
     /// Insert or replace a conversation's line in the index.
     Conversation(ConversationSummary),
     /// The router rows that changed.

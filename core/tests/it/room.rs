@@ -266,3 +266,26 @@ fn canned_responses_are_public_per_department_or_private() {
         .expect("a manager's");
     assert_eq!(seen(&sim, "anna"), vec!["bye"]);
 }
+
+#[test]
+fn my_account_preferences_are_kept_per_agent() {
+    let mut sim = WsSim::new();
+    let on = shared::api::Preferences {
+        pdf_on_close: true,
+        email_on_close: true,
+    };
+    sim.act(
+        "anna",
+        AgentAction::Preferences {
+            preferences: on.clone(),
+        },
+    )
+    .expect("saved");
+    sim.evict();
+    assert_eq!(sim.core.preferences(&sim.who("anna")).unwrap(), on);
+    assert_eq!(
+        sim.core.preferences(&sim.who("ben")).unwrap(),
+        shared::api::Preferences::default(),
+        "Ben's are his own"
+    );
+}

@@ -43,6 +43,7 @@ pub struct WsSim {
     pub grants: Option<Grants>,
     pub labels: Option<shared::room::Labels>,
     pub canned: BTreeMap<String, shared::canned::CannedResponse>,
+    pub preferences: BTreeMap<AgentId, shared::api::Preferences>,
     pub index: BTreeMap<ConversationId, ConversationSummary>,
     pub router_meta: Option<String>,
     pub router_agents: BTreeMap<String, String>,
@@ -233,6 +234,9 @@ impl WsSim {
             Row::RemoveCanned(id) => {
                 self.canned.remove(&id);
             }
+            Row::Preferences(agent, p) => {
+                self.preferences.insert(agent, p);
+            }
             Row::Conversation(s) => {
                 self.index.insert(s.id.clone(), s);
             }
@@ -278,6 +282,7 @@ impl WsSim {
             grants: self.grants.clone(),
             labels: self.labels.clone(),
             canned: self.canned.values().cloned().collect(),
+            preferences: self.preferences.clone().into_iter().collect(),
             router,
             open: self
                 .index

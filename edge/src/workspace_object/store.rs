@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS members (agent_id TEXT NOT NULL, department TEXT NOT 
 CREATE TABLE IF NOT EXISTS agent_generations (id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS agent_usernames (id TEXT PRIMARY KEY, username TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS canned (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agent_prefs (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mail_sink (at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL
@@ -257,6 +258,10 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .collect();
     let grants: Option<Grants> = kv(sql, "grants")?.and_then(|g| serde_json::from_str(&g).ok());
     let labels = kv(sql, "labels")?.and_then(|l| serde_json::from_str(&l).ok());
+    let preferences = pairs(sql, "SELECT id AS a, body AS b FROM agent_prefs")?
+        .into_iter()
+        .filter_map(|(id, body)| Some((AgentId(id), serde_json::from_str(&body).ok()?)))
+        .collect();
     let canned = sql
         .exec("SELECT body AS value FROM canned", None)?
         .to_array::<Text>()?
@@ -286,6 +291,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         grants,
         labels,
         canned,
+        preferences,
         router: load_router(sql)?,
         open,
         opened,
@@ -386,6 +392,12 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             sql.exec(
                 "INSERT OR REPLACE INTO canned (id, body) VALUES (?, ?)",
                 vec![c.id.clone().into(), serde_json::to_string(&c)?.into()],
+            )?;
+        }
+        Row::Preferences(agent, p) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO agent_prefs (id, body) VALUES (?, ?)",
+                vec![agent.0.into(), serde_json::to_string(&p)?.into()],
             )?;
         }
         Row::RemoveCanned(id) => {
