@@ -8,5 +8,6 @@ bash scripts/build.sh
 source scripts/env.sh
 cargo run --release -p tests --bin bench || die "the benchmark (tests/src/bin/bench.rs) failed (see above)"
 cargo run --release -p tests --bin route-bench || die "the routing benchmark (tests/src/bin/route_bench.rs) failed (see above)"
+cargo run --release -p tests --bin search-bench || die "the message search benchmark (tests/src/bin/search_bench.rs) failed (see above)"
 cargo run --release -p tests --bin contacts-bench || die "the contacts benchmark (tests/src/bin/contacts_bench.rs) failed (see above)"
 cargo run --release -p transcript --example transcript-bench || die "the transcript benchmark (transcript/examples/transcript_bench.rs) failed (see above)"

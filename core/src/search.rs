@@ -73,6 +73,33 @@ fn first_line(error: &str) -> String {
         .unwrap_or_else(|| error.lines().next().unwrap_or_default().to_owned())
 }
 
+/// Of the `(seq, kind, text)` of stored messages a reader may read (the
+/// store keeps the audience rule: see [`Reader::may_read`]), the sequence
+/// numbers of those that match, oldest first, at most [`MAX_HITS`]; how
+/// many were searched; whether more matched. System lines are not
+/// searched. The store then reads only the hits whole.
+pub fn matching<'a>(
+    rows: impl IntoIterator<Item = (u64, MessageKind, &'a str)>,
+    query: &Query,
+) -> (Vec<u64>, usize, bool) {
+    let mut hits = Vec::new();
+    let (mut searched, mut truncated) = (0, false);
+    for (seq, kind, text) in rows {
+        if kind == MessageKind::System {
+            continue;
+        }
+        searched += 1;
+        if query.matches(text) {
+            if hits.len() == MAX_HITS {
+                truncated = true;
+                continue;
+            }
+            hits.push(seq);
+        }
+    }
+    (hits, searched, truncated)
+}
+
 /// The messages `reader` may read that match `query`, oldest first, at
 /// most [`MAX_HITS`]. System lines are not searched.
 pub fn search(

@@ -95,6 +95,13 @@ struct WhisperRow {
 }
 
 #[derive(Deserialize)]
+struct TextRow {
+    seq: i64,
+    kind: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
 struct Turn {
     side: String,
     sent_at: i64,
@@ -626,7 +633,10 @@ impl ConversationObject {
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
         // Only what the visitor could read is even read out.
         let messages = sql
-            .exec("SELECT body FROM messages WHERE internal = 0 ORDER BY seq", None)?
+            .exec(
+                "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
+                None,
+            )?
             .to_array::<Body>()?
             .into_iter()
             .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok());
@@ -680,18 +690,53 @@ impl ConversationObject {
         let regex = param("regex").is_some_and(|v| v == "true" || v == "1");
         let query = chat_core::search::Query::parse(&text, regex)
             .map_err(|m| Error::refused(ErrorCode::BadRequest, &m))?;
+        // The texts alone are read and matched; only the hits are read
+        // whole (a conversation may hold many thousands of messages).
         let (filter, args) = readable(&reader);
         let rows = self
             .sql()
             .exec(
-                &format!("SELECT body FROM messages WHERE {filter} ORDER BY seq"),
+                &format!(
+                    "SELECT seq, json_extract(body, '$.kind') AS kind, json_extract(body, '$.text') AS text FROM messages WHERE {filter} ORDER BY seq"
+                ),
                 args,
             )?
-            .to_array::<Body>()?;
-        let messages = rows
-            .into_iter()
-            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok());
-        json(&chat_core::search::search(messages, &query, &reader))
+            .to_array::<TextRow>()?;
+        let (seqs, searched, truncated) = chat_core::search::matching(
+            rows.iter().map(|r| {
+                let kind = if r.kind == "system" {
+                    shared::frame::MessageKind::System
+                } else {
+                    shared::frame::MessageKind::Text
+                };
+                (r.seq as u64, kind, r.text.as_str())
+            }),
+            &query,
+        );
+        let mut hits = Vec::with_capacity(seqs.len());
+        for chunk in seqs.chunks(100) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let args = chunk
+                .iter()
+                .map(|s| SqlStorageValue::try_from_i64(*s as i64))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            hits.extend(
+                self.sql()
+                    .exec(
+                        &format!("SELECT body FROM messages WHERE seq IN ({marks}) ORDER BY seq"),
+                        args,
+                    )?
+                    .to_array::<Body>()?
+                    .into_iter()
+                    .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
+                    .filter(|m| reader.may_read(m)),
+            );
+        }
+        json(&shared::room::SearchResults {
+            hits,
+            searched,
+            truncated,
+        })
     }
 
     async fn socket(&self, req: Request) -> Result<Response> {

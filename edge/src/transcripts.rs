@@ -159,7 +159,8 @@ async fn send(env: &Env, workspace: &str, to: &str, mail: EmailText) -> Result<(
         .secret("MAIL_TOKEN")
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let body = serde_json::json!({ "from": from, "to": [to], "subject": mail.subject, "text": mail.text });
+    let body =
+        serde_json::json!({ "from": from, "to": [to], "subject": mail.subject, "text": mail.text });
     let headers = worker::Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set("authorization", &format!("Bearer {token}"))?;

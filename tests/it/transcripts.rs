@@ -40,7 +40,12 @@ async fn a_closed_chat_exports_as_pdf_and_is_emailed_without_its_notes() -> Resu
     assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("still open"));
     let closed = api
-        .act(&anna.token, &id, "close", json!({ "comment": "Solved, thanks" }))
+        .act(
+            &anna.token,
+            &id,
+            "close",
+            json!({ "comment": "Solved, thanks" }),
+        )
         .await?;
     assert_eq!(closed.status, 200, "{}", closed.body);
 
@@ -69,7 +74,12 @@ async fn a_closed_chat_exports_as_pdf_and_is_emailed_without_its_notes() -> Resu
     // Emailed to the visitor: the sink holds it, without the note.
     let email_path = format!("/api/v1/agent/conversations/{id}/transcript/email");
     let bad = api
-        .raw("POST", &email_path, Some(&anna.token), Some(json!({ "to": "nope" }).to_string()))
+        .raw(
+            "POST",
+            &email_path,
+            Some(&anna.token),
+            Some(json!({ "to": "nope" }).to_string()),
+        )
         .await?;
     assert_eq!(bad.status, 400);
     let sent = api
@@ -82,7 +92,12 @@ async fn a_closed_chat_exports_as_pdf_and_is_emailed_without_its_notes() -> Resu
         .await?;
     assert_eq!(sent.status, 200, "{}", sent.body);
     let sink = api
-        .raw("GET", "/api/v1/dev/mail?workspace=demo", Some(SETUP_TOKEN), None)
+        .raw(
+            "GET",
+            "/api/v1/dev/mail?workspace=demo",
+            Some(SETUP_TOKEN),
+            None,
+        )
         .await?;
     assert_eq!(sink.status, 200, "{}", sink.body);
     let mails: Vec<serde_json::Value> = sink.json()?;
@@ -94,7 +109,12 @@ async fn a_closed_chat_exports_as_pdf_and_is_emailed_without_its_notes() -> Resu
     assert!(!body.contains("NOTE secret"), "a note in the email: {body}");
     // The sink is for the operator only.
     let refused = api
-        .raw("GET", "/api/v1/dev/mail?workspace=demo", Some(&anna.token), None)
+        .raw(
+            "GET",
+            "/api/v1/dev/mail?workspace=demo",
+            Some(&anna.token),
+            None,
+        )
         .await?;
     assert_eq!(refused.status, 401);
     Ok(())

@@ -87,7 +87,9 @@ pub fn CloseDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
         let address = to.get_untracked().trim().to_owned();
         let (want_pdf, want_email) = (pdf.get_untracked(), email.get_untracked());
         if want_email && !shared::api::is_plausible_email(&address) {
-            return failure.set(Some("Give the visitor's email address to send the transcript.".into()));
+            return failure.set(Some(
+                "Give the visitor's email address to send the transcript.".into(),
+            ));
         }
         busy.set(true);
         failure.set(None);

@@ -58,7 +58,9 @@ fn AccountDialog(shown: RwSignal<bool>) -> impl IntoView {
             }
         });
     };
-    let check = move |label: &'static str, get: fn(&Preferences) -> bool, set: fn(&mut Preferences, bool)| {
+    let check = move |label: &'static str,
+                      get: fn(&Preferences) -> bool,
+                      set: fn(&mut Preferences, bool)| {
         view! {
             <label class="inline-check">
                 <input type="checkbox"

@@ -148,5 +148,9 @@ pub fn plain_text(t: &transcript::Transcript) -> String {
 /// `HH:MM` (UTC) of a time in ms since the epoch.
 fn clock(ms: i64) -> String {
     let minutes = ms.div_euclid(60_000);
-    format!("{:02}:{:02} UTC", minutes.div_euclid(60).rem_euclid(24), minutes.rem_euclid(60))
+    format!(
+        "{:02}:{:02} UTC",
+        minutes.div_euclid(60).rem_euclid(24),
+        minutes.rem_euclid(60)
+    )
 }

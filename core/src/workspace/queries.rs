@@ -198,7 +198,11 @@ impl Workspace {
     /// An agent's own settings ("My account").
     pub fn preferences(&self, who: &Principal) -> Result<shared::api::Preferences, Refusal> {
         let person = self.authenticate(who)?;
-        Ok(self.preferences.get(&person.id).cloned().unwrap_or_default())
+        Ok(self
+            .preferences
+            .get(&person.id)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// The priority the workspace keeps for a conversation (the default

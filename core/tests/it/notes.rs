@@ -230,6 +230,15 @@ fn search_follows_the_same_rule() {
         monitor: false,
     };
     assert_eq!(texts(&anna).len(), 3, "the addressee reads the whisper");
+    // The store's way (texts matched, hits read whole) finds the same.
+    let readable: Vec<&Message> = all.iter().filter(|m| anna.may_read(m)).collect();
+    let (seqs, searched, truncated) = chat_core::search::matching(
+        readable.iter().map(|m| (m.seq, m.kind, m.text.as_str())),
+        &query,
+    );
+    let whole = search(all.clone(), &query, &anna);
+    assert_eq!(seqs, whole.hits.iter().map(|m| m.seq).collect::<Vec<_>>());
+    assert_eq!((searched, truncated), (whole.searched, whole.truncated));
     // Plain text is case-insensitive; a bad pattern says why.
     let plain = Query::parse("ERROR404", false).unwrap();
     assert_eq!(search(all.clone(), &plain, &anna).hits.len(), 1);
