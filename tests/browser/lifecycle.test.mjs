@@ -98,7 +98,7 @@ test("take, reply, hold, resume, forward with a comment, close with tags", async
   await close.getByRole("button", { name: "Confirm" }).click();
   await ben.desk.getByRole("alert").filter({ hasText: "A comment is required" }).waitFor({ timeout: TIMEOUT });
   await close.getByRole("textbox", { name: "Comment" }).fill("Your order ships today.");
-  await close.getByRole("textbox", { name: "Tags" }).fill("orders, vip");
+  await close.getByLabel("Tags").fill("orders, vip");
   await close.getByRole("combobox", { name: "Disposition" }).selectOption("Solved");
   await close.getByRole("button", { name: "Confirm" }).click();
   await success(ben.desk, "The chat is closed.");
