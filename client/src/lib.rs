@@ -266,6 +266,7 @@ impl ChatState {
                         to,
                         text: pending.text,
                         sent_at,
+                        attachment: None,
                     });
                 }
             }

@@ -10,6 +10,7 @@
 //! stored.
 
 pub mod conversation;
+pub mod files;
 pub mod hours;
 pub mod inbox;
 pub mod permissions;

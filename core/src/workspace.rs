@@ -150,6 +150,8 @@ pub struct Stored {
     pub grants: Option<Grants>,
     /// The tags and dispositions, when set.
     pub labels: Option<shared::room::Labels>,
+    /// The file policy, when set.
+    pub files: Option<shared::files::FilePolicy>,
     /// Every canned response.
     pub canned: Vec<shared::canned::CannedResponse>,
     /// The router, from its rows.
@@ -170,6 +172,7 @@ pub struct Workspace {
     sites: BTreeMap<String, Site>,
     grants: Grants,
     labels: shared::room::Labels,
+    files: shared::files::FilePolicy,
     canned: BTreeMap<String, shared::canned::CannedResponse>,
     router: Router,
     index: BTreeMap<ConversationId, ConversationSummary>,
@@ -221,6 +224,7 @@ impl Workspace {
                 .collect(),
             grants: stored.grants.unwrap_or_default(),
             labels: stored.labels.unwrap_or_default(),
+            files: stored.files.unwrap_or_default(),
             canned: stored
                 .canned
                 .into_iter()
@@ -247,6 +251,11 @@ impl Workspace {
             }
         }
         workspace
+    }
+
+    /// What the workspace's conversations accept as attachments.
+    pub fn file_policy(&self) -> &shared::files::FilePolicy {
+        &self.files
     }
 
     /// The router, for reads (places, presence, loads).

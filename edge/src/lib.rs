@@ -16,6 +16,7 @@ pub mod calls;
 pub mod conversation_object;
 pub mod echo_object;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod workspace_object;
 
@@ -82,9 +83,17 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
             agent_request(&req, env, "/history", Some(id)).await
         }
-        (Method::Get, ["api", "v1", "agent", "conversations", id, read @ ("room" | "search")]) => {
-            agent_reads(&req, env, id, read).await
+        (Method::Post, ["api", "v1", "conversations", id, "files"]) => {
+            files::upload(req, env, id).await
         }
+        (Method::Get, ["api", "v1", "conversations", id, "files", file, "link"]) => {
+            files::link(&req, env, id, file).await
+        }
+        (Method::Get, ["api", "v1", "files", token]) => files::download(env, token).await,
+        (
+            Method::Get,
+            ["api", "v1", "agent", "conversations", id, read @ ("room" | "search" | "files")],
+        ) => agent_reads(&req, env, id, read).await,
         (Method::Get, ["api", "v1", "agent", "all-chats"]) => {
             agent_request(&req, env, "/all-chats", None).await
         }

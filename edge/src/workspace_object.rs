@@ -523,6 +523,7 @@ impl WorkspaceObject {
             "/directory" => self.directory(req).await,
             "/all-chats" => self.all_chats(req).await,
             "/canned" => self.canned(req).await,
+            "/file-policy" => json(&self.read(|w| w.file_policy().clone())?),
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod canned;
+pub mod files;
 pub mod frame;
 pub mod ids;
 pub mod inbox;

@@ -203,6 +203,7 @@ mod tests {
             to: None,
             text: format!("m{seq}"),
             sent_at: 0,
+            attachment: None,
         })
     }
 

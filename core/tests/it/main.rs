@@ -2,6 +2,7 @@
 //! drives it, with a simulated store and simulated sockets.
 
 mod conversation;
+mod files;
 mod lifecycle;
 mod notes;
 mod rng;

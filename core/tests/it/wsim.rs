@@ -42,6 +42,7 @@ pub struct WsSim {
     pub sites: BTreeMap<String, Site>,
     pub grants: Option<Grants>,
     pub labels: Option<shared::room::Labels>,
+    pub files: Option<shared::files::FilePolicy>,
     pub canned: BTreeMap<String, shared::canned::CannedResponse>,
     pub index: BTreeMap<ConversationId, ConversationSummary>,
     pub router_meta: Option<String>,
@@ -118,6 +119,7 @@ pub fn demo() -> WorkspaceSetup {
         grants: vec![],
         routing: None,
         labels: Default::default(),
+        files: Default::default(),
     }
 }
 
@@ -227,6 +229,7 @@ impl WsSim {
             }
             Row::Grants(g) => self.grants = Some(g),
             Row::Labels(l) => self.labels = Some(l),
+            Row::Files(f) => self.files = Some(f),
             Row::Canned(c) => {
                 self.canned.insert(c.id.clone(), c);
             }
@@ -277,6 +280,7 @@ impl WsSim {
             sites: self.sites.values().cloned().collect(),
             grants: self.grants.clone(),
             labels: self.labels.clone(),
+            files: self.files.clone(),
             canned: self.canned.values().cloned().collect(),
             router,
             open: self

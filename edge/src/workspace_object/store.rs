@@ -256,6 +256,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .collect();
     let grants: Option<Grants> = kv(sql, "grants")?.and_then(|g| serde_json::from_str(&g).ok());
     let labels = kv(sql, "labels")?.and_then(|l| serde_json::from_str(&l).ok());
+    let files = kv(sql, "files")?.and_then(|l| serde_json::from_str(&l).ok());
     let canned = sql
         .exec("SELECT body AS value FROM canned", None)?
         .to_array::<Text>()?
@@ -284,6 +285,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         sites,
         grants,
         labels,
+        files,
         canned,
         router: load_router(sql)?,
         open,
@@ -389,6 +391,12 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
         }
         Row::RemoveCanned(id) => {
             sql.exec("DELETE FROM canned WHERE id = ?", vec![id.into()])?;
+        }
+        Row::Files(f) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('files', ?)",
+                vec![serde_json::to_string(&f)?.into()],
+            )?;
         }
         Row::Labels(l) => {
             sql.exec(
