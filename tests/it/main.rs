@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod chat;
+mod files;
 mod history;
 mod notes;
 mod offline;
