@@ -13,6 +13,7 @@
 //! With the `web` feature, `web` is that shell in the browser: a WebSocket
 //! driver, client ids from `crypto`, and typed HTTP calls.
 
+pub mod files;
 pub mod http;
 pub mod link;
 pub mod machine;

@@ -5,6 +5,7 @@
 //! fresh message ids.
 
 mod driver;
+pub mod files;
 pub mod http;
 
 pub use driver::Driver;
