@@ -12,6 +12,7 @@
 //! panel's "Use" puts one in the box through `insert`.
 
 use crate::api;
+use crate::components::attach_button::AttachButton;
 use crate::app::SignOut;
 use crate::canned::{self, CannedList};
 use crate::chats::Chats;
@@ -249,6 +250,7 @@ pub fn Composer(
             draft.set(expanded.unwrap_or(value));
         }
     };
+    let attach_id = id.clone();
     let mode_buttons = move || {
         let offered = modes.get();
         (offered.len() > 1).then(|| {
@@ -313,6 +315,7 @@ pub fn Composer(
                     on:input=on_input
                     on:keydown=on_keydown
                 ></textarea>
+                <AttachButton id=attach_id mode/>
                 <button type="submit" class="primary">"Send"</button>
             </div>
         </form>

@@ -10,6 +10,7 @@ use crate::chats::Chats;
 use crate::components::canned_panel::CannedPanel;
 use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
+use crate::components::files_panel::FilesPanel;
 use crate::components::conversation_actions::ConversationActions;
 use crate::components::message_list::MessageList;
 use crate::components::priority_select::PrioritySelect;
@@ -258,6 +259,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                     <CannedPanel insert/>
                     <RoomInformation id=id.clone() inbox/>
                     <SearchMessages id=id.clone()/>
+                    <FilesPanel id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>

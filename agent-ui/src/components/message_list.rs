@@ -34,6 +34,8 @@ struct Shown {
     error: Option<String>,
     /// For agents' eyes only: "Note", or "Whisper to Anna".
     aside: Option<String>,
+    /// The file the message carries, with its conversation.
+    file: Option<(String, shared::files::Attachment)>,
 }
 
 /// What marks a note or a whisper.
@@ -77,6 +79,9 @@ impl Shown {
                         retry: None,
                         error: None,
                         aside,
+                        file: m.attachment.clone().and_then(|a| {
+                            Some((s.conversation()?.id.0.clone(), a))
+                        }),
                     }
                 }
                 Line::Pending(p) => {
@@ -91,6 +96,7 @@ impl Shown {
                         retry: p.failed.then(|| p.client_id.clone()),
                         error: p.error.clone(),
                         aside: aside(p.kind.stored(), None),
+                        file: None,
                     }
                 }
             })
@@ -170,6 +176,9 @@ fn MessageLine(line: Shown, retry: Callback<ClientMsgId>) -> impl IntoView {
         <li class=side>
             {aside}
             {author}
+            {line.file.map(|(conversation, attachment)| view! {
+                <crate::components::file_view::FileView conversation attachment/>
+            })}
             <div class="bubble">{line.text}</div>
             <div class="meta">
                 {line.time.map(|t| view! { <time>{t}</time> })}
