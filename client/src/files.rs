@@ -115,7 +115,7 @@ pub fn size_text(bytes: u64) -> String {
     const MB: u64 = KB * 1024;
     let tenths = |unit: u64| {
         let t = (bytes * 10 + unit / 2) / unit;
-        if t % 10 == 0 {
+        if t.is_multiple_of(10) {
             format!("{}", t / 10)
         } else {
             format!("{}.{}", t / 10, t % 10)
@@ -142,7 +142,11 @@ pub fn upload_path(conversation: &str) -> String {
 }
 
 /// The query of an upload.
-pub fn upload_query(name: &str, client_id: &ClientMsgId, kind: SendKind) -> [(&'static str, String); 3] {
+pub fn upload_query(
+    name: &str,
+    client_id: &ClientMsgId,
+    kind: SendKind,
+) -> [(&'static str, String); 3] {
     let kind = match kind {
         SendKind::Text => "text",
         SendKind::Note => "note",
@@ -216,7 +220,9 @@ mod tests {
         assert!(u.retry(&id("f-1")));
         assert_eq!(u.pending()[0].state, UploadState::Uploading);
         u.failed(&id("f-1"), &HttpError::Network);
-        assert!(matches!(&u.pending()[0].state, UploadState::Failed(r) if r.contains("connection")));
+        assert!(
+            matches!(&u.pending()[0].state, UploadState::Failed(r) if r.contains("connection"))
+        );
         u.stored(&id("f-2"));
         assert_eq!(u.pending().len(), 1);
         u.dismiss(&id("f-1"));
@@ -250,7 +256,10 @@ mod tests {
             upload_query("a b.png", &id("c-1"), SendKind::Note)[2],
             ("kind", "note".to_owned())
         );
-        assert_eq!(link_path("c_1", "f_2"), "/api/v1/conversations/c_1/files/f_2/link");
+        assert_eq!(
+            link_path("c_1", "f_2"),
+            "/api/v1/conversations/c_1/files/f_2/link"
+        );
         let a = |mime: &str| Attachment {
             id: "f".into(),
             name: "n".into(),

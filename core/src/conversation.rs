@@ -358,7 +358,7 @@ pub struct Upload {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attached {
     /// A new message, stored (it precedes this answer's frames).
-    New(Message),
+    New(Box<Message>),
     /// The same client id was stored before as `seq`: nothing new.
     Again {
         /// Where.
@@ -953,7 +953,9 @@ impl Conversation {
                     sent_at: now,
                 },
             }),
-            None => out.push_back(Output::Attached(Ok(Attached::New(message.clone())))),
+            None => out.push_back(Output::Attached(Ok(Attached::New(Box::new(
+                message.clone(),
+            ))))),
         };
         if kind != SendKind::Text {
             self.out

@@ -126,7 +126,7 @@ pub fn check_upload(
     if mime.is_empty() {
         return Err(bad("say the file's type in the Content-Type header"));
     }
-    if !policy.types.iter().any(|t| *t == mime) {
+    if !policy.types.contains(&mime) {
         return Err(Refusal {
             code: ErrorCode::Forbidden,
             message: format!("files of type {mime} are not accepted here"),
@@ -183,7 +183,7 @@ pub fn human_size(bytes: u64) -> String {
     const MB: u64 = KB * 1024;
     let tenths = |n: u64, unit: u64| {
         let t = (n * 10 + unit / 2) / unit;
-        if t % 10 == 0 {
+        if t.is_multiple_of(10) {
             format!("{}", t / 10)
         } else {
             format!("{}.{}", t / 10, t % 10)
@@ -243,7 +243,7 @@ pub fn list<'a>(
             })
         })
         .collect();
-    entries.sort_by(|a, b| b.seq.cmp(&a.seq));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
     entries
 }
 

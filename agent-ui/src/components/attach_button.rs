@@ -73,7 +73,9 @@ pub fn AttachButton(id: ConversationId, #[prop(into)] mode: Signal<SendKind>) ->
                 let label = format!("{} ({})", u.name, size_text(u.size));
                 let cid = u.client_id.clone();
                 let state = match &u.state {
-                    UploadState::Uploading => view! { <span class="muted">"Sending…"</span> }.into_any(),
+                    UploadState::Uploading => {
+                        view! { <span class="muted">"Sending…"</span> }.into_any()
+                    }
                     UploadState::Failed(why) => {
                         let (retry_id, dismiss_id) = (cid.clone(), cid.clone());
                         view! {

@@ -12,10 +12,10 @@
 //! panel's "Use" puts one in the box through `insert`.
 
 use crate::api;
-use crate::components::attach_button::AttachButton;
 use crate::app::SignOut;
 use crate::canned::{self, CannedList};
 use crate::chats::Chats;
+use crate::components::attach_button::AttachButton;
 use crate::notice::Notices;
 use crate::session::Session;
 use crate::slash::{self, Command, Suggestion};

@@ -78,7 +78,8 @@ fn FilesDialog(id: ConversationId, shown: RwSignal<bool>) -> impl IntoView {
                     }
                 })
                 .collect_view();
-            view! { <ul class="file-list" aria-label="Files of this conversation">{items}</ul> }.into_any()
+            view! { <ul class="file-list" aria-label="Files of this conversation">{items}</ul> }
+                .into_any()
         }
     };
     view! {

@@ -79,9 +79,10 @@ impl Shown {
                         retry: None,
                         error: None,
                         aside,
-                        file: m.attachment.clone().and_then(|a| {
-                            Some((s.conversation()?.id.0.clone(), a))
-                        }),
+                        file: m
+                            .attachment
+                            .clone()
+                            .and_then(|a| Some((s.conversation()?.id.0.clone(), a))),
                     }
                 }
                 Line::Pending(p) => {

@@ -93,6 +93,7 @@ fn a_visitors_first_file_queues_the_chat_and_reaches_every_socket() {
     let Ok(Attached::New(stored)) = answer else {
         panic!("stored: {answer:?}")
     };
+    let stored = *stored;
     assert_eq!(stored.seq, 1);
     assert_eq!(stored.attachment.as_ref().unwrap().name, "shot.png");
     assert_eq!(

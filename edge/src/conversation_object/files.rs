@@ -148,7 +148,7 @@ impl ConversationObject {
             }
         };
         match attached {
-            Some(Ok(Attached::New(message))) => json(&message),
+            Some(Ok(Attached::New(message))) => json(&*message),
             Some(Ok(Attached::Again { seq })) => {
                 self.forget(&key).await;
                 self.stored_message(seq)

@@ -41,14 +41,25 @@ pub fn AttachButton(
         });
     };
     let on_change = move |ev: leptos::ev::Event| {
-        let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+        let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
             return;
         };
-        let (Some(file), Some(client_id)) = (el.files().and_then(|l| l.get(0)), web::client_id()) else {
+        let (Some(file), Some(client_id)) = (el.files().and_then(|l| l.get(0)), web::client_id())
+        else {
             return;
         };
         el.set_value("");
-        uploads.update(|u| u.start(client_id.clone(), file.name(), file.size() as u64, SendKind::Text));
+        uploads.update(|u| {
+            u.start(
+                client_id.clone(),
+                file.name(),
+                file.size() as u64,
+                SendKind::Text,
+            )
+        });
         picked.update_value(|p| {
             p.insert(client_id.clone(), file);
         });

@@ -33,7 +33,10 @@ pub fn FileView(attachment: Attachment) -> impl IntoView {
     };
     fetch();
     let stale = move || {
-        link.with_untracked(|l| l.as_ref().is_none_or(|l| l.expires_at - LINK_MARGIN_MS <= web::now() as i64))
+        link.with_untracked(|l| {
+            l.as_ref()
+                .is_none_or(|l| l.expires_at - LINK_MARGIN_MS <= web::now() as i64)
+        })
     };
     let url = move || link.with(|l| l.as_ref().map(|l| l.url.clone()));
     let Attachment { name, size, .. } = attachment.clone();
