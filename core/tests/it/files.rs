@@ -312,3 +312,37 @@ fn the_files_panel_lists_what_its_reader_may_read() {
     assert_eq!(ids(&sue, "t", Some(FileType::Other)), ["f_4", "f_3"]);
     assert!(ids(&sue, "nothing", None).is_empty());
 }
+
+#[test]
+fn a_workspace_keeps_its_file_policy_and_refuses_an_unsound_one() {
+    use crate::wsim::{demo, WsSim};
+    use shared::files::FilePolicy;
+    let mut ws = WsSim::new();
+    assert_eq!(ws.core.file_policy(), &FilePolicy::default());
+    let policy = FilePolicy {
+        max_bytes: 1024,
+        types: vec!["image/png".into()],
+    };
+    let mut setup = demo();
+    setup.files = policy.clone();
+    ws.setup(setup.clone()).expect("a sound policy");
+    assert_eq!(ws.core.file_policy(), &policy);
+    ws.evict();
+    assert_eq!(ws.core.file_policy(), &policy, "kept in storage");
+    for bad in [
+        FilePolicy {
+            max_bytes: 25 * 1024 * 1024 + 1,
+            ..FilePolicy::default()
+        },
+        FilePolicy {
+            max_bytes: 10,
+            types: vec!["text/html".into()],
+        },
+    ] {
+        setup.files = bad;
+        let why = chat_core::workspace::validate_setup(&setup).unwrap_err();
+        assert!(why.starts_with("files:"), "{why}");
+        assert!(ws.setup(setup.clone()).is_err());
+        assert_eq!(ws.core.file_policy(), &policy, "a refused setup changes nothing");
+    }
+}
