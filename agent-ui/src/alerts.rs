@@ -375,6 +375,7 @@ mod tests {
             author,
             kind,
             to: None,
+            attachment: None,
             text: text.into(),
             sent_at: 0,
         }));

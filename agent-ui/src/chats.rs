@@ -173,6 +173,11 @@ impl Chats {
         true
     }
 
+    /// An upload was stored: its message takes the pending line's place.
+    pub fn stored(&self, id: &ConversationId, message: shared::frame::Message) {
+        self.feed(id, Input::Stored(message));
+    }
+
     /// Sends a failed message again, with its original client id.
     pub fn retry(&self, id: &ConversationId, client_id: &ClientMsgId) {
         self.feed(id, Input::Retry(client_id.clone()));

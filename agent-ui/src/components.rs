@@ -2,6 +2,7 @@
 
 pub mod alert_controls;
 pub mod all_chats_pane;
+pub mod attach_button;
 pub mod canned_panel;
 pub mod chat_history;
 pub mod close_dialog;
@@ -13,6 +14,8 @@ pub mod conversation;
 pub mod conversation_actions;
 pub mod dialog;
 pub mod emoji_picker;
+pub mod file_view;
+pub mod files_panel;
 pub mod forward_dialog;
 pub mod message_list;
 pub mod my_account;

@@ -162,6 +162,7 @@ mod tests {
             to: None,
             text: "error404".into(),
             sent_at: 0,
+            attachment: None,
         };
         SearchResults {
             hits: vec![hit; hits],

@@ -14,6 +14,7 @@
 //! driver, client ids from `crypto`, and typed HTTP calls.
 
 pub mod emoji;
+pub mod files;
 pub mod http;
 pub mod link;
 pub mod machine;
@@ -268,6 +269,7 @@ impl ChatState {
                         to,
                         text: pending.text,
                         sent_at,
+                        attachment: None,
                     });
                 }
             }

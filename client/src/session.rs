@@ -79,6 +79,9 @@ pub enum Input {
     Viewing(bool),
     /// The visitor ends the chat ("End chat").
     End,
+    /// An upload's HTTP answer: the stored message carrying the file (its
+    /// `message` frame may come on the socket too; it is the same line).
+    Stored(shared::frame::Message),
     /// Close the socket for good (sign out, a new conversation).
     Stop,
 }
@@ -176,6 +179,9 @@ impl Session {
                 self.receipts();
             }
             Input::End => self.transmit(ClientFrame::End),
+            Input::Stored(message) => {
+                let _ = self.state.apply(ServerFrame::Message(message));
+            }
             Input::Stop => {
                 if self.connection.stop() {
                     self.out.push_back(Output::Disconnect);

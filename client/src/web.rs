@@ -8,6 +8,7 @@
 
 mod driver;
 pub mod emoji;
+pub mod files;
 pub mod http;
 pub mod markup;
 

@@ -8,6 +8,7 @@
 //! drop this value and rebuild it from storage with [`Conversation::restore`].
 
 use serde::{Deserialize, Serialize};
+use shared::files::Attachment;
 use shared::frame::{
     Audience, ClientFrame, ConversationStatus, ConversationView, ErrorCode, Message, MessageKind,
     Participant, ReceiptKind, SendKind, ServerFrame, Side, Watermark,
@@ -234,6 +235,16 @@ pub enum Input<'a> {
         /// Why, for people.
         reason: String,
     },
+    /// A file was uploaded and its bytes kept (after
+    /// [`Conversation::check_attach`]): a message carrying it, with the same
+    /// rules as a [`ClientFrame::Send`] of the upload's kind. Answered with
+    /// [`Output::Attached`].
+    Attach {
+        /// Who uploaded it, its kind, client id and caption.
+        upload: Upload,
+        /// The file, as kept.
+        attachment: Attachment,
+    },
     /// The workspace says where the conversation waits in its queue.
     Queue {
         /// 1 = next; 0: not waiting.
@@ -322,6 +333,57 @@ pub enum Output {
     },
     /// The answer to [`Input::Init`] or [`Input::Assign`].
     Reply(Result<ConversationView, Refusal>),
+    /// The answer to [`Input::Attach`].
+    Attached(Result<Attached, Refusal>),
+}
+
+/// An upload, as the worker authenticated it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// Who uploads.
+    pub who: Participant,
+    /// Whether their role may write in chats (visitors always may).
+    pub may_reply: bool,
+    /// Whether they may monitor (supervisors).
+    pub may_monitor: bool,
+    /// Picked by the client; a retried upload reuses it.
+    pub client_id: ClientMsgId,
+    /// A file to the conversation, or a note's or a whisper's file.
+    pub kind: SendKind,
+    /// A caption, possibly empty.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// What [`Input::Attach`] stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attached {
+    /// A new message, stored (it precedes this answer's frames).
+    New(Box<Message>),
+    /// The same client id was stored before as `seq`: nothing new.
+    Again {
+        /// Where.
+        seq: Seq,
+    },
+}
+
+/// What [`Conversation::admit`] found.
+enum Admitted {
+    Again { seq: Seq, sent_at: i64 },
+    New { to: Option<Participant> },
+}
+
+/// A message's text: 1 to [`MAX_TEXT_CHARS`] characters, or empty beside a
+/// file.
+fn check_text(text: &str, with_file: bool) -> Result<(), Refusal> {
+    let chars = text.chars().count();
+    if (text.trim().is_empty() && !with_file) || chars > MAX_TEXT_CHARS {
+        return Err(refusal(
+            ErrorCode::InvalidMessage,
+            &format!("a message has 1 to {MAX_TEXT_CHARS} characters, this one has {chars}"),
+        ));
+    }
+    Ok(())
 }
 
 /// One conversation's state machine. See the module docs for the drain
@@ -460,6 +522,7 @@ impl Conversation {
                 position,
                 estimated_wait_ms,
             } => self.queue_position(position, estimated_wait_ms),
+            Input::Attach { upload, attachment } => self.attach(now, upload, attachment),
             Input::Alarm => {
                 let pending = self
                     .meta
@@ -573,7 +636,7 @@ impl Conversation {
                 client_id,
                 text,
                 kind,
-            } => self.message(now, conn, state, client_id, text, kind),
+            } => self.message(now, Some(conn), state, client_id, text, kind, None),
             ClientFrame::Receipt { kind, seq } => self.receipt(conn, state.who, kind, seq),
             ClientFrame::Typing { active } => {
                 if self.may_write(&state).is_ok() {
@@ -733,61 +796,140 @@ impl Conversation {
         Ok(meta)
     }
 
+    /// Whether `state`'s participant may write a message of `kind` with
+    /// `client_id` now: already stored (a retry), or new with its
+    /// addressee. The same rules for a sent text and an uploaded file.
+    fn admit(
+        &self,
+        state: &ConnState,
+        client_id: &ClientMsgId,
+        kind: SendKind,
+    ) -> Result<Admitted, Refusal> {
+        if client_id.0.is_empty() || client_id.0.len() > MAX_CLIENT_ID_BYTES {
+            return Err(refusal(
+                ErrorCode::InvalidMessage,
+                "client_id must be 1 to 64 bytes",
+            ));
+        }
+        let key = (state.who.id.clone(), client_id.clone());
+        if let Some(&(seq, sent_at)) = self.client_ids.get(&key) {
+            return Ok(Admitted::Again { seq, sent_at });
+        }
+        let to = match kind {
+            SendKind::Text => self.may_write(state).map(|()| None),
+            SendKind::Note => self.may_note(state).map(|()| None),
+            SendKind::Whisper => self.may_whisper(state).map(Some),
+        }?;
+        Ok(Admitted::New { to })
+    }
+
+    /// The participant of an upload, as the conversation knows them, with
+    /// their rights; refused for a visitor of another conversation.
+    fn uploader(&self, upload: &Upload) -> Result<ConnState, Refusal> {
+        let Some(meta) = &self.meta else {
+            return Err(refusal(ErrorCode::NotFound, "no such conversation"));
+        };
+        let who = match upload.who.side {
+            Side::Visitor if upload.who.id != meta.view.visitor.id => {
+                return Err(refusal(ErrorCode::Forbidden, "not your conversation"));
+            }
+            Side::Visitor => meta.view.visitor.clone(),
+            Side::Agent => upload.who.clone(),
+            Side::System => return Err(refusal(ErrorCode::Forbidden, "not a participant")),
+        };
+        Ok(ConnState {
+            may_reply: upload.may_reply || who.side == Side::Visitor,
+            may_monitor: upload.may_monitor && who.side == Side::Agent,
+            who,
+            ready: true,
+        })
+    }
+
+    /// Whether an upload may go ahead, before its bytes are stored: `Ok(Some(seq))`
+    /// when the same client id is already stored (the shell answers that
+    /// message and stores nothing), `Ok(None)` when it is new and allowed.
+    /// [`Input::Attach`] checks again once the bytes are kept.
+    pub fn check_attach(&self, upload: &Upload) -> Result<Option<Seq>, Refusal> {
+        let state = self.uploader(upload)?;
+        match self.admit(&state, &upload.client_id, upload.kind)? {
+            Admitted::Again { seq, .. } => Ok(Some(seq)),
+            Admitted::New { .. } => {
+                check_text(&upload.text, true)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn attach(&mut self, now: i64, upload: Upload, attachment: Attachment) {
+        let state = match self.uploader(&upload) {
+            Ok(state) => state,
+            Err(r) => {
+                self.out.push_back(Output::Attached(Err(r)));
+                return;
+            }
+        };
+        self.message(
+            now,
+            None,
+            state,
+            upload.client_id,
+            upload.text,
+            upload.kind,
+            Some(attachment),
+        );
+    }
+
+    /// A message sent on socket `conn`, or uploaded over HTTP (`None`,
+    /// answered with [`Output::Attached`]).
+    #[allow(clippy::too_many_arguments)]
     fn message(
         &mut self,
         now: i64,
-        conn: ConnId,
+        conn: Option<ConnId>,
         state: ConnState,
         client_id: ClientMsgId,
         text: String,
         kind: SendKind,
+        attachment: Option<Attachment>,
     ) {
         let who = state.who.clone();
-        let fail = |code, message: &str| ServerFrame::Error {
-            code,
-            message: message.to_owned(),
-            client_id: Some(client_id.clone()),
-        };
-        if client_id.0.is_empty() || client_id.0.len() > MAX_CLIENT_ID_BYTES {
-            let frame = fail(ErrorCode::InvalidMessage, "client_id must be 1 to 64 bytes");
-            self.send(conn, frame);
-            return;
-        }
-        let key = (who.id.clone(), client_id.clone());
-        if let Some(&(seq, sent_at)) = self.client_ids.get(&key) {
-            // A retry of something already stored: acknowledge it again.
-            self.send(
-                conn,
-                ServerFrame::Ack {
-                    client_id,
-                    seq,
-                    sent_at,
-                },
-            );
-            return;
-        }
-        let allowed = match kind {
-            SendKind::Text => self.may_write(&state).map(|()| None),
-            SendKind::Note => self.may_note(&state).map(|()| None),
-            SendKind::Whisper => self.may_whisper(&state).map(Some),
-        };
-        let to = match allowed {
-            Ok(to) => to,
+        let admitted = self
+            .admit(&state, &client_id, kind)
+            .and_then(|a| check_text(&text, attachment.is_some()).map(|()| a));
+        let to = match admitted {
+            Ok(Admitted::New { to }) => to,
+            Ok(Admitted::Again { seq, sent_at }) => {
+                // A retry of something already stored: acknowledge it again.
+                match conn {
+                    Some(conn) => self.send(
+                        conn,
+                        ServerFrame::Ack {
+                            client_id,
+                            seq,
+                            sent_at,
+                        },
+                    ),
+                    None => self
+                        .out
+                        .push_back(Output::Attached(Ok(Attached::Again { seq }))),
+                }
+                return;
+            }
             Err(r) => {
-                let frame = fail(r.code, &r.message);
-                self.send(conn, frame);
+                match conn {
+                    Some(conn) => self.send(
+                        conn,
+                        ServerFrame::Error {
+                            code: r.code,
+                            message: r.message,
+                            client_id: Some(client_id),
+                        },
+                    ),
+                    None => self.out.push_back(Output::Attached(Err(r))),
+                }
                 return;
             }
         };
-        let chars = text.chars().count();
-        if text.trim().is_empty() || chars > MAX_TEXT_CHARS {
-            let frame = fail(
-                ErrorCode::InvalidMessage,
-                &format!("a message has 1 to {MAX_TEXT_CHARS} characters, this one has {chars}"),
-            );
-            self.send(conn, frame);
-            return;
-        }
         let seq = self.last_seq + 1;
         let message = Message {
             seq,
@@ -797,22 +939,30 @@ impl Conversation {
             to,
             text,
             sent_at: now,
+            attachment,
         };
         self.last_seq = seq;
-        self.client_ids.insert(key, (seq, now));
+        self.client_ids
+            .insert((who.id.clone(), client_id.clone()), (seq, now));
         self.saw(&message);
-        if kind != SendKind::Text {
-            self.out
-                .push_back(Output::Store(Record::Message(message.clone())));
-            self.send(
+        let ack = |out: &mut VecDeque<Output>, message: &Message| match conn {
+            Some(conn) => out.push_back(Output::Send {
                 conn,
-                ServerFrame::Ack {
-                    client_id,
+                frame: ServerFrame::Ack {
+                    client_id: client_id.clone(),
                     seq,
                     sent_at: now,
                 },
-            );
-            self.broadcast_message(Some(conn), message);
+            }),
+            None => out.push_back(Output::Attached(Ok(Attached::New(Box::new(
+                message.clone(),
+            ))))),
+        };
+        if kind != SendKind::Text {
+            self.out
+                .push_back(Output::Store(Record::Message(message.clone())));
+            ack(&mut self.out, &message);
+            self.broadcast_message(conn, message);
             return;
         }
         self.last_author = Some(who.id.clone());
@@ -827,22 +977,19 @@ impl Conversation {
         if first_visitor_message {
             if let Some(meta) = self.meta.as_mut() {
                 meta.view.status = ConversationStatus::Queued;
-                meta.preview = message.text.chars().take(140).collect();
+                let preview = match (&message.attachment, message.text.trim().is_empty()) {
+                    (Some(a), true) => &a.name,
+                    _ => &message.text,
+                };
+                meta.preview = preview.chars().take(140).collect();
                 meta.queued_at = now;
                 let meta = meta.clone();
                 self.out.push_back(Output::Store(Record::Meta(meta)));
             }
         }
-        self.send(
-            conn,
-            ServerFrame::Ack {
-                client_id,
-                seq,
-                sent_at: now,
-            },
-        );
+        ack(&mut self.out, &message);
         // Everyone else gets the message; the sending socket has the ack.
-        self.broadcast_message(Some(conn), message);
+        self.broadcast_message(conn, message);
         if first_visitor_message {
             self.broadcast_state();
             self.announce(now);
@@ -857,7 +1004,6 @@ impl Conversation {
             }
         }
     }
-
     fn receipt(&mut self, conn: ConnId, who: Participant, kind: ReceiptKind, seq: Seq) {
         // The visitor's checkmarks move for the agent working the chat
         // only, not for a colleague previewing or a supervisor reading.
@@ -981,6 +1127,7 @@ impl Conversation {
             to: None,
             text,
             sent_at: now,
+            attachment: None,
         };
         self.saw(&message);
         self.out

@@ -11,6 +11,7 @@
 
 pub mod contacts;
 pub mod conversation;
+pub mod files;
 pub mod hours;
 pub mod inbox;
 pub mod permissions;

@@ -151,6 +151,8 @@ pub struct Stored {
     pub grants: Option<Grants>,
     /// The tags and dispositions, when set.
     pub labels: Option<shared::room::Labels>,
+    /// The file policy, when set.
+    pub files: Option<shared::files::FilePolicy>,
     /// Every canned response.
     pub canned: Vec<shared::canned::CannedResponse>,
     /// People's own settings.
@@ -173,6 +175,7 @@ pub struct Workspace {
     sites: BTreeMap<String, Site>,
     grants: Grants,
     labels: shared::room::Labels,
+    files: shared::files::FilePolicy,
     canned: BTreeMap<String, shared::canned::CannedResponse>,
     preferences: BTreeMap<AgentId, shared::api::Preferences>,
     router: Router,
@@ -225,6 +228,7 @@ impl Workspace {
                 .collect(),
             grants: stored.grants.unwrap_or_default(),
             labels: stored.labels.unwrap_or_default(),
+            files: stored.files.unwrap_or_default(),
             canned: stored
                 .canned
                 .into_iter()
@@ -252,6 +256,11 @@ impl Workspace {
             }
         }
         workspace
+    }
+
+    /// What the workspace's conversations accept as attachments.
+    pub fn file_policy(&self) -> &shared::files::FilePolicy {
+        &self.files
     }
 
     /// The router, for reads (places, presence, loads).

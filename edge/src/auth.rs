@@ -120,6 +120,47 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Option<Claims> {
     })
 }
 
+/// Why a download link was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Malformed, or its signature does not match.
+    Invalid,
+    /// Well signed, but past its expiry.
+    Expired,
+}
+
+/// Signs a download link's token: it names a conversation, one of its
+/// files and when the link ends (milliseconds since the epoch).
+pub fn sign_file_link(secret: &[u8], conversation: &str, file: &str, expires: i64) -> String {
+    let payload = format!("f1.{conversation}.{file}.{expires}");
+    let tag = mac(secret, &payload).finalize().into_bytes();
+    format!("{payload}.{}", URL_SAFE_NO_PAD.encode(tag))
+}
+
+/// Verifies a download link's token: `(conversation, file)`.
+pub fn verify_file_link(
+    secret: &[u8],
+    token: &str,
+    now: i64,
+) -> Result<(String, String), LinkRefusal> {
+    let (payload, tag) = token.rsplit_once('.').ok_or(LinkRefusal::Invalid)?;
+    let tag = URL_SAFE_NO_PAD
+        .decode(tag)
+        .map_err(|_| LinkRefusal::Invalid)?;
+    mac(secret, payload)
+        .verify_slice(&tag)
+        .map_err(|_| LinkRefusal::Invalid)?;
+    let parts: Vec<&str> = payload.split('.').collect();
+    let ["f1", conversation, file, expires] = parts[..] else {
+        return Err(LinkRefusal::Invalid);
+    };
+    let expires: i64 = expires.parse().map_err(|_| LinkRefusal::Invalid)?;
+    if expires < now {
+        return Err(LinkRefusal::Expired);
+    }
+    Ok((conversation.to_owned(), file.to_owned()))
+}
+
 /// `n` random bytes from the platform's CSPRNG.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
@@ -228,6 +269,39 @@ mod tests {
         check("", 5, None);
         check("v1.vis.demo", 5, None);
         check(&format!("{t}x"), 5, None);
+    }
+
+    #[test]
+    fn file_links() {
+        let t = sign_file_link(b"secret", "c_1", "f_2", 1_000);
+        let ok = Ok(("c_1".to_owned(), "f_2".to_owned()));
+        assert_eq!(verify_file_link(b"secret", &t, 999), ok);
+        assert_eq!(verify_file_link(b"secret", &t, 1_000), ok);
+        // A link minted with a past expiry.
+        assert_eq!(
+            verify_file_link(b"secret", &sign_file_link(b"secret", "c_1", "f_2", 5), 6),
+            Err(LinkRefusal::Expired)
+        );
+        let invalid = Err(LinkRefusal::Invalid);
+        assert_eq!(verify_file_link(b"other", &t, 0), invalid);
+        assert_eq!(
+            verify_file_link(b"secret", &t.replace("f_2", "f_3"), 0),
+            invalid
+        );
+        assert_eq!(
+            verify_file_link(b"secret", &t.replace("c_1", "c_2"), 0),
+            invalid
+        );
+        assert_eq!(
+            verify_file_link(b"secret", &t.replace("1000", "9000"), 0),
+            invalid
+        );
+        assert_eq!(verify_file_link(b"secret", "", 0), invalid);
+        assert_eq!(verify_file_link(b"secret", &format!("{t}x"), 0), invalid);
+        // A user token is no link, and a link no user token.
+        let user = sign(b"secret", &claims(Kind::Visitor, "v_abc", 0));
+        assert_eq!(verify_file_link(b"secret", &user, 0), invalid);
+        assert_eq!(verify(b"secret", &t, 0), None);
     }
 
     #[test]

@@ -22,6 +22,9 @@ use worker::{
     WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
+mod files;
+pub use files::AttachRequest;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
@@ -147,6 +150,7 @@ struct Effects {
     reroute: Vec<shared::inbox::ConversationSummary>,
     alarm: Option<i64>,
     reply: Option<std::result::Result<shared::frame::ConversationView, Refusal>>,
+    attached: Option<std::result::Result<chat_core::conversation::Attached, Refusal>>,
 }
 
 #[durable_object]
@@ -353,6 +357,7 @@ impl ConversationObject {
                 Output::Reroute(summary) => effects.reroute.push(summary),
                 Output::SetAlarm { at } => effects.alarm = Some(at),
                 Output::Reply(reply) => effects.reply = Some(reply),
+                Output::Attached(answer) => effects.attached = Some(answer),
             }
         }
         effects
@@ -837,6 +842,9 @@ impl DurableObject for ConversationObject {
             "/transcript.pdf" => self.transcript(req, true).await,
             "/transcript.txt" => self.transcript(req, false).await,
             "/search" => self.search(req).await,
+            "/attach" => self.attach(req).await,
+            "/file" => self.file(req).await,
+            "/files" => self.files(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("conversation {path}"))))

@@ -18,6 +18,7 @@ pub mod contacts_object;
 pub mod conversation_object;
 pub mod echo_object;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod transcripts;
 pub mod workspace_object;
@@ -85,8 +86,8 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "agent", "conversations", id, "history"]) => {
             agent_request(&req, env, "/history", Some(id)).await
         }
-        (Method::Get, ["api", "v1", "agent", "conversations", id, read @ ("room" | "search")]) => {
-            agent_reads(&req, env, id, read).await
+        (Method::Post, ["api", "v1", "conversations", id, "files"]) => {
+            files::upload(req, env, id).await
         }
         (Method::Get, ["api", "v1", "agent", "conversations", id, "transcript.pdf"]) => {
             transcripts::pdf(&req, env, id).await
@@ -95,6 +96,14 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
             transcripts::email(req, env, id).await
         }
         (Method::Get, ["api", "v1", "dev", "mail"]) => transcripts::sink(&req, env).await,
+        (Method::Get, ["api", "v1", "conversations", id, "files", file, "link"]) => {
+            files::link(&req, env, id, file).await
+        }
+        (Method::Get, ["api", "v1", "files", token]) => files::download(env, token).await,
+        (
+            Method::Get,
+            ["api", "v1", "agent", "conversations", id, read @ ("room" | "search" | "files")],
+        ) => agent_reads(&req, env, id, read).await,
         (Method::Get, ["api", "v1", "agent", "all-chats"]) => {
             agent_request(&req, env, "/all-chats", None).await
         }

@@ -569,6 +569,7 @@ impl WorkspaceObject {
             "/mail-sink/read" => self.mail_sink_read().await,
             "/canned" => self.canned(req).await,
             "/preferences" => self.preferences(req).await,
+            "/file-policy" => json(&self.read(|w| w.file_policy().clone())?),
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,

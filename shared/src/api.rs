@@ -183,6 +183,9 @@ pub struct WorkspaceSetup {
     /// The tags and dispositions agents pick from.
     #[serde(default, skip_serializing_if = "crate::room::Labels::is_empty")]
     pub labels: crate::room::Labels,
+    /// What its conversations accept as attachments.
+    #[serde(default, skip_serializing_if = "crate::files::FilePolicy::is_default")]
+    pub files: crate::files::FilePolicy,
 }
 
 /// One role's permissions in [`WorkspaceSetup::grants`].

@@ -189,9 +189,13 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Participant>,
     /// The text, exactly as written: clients render it as text, never HTML.
+    /// With an attachment it is the file's caption, and may be empty.
     pub text: String,
     /// When the edge stored it, in milliseconds since the Unix epoch.
     pub sent_at: i64,
+    /// The file the message carries, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::files::Attachment>,
 }
 
 /// Where a conversation is in its life.

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod canned;
 pub mod contacts;
+pub mod files;
 pub mod frame;
 pub mod ids;
 pub mod inbox;

@@ -299,6 +299,7 @@ fn server_frames() {
             to: None,
             text: "Hello?".into(),
             sent_at: 1_700_000_000_123,
+            attachment: None,
         }),
         json!({
             "type": "message",
@@ -324,6 +325,7 @@ fn server_frames() {
             to: None,
             text: "Anna took the chat".into(),
             sent_at: 1_700_000_000_456,
+            attachment: None,
         }),
         json!({
             "type": "message",
@@ -333,6 +335,48 @@ fn server_frames() {
             "text": "Anna took the chat",
             "sent_at": 1_700_000_000_456_i64,
         }),
+    );
+    // A file message: its caption may be empty.
+    check(
+        ServerFrame::Message(Message {
+            seq: 9,
+            client_id: Some("f-1".into()),
+            author: visitor(),
+            kind: MessageKind::Text,
+            to: None,
+            text: String::new(),
+            sent_at: 1_700_000_000_789,
+            attachment: Some(shared::files::Attachment {
+                id: "f_1".into(),
+                name: "shot.png".into(),
+                mime: "image/png".into(),
+                size: 1234,
+            }),
+        }),
+        json!({
+            "type": "message",
+            "seq": 9,
+            "client_id": "f-1",
+            "author": visitor_json(),
+            "kind": "text",
+            "text": "",
+            "sent_at": 1_700_000_000_789_i64,
+            "attachment": { "id": "f_1", "name": "shot.png", "mime": "image/png", "size": 1234 },
+        }),
+    );
+    check(
+        shared::files::FileLink {
+            url: "/api/v1/files/tok".into(),
+            expires_at: 5,
+        },
+        json!({ "url": "/api/v1/files/tok", "expires_at": 5 }),
+    );
+    check_read(
+        json!({ "max_bytes": 1024 }),
+        shared::files::FilePolicy {
+            max_bytes: 1024,
+            ..Default::default()
+        },
     );
     check(
         ServerFrame::Ack {
@@ -708,6 +752,7 @@ fn http_bodies() {
             grants: vec![],
             routing: None,
             labels: Default::default(),
+            files: Default::default(),
         },
         json!({
             "workspace": "demo",

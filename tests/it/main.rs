@@ -5,6 +5,7 @@ mod bad_input;
 mod canned;
 mod chat;
 mod contacts;
+mod files;
 mod history;
 mod notes;
 mod offline;

@@ -7,7 +7,9 @@ use crate::lines;
 use crate::notice::{self, Setup};
 use crate::offline::Stage;
 use crate::parent;
+use crate::ui::attach_button::AttachButton;
 use crate::ui::composer::Composer;
+use crate::ui::file_view::FileAccess;
 use crate::ui::header::Header;
 use crate::ui::message_log::MessageLog;
 use crate::ui::notice_bar::NoticeBar;
@@ -21,6 +23,7 @@ use shared::frame::ConversationStatus;
 #[component]
 pub fn App() -> impl IntoView {
     let chat = Chat::new();
+    provide_context(FileAccess(Callback::new(move |()| chat.file_access())));
     chat.attach();
     chat.start();
 
@@ -91,6 +94,10 @@ pub fn App() -> impl IntoView {
                     focus=chat.shown()
                     on_send=Callback::new(move |draft: String| chat.send(&draft))
                     on_typing=Callback::new(move |empty| chat.typed(empty))
+                />
+                <AttachButton
+                    disabled=Signal::derive(move || ended.get() || checking.get())
+                    on_stored=Callback::new(move |message| chat.stored(message))
                 />
             </Show>
         </main>

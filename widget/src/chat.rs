@@ -230,6 +230,19 @@ impl Chat {
         Ok(())
     }
 
+    /// The conversation's id and the visitor's token, for its files.
+    pub fn file_access(self) -> Option<(String, String)> {
+        self.stored
+            .try_get_value()
+            .flatten()
+            .map(|s| (s.conversation_id.0, s.token))
+    }
+
+    /// An upload was stored: its message takes the pending line's place.
+    pub fn stored(self, message: shared::frame::Message) {
+        self.feed(Input::Stored(message));
+    }
+
     /// Sends a failed message again, with its original client id.
     pub fn retry(self, client_id: ClientMsgId) {
         self.feed(Input::Retry(client_id));

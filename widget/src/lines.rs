@@ -17,6 +17,8 @@ pub struct LineView {
     pub body: Body,
     /// The delivery state of one's own message; changes over its life.
     pub status: Option<OwnStatus>,
+    /// The file the message carries.
+    pub file: Option<shared::files::Attachment>,
 }
 
 /// What a line says.
@@ -57,6 +59,7 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
                     id: format!("s{}", m.seq),
                     body: Body::System(m.text.clone()),
                     status: None,
+                    file: None,
                 }
             }
             Line::Stored(m) if state.is_own(m) => LineView {
@@ -70,6 +73,7 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
                     retry: None,
                     error: None,
                 }),
+                file: m.attachment.clone(),
             },
             Line::Stored(m) => LineView {
                 id: format!("s{}", m.seq),
@@ -78,6 +82,7 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
                     text: m.text.clone(),
                 },
                 status: None,
+                file: m.attachment.clone(),
             },
             Line::Pending(p) => {
                 let check = ChatState::pending_check(p);
@@ -89,6 +94,7 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
                         retry: (check == Check::Failed).then(|| p.client_id.clone()),
                         error: p.error.clone(),
                     }),
+                    file: None,
                 }
             }
         })
@@ -203,6 +209,7 @@ mod tests {
             to: None,
             text: format!("m{seq}"),
             sent_at: 0,
+            attachment: None,
         })
     }
 

@@ -17,6 +17,7 @@ use crate::app::SignOut;
 use crate::canned::{self, CannedList};
 use crate::chats::Chats;
 use crate::components::emoji_picker::EmojiPicker;
+use crate::components::attach_button::AttachButton;
 use crate::notice::Notices;
 use crate::session::Session;
 use crate::slash::{self, Command, Suggestion};
@@ -260,6 +261,7 @@ pub fn Composer(
             draft.set(value);
         }
     });
+    let attach_id = id.clone();
     let mode_buttons = move || {
         let offered = modes.get();
         (offered.len() > 1).then(|| {
@@ -325,6 +327,7 @@ pub fn Composer(
                     on:keydown=on_keydown
                 ></textarea>
                 <EmojiPicker target=textarea on_pick/>
+                <AttachButton id=attach_id mode/>
                 <button type="submit" class="primary">"Send"</button>
             </div>
         </form>

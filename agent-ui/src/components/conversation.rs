@@ -11,6 +11,7 @@ use crate::components::canned_panel::CannedPanel;
 use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
 use crate::components::conversation_actions::ConversationActions;
+use crate::components::files_panel::FilesPanel;
 use crate::components::message_list::MessageList;
 use crate::components::priority_select::PrioritySelect;
 use crate::components::room_information::RoomInformation;
@@ -271,6 +272,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                         })
                     }
                     <crate::components::contact_info::ContactInfo id=id.clone()/>
+                    <FilesPanel id=id.clone()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>

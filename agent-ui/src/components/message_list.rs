@@ -37,6 +37,8 @@ struct Shown {
     error: Option<String>,
     /// For agents' eyes only: "Note", or "Whisper to Anna".
     aside: Option<String>,
+    /// The file the message carries, with its conversation.
+    file: Option<(String, shared::files::Attachment)>,
 }
 
 /// What marks a note or a whisper.
@@ -80,6 +82,10 @@ impl Shown {
                         retry: None,
                         error: None,
                         aside,
+                        file: m
+                            .attachment
+                            .clone()
+                            .and_then(|a| Some((s.conversation()?.id.0.clone(), a))),
                     }
                 }
                 Line::Pending(p) => {
@@ -94,6 +100,7 @@ impl Shown {
                         retry: p.failed.then(|| p.client_id.clone()),
                         error: p.error.clone(),
                         aside: aside(p.kind.stored(), None),
+                        file: None,
                     }
                 }
             })
@@ -173,7 +180,10 @@ fn MessageLine(line: Shown, retry: Callback<ClientMsgId>) -> impl IntoView {
         <li class=side>
             {aside}
             {author}
-            <div class="bubble" use:formatted=line.text></div>
+            {line.file.map(|(conversation, attachment)| view! {
+                <crate::components::file_view::FileView conversation attachment/>
+            })}
+            {(!line.text.is_empty()).then(|| view! { <div class="bubble" use:formatted=line.text.clone()></div> })}
             <div class="meta">
                 {line.time.map(|t| view! { <time>{t}</time> })}
                 {line.check.map(check_mark)}

@@ -62,6 +62,25 @@ pub async fn get_bytes(path: &str, token: Option<&str>) -> Result<Vec<u8>, HttpE
     crate::http::read::<serde_json::Value>(status, &text).map(|_| Vec::new())
 }
 
+/// `POST path?query` with `body` (a `Blob` or `File`) as the raw body of
+/// type `content_type`, answered as `R`.
+pub async fn upload<R: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    query: &[(&str, String)],
+    body: &web_sys::Blob,
+    content_type: &str,
+) -> Result<R, HttpError> {
+    let request = request(Request::post(path), token)
+        .query(query.iter().map(|(k, v)| (*k, v.as_str())))
+        .header("Content-Type", content_type)
+        .body(wasm_bindgen::JsValue::from(body.clone()))
+        .map_err(|_| HttpError::Network)?;
+    let response = request.send().await.map_err(|_| HttpError::Network)?;
+    let text = response.text().await.map_err(|_| HttpError::Network)?;
+    crate::http::read(response.status(), &text)
+}
+
 fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
     match token {

@@ -70,6 +70,7 @@ pub fn message(seq: Seq, author: Participant, client_id: Option<&str>, text: &st
         to: None,
         text: text.into(),
         sent_at: 1_700_000_000_000 + seq as i64,
+        attachment: None,
     }
 }
 

@@ -124,6 +124,7 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
         }
     }
     check_labels(&setup.labels)?;
+    crate::files::check_policy(&setup.files)?;
     let mut roles = BTreeSet::new();
     for g in &setup.grants {
         if g.role == Role::Unknown {
@@ -403,6 +404,10 @@ impl Workspace {
         if labels != self.labels {
             self.labels = labels.clone();
             self.write(Row::Labels(labels));
+        }
+        if setup.files != self.files {
+            self.files = setup.files.clone();
+            self.write(Row::Files(setup.files.clone()));
         }
         for (id, d) in &self.departments {
             if old_departments.get(id) != Some(d) {

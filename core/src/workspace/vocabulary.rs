@@ -136,6 +136,8 @@ pub enum Row {
     Grants(Grants),
     /// Replace the tags and dispositions.
     Labels(shared::room::Labels),
+    /// Replace what conversations accept as attachments.
+    Files(shared::files::FilePolicy),
     /// Insert or replace a canned response.
     Canned(shared::canned::CannedResponse),
     /// Delete a canned response.

@@ -3,6 +3,7 @@
 
 mod contacts;
 mod conversation;
+mod files;
 mod lifecycle;
 mod notes;
 mod rng;

@@ -40,6 +40,7 @@ pub struct Sim {
     pub rerouted: Vec<ConversationSummary>,
     pub alarm: Option<i64>,
     pub replies: Vec<Result<ConversationView, chat_core::conversation::Refusal>>,
+    pub attached: Vec<Result<chat_core::conversation::Attached, chat_core::conversation::Refusal>>,
     /// Every output, for checking order.
     pub log: Vec<Output>,
     pub now: i64,
@@ -117,6 +118,7 @@ impl Sim {
                 Output::Reroute(s) => self.rerouted.push(s),
                 Output::SetAlarm { at } => self.alarm = Some(at),
                 Output::Reply(r) => self.replies.push(r),
+                Output::Attached(r) => self.attached.push(r),
             }
         }
     }

@@ -42,6 +42,7 @@ pub struct WsSim {
     pub sites: BTreeMap<String, Site>,
     pub grants: Option<Grants>,
     pub labels: Option<shared::room::Labels>,
+    pub files: Option<shared::files::FilePolicy>,
     pub canned: BTreeMap<String, shared::canned::CannedResponse>,
     pub preferences: BTreeMap<AgentId, shared::api::Preferences>,
     pub index: BTreeMap<ConversationId, ConversationSummary>,
@@ -119,6 +120,7 @@ pub fn demo() -> WorkspaceSetup {
         grants: vec![],
         routing: None,
         labels: Default::default(),
+        files: Default::default(),
     }
 }
 
@@ -228,6 +230,7 @@ impl WsSim {
             }
             Row::Grants(g) => self.grants = Some(g),
             Row::Labels(l) => self.labels = Some(l),
+            Row::Files(f) => self.files = Some(f),
             Row::Canned(c) => {
                 self.canned.insert(c.id.clone(), c);
             }
@@ -281,6 +284,7 @@ impl WsSim {
             sites: self.sites.values().cloned().collect(),
             grants: self.grants.clone(),
             labels: self.labels.clone(),
+            files: self.files.clone(),
             canned: self.canned.values().cloned().collect(),
             preferences: self.preferences.clone().into_iter().collect(),
             router,

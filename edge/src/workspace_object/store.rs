@@ -262,6 +262,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .into_iter()
         .filter_map(|(id, body)| Some((AgentId(id), serde_json::from_str(&body).ok()?)))
         .collect();
+    let files = kv(sql, "files")?.and_then(|l| serde_json::from_str(&l).ok());
     let canned = sql
         .exec("SELECT body AS value FROM canned", None)?
         .to_array::<Text>()?
@@ -290,6 +291,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         sites,
         grants,
         labels,
+        files,
         canned,
         preferences,
         router: load_router(sql)?,
@@ -402,6 +404,12 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
         }
         Row::RemoveCanned(id) => {
             sql.exec("DELETE FROM canned WHERE id = ?", vec![id.into()])?;
+        }
+        Row::Files(f) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('files', ?)",
+                vec![serde_json::to_string(&f)?.into()],
+            )?;
         }
         Row::Labels(l) => {
             sql.exec(

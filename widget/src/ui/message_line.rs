@@ -8,6 +8,7 @@
 use crate::lines::{Body, OwnStatus};
 use crate::ui::checkmark::Checkmark;
 use chat_client::web::markup::formatted;
+use crate::ui::file_view::FileView;
 use chat_client::Check;
 use leptos::prelude::*;
 use shared::ids::ClientMsgId;
@@ -21,7 +22,11 @@ pub fn MessageLine(
     status: Option<Memo<OwnStatus>>,
     /// The visitor pressed "Retry" on a failed message.
     on_retry: Callback<ClientMsgId>,
+    /// The file the message carries.
+    #[prop(optional_no_strip)]
+    file: Option<shared::files::Attachment>,
 ) -> impl IntoView {
+    let file = file.map(|attachment| view! { <FileView attachment/> });
     match body {
         Body::Own(text) => {
             let check = Memo::new(move |_| status.map_or(Check::Sending, |s| s.with(|s| s.check)));
@@ -30,6 +35,7 @@ pub fn MessageLine(
             view! {
                 <div class="msg own" class:failed=move || check.get() == Check::Failed>
                     <span class="sr">"You: "</span>
+                    {file}
                     <div class="bubble" use:formatted=text></div>
                     <div class="meta">
                         {move || error.get().map(|error| view! { <span class="error">{error}</span> })}
@@ -47,6 +53,7 @@ pub fn MessageLine(
         Body::Theirs { author, text } => view! {
             <div class="msg theirs">
                 <span class="who">{author}</span>
+                {file}
                 <div class="bubble" use:formatted=text></div>
             </div>
         }

@@ -56,7 +56,7 @@ pub fn MessageLog(
                             lines.with(|all| status_of(all, &id)).unwrap_or_else(|| initial.clone())
                         })
                     });
-                    view! { <MessageLine body=line.body status=status on_retry=on_retry /> }
+                    view! { <MessageLine body=line.body status=status on_retry=on_retry file=line.file /> }
                 }
             />
             <Show when=move || waiting.get()>
