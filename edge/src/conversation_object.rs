@@ -637,20 +637,26 @@ impl ConversationObject {
             .and_then(|b| serde_json::from_str(&b.body).ok());
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
         // Only what the visitor could read is even read out.
-        let messages = sql
+        let messages: Vec<Message> = sql
             .exec(
                 "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
                 None,
             )?
             .to_array::<Body>()?
             .into_iter()
-            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok());
+            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
+            .collect();
+        let images = if pdf && want.attachments {
+            chat_core::conversation::transcript::images(&messages)
+        } else {
+            Vec::new()
+        };
         let copy = if want.visitor_copy {
             Copy::Visitor
         } else {
             Copy::Agents
         };
-        let transcript = build(
+        let mut transcript = build(
             &meta,
             messages,
             copy,
@@ -665,6 +671,26 @@ impl ConversationObject {
                 subject: transcript.header.title.clone(),
                 text: plain_text(&transcript),
             });
+        }
+        // The images' bytes come from the bucket; one that cannot be read
+        // is listed by name, as a broken one would be.
+        let bucket = self.env.bucket("FILES");
+        for (seq, file) in images {
+            let Ok(bucket) = &bucket else { break };
+            let key = chat_core::files::storage_key(&meta.view.id.0, &file);
+            let bytes = match bucket.get(key).execute().await {
+                Ok(Some(object)) => match object.body() {
+                    Some(body) => body.bytes().await.ok(),
+                    None => None,
+                },
+                _ => None,
+            };
+            let line = transcript.messages.iter_mut().find(|m| m.seq == seq);
+            if let (Some(line), Some(bytes)) = (line, bytes) {
+                if let Some(a) = line.attachments.first_mut() {
+                    a.bytes = Some(bytes);
+                }
+            }
         }
         let options = transcript::Options {
             with_attachments: want.attachments,

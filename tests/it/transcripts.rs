@@ -152,3 +152,46 @@ async fn exporting_needs_the_transcript_permission() -> Result<()> {
     assert!(pdf.starts_with(b"%PDF-"));
     Ok(())
 }
+
+/// A valid 4×4 red PNG.
+const RED_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x04\x00\x00\x00\x04\x08\x02\x00\x00\x00\x26\x93\x09\x29\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x47\x0c\xc4\x71\x00\xae\x93\x0f\xf1\xd0\x5f\x23\x9e\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+fn images_in(pdf: &[u8]) -> usize {
+    pdf.windows(b"/Subtype /Image".len())
+        .filter(|w| *w == b"/Subtype /Image")
+        .count()
+}
+
+#[tokio::test]
+async fn the_pdf_embeds_images_only_with_attachments() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let visitor = api.visitor().await?;
+    let (id, _live) = api.first_message(&visitor, "here is a photo").await?;
+    let uploaded = reqwest::Client::new()
+        .post(worker.url(&format!("/api/v1/conversations/{id}/files")))
+        .query(&[("name", "red.png"), ("client_id", "f-1"), ("kind", "text")])
+        .bearer_auth(&visitor.token)
+        .header("content-type", "image/png")
+        .body(RED_PNG.to_vec())
+        .send()
+        .await?;
+    assert_eq!(uploaded.status(), 200, "{}", uploaded.text().await?);
+    let anna = api.login("anna@demo.test").await?;
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    let closed = api
+        .act(&anna.token, &id, "close", json!({ "comment": "Thanks" }))
+        .await?;
+    assert_eq!(closed.status, 200);
+    let base = format!("/api/v1/agent/conversations/{id}/transcript.pdf");
+    let (status, _, without) = api.bytes(&base, Some(&anna.token)).await?;
+    assert_eq!(status, 200);
+    assert_eq!(images_in(&without), 0);
+    assert!(pdf_extract::extract_text_from_mem(&without)?.contains("red.png"));
+    let (status, _, with) = api
+        .bytes(&format!("{base}?attachments=true"), Some(&anna.token))
+        .await?;
+    assert_eq!(status, 200);
+    assert_eq!(images_in(&with), 1, "the photo is embedded");
+    Ok(())
+}

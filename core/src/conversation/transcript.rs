@@ -98,7 +98,16 @@ pub fn build(
             },
             sent_at: m.sent_at,
             text: m.text,
-            attachments: Vec::new(),
+            attachments: m
+                .attachment
+                .into_iter()
+                .map(|a| transcript::Attachment {
+                    name: a.name,
+                    mime_type: a.mime,
+                    size: a.size,
+                    bytes: None,
+                })
+                .collect(),
         })
         .collect();
     Ok(transcript::Transcript {
@@ -153,4 +162,17 @@ fn clock(ms: i64) -> String {
         minutes.div_euclid(60).rem_euclid(24),
         minutes.rem_euclid(60)
     )
+}
+
+/// The images a transcript with attachments embeds: `(seq of the message,
+/// file id)` of every PNG or JPEG it carries; other files are listed by
+/// name and size only.
+pub fn images(messages: &[Message]) -> Vec<(u64, String)> {
+    lines(messages.iter().cloned())
+        .into_iter()
+        .filter_map(|m| {
+            let a = m.attachment?;
+            matches!(a.mime.as_str(), "image/png" | "image/jpeg").then_some((m.seq, a.id))
+        })
+        .collect()
 }

@@ -343,6 +343,10 @@ fn a_workspace_keeps_its_file_policy_and_refuses_an_unsound_one() {
         let why = chat_core::workspace::validate_setup(&setup).unwrap_err();
         assert!(why.starts_with("files:"), "{why}");
         assert!(ws.setup(setup.clone()).is_err());
-        assert_eq!(ws.core.file_policy(), &policy, "a refused setup changes nothing");
+        assert_eq!(
+            ws.core.file_policy(),
+            &policy,
+            "a refused setup changes nothing"
+        );
     }
 }

@@ -7,8 +7,8 @@
 
 use crate::lines::{Body, OwnStatus};
 use crate::ui::checkmark::Checkmark;
-use chat_client::web::markup::formatted;
 use crate::ui::file_view::FileView;
+use chat_client::web::markup::formatted;
 use chat_client::Check;
 use leptos::prelude::*;
 use shared::ids::ClientMsgId;
