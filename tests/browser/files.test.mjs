@@ -6,7 +6,7 @@
 // and type, and a refused file shows the server's reason.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setStatus, setUp, signIn, TIMEOUT, token } from "./harness.mjs";
+import { setStatus, setUp, signIn, TIMEOUT, token, until } from "./harness.mjs";
 
 const env = setUp();
 
@@ -67,6 +67,8 @@ test("an image from the visitor previews in the agent app, a PDF from the agent 
   await attach(anna.desk, pane, { name: "offer.pdf", mimeType: "application/pdf", buffer: PDF });
   const download = visitor.log.getByRole("link", { name: /^offer\.pdf \(\d+ bytes\)$/ });
   await download.waitFor({ timeout: TIMEOUT });
+  // The signed link is fetched once the line is drawn.
+  await until(async () => /^\/api\/v1\/files\//.test((await download.getAttribute("href")) ?? ""));
   const href = await download.getAttribute("href");
   assert.match(href, /^\/api\/v1\/files\//);
   const served = await visitor.page.evaluate(async (url) => {

@@ -111,7 +111,7 @@ test("Chat history: a contact's earlier chat, read-only", async () => {
   // The header says it is closed.
   await pane.locator("header").getByText(/· Closed$/).waitFor({ timeout: TIMEOUT });
   assert.equal(await pane.getByRole("textbox", { name: "Message" }).count(), 0, "no reply box");
-  assert.equal(await pane.getByRole("button", { name: "Send" }).count(), 0);
+  assert.equal(await pane.getByRole("button", { name: "Send", exact: true }).count(), 0);
   assert.equal(await pane.getByRole("button", { name: "Take it" }).count(), 0);
   assert.equal(await pane.getByRole("group", { name: "Conversation actions" }).count(), 0);
 
