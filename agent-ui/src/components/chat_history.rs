@@ -33,17 +33,8 @@ enum Loaded {
 #[component]
 pub fn ChatHistory(id: ConversationId) -> impl IntoView {
     let shown = RwSignal::new(false);
-    let button = NodeRef::<leptos::html::Button>::new();
-    // Closed with Escape or "Close": the focus returns to the button.
-    Effect::new(move |was: Option<bool>| {
-        let now = shown.get();
-        if was == Some(true) && !now {
-            if let Some(b) = button.get_untracked() {
-                let _ = b.focus();
-            }
-        }
-        now
-    });
+    // Closed with Escape or "Close": the focus goes back to the button.
+    let button = super::dialog::returns_focus_to_opener(shown);
     view! {
         <button type="button" class="history-button" node_ref=button aria-haspopup="dialog"
             on:click=move |_| shown.set(true)>

@@ -17,16 +17,8 @@ use shared::ConversationId;
 #[component]
 pub fn ContactInfo(id: ConversationId) -> impl IntoView {
     let shown = RwSignal::new(false);
-    let button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |was: Option<bool>| {
-        let now = shown.get();
-        if was == Some(true) && !now {
-            if let Some(b) = button.get_untracked() {
-                let _ = b.focus();
-            }
-        }
-        now
-    });
+    // Closed with Escape or "Close": the focus goes back to the button.
+    let button = super::dialog::returns_focus_to_opener(shown);
     view! {
         <button type="button" class="history-button" node_ref=button aria-haspopup="dialog"
             aria-expanded=move || shown.get().to_string()

@@ -37,3 +37,19 @@ where
     };
     (node, on_keydown)
 }
+
+/// The node ref of the button that opens a dialog shown while `shown`:
+/// when the dialog closes (Escape, "Close"), the focus goes back to it.
+pub fn returns_focus_to_opener(shown: RwSignal<bool>) -> NodeRef<leptos::html::Button> {
+    let button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |was: Option<bool>| {
+        let now = shown.get();
+        if was == Some(true) && !now {
+            if let Some(b) = button.get_untracked() {
+                let _ = b.focus();
+            }
+        }
+        now
+    });
+    button
+}
