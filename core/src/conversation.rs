@@ -54,6 +54,21 @@ impl ConnState {
         self.who.side == Side::Agent
     }
 
+    /// Whether this socket gets `message`: [`Reader::may_read`] without
+    /// building a reader (it runs for every socket on every message).
+    fn may_read(&self, message: &Message) -> bool {
+        let to = message.to.as_ref().map(|p| p.id.as_str());
+        match self.who.side {
+            Side::Agent => reads(
+                Some((&self.who.id, self.may_monitor)),
+                message.kind.audience(),
+                &message.author.id,
+                to,
+            ),
+            _ => reads(None, message.kind.audience(), &message.author.id, to),
+        }
+    }
+
     /// Who this socket reads as.
     pub fn reader(&self) -> Reader {
         match self.who.side {
@@ -95,14 +110,20 @@ impl Reader {
     /// [`Reader::may_read`] from a stored row's audience, author and
     /// addressee.
     pub fn may_read_parts(&self, audience: Audience, author: &str, to: Option<&str>) -> bool {
-        match (self, audience) {
-            (_, Audience::Everyone) => true,
-            (Reader::Visitor, _) => false,
-            (Reader::Agent { .. }, Audience::Agents) => true,
-            (Reader::Agent { id, monitor }, Audience::Whisper) => {
-                *monitor || id == author || Some(id.as_str()) == to
-            }
+        match self {
+            Reader::Visitor => reads(None, audience, author, to),
+            Reader::Agent { id, monitor } => reads(Some((id, *monitor)), audience, author, to),
         }
+    }
+}
+
+/// The rule itself: `agent` is `(id, may monitor)`, `None` for a visitor.
+fn reads(agent: Option<(&str, bool)>, audience: Audience, author: &str, to: Option<&str>) -> bool {
+    match (agent, audience) {
+        (_, Audience::Everyone) => true,
+        (None, _) => false,
+        (Some(_), Audience::Agents) => true,
+        (Some((id, monitor)), Audience::Whisper) => monitor || id == author || Some(id) == to,
     }
 }
 
@@ -1157,7 +1178,7 @@ impl Conversation {
         let conns: Vec<ConnId> = self
             .conns
             .iter()
-            .filter(|(id, c)| c.ready && Some(**id) != except && c.reader().may_read(&message))
+            .filter(|(id, c)| c.ready && Some(**id) != except && c.may_read(&message))
             .map(|(id, _)| *id)
             .collect();
         if !conns.is_empty() {
