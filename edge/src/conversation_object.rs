@@ -130,6 +130,22 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
     Ok(())
 }
 
+/// The stored conversation row, if the conversation was created.
+fn stored_meta(sql: &SqlStorage) -> Result<Option<Meta>> {
+    Ok(sql
+        .exec("SELECT body FROM meta WHERE id = 1", None)?
+        .to_array::<Body>()?
+        .into_iter()
+        .next()
+        .and_then(|b| serde_json::from_str(&b.body).ok()))
+}
+
+/// The highest sequence number a `SELECT COALESCE(MAX(seq), 0) AS n`
+/// query answers.
+fn highest_seq(sql: &SqlStorage, query: &str) -> Result<u64> {
+    Ok(sql.exec(query, None)?.one::<Count>()?.n as u64)
+}
+
 /// The `WHERE` clause and its arguments that keep the stored messages a
 /// reader may read: [`Reader::may_read`] in SQL, for replays and searches.
 fn readable(reader: &Reader) -> (&'static str, Vec<SqlStorageValue>) {
@@ -174,16 +190,8 @@ impl ConversationObject {
         let sql = self.sql();
         sql.exec(SCHEMA, None)?;
         migrate(&sql)?;
-        let meta: Option<Meta> = sql
-            .exec("SELECT body FROM meta WHERE id = 1", None)?
-            .to_array::<Body>()?
-            .into_iter()
-            .next()
-            .and_then(|b| serde_json::from_str(&b.body).ok());
-        let last_seq = sql
-            .exec("SELECT COALESCE(MAX(seq), 0) AS n FROM messages", None)?
-            .one::<Count>()?
-            .n as u64;
+        let meta = stored_meta(&sql)?;
+        let last_seq = highest_seq(&sql, "SELECT COALESCE(MAX(seq), 0) AS n FROM messages")?;
         let watermarks: Vec<Watermark> = sql
             .exec("SELECT body FROM watermarks", None)?
             .to_array::<Body>()?
@@ -199,20 +207,14 @@ impl ConversationObject {
             .into_iter()
             .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64, r.sent_at))
             .collect();
-        let last_visitor_seq = sql
-            .exec(
-                "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal = 0",
-                None,
-            )?
-            .one::<Count>()?
-            .n as u64;
-        let last_agents_seq = sql
-            .exec(
-                "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal < 2",
-                None,
-            )?
-            .one::<Count>()?
-            .n as u64;
+        let last_visitor_seq = highest_seq(
+            &sql,
+            "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal = 0",
+        )?;
+        let last_agents_seq = highest_seq(
+            &sql,
+            "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal < 2",
+        )?;
         let whispers = sql
             .exec(
                 "SELECT seq, author_id, recipient FROM messages WHERE internal = 2",
@@ -592,13 +594,7 @@ impl ConversationObject {
         let priority: shared::routing::Priority =
             http::header(&req, http::PRIORITY_HEADER).unwrap_or_default();
         self.ensure_loaded()?;
-        let meta: Option<Meta> = self
-            .sql()
-            .exec("SELECT body FROM meta WHERE id = 1", None)?
-            .to_array::<Body>()?
-            .into_iter()
-            .next()
-            .and_then(|b| serde_json::from_str(&b.body).ok());
+        let meta = stored_meta(&self.sql())?;
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
         // Messages people wrote to the conversation, in order.
         let turns: Vec<(Side, i64)> = self
@@ -629,12 +625,7 @@ impl ConversationObject {
                 .or_refuse(ErrorCode::Forbidden, "agents only")?;
         self.ensure_loaded()?;
         let sql = self.sql();
-        let meta: Option<Meta> = sql
-            .exec("SELECT body FROM meta WHERE id = 1", None)?
-            .to_array::<Body>()?
-            .into_iter()
-            .next()
-            .and_then(|b| serde_json::from_str(&b.body).ok());
+        let meta = stored_meta(&sql)?;
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
         // Only what the visitor could read is even read out.
         let messages: Vec<Message> = sql
@@ -963,12 +954,7 @@ impl ConversationObject {
     async fn file_with_contact(&self) {
         let filed = async {
             let sql = self.sql();
-            let meta: Option<Meta> = sql
-                .exec("SELECT body FROM meta WHERE id = 1", None)?
-                .to_array::<Body>()?
-                .into_iter()
-                .next()
-                .and_then(|b| serde_json::from_str(&b.body).ok());
+            let meta = stored_meta(&sql)?;
             let Some(meta) =
                 meta.filter(|m| m.view.status == shared::frame::ConversationStatus::Closed)
             else {
