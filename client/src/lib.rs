@@ -22,6 +22,7 @@ pub mod markup;
 pub mod session;
 #[cfg(feature = "web")]
 pub mod web;
+pub mod wire;
 
 use shared::frame::{
     ClientFrame, ConversationView, Message, Participant, ReceiptKind, SendKind, ServerFrame, Side,

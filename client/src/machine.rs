@@ -10,7 +10,6 @@
 //! the agent app's inbox. `web::Driver` (feature `web`) is the browser shell.
 
 use crate::link::CloseReason;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Milliseconds since the Unix epoch, as the shell's clock reads them.
@@ -55,7 +54,7 @@ pub enum Output<F> {
 /// A pure state machine behind one socket.
 pub trait Machine {
     /// What the server sends.
-    type Frame: DeserializeOwned + 'static;
+    type Frame: crate::wire::Decode + 'static;
     /// What the client sends.
     type Sent: Serialize;
 

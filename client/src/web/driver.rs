@@ -12,6 +12,7 @@
 
 use crate::link::CloseReason;
 use crate::machine::{Machine, Millis, Output, SocketEvent};
+use crate::wire::Decode;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -162,7 +163,7 @@ impl<M: Machine + 'static> Driver<M> {
                 let frame = event
                     .data()
                     .as_string()
-                    .and_then(|text| serde_json::from_str::<M::Frame>(&text).ok());
+                    .and_then(|text| M::Frame::decode(&text));
                 if let Some(frame) = frame {
                     on(SocketEvent::Received(frame));
                 }
