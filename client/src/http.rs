@@ -81,3 +81,30 @@ pub fn read<R: DeserializeOwned>(status: u16, body: &str) -> Result<R, HttpError
         },
     })
 }
+
+/// Like [`read`], for a client that reads answers by hand from a parsed
+/// JSON value (the widget: see [`crate::wire`]): the answer's value, or the
+/// error its body describes.
+pub fn read_value(status: u16, body: &str) -> Result<serde_json::Value, HttpError> {
+    let value = serde_json::from_str::<serde_json::Value>(body);
+    if (200..300).contains(&status) {
+        return value.map_err(|_| HttpError::BadBody);
+    }
+    let error = value.ok();
+    let error = error
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(|e| Some((e.get("code")?.as_str()?, e.get("message")?.as_str()?)));
+    Err(match error {
+        Some((code, message)) => HttpError::Status {
+            status,
+            code: crate::wire::code(code),
+            message: Some(message.to_owned()),
+        },
+        None => HttpError::Status {
+            status,
+            code: ErrorCode::Unknown,
+            message: None,
+        },
+    })
+}

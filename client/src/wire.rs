@@ -39,27 +39,32 @@ impl Decode for ServerFrame {
     }
 }
 
-type Obj = Map<String, Value>;
+/// A JSON object, as the readers below take it.
+pub type Obj = Map<String, Value>;
 
-fn string(o: &Obj, key: &str) -> Option<String> {
+/// A string field.
+pub fn string(o: &Obj, key: &str) -> Option<String> {
     o.get(key)?.as_str().map(str::to_owned)
 }
 
-fn unsigned(o: &Obj, key: &str) -> Option<u64> {
+/// A whole non-negative number field.
+pub fn unsigned(o: &Obj, key: &str) -> Option<u64> {
     o.get(key)?.as_u64()
 }
 
-fn signed(o: &Obj, key: &str) -> Option<i64> {
+/// A whole number field.
+pub fn signed(o: &Obj, key: &str) -> Option<i64> {
     o.get(key)?.as_i64()
 }
 
-fn object<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
+/// An object field.
+pub fn object<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
     o.get(key)?.as_object()
 }
 
 /// An optional field: absent or `null` is `Some(None)`; present but not
 /// what `read` takes is `None` (the frame is malformed).
-fn optional<T>(o: &Obj, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
+pub fn optional<T>(o: &Obj, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
     match o.get(key) {
         None | Some(Value::Null) => Some(None),
         Some(value) => read(value).map(Some),
@@ -67,7 +72,7 @@ fn optional<T>(o: &Obj, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option
 }
 
 /// A list field that may be left out when empty.
-fn list<T>(o: &Obj, key: &str, read: impl Fn(&Obj) -> Option<T>) -> Option<Vec<T>> {
+pub fn list<T>(o: &Obj, key: &str, read: impl Fn(&Obj) -> Option<T>) -> Option<Vec<T>> {
     match o.get(key) {
         None => Some(Vec::new()),
         Some(value) => value
@@ -173,7 +178,8 @@ const CODES: [(&str, ErrorCode); 15] = [
     ("internal", ErrorCode::Internal),
 ];
 
-fn code(name: &str) -> ErrorCode {
+/// The error code of a wire name.
+pub fn code(name: &str) -> ErrorCode {
     CODES
         .iter()
         .find(|(wire, _)| *wire == name)

@@ -81,10 +81,41 @@ pub async fn upload<R: DeserializeOwned>(
     crate::http::read(response.status(), &text)
 }
 
+/// `GET path`, answered as a parsed JSON value (for a client that reads
+/// answers by hand: see [`crate::wire`]).
+pub async fn get_value(path: &str, token: Option<&str>) -> Result<serde_json::Value, HttpError> {
+    send_value(request(Request::get(path), token), None).await
+}
+
+/// `POST path` with `body` as JSON, answered as a parsed JSON value.
+pub async fn post_value(
+    path: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, HttpError> {
+    send_value(request(Request::post(path), token), Some(body)).await
+}
+
+async fn send_value(
+    builder: RequestBuilder,
+    body: Option<&serde_json::Value>,
+) -> Result<serde_json::Value, HttpError> {
+    let request = match body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_string(body).unwrap_or_default()),
+        None => builder.build(),
+    }
+    .map_err(|_| HttpError::Network)?;
+    let response = request.send().await.map_err(|_| HttpError::Network)?;
+    let text = response.text().await.map_err(|_| HttpError::Network)?;
+    crate::http::read_value(response.status(), &text)
+}
+
 fn request(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
     match token {
-        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        Some(token) => builder.header("Authorization", &(String::from("Bearer ") + token)),
         None => builder,
     }
 }

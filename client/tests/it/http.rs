@@ -1,6 +1,6 @@
 //! Answers of the HTTP API read into the documented body or an `HttpError`.
 
-use chat_client::http::{read, HttpError};
+use chat_client::http::{read, read_value, HttpError};
 use shared::api::Availability;
 use shared::ErrorCode;
 
@@ -11,6 +11,15 @@ fn check(status: u16, body: &str, expected: Result<Availability, HttpError>) {
         expected,
         "{status} {body}"
     );
+    // Read by hand from a JSON value (the widget), a refusal is the same
+    // error, and an answer the same value.
+    match (read_value(status, body), expected) {
+        (Ok(value), Ok(answer)) => assert_eq!(value["online"], answer.online, "{body}"),
+        (Err(e), Err(expected)) if !(200..300).contains(&status) => assert_eq!(e, expected),
+        (Err(e), Err(_)) => assert_eq!(e, HttpError::BadBody, "{body}"),
+        (Ok(_), Err(_)) => assert!(body.contains("\"yes\""), "{body}"),
+        (Err(e), Ok(_)) => panic!("{e:?} for {body}"),
+    }
 }
 
 fn refused(status: u16, code: ErrorCode, message: Option<&str>) -> Result<Availability, HttpError> {
