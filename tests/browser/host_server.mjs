@@ -1,8 +1,12 @@
 // A host page's web server for the widget's browser tests: a small static
-// HTTP server on another origin than the worker (the worker listens on
-// 127.0.0.1, the host page is reached as http://localhost:<port>), so the
-// loader, its config request and the chat's iframe are all cross-origin as
-// on a real site.
+// HTTP server on another origin than the worker, so the loader, its config
+// request and the chat's iframe are all cross-origin as on a real site. The
+// worker listens on http://127.0.0.1:<port>; the host page is reached as
+// http://localhost:<other port> (another site: the chat's frame is a
+// third party, and this Chromium, as Playwright starts it, denies a third
+// party's frame any storage) or, with `sameSite`, as
+// http://127.0.0.1:<other port> (another origin of the same site: the frame
+// keeps its storage, as in a browser that partitions it).
 //
 // GET /shop.html?site=K&lang=L&calls=JSON serves host/shop.html with the
 // worker's address, the site key (default demo.website), the page language
@@ -31,10 +35,10 @@ export function hostPage(workerBase, query) {
   const js = (v) => JSON.stringify(v).replace(/</g, "\\u003c");
   const attr = (v) => v.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
   return page
-    .replace("%WORKER%", attr(workerBase))
-    .replace("%SITE%", attr(site))
-    .replace("%LANG%", attr(lang))
-    .replace("%CALLS%", calls.map((args) => `LiveChat.apply(null, ${js(args)});`).join("\n  "));
+    .replaceAll("%WORKER%", attr(workerBase))
+    .replaceAll("%SITE%", attr(site))
+    .replaceAll("%LANG%", attr(lang))
+    .replaceAll("%CALLS%", calls.map((args) => `LiveChat.apply(null, ${js(args)});`).join("\n  "));
 }
 
 /**
@@ -57,16 +61,20 @@ export async function startHost(workerBase) {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", resolve);
   });
-  const base = `http://localhost:${server.address().port}`;
+  const { port } = server.address();
+  const base = `http://localhost:${port}`;
+  const sameSite = `http://127.0.0.1:${port}`;
   return {
     base,
     origin: base,
+    /** Both origins the page is reached at. */
+    origins: [base, sameSite],
     /** The host page's address with these pre-load calls. */
-    url: (calls = [], { site, lang } = {}) => {
+    url: (calls = [], { site, lang, sameSite: same } = {}) => {
       const q = new URLSearchParams({ calls: JSON.stringify(calls) });
       if (site) q.set("site", site);
       if (lang) q.set("lang", lang);
-      return `${base}/shop.html?${q}`;
+      return `${same ? sameSite : base}/shop.html?${q}`;
     },
     stop: () => new Promise((resolve) => server.close(resolve)),
   };
@@ -99,17 +107,23 @@ export function setUpHost(env) {
   const host = { base: undefined, url: undefined };
   let started;
   before(async () => {
+    // Top-level hooks may run side by side: wait for setUp's worker.
+    for (let i = 0; !env.worker; i++) {
+      if (i > 1200) throw new Error("the worker did not start");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     started = await startHost(env.worker.base);
     Object.assign(host, started);
-    await seedSites(env.worker.base, [{ allowed_origins: [started.origin] }]);
+    await seedSites(env.worker.base, [{ allowed_origins: started.origins }]);
   });
   after(async () => started?.stop());
   return host;
 }
 
-/** The chat's frame on `page` (undefined before it is loaded). */
+/** The chat's frame on `page` (undefined before it is loaded; the static
+ * assets may answer /widget/frame.html with a redirect to /widget/frame). */
 export function chatFrame(page) {
-  return page.frames().find((f) => f.url().includes("/widget/frame.html"));
+  return page.frames().find((f) => /^https?:\/\/[^/]+\/widget\/frame(\.html)?([?#]|$)/.test(f.url()));
 }
 
 /** The events the host page's listeners heard, as [name, data] pairs. */

@@ -30,11 +30,13 @@ async function events(page) {
 
 /** What the visitor's browser stores, on the host page and in the chat's frame. */
 async function storage(page) {
-  const read = () => ({
-    local: Object.keys(localStorage),
-    session: Object.keys(sessionStorage),
-    cookie: document.cookie,
-  });
+  const read = () => {
+    try {
+      return { local: Object.keys(localStorage), session: Object.keys(sessionStorage), cookie: document.cookie };
+    } catch (e) {
+      return `denied: ${e.message}`;
+    }
+  };
   const frame = chatFrame(page);
   return {
     page: await page.evaluate(read),
@@ -74,7 +76,8 @@ test("calls made before the loader runs are replayed after it, in order; later c
   // The frame is addressed by query, on the worker's origin.
   const url = new URL(chatFrame(page).url());
   assert.equal(url.origin, env.worker.base);
-  assert.equal(url.pathname, "/widget/frame.html");
+  // (The static assets may answer /widget/frame.html with a redirect to /widget/frame.)
+  assert.match(url.pathname, /^\/widget\/frame(\.html)?$/);
   assert.equal(url.searchParams.get("site"), "demo.website");
 
   // After load, both call styles work; a repeated call changes nothing.
@@ -126,7 +129,10 @@ test("the host page's CSS does not restyle the launcher or the chat", async () =
     { x: open.view.w - 20 - 370, w: 370, h: 560, display: "block", border: "0px" },
   );
   // Inside the frame, the chat's own styles.
-  assert.equal(await message.evaluate((e) => getComputedStyle(e).fontSize), "16px");
+  assert.deepEqual(
+    await chatFrame(page).evaluate(() => [getComputedStyle(document.body).fontSize, getComputedStyle(document.body).display]),
+    ["15px", "block"],
+  );
   assert.equal(await chat.getByRole("button", { name: "Send", exact: true }).isVisible(), true);
   await context.close();
 });
@@ -153,7 +159,8 @@ test("hide and show take the launcher and the chat away and back", async () => {
 });
 
 test("nothing is stored before the visitor interacts; a click on the launcher may store", async () => {
-  const { context, page, chat } = await visit();
+  // On the same site as the worker, so the frame may store (a third party's frame may not here).
+  const { context, page, chat } = await visit([], { sameSite: true });
   const empty = { local: [], session: [], cookie: "" };
   assert.deepEqual(await storage(page), { page: empty, frame: null, cookies: [] });
 
@@ -235,22 +242,26 @@ test("keyboard only: Tab to the launcher, Enter opens into the chat, Escape and 
   assert.equal(await focused(), "Open chat", "Tab reaches the launcher");
 
   const message = chat.getByRole("textbox", { name: "Message", exact: true });
-  const inChat = () => message.evaluate((e) => document.hasFocus() && e === document.activeElement).catch(() => false);
+  // The keyboard is in the chat's document. (Which of its controls takes it
+  // is the chat's own affair: see widget_site.test.mjs.)
+  const inChat = async () => (await chatFrame(page)?.evaluate(() => document.hasFocus()).catch(() => false)) === true;
   await page.keyboard.press("Enter");
   await message.waitFor({ timeout: TIMEOUT });
   await until(inChat);
+  assert.equal(await page.evaluate(() => document.querySelector("live-chat").shadowRoot.activeElement?.tagName), "IFRAME");
 
+  // Escape in the chat closes it, and the launcher has the keyboard again.
   await page.keyboard.press("Escape");
   await until(async () => (await focused()) === "Open chat");
   assert.equal(await message.isVisible(), false);
 
   await page.keyboard.press("Enter");
   await until(inChat);
-  // Shift+Tab from the message box walks back up to the chat's own "Close chat".
+  // Tab walks into the chat's controls, to its own "Close chat".
   const close = chat.getByRole("button", { name: "Close chat", exact: true });
   const onClose = () => close.evaluate((e) => e === document.activeElement);
-  for (let i = 0; i < 10 && !(await onClose()); i++) await page.keyboard.press("Shift+Tab");
-  assert.equal(await onClose(), true, "Shift+Tab reaches the chat's Close chat");
+  for (let i = 0; i < 12 && !(await onClose()); i++) await page.keyboard.press("Tab");
+  assert.equal(await onClose(), true, "Tab reaches the chat's Close chat");
   await page.keyboard.press("Enter");
   await until(async () => (await focused()) === "Open chat");
   assert.deepEqual(await events(page), ["ready", "opened", "closed", "opened", "closed"]);

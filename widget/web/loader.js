@@ -11,7 +11,7 @@
 
   // What the page asked for, kept while nothing is drawn yet.
   var isOpen = false, hidden = false, count = 0, drawn = false, refused = false;
-  var consent = false, asked = false, left = false, frame, frameReady = false, resetOnLoad = false;
+  var consent = false, asked = false, left = false, frame, frameReady = false, resetOnLoad = false, focusOnReady;
   var config = { user: null, fields: {}, department: null, language: null };
   var listeners = {};
   var host, root, wrap, box, button, badge, desc;
@@ -24,11 +24,12 @@
   function spanish() {
     return /^es\b/i.test(config.language || navigator.language || "");
   }
+  // Only once the frame said lc:ready: before, its window is not the chat's yet.
   function post(message) {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, origin);
+    if (frameReady && frame.contentWindow) frame.contentWindow.postMessage(message, origin);
   }
   function sendConfig() {
-    if (frameReady) post({ type: "lc:config", user: config.user, fields: config.fields,
+    post({ type: "lc:config", user: config.user, fields: config.fields,
       department: config.department, language: config.language });
   }
   // Storage only once the visitor took the chat in hand (privacy).
@@ -57,7 +58,13 @@
     button.setAttribute("aria-expanded", isOpen);
     if (visible) unread(0);
     post({ type: "lc:shown", shown: visible });
-    if (visible && focus) frame.focus();
+    // A frame still loading takes the focus again once it listens.
+    if (visible && focus) {
+      // Focused while still loading, the frame's new document did not get it.
+      if (inFrame) frame.blur();
+      frame.focus();
+      focusOnReady = !frameReady;
+    }
     if (!visible && inFrame && !hidden) button.focus();
   }
   function setOpen(open, focus) {
@@ -133,7 +140,7 @@
     if (!frame || e.source !== frame.contentWindow || e.origin !== origin || !d) return;
     if (d.type === "lc:ready") {
       frameReady = true;
-      render(false);
+      render(focusOnReady && root.activeElement === frame);
       sendConfig();
     } else if (d.type === "lc:close" || d.type === "lc:popout") setOpen(false);
     else if (d.type === "lc:unread") unread(d.count);
