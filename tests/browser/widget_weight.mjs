@@ -53,6 +53,24 @@ async function measure(browser, url, workerBase, throttle) {
     const headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), v]));
     requests.set(requestId, { url: response.url, status: response.status, encoding: headers["content-encoding"] || "", phase });
   });
+  // Redirects and failures have no body but cost a round trip.
+  const extra = [];
+  cdp.on("Network.requestWillBeSent", ({ redirectResponse: r }) => {
+    if (r) extra.push({ url: r.url, status: r.status, encoding: "", phase, wire: r.encodedDataLength, body: Buffer.alloc(0) });
+  });
+  cdp.on("Network.loadingFailed", ({ requestId, errorText, blockedReason, corsErrorStatus }) => {
+    const r = requests.get(requestId);
+    const why = corsErrorStatus ? `CORS ${corsErrorStatus.corsError}` : blockedReason || errorText;
+    if (r) Object.assign(r, { status: `${r.status} (${why})`, wire: 0, body: Buffer.alloc(0) });
+    else failedIds.push({ requestId, why, phase });
+  });
+  const failedIds = [];
+  cdp.on("Network.requestWillBeSent", ({ requestId, request }) => {
+    const failed = failedIds.find((f) => f.requestId === requestId);
+    if (failed) failed.url = request.url;
+    urls.set(requestId, request.url);
+  });
+  const urls = new Map();
   const finished = [];
   cdp.on("Network.loadingFinished", ({ requestId, encodedDataLength }) => {
     const r = requests.get(requestId);
@@ -89,14 +107,17 @@ async function measure(browser, url, workerBase, throttle) {
   await context.close();
 
   const worker = new URL(workerBase).origin;
-  const resources = [...requests.values()]
+  for (const f of failedIds) {
+    extra.push({ url: urls.get(f.requestId) || "?", status: "failed", why: f.why, encoding: "", phase: f.phase, wire: 0, body: Buffer.alloc(0) });
+  }
+  const resources = [...requests.values(), ...extra]
     .filter((r) => r.body && new URL(r.url).origin === worker)
     .map((r) => ({
       ...r,
       name: new URL(r.url).pathname + (new URL(r.url).pathname.startsWith("/api/") ? new URL(r.url).search : ""),
       raw: r.body.length,
-      gzip: gzipSync(r.body, { level: 9 }).length,
-      brotli: brotliCompressSync(r.body, {
+      gzip: r.body.length && gzipSync(r.body, { level: 9 }).length,
+      brotli: r.body.length && brotliCompressSync(r.body, {
         params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: r.body.length },
       }).length,
     }));
@@ -111,6 +132,7 @@ function report(title, resources, budget) {
     console.log(`  ${pad(r.name.slice(0, 57), 58)}${lpad(r.status, 7)}${lpad(r.wire, 10)}${lpad(r.encoding || "none", 10)}${lpad(r.raw, 10)}${lpad(r.gzip, 10)}${lpad(r.brotli, 10)}`);
     for (const k of Object.keys(total)) total[k] += r[k];
   }
+  for (const r of resources.filter((r) => r.why)) console.log(`  (${r.name}: ${r.why}; the loader drew its defaults)`);
   console.log(`  ${pad("total", 58)}${lpad("", 7)}${lpad(total.wire, 10)}${lpad("", 10)}${lpad(total.raw, 10)}${lpad(total.gzip, 10)}${lpad(total.brotli, 10)}`);
   const verdict = total.gzip < budget ? "within" : "OVER";
   console.log(`  gzip total ${kb(total.gzip)} (brotli ${kb(total.brotli)}, on the wire ${kb(total.wire)}): ${verdict} the budget of ${kb(budget)} gzipped`);
@@ -143,18 +165,21 @@ function twiggy() {
     const items = JSON.parse(execFileSync("twiggy", ["top", "-n", "1000000", "-f", "json", named], { maxBuffer: 1 << 28 }));
     const crates = new Map();
     let total = 0;
+    const sections = items.filter((i) => /^custom section|subsection/.test(i.name));
+    console.log(`  names and debug sections (not served): ${sections.reduce((n, i) => n + i.shallow_size, 0)} bytes`);
     for (const item of items) {
+      if (sections.includes(item)) continue;
       total += item.shallow_size;
       const crate = crateOf(item.name);
       crates.set(crate, (crates.get(crate) || 0) + item.shallow_size);
     }
-    console.log(`  ${items.length} items, ${total} bytes (debug sections included; the served Wasm has none)`);
+    console.log(`  code and data: ${total} bytes, by crate (share of code and data):`);
     const rows = [...crates.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
     for (const [crate, size] of rows) {
       console.log(`  ${pad(crate, 40)}${lpad(size, 10)}${lpad(((size / total) * 100).toFixed(1) + "%", 8)}`);
     }
     console.log("  largest items:");
-    for (const item of items.slice(0, 12)) {
+    for (const item of items.filter((i) => !sections.includes(i)).slice(0, 12)) {
       console.log(`  ${lpad(item.shallow_size, 10)}  ${item.name.slice(0, 110)}`);
     }
   } catch (e) {
@@ -172,7 +197,10 @@ export function crateOf(name) {
     const m = /^(custom section '[^']*'|[a-z_ ]+)/i.exec(name);
     return m ? m[1].trim() : name;
   }
-  const path = name.replace(/^[<&*\s]+|^(dyn|impl|mut|const)\s+/g, "").replace(/^[<&*\s]+/, "");
+  let path = name.replace(/\[[0-9a-f]{16}\]/g, "").replace(/^[<&*\s]+/, "").replace(/^(dyn|impl|mut|const)\s+/, "");
+  // `<T as crate::Trait>::f`, with T a generic parameter: the trait's crate.
+  const generic = /^[A-Z][A-Za-z0-9_]*\s+as\s+(.*)$/.exec(path);
+  if (generic) path = generic[1];
   const first = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(path);
   return first ? first[1] : name.slice(0, 30);
 }
