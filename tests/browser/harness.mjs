@@ -129,13 +129,15 @@ async function startWorkerOnce() {
   return { base, stop, log: () => log };
 }
 
-export async function launchBrowser() {
+/** Launches Chromium; `extraArgs` are added to its command line. */
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     args: [
       "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...extraArgs,
     ],
   });
 }
