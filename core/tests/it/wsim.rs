@@ -105,6 +105,7 @@ pub fn demo() -> WorkspaceSetup {
             id: "website".into(),
             name: "Website".into(),
             department: "support".into(),
+            options: Default::default(),
         }],
         agents: vec![
             person("anna@demo.test", "Anna", Role::Agent, &["support"]),

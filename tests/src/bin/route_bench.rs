@@ -51,6 +51,7 @@ fn workspace() -> WorkspaceSetup {
             id: "site".into(),
             name: "Bench".into(),
             department: "wait".into(),
+            options: Default::default(),
         }],
         agents: (0..AGENTS)
             .map(|i| AgentSetup {
@@ -89,6 +90,7 @@ async fn first_message(api: &Api, department: Option<&str>) -> Result<(String, I
             Some(&v.token),
             &StartConversation {
                 department: department.map(str::to_owned),
+                ..StartConversation::default()
             },
         )
         .await?;
