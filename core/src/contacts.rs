@@ -469,7 +469,10 @@ pub struct Started {
     /// When, in milliseconds since the Unix epoch.
     pub at: i64,
     /// What the visitor's pre-chat form told.
-    #[serde(default, skip_serializing_if = "shared::site::VisitorDetails::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "shared::site::VisitorDetails::is_empty"
+    )]
     pub details: shared::site::VisitorDetails,
 }
 

@@ -163,7 +163,10 @@ pub struct Meta {
     #[serde(default)]
     pub tags: Vec<String>,
     /// What the visitor's pre-chat form (or verified user) told.
-    #[serde(default, skip_serializing_if = "shared::site::VisitorDetails::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "shared::site::VisitorDetails::is_empty"
+    )]
     pub details: shared::site::VisitorDetails,
     /// The visitor's rating, once closed; a later one replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -125,8 +125,7 @@ pub fn check_origin_pattern(pattern: &str) -> Result<(), String> {
     let label_ok = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
-            && l
-                .chars()
+            && l.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     };
     if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
@@ -139,7 +138,9 @@ pub fn check_origin_pattern(pattern: &str) -> Result<(), String> {
 /// widget writes to the console; `Ok` when the hash proves the user id.
 pub fn verify_identity(secret: Option<&str>, user: &VisitorUser) -> Result<(), &'static str> {
     if !is_user_id(&user.id) {
-        return Err("setUser: a user id is 1 to 128 characters on one line; the visitor stays anonymous");
+        return Err(
+            "setUser: a user id is 1 to 128 characters on one line; the visitor stays anonymous",
+        );
     }
     let Some(secret) = secret else {
         return Err("setUser: this site has no secret, so no user can be verified; the visitor stays anonymous");
@@ -291,7 +292,8 @@ pub fn check_start(
         language: trimmed(&start.language).map(str::to_ascii_lowercase),
     };
     if let Some(form) = form {
-        let skipped = details.name.is_none() && details.email.is_none() && details.fields.is_empty();
+        let skipped =
+            details.name.is_none() && details.email.is_none() && details.fields.is_empty();
         if !(form.skippable && skipped) {
             if form.name == FieldRule::Required && details.name.is_none() {
                 return Err("name: your name is required".into());
@@ -349,16 +351,21 @@ pub fn check_options(
         let plain = url.len() <= MAX_URL_BYTES
             && url.len() > "https://".len()
             && url.starts_with("https://")
-            && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\".contains(c));
+            && !url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\".contains(c));
         if !plain {
             return Err(at("theme.agent_avatar is an https URL".into()));
         }
     }
     for (language, texts) in &options.texts {
         if language != "en" && language != "es" {
-            return Err(at(format!("texts: \"{language}\" is not a language of the widget (en, es)")));
+            return Err(at(format!(
+                "texts: \"{language}\" is not a language of the widget (en, es)"
+            )));
         }
-        let long = |t: &Option<String>, max: usize| t.as_ref().is_some_and(|t| t.chars().count() > max);
+        let long =
+            |t: &Option<String>, max: usize| t.as_ref().is_some_and(|t| t.chars().count() > max);
         if long(&texts.title, MAX_LABEL_CHARS) || long(&texts.greeting, MAX_GREETING_CHARS) {
             return Err(at(format!(
                 "texts.{language}: a title is at most {MAX_LABEL_CHARS} characters, a greeting {MAX_GREETING_CHARS}"
@@ -387,7 +394,10 @@ pub fn check_options(
                 )));
             }
             if !ids.insert(q.id.as_str()) {
-                return Err(at(format!("prechat: the question \"{}\" is listed twice", q.id)));
+                return Err(at(format!(
+                    "prechat: the question \"{}\" is listed twice",
+                    q.id
+                )));
             }
             let label = q.label.trim();
             if label.is_empty() || label.chars().count() > MAX_LABEL_CHARS {
@@ -483,9 +493,18 @@ mod tests {
 
     #[test]
     fn secrets_compare_by_digest() {
-        assert!(secret_matches("a-long-enough-secret", "a-long-enough-secret"));
-        assert!(!secret_matches("a-long-enough-secret", "a-long-enough-secreu"));
-        assert!(!secret_matches("a-long-enough-secret", "a-long-enough-secret-and-more"));
+        assert!(secret_matches(
+            "a-long-enough-secret",
+            "a-long-enough-secret"
+        ));
+        assert!(!secret_matches(
+            "a-long-enough-secret",
+            "a-long-enough-secreu"
+        ));
+        assert!(!secret_matches(
+            "a-long-enough-secret",
+            "a-long-enough-secret-and-more"
+        ));
         assert!(!secret_matches("a-long-enough-secret", ""));
     }
 
@@ -526,17 +545,36 @@ mod tests {
         };
         let hash = identity_hash(secret, "42");
         assert_eq!(hash.len(), 64);
-        assert_eq!(verify_identity(Some(secret), &user("42", Some(hash.clone()))), Ok(()));
+        assert_eq!(
+            verify_identity(Some(secret), &user("42", Some(hash.clone()))),
+            Ok(())
+        );
         assert_eq!(
             verify_identity(Some(secret), &user("42", Some(hash.to_uppercase()))),
             Ok(())
         );
-        let mismatch = Err("setUser: the hash does not match the user id; the visitor stays anonymous");
-        assert_eq!(verify_identity(Some(secret), &user("43", Some(hash.clone()))), mismatch);
-        assert_eq!(verify_identity(Some("another-secret-xx"), &user("42", Some(hash.clone()))), mismatch);
-        assert_eq!(verify_identity(Some(secret), &user("42", Some("zz".repeat(32)))), mismatch);
-        assert_eq!(verify_identity(Some(secret), &user("42", Some("é".repeat(32)))), mismatch);
-        assert_eq!(verify_identity(Some(secret), &user("42", Some(hash[..62].into()))), mismatch);
+        let mismatch =
+            Err("setUser: the hash does not match the user id; the visitor stays anonymous");
+        assert_eq!(
+            verify_identity(Some(secret), &user("43", Some(hash.clone()))),
+            mismatch
+        );
+        assert_eq!(
+            verify_identity(Some("another-secret-xx"), &user("42", Some(hash.clone()))),
+            mismatch
+        );
+        assert_eq!(
+            verify_identity(Some(secret), &user("42", Some("zz".repeat(32)))),
+            mismatch
+        );
+        assert_eq!(
+            verify_identity(Some(secret), &user("42", Some("é".repeat(32)))),
+            mismatch
+        );
+        assert_eq!(
+            verify_identity(Some(secret), &user("42", Some(hash[..62].into()))),
+            mismatch
+        );
         assert!(verify_identity(Some(secret), &user("42", None)).is_err());
         assert!(verify_identity(None, &user("42", Some(hash))).is_err());
         assert!(verify_identity(Some(secret), &user("", None)).is_err());
@@ -557,7 +595,10 @@ mod tests {
         assert_ne!(id, verified_visitor_id("acme", "web", "43"));
         assert_ne!(id, verified_visitor_id("acme", "shop", "42"));
         assert_ne!(id, verified_visitor_id("other", "web", "42"));
-        assert_ne!(verified_visitor_id("a", "bc", "d"), verified_visitor_id("ab", "c", "d"));
+        assert_ne!(
+            verified_visitor_id("a", "bc", "d"),
+            verified_visitor_id("ab", "c", "d")
+        );
     }
 
     fn form() -> PrechatForm {
@@ -566,18 +607,33 @@ mod tests {
             email: FieldRule::Optional,
             departments: vec!["sales".into()],
             fields: vec![
-                CustomField { id: "order".into(), label: "Order number".into(), required: true },
-                CustomField { id: "plan".into(), label: "Plan".into(), required: false },
+                CustomField {
+                    id: "order".into(),
+                    label: "Order number".into(),
+                    required: true,
+                },
+                CustomField {
+                    id: "plan".into(),
+                    label: "Plan".into(),
+                    required: false,
+                },
             ],
             skippable: false,
         }
     }
 
-    fn start(name: Option<&str>, email: Option<&str>, fields: &[(&str, &str)]) -> StartConversation {
+    fn start(
+        name: Option<&str>,
+        email: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> StartConversation {
         StartConversation {
             name: name.map(str::to_owned),
             email: email.map(str::to_owned),
-            fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             ..StartConversation::default()
         }
     }
@@ -591,27 +647,56 @@ mod tests {
     #[test]
     fn a_prechat_form_is_checked_field_by_field() {
         let f = form();
-        let ok = check_start(Some(&f), &start(Some(" Ada "), None, &[("order", "A-1"), ("plan", " ")]));
+        let ok = check_start(
+            Some(&f),
+            &start(Some(" Ada "), None, &[("order", "A-1"), ("plan", " ")]),
+        );
         let ok = ok.expect("valid");
         assert_eq!(ok.name.as_deref(), Some("Ada"));
         assert_eq!(ok.email, None);
         assert_eq!(ok.fields.len(), 1, "empty answers are left out");
         refused(Some(&f), start(None, None, &[("order", "1")]), "name");
-        refused(Some(&f), start(Some("Ada"), Some("not-an-email"), &[("order", "1")]), "email");
+        refused(
+            Some(&f),
+            start(Some("Ada"), Some("not-an-email"), &[("order", "1")]),
+            "email",
+        );
         refused(Some(&f), start(Some("Ada"), None, &[]), "fields.order");
-        refused(Some(&f), start(Some("Ada"), None, &[("order", "1"), ("color", "x")]), "fields.color");
-        refused(Some(&f), start(Some("Ada"), None, &[("order", "a\nb")]), "fields.order");
-        refused(Some(&f), start(Some(&"x".repeat(201)), None, &[("order", "1")]), "name");
+        refused(
+            Some(&f),
+            start(Some("Ada"), None, &[("order", "1"), ("color", "x")]),
+            "fields.color",
+        );
+        refused(
+            Some(&f),
+            start(Some("Ada"), None, &[("order", "a\nb")]),
+            "fields.order",
+        );
+        refused(
+            Some(&f),
+            start(Some(&"x".repeat(201)), None, &[("order", "1")]),
+            "name",
+        );
         let mut lang = start(Some("Ada"), None, &[("order", "1")]);
         lang.language = Some("e s".into());
         refused(Some(&f), lang, "language");
-        let off = PrechatForm { email: FieldRule::Off, ..form() };
-        refused(Some(&off), start(Some("Ada"), Some("a@b.co"), &[("order", "1")]), "email");
+        let off = PrechatForm {
+            email: FieldRule::Off,
+            ..form()
+        };
+        refused(
+            Some(&off),
+            start(Some("Ada"), Some("a@b.co"), &[("order", "1")]),
+            "email",
+        );
     }
 
     #[test]
     fn a_skippable_form_may_be_skipped_whole_but_not_half() {
-        let f = PrechatForm { skippable: true, ..form() };
+        let f = PrechatForm {
+            skippable: true,
+            ..form()
+        };
         assert!(check_start(Some(&f), &start(None, None, &[])).is_ok());
         refused(Some(&f), start(None, Some("a@b.co"), &[]), "name");
     }
@@ -644,21 +729,37 @@ mod tests {
         };
         assert_eq!(check_options("web", &good, known), Ok(()));
         let bad = [
-            SiteOptions { secret: Some("short".into()), ..good.clone() },
-            SiteOptions { allowed_origins: vec!["https://x/".into()], ..good.clone() },
             SiteOptions {
-                prechat: Some(PrechatForm { departments: vec!["nope".into()], ..form() }),
+                secret: Some("short".into()),
+                ..good.clone()
+            },
+            SiteOptions {
+                allowed_origins: vec!["https://x/".into()],
                 ..good.clone()
             },
             SiteOptions {
                 prechat: Some(PrechatForm {
-                    fields: vec![CustomField { id: "a b".into(), label: "x".into(), required: false }],
+                    departments: vec!["nope".into()],
                     ..form()
                 }),
                 ..good.clone()
             },
             SiteOptions {
-                theme: shared::site::SiteTheme { color: "blue".into(), ..Default::default() },
+                prechat: Some(PrechatForm {
+                    fields: vec![CustomField {
+                        id: "a b".into(),
+                        label: "x".into(),
+                        required: false,
+                    }],
+                    ..form()
+                }),
+                ..good.clone()
+            },
+            SiteOptions {
+                theme: shared::site::SiteTheme {
+                    color: "blue".into(),
+                    ..Default::default()
+                },
                 ..good.clone()
             },
             SiteOptions {
@@ -675,7 +776,10 @@ mod tests {
         ];
         for b in bad {
             let got = check_options("web", &b, known);
-            assert!(got.as_ref().is_err_and(|e| e.starts_with("site \"web\"")), "{b:?}: {got:?}");
+            assert!(
+                got.as_ref().is_err_and(|e| e.starts_with("site \"web\"")),
+                "{b:?}: {got:?}"
+            );
         }
     }
 }

@@ -700,7 +700,15 @@ impl ConversationObject {
         let rating = ask
             .rating
             .or_refuse(ErrorCode::BadRequest, "a score is required")?;
-        let effects = self.run(Input::Rate { who: ask.who, rating }, None).await?;
+        let effects = self
+            .run(
+                Input::Rate {
+                    who: ask.who,
+                    rating,
+                },
+                None,
+            )
+            .await?;
         reply(effects)
     }
 

@@ -116,8 +116,12 @@ fn site_param(req: &Request) -> Result<(String, String, String)> {
 pub async fn config(req: &Request, env: &Env) -> Result<Response> {
     let (ws, site, key) = site_param(req)?;
     guard(req, env, &ws, &site).await?;
-    let mut answer =
-        http::call(&crate::workspace(env, &ws)?, "/site-config", &SiteOf { site, key }).await?;
+    let mut answer = http::call(
+        &crate::workspace(env, &ws)?,
+        "/site-config",
+        &SiteOf { site, key },
+    )
+    .await?;
     if answer.status_code() != 200 {
         return Err(http::refusal_of(&mut answer).await);
     }
@@ -233,8 +237,7 @@ pub async fn transcript(mut req: Request, env: &Env, id: &str) -> Result<Respons
         rating: None,
     };
     let stub = crate::conversation(env, crate::valid_conversation(id)?.as_str())?;
-    let mail: crate::transcripts::EmailText =
-        http::ask(&stub, "/visitor-transcript", &ask).await?;
+    let mail: crate::transcripts::EmailText = http::ask(&stub, "/visitor-transcript", &ask).await?;
     crate::transcripts::send(env, &claims.workspace, &to, mail).await?;
     json(&serde_json::json!({ "ok": true }))
 }
@@ -250,9 +253,7 @@ pub async fn frame_page(req: &Request, env: &Env) -> Result<Response> {
         .map(|(_, v)| v.into_owned());
     let mut ancestors = String::from("'self'");
     if let Some(key) = key {
-        let not_found = || {
-            Response::error("No such site.", 404).map_err(Error::from)
-        };
+        let not_found = || Response::error("No such site.", 404).map_err(Error::from);
         let Ok((ws, site_id)) = crate::site_key(&key) else {
             return not_found();
         };

@@ -350,9 +350,69 @@ pub struct SiteSetup {
     pub name: String,
     /// The department new conversations queue in.
     pub department: String,
-    /// Origins, secret, look, texts, pre-chat form, rating and sound.
-    #[serde(flatten)]
-    pub options: crate::site::SiteOptions,
+    /// Origins whose pages may embed the widget and call the visitor API
+    /// (see [`crate::site::SiteOptions::allowed_origins`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+    /// The site's secret (at least 16 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Colours and placement.
+    #[serde(default, skip_serializing_if = "crate::site::SiteTheme::is_default")]
+    pub theme: crate::site::SiteTheme,
+    /// Texts per language (`en`, `es`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub texts: std::collections::BTreeMap<String, crate::site::SiteTexts>,
+    /// The form before a chat, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prechat: Option<crate::site::PrechatForm>,
+    /// How visitors rate a closed chat.
+    #[serde(default, skip_serializing_if = "crate::site::RatingScale::is_default")]
+    pub rating: crate::site::RatingScale,
+    /// Whether the widget may play a short sound for agent messages.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub sound: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl SiteSetup {
+    /// Its widget settings, as the workspace keeps them. (Listed here
+    /// field by field rather than flattened: serde's `flatten` costs the
+    /// worker's Wasm far more than these lines.)
+    pub fn options(&self) -> crate::site::SiteOptions {
+        crate::site::SiteOptions {
+            allowed_origins: self.allowed_origins.clone(),
+            secret: self.secret.clone(),
+            theme: self.theme.clone(),
+            texts: self.texts.clone(),
+            prechat: self.prechat.clone(),
+            rating: self.rating,
+            sound: self.sound,
+        }
+    }
+
+    /// A site with the widget's default settings.
+    pub fn new(id: &str, name: &str, department: &str) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            department: department.into(),
+            allowed_origins: Vec::new(),
+            secret: None,
+            theme: Default::default(),
+            texts: Default::default(),
+            prechat: None,
+            rating: Default::default(),
+            sound: true,
+        }
+    }
 }
 
 /// A person in [`WorkspaceSetup`].

@@ -822,12 +822,7 @@ fn http_bodies() {
                 hours: vec![],
                 utc_offset_minutes: 0,
             }],
-            sites: vec![SiteSetup {
-                id: "website".into(),
-                name: "Website".into(),
-                department: "support".into(),
-                options: Default::default(),
-            }],
+            sites: vec![SiteSetup::new("website", "Website", "support")],
             agents: vec![AgentSetup {
                 email: "anna@demo.test".into(),
                 name: "Anna".into(),
@@ -1104,35 +1099,35 @@ fn frame_errors_map_to_codes() {
 
 #[test]
 fn a_site_setup_carries_its_widget_settings_beside_its_id() {
-    use shared::site::{CustomField, FieldRule, Position, PrechatForm, RatingScale, SiteOptions, SiteTheme};
+    use shared::site::{
+        CustomField, FieldRule, Position, PrechatForm, RatingScale, SiteOptions, SiteTheme,
+    };
     check(
         SiteSetup {
             id: "website".into(),
             name: "Website".into(),
             department: "support".into(),
-            options: SiteOptions {
-                allowed_origins: vec!["https://*.example.com".into()],
-                secret: Some("0123456789abcdef".into()),
-                theme: SiteTheme {
-                    color: "#111111".into(),
-                    position: Position::Left,
-                    agent_avatar: None,
-                },
-                texts: Default::default(),
-                prechat: Some(PrechatForm {
-                    name: FieldRule::Required,
-                    email: FieldRule::Optional,
-                    departments: vec!["support".into()],
-                    fields: vec![CustomField {
-                        id: "order".into(),
-                        label: "Order number".into(),
-                        required: true,
-                    }],
-                    skippable: false,
-                }),
-                rating: RatingScale::Off,
-                sound: false,
+            allowed_origins: vec!["https://*.example.com".into()],
+            secret: Some("0123456789abcdef".into()),
+            theme: SiteTheme {
+                color: "#111111".into(),
+                position: Position::Left,
+                agent_avatar: None,
             },
+            texts: Default::default(),
+            prechat: Some(PrechatForm {
+                name: FieldRule::Required,
+                email: FieldRule::Optional,
+                departments: vec!["support".into()],
+                fields: vec![CustomField {
+                    id: "order".into(),
+                    label: "Order number".into(),
+                    required: true,
+                }],
+                skippable: false,
+            }),
+            rating: RatingScale::Off,
+            sound: false,
         },
         json!({
             "id": "website", "name": "Website", "department": "support",
@@ -1149,6 +1144,6 @@ fn a_site_setup_carries_its_widget_settings_beside_its_id() {
     // Every new field is optional.
     let site: SiteSetup =
         from_value(json!({ "id": "w", "name": "W", "department": "d" })).expect("deserializes");
-    assert_eq!(site.options, SiteOptions::default());
-    assert!(site.options.sound);
+    assert_eq!(site.options(), SiteOptions::default());
+    assert!(site.sound);
 }

@@ -4,9 +4,7 @@
 
 use super::{refusal, Conversation, Output, Record, Refusal};
 use shared::frame::{ConversationStatus, ErrorCode, Participant, Side};
-use shared::site::{
-    Rating, RatingRequest, MAX_RATING_COMMENT_CHARS, MAX_VISITOR_TRANSCRIPTS,
-};
+use shared::site::{Rating, RatingRequest, MAX_RATING_COMMENT_CHARS, MAX_VISITOR_TRANSCRIPTS};
 
 impl Conversation {
     /// The conversation's row, if `who` is its visitor and it is closed.
@@ -30,9 +28,14 @@ impl Conversation {
     /// to 5 and a comment of at most 1,000 characters. A later rating
     /// replaces the earlier one.
     pub(super) fn rate(&mut self, now: i64, who: &Participant, request: RatingRequest) {
-        let checked = self.visitors_closed(who).and_then(|()| check_rating(request));
+        let checked = self
+            .visitors_closed(who)
+            .and_then(|()| check_rating(request));
         let reply = checked.map(|(score, comment)| {
-            let meta = self.meta.as_mut().expect("checked: the conversation exists");
+            let meta = self
+                .meta
+                .as_mut()
+                .expect("checked: the conversation exists");
             meta.rating = Some(Rating {
                 score,
                 comment,

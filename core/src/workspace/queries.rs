@@ -134,9 +134,10 @@ impl Workspace {
     /// What a visitor's transcript is headed with: the department's name
     /// and clock.
     pub fn department_clock(&self, department: &str) -> (String, i32) {
-        self.departments
-            .get(department)
-            .map_or_else(|| (department.to_owned(), 0), |d| (d.name.clone(), d.utc_offset_minutes))
+        self.departments.get(department).map_or_else(
+            || (department.to_owned(), 0),
+            |d| (d.name.clone(), d.utc_offset_minutes),
+        )
     }
 
     /// Whether a chat from a site would reach someone now: inside business

@@ -770,7 +770,10 @@ fn a_prechat_form_fills_what_the_record_lacks() {
     let contact = started(None, &s);
     assert_eq!(contact.name, "Ada");
     assert_eq!(contact.email.as_deref(), Some("ada@example.com"));
-    assert_eq!(contact.custom_fields.get("order").map(String::as_str), Some("A-1"));
+    assert_eq!(
+        contact.custom_fields.get("order").map(String::as_str),
+        Some("A-1")
+    );
     // A later form never overwrites what is there (an agent's edits stay).
     let mut again = start("c2", 20);
     again.details = VisitorDetails {
@@ -782,7 +785,10 @@ fn a_prechat_form_fills_what_the_record_lacks() {
     let contact = started(Some(contact), &again);
     assert_eq!(contact.name, "Ada");
     assert_eq!(contact.email.as_deref(), Some("ada@example.com"));
-    assert_eq!(contact.custom_fields.get("order").map(String::as_str), Some("A-1"));
+    assert_eq!(
+        contact.custom_fields.get("order").map(String::as_str),
+        Some("A-1")
+    );
 }
 
 #[test]

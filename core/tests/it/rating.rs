@@ -25,7 +25,12 @@ fn closed() -> Sim {
     sim
 }
 
-fn rate(sim: &mut Sim, who: Participant, score: u8, comment: Option<&str>) -> Result<(), ErrorCode> {
+fn rate(
+    sim: &mut Sim,
+    who: Participant,
+    score: u8,
+    comment: Option<&str>,
+) -> Result<(), ErrorCode> {
     sim.replies.clear();
     sim.input(Input::Rate {
         who,
@@ -50,19 +55,44 @@ fn stranger() -> Participant {
 #[test]
 fn only_its_visitor_rates_a_closed_conversation() {
     let mut open = Sim::new();
-    assert_eq!(rate(&mut open, visitor(), 5, None), Err(ErrorCode::ConversationOpen));
+    assert_eq!(
+        rate(&mut open, visitor(), 5, None),
+        Err(ErrorCode::ConversationOpen)
+    );
     let mut sim = closed();
-    assert_eq!(rate(&mut sim, stranger(), 5, None), Err(ErrorCode::Forbidden));
-    assert_eq!(rate(&mut sim, agent("a1", "Anna"), 5, None), Err(ErrorCode::Forbidden));
+    assert_eq!(
+        rate(&mut sim, stranger(), 5, None),
+        Err(ErrorCode::Forbidden)
+    );
+    assert_eq!(
+        rate(&mut sim, agent("a1", "Anna"), 5, None),
+        Err(ErrorCode::Forbidden)
+    );
     for bad in [0, 6, 255] {
-        assert_eq!(rate(&mut sim, visitor(), bad, None), Err(ErrorCode::BadRequest));
+        assert_eq!(
+            rate(&mut sim, visitor(), bad, None),
+            Err(ErrorCode::BadRequest)
+        );
     }
     let long = "x".repeat(1_001);
-    assert_eq!(rate(&mut sim, visitor(), 4, Some(&long)), Err(ErrorCode::BadRequest));
-    assert!(sim.meta.as_ref().and_then(|m| m.rating.clone()).is_none(), "nothing stored");
-    assert_eq!(rate(&mut sim, visitor(), 4, Some(&"é".repeat(1_000))), Ok(()));
+    assert_eq!(
+        rate(&mut sim, visitor(), 4, Some(&long)),
+        Err(ErrorCode::BadRequest)
+    );
+    assert!(
+        sim.meta.as_ref().and_then(|m| m.rating.clone()).is_none(),
+        "nothing stored"
+    );
+    assert_eq!(
+        rate(&mut sim, visitor(), 4, Some(&"é".repeat(1_000))),
+        Ok(())
+    );
     assert_eq!(rate(&mut sim, visitor(), 2, Some("  Slow  ")), Ok(()));
-    let rating = sim.meta.as_ref().and_then(|m| m.rating.clone()).expect("stored");
+    let rating = sim
+        .meta
+        .as_ref()
+        .and_then(|m| m.rating.clone())
+        .expect("stored");
     assert_eq!((rating.score, rating.comment.as_deref()), (2, Some("Slow")));
     // Stored (survives an eviction) and in room information.
     sim.evict();
@@ -79,7 +109,11 @@ fn a_visitor_asks_for_the_transcript_three_times_at_most() {
     let ask = |sim: &mut Sim, who: Participant| {
         sim.replies.clear();
         sim.input(Input::VisitorTranscript { who });
-        sim.replies.pop().expect("a reply").map(|_| ()).map_err(|r| r.code)
+        sim.replies
+            .pop()
+            .expect("a reply")
+            .map(|_| ())
+            .map_err(|r| r.code)
     };
     let mut open = Sim::new();
     assert_eq!(ask(&mut open, visitor()), Err(ErrorCode::ConversationOpen));

@@ -399,7 +399,10 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             )?;
         }
         Row::RemoveSite(id) => {
-            sql.exec("DELETE FROM site_options WHERE id = ?", vec![id.clone().into()])?;
+            sql.exec(
+                "DELETE FROM site_options WHERE id = ?",
+                vec![id.clone().into()],
+            )?;
             sql.exec("DELETE FROM sites WHERE id = ?", vec![id.into()])?;
         }
         Row::Grants(g) => {

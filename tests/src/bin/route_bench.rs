@@ -47,12 +47,7 @@ fn workspace() -> WorkspaceSetup {
     WorkspaceSetup {
         workspace: "bench".into(),
         departments: vec![department("wait"), department("live")],
-        sites: vec![SiteSetup {
-            id: "site".into(),
-            name: "Bench".into(),
-            department: "wait".into(),
-            options: Default::default(),
-        }],
+        sites: vec![SiteSetup::new("site", "Bench", "wait")],
         agents: (0..AGENTS)
             .map(|i| AgentSetup {
                 email: format!("agent{i}@bench.test"),
