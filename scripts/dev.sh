@@ -65,6 +65,14 @@ const { agents } = JSON.parse(require("fs").readFileSync("scripts/demo-workspace
 for (const a of agents) {
   console.log(`    ${a.role.padEnd(8)} ${a.email.padEnd(18)} password ${a.password.padEnd(16)} departments ${a.departments.join(", ")}`);
 }'
+# shellcheck disable=SC2016 # JavaScript, not shell
+node -e '
+const { sites } = JSON.parse(require("fs").readFileSync("scripts/demo-workspace.json", "utf8"));
+for (const s of sites) {
+  console.log(`\n  Site ${s.id}: allowed origins ${(s.allowed_origins || []).join(", ") || "(the worker only)"}`);
+  if (s.secret) console.log(`    secret ${s.secret} (X-Site-Secret, and the key of setUser hashes:`
+    + ` HMAC-SHA256(secret, user id) in lowercase hex)`);
+}'
 cat <<MSG
 
   Sign in to the agent app and set your status to Available: while nobody

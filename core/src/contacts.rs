@@ -197,7 +197,8 @@ pub fn is_plausible_phone(phone: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'))
 }
 
-fn is_field_key(key: &str) -> bool {
+/// A custom field key: 1 to [`MAX_FIELD_KEY_CHARS`] letters, digits, `_` or `-`.
+pub fn is_field_key(key: &str) -> bool {
     !key.is_empty()
         && chars(key) <= MAX_FIELD_KEY_CHARS
         && key
@@ -205,7 +206,8 @@ fn is_field_key(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn has_control(s: &str) -> bool {
+/// Whether a value holds a control character (a line break among them).
+pub fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
@@ -466,6 +468,12 @@ pub struct Started {
     pub department: String,
     /// When, in milliseconds since the Unix epoch.
     pub at: i64,
+    /// What the visitor's pre-chat form told.
+    #[serde(
+        default,
+        skip_serializing_if = "shared::site::VisitorDetails::is_empty"
+    )]
+    pub details: shared::site::VisitorDetails,
 }
 
 /// A conversation closed: how it stood, when, and what its visitor could
@@ -488,11 +496,72 @@ fn newer(last: Option<&LastChat>, at: i64, id: &ConversationId) -> bool {
 /// its last chat moved on later ones. An agent's edits stay.
 pub fn started(existing: Option<Contact>, s: &Started) -> Contact {
     let mut contact = existing.unwrap_or_else(|| new_contact(&s.visitor, s.at));
+    // What a pre-chat form told fills what the record lacks; an agent's
+    // edits and a verified user's own values stay.
+    let d = &s.details;
+    if let Some(name) = &d.name {
+        if contact.name == anonymous_name(&contact.id) {
+            contact.name = name.chars().take(MAX_NAME_CHARS).collect();
+        }
+    }
+    if contact.email.is_none() {
+        contact.email.clone_from(&d.email);
+    }
+    for (key, value) in &d.fields {
+        if contact.custom_fields.len() < MAX_CUSTOM_FIELDS {
+            contact
+                .custom_fields
+                .entry(key.clone())
+                .or_insert_with(|| value.clone());
+        }
+    }
     if newer(contact.last_chat.as_ref(), s.at, &s.conversation) {
         contact.last_chat = Some(LastChat {
             at: s.at,
             conversation: s.conversation.clone(),
         });
+    }
+    contact
+}
+
+/// The name agents see for an anonymous visitor: "Visitor" and four
+/// digits derived from their id, so it needs no storage.
+pub fn anonymous_name(visitor_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(visitor_id.as_bytes());
+    let n = u16::from_le_bytes([digest[0], digest[1]]) % 9000 + 1000;
+    format!("Visitor {n}")
+}
+
+/// The record of a verified user as `setUser` names them (created on
+/// their first visit): the name and email given replace the record's, and
+/// the site's user id becomes its user name when it fits.
+pub fn identified(
+    existing: Option<Contact>,
+    visitor_id: &str,
+    user_id: &str,
+    details: &shared::site::VisitorDetails,
+    at: i64,
+) -> Contact {
+    let mut contact = existing.unwrap_or_else(|| Contact {
+        id: visitor_id.to_owned(),
+        name: anonymous_name(visitor_id),
+        email: None,
+        phone: None,
+        username: None,
+        created_at: at,
+        last_chat: None,
+        manager: None,
+        custom_fields: Default::default(),
+    });
+    if let Some(name) = &details.name {
+        contact.name = name.chars().take(MAX_NAME_CHARS).collect();
+    }
+    if let Some(email) = &details.email {
+        contact.email = Some(email.clone());
+    }
+    if user_id.chars().count() <= MAX_USERNAME_CHARS && contact.username.is_none() {
+        contact.username = Some(user_id.to_owned());
     }
     contact
 }

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 pub mod lifecycle;
 pub mod room;
 pub mod transcript;
+pub mod visitor;
 
 /// A socket, numbered by the shell. Numbers survive hibernation because the
 /// shell keeps them in the socket's attachment.
@@ -161,6 +162,22 @@ pub struct Meta {
     /// Its tags, from the workspace's list.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// What the visitor's pre-chat form (or verified user) told.
+    #[serde(
+        default,
+        skip_serializing_if = "shared::site::VisitorDetails::is_empty"
+    )]
+    pub details: shared::site::VisitorDetails,
+    /// The visitor's rating, once closed; a later one replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<shared::site::Rating>,
+    /// How many transcript emails its visitor asked for.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub visitor_transcripts: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// Everything the shell loads from storage to rebuild a conversation.
@@ -200,6 +217,21 @@ pub enum Input<'a> {
         department: String,
         /// Its visitor.
         visitor: Participant,
+        /// What its pre-chat form told.
+        details: shared::site::VisitorDetails,
+    },
+    /// Its visitor rates it (answered with [`Output::Reply`]).
+    Rate {
+        /// Who, as the worker authenticated them.
+        who: Participant,
+        /// The score and comment.
+        rating: shared::site::RatingRequest,
+    },
+    /// Its visitor asks for the transcript by email (answered with
+    /// [`Output::Reply`]; the shell then builds and sends it).
+    VisitorTranscript {
+        /// Who, as the worker authenticated them.
+        who: Participant,
     },
     /// A socket was accepted for someone the worker authenticated. Agents
     /// arrive here only if the workspace allowed them to see this
@@ -489,7 +521,10 @@ impl Conversation {
                 id,
                 department,
                 visitor,
-            } => self.init(now, id, department, visitor),
+                details,
+            } => self.init(now, id, department, visitor, details),
+            Input::Rate { who, rating } => self.rate(now, &who, rating),
+            Input::VisitorTranscript { who } => self.visitor_transcript(&who),
             Input::Connect {
                 conn,
                 who,
@@ -556,7 +591,14 @@ impl Conversation {
         }
     }
 
-    fn init(&mut self, now: i64, id: ConversationId, department: String, visitor: Participant) {
+    fn init(
+        &mut self,
+        now: i64,
+        id: ConversationId,
+        department: String,
+        visitor: Participant,
+        details: shared::site::VisitorDetails,
+    ) {
         if let Some(meta) = &self.meta {
             let reply = if meta.view.visitor.id == visitor.id && meta.view.id == id {
                 Ok(meta.view.clone())
@@ -587,6 +629,9 @@ impl Conversation {
             taken_at: None,
             topic: String::new(),
             tags: Vec::new(),
+            details,
+            rating: None,
+            visitor_transcripts: 0,
         };
         let view = meta.view.clone();
         self.meta = Some(meta.clone());

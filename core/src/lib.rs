@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod permissions;
 pub mod router;
 pub mod search;
+pub mod site;
 pub mod workspace;
 
 pub use conversation::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};

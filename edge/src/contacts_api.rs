@@ -31,6 +31,11 @@ fn contacts(env: &Env, workspace: &str) -> Result<Stub> {
     Ok(env.durable_object("CONTACTS")?.get_by_name(workspace)?)
 }
 
+/// The workspace's contacts store.
+pub fn store(env: &Env, workspace: &str) -> Result<Stub> {
+    contacts(env, workspace)
+}
+
 /// The request's query parameter `name`.
 fn param(req: &Request, name: &str) -> Result<Option<String>> {
     Ok(req

@@ -231,6 +231,40 @@ impl ContactsObject {
         json(&contact)
     }
 
+    /// A verified user arrives (`setUser` with a valid hash): their record
+    /// takes the name and email given; answers their newest conversation
+    /// that is not closed, for another device to resume.
+    async fn identify(&self, mut req: Request) -> Result<Response> {
+        let body: crate::visitor::Identify = http::read_json(&mut req).await?;
+        let existing = self.contact(&body.visitor_id)?;
+        let k = existing.as_ref().map(|(k, _)| *k);
+        let before = existing.as_ref().map(|(_, c)| c.clone());
+        let contact = contacts::identified(
+            existing.map(|(_, c)| c),
+            &body.visitor_id,
+            &body.user_id,
+            &body.details,
+            body.at,
+        );
+        if before.as_ref() != Some(&contact) {
+            self.put_contact(k, &contact)?;
+        }
+        let open = self
+            .sql()?
+            .exec(
+                "SELECT body FROM conversations WHERE contact = ?
+                   AND json_extract(body, '$.status') != 'closed'
+                 ORDER BY created_at DESC LIMIT 1",
+                vec![body.visitor_id.as_str().into()],
+            )?
+            .to_array::<Body>()?;
+        let conversation_id = match open.into_iter().next() {
+            Some(r) => Some(parse::<ContactConversation>(&r.body)?.id),
+            None => None,
+        };
+        json(&crate::visitor::Identified { conversation_id })
+    }
+
     async fn closed(&self, mut req: Request) -> Result<Response> {
         let c: Closed = http::read_json_max(&mut req, MAX_CLOSED_BYTES).await?;
         let existing = self.contact(&c.summary.visitor.id)?;
@@ -354,6 +388,7 @@ impl DurableObject for ContactsObject {
         let answer = match path.as_str() {
             "/started" => self.started(req).await,
             "/closed" => self.closed(req).await,
+            "/identify" => self.identify(req).await,
             "/search" => self.search(req).await,
             "/get" => self.get(req).await,
             "/patch" => self.patch(req).await,

@@ -60,6 +60,9 @@ pub struct InitRequest {
     pub department: String,
     /// Its visitor.
     pub visitor: Participant,
+    /// What its pre-chat form told.
+    #[serde(default)]
+    pub details: shared::site::VisitorDetails,
 }
 
 #[derive(Deserialize)]
@@ -521,6 +524,7 @@ impl ConversationObject {
                     id: body.id,
                     department: body.department,
                     visitor: body.visitor,
+                    details: body.details,
                 },
                 None,
             )
@@ -627,16 +631,7 @@ impl ConversationObject {
         let sql = self.sql();
         let meta = stored_meta(&sql)?;
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
-        // Only what the visitor could read is even read out.
-        let messages: Vec<Message> = sql
-            .exec(
-                "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
-                None,
-            )?
-            .to_array::<Body>()?
-            .into_iter()
-            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
-            .collect();
+        let messages = visible_messages(&sql)?;
         let images = if pdf && want.attachments {
             chat_core::conversation::transcript::images(&messages)
         } else {
@@ -697,6 +692,60 @@ impl ConversationObject {
         )?;
         headers.set("cache-control", "private, no-store")?;
         Ok(response)
+    }
+
+    /// Its visitor rates it (the core's rules: theirs, closed, 1 to 5).
+    async fn rate(&self, mut req: Request) -> Result<Response> {
+        let ask: crate::visitor::VisitorAsk = http::read_json(&mut req).await?;
+        let rating = ask
+            .rating
+            .or_refuse(ErrorCode::BadRequest, "a score is required")?;
+        let effects = self
+            .run(
+                Input::Rate {
+                    who: ask.who,
+                    rating,
+                },
+                None,
+            )
+            .await?;
+        reply(effects)
+    }
+
+    /// Its visitor asks for the transcript by email: the core counts the
+    /// request (theirs, closed, at most three), then the text is built as
+    /// the visitor's copy, headed with the department's name and clock.
+    async fn visitor_transcript(&self, mut req: Request) -> Result<Response> {
+        use chat_core::conversation::transcript::{build, plain_text, Copy};
+        let ask: crate::visitor::VisitorAsk = http::read_json(&mut req).await?;
+        let effects = self
+            .run(Input::VisitorTranscript { who: ask.who }, None)
+            .await?;
+        if let Some(Err(r)) = effects.reply {
+            return Err(Error::Refused(r));
+        }
+        let sql = self.sql();
+        let meta = stored_meta(&sql)?.or_refuse(ErrorCode::NotFound, "no such conversation")?;
+        let (department, offset): (String, i32) = http::ask(
+            &self.workspace_stub()?,
+            "/department-clock",
+            &meta.view.department,
+        )
+        .await?;
+        let transcript = build(
+            &meta,
+            visible_messages(&sql)?,
+            Copy::Visitor,
+            &self.workspace()?,
+            &department,
+            offset,
+            None,
+        )
+        .map_err(Error::Refused)?;
+        json(&crate::transcripts::EmailText {
+            subject: transcript.header.title.clone(),
+            text: plain_text(&transcript),
+        })
     }
 
     /// "Search messages": `?q=` and `&regex=true`.
@@ -828,6 +877,20 @@ fn message_frame(body: &str) -> Option<String> {
     Some(format!("{{\"type\":\"message\",{fields}"))
 }
 
+/// What the visitor could read, in order: the only lines a transcript
+/// is made of.
+fn visible_messages(sql: &SqlStorage) -> Result<Vec<Message>> {
+    Ok(sql
+        .exec(
+            "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
+            None,
+        )?
+        .to_array::<Body>()?
+        .into_iter()
+        .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
+        .collect())
+}
+
 fn reply(effects: Effects) -> Result<Response> {
     match effects.reply {
         Some(Ok(view)) => json(&view),
@@ -859,6 +922,8 @@ impl DurableObject for ConversationObject {
             "/transcript.pdf" => self.transcript(req, true).await,
             "/transcript.txt" => self.transcript(req, false).await,
             "/search" => self.search(req).await,
+            "/rate" => self.rate(req).await,
+            "/visitor-transcript" => self.visitor_transcript(req).await,
             "/attach" => self.attach(req).await,
             "/file" => self.file(req).await,
             "/files" => self.files(req).await,

@@ -43,6 +43,9 @@ async fn caller(req: &Request, env: &Env, id: &str) -> Result<Caller> {
     let token = http::bearer(req).or_refuse(ErrorCode::Unauthorized, "a token is required")?;
     let claims = auth::verify(&secret(env)?, &token, http::now())
         .or_refuse(ErrorCode::Unauthorized, "invalid or expired token")?;
+    if claims.kind == Kind::Visitor {
+        crate::visitor::guard(req, env, &claims.workspace, &claims.site).await?;
+    }
     match claims.kind {
         Kind::Visitor => Ok(Caller {
             who: Participant {

@@ -21,6 +21,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod transcripts;
+pub mod visitor;
 pub mod workspace_object;
 
 use auth::{Claims, Kind};
@@ -31,11 +32,11 @@ use http::{json, read_json};
 use sha2::{Digest, Sha256};
 use shared::api::{
     AgentProfile, ConversationStarted, LoginRequest, LoginResponse, SetupDone, StartConversation,
-    VisitorSession, VisitorSessionRequest, WorkspaceSetup,
+    WorkspaceSetup,
 };
 use shared::close;
 use shared::frame::{ConversationView, ErrorCode, Participant, Side};
-use shared::ids::{is_valid_id, AgentId, ConversationId, VisitorId};
+use shared::ids::{is_valid_id, AgentId, ConversationId};
 use worker::{event, Context, Env, Method, Request, Response, Stub};
 use workspace_object::{
     Asking, Credentials, OpenAnswer, PasswordHashes, QueueRequest, SetupBody, SiteAnswer,
@@ -61,7 +62,15 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
             Ok(Response::redirect(url)?)
         }
         (Method::Get, ["api", "v1", "health"]) => json(&serde_json::json!({ "ok": true })),
-        (Method::Post, ["api", "v1", "visitor", "session"]) => visitor_session(req, env).await,
+        (Method::Get, ["widget", "frame.html" | "frame"]) => visitor::frame_page(&req, env).await,
+        (Method::Get, ["api", "v1", "visitor", "site"]) => visitor::config(&req, env).await,
+        (Method::Post, ["api", "v1", "visitor", "session"]) => visitor::session(req, env).await,
+        (Method::Post, ["api", "v1", "visitor", "conversations", id, "rating"]) => {
+            visitor::rate(req, env, id).await
+        }
+        (Method::Post, ["api", "v1", "visitor", "conversations", id, "transcript"]) => {
+            visitor::transcript(req, env, id).await
+        }
         (Method::Post, ["api", "v1", "visitor", "conversations"]) => {
             start_conversation(req, env).await
         }
@@ -195,9 +204,7 @@ fn conversation(env: &Env, id: &str) -> Result<Stub> {
 /// A stable, friendly name for an anonymous visitor, derived from their id
 /// so it needs no storage.
 fn visitor_name(id: &str) -> String {
-    let digest = Sha256::digest(id.as_bytes());
-    let n = u16::from_le_bytes([digest[0], digest[1]]) % 9000 + 1000;
-    format!("Visitor {n}")
+    chat_core::contacts::anonymous_name(id)
 }
 
 /// Splits a site key `<workspace>.<site>`, checking both parts.
@@ -215,42 +222,19 @@ fn valid_conversation(id: &str) -> Result<ConversationId> {
     }
 }
 
-async fn visitor_session(mut req: Request, env: &Env) -> Result<Response> {
-    let body: VisitorSessionRequest = read_json(&mut req).await?;
-    let (ws, site) = site_key(&body.site_key)?;
-    let ask = SiteRequest {
-        site: site.into(),
-        department: None,
-    };
-    let _: SiteAnswer = http::ask(&workspace(env, ws)?, "/site", &ask).await?;
-    let visitor_id = auth::new_id("v");
-    let token = auth::sign(
-        &secret(env)?,
-        &Claims {
-            kind: Kind::Visitor,
-            workspace: ws.into(),
-            site: site.into(),
-            subject: visitor_id.clone(),
-            generation: 0,
-            expires: 0,
-        },
-    );
-    json(&VisitorSession {
-        name: visitor_name(&visitor_id),
-        visitor_id: VisitorId(visitor_id),
-        token,
-    })
-}
-
 async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
     let claims = claims(&req, env, Kind::Visitor)?;
+    visitor::guard(&req, env, &claims.workspace, &claims.site).await?;
     let body: StartConversation = read_json(&mut req).await?;
     let site = SiteRequest {
         site: claims.site.clone(),
-        department: body.department,
+        department: body.department.clone(),
+        start: Some(body),
     };
-    let SiteAnswer { department } =
-        http::ask(&workspace(env, &claims.workspace)?, "/site", &site).await?;
+    let SiteAnswer {
+        department,
+        details,
+    } = http::ask(&workspace(env, &claims.workspace)?, "/site", &site).await?;
     let id = auth::new_id("c");
     let init = InitRequest {
         workspace: claims.workspace.clone(),
@@ -258,9 +242,14 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
         department,
         visitor: Participant {
             side: Side::Visitor,
-            name: visitor_name(&claims.subject),
+            // The name the pre-chat form gave, or the anonymous one.
+            name: details
+                .name
+                .clone()
+                .unwrap_or_else(|| visitor_name(&claims.subject)),
             id: claims.subject,
         },
+        details,
     };
     let view: ConversationView = http::ask(&conversation(env, &id)?, "/init", &init).await?;
     let started = chat_core::contacts::Started {
@@ -268,6 +257,7 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
         conversation: init.id,
         department: init.department,
         at: http::now(),
+        details: init.details,
     };
     contacts_api::file_start(env, &claims.workspace, &started).await;
     json(&ConversationStarted {
@@ -292,6 +282,10 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
         return http::refuse_socket(close::UNAUTHORIZED, "invalid or expired token");
     };
     let mut headers = Vec::new();
+    if claims.kind == Kind::Visitor {
+        // A refused origin is an HTTP answer: no socket opens.
+        visitor::guard(req, env, &claims.workspace, &claims.site).await?;
+    }
     let who = match claims.kind {
         Kind::Visitor => Participant {
             side: Side::Visitor,
@@ -466,6 +460,7 @@ async fn availability(req: &Request, env: &Env) -> Result<Response> {
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
     let (ws, site) = site_key(&key)?;
+    visitor::guard(req, env, ws, site).await?;
     let ask = SiteVisitor {
         site: site.into(),
         message: None,
@@ -477,10 +472,11 @@ async fn availability(req: &Request, env: &Env) -> Result<Response> {
 /// workspace, with the same rules as the widget's form.
 async fn leave_offline(mut req: Request, env: &Env) -> Result<Response> {
     let body: shared::api::OfflineMessageRequest = read_json(&mut req).await?;
-    body.validate()
-        .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;
     let (ws, site) = site_key(&body.site_key)?;
     let (ws, site) = (ws.to_owned(), site.to_owned());
+    visitor::guard(&req, env, &ws, &site).await?;
+    body.validate()
+        .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;
     let ask = SiteVisitor {
         site,
         message: Some(body),
@@ -491,6 +487,7 @@ async fn leave_offline(mut req: Request, env: &Env) -> Result<Response> {
 /// A visitor's place in the queue (also pushed on the conversation socket).
 async fn queue(req: &Request, env: &Env, id: &str) -> Result<Response> {
     let claims = claims(req, env, Kind::Visitor)?;
+    visitor::guard(req, env, &claims.workspace, &claims.site).await?;
     let ask = QueueRequest {
         visitor_id: claims.subject,
         conversation_id: valid_conversation(id)?,

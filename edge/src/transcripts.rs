@@ -135,7 +135,7 @@ pub async fn email(mut req: Request, env: &Env, id: &str) -> Result<Response> {
 /// Sends one email: to the provider named by `MAIL_ENDPOINT` (a JSON API
 /// taking `from`, `to`, `subject` and `text`, with `MAIL_TOKEN` as its
 /// bearer), or, when none is set, into the workspace's local sink.
-async fn send(env: &Env, workspace: &str, to: &str, mail: EmailText) -> Result<()> {
+pub async fn send(env: &Env, workspace: &str, to: &str, mail: EmailText) -> Result<()> {
     let endpoint = env
         .var("MAIL_ENDPOINT")
         .map(|v| v.to_string())

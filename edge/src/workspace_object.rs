@@ -49,6 +49,10 @@ pub struct SiteRequest {
     /// A department the visitor asked for.
     #[serde(default)]
     pub department: Option<String>,
+    /// A new conversation's start, checked against the site's pre-chat
+    /// form.
+    #[serde(default)]
+    pub start: Option<shared::api::StartConversation>,
 }
 
 /// Answer to [`SiteRequest`].
@@ -56,6 +60,9 @@ pub struct SiteRequest {
 pub struct SiteAnswer {
     /// The department to queue in.
     pub department: String,
+    /// What the pre-chat form told, checked.
+    #[serde(default)]
+    pub details: shared::site::VisitorDetails,
 }
 
 /// Body of `/login`.
@@ -318,11 +325,36 @@ impl WorkspaceObject {
 
     async fn site(&self, mut req: Request) -> Result<Response> {
         let body: SiteRequest = http::read_json(&mut req).await?;
-        let department =
-            self.read(|w| w.site_department(&body.site, body.department.as_deref()))??;
+        let (department, details) = match &body.start {
+            Some(start) => self.read(|w| w.start_details(&body.site, start))??,
+            None => (
+                self.read(|w| w.site_department(&body.site, body.department.as_deref()))??,
+                Default::default(),
+            ),
+        };
         json(&SiteAnswer {
             department: department.0,
+            details,
         })
+    }
+
+    /// A site's settings, its origins and secret included (for the
+    /// worker's checks only).
+    async fn site_options(&self, mut req: Request) -> Result<Response> {
+        let body: crate::visitor::SiteOf = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.site_options(&body.site).cloned())??)
+    }
+
+    /// What the widget draws (`GET /api/v1/visitor/site`).
+    async fn site_config(&self, mut req: Request) -> Result<Response> {
+        let body: crate::visitor::SiteOf = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.site_config(&body.site, &body.key, http::now()))??)
+    }
+
+    /// A department's name and clock, for a visitor's transcript.
+    async fn department_clock(&self, mut req: Request) -> Result<Response> {
+        let department: String = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.department_clock(&department))?)
     }
 
     async fn login(&self, mut req: Request) -> Result<Response> {
@@ -557,6 +589,9 @@ impl WorkspaceObject {
             "/setup" => self.setup(req).await,
             "/hashes" => json(&store::password_hashes(&self.sql())?),
             "/site" => self.site(req).await,
+            "/site-options" => self.site_options(req).await,
+            "/site-config" => self.site_config(req).await,
+            "/department-clock" => self.department_clock(req).await,
             "/login" => self.login(req).await,
             "/agent" => self.whoami(req).await,
             "/open" => self.open(req).await,

@@ -355,6 +355,13 @@ pub enum ErrorCode {
     BadRequest,
     /// Something went wrong at the edge; retrying is safe.
     Internal,
+    /// The request's `Origin` is not one the site allows (or, without an
+    /// `Origin`, the site's secret is missing or wrong).
+    OriginNotAllowed,
+    /// The conversation is still open (a rating waits for its close).
+    ConversationOpen,
+    /// Too many requests of this kind.
+    TooManyRequests,
     /// A code this build does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
@@ -371,9 +378,10 @@ impl ErrorCode {
             | Self::NotReady
             | Self::UnsupportedVersion => 400,
             Self::Unauthorized | Self::BadCredentials => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::OriginNotAllowed => 403,
             Self::NotFound => 404,
-            Self::ConversationClosed | Self::AlreadyTaken => 409,
+            Self::ConversationClosed | Self::AlreadyTaken | Self::ConversationOpen => 409,
+            Self::TooManyRequests => 429,
             Self::TooLarge => 413,
             Self::StoreFailed | Self::Internal | Self::Unknown => 500,
         }

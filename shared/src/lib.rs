@@ -16,6 +16,7 @@ pub mod ids;
 pub mod inbox;
 pub mod room;
 pub mod routing;
+pub mod site;
 
 pub use frame::{ClientFrame, ErrorCode, FrameError, ServerFrame};
 pub use ids::{AgentId, ClientMsgId, ConversationId, DepartmentId, Seq, VisitorId};

@@ -81,6 +81,12 @@ pub struct RoomInfo {
     /// Every forward, oldest first.
     #[serde(default)]
     pub transfers: Vec<TransferInfo>,
+    /// What the visitor's pre-chat form told (name, email, answers).
+    #[serde(default, skip_serializing_if = "crate::site::VisitorDetails::is_empty")]
+    pub visitor: crate::site::VisitorDetails,
+    /// The visitor's rating of the closed chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<crate::site::Rating>,
 }
 
 /// One forward in [`RoomInfo::transfers`].

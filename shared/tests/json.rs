@@ -664,23 +664,109 @@ fn http_bodies() {
     check(
         VisitorSessionRequest {
             site_key: "demo.website".into(),
+            user: None,
         },
         json!({ "site_key": "demo.website" }),
+    );
+    check(
+        VisitorSessionRequest {
+            site_key: "demo.website".into(),
+            user: Some(shared::site::VisitorUser {
+                id: "42".into(),
+                name: Some("Ada".into()),
+                email: None,
+                hash: Some("ab12".into()),
+            }),
+        },
+        json!({ "site_key": "demo.website", "user": { "id": "42", "name": "Ada", "hash": "ab12" } }),
     );
     check(
         VisitorSession {
             visitor_id: "v-1".into(),
             name: "Visitor 42".into(),
             token: "tok.sig".into(),
+            identity: shared::site::Identity::anonymous(),
+            conversation_id: None,
         },
-        json!({ "visitor_id": "v-1", "name": "Visitor 42", "token": "tok.sig" }),
+        json!({ "visitor_id": "v-1", "name": "Visitor 42", "token": "tok.sig",
+                "identity": { "status": "anonymous" } }),
     );
-    check(StartConversation { department: None }, json!({}));
+    check(
+        VisitorSession {
+            visitor_id: "u1".into(),
+            name: "Visitor 42".into(),
+            token: "tok.sig".into(),
+            identity: shared::site::Identity {
+                status: shared::site::IdentityStatus::Unverified,
+                reason: Some("setUser: no".into()),
+            },
+            conversation_id: Some("c-1".into()),
+        },
+        json!({ "visitor_id": "u1", "name": "Visitor 42", "token": "tok.sig",
+                "identity": { "status": "unverified", "reason": "setUser: no" },
+                "conversation_id": "c-1" }),
+    );
+    check(StartConversation::default(), json!({}));
     check(
         StartConversation {
             department: Some("sales".into()),
+            name: Some("Ada".into()),
+            email: Some("ada@example.com".into()),
+            fields: [("order".to_string(), "A-1".to_string())].into(),
+            language: Some("es".into()),
         },
-        json!({ "department": "sales" }),
+        json!({ "department": "sales", "name": "Ada", "email": "ada@example.com",
+                "fields": { "order": "A-1" }, "language": "es" }),
+    );
+    check(
+        shared::site::RatingRequest {
+            score: 5,
+            comment: Some("Thanks".into()),
+        },
+        json!({ "score": 5, "comment": "Thanks" }),
+    );
+    check(
+        shared::site::SiteConfig {
+            site_key: "demo.website".into(),
+            name: "Website".into(),
+            theme: Default::default(),
+            texts: [(
+                "es".to_string(),
+                shared::site::SiteTexts {
+                    title: Some("Hola".into()),
+                    greeting: None,
+                },
+            )]
+            .into(),
+            prechat: Some(shared::site::PrechatConfig {
+                name: shared::site::FieldRule::Required,
+                email: shared::site::FieldRule::Off,
+                departments: vec![shared::api::DepartmentInfo {
+                    id: "sales".into(),
+                    name: "Sales".into(),
+                }],
+                fields: vec![shared::site::CustomField {
+                    id: "order".into(),
+                    label: "Order".into(),
+                    required: false,
+                }],
+                skippable: true,
+            }),
+            rating: shared::site::RatingScale::Thumbs,
+            sound: true,
+            online: false,
+            department: "support".into(),
+        },
+        json!({
+            "site_key": "demo.website", "name": "Website",
+            "theme": { "color": "#2563eb", "position": "right" },
+            "texts": { "es": { "title": "Hola" } },
+            "prechat": { "name": "required", "email": "off",
+                         "departments": [{ "id": "sales", "name": "Sales" }],
+                         "fields": [{ "id": "order", "label": "Order", "required": false }],
+                         "skippable": true },
+            "rating": "thumbs", "sound": true, "online": false, "department": "support"
+        }),
     );
     check(
         ConversationStarted {
@@ -736,11 +822,7 @@ fn http_bodies() {
                 hours: vec![],
                 utc_offset_minutes: 0,
             }],
-            sites: vec![SiteSetup {
-                id: "website".into(),
-                name: "Website".into(),
-                department: "support".into(),
-            }],
+            sites: vec![SiteSetup::new("website", "Website", "support")],
             agents: vec![AgentSetup {
                 email: "anna@demo.test".into(),
                 name: "Anna".into(),
@@ -1013,4 +1095,55 @@ fn frame_errors_map_to_codes() {
         ErrorCode::UnknownFrame,
         r#"unknown frame type "nope""#,
     );
+}
+
+#[test]
+fn a_site_setup_carries_its_widget_settings_beside_its_id() {
+    use shared::site::{
+        CustomField, FieldRule, Position, PrechatForm, RatingScale, SiteOptions, SiteTheme,
+    };
+    check(
+        SiteSetup {
+            id: "website".into(),
+            name: "Website".into(),
+            department: "support".into(),
+            allowed_origins: vec!["https://*.example.com".into()],
+            secret: Some("0123456789abcdef".into()),
+            theme: SiteTheme {
+                color: "#111111".into(),
+                position: Position::Left,
+                agent_avatar: None,
+            },
+            texts: Default::default(),
+            prechat: Some(PrechatForm {
+                name: FieldRule::Required,
+                email: FieldRule::Optional,
+                departments: vec!["support".into()],
+                fields: vec![CustomField {
+                    id: "order".into(),
+                    label: "Order number".into(),
+                    required: true,
+                }],
+                skippable: false,
+            }),
+            rating: RatingScale::Off,
+            sound: false,
+        },
+        json!({
+            "id": "website", "name": "Website", "department": "support",
+            "allowed_origins": ["https://*.example.com"],
+            "secret": "0123456789abcdef",
+            "theme": { "color": "#111111", "position": "left" },
+            "prechat": { "name": "required", "email": "optional", "departments": ["support"],
+                         "fields": [{ "id": "order", "label": "Order number", "required": true }],
+                         "skippable": false },
+            "rating": "off",
+            "sound": false
+        }),
+    );
+    // Every new field is optional.
+    let site: SiteSetup =
+        from_value(json!({ "id": "w", "name": "W", "department": "d" })).expect("deserializes");
+    assert_eq!(site.options(), SiteOptions::default());
+    assert!(site.sound);
 }

@@ -54,7 +54,7 @@ impl Http {
     fn new(worker: &Worker) -> Http {
         Http {
             worker_base: worker.url(""),
-            client: reqwest::Client::new(),
+            client: worker.client(),
         }
     }
 

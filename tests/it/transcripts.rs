@@ -168,7 +168,8 @@ async fn the_pdf_embeds_images_only_with_attachments() -> Result<()> {
     let api = worker.api();
     let visitor = api.visitor().await?;
     let (id, _live) = api.first_message(&visitor, "here is a photo").await?;
-    let uploaded = reqwest::Client::new()
+    let uploaded = worker
+        .client()
         .post(worker.url(&format!("/api/v1/conversations/{id}/files")))
         .query(&[("name", "red.png"), ("client_id", "f-1"), ("kind", "text")])
         .bearer_auth(&visitor.token)

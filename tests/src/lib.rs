@@ -232,17 +232,33 @@ impl Worker {
         format!("ws://127.0.0.1:{}{path}", self.port)
     }
 
+    /// The worker's own origin, which its visitor API always allows (the
+    /// frame page it serves calls from there).
+    pub fn origin(&self) -> String {
+        self.url("")
+    }
+
+    /// An HTTP client that sends `Origin: <worker>` on every request, as
+    /// the widget's frame does.
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(origin) = reqwest::header::HeaderValue::from_str(&self.origin()) {
+            headers.insert(reqwest::header::ORIGIN, origin);
+        }
+        // A request that hangs fails the test instead of hanging the run.
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .default_headers(headers)
+            .build()
+            .unwrap_or_default()
+    }
+
     /// An API client for this worker.
     pub fn api(&self) -> Api {
-        // A request that hangs fails the test instead of hanging the run.
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap_or_default();
         Api {
             base: self.url(""),
             ws: self.ws_url(""),
-            http,
+            http: self.client(),
         }
     }
 }
@@ -352,6 +368,7 @@ impl Api {
             None,
             &VisitorSessionRequest {
                 site_key: SITE_KEY.into(),
+                user: None,
             },
         )
         .await
@@ -442,6 +459,7 @@ impl Api {
             None,
             &VisitorSessionRequest {
                 site_key: site_key.into(),
+                user: None,
             },
         )
         .await
@@ -533,6 +551,18 @@ impl Api {
     }
 }
 
+/// `http://host:port` of a `ws://host:port/...` URL.
+pub fn ws_origin(url: &str) -> String {
+    let rest = url
+        .strip_prefix("ws://")
+        .map(|r| ("http://", r))
+        .or_else(|| url.strip_prefix("wss://").map(|r| ("https://", r)));
+    match rest {
+        Some((scheme, r)) => format!("{scheme}{}", r.split('/').next().unwrap_or_default()),
+        None => url.to_owned(),
+    }
+}
+
 /// A WebSocket speaking JSON text frames.
 pub struct Socket {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -542,9 +572,21 @@ pub struct Socket {
 pub const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Socket {
-    /// Connects.
+    /// Connects, with the `Origin` of the worker the URL names (as a
+    /// browser on the worker's own frame page does).
     pub async fn connect(url: &str) -> Result<Socket> {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        let origin = ws_origin(url);
+        Socket::connect_from(url, Some(&origin)).await
+    }
+
+    /// Connects with the given `Origin` header, or none.
+    pub async fn connect_from(url: &str, origin: Option<&str>) -> Result<Socket> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request()?;
+        if let Some(origin) = origin {
+            request.headers_mut().insert("origin", origin.parse()?);
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .with_context(|| format!("connecting {url}"))?;
         Ok(Socket { ws })

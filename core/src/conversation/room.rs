@@ -47,6 +47,8 @@ pub fn room_info(meta: &Meta, priority: Priority, turns: &[(Side, i64)]) -> Room
                 comment: t.comment.clone(),
             })
             .collect(),
+        visitor: meta.details.clone(),
+        rating: meta.rating.clone(),
     }
 }
 

@@ -55,11 +55,89 @@ impl Workspace {
         let Some(site) = self.sites.get(site) else {
             return Err(super::refusal(ErrorCode::NotFound, "no such site"));
         };
+        let form = site.options.prechat.as_ref();
         match asked {
+            Some(d) if !crate::site::may_pick(form, d) => Err(super::refusal(
+                ErrorCode::BadRequest,
+                "department: pick one of the departments of this site's pre-chat form",
+            )),
             Some(d) if self.departments.contains_key(d) => Ok(DepartmentId(d.to_owned())),
             Some(_) => Err(super::refusal(ErrorCode::NotFound, "no such department")),
             None => Ok(site.department.clone()),
         }
+    }
+
+    /// A site's widget settings (origins and secret included), for the
+    /// worker's checks.
+    pub fn site_options(&self, site: &str) -> Result<&shared::site::SiteOptions, Refusal> {
+        self.sites
+            .get(site)
+            .map(|s| &s.options)
+            .ok_or_else(|| super::refusal(ErrorCode::NotFound, "no such site"))
+    }
+
+    /// Where a new conversation of a site queues and what its pre-chat
+    /// form told, checked against the form (400 naming the field).
+    pub fn start_details(
+        &self,
+        site: &str,
+        start: &shared::api::StartConversation,
+    ) -> Result<(DepartmentId, shared::site::VisitorDetails), Refusal> {
+        let department = self.site_department(site, start.department.as_deref())?;
+        let form = self.site_options(site)?.prechat.as_ref();
+        let details = crate::site::check_start(form, start)
+            .map_err(|why| super::refusal(ErrorCode::BadRequest, &why))?;
+        Ok((department, details))
+    }
+
+    /// `GET /api/v1/visitor/site`: what the widget draws, never the
+    /// secret or the origins.
+    pub fn site_config(
+        &self,
+        site: &str,
+        site_key: &str,
+        now: i64,
+    ) -> Result<shared::site::SiteConfig, Refusal> {
+        let Some(s) = self.sites.get(site) else {
+            return Err(super::refusal(ErrorCode::NotFound, "no such site"));
+        };
+        let availability = self.availability(site, now)?;
+        let o = &s.options;
+        let prechat = o.prechat.as_ref().map(|f| shared::site::PrechatConfig {
+            name: f.name,
+            email: f.email,
+            departments: f
+                .departments
+                .iter()
+                .filter_map(|d| self.departments.get(d.as_str()))
+                .map(|d| DepartmentInfo {
+                    id: d.id.0.clone(),
+                    name: d.name.clone(),
+                })
+                .collect(),
+            fields: f.fields.clone(),
+            skippable: f.skippable,
+        });
+        Ok(shared::site::SiteConfig {
+            site_key: site_key.to_owned(),
+            name: s.name.clone(),
+            theme: o.theme.clone(),
+            texts: o.texts.clone(),
+            prechat,
+            rating: o.rating,
+            sound: o.sound,
+            online: availability.online,
+            department: availability.department,
+        })
+    }
+
+    /// What a visitor's transcript is headed with: the department's name
+    /// and clock.
+    pub fn department_clock(&self, department: &str) -> (String, i32) {
+        self.departments.get(department).map_or_else(
+            || (department.to_owned(), 0),
+            |d| (d.name.clone(), d.utc_offset_minutes),
+        )
     }
 
     /// Whether a chat from a site would reach someone now: inside business

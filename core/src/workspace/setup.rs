@@ -82,6 +82,7 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
                 s.id, s.department
             ));
         }
+        crate::site::check_options(&s.id, &s.options(), known)?;
     }
     let mut emails = BTreeSet::new();
     let mut usernames = BTreeSet::new();
@@ -376,6 +377,7 @@ impl Workspace {
                         id: s.id.clone(),
                         name: s.name.trim().to_owned(),
                         department: DepartmentId(s.department.clone()),
+                        options: s.options(),
                     },
                 )
             })

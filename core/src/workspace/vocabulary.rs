@@ -97,6 +97,9 @@ pub struct Site {
     pub name: String,
     /// Where its visitors queue.
     pub department: DepartmentId,
+    /// Its widget settings: origins, secret, look, pre-chat form, rating.
+    #[serde(default)]
+    pub options: shared::site::SiteOptions,
 }
 
 /// Who asks: an agent, as their verified token names them.

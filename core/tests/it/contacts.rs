@@ -270,6 +270,7 @@ fn start(conversation: &str, at: i64) -> Started {
         conversation: ConversationId::from(conversation),
         department: "sales".into(),
         at,
+        details: Default::default(),
     }
 }
 
@@ -752,4 +753,63 @@ mod workspace {
             .unwrap_err();
         assert_eq!(refused.code, ErrorCode::Forbidden);
     }
+}
+
+#[test]
+fn a_prechat_form_fills_what_the_record_lacks() {
+    use chat_core::contacts::anonymous_name;
+    use shared::site::VisitorDetails;
+    let mut s = start("c1", 10);
+    s.visitor.name = anonymous_name("v_1");
+    s.details = VisitorDetails {
+        name: Some("Ada".into()),
+        email: Some("ada@example.com".into()),
+        fields: [("order".to_string(), "A-1".to_string())].into(),
+        language: None,
+    };
+    let contact = started(None, &s);
+    assert_eq!(contact.name, "Ada");
+    assert_eq!(contact.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        contact.custom_fields.get("order").map(String::as_str),
+        Some("A-1")
+    );
+    // A later form never overwrites what is there (an agent's edits stay).
+    let mut again = start("c2", 20);
+    again.details = VisitorDetails {
+        name: Some("Eve".into()),
+        email: Some("eve@example.com".into()),
+        fields: [("order".to_string(), "B-2".to_string())].into(),
+        language: None,
+    };
+    let contact = started(Some(contact), &again);
+    assert_eq!(contact.name, "Ada");
+    assert_eq!(contact.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        contact.custom_fields.get("order").map(String::as_str),
+        Some("A-1")
+    );
+}
+
+#[test]
+fn a_verified_user_names_their_record() {
+    use chat_core::contacts::{anonymous_name, identified};
+    use shared::site::VisitorDetails;
+    let none = VisitorDetails::default();
+    let fresh = identified(None, "u1", "42", &none, 5);
+    assert_eq!(fresh.name, anonymous_name("u1"));
+    assert_eq!(fresh.username.as_deref(), Some("42"));
+    assert_eq!(fresh.created_at, 5);
+    let named = VisitorDetails {
+        name: Some("Ada".into()),
+        email: Some("ada@example.com".into()),
+        ..VisitorDetails::default()
+    };
+    let updated = identified(Some(fresh), "u1", "42", &named, 9);
+    assert_eq!(updated.name, "Ada");
+    assert_eq!(updated.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(updated.created_at, 5);
+    // Nothing given keeps what the record says.
+    let kept = identified(Some(updated.clone()), "u1", "42", &none, 12);
+    assert_eq!(kept, updated);
 }

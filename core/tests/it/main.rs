@@ -6,6 +6,7 @@ mod conversation;
 mod files;
 mod lifecycle;
 mod notes;
+mod rating;
 mod rng;
 mod room;
 mod router;

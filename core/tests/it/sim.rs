@@ -56,6 +56,7 @@ impl Sim {
             id: "c1".into(),
             department: "support".into(),
             visitor: visitor(),
+            details: Default::default(),
         });
         sim.log.clear();
         sim.replies.clear();

@@ -101,11 +101,7 @@ pub fn demo() -> WorkspaceSetup {
                 utc_offset_minutes: 0,
             },
         ],
-        sites: vec![SiteSetup {
-            id: "website".into(),
-            name: "Website".into(),
-            department: "support".into(),
-        }],
+        sites: vec![SiteSetup::new("website", "Website", "support")],
         agents: vec![
             person("anna@demo.test", "Anna", Role::Agent, &["support"]),
             person("ben@demo.test", "Ben", Role::Agent, &["support"]),

@@ -18,6 +18,7 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS departments (id TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS department_hours (department TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (id TEXT PRIMARY KEY, name TEXT NOT NULL, department TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS site_options (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS agents (
   id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
   role TEXT NOT NULL, password TEXT NOT NULL
@@ -246,11 +247,20 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
             }
         })
         .collect();
+    let mut options: BTreeMap<String, String> =
+        pairs(sql, "SELECT id AS a, body AS b FROM site_options")?
+            .into_iter()
+            .collect();
     let sites = sql
         .exec("SELECT id, name, department FROM sites", None)?
         .to_array::<SiteRow>()?
         .into_iter()
         .map(|r| Site {
+            // Unreadable options read as none: no origin but the worker's.
+            options: options
+                .remove(&r.id)
+                .and_then(|o| serde_json::from_str(&o).ok())
+                .unwrap_or_default(),
             id: r.id,
             name: r.name,
             department: DepartmentId(r.department),
@@ -377,11 +387,22 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
         }
         Row::Site(s) => {
             sql.exec(
+                "INSERT OR REPLACE INTO site_options (id, body) VALUES (?, ?)",
+                vec![
+                    s.id.clone().into(),
+                    serde_json::to_string(&s.options)?.into(),
+                ],
+            )?;
+            sql.exec(
                 "INSERT OR REPLACE INTO sites (id, name, department) VALUES (?, ?, ?)",
                 vec![s.id.into(), s.name.into(), s.department.0.into()],
             )?;
         }
         Row::RemoveSite(id) => {
+            sql.exec(
+                "DELETE FROM site_options WHERE id = ?",
+                vec![id.clone().into()],
+            )?;
             sql.exec("DELETE FROM sites WHERE id = ?", vec![id.into()])?;
         }
         Row::Grants(g) => {

@@ -47,11 +47,7 @@ fn workspace() -> WorkspaceSetup {
     WorkspaceSetup {
         workspace: "bench".into(),
         departments: vec![department("wait"), department("live")],
-        sites: vec![SiteSetup {
-            id: "site".into(),
-            name: "Bench".into(),
-            department: "wait".into(),
-        }],
+        sites: vec![SiteSetup::new("site", "Bench", "wait")],
         agents: (0..AGENTS)
             .map(|i| AgentSetup {
                 email: format!("agent{i}@bench.test"),
@@ -89,6 +85,7 @@ async fn first_message(api: &Api, department: Option<&str>) -> Result<(String, I
             Some(&v.token),
             &StartConversation {
                 department: department.map(str::to_owned),
+                ..StartConversation::default()
             },
         )
         .await?;
