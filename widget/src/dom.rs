@@ -67,19 +67,23 @@ pub fn focus(el: &Element) {
 }
 
 /// Calls `f` on every `kind` event at `target`, for the page's life.
-pub fn on(target: &EventTarget, kind: &str, f: impl FnMut(Event) + 'static) {
-    on_boxed(target, kind, Box::new(f), false);
+pub fn on(target: &EventTarget, kind: &str, mut f: impl FnMut(Event) + 'static) {
+    on_boxed(target, kind, Box::new(move |e: JsValue| f(e.unchecked_into())), false);
 }
 
 /// As [`on`], in the capture phase (for events that do not bubble, like
 /// an image's `error`).
-pub fn on_capture(target: &EventTarget, kind: &str, f: impl FnMut(Event) + 'static) {
-    on_boxed(target, kind, Box::new(f), true);
+pub fn on_capture(target: &EventTarget, kind: &str, mut f: impl FnMut(Event) + 'static) {
+    on_boxed(target, kind, Box::new(move |e: JsValue| f(e.unchecked_into())), true);
 }
 
+/// The one shape of every closure the widget hands to the browser (one
+/// shape: one piece of glue).
+pub type Callback = Closure<dyn FnMut(JsValue)>;
+
 #[inline(never)]
-fn on_boxed(target: &EventTarget, kind: &str, f: Box<dyn FnMut(Event)>, capture: bool) {
-    let closure = Closure::wrap(f);
+fn on_boxed(target: &EventTarget, kind: &str, f: Box<dyn FnMut(JsValue)>, capture: bool) {
+    let closure: Callback = Closure::wrap(f);
     let _ = target.add_event_listener_with_callback_and_bool(
         kind,
         closure.as_ref().unchecked_ref(),
@@ -121,13 +125,28 @@ pub struct Slot {
     /// The element.
     pub el: Element,
     last: String,
+    hide_empty: bool,
 }
 
 impl Slot {
-    /// A slot over `el`, holding its current text.
+    /// A slot over `el`, which is empty.
     pub fn new(el: Element) -> Slot {
-        let last = el.text_content().unwrap_or_default();
-        Slot { el, last }
+        Slot {
+            el,
+            last: String::new(),
+            hide_empty: false,
+        }
+    }
+
+    /// A slot hidden while empty (an alert that is there only when
+    /// something went wrong).
+    pub fn hiding(el: Element) -> Slot {
+        show(&el, false);
+        Slot {
+            el,
+            last: String::new(),
+            hide_empty: true,
+        }
     }
 
     /// Shows `text` (nothing for `None`).
@@ -135,6 +154,9 @@ impl Slot {
     pub fn set(&mut self, text: Option<&str>) {
         let text = text.unwrap_or("");
         if self.last != text {
+            if self.hide_empty {
+                show(&self.el, !text.is_empty());
+            }
             self.el.set_text_content(Some(text));
             self.last.clear();
             self.last.push_str(text);

@@ -31,6 +31,12 @@ mod view;
 mod watch;
 mod wire;
 
+/// talc instead of dlmalloc: about 1 KB less gzipped Wasm.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: the widget's Wasm runs on one thread; it starts none.
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+
 fn main() {
     app::init();
 }

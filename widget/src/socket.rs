@@ -35,7 +35,7 @@ struct Handlers {
     open: Closure<dyn FnMut(JsValue)>,
     message: Closure<dyn FnMut(JsValue)>,
     close: Closure<dyn FnMut(JsValue)>,
-    timer: Closure<dyn FnMut()>,
+    timer: Closure<dyn FnMut(JsValue)>,
 }
 
 /// Drives the app's session over `url`. Cheap to clone.
@@ -81,7 +81,7 @@ impl Socket {
                 let code = e.unchecked_ref::<CloseEvent>().code();
                 c(&e, closed(code));
             }),
-            timer: Closure::new(move || t(&JsValue::UNDEFINED, SocketEvent::Timeout)),
+            timer: Closure::new(move |_: JsValue| t(&JsValue::UNDEFINED, SocketEvent::Timeout)),
         });
         socket.act(None);
         socket
@@ -185,8 +185,9 @@ fn closed<F>(code: u16) -> SocketEvent<F> {
 
 /// Runs `f` from the event loop, after the current event.
 fn later(f: impl FnOnce() + 'static) {
-    let closure = Closure::once_into_js(f);
+    let closure = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| f());
     if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(closure.unchecked_ref(), 0);
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), 0);
     }
+    closure.forget();
 }

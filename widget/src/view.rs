@@ -53,6 +53,10 @@ struct LineDom {
 /// What is on screen, and the elements that change.
 pub struct View {
     main: Element,
+    avatar_img: bool,
+    confirm_host: Element,
+    /// The composer can be written in now.
+    composable: bool,
     avatar: Element,
     agent: Slot,
     agent_name: Option<String>,
@@ -127,7 +131,7 @@ pub fn rebuild() {
 pub fn focus_composer() {
     VIEW.with(|v| {
         if let Some(v) = v.borrow().as_ref() {
-            if !v.draft.has_attribute("disabled") && !v.body.has_attribute("hidden") {
+            if v.composable {
                 focus(&v.draft);
             }
         }
@@ -138,11 +142,10 @@ pub fn focus_composer() {
 pub fn reset_end_forms() {
     VIEW.with(|v| {
         if let Some(v) = v.borrow().as_ref() {
-            if let Some(form) = v.rate_form.dyn_ref::<web_sys::HtmlFormElement>() {
-                form.reset();
-            }
-            if let Some(form) = v.transcript_form.dyn_ref::<web_sys::HtmlFormElement>() {
-                form.reset();
+            set_value(&v.rate_comment, "");
+            set_value(&v.transcript_email, "");
+            if let Ok(Some(checked)) = v.rate_form.query_selector(":checked") {
+                let _ = js_sys::Reflect::set(&checked, &"checked".into(), &false.into());
             }
         }
     });
@@ -205,6 +208,7 @@ fn make(a: &App) -> View {
     let titles = add(&head, "div", "titles", "");
     add(&titles, "h1", "", a.config.title(a.lang, t));
     let row = add(&titles, "div", "agent-row", "");
+    let avatar_img = a.config.avatar().is_some();
     let avatar = match a.config.avatar() {
         Some(src) => {
             let img = add(&row, "img", "avatar", "");
@@ -230,6 +234,7 @@ fn make(a: &App) -> View {
     }
 
     // "End this chat?", attached under the header while asked.
+    let confirm_host = add(&main, "div", "", "");
     let confirm = el("div", "confirm");
     attrs(&confirm, &[("role", "group"), ("aria-labelledby", "end-question")]);
     let q = add(&confirm, "p", "", t.end_question);
@@ -260,7 +265,7 @@ fn make(a: &App) -> View {
         offline_inputs.push(input);
         offline_errors.push(error);
     }
-    let offline_alert = Slot::new(add(&offline_form, "p", "alert", ""));
+    let offline_alert = Slot::hiding(add(&offline_form, "p", "alert", ""));
     attr(&offline_alert.el, "role", "alert");
     let offline_send = add(&offline_form, "button", "primary", t.send);
     attr(&offline_send, "type", "submit");
@@ -336,7 +341,7 @@ fn make(a: &App) -> View {
     on_capture(&log, "error", |e| {
         if let Some(img) = target_in(&e, "img.file-preview") {
             if stale(&img) {
-                refetch(&img);
+                refetch(&img, true);
             }
         }
     });
@@ -423,7 +428,7 @@ fn make(a: &App) -> View {
     on(&picker, "focusout", |e| emoji::focusout(e.unchecked_into()));
     let send = button(&composer, "send", t.send, SEND);
     attr(&send, "type", "submit");
-    let draft_error = Slot::new(add(&composer, "p", "draft-error", ""));
+    let draft_error = Slot::hiding(add(&composer, "p", "draft-error", ""));
     attr(&draft_error.el, "role", "alert");
     let file = add(&body, "input", "", "");
     attr(&file, "type", "file");
@@ -451,6 +456,9 @@ fn make(a: &App) -> View {
     let _ = d.body().unwrap_throw().append_child(&main);
     View {
         main,
+        avatar_img,
+        confirm_host,
+        composable: false,
         avatar,
         agent,
         agent_name: None,
@@ -506,7 +514,7 @@ fn clicked(e: Event) {
     if let Some(link) = target_in(&e, "a.file-link") {
         if stale(&link) {
             prevent(&e);
-            refetch(&link);
+            refetch(&link, false);
         }
         return;
     }
@@ -689,14 +697,14 @@ fn stale(el: &Element) -> bool {
         .is_none_or(|exp| exp - LINK_MARGIN_MS <= now() as i64)
 }
 
-fn refetch(el: &Element) {
+fn refetch(el: &Element, is_img: bool) {
     if let (Some(access), Some(file)) = (app::file_access(), el.get_attribute("data-file")) {
-        fetch_link(el.clone(), &access, &file);
+        fetch_link(el.clone(), is_img, &access, &file);
     }
 }
 
 /// Gets a signed link for a file and puts it on its element.
-fn fetch_link(el: Element, (conversation, token): &(String, String), file: &str) {
+fn fetch_link(el: Element, is_img: bool, (conversation, token): &(String, String), file: &str) {
     crate::net::get(
         &link_path(conversation, file),
         Some(token),
@@ -706,7 +714,7 @@ fn fetch_link(el: Element, (conversation, token): &(String, String), file: &str)
                 return;
             };
             attr(&el, "data-exp", &num(expires.max(0.0) as u64));
-            if el.tag_name() == "IMG" {
+            if is_img {
                 attr(&el, "src", &url);
                 show(&el, true);
             } else {
@@ -717,7 +725,8 @@ fn fetch_link(el: Element, (conversation, token): &(String, String), file: &str)
 }
 
 fn file_el(parent: &Element, attachment: &Attachment, access: Option<&(String, String)>) {
-    let el = if is_preview(attachment) {
+    let img = is_preview(attachment);
+    let el = if img {
         let img = add(parent, "img", "file-preview", "");
         attr(&img, "alt", &attachment.name);
         show(&img, false);
@@ -730,7 +739,7 @@ fn file_el(parent: &Element, attachment: &Attachment, access: Option<&(String, S
     };
     attr(&el, "data-file", &attachment.id);
     if let Some(access) = access {
-        fetch_link(el, access, &attachment.id);
+        fetch_link(el, img, access, &attachment.id);
     }
 }
 
@@ -834,7 +843,7 @@ fn draw(a: &mut App, v: &mut View) {
     if agent != v.agent_name.as_deref() {
         v.agent_name = agent.map(str::to_owned);
         show(&v.avatar, agent.is_some());
-        if v.avatar.tag_name() != "IMG" {
+        if !v.avatar_img {
             v.avatar.set_text_content(Some(&initials(agent.unwrap_or(""))));
         }
     }
@@ -844,9 +853,7 @@ fn draw(a: &mut App, v: &mut View) {
     if a.confirming != v.confirm_shown {
         v.confirm_shown = a.confirming;
         if a.confirming {
-            if let Some(head) = v.main.first_element_child() {
-                let _ = head.after_with_node_1(&v.confirm);
-            }
+            let _ = v.confirm_host.append_child(&v.confirm);
             focus(&v.confirm_cancel);
         } else {
             v.confirm.remove();
@@ -991,6 +998,7 @@ fn draw(a: &mut App, v: &mut View) {
 
     // The composer.
     let locked = app::locked(a);
+    v.composable = !locked && !offline && !prechat;
     for control in &v.controls {
         flag(control, "disabled", locked);
     }
