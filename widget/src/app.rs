@@ -250,7 +250,7 @@ pub fn start() {
         view::rebuild();
         match stored {
             Some(stored) => {
-                let state = with(|a| state_for(a, &stored));
+                let state = with(|a| lines::carry_outbox(a.session.state()));
                 connect(stored, state);
             }
             None => match online {
@@ -402,7 +402,7 @@ fn started(stored: StoredSession, new: bool) {
     if new {
         parent::event("chatStarted", "conversationId", stored.conversation_id.as_str());
     }
-    let state = with(|a| state_for(a, &stored));
+    let state = with(|a| lines::carry_outbox(a.session.state()));
     connect(stored, state);
 }
 
@@ -429,21 +429,10 @@ pub fn error_text(t: &Texts, error: &HttpError) -> String {
     }
 }
 
-/// The state to resume `stored`'s conversation from: everything held
-/// when it is the conversation already on screen, else only the unsent
-/// messages.
-fn state_for(a: &App, stored: &StoredSession) -> ChatState {
-    let state = a.session.state();
-    let same = state
-        .conversation()
-        .is_none_or(|c| c.id == stored.conversation_id);
-    if same {
-        state.clone()
-    } else {
-        lines::carry_outbox(state)
-    }
-}
-
+/// Connects to `stored`'s conversation with `state`: only the sends not
+/// stored yet (its messages come back in the replay after the welcome, so
+/// nothing the server holds needs keeping, and no copy of a whole state is
+/// made).
 fn connect(stored: StoredSession, state: ChatState) {
     close_socket();
     let token = net::encode(&stored.token);
