@@ -142,6 +142,11 @@ impl Socket {
 
     fn disconnect(&self) {
         if let Some(ws) = self.0.ws.borrow_mut().take() {
+            // Its handlers go with this driver: a late close event must not
+            // reach them.
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
             let _ = ws.close();
         }
     }
