@@ -30,6 +30,7 @@ use crate::offline::{self, Draft, Problem, Stage};
 use crate::parent::{self, Incoming, PageConfig};
 use crate::session::{self, StoredSession};
 use crate::site::{self, PrechatDraft, PrechatField, SiteConfig, StartBody};
+use crate::socket::Socket;
 use crate::watch::{self, Change, Seen};
 use crate::{browser, sound, view, wire};
 use chat_client::files::{upload_path, upload_query};
@@ -37,7 +38,6 @@ use chat_client::http::HttpError;
 use chat_client::link::{CloseReason, Link};
 use chat_client::session::{Input, Party, Session};
 use chat_client::web::{self, ws_origin};
-use crate::socket::Socket;
 use chat_client::ChatState;
 use shared::frame::{ConversationStatus, SendKind};
 use shared::ids::{is_valid_id, ClientMsgId, ConversationId, VisitorId};
@@ -182,7 +182,11 @@ pub fn init() {
 #[inline(never)]
 pub fn changed() {
     let (unread, changes, sound) = with(|a| {
-        let count = if a.shown { 0 } else { a.session.state().unread() };
+        let count = if a.shown {
+            0
+        } else {
+            a.session.state().unread()
+        };
         let unread = (a.badge != Some(count)).then_some(count);
         a.badge = Some(count);
         let now = Seen::of(&a.session);
@@ -233,7 +237,13 @@ pub fn start() {
         return changed();
     }
     let stored = session::load(&site_key);
-    with(|a| a.setup = if stored.is_some() { Setup::Starting } else { Setup::Checking });
+    with(|a| {
+        a.setup = if stored.is_some() {
+            Setup::Starting
+        } else {
+            Setup::Checking
+        }
+    });
     changed();
     let path = join(&["/api/v1/visitor/site?site_key=", &net::encode(&site_key)]);
     net::get(&path, None, move |config| {
@@ -262,7 +272,10 @@ pub fn start() {
 }
 
 fn check_availability(site_key: &str) {
-    let path = join(&["/api/v1/visitor/availability?site_key=", &net::encode(site_key)]);
+    let path = join(&[
+        "/api/v1/visitor/availability?site_key=",
+        &net::encode(site_key),
+    ]);
     // When the edge cannot tell, the chat is offered anyway.
     net::get(&path, None, |a| {
         available(a.ok().and_then(|a| js::boolean(&a, "online")) != Some(false))
@@ -331,16 +344,21 @@ pub fn begin(body: Option<StartBody>) {
                 Ok(v) => v,
                 Err(err) => return failed(&err, Action::TryAgain),
             };
-            let (Some(token), Some(visitor_id)) =
-                (js::string(&visitor, "token"), js::string(&visitor, "visitor_id"))
-            else {
+            let (Some(token), Some(visitor_id)) = (
+                js::string(&visitor, "token"),
+                js::string(&visitor, "visitor_id"),
+            ) else {
                 return failed(&HttpError::BadBody, Action::TryAgain);
             };
             let identity = js::get(&visitor, "identity");
             let status = js::string(&identity, "status");
             if given_user && status.is_some_and(|s| s != "verified") {
                 let reason = js::string(&identity, "reason");
-                warn(reason.as_deref().unwrap_or("setUser: the visitor stays anonymous"));
+                warn(
+                    reason
+                        .as_deref()
+                        .unwrap_or("setUser: the visitor stays anonymous"),
+                );
             }
             let visitor_id = VisitorId(visitor_id);
             match js::string(&visitor, "conversation_id").filter(|c| is_valid_id(c)) {
@@ -400,7 +418,11 @@ fn started(stored: StoredSession, new: bool) {
     let site_key = with(|a| a.site_key.clone());
     session::save(&site_key, &stored);
     if new {
-        parent::event("chatStarted", "conversationId", stored.conversation_id.as_str());
+        parent::event(
+            "chatStarted",
+            "conversationId",
+            stored.conversation_id.as_str(),
+        );
     }
     let state = with(|a| lines::carry_outbox(a.session.state()));
     connect(stored, state);
@@ -680,9 +702,14 @@ pub fn leave_message(draft: &Draft) {
                     Ok(sent) if js::boolean(&sent, "ok") == Some(true) => Stage::Sent,
                     Ok(_) => Stage::Failed(crate::i18n::failure(t, t.could_not_send, None, None)),
                     Err(HttpError::Network) => Stage::Failed(t.unreachable.to_owned()),
-                    Err(HttpError::Status { status, message, .. }) => Stage::Failed(
-                        crate::i18n::failure(t, t.could_not_send, Some(status), message.as_deref()),
-                    ),
+                    Err(HttpError::Status {
+                        status, message, ..
+                    }) => Stage::Failed(crate::i18n::failure(
+                        t,
+                        t.could_not_send,
+                        Some(status),
+                        message.as_deref(),
+                    )),
                     Err(HttpError::BadBody) => {
                         Stage::Failed(crate::i18n::failure(t, t.could_not_send, None, None))
                     }
@@ -742,7 +769,11 @@ pub fn transcript(email: &str) {
         checked.ok().filter(|_| a.transcript.0 != Stage::Sending)
     });
     if let Some(body) = checked {
-        after_chat("/transcript", object(&[("email", text(&body.email))]), |a| &mut a.transcript);
+        after_chat(
+            "/transcript",
+            object(&[("email", text(&body.email))]),
+            |a| &mut a.transcript,
+        );
     }
     changed();
 }
@@ -773,9 +804,14 @@ fn after_chat(
                 stage(a).0 = match answer {
                     Ok(_) => Stage::Sent,
                     Err(HttpError::Network) => Stage::Failed(t.unreachable.to_owned()),
-                    Err(HttpError::Status { status, message, .. }) => Stage::Failed(
-                        crate::i18n::failure(t, t.could_not_send, Some(status), message.as_deref()),
-                    ),
+                    Err(HttpError::Status {
+                        status, message, ..
+                    }) => Stage::Failed(crate::i18n::failure(
+                        t,
+                        t.could_not_send,
+                        Some(status),
+                        message.as_deref(),
+                    )),
                     Err(HttpError::BadBody) => {
                         Stage::Failed(crate::i18n::failure(t, t.could_not_send, None, None))
                     }
@@ -791,7 +827,8 @@ fn after_chat(
 pub fn pop_out() {
     let url = with(|a| browser::popout_url(&a.site_key));
     if let Some(window) = web_sys::window() {
-        let _ = window.open_with_url_and_target_and_features(&url, "livechat", "width=400,height=640");
+        let _ =
+            window.open_with_url_and_target_and_features(&url, "livechat", "width=400,height=640");
     }
     interact();
     parent::popout();
@@ -868,7 +905,10 @@ fn upload(id: ClientMsgId) {
     };
     let conversation = stored.conversation_id.as_str();
     let mut path = upload_path(conversation);
-    for (at, (key, value)) in upload_query(&file.name(), &id, SendKind::Text).iter().enumerate() {
+    for (at, (key, value)) in upload_query(&file.name(), &id, SendKind::Text)
+        .iter()
+        .enumerate()
+    {
         path.push(if at == 0 { '?' } else { '&' });
         path.push_str(key);
         path.push('=');
@@ -894,9 +934,9 @@ fn upload(id: ClientMsgId) {
                     let why = match e {
                         HttpError::Network => crate::i18n::upload_failed(t, None, None),
                         HttpError::BadBody => crate::i18n::upload_failed(t, Some(0), None),
-                        HttpError::Status { status, message, .. } => {
-                            crate::i18n::upload_failed(t, Some(*status), message.as_deref())
-                        }
+                        HttpError::Status {
+                            status, message, ..
+                        } => crate::i18n::upload_failed(t, Some(*status), message.as_deref()),
                     };
                     if let Some(u) = a.uploads.iter_mut().find(|u| u.id == id) {
                         u.failed = Some(why);

@@ -9,9 +9,7 @@ use web_sys::{Document, Element, Event, EventTarget, HtmlElement};
 
 /// The frame's document.
 pub fn doc() -> Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .unwrap_throw()
+    web_sys::window().and_then(|w| w.document()).unwrap_throw()
 }
 
 /// A new `tag` element with `class` (none when empty).
@@ -68,13 +66,23 @@ pub fn focus(el: &Element) {
 
 /// Calls `f` on every `kind` event at `target`, for the page's life.
 pub fn on(target: &EventTarget, kind: &str, mut f: impl FnMut(Event) + 'static) {
-    on_boxed(target, kind, Box::new(move |e: JsValue| f(e.unchecked_into())), false);
+    on_boxed(
+        target,
+        kind,
+        Box::new(move |e: JsValue| f(e.unchecked_into())),
+        false,
+    );
 }
 
 /// As [`on`], in the capture phase (for events that do not bubble, like
 /// an image's `error`).
 pub fn on_capture(target: &EventTarget, kind: &str, mut f: impl FnMut(Event) + 'static) {
-    on_boxed(target, kind, Box::new(move |e: JsValue| f(e.unchecked_into())), true);
+    on_boxed(
+        target,
+        kind,
+        Box::new(move |e: JsValue| f(e.unchecked_into())),
+        true,
+    );
 }
 
 /// The one shape of every closure the widget hands to the browser (one

@@ -29,7 +29,11 @@ pub struct TranscriptBody {
 
 /// Checks a rating: a score from 1 to 5 and a comment of at most
 /// [`MAX_COMMENT_CHARS`] once trimmed.
-pub fn check_rating(t: &Texts, score: Option<u8>, comment: &str) -> Result<RatingBody, &'static str> {
+pub fn check_rating(
+    t: &Texts,
+    score: Option<u8>,
+    comment: &str,
+) -> Result<RatingBody, &'static str> {
     let score = score.filter(|s| (1..=5).contains(s)).ok_or(t.pick_score)?;
     let comment = comment.trim();
     if comment.chars().count() > MAX_COMMENT_CHARS {
@@ -67,13 +71,22 @@ mod tests {
         assert_eq!(check_rating(&EN, Some(6), ""), Err(EN.pick_score));
         assert_eq!(
             check_rating(&EN, Some(5), "  "),
-            Ok(RatingBody { score: 5, comment: None })
+            Ok(RatingBody {
+                score: 5,
+                comment: None
+            })
         );
         assert_eq!(
             check_rating(&EN, Some(1), " slow "),
-            Ok(RatingBody { score: 1, comment: Some("slow".into()) })
+            Ok(RatingBody {
+                score: 1,
+                comment: Some("slow".into())
+            })
         );
-        assert_eq!(check_rating(&EN, Some(3), &"x".repeat(1001)), Err(EN.comment_too_long));
+        assert_eq!(
+            check_rating(&EN, Some(3), &"x".repeat(1001)),
+            Err(EN.comment_too_long)
+        );
         assert!(check_rating(&EN, Some(3), &"é".repeat(1000)).is_ok());
     }
 
@@ -83,7 +96,9 @@ mod tests {
         assert_eq!(check_transcript(&EN, "ada.example.com"), Err(EN.bad_email));
         assert_eq!(
             check_transcript(&EN, " ada@example.com "),
-            Ok(TranscriptBody { email: "ada@example.com".into() })
+            Ok(TranscriptBody {
+                email: "ada@example.com".into()
+            })
         );
     }
 }

@@ -439,7 +439,10 @@ mod tests {
         let debug = format!("{t:#?}");
         debug
             .lines()
-            .filter_map(|l| l.split_once(": ").map(|(_, v)| v.trim_end_matches(',').to_owned()))
+            .filter_map(|l| {
+                l.split_once(": ")
+                    .map(|(_, v)| v.trim_end_matches(',').to_owned())
+            })
             .collect()
     }
 
@@ -456,15 +459,42 @@ mod tests {
     #[test]
     fn accessible_names_as_the_product_lists_them() {
         let names = |t: &Texts| {
-            [t.close_chat, t.message, t.send, t.end_chat, t.attach, t.rate, t.transcript, t.pop_out]
+            [
+                t.close_chat,
+                t.message,
+                t.send,
+                t.end_chat,
+                t.attach,
+                t.rate,
+                t.transcript,
+                t.pop_out,
+            ]
         };
         assert_eq!(
             names(&EN),
-            ["Close chat", "Message", "Send", "End chat", "Attach a file", "Rate this chat", "Send me the transcript", "Pop out"]
+            [
+                "Close chat",
+                "Message",
+                "Send",
+                "End chat",
+                "Attach a file",
+                "Rate this chat",
+                "Send me the transcript",
+                "Pop out"
+            ]
         );
         assert_eq!(
             names(&ES),
-            ["Cerrar chat", "Mensaje", "Enviar", "Finalizar chat", "Adjuntar un archivo", "Valorar este chat", "Enviarme la transcripción", "Abrir en una ventana"]
+            [
+                "Cerrar chat",
+                "Mensaje",
+                "Enviar",
+                "Finalizar chat",
+                "Adjuntar un archivo",
+                "Valorar este chat",
+                "Enviarme la transcripción",
+                "Abrir en una ventana"
+            ]
         );
     }
 
@@ -486,7 +516,11 @@ mod tests {
     #[test]
     fn upload_failures() {
         assert_eq!(
-            upload_failed(&EN, Some(415), Some("the file's content is not a PNG image: it does not start like one")),
+            upload_failed(
+                &EN,
+                Some(415),
+                Some("the file's content is not a PNG image: it does not start like one")
+            ),
             "The file's content is not a PNG image: it does not start like one."
         );
         assert_eq!(upload_failed(&EN, Some(413), None), EN.upload_refused);
@@ -503,18 +537,57 @@ mod tests {
 
     #[track_caller]
     fn check_queue(t: &Texts, position: usize, wait_ms: i64, expected: &str) {
-        assert_eq!(queue(t, position, wait_ms), expected, "{position} {wait_ms}");
+        assert_eq!(
+            queue(t, position, wait_ms),
+            expected,
+            "{position} {wait_ms}"
+        );
     }
 
     #[test]
     fn queue_sentences() {
-        check_queue(&EN, 1, 0, "You are number 1 in the queue · less than a minute");
-        check_queue(&EN, 1, -5, "You are number 1 in the queue · less than a minute");
-        check_queue(&EN, 2, 59_999, "You are number 2 in the queue · less than a minute");
-        check_queue(&EN, 2, 60_000, "You are number 2 in the queue · about 1 min");
-        check_queue(&EN, 3, 149_000, "You are number 3 in the queue · about 2 min");
-        check_queue(&EN, 3, 150_000, "You are number 3 in the queue · about 3 min");
-        check_queue(&EN, 3, i64::MAX, "You are number 3 in the queue · about 153722867280912 min");
+        check_queue(
+            &EN,
+            1,
+            0,
+            "You are number 1 in the queue · less than a minute",
+        );
+        check_queue(
+            &EN,
+            1,
+            -5,
+            "You are number 1 in the queue · less than a minute",
+        );
+        check_queue(
+            &EN,
+            2,
+            59_999,
+            "You are number 2 in the queue · less than a minute",
+        );
+        check_queue(
+            &EN,
+            2,
+            60_000,
+            "You are number 2 in the queue · about 1 min",
+        );
+        check_queue(
+            &EN,
+            3,
+            149_000,
+            "You are number 3 in the queue · about 2 min",
+        );
+        check_queue(
+            &EN,
+            3,
+            150_000,
+            "You are number 3 in the queue · about 3 min",
+        );
+        check_queue(
+            &EN,
+            3,
+            i64::MAX,
+            "You are number 3 in the queue · about 153722867280912 min",
+        );
         check_queue(&ES, 2, 120_000, "Eres el número 2 en la cola · unos 2 min");
     }
 
@@ -522,15 +595,27 @@ mod tests {
     fn sentences_around_values() {
         assert_eq!(typing(&EN, &[]), None);
         assert_eq!(typing(&EN, &["Anna"]).as_deref(), Some("Anna is typing…"));
-        assert_eq!(typing(&ES, &["Ana", "Bea"]).as_deref(), Some("Ana y Bea están escribiendo…"));
-        assert_eq!(typing(&EN, &["a", "b", "c"]).as_deref(), Some("Several people are typing…"));
+        assert_eq!(
+            typing(&ES, &["Ana", "Bea"]).as_deref(),
+            Some("Ana y Bea están escribiendo…")
+        );
+        assert_eq!(
+            typing(&EN, &["a", "b", "c"]).as_deref(),
+            Some("Several people are typing…")
+        );
         assert_eq!(stars(&EN, 1), "1 star");
         assert_eq!(stars(&ES, 4), "4 estrellas");
         assert_eq!(
             failure(&EN, EN.could_not_start, Some(502), None),
             "The chat could not start (error 502). Please try again."
         );
-        assert_eq!(failure(&EN, EN.could_not_start, Some(400), Some("No.")), "The chat could not start: No.");
-        assert_eq!(failure(&EN, EN.could_not_connect, None, None), "The chat could not connect. Please try again.");
+        assert_eq!(
+            failure(&EN, EN.could_not_start, Some(400), Some("No.")),
+            "The chat could not start: No."
+        );
+        assert_eq!(
+            failure(&EN, EN.could_not_connect, None, None),
+            "The chat could not connect. Please try again."
+        );
     }
 }

@@ -68,7 +68,9 @@ fn send(method: &str, path: &str, token: Option<&str>, body: Option<(&JsValue, &
         ok.forget();
         ko.forget();
     });
-    let _ = window.fetch_with_str_and_init(path, &init).then2(&answered, &fail);
+    let _ = window
+        .fetch_with_str_and_init(path, &init)
+        .then2(&answered, &fail);
     answered.forget();
     fail.forget();
 }
@@ -107,7 +109,11 @@ pub fn call(
 }
 
 /// `GET path`.
-pub fn get(path: &str, token: Option<&str>, done: impl FnOnce(Result<JsValue, HttpError>) + 'static) {
+pub fn get(
+    path: &str,
+    token: Option<&str>,
+    done: impl FnOnce(Result<JsValue, HttpError>) + 'static,
+) {
     call("GET", path, token, None, done)
 }
 

@@ -145,7 +145,7 @@ pub fn after_refusal(t: &Texts, reason: CloseReason, started_over: bool) -> Afte
 mod tests {
     use super::{after_refusal, notice, AfterRefusal, Setup};
     use crate::i18n::EN;
-use chat_client::link::{CloseReason, Link};
+    use chat_client::link::{CloseReason, Link};
     use shared::frame::ConversationStatus;
 
     #[track_caller]

@@ -62,7 +62,9 @@ pub fn popout() {
 
 /// Tells the loader how many messages the visitor has not seen.
 pub fn unread(count: usize) {
-    post("lc:unread", |m| set(m, "count", &JsValue::from_f64(count as f64)));
+    post("lc:unread", |m| {
+        set(m, "count", &JsValue::from_f64(count as f64))
+    });
 }
 
 /// Passes an event to the page: `data` is `{key: value}`.
@@ -134,16 +136,20 @@ pub fn incoming(event: &web_sys::MessageEvent) -> Option<Incoming> {
     }
     let data = event.data();
     match js::string(&data, "type")?.as_str() {
-        "lc:shown" => Some(Incoming::Shown(js::boolean(&data, "shown").unwrap_or(false))),
+        "lc:shown" => Some(Incoming::Shown(
+            js::boolean(&data, "shown").unwrap_or(false),
+        )),
         "lc:reset" => Some(Incoming::Reset),
         "lc:config" => {
             let user = js::get(&data, "user");
-            let user = js::string(&user, "id").filter(|id| !id.is_empty()).map(|id| VisitorUser {
-                id,
-                name: js::string(&user, "name"),
-                email: js::string(&user, "email"),
-                hash: js::string(&user, "hash"),
-            });
+            let user = js::string(&user, "id")
+                .filter(|id| !id.is_empty())
+                .map(|id| VisitorUser {
+                    id,
+                    name: js::string(&user, "name"),
+                    email: js::string(&user, "email"),
+                    hash: js::string(&user, "hash"),
+                });
             Some(Incoming::Config(PageConfig {
                 user,
                 department: js::string(&data, "department").filter(|d| !d.is_empty()),

@@ -47,7 +47,10 @@ pub fn save(site_key: &str, session: &StoredSession) {
     let value = js::object(&[
         ("token", js::text(&session.token)),
         ("visitor_id", js::text(session.visitor_id.as_str())),
-        ("conversation_id", js::text(session.conversation_id.as_str())),
+        (
+            "conversation_id",
+            js::text(session.conversation_id.as_str()),
+        ),
     ]);
     if let Some(storage) = storage() {
         let _ = storage.set_item(&key(site_key), &js::stringify(&value));

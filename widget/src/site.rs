@@ -146,12 +146,14 @@ impl SiteConfig {
 
     /// The header's title in `lang`: the site's, else the widget's own.
     pub fn title<'a>(&'a self, lang: Lang, t: &'static Texts) -> &'a str {
-        self.site_text(lang, |s| s.title.as_deref()).unwrap_or(t.title)
+        self.site_text(lang, |s| s.title.as_deref())
+            .unwrap_or(t.title)
     }
 
     /// The greeting in `lang`: the site's, else the widget's own.
     pub fn greeting<'a>(&'a self, lang: Lang, t: &'static Texts) -> &'a str {
-        self.site_text(lang, |s| s.greeting.as_deref()).unwrap_or(t.greeting)
+        self.site_text(lang, |s| s.greeting.as_deref())
+            .unwrap_or(t.greeting)
     }
 
     fn site_text<'a>(
@@ -175,10 +177,9 @@ impl SiteConfig {
 
     /// The agent's picture, if it is an `https` address.
     pub fn avatar(&self) -> Option<&str> {
-        self.theme
-            .agent_avatar
-            .as_deref()
-            .filter(|a| a.starts_with("https://") && a.len() > 8 && !a.contains(char::is_whitespace))
+        self.theme.agent_avatar.as_deref().filter(|a| {
+            a.starts_with("https://") && a.len() > 8 && !a.contains(char::is_whitespace)
+        })
     }
 }
 
@@ -343,16 +344,30 @@ mod tests {
             greeting: Some(greeting.into()),
         };
         let c = SiteConfig {
-            texts: vec![("en".into(), texts("Shop help", " ")), ("es".into(), texts("Ayuda", "Hola"))],
+            texts: vec![
+                ("en".into(), texts("Shop help", " ")),
+                ("es".into(), texts("Ayuda", "Hola")),
+            ],
             rating: "thumbs".into(),
             ..SiteConfig::default()
         };
         assert_eq!(c.title(Lang::En, &EN), "Shop help");
         assert_eq!(c.title(Lang::Es, &ES), "Ayuda");
         assert_eq!(c.greeting(Lang::Es, &ES), "Hola");
-        assert_eq!(c.greeting(Lang::En, &EN), EN.greeting, "a blank greeting is none");
+        assert_eq!(
+            c.greeting(Lang::En, &EN),
+            EN.greeting,
+            "a blank greeting is none"
+        );
         assert_eq!(c.rating(), Rating::Thumbs);
-        assert_eq!(SiteConfig { rating: "off".into(), ..SiteConfig::default() }.rating(), Rating::Off);
+        assert_eq!(
+            SiteConfig {
+                rating: "off".into(),
+                ..SiteConfig::default()
+            }
+            .rating(),
+            Rating::Off
+        );
     }
 
     #[test]
@@ -368,10 +383,16 @@ mod tests {
             assert_eq!(is_hex_color(color), ok, "{color}");
         }
         let with = |avatar: &str| SiteConfig {
-            theme: Theme { color: Some("#0a7c4a".into()), agent_avatar: Some(avatar.into()) },
+            theme: Theme {
+                color: Some("#0a7c4a".into()),
+                agent_avatar: Some(avatar.into()),
+            },
             ..SiteConfig::default()
         };
-        assert_eq!(with("https://x.test/a.png").avatar(), Some("https://x.test/a.png"));
+        assert_eq!(
+            with("https://x.test/a.png").avatar(),
+            Some("https://x.test/a.png")
+        );
         assert_eq!(with("https://x.test/a.png").color(), Some("#0a7c4a"));
         assert_eq!(with("http://x.test/a.png").avatar(), None);
         assert_eq!(with("javascript:alert(1)").avatar(), None);
@@ -391,10 +412,21 @@ mod tests {
         Prechat {
             name: "required".into(),
             email: "optional".into(),
-            departments: vec![Department { id: "sales".into(), name: "Sales".into() }],
+            departments: vec![Department {
+                id: "sales".into(),
+                name: "Sales".into(),
+            }],
             fields: vec![
-                CustomField { id: "order".into(), label: "Order".into(), required: true },
-                CustomField { id: "note".into(), label: "Note".into(), required: false },
+                CustomField {
+                    id: "order".into(),
+                    label: "Order".into(),
+                    required: true,
+                },
+                CustomField {
+                    id: "note".into(),
+                    label: "Note".into(),
+                    required: false,
+                },
             ],
             skippable: false,
         }
@@ -413,7 +445,11 @@ mod tests {
         let empty = PrechatDraft::default();
         assert_eq!(
             problems(&empty),
-            [PrechatField::Name, PrechatField::Department, PrechatField::Custom(0)]
+            [
+                PrechatField::Name,
+                PrechatField::Department,
+                PrechatField::Custom(0)
+            ]
         );
         let bad_email = PrechatDraft {
             name: "Ada".into(),
@@ -422,9 +458,17 @@ mod tests {
             fields: vec!["42".into()],
         };
         assert_eq!(problems(&bad_email), [PrechatField::Email]);
-        let wrong_department = PrechatDraft { department: "hr".into(), email: String::new(), ..bad_email.clone() };
+        let wrong_department = PrechatDraft {
+            department: "hr".into(),
+            email: String::new(),
+            ..bad_email.clone()
+        };
         assert_eq!(problems(&wrong_department), [PrechatField::Department]);
-        let too_long = PrechatDraft { name: "n".repeat(201), email: String::new(), ..bad_email };
+        let too_long = PrechatDraft {
+            name: "n".repeat(201),
+            email: String::new(),
+            ..bad_email
+        };
         assert_eq!(problems(&too_long), [PrechatField::Name]);
     }
 
@@ -436,7 +480,10 @@ mod tests {
             department: "sales".into(),
             fields: vec![" 42 ".into(), "".into()],
         };
-        let mut base = StartBody { language: Some("es".into()), ..StartBody::default() };
+        let mut base = StartBody {
+            language: Some("es".into()),
+            ..StartBody::default()
+        };
         base.set_field("plan", "pro");
         base.set_field("order", "from the page");
         let body = check_prechat(&EN, &form(), &draft, base).expect("valid");
@@ -450,8 +497,24 @@ mod tests {
                 language: Some("es".into()),
             }
         );
-        let off = Prechat { name: "off".into(), email: "off".into(), ..Prechat::default() };
-        let body = check_prechat(&EN, &off, &PrechatDraft { name: "x".into(), ..PrechatDraft::default() }, StartBody::default());
-        assert_eq!(body, Ok(StartBody::default()), "fields not asked are not sent");
+        let off = Prechat {
+            name: "off".into(),
+            email: "off".into(),
+            ..Prechat::default()
+        };
+        let body = check_prechat(
+            &EN,
+            &off,
+            &PrechatDraft {
+                name: "x".into(),
+                ..PrechatDraft::default()
+            },
+            StartBody::default(),
+        );
+        assert_eq!(
+            body,
+            Ok(StartBody::default()),
+            "fields not asked are not sent"
+        );
     }
 }

@@ -58,7 +58,11 @@ impl Socket {
         let on = move |event: &JsValue, what: SocketEvent<shared::frame::ServerFrame>| {
             let Some(inner) = weak.upgrade() else { return };
             // Only the current socket's events count.
-            let current = inner.ws.borrow().as_ref().map(|ws| JsValue::from(ws.clone()));
+            let current = inner
+                .ws
+                .borrow()
+                .as_ref()
+                .map(|ws| JsValue::from(ws.clone()));
             let target = js::get(event, "target");
             if current.as_ref() == Some(&target) || event.is_undefined() {
                 Socket(inner).act(Some(Input::Socket(what)));
@@ -167,15 +171,26 @@ impl Socket {
     }
 
     fn arm(&self, deadline: Option<Millis>, now: Millis) {
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         if let Some(id) = self.0.timer.take() {
             window.clear_timeout_with_handle(id);
         }
-        let (Some(at), Some(h)) = (deadline, self.0.handlers.borrow().as_ref().map(|h| h.timer.as_ref().clone())) else {
+        let (Some(at), Some(h)) = (
+            deadline,
+            self.0
+                .handlers
+                .borrow()
+                .as_ref()
+                .map(|h| h.timer.as_ref().clone()),
+        ) else {
             return;
         };
         let delay = i32::try_from(at.saturating_sub(now)).unwrap_or(i32::MAX);
-        if let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(h.unchecked_ref(), delay) {
+        if let Ok(id) =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(h.unchecked_ref(), delay)
+        {
             self.0.timer.set(Some(id));
         }
     }
@@ -192,7 +207,10 @@ fn closed<F>(code: u16) -> SocketEvent<F> {
 fn later(f: impl FnOnce() + 'static) {
     let closure = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| f());
     if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), 0);
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            closure.as_ref().unchecked_ref(),
+            0,
+        );
     }
     closure.forget();
 }

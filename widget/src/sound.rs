@@ -30,8 +30,10 @@ fn play(context: &AudioContext) -> Result<(), wasm_bindgen::JsValue> {
     oscillator.frequency().set_value(880.0);
     let gain = context.create_gain()?;
     gain.gain().set_value_at_time(0.0001, now)?;
-    gain.gain().exponential_ramp_to_value_at_time(0.12, now + 0.02)?;
-    gain.gain().exponential_ramp_to_value_at_time(0.0001, now + 0.3)?;
+    gain.gain()
+        .exponential_ramp_to_value_at_time(0.12, now + 0.02)?;
+    gain.gain()
+        .exponential_ramp_to_value_at_time(0.0001, now + 0.3)?;
     oscillator.connect_with_audio_node(&gain)?;
     gain.connect_with_audio_node(&context.destination())?;
     oscillator.start()?;

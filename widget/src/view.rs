@@ -15,7 +15,10 @@
 //! "Send", "Attach a file").
 
 use crate::app::{self, App};
-use crate::dom::{add, attr, attrs, doc, el, flag, focus, icon, on, on_capture, set_value, show, target_in, value, Slot};
+use crate::dom::{
+    add, attr, attrs, doc, el, flag, focus, icon, on, on_capture, set_value, show, target_in,
+    value, Slot,
+};
 use crate::i18n::{self, num, Texts};
 use crate::lines::{self, Body, LineView, OwnStatus};
 use crate::notice::{self, Notice};
@@ -37,7 +40,8 @@ use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent};
 const CLOSE: &str = "M6 6l12 12M18 6 6 18";
 const SEND: &str = "M4 12 20 4l-6 16-3-7-7-1z";
 const CLIP: &str = "M16 6v10a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10a1 1 0 0 1-2 0V6";
-const SMILE: &str = "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01";
+const SMILE: &str =
+    "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01";
 const POP: &str = "M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5";
 const BELL: &str = "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0";
 
@@ -153,7 +157,10 @@ pub fn reset_end_forms() {
 
 fn button(parent: &Element, class: &str, label: &str, path: &str) -> Element {
     let b = add(parent, "button", class, "");
-    attrs(&b, &[("type", "button"), ("aria-label", label), ("title", label)]);
+    attrs(
+        &b,
+        &[("type", "button"), ("aria-label", label), ("title", label)],
+    );
     icon(&b, path);
     b
 }
@@ -165,12 +172,26 @@ fn text_button(parent: &Element, class: &str, text: &str) -> Element {
 }
 
 /// A labelled field with its problem line; answers the input and the line.
-fn field(form: &Element, id: &str, label: &str, tag: &str, kind: &str, max: usize) -> (Element, Slot) {
+fn field(
+    form: &Element,
+    id: &str,
+    label: &str,
+    tag: &str,
+    kind: &str,
+    max: usize,
+) -> (Element, Slot) {
     let l = add(form, "label", "", label);
     attr(&l, "for", id);
     let input = add(form, tag, "", "");
     let error_id = i18n::join(&[id, "-error"]);
-    attrs(&input, &[("id", id), ("aria-describedby", &error_id), ("maxlength", &num(max as u64))]);
+    attrs(
+        &input,
+        &[
+            ("id", id),
+            ("aria-describedby", &error_id),
+            ("maxlength", &num(max as u64)),
+        ],
+    );
     if tag == "input" {
         attr(&input, "type", kind);
         if !kind.is_empty() && kind != "text" {
@@ -194,7 +215,9 @@ fn make(a: &App) -> View {
     let d = doc();
     if let Some(root) = d.document_element() {
         attrs(&root, &[("lang", a.lang.tag()), ("dir", "ltr")]);
-        if let (Some(color), Some(root)) = (a.config.color(), root.dyn_ref::<web_sys::HtmlElement>()) {
+        if let (Some(color), Some(root)) =
+            (a.config.color(), root.dyn_ref::<web_sys::HtmlElement>())
+        {
             let _ = root.style().set_property("--accent", color);
         }
     }
@@ -236,7 +259,10 @@ fn make(a: &App) -> View {
     // "End this chat?", attached under the header while asked.
     let confirm_host = add(&main, "div", "", "");
     let confirm = el("div", "confirm");
-    attrs(&confirm, &[("role", "group"), ("aria-labelledby", "end-question")]);
+    attrs(
+        &confirm,
+        &[("role", "group"), ("aria-labelledby", "end-question")],
+    );
     let q = add(&confirm, "p", "", t.end_question);
     attr(&q, "id", "end-question");
     act(&text_button(&confirm, "danger", t.confirm), "yes");
@@ -290,13 +316,36 @@ fn make(a: &App) -> View {
             }
         };
         for (which, rule, text, kind, max) in [
-            (PrechatField::Name, &form_rules.name, t.name, "name", MAX_NAME_CHARS),
-            (PrechatField::Email, &form_rules.email, t.email, "email", MAX_EMAIL_BYTES),
+            (
+                PrechatField::Name,
+                &form_rules.name,
+                t.name,
+                "name",
+                MAX_NAME_CHARS,
+            ),
+            (
+                PrechatField::Email,
+                &form_rules.email,
+                t.email,
+                "email",
+                MAX_EMAIL_BYTES,
+            ),
         ] {
             let ask = Ask::from(rule);
             if ask != Ask::Off {
-                let id = if kind == "name" { "prechat-name" } else { "prechat-email" };
-                let (input, error) = field(&form, id, &label(text, ask == Ask::Required), "input", kind, max);
+                let id = if kind == "name" {
+                    "prechat-name"
+                } else {
+                    "prechat-email"
+                };
+                let (input, error) = field(
+                    &form,
+                    id,
+                    &label(text, ask == Ask::Required),
+                    "input",
+                    kind,
+                    max,
+                );
                 if kind == "name" {
                     attr(&input, "type", "text");
                 }
@@ -307,7 +356,13 @@ fn make(a: &App) -> View {
             let l = add(&form, "label", "", t.department);
             attr(&l, "for", "prechat-department");
             let select = add(&form, "select", "", "");
-            attrs(&select, &[("id", "prechat-department"), ("aria-describedby", "prechat-department-error")]);
+            attrs(
+                &select,
+                &[
+                    ("id", "prechat-department"),
+                    ("aria-describedby", "prechat-department-error"),
+                ],
+            );
             let none = add(&select, "option", "", t.choose);
             attr(&none, "value", "");
             for department in &form_rules.departments {
@@ -320,7 +375,14 @@ fn make(a: &App) -> View {
         }
         for (at, custom) in form_rules.fields.iter().enumerate() {
             let id = i18n::join(&["prechat-field-", &num(at as u64)]);
-            let (input, error) = field(&form, &id, &label(&custom.label, custom.required), "input", "text", crate::site::MAX_FIELD_CHARS);
+            let (input, error) = field(
+                &form,
+                &id,
+                &label(&custom.label, custom.required),
+                "input",
+                "text",
+                crate::site::MAX_FIELD_CHARS,
+            );
             prechat_inputs.push((PrechatField::Custom(at), input, error));
         }
         let actions = add(&form, "div", "actions", "");
@@ -334,7 +396,15 @@ fn make(a: &App) -> View {
     // The chat.
     let body = add(&main, "div", "body", "");
     let log = add(&body, "div", "log", "");
-    attrs(&log, &[("role", "log"), ("aria-live", "off"), ("aria-label", t.messages), ("tabindex", "0")]);
+    attrs(
+        &log,
+        &[
+            ("role", "log"),
+            ("aria-live", "off"),
+            ("aria-label", t.messages),
+            ("tabindex", "0"),
+        ],
+    );
     let greeting = add(&log, "p", "line", a.config.greeting(a.lang, t));
     let waiting = add(&log, "p", "line", t.waiting);
     show(&waiting, false);
@@ -359,13 +429,23 @@ fn make(a: &App) -> View {
     let set = add(&rate_form, "fieldset", "", "");
     add(&set, "legend", "", t.rate);
     let scores: Vec<(u8, String, &str)> = match a.config.rating() {
-        Rating::Thumbs => vec![(5, t.thumbs_up.to_owned(), "👍"), (1, t.thumbs_down.to_owned(), "👎")],
+        Rating::Thumbs => vec![
+            (5, t.thumbs_up.to_owned(), "👍"),
+            (1, t.thumbs_down.to_owned(), "👎"),
+        ],
         _ => (1..=5).map(|n| (n, i18n::stars(t, n), "★")).collect(),
     };
     for (score, name, glyph) in scores {
         let l = add(&set, "label", "score", "");
         let radio = add(&l, "input", "", "");
-        attrs(&radio, &[("type", "radio"), ("name", "score"), ("value", &num(u64::from(score)))]);
+        attrs(
+            &radio,
+            &[
+                ("type", "radio"),
+                ("name", "score"),
+                ("value", &num(u64::from(score))),
+            ],
+        );
         let g = add(&l, "span", "", glyph);
         attr(&g, "aria-hidden", "true");
         add(&l, "span", "sr", &name);
@@ -373,18 +453,31 @@ fn make(a: &App) -> View {
     let comment_label = add(&rate_form, "label", "", t.comment);
     attr(&comment_label, "for", "rate-comment");
     let comment = add(&rate_form, "textarea", "", "");
-    attrs(&comment, &[("id", "rate-comment"), ("rows", "2"), ("maxlength", "1000")]);
+    attrs(
+        &comment,
+        &[("id", "rate-comment"), ("rows", "2"), ("maxlength", "1000")],
+    );
     let rate_send = add(&rate_form, "button", "primary", t.rate);
     attr(&rate_send, "type", "submit");
     let rate_status = Slot::new(add(&ended, "p", "form-status", ""));
     attr(&rate_status.el, "role", "status");
     show(&rate_form, a.config.rating() != Rating::Off);
     let transcript_form = add(&ended, "form", "transcript", "");
-    attrs(&transcript_form, &[("novalidate", ""), ("data-do", "transcript")]);
+    attrs(
+        &transcript_form,
+        &[("novalidate", ""), ("data-do", "transcript")],
+    );
     let l = add(&transcript_form, "label", "", t.email);
     attr(&l, "for", "transcript-email");
     let email = add(&transcript_form, "input", "", "");
-    attrs(&email, &[("id", "transcript-email"), ("type", "email"), ("autocomplete", "email")]);
+    attrs(
+        &email,
+        &[
+            ("id", "transcript-email"),
+            ("type", "email"),
+            ("autocomplete", "email"),
+        ],
+    );
     let transcript_send = add(&transcript_form, "button", "primary", t.transcript);
     attr(&transcript_send, "type", "submit");
     let transcript_status = Slot::new(add(&ended, "p", "form-status", ""));
@@ -410,7 +503,10 @@ fn make(a: &App) -> View {
     );
     let picker = add(&composer, "div", "emoji", "");
     let toggle = button(&picker, "emoji-toggle", t.emoji, SMILE);
-    attrs(&toggle, &[("aria-haspopup", "true"), ("aria-expanded", "false")]);
+    attrs(
+        &toggle,
+        &[("aria-haspopup", "true"), ("aria-expanded", "false")],
+    );
     let grid = add(&picker, "div", "emoji-grid", "");
     attrs(&grid, &[("role", "dialog"), ("aria-label", t.emoji)]);
     show(&grid, false);
@@ -443,7 +539,10 @@ fn make(a: &App) -> View {
         }
     });
     on(&file, "change", |e| {
-        let Some(el) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+        let Some(el) = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
             return;
         };
         let file = el.files().and_then(|l| l.get(0));
@@ -558,8 +657,12 @@ fn cancel_end() {
 /// Every form sent in the chat, by its `data-do`.
 fn submitted(e: Event) {
     prevent(&e);
-    let Some(form) = target_in(&e, "form") else { return };
-    let Some(what) = form.get_attribute("data-do") else { return };
+    let Some(form) = target_in(&e, "form") else {
+        return;
+    };
+    let Some(what) = form.get_attribute("data-do") else {
+        return;
+    };
     match what.as_str() {
         "compose" => {
             if let Some(area) = with_view(|v| v.draft.clone()) {
@@ -630,7 +733,9 @@ fn submit(area: &Element) {
 /// Listeners on the window and the document: the loader's messages, the
 /// page's visibility, Escape and Tab.
 pub fn listen() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     on(&window, "message", |e| {
         if let Some(message) = parent::incoming(e.unchecked_ref()) {
             app::heard(message);
@@ -668,7 +773,10 @@ fn trap(e: &Event, back: bool) {
     };
     let mut shown = Vec::new();
     for at in 0..list.length() {
-        if let Some(el) = list.item(at).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(el) = list
+            .item(at)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             if el.offset_parent().is_some() {
                 shown.push(el);
             }
@@ -678,7 +786,11 @@ fn trap(e: &Event, back: bool) {
         return;
     };
     let active = doc().active_element();
-    let at_edge = |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a == el.unchecked_ref::<Element>());
+    let at_edge = |el: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == el.unchecked_ref::<Element>())
+    };
     let inside = active.as_ref().is_some_and(|a| main.contains(Some(a)));
     if back && (at_edge(first) || !inside) {
         e.prevent_default();
@@ -705,23 +817,22 @@ fn refetch(el: &Element, is_img: bool) {
 
 /// Gets a signed link for a file and puts it on its element.
 fn fetch_link(el: Element, is_img: bool, (conversation, token): &(String, String), file: &str) {
-    crate::net::get(
-        &link_path(conversation, file),
-        Some(token),
-        move |link| {
-            let Ok(link) = link else { return };
-            let (Some(url), Some(expires)) = (crate::js::string(&link, "url"), crate::js::number(&link, "expires_at")) else {
-                return;
-            };
-            attr(&el, "data-exp", &num(expires.max(0.0) as u64));
-            if is_img {
-                attr(&el, "src", &url);
-                show(&el, true);
-            } else {
-                attr(&el, "href", &url);
-            }
-        },
-    );
+    crate::net::get(&link_path(conversation, file), Some(token), move |link| {
+        let Ok(link) = link else { return };
+        let (Some(url), Some(expires)) = (
+            crate::js::string(&link, "url"),
+            crate::js::number(&link, "expires_at"),
+        ) else {
+            return;
+        };
+        attr(&el, "data-exp", &num(expires.max(0.0) as u64));
+        if is_img {
+            attr(&el, "src", &url);
+            show(&el, true);
+        } else {
+            attr(&el, "href", &url);
+        }
+    });
 }
 
 fn file_el(parent: &Element, attachment: &Attachment, access: Option<&(String, String)>) {
@@ -734,7 +845,14 @@ fn file_el(parent: &Element, attachment: &Attachment, access: Option<&(String, S
     } else {
         let label = i18n::join(&[&attachment.name, " (", &size_text(attachment.size), ")"]);
         let a = add(parent, "a", "file-link", &label);
-        attrs(&a, &[("download", &attachment.name), ("target", "_blank"), ("rel", "noopener")]);
+        attrs(
+            &a,
+            &[
+                ("download", &attachment.name),
+                ("target", "_blank"),
+                ("rel", "noopener"),
+            ],
+        );
         a
     };
     attr(&el, "data-file", &attachment.id);
@@ -774,8 +892,15 @@ fn draw_meta(t: &Texts, meta: &Element, line: &Element, status: &OwnStatus) {
     };
     let label = check_label(t, status.check);
     let check = add(meta, "span", class, glyph);
-    attrs(&check, &[("role", "img"), ("aria-label", label), ("title", label)]);
-    line.set_class_name(if status.check == Check::Failed { "msg own failed" } else { "msg own" });
+    attrs(
+        &check,
+        &[("role", "img"), ("aria-label", label), ("title", label)],
+    );
+    line.set_class_name(if status.check == Check::Failed {
+        "msg own failed"
+    } else {
+        "msg own"
+    });
 }
 
 #[inline(never)]
@@ -844,12 +969,21 @@ fn draw(a: &mut App, v: &mut View) {
         v.agent_name = agent.map(str::to_owned);
         show(&v.avatar, agent.is_some());
         if !v.avatar_img {
-            v.avatar.set_text_content(Some(&initials(agent.unwrap_or(""))));
+            v.avatar
+                .set_text_content(Some(&initials(agent.unwrap_or(""))));
         }
     }
-    attr(&v.sound, "aria-pressed", if a.muted { "true" } else { "false" });
+    attr(
+        &v.sound,
+        "aria-pressed",
+        if a.muted { "true" } else { "false" },
+    );
     show(&v.end, endable);
-    attr(&v.end, "aria-expanded", if a.confirming { "true" } else { "false" });
+    attr(
+        &v.end,
+        "aria-expanded",
+        if a.confirming { "true" } else { "false" },
+    );
     if a.confirming != v.confirm_shown {
         v.confirm_shown = a.confirming;
         if a.confirming {
@@ -868,10 +1002,25 @@ fn draw(a: &mut App, v: &mut View) {
     show(&v.body, !offline && !prechat);
 
     if let Some(stage) = &a.offline {
-        for (at, field) in [OfflineField::Name, OfflineField::Email, OfflineField::Message].into_iter().enumerate() {
-            let problem = a.offline_problems.iter().find(|(f, _)| *f == field).map(|(_, p)| *p);
+        for (at, field) in [
+            OfflineField::Name,
+            OfflineField::Email,
+            OfflineField::Message,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let problem = a
+                .offline_problems
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, p)| *p);
             v.offline_errors[at].set(problem);
-            attr(&v.offline_inputs[at], "aria-invalid", if problem.is_some() { "true" } else { "false" });
+            attr(
+                &v.offline_inputs[at],
+                "aria-invalid",
+                if problem.is_some() { "true" } else { "false" },
+            );
         }
         if let Some((field, _)) = a.offline_problems.first().filter(|_| a.focus_problem) {
             let at = match field {
@@ -883,7 +1032,11 @@ fn draw(a: &mut App, v: &mut View) {
         }
         let sending = *stage == Stage::Sending;
         flag(&v.offline_send, "disabled", sending);
-        attr(&v.offline_send, "aria-busy", if sending { "true" } else { "false" });
+        attr(
+            &v.offline_send,
+            "aria-busy",
+            if sending { "true" } else { "false" },
+        );
         v.offline_alert.set(match stage {
             Stage::Failed(text) => Some(text),
             _ => None,
@@ -899,9 +1052,17 @@ fn draw(a: &mut App, v: &mut View) {
     if prechat {
         let mut first = true;
         for (field, input, error) in &mut v.prechat_inputs {
-            let problem = a.prechat_problems.iter().find(|(f, _)| f == field).map(|(_, p)| *p);
+            let problem = a
+                .prechat_problems
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, p)| *p);
             error.set(problem);
-            attr(input, "aria-invalid", if problem.is_some() { "true" } else { "false" });
+            attr(
+                input,
+                "aria-invalid",
+                if problem.is_some() { "true" } else { "false" },
+            );
             if problem.is_some() && first && a.focus_problem {
                 first = false;
                 focus(input);
@@ -912,7 +1073,10 @@ fn draw(a: &mut App, v: &mut View) {
     a.focus_problem = false;
 
     // The log: lines keyed by id, appended or updated in place.
-    let access = a.stored.as_ref().map(|s| (s.conversation_id.as_str().to_owned(), s.token.clone()));
+    let access = a
+        .stored
+        .as_ref()
+        .map(|s| (s.conversation_id.as_str().to_owned(), s.token.clone()));
     let all = lines::lines(state);
     let mut keep = 0;
     while keep < all.len().min(v.lines.len()) && all[keep].id == v.lines[keep].id {
@@ -952,11 +1116,15 @@ fn draw(a: &mut App, v: &mut View) {
     show(&v.ended, closed);
     if closed {
         let (stage, problem) = &a.rating;
-        show(&v.rate_form, a.config.rating() != Rating::Off && *stage != Stage::Sent);
+        show(
+            &v.rate_form,
+            a.config.rating() != Rating::Off && *stage != Stage::Sent,
+        );
         v.rate_status.set(form_status(t.rated, stage, *problem));
         let (stage, problem) = &a.transcript;
         show(&v.transcript_form, *stage != Stage::Sent);
-        v.transcript_status.set(form_status(t.transcript_sent, stage, *problem));
+        v.transcript_status
+            .set(form_status(t.transcript_sent, stage, *problem));
     }
 
     // The notice.
@@ -979,7 +1147,12 @@ fn draw(a: &mut App, v: &mut View) {
         v.uploads.set_text_content(None);
         for u in &a.uploads {
             let li = add(&v.uploads, "li", "upload", "");
-            add(&li, "span", "", &i18n::join(&[&u.name, " (", &size_text(u.size), ")"]));
+            add(
+                &li,
+                "span",
+                "",
+                &i18n::join(&[&u.name, " (", &size_text(u.size), ")"]),
+            );
             match &u.failed {
                 None => {
                     add(&li, "span", "meta", t.sending_file);
@@ -987,7 +1160,10 @@ fn draw(a: &mut App, v: &mut View) {
                 Some(why) => {
                     let e = add(&li, "span", "error", why);
                     attr(&e, "role", "alert");
-                    for (class, label, what) in [("retry", t.retry, "up-retry"), ("dismiss", t.dismiss, "up-dismiss")] {
+                    for (class, label, what) in [
+                        ("retry", t.retry, "up-retry"),
+                        ("dismiss", t.dismiss, "up-dismiss"),
+                    ] {
                         let b = text_button(&li, class, label);
                         attrs(&b, &[("data-do", what), ("data-id", u.id.as_str())]);
                     }

@@ -66,7 +66,11 @@ pub fn changes(before: &Seen, now: &Seen) -> Vec<Change> {
     let Some(conversation) = now.conversation.as_ref().filter(|_| live) else {
         return out;
     };
-    if let Some(agent) = now.agent.as_ref().filter(|a| before.agent.as_ref() != Some(*a)) {
+    if let Some(agent) = now
+        .agent
+        .as_ref()
+        .filter(|a| before.agent.as_ref() != Some(*a))
+    {
         out.push(Change::AgentJoined(agent.clone()));
     }
     if now.status == Some(ConversationStatus::Closed) && before.status != now.status {
@@ -97,7 +101,10 @@ mod tests {
         use ConversationStatus::*;
         let queued = seen(Queued, None, 0);
         let taken = seen(Active, Some("Anna"), 0);
-        assert_eq!(changes(&queued, &taken), [Change::AgentJoined("Anna".into())]);
+        assert_eq!(
+            changes(&queued, &taken),
+            [Change::AgentJoined("Anna".into())]
+        );
         assert_eq!(changes(&taken, &taken), []);
         let wrote = seen(Active, Some("Anna"), 4);
         assert_eq!(changes(&taken, &wrote), [Change::AgentWrote]);
@@ -111,11 +118,17 @@ mod tests {
     #[test]
     fn nothing_for_a_replay_or_another_conversation() {
         use ConversationStatus::*;
-        let replaying = Seen { caught_up: false, ..seen(Active, Some("Anna"), 0) };
+        let replaying = Seen {
+            caught_up: false,
+            ..seen(Active, Some("Anna"), 0)
+        };
         let caught_up = seen(Closed, Some("Anna"), 9);
         assert_eq!(changes(&Seen::default(), &replaying), []);
         assert_eq!(changes(&replaying, &caught_up), []);
-        let other = Seen { conversation: Some("k2".into()), ..seen(Active, Some("Ben"), 10) };
+        let other = Seen {
+            conversation: Some("k2".into()),
+            ..seen(Active, Some("Ben"), 10)
+        };
         assert_eq!(changes(&caught_up, &other), []);
     }
 }
