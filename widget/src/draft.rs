@@ -1,13 +1,15 @@
 //! Checks a draft before it becomes a message: trimmed, not empty, and
 //! within what the edge accepts, so a send is never refused for its size.
 
+use crate::i18n::Texts;
 use shared::{MAX_FRAME_BYTES, MAX_TEXT_CHARS};
 
 /// Bytes of a `send` frame around its JSON-encoded text, with room to spare.
 const SEND_FRAME_OVERHEAD: usize = 128;
 
 /// Why a draft cannot be sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum DraftError {
     /// Nothing but whitespace: nothing happens.
     Empty,
@@ -19,11 +21,11 @@ pub enum DraftError {
 
 impl DraftError {
     /// A sentence for the visitor.
-    pub fn text(self) -> &'static str {
+    pub fn text(self, t: &Texts) -> &'static str {
         match self {
-            DraftError::Empty => "Write a message first.",
-            DraftError::TooLong => "This message is too long. Please shorten it.",
-            DraftError::NoId => "This browser cannot send messages here.",
+            DraftError::Empty => t.draft_empty,
+            DraftError::TooLong => t.draft_too_long,
+            DraftError::NoId => t.draft_no_id,
         }
     }
 }

@@ -2,12 +2,14 @@
 //! [`LineView`] per message, the typing line, the agent's name, the place
 //! in the queue. Plain values, so the view only compares and draws them.
 
+use crate::i18n::{self, push_num, Texts};
 use chat_client::{ChatState, Check, Line};
 use shared::frame::{ConversationStatus, MessageKind, Side};
 use shared::ids::ClientMsgId;
 
 /// One line of the message log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct LineView {
     /// Stable for the life of the line, so the log never redraws (and a
     /// screen reader never re-reads) a line whose checkmark moved: `c<client
@@ -22,7 +24,8 @@ pub struct LineView {
 }
 
 /// What a line says.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Body {
     /// The visitor's own message.
     Own(String),
@@ -38,7 +41,8 @@ pub enum Body {
 }
 
 /// Where one of one's own messages is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct OwnStatus {
     /// Its checkmark.
     pub check: Check,
@@ -46,6 +50,18 @@ pub struct OwnStatus {
     pub retry: Option<ClientMsgId>,
     /// Why it failed, for people.
     pub error: Option<String>,
+}
+
+fn seq_id(seq: u64) -> String {
+    let mut id = String::from("s");
+    push_num(&mut id, seq);
+    id
+}
+
+fn own_id(client_id: &ClientMsgId) -> String {
+    let mut id = String::from("c");
+    id.push_str(client_id.as_str());
+    id
 }
 
 /// Every line to draw, stored messages first, then pending sends.
@@ -56,17 +72,14 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
         .map(|line| match line {
             Line::Stored(m) if m.kind == MessageKind::System || m.author.side == Side::System => {
                 LineView {
-                    id: format!("s{}", m.seq),
+                    id: seq_id(m.seq),
                     body: Body::System(m.text.clone()),
                     status: None,
                     file: None,
                 }
             }
             Line::Stored(m) if state.is_own(m) => LineView {
-                id: m
-                    .client_id
-                    .as_ref()
-                    .map_or_else(|| format!("s{}", m.seq), |cid| format!("c{cid}")),
+                id: m.client_id.as_ref().map_or_else(|| seq_id(m.seq), own_id),
                 body: Body::Own(m.text.clone()),
                 status: Some(OwnStatus {
                     check: state.check(m),
@@ -76,7 +89,7 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
                 file: m.attachment.clone(),
             },
             Line::Stored(m) => LineView {
-                id: format!("s{}", m.seq),
+                id: seq_id(m.seq),
                 body: Body::Theirs {
                     author: m.author.name.clone(),
                     text: m.text.clone(),
@@ -87,7 +100,7 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
             Line::Pending(p) => {
                 let check = ChatState::pending_check(p);
                 LineView {
-                    id: format!("c{}", p.client_id),
+                    id: own_id(&p.client_id),
                     body: Body::Own(p.text.clone()),
                     status: Some(OwnStatus {
                         check,
@@ -101,28 +114,18 @@ pub fn lines(state: &ChatState) -> Vec<LineView> {
         .collect()
 }
 
-/// The current status of the line `id`, if it is one's own and still there.
-pub fn status_of(lines: &[LineView], id: &str) -> Option<OwnStatus> {
-    // New lines are at the end; so are the ones whose checks move.
-    lines.iter().rev().find(|l| l.id == id)?.status.clone()
-}
-
 /// "Anna is typing…", or nothing when nobody else is typing.
-pub fn typing(state: &ChatState) -> Option<String> {
-    match state.typing().as_slice() {
-        [] => None,
-        [one] => Some(format!("{} is typing…", one.name)),
-        [a, b] => Some(format!("{} and {} are typing…", a.name, b.name)),
-        _ => Some("Several people are typing…".to_owned()),
-    }
+pub fn typing(t: &Texts, state: &ChatState) -> Option<String> {
+    let names: Vec<&str> = state.typing().iter().map(|p| p.name.as_str()).collect();
+    i18n::typing(t, &names)
 }
 
 /// The name of the agent working the conversation, once there is one.
-pub fn agent_name(state: &ChatState) -> Option<String> {
+pub fn agent_name(state: &ChatState) -> Option<&str> {
     state
         .conversation()
         .and_then(|c| c.assignee.as_ref())
-        .map(|p| p.name.clone())
+        .map(|p| p.name.as_str())
 }
 
 /// The conversation's status, once welcomed.
@@ -133,22 +136,12 @@ pub fn status(state: &ChatState) -> Option<ConversationStatus> {
 /// "You are number 2 in the queue · about 3 min" while the conversation
 /// waits and the server has said where (it pushes a `queue` frame whenever
 /// the place moves); nothing otherwise.
-pub fn queue(state: &ChatState) -> Option<String> {
+pub fn queue(t: &Texts, state: &ChatState) -> Option<String> {
     if status(state) != Some(ConversationStatus::Queued) {
         return None;
     }
     let (position, wait_ms) = state.queue_position()?;
-    Some(queue_text(position, wait_ms))
-}
-
-fn queue_text(position: usize, wait_ms: i64) -> String {
-    let wait = if wait_ms < 60_000 {
-        "less than a minute".to_owned()
-    } else {
-        // Round to the nearest minute.
-        format!("about {} min", (wait_ms.saturating_add(30_000)) / 60_000)
-    };
-    format!("You are number {position} in the queue · {wait}")
+    Some(i18n::queue(t, position, wait_ms))
 }
 
 /// A state for a new conversation that keeps the sends the old one never
@@ -165,7 +158,8 @@ pub fn carry_outbox(old: &ChatState) -> ChatState {
 
 #[cfg(test)]
 mod tests {
-    use super::{carry_outbox, lines, queue, queue_text, status_of, typing, Body};
+    use super::{carry_outbox, lines, queue, typing, Body};
+    use crate::i18n::EN;
     use chat_client::{ChatState, Check};
     use shared::frame::{
         ConversationStatus, ConversationView, Message, MessageKind, Participant, ServerFrame, Side,
@@ -251,7 +245,8 @@ mod tests {
         assert!(matches!(&got[1].body, Body::System(text) if text == "m2"));
         assert!(matches!(&got[2].body, Body::Theirs { author, .. } if author == "Anna"));
         assert_eq!(got[2].status, None);
-        let failed = status_of(&got, "cc-2").expect("the pending send is a line");
+        let failed = got[3].status.clone().expect("the pending send is a line");
+        assert_eq!(got[3].id, "cc-2");
         assert_eq!(failed.check, Check::Failed);
         assert_eq!(failed.retry.as_ref().map(|id| id.as_str()), Some("c-2"));
     }
@@ -276,12 +271,12 @@ mod tests {
     #[test]
     fn typing_names_the_others() {
         let mut s = welcomed();
-        assert_eq!(typing(&s), None);
+        assert_eq!(typing(&EN, &s), None);
         s.apply(ServerFrame::Typing {
             who: who(Side::Agent, "a1", "Anna"),
             active: true,
         });
-        assert_eq!(typing(&s).as_deref(), Some("Anna is typing…"));
+        assert_eq!(typing(&EN, &s).as_deref(), Some("Anna is typing…"));
     }
 
     #[test]
@@ -291,34 +286,6 @@ mod tests {
         let new = carry_outbox(&s);
         assert!(new.has_unacked());
         assert_eq!(lines(&new).len(), 1);
-    }
-
-    #[track_caller]
-    fn check_queue(position: usize, wait_ms: i64, expected: &str) {
-        assert_eq!(
-            queue_text(position, wait_ms),
-            expected,
-            "{position} {wait_ms}"
-        );
-    }
-
-    #[test]
-    fn queue_sentences() {
-        check_queue(1, 0, "You are number 1 in the queue · less than a minute");
-        check_queue(1, -5, "You are number 1 in the queue · less than a minute");
-        check_queue(
-            2,
-            59_999,
-            "You are number 2 in the queue · less than a minute",
-        );
-        check_queue(2, 60_000, "You are number 2 in the queue · about 1 min");
-        check_queue(3, 149_000, "You are number 3 in the queue · about 2 min");
-        check_queue(3, 150_000, "You are number 3 in the queue · about 3 min");
-        check_queue(
-            3,
-            i64::MAX,
-            "You are number 3 in the queue · about 153722867280912 min",
-        );
     }
 
     #[test]
@@ -340,20 +307,20 @@ mod tests {
             position,
             estimated_wait_ms,
         };
-        assert_eq!(queue(&s), None, "active: not waiting");
+        assert_eq!(queue(&EN, &s), None, "active: not waiting");
         queued(&mut s);
-        assert_eq!(queue(&s), None, "nothing pushed yet");
+        assert_eq!(queue(&EN, &s), None, "nothing pushed yet");
         s.apply(at(2, 120_000));
         assert_eq!(
-            queue(&s).as_deref(),
+            queue(&EN, &s).as_deref(),
             Some("You are number 2 in the queue · about 2 min")
         );
         s.apply(at(1, 20_000));
         assert_eq!(
-            queue(&s).as_deref(),
+            queue(&EN, &s).as_deref(),
             Some("You are number 1 in the queue · less than a minute")
         );
         s.apply(at(0, 0));
-        assert_eq!(queue(&s), None, "no longer waiting");
+        assert_eq!(queue(&EN, &s), None, "no longer waiting");
     }
 }

@@ -1,25 +1,42 @@
-//! The visitor chat widget: the Leptos app that runs inside the iframe the
-//! loader (`web/loader.js`) opens once the visitor clicks the launcher.
+//! The visitor chat widget: the Wasm app that runs inside the iframe the
+//! loader (`web/loader.js`) opens once the visitor clicks the launcher, or
+//! on its own as a pop-out window.
 //!
-//! The logic lives in `chat_client::session::Session` (the conversation, its
-//! link, typing, acks and receipts) and in plain types here ([`lines`],
-//! [`notice`], [`offline`]); [`chat::Chat`] feeds the session from the
-//! page and lets `chat_client::web::Driver` run it over the socket, and the
-//! components under [`ui`] only draw what they derive.
+//! A small Elm-style loop without a view framework (the widget's weight
+//! counts; see ARCHITECTURE.md): the state and every rule are pure and
+//! natively tested (`chat_client::session::Session` for the conversation,
+//! and here [`lines`], [`notice`], [`offline`], [`draft`], [`site`],
+//! [`ending`], [`watch`], [`i18n`]); [`app`] sequences them and performs
+//! requests; [`view`] draws the screen once with [`dom`] and then changes
+//! only what differs.
 
 mod app;
 mod browser;
-mod chat;
+mod dom;
 mod draft;
-mod http;
+mod ending;
+mod frames;
+mod i18n;
+mod js;
 mod lines;
+mod net;
 mod notice;
 mod offline;
 mod parent;
 mod session;
-mod ui;
+mod site;
+mod socket;
+mod sound;
+mod view;
+mod watch;
+mod wire;
+
+/// talc instead of dlmalloc: about 1 KB less gzipped Wasm.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: the widget's Wasm runs on one thread; it starts none.
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
 fn main() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    app::init();
 }

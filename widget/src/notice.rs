@@ -4,15 +4,21 @@
 //! conversation over HTTP, given up); once set up, the session's
 //! [`Link`] says the rest. Pure.
 
+use crate::i18n::{failure, Texts};
 use chat_client::link::{CloseReason, Link};
 use shared::frame::ConversationStatus;
 
 /// Where the widget is with getting a conversation to talk in.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Setup {
     /// Asking whether anyone can answer, before a first conversation: the
     /// visitor cannot write yet (nobody may be there to read it).
     Checking,
+    /// Nobody wrote yet: no visitor session and no conversation exist, and
+    /// nothing is stored, until the visitor sends a first message or a
+    /// form.
+    Idle,
     /// Getting a visitor token and a conversation over HTTP.
     Starting,
     /// A session runs; its link tells the rest.
@@ -27,7 +33,8 @@ pub enum Setup {
 }
 
 /// A button in a notice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Action {
     /// Try the same again (after an HTTP error).
     TryAgain,
@@ -39,17 +46,18 @@ pub enum Action {
 
 impl Action {
     /// The button's text.
-    pub fn label(self) -> &'static str {
+    pub fn label(self, t: &Texts) -> &'static str {
         match self {
-            Action::TryAgain => "Try again",
-            Action::NewChat => "Start a new chat",
-            Action::Reload => "Reload",
+            Action::TryAgain => t.try_again,
+            Action::NewChat => t.new_chat,
+            Action::Reload => t.reload,
         }
     }
 }
 
 /// A line above the composer telling the visitor what is going on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Notice {
     /// The sentence.
     pub text: String,
@@ -60,7 +68,7 @@ pub struct Notice {
 }
 
 impl Notice {
-    fn progress(text: &str) -> Self {
+    fn progress(text: &'static str) -> Self {
         Notice {
             text: text.to_owned(),
             alert: false,
@@ -71,30 +79,35 @@ impl Notice {
 
 /// The notice for where the widget is, its session's link and the
 /// conversation's status, if any.
-pub fn notice(setup: &Setup, link: Link, status: Option<ConversationStatus>) -> Option<Notice> {
+pub fn notice(
+    t: &Texts,
+    setup: &Setup,
+    link: Link,
+    status: Option<ConversationStatus>,
+) -> Option<Notice> {
     match (setup, link) {
         (Setup::Failed { text, action }, _) => Some(Notice {
             text: text.clone(),
             alert: true,
             action: Some(*action),
         }),
-        (Setup::Checking | Setup::Starting, _) => Some(Notice::progress("Connecting…")),
-        (Setup::Ready, Link::Reconnecting { .. }) => {
-            Some(Notice::progress("Connection lost. Reconnecting…"))
-        }
+        (Setup::Idle, _) => None,
+        (Setup::Checking | Setup::Starting, _) => Some(Notice::progress(t.connecting)),
+        (Setup::Ready, Link::Reconnecting { .. }) => Some(Notice::progress(t.reconnecting)),
         (Setup::Ready, Link::Open) if status == Some(ConversationStatus::Closed) => Some(Notice {
-            text: "This chat has ended.".to_owned(),
+            text: t.ended.to_owned(),
             alert: false,
             action: Some(Action::NewChat),
         }),
         (Setup::Ready, Link::Open) => None,
         // A refusal is being handled (a new conversation, or given up).
-        (Setup::Ready, Link::Connecting | Link::Closed(_)) => Some(Notice::progress("Connecting…")),
+        (Setup::Ready, Link::Connecting | Link::Closed(_)) => Some(Notice::progress(t.connecting)),
     }
 }
 
 /// What to do after the server refused the conversation's socket.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum AfterRefusal {
     /// The token or the conversation is no longer valid: forget them and
     /// start a new conversation.
@@ -105,7 +118,7 @@ pub enum AfterRefusal {
 
 /// Reads a refusal. `started_over` is true once this page already started
 /// over, which it does only once.
-pub fn after_refusal(reason: CloseReason, started_over: bool) -> AfterRefusal {
+pub fn after_refusal(t: &Texts, reason: CloseReason, started_over: bool) -> AfterRefusal {
     let lost = matches!(
         reason,
         CloseReason::Unauthorized | CloseReason::Forbidden | CloseReason::NotFound
@@ -114,19 +127,16 @@ pub fn after_refusal(reason: CloseReason, started_over: bool) -> AfterRefusal {
         return AfterRefusal::StartOver;
     }
     let (text, action) = match reason {
-        CloseReason::UnsupportedVersion => (
-            "This chat was updated. Reload it to continue.".to_owned(),
-            Action::Reload,
-        ),
-        _ if lost => (
-            "This chat is no longer available.".to_owned(),
-            Action::NewChat,
-        ),
+        CloseReason::UnsupportedVersion => (t.updated.to_owned(), Action::Reload),
+        _ if lost => (t.no_longer.to_owned(), Action::NewChat),
         CloseReason::Refused(code) => (
-            format!("The chat could not connect (error {code})."),
+            failure(t, t.could_not_connect, Some(code), None),
             Action::TryAgain,
         ),
-        _ => ("The chat could not connect.".to_owned(), Action::TryAgain),
+        _ => (
+            failure(t, t.could_not_connect, None, None),
+            Action::TryAgain,
+        ),
     };
     AfterRefusal::GiveUp(Setup::Failed { text, action })
 }
@@ -134,12 +144,13 @@ pub fn after_refusal(reason: CloseReason, started_over: bool) -> AfterRefusal {
 #[cfg(test)]
 mod tests {
     use super::{after_refusal, notice, AfterRefusal, Setup};
+    use crate::i18n::EN;
     use chat_client::link::{CloseReason, Link};
     use shared::frame::ConversationStatus;
 
     #[track_caller]
     fn check(reason: CloseReason, started_over: bool, expected: &str) {
-        let got = match after_refusal(reason, started_over) {
+        let got = match after_refusal(&EN, reason, started_over) {
             AfterRefusal::StartOver => "start over".to_owned(),
             AfterRefusal::GiveUp(Setup::Failed { text, .. }) => text,
             AfterRefusal::GiveUp(other) => format!("{other:?}"),
@@ -158,7 +169,7 @@ mod tests {
         check(
             Refused(4400),
             false,
-            "The chat could not connect (error 4400).",
+            "The chat could not connect (error 4400). Please try again.",
         );
         check(
             UnsupportedVersion,
@@ -169,7 +180,7 @@ mod tests {
 
     #[track_caller]
     fn says(setup: Setup, link: Link, status: Option<ConversationStatus>, expected: Option<&str>) {
-        let got = notice(&setup, link, status);
+        let got = notice(&EN, &setup, link, status);
         assert_eq!(
             got.as_ref().map(|n| n.text.as_str()),
             expected,
@@ -196,6 +207,7 @@ mod tests {
         );
         says(Setup::Ready, Link::Connecting, None, Some("Connecting…"));
         says(Setup::Checking, Link::Connecting, None, Some("Connecting…"));
+        says(Setup::Idle, Link::Connecting, None, None);
         says(
             Setup::Starting,
             Link::Open,
@@ -207,8 +219,8 @@ mod tests {
             action: super::Action::TryAgain,
         };
         says(failed.clone(), Link::Open, Some(Active), Some("No."));
-        assert!(notice(&failed, Link::Open, None).is_some_and(|n| n.alert));
-        assert!(notice(&Setup::Ready, reconnecting, None)
+        assert!(notice(&EN, &failed, Link::Open, None).is_some_and(|n| n.alert));
+        assert!(notice(&EN, &Setup::Ready, reconnecting, None)
             .is_some_and(|n| !n.alert && n.action.is_none()));
     }
 }

@@ -2,14 +2,14 @@
 //! checking and sending the message a visitor leaves when nobody can. The
 //! rules are the ones the worker applies
 //! ([`OfflineMessageRequest::invalid_fields`]); this module only words each
-//! problem for the visitor. [`check`] is pure; [`send`] is the request.
+//! problem for the visitor. Pure; the request is in `app`.
 
-use crate::http;
-use chat_client::http::HttpError;
+use crate::i18n::Texts;
 use shared::api::{OfflineField as Field, OfflineMessageRequest as OfflineMessage};
 
 /// Where the offline form is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Stage {
     /// The visitor fills it in.
     Editing,
@@ -22,7 +22,8 @@ pub enum Stage {
 }
 
 /// What the visitor typed, as typed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Draft {
     /// The "Name" field.
     pub name: String,
@@ -37,7 +38,7 @@ pub type Problem = (Field, &'static str);
 
 /// Checks the form. Returns the message to send (trimmed), or every
 /// problem, in the order of the fields.
-pub fn check(site_key: &str, draft: &Draft) -> Result<OfflineMessage, Vec<Problem>> {
+pub fn check(t: &Texts, site_key: &str, draft: &Draft) -> Result<OfflineMessage, Vec<Problem>> {
     let message = OfflineMessage {
         site_key: site_key.to_owned(),
         name: draft.name.trim().to_owned(),
@@ -47,7 +48,7 @@ pub fn check(site_key: &str, draft: &Draft) -> Result<OfflineMessage, Vec<Proble
     let problems: Vec<Problem> = message
         .invalid_fields()
         .into_iter()
-        .map(|field| (field, problem(field, &message)))
+        .map(|field| (field, problem(t, field, &message)))
         .collect();
     if problems.is_empty() {
         Ok(message)
@@ -57,45 +58,21 @@ pub fn check(site_key: &str, draft: &Draft) -> Result<OfflineMessage, Vec<Proble
 }
 
 /// The sentence for a refused field: empty, or not right.
-fn problem(field: Field, message: &OfflineMessage) -> &'static str {
+fn problem(t: &Texts, field: Field, message: &OfflineMessage) -> &'static str {
     match field {
-        Field::Name if message.name.is_empty() => "Please enter your name.",
-        Field::Name => "This name is too long.",
-        Field::Email if message.email.is_empty() => "Please enter your email.",
-        Field::Email => "Please enter a valid email, like name@example.com.",
-        Field::Message if message.message.is_empty() => "Please write a message.",
-        Field::Message => "This message is too long. Please shorten it.",
-    }
-}
-
-/// Asks whether anyone can answer on the site now.
-pub async fn availability(site_key: &str) -> Result<shared::api::Availability, HttpError> {
-    http::availability(site_key).await
-}
-
-/// Leaves the message. `Err` holds a sentence for the visitor.
-pub async fn send(message: &OfflineMessage) -> Result<(), String> {
-    match http::leave_message(message).await {
-        Ok(sent) if sent.ok => Ok(()),
-        Ok(_) | Err(HttpError::BadBody) => {
-            Err("Your message could not be sent. Please try again.".to_owned())
-        }
-        Err(HttpError::Network) => {
-            Err("We couldn't reach the server. Check your connection and try again.".to_owned())
-        }
-        Err(HttpError::Status {
-            message: Some(message),
-            ..
-        }) => Err(format!("Your message could not be sent: {message}")),
-        Err(HttpError::Status { status, .. }) => Err(format!(
-            "Your message could not be sent (error {status}). Please try again."
-        )),
+        Field::Name if message.name.is_empty() => t.enter_name,
+        Field::Name => t.name_too_long,
+        Field::Email if message.email.is_empty() => t.enter_email,
+        Field::Email => t.bad_email,
+        Field::Message if message.message.is_empty() => t.write_message,
+        Field::Message => t.message_too_long,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::{check, Draft, Field};
+    use crate::i18n::EN;
 
     #[track_caller]
     fn case(name: &str, email: &str, message: &str, expected: &[Field]) {
@@ -104,7 +81,7 @@ mod tests {
             email: email.into(),
             message: message.into(),
         };
-        let got: Vec<Field> = match check("demo.website", &draft) {
+        let got: Vec<Field> = match check(&EN, "demo.website", &draft) {
             Ok(_) => Vec::new(),
             Err(problems) => problems.into_iter().map(|(f, _)| f).collect(),
         };
@@ -119,7 +96,7 @@ mod tests {
                 email: email.into(),
                 message: message.into(),
             };
-            check("demo.website", &draft)
+            check(&EN, "demo.website", &draft)
                 .err()
                 .unwrap_or_default()
                 .into_iter()
@@ -173,7 +150,7 @@ mod tests {
             email: "ada@example.com ".into(),
             message: "\nHello\n".into(),
         };
-        let body = check("demo.website", &draft).expect("a valid form");
+        let body = check(&EN, "demo.website", &draft).expect("a valid form");
         assert_eq!(
             serde_json::to_value(&body).expect("plain strings"),
             serde_json::json!({

@@ -1,15 +1,15 @@
 //! The visitor's session on this site: a token, their id and their
 //! conversation, kept in the frame's `localStorage` under
-//! `livechat:<site key>` so the conversation survives a reload. Nothing is
-//! stored before the visitor opened the chat: this code only runs then.
+//! `livechat:<site key>` so the conversation survives a reload and goes on
+//! in a pop-out. Nothing is written before the visitor sends a first
+//! message or a form: [`save`] is only called once they did.
 
-use crate::http;
-use chat_client::http::HttpError;
-use serde::{Deserialize, Serialize};
+use crate::i18n::join;
+use crate::js;
 use shared::ids::{is_valid_id, ConversationId, VisitorId};
 
 /// What is stored per site.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredSession {
     /// The visitor's bearer token.
     pub token: String,
@@ -20,7 +20,7 @@ pub struct StoredSession {
 }
 
 fn key(site_key: &str) -> String {
-    format!("livechat:{site_key}")
+    join(&["livechat:", site_key])
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -32,52 +32,58 @@ fn storage() -> Option<web_sys::Storage> {
 /// The stored session of this site, if a well-formed one is there.
 pub fn load(site_key: &str) -> Option<StoredSession> {
     let text = storage()?.get_item(&key(site_key)).ok()??;
-    let session: StoredSession = serde_json::from_str(&text).ok()?;
+    let value = js::parse(&text)?;
+    let session = StoredSession {
+        token: js::string(&value, "token")?,
+        visitor_id: VisitorId(js::string(&value, "visitor_id")?),
+        conversation_id: ConversationId(js::string(&value, "conversation_id")?),
+    };
     // The id goes into a URL path: refuse anything the server never made.
     (is_valid_id(session.conversation_id.as_str()) && !session.token.is_empty()).then_some(session)
 }
 
 /// Remembers the session for the next page load.
 pub fn save(site_key: &str, session: &StoredSession) {
-    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(session)) {
-        let _ = storage.set_item(&key(site_key), &text);
+    let value = js::object(&[
+        ("token", js::text(&session.token)),
+        ("visitor_id", js::text(session.visitor_id.as_str())),
+        (
+            "conversation_id",
+            js::text(session.conversation_id.as_str()),
+        ),
+    ]);
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(&key(site_key), &js::stringify(&value));
     }
 }
 
-/// Forgets the session (its token or conversation is no longer valid).
+/// Forgets the session (its token or conversation is no longer valid, or
+/// the page said `reset`), and the muted sound with it.
 pub fn forget(site_key: &str) {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(&key(site_key));
+        let _ = storage.remove_item(&muted_key(site_key));
     }
 }
 
-/// Gets a visitor token for the site, then starts a conversation with it.
-pub async fn create(site_key: &str) -> Result<StoredSession, HttpError> {
-    let visitor = http::visitor_session(site_key).await?;
-    start_conversation(visitor.token, visitor.visitor_id).await
+fn muted_key(site_key: &str) -> String {
+    join(&["livechat:muted:", site_key])
 }
 
-/// Starts a new conversation for the same visitor (their token kept), after
-/// the old one closed. When the server no longer accepts the token, starts
-/// over as a new visitor.
-pub async fn renew(site_key: &str, old: StoredSession) -> Result<StoredSession, HttpError> {
-    match start_conversation(old.token, old.visitor_id).await {
-        Err(err) if err.refused_token() => create(site_key).await,
-        other => other,
-    }
+/// Whether the visitor muted the sound on this site.
+pub fn muted(site_key: &str) -> bool {
+    storage()
+        .and_then(|s| s.get_item(&muted_key(site_key)).ok().flatten())
+        .is_some()
 }
 
-async fn start_conversation(
-    token: String,
-    visitor_id: VisitorId,
-) -> Result<StoredSession, HttpError> {
-    let started = http::start_conversation(&token).await?;
-    if !is_valid_id(started.conversation_id.as_str()) {
-        return Err(HttpError::BadBody);
+/// Remembers the sound's toggle (the visitor pressed it: an interaction).
+pub fn set_muted(site_key: &str, muted: bool) {
+    if let Some(storage) = storage() {
+        let _ = if muted {
+            storage.set_item(&muted_key(site_key), "1")
+        } else {
+            storage.remove_item(&muted_key(site_key))
+        };
     }
-    Ok(StoredSession {
-        token,
-        visitor_id,
-        conversation_id: started.conversation_id,
-    })
 }
