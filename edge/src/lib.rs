@@ -46,9 +46,21 @@ use workspace_object::{
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = req.path();
-    Ok(route(req, &env)
+    // The loader reads the site's settings from the host page: a
+    // cross-origin read, allowed (refusals included, so it can print why)
+    // for the origin that asked; the worker's guard decides the answer.
+    let cors = (path == "/api/v1/visitor/site")
+        .then(|| req.headers().get("origin").ok().flatten())
+        .flatten();
+    let mut response = route(req, &env)
         .await
-        .unwrap_or_else(|e| e.into_response(&path)))
+        .unwrap_or_else(|e| e.into_response(&path));
+    if let Some(origin) = cors {
+        let headers = response.headers_mut();
+        headers.set("access-control-allow-origin", &origin)?;
+        headers.set("vary", "Origin")?;
+    }
+    Ok(response)
 }
 
 async fn route(req: Request, env: &Env) -> Result<Response> {

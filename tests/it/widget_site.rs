@@ -88,8 +88,21 @@ async fn the_site_config_is_public_settings_only() -> Result<()> {
     assert!(!body.contains(SECRET), "the secret leaked: {body}");
     assert!(!body.contains("allowed_origins"), "{body}");
     // From an allowed page too (the loader asks from the host page).
-    let (status, _, body) = send(&worker, "GET", &path, &[("origin", ALLOWED)], None).await?;
+    // The loader reads it cross-origin: the answer names that origin.
+    let (status, headers, body) =
+        send(&worker, "GET", &path, &[("origin", ALLOWED)], None).await?;
     assert_eq!(status, 200, "{body}");
+    let allow = |h: &reqwest::header::HeaderMap| {
+        h.get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(allow(&headers).as_deref(), Some(ALLOWED));
+    // A refused page may read why (the loader prints it), nothing more.
+    let (status, headers, body) = send(&worker, "GET", &path, &[("origin", EVIL)], None).await?;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(allow(&headers).as_deref(), Some(EVIL));
+    assert!(!body.contains("Acme website"), "{body}");
     let (status, _, body) = send(
         &worker,
         "GET",
