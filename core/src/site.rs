@@ -28,6 +28,19 @@ const MAX_LABEL_CHARS: usize = 100;
 const MAX_GREETING_CHARS: usize = 500;
 const MAX_URL_BYTES: usize = 2_048;
 
+/// The origin a request comes from: its `Origin` header; without one, a
+/// browser's same-origin `GET` (browsers send no `Origin` there) says
+/// `Sec-Fetch-Site: same-origin`, a header no page can set, and comes from
+/// the worker's own origin. Anything else without an `Origin` is a
+/// server-side tool's request.
+pub fn request_origin<'a>(
+    origin: Option<&'a str>,
+    fetch_site: Option<&str>,
+    own: &'a str,
+) -> Option<&'a str> {
+    origin.or_else(|| (fetch_site == Some("same-origin")).then_some(own))
+}
+
 /// Whether `origin` is the worker's own (the frame page and the pop-out
 /// are served by the worker). Needs no site: the worker checks it first.
 pub fn is_own_origin(origin: Option<&str>, own: &str) -> bool {
@@ -474,6 +487,21 @@ mod tests {
         check(&none, Some("https://chat.example.net:8443"), None, false);
         assert!(is_own_origin(Some(OWN), OWN));
         assert!(!is_own_origin(None, OWN));
+    }
+
+    #[test]
+    fn a_same_origin_get_comes_from_the_worker_itself() {
+        // The frame's own GETs carry no Origin, only Sec-Fetch-Site.
+        assert_eq!(request_origin(None, Some("same-origin"), OWN), Some(OWN));
+        for other in [None, Some("cross-site"), Some("same-site"), Some("none")] {
+            assert_eq!(request_origin(None, other, OWN), None, "{other:?}");
+        }
+        // An Origin header is what counts when there is one.
+        let evil = "https://evil.example";
+        assert_eq!(
+            request_origin(Some(evil), Some("same-origin"), OWN),
+            Some(evil)
+        );
     }
 
     #[test]

@@ -75,8 +75,11 @@ fn origin(req: &Request) -> Option<String> {
 /// otherwise. The worker's own origin (the frame page, the pop-out) needs
 /// no call to the workspace.
 pub async fn guard(req: &Request, env: &Env, workspace: &str, site_id: &str) -> Result<()> {
-    let origin = origin(req);
     let own = own_origin(req)?;
+    let fetch_site = req.headers().get("sec-fetch-site").ok().flatten();
+    let origin = origin(req);
+    let origin = site::request_origin(origin.as_deref(), fetch_site.as_deref(), &own)
+        .map(str::to_owned);
     if site::is_own_origin(origin.as_deref(), &own) {
         return Ok(());
     }

@@ -113,8 +113,10 @@ export function setUpHost(env) {
       await new Promise((r) => setTimeout(r, 100));
     }
     started = await startHost(env.worker.base);
-    Object.assign(host, started);
     await seedSites(env.worker.base, [{ allowed_origins: started.origins }]);
+    // Only now: a test file's own hook waits for this to seed more sites
+    // after this setup, not before it (which this one would undo).
+    Object.assign(host, started);
   });
   after(async () => started?.stop());
   return host;

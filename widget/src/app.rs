@@ -293,6 +293,11 @@ fn available(online: bool) {
         online && a.session.state().has_unacked() && !a.prechat
     });
     changed();
+    // Opened before the chat could be written in: the keyboard goes to the
+    // message box now that it can.
+    if online && with(|a| a.shown) {
+        view::focus_composer();
+    }
     // A message written before a retry waits in the outbox.
     if waiting {
         begin(None);
