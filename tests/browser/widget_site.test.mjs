@@ -105,6 +105,9 @@ test("the launcher takes the site's theme colour and side", async () => {
 test("signed identity: the same visitor on two devices, resuming the open chat; a wrong hash stays anonymous with a warning", async () => {
   const user = { id: "u-42", name: "Ada", email: "ada@example.com" };
   const hash = createHmac("sha256", SECRET).update(user.id).digest("hex");
+  // Someone is there: otherwise the offline form takes the chat's place.
+  const { context: agentContext } = await signIn(env, anna.email);
+  await setStatus(env.worker.base, await token(env.worker.base, anna), "available");
   const laptop = await visit([["setUser", { ...user, hash }]], { site: "demo.signed" });
   await firstMessage(laptop.page, laptop.chat, "From my laptop");
   const first = await stored(laptop.page, "demo.signed");
@@ -122,6 +125,7 @@ test("signed identity: the same visitor on two devices, resuming the open chat; 
   assert.notEqual(third.visitor_id, first.visitor_id);
   await until(async () => forged.console.some(([type, text]) => type === "warning" && /setUser/.test(text)));
   for (const v of [laptop, phone, forged]) await v.context.close();
+  await agentContext.close();
 });
 
 // Needs SERVER: the site's pre-chat form; FRAME: the form, prefilled by setUser and setFields.
@@ -205,6 +209,8 @@ test("Spanish: setLanguage('es') before load, and a Spanish browser", async () =
 
 // Needs FRAME: lc:reset and &reset=1.
 test("reset forgets the visitor: in a loaded chat, and before the chat is loaded", async () => {
+  const { context: agentContext } = await signIn(env, anna.email);
+  await setStatus(env.worker.base, await token(env.worker.base, anna), "available");
   const { context, page, chat } = await visit();
   await firstMessage(page, chat, "Before logging out");
   await page.evaluate(() => LiveChat.reset());
@@ -229,6 +235,7 @@ test("reset forgets the visitor: in a loaded chat, and before the chat is loaded
   assert.equal(await later.locator("live-chat iframe").isVisible(), false, "loaded hidden");
   await until(async () => (await chatFrame(later).evaluate(() => localStorage.getItem("livechat:demo.website"))) === null);
   await context.close();
+  await agentContext.close();
 });
 
 // Needs FRAME: "Pop out" and lc:popout.

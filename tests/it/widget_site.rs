@@ -64,6 +64,13 @@ fn session_body(user: Option<Value>) -> Value {
 #[tokio::test]
 async fn the_site_config_is_public_settings_only() -> Result<()> {
     let worker = Worker::start().await?;
+    let mut setup = demo_workspace()?;
+    setup.sites[0].prechat = Some(serde_json::from_value(json!({
+        "name": "optional", "email": "optional", "departments": ["support", "sales"],
+        "fields": [{ "id": "order", "label": "Order number", "required": false }],
+        "skippable": true
+    }))?);
+    worker.api().setup(&setup).await?;
     let path = format!("/api/v1/visitor/site?site_key={SITE_KEY}");
     let own = worker.origin();
     let (status, headers, body) = send(&worker, "GET", &path, &[("origin", &own)], None).await?;
@@ -78,7 +85,7 @@ async fn the_site_config_is_public_settings_only() -> Result<()> {
     assert_eq!(config.department, "support");
     assert!(!config.online, "nobody is available");
     assert_eq!(config.theme.color, "#2563eb");
-    let prechat = config.prechat.expect("the demo site has a pre-chat form");
+    let prechat = config.prechat.expect("the site has a pre-chat form");
     let names: Vec<&str> = prechat
         .departments
         .iter()

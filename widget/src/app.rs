@@ -236,6 +236,9 @@ pub fn start() {
         });
         return changed();
     }
+    if browser::reset_asked() {
+        session::forget(&site_key);
+    }
     let stored = session::load(&site_key);
     with(|a| {
         a.setup = if stored.is_some() {

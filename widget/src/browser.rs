@@ -32,6 +32,13 @@ pub fn popout() -> bool {
     field_in(&search, "popout") == Some("1")
 }
 
+/// True when the loader loaded the frame to forget the stored visitor
+/// (`&reset=1`: the page called `reset()` before the chat was loaded).
+pub fn reset_asked() -> bool {
+    let search = location().and_then(|l| l.search().ok()).unwrap_or_default();
+    field_in(&search, "reset") == Some("1")
+}
+
 /// The address of the frame as its own window, for `site_key`.
 pub fn popout_url(site_key: &str) -> String {
     let path = location()
@@ -69,6 +76,7 @@ mod tests {
         check("#site=demo.website", "site", Some("demo.website"));
         check("?x=1&site=a%20b&popout=1", "site", Some("a%20b"));
         check("?x=1&site=a%20b&popout=1", "popout", Some("1"));
+        check("?site=a&reset=1", "reset", Some("1"));
         check("?website=x", "site", None);
         check("?site=", "site", None);
         check("", "site", None);

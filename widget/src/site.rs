@@ -322,6 +322,40 @@ pub fn check_prechat(
     }
 }
 
+/// What the host page already said about the visitor (`setUser`,
+/// `setDepartment`, `setFields`), as the pre-chat form's starting values.
+pub struct Known<'a> {
+    /// The user's name.
+    pub name: Option<&'a str>,
+    /// The user's email.
+    pub email: Option<&'a str>,
+    /// The department the page chose.
+    pub department: Option<&'a str>,
+    /// The page's custom fields.
+    pub fields: &'a [(String, String)],
+}
+
+/// The value a pre-chat field starts with: what the page said, when it
+/// said it (a department only if the form offers it).
+pub fn prefill<'a>(form: &Prechat, field: PrechatField, known: &Known<'a>) -> Option<&'a str> {
+    match field {
+        PrechatField::Name => known.name,
+        PrechatField::Email => known.email,
+        PrechatField::Department => known
+            .department
+            .filter(|d| form.departments.iter().any(|o| o.id == *d)),
+        PrechatField::Custom(at) => {
+            let id = &form.fields.get(at)?.id;
+            known
+                .fields
+                .iter()
+                .find(|(k, _)| k == id)
+                .map(|(_, v)| v.as_str())
+        }
+    }
+    .filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,5 +550,29 @@ mod tests {
             Ok(StartBody::default()),
             "fields not asked are not sent"
         );
+    }
+
+    #[test]
+    fn the_page_prefills_the_form() {
+        let fields = vec![("order".to_owned(), "A-1001".to_owned())];
+        let known = Known {
+            name: Some("Grace"),
+            email: Some(""),
+            department: Some("support"),
+            fields: &fields,
+        };
+        let f = form();
+        assert_eq!(prefill(&f, PrechatField::Name, &known), Some("Grace"));
+        // Empty says nothing; a department the form does not offer neither.
+        assert_eq!(prefill(&f, PrechatField::Email, &known), None);
+        assert_eq!(prefill(&f, PrechatField::Department, &known), None);
+        let sales = Known {
+            department: Some("sales"),
+            ..known
+        };
+        assert_eq!(prefill(&f, PrechatField::Department, &sales), Some("sales"));
+        assert_eq!(prefill(&f, PrechatField::Custom(0), &known), Some("A-1001"));
+        assert_eq!(prefill(&f, PrechatField::Custom(1), &known), None);
+        assert_eq!(prefill(&f, PrechatField::Custom(9), &known), None);
     }
 }

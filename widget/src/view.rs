@@ -24,7 +24,7 @@ use crate::lines::{self, Body, LineView, OwnStatus};
 use crate::notice::{self, Notice};
 use crate::offline::{Draft, Stage};
 use crate::parent;
-use crate::site::{initials, Ask, PrechatDraft, PrechatField, Rating};
+use crate::site::{initials, prefill, Ask, Known, PrechatDraft, PrechatField, Rating};
 use chat_client::files::{is_preview, link_path, size_text, LINK_MARGIN_MS};
 use chat_client::web::{emoji, markup, now};
 use chat_client::Check;
@@ -79,6 +79,8 @@ pub struct View {
     offline_sent: bool,
     prechat: Element,
     prechat_inputs: Vec<(PrechatField, Element, Slot)>,
+    /// The page's values are in the pre-chat form.
+    prechat_filled: bool,
     body: Element,
     log: Element,
     greeting: Element,
@@ -576,6 +578,7 @@ fn make(a: &App) -> View {
         offline_sent: false,
         prechat,
         prechat_inputs,
+        prechat_filled: false,
         body,
         log,
         greeting,
@@ -1000,6 +1003,25 @@ fn draw(a: &mut App, v: &mut View) {
     show(&v.offline, offline);
     show(&v.prechat, prechat);
     show(&v.body, !offline && !prechat);
+    if prechat && !v.prechat_filled {
+        v.prechat_filled = true;
+        if let Some(form) = a.config.prechat.as_ref() {
+            let user = a.page.user.as_ref();
+            let known = Known {
+                name: user.and_then(|u| u.name.as_deref()),
+                email: user.and_then(|u| u.email.as_deref()),
+                department: a.page.department.as_deref(),
+                fields: &a.page.fields,
+            };
+            for (field, input, _) in &v.prechat_inputs {
+                if let Some(start) = prefill(form, *field, &known) {
+                    if value(input).is_empty() || *field == PrechatField::Department {
+                        set_value(input, start);
+                    }
+                }
+            }
+        }
+    }
 
     if let Some(stage) = &a.offline {
         for (at, field) in [
