@@ -247,8 +247,8 @@ fn trimmed(value: &Option<String>) -> Option<&str> {
 
 /// Checks a conversation's start against the site's pre-chat form; `Err`
 /// names the field (for a 400). Answers what to keep: values trimmed,
-/// empty ones left out. Without a form, a name and an email may still be
-/// given (checked), but no other field.
+/// empty ones left out. Fields that are not the form's questions are the
+/// page's own (`setFields`): kept when their names and values are sound.
 pub fn check_start(
     form: Option<&PrechatForm>,
     start: &StartConversation,
@@ -270,19 +270,28 @@ pub fn check_start(
             return Err("email: a valid email address is required".into());
         }
     }
+    // Answers to the form's questions, and the page's own fields
+    // (`setFields`), which agents see beside them.
     let mut fields = std::collections::BTreeMap::new();
+    if start.fields.len() > MAX_FORM_FIELDS * 2 {
+        return Err(format!(
+            "fields: at most {} fields",
+            MAX_FORM_FIELDS * 2
+        ));
+    }
     for (key, value) in &start.fields {
-        let Some(question) = form.and_then(|f| f.fields.iter().find(|q| &q.id == key)) else {
+        let question = form.and_then(|f| f.fields.iter().find(|q| &q.id == key));
+        if question.is_none() && !crate::contacts::is_field_key(key) {
             return Err(format!(
-                "fields.{}: this site's pre-chat form has no such question",
+                "fields.{}: a field's name is 1 to 32 letters, digits, - and _",
                 key.chars().take(32).collect::<String>()
             ));
-        };
+        }
         let value = value.trim();
         if value.chars().count() > MAX_FIELD_VALUE_CHARS || value.chars().any(char::is_control) {
+            let label = question.map_or(key.as_str(), |q| q.label.as_str());
             return Err(format!(
-                "fields.{}: \"{}\" takes at most {MAX_FIELD_VALUE_CHARS} characters on one line",
-                question.id, question.label
+                "fields.{key}: \"{label}\" takes at most {MAX_FIELD_VALUE_CHARS} characters on one line"
             ));
         }
         if !value.is_empty() {
@@ -305,8 +314,8 @@ pub fn check_start(
         language: trimmed(&start.language).map(str::to_ascii_lowercase),
     };
     if let Some(form) = form {
-        let skipped =
-            details.name.is_none() && details.email.is_none() && details.fields.is_empty();
+        let answered = form.fields.iter().any(|q| details.fields.contains_key(&q.id));
+        let skipped = details.name.is_none() && details.email.is_none() && !answered;
         if !(form.skippable && skipped) {
             if form.name == FieldRule::Required && details.name.is_none() {
                 return Err("name: your name is required".into());
@@ -690,10 +699,21 @@ mod tests {
             "email",
         );
         refused(Some(&f), start(Some("Ada"), None, &[]), "fields.order");
+        // The page's own fields come along; a malformed name does not.
+        let with_page = check_start(
+            Some(&f),
+            &start(Some("Ada"), None, &[("order", "1"), ("source", "ad")]),
+        );
+        assert_eq!(with_page.map(|d| d.fields.len()), Ok(2));
         refused(
             Some(&f),
-            start(Some("Ada"), None, &[("order", "1"), ("color", "x")]),
-            "fields.color",
+            start(Some("Ada"), None, &[("order", "1"), ("a b", "x")]),
+            "fields.a b",
+        );
+        refused(
+            Some(&f),
+            start(Some("Ada"), None, &[("order", "1"), ("plan", "a\nb")]),
+            "fields.plan",
         );
         refused(
             Some(&f),
@@ -726,14 +746,19 @@ mod tests {
             ..form()
         };
         assert!(check_start(Some(&f), &start(None, None, &[])).is_ok());
+        // The page's fields are not answers: the form is still skipped.
+        assert!(check_start(Some(&f), &start(None, None, &[("source", "ad")])).is_ok());
+        refused(Some(&f), start(None, None, &[("plan", "pro")]), "name");
         refused(Some(&f), start(None, Some("a@b.co"), &[]), "name");
     }
 
     #[test]
-    fn without_a_form_only_name_and_email_may_come() {
+    fn without_a_form_the_page_may_still_say_who_comes() {
         let ok = check_start(None, &start(Some("Ada"), Some("ada@example.com"), &[]));
         assert_eq!(ok.map(|d| d.email), Ok(Some("ada@example.com".into())));
-        refused(None, start(None, None, &[("order", "1")]), "fields.order");
+        let page = check_start(None, &start(None, None, &[("order", "1")]));
+        assert_eq!(page.map(|d| d.fields.len()), Ok(1));
+        refused(None, start(None, None, &[("", "1")]), "fields.");
         assert!(check_start(None, &StartConversation::default()).is_ok_and(|d| d.is_empty()));
     }
 

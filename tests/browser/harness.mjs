@@ -28,7 +28,8 @@ export async function until(check) {
 
 /** Calls the worker's HTTP API; answers `{ status, body }` (body parsed when JSON). */
 export async function api(base, method, path, token, body) {
-  const headers = {};
+  // As the worker's own pages call it (visitor routes check the Origin).
+  const headers = { origin: new URL(base).origin };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const r = await fetch(`${base}${path}`, {

@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setStatus, setUp, signIn, TIMEOUT, token } from "./harness.mjs";
+import { seedSites } from "./host_server.mjs";
 
 const env = setUp();
 
@@ -84,6 +85,7 @@ test("the frame in Spanish: privacy, focus, end of chat, rating and transcript",
 // The site's settings as the contract's `GET /api/v1/visitor/site` gives
 // them, played by the browser's routing (whether or not this worker serves
 // them yet).
+/** The settings the demo site is given (as `GET /api/v1/visitor/site` answers them). */
 const SITE = {
   site_key: "demo.website",
   name: "Acme website",
@@ -104,11 +106,17 @@ const SITE = {
 
 test("in the loader's frame: the protocol, the site's settings and the pre-chat form", async () => {
   env.crashes.length = 0;
+  // The demo site with these settings, as its administrator would set them.
+  await seedSites(env.worker.base, [{
+    theme: { color: SITE.theme.color, position: "right" },
+    texts: SITE.texts,
+    prechat: { ...SITE.prechat, departments: SITE.prechat.departments.map((d) => d.id) },
+    rating: SITE.rating,
+    sound: SITE.sound,
+  }]);
   const anna = await signIn(env, "anna@demo.test");
   await setStatus(env.worker.base, await token(env.worker.base, anna.agent), "available");
   const context = await env.browser.newContext({ locale: "en-US" });
-  await context.route(/\/api\/v1\/visitor\/site\?/, (route) =>
-    route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(SITE) }));
   const page = await context.newPage();
   page.on("pageerror", (e) => env.crashes.push(`page: ${e.message}`));
   // A page of the worker's origin embeds the frame as the loader does and

@@ -430,8 +430,8 @@ async fn the_prechat_form_is_checked_and_agents_see_its_answers() -> Result<()> 
             "email",
         ),
         (
-            json!({ "name": "Ada", "fields": { "order": "1", "color": "red" } }),
-            "fields.color",
+            json!({ "name": "Ada", "fields": { "order": "1", "favourite colour": "red" } }),
+            "fields.favourite colour",
         ),
         (
             json!({ "name": "Ada", "fields": { "order": "1" }, "department": "sales" }),
