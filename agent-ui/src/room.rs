@@ -316,6 +316,8 @@ mod tests {
             closing_comment: None,
             closed_at: None,
             transfers: Vec::new(),
+            visitor: Default::default(),
+            rating: None,
         }
     }
 
@@ -349,6 +351,27 @@ mod tests {
                 ("Tags", Missing("None")),
             ]
         );
+    }
+
+    #[test]
+    fn a_rated_chat_shows_its_rating_last() {
+        let mut rated = info(ConversationStatus::Closed, Some("Ben"));
+        rated.rating = Some(shared::site::Rating {
+            score: 4,
+            comment: Some("Quick".into()),
+            at: 9_000,
+        });
+        let facts = facts(&rated, "Support");
+        assert_eq!(
+            shown(&facts).last(),
+            Some(&("Rating", text("4 out of 5: Quick")))
+        );
+        rated.rating.as_mut().unwrap().comment = None;
+        let facts = super::facts(&rated, "Support");
+        assert_eq!(shown(&facts).last(), Some(&("Rating", text("4 out of 5"))));
+        rated.rating = None;
+        let facts = super::facts(&rated, "Support");
+        assert!(shown(&facts).iter().all(|(label, _)| *label != "Rating"));
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn watermark(o: &Obj) -> Option<Watermark> {
 
 /// Every error code by its wire name; any other name is
 /// [`ErrorCode::Unknown`], as serde's `other` reads it.
-const CODES: [(&str, ErrorCode); 15] = [
+const CODES: [(&str, ErrorCode); 18] = [
     ("bad_frame", ErrorCode::BadFrame),
     ("unknown_frame", ErrorCode::UnknownFrame),
     ("too_large", ErrorCode::TooLarge),
@@ -176,6 +176,9 @@ const CODES: [(&str, ErrorCode); 15] = [
     ("bad_credentials", ErrorCode::BadCredentials),
     ("bad_request", ErrorCode::BadRequest),
     ("internal", ErrorCode::Internal),
+    ("origin_not_allowed", ErrorCode::OriginNotAllowed),
+    ("conversation_open", ErrorCode::ConversationOpen),
+    ("too_many_requests", ErrorCode::TooManyRequests),
 ];
 
 /// The error code of a wire name.
@@ -380,11 +383,14 @@ mod tests {
             | ErrorCode::StoreFailed
             | ErrorCode::BadCredentials
             | ErrorCode::BadRequest
-            | ErrorCode::Internal => CODES.iter().any(|(_, c)| *c == code),
+            | ErrorCode::Internal
+            | ErrorCode::OriginNotAllowed
+            | ErrorCode::ConversationOpen
+            | ErrorCode::TooManyRequests => CODES.iter().any(|(_, c)| *c == code),
             ErrorCode::Unknown => !CODES.iter().any(|(_, c)| *c == code),
         };
         assert!(CODES.iter().all(|(_, c)| listed(*c)));
-        assert_eq!(CODES.len(), 15);
+        assert_eq!(CODES.len(), 18);
         assert_eq!(code("something_new"), ErrorCode::Unknown);
     }
 
