@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { launchBrowser, root, startWorker, TIMEOUT } from "./harness.mjs";
-import { startHost } from "./host_server.mjs";
+import { seedSites, startHost } from "./host_server.mjs";
 
 const BUDGET = { launcher: 5 * 1024, usable: 90 * 1024 };
 const FAST_3G = {
@@ -208,6 +208,8 @@ export function crateOf(name) {
 async function main() {
   const worker = await startWorker();
   const host = await startHost(worker.base);
+  // The demo site allows the host page's origin, as a site owner would set it.
+  await seedSites(worker.base, [{ allowed_origins: host.origins }]);
   const browser = await launchBrowser(["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process"]);
   try {
     const url = host.url();
