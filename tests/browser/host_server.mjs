@@ -83,8 +83,8 @@ export async function startHost(workerBase) {
 /**
  * Sets the demo workspace up again with its sites changed: the first of
  * `sites` is merged into the demo's own site (`website`), the others are
- * added whole (`{ id, name, department, ... }`, the site setup of the
- * widget contract). A worker that does not know a field ignores it.
+ * added whole (`{ id, name, department, ... }`, as `WorkspaceSetup.sites`
+ * takes them).
  */
 export async function seedSites(workerBase, [first = {}, ...more]) {
   const [site, ...others] = demo.sites;

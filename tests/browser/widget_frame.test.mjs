@@ -84,9 +84,6 @@ test("the frame in Spanish: privacy, focus, end of chat, rating and transcript",
   await anna.context.close();
 });
 
-// The site's settings as the contract's `GET /api/v1/visitor/site` gives
-// them, played by the browser's routing (whether or not this worker serves
-// them yet).
 /** The settings the demo site is given (as `GET /api/v1/visitor/site` answers them). */
 const SITE = {
   site_key: "demo.website",

@@ -1,9 +1,8 @@
 // The widget's per-site features through the page API, on a host page of
 // another origin than the worker (host_server.mjs): allowed origins, the
 // site's theme, signed identity, the pre-chat form, the rating, Spanish,
-// events from the chat, reset and pop-out. These need the site settings
-// and endpoints of the widget contract on the worker and the frame's side
-// of the loader's messages; each test says what it relies on.
+// events from the chat, reset and pop-out, with the sites each test needs
+// set up by the workspace setup.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -67,7 +66,6 @@ async function stored(page, site = "demo.website") {
   return JSON.parse(text);
 }
 
-// Needs SERVER: allowed origins (403 origin_not_allowed, readable by the
 // loader: CORS headers on the answer) and the frame page's CSP.
 test("a site that does not allow the host page's origin: the server's sentence in the console, nothing drawn", async () => {
   const { context, page, console: lines } = await visit([["open"]], { site: "demo.locked" });
@@ -89,7 +87,6 @@ test("a site that does not allow the host page's origin: the server's sentence i
   await context.close();
 });
 
-// Needs SERVER: GET /api/v1/visitor/site with the theme (and CORS).
 test("the launcher takes the site's theme colour and side", async () => {
   const { context, page } = await visit([], { site: "demo.themed" });
   await ready(page);
@@ -101,7 +98,6 @@ test("the launcher takes the site's theme colour and side", async () => {
   await context.close();
 });
 
-// Needs SERVER: signed identity in POST /api/v1/visitor/session; FRAME: lc:config's user.
 test("signed identity: the same visitor on two devices, resuming the open chat; a wrong hash stays anonymous with a warning", async () => {
   const user = { id: "u-42", name: "Ada", email: "ada@example.com" };
   const hash = createHmac("sha256", SECRET).update(user.id).digest("hex");
@@ -128,7 +124,6 @@ test("signed identity: the same visitor on two devices, resuming the open chat; 
   await agentContext.close();
 });
 
-// Needs SERVER: the site's pre-chat form; FRAME: the form, prefilled by setUser and setFields.
 test("pre-chat form: required fields are asked, page values prefill it, the chat starts after it", async () => {
   // Someone is there: otherwise the offline form takes the pre-chat form's place.
   const { context: agentContext } = await signIn(env, anna.email);
@@ -155,7 +150,6 @@ test("pre-chat form: required fields are asked, page values prefill it, the chat
   await agentContext.close();
 });
 
-// Needs FRAME: lc:event and lc:interacted; SERVER: the rating endpoint.
 test("chatStarted, agentJoined, chatEnded reach the page; the visitor rates the chat", async () => {
   // Anna at her desk (her inbox connected) and available.
   const { context: agentContext } = await signIn(env, anna.email);
@@ -191,7 +185,6 @@ test("chatStarted, agentJoined, chatEnded reach the page; the visitor rates the 
   await agentContext.close();
 });
 
-// Needs FRAME: Spanish texts from lc:config's language (the launcher's part runs today).
 test("Spanish: setLanguage('es') before load, and a Spanish browser", async () => {
   const { context, page, chat } = await visit([["setLanguage", "es"]]);
   await page.getByRole("button", { name: "Abrir chat" }).click();
@@ -207,7 +200,6 @@ test("Spanish: setLanguage('es') before load, and a Spanish browser", async () =
   await spanish.context.close();
 });
 
-// Needs FRAME: lc:reset and &reset=1.
 test("reset forgets the visitor: in a loaded chat, and before the chat is loaded", async () => {
   const { context: agentContext } = await signIn(env, anna.email);
   await setStatus(env.worker.base, await token(env.worker.base, anna), "available");
@@ -238,7 +230,6 @@ test("reset forgets the visitor: in a loaded chat, and before the chat is loaded
   await agentContext.close();
 });
 
-// Needs FRAME: "Pop out" and lc:popout.
 test("Pop out opens the chat in its own window and hides it on the page", async () => {
   const { context, page, chat } = await visit();
   await firstMessage(page, chat, "Popping out");
@@ -257,7 +248,6 @@ test("Pop out opens the chat in its own window and hides it on the page", async 
 // (On a host page of the same site as the worker: a third party's frame gets no storage in
 // this Chromium, see host_server.mjs.)
 
-// Needs FRAME: the "Message" box takes the focus when the chat is shown (and
 // once it is enabled), so Enter on the launcher puts the keyboard in it.
 test("keyboard: Enter on the launcher puts the caret in the Message box", async () => {
   const { context, page, chat } = await visit();
