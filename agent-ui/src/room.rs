@@ -143,7 +143,10 @@ pub fn facts(info: &RoomInfo, department: &str) -> Vec<Fact> {
     }
     if let Some(r) = &info.rating {
         let score = format!("{} out of 5", r.score);
-        let words = r.comment.as_ref().map_or(score.clone(), |c| format!("{score}: {c}"));
+        let words = r
+            .comment
+            .as_ref()
+            .map_or(score.clone(), |c| format!("{score}: {c}"));
         facts.push(fact("Rating", text(words)));
     }
     facts

@@ -274,10 +274,7 @@ pub fn check_start(
     // (`setFields`), which agents see beside them.
     let mut fields = std::collections::BTreeMap::new();
     if start.fields.len() > MAX_FORM_FIELDS * 2 {
-        return Err(format!(
-            "fields: at most {} fields",
-            MAX_FORM_FIELDS * 2
-        ));
+        return Err(format!("fields: at most {} fields", MAX_FORM_FIELDS * 2));
     }
     for (key, value) in &start.fields {
         let question = form.and_then(|f| f.fields.iter().find(|q| &q.id == key));
@@ -314,7 +311,10 @@ pub fn check_start(
         language: trimmed(&start.language).map(str::to_ascii_lowercase),
     };
     if let Some(form) = form {
-        let answered = form.fields.iter().any(|q| details.fields.contains_key(&q.id));
+        let answered = form
+            .fields
+            .iter()
+            .any(|q| details.fields.contains_key(&q.id));
         let skipped = details.name.is_none() && details.email.is_none() && !answered;
         if !(form.skippable && skipped) {
             if form.name == FieldRule::Required && details.name.is_none() {

@@ -78,8 +78,8 @@ pub async fn guard(req: &Request, env: &Env, workspace: &str, site_id: &str) -> 
     let own = own_origin(req)?;
     let fetch_site = req.headers().get("sec-fetch-site").ok().flatten();
     let origin = origin(req);
-    let origin = site::request_origin(origin.as_deref(), fetch_site.as_deref(), &own)
-        .map(str::to_owned);
+    let origin =
+        site::request_origin(origin.as_deref(), fetch_site.as_deref(), &own).map(str::to_owned);
     if site::is_own_origin(origin.as_deref(), &own) {
         return Ok(());
     }

@@ -97,15 +97,26 @@ async fn the_site_config_is_public_settings_only() -> Result<()> {
     // From an allowed page too (the loader asks from the host page).
     // The frame's own GETs carry no Origin: a browser marks them
     // same-origin instead (a header no page can set).
-    let (status, _, body) =
-        send(&worker, "GET", &path, &[("sec-fetch-site", "same-origin")], None).await?;
+    let (status, _, body) = send(
+        &worker,
+        "GET",
+        &path,
+        &[("sec-fetch-site", "same-origin")],
+        None,
+    )
+    .await?;
     assert_eq!(status, 200, "{body}");
-    let (status, _, body) =
-        send(&worker, "GET", &path, &[("sec-fetch-site", "cross-site")], None).await?;
+    let (status, _, body) = send(
+        &worker,
+        "GET",
+        &path,
+        &[("sec-fetch-site", "cross-site")],
+        None,
+    )
+    .await?;
     assert_eq!(status, 403, "{body}");
     // The loader reads it cross-origin: the answer names that origin.
-    let (status, headers, body) =
-        send(&worker, "GET", &path, &[("origin", ALLOWED)], None).await?;
+    let (status, headers, body) = send(&worker, "GET", &path, &[("origin", ALLOWED)], None).await?;
     assert_eq!(status, 200, "{body}");
     let allow = |h: &reqwest::header::HeaderMap| {
         h.get("access-control-allow-origin")
