@@ -706,22 +706,8 @@ pub fn leave_message(draft: &Draft) {
         |answer| {
             with(|a| {
                 let t = a.lang.texts();
-                a.offline = Some(match answer {
-                    Ok(sent) if js::boolean(&sent, "ok") == Some(true) => Stage::Sent,
-                    Ok(_) => Stage::Failed(crate::i18n::failure(t, t.could_not_send, None, None)),
-                    Err(HttpError::Network) => Stage::Failed(t.unreachable.to_owned()),
-                    Err(HttpError::Status {
-                        status, message, ..
-                    }) => Stage::Failed(crate::i18n::failure(
-                        t,
-                        t.could_not_send,
-                        Some(status),
-                        message.as_deref(),
-                    )),
-                    Err(HttpError::BadBody) => {
-                        Stage::Failed(crate::i18n::failure(t, t.could_not_send, None, None))
-                    }
-                });
+                let sent = answer.map(|sent| js::boolean(&sent, "ok") == Some(true));
+                a.offline = Some(sent_or_why(t, sent));
             });
             changed();
         },
@@ -809,21 +795,7 @@ fn after_chat(
         move |answer| {
             with(|a| {
                 let t = a.lang.texts();
-                stage(a).0 = match answer {
-                    Ok(_) => Stage::Sent,
-                    Err(HttpError::Network) => Stage::Failed(t.unreachable.to_owned()),
-                    Err(HttpError::Status {
-                        status, message, ..
-                    }) => Stage::Failed(crate::i18n::failure(
-                        t,
-                        t.could_not_send,
-                        Some(status),
-                        message.as_deref(),
-                    )),
-                    Err(HttpError::BadBody) => {
-                        Stage::Failed(crate::i18n::failure(t, t.could_not_send, None, None))
-                    }
-                };
+                stage(a).0 = sent_or_why(t, answer.map(|_| true));
             });
             changed();
         },
@@ -988,4 +960,20 @@ pub fn closed(a: &App) -> bool {
 /// Whether nothing can be written now.
 pub fn locked(a: &App) -> bool {
     closed(a) || matches!(a.setup, Setup::Failed { .. } | Setup::Checking)
+}
+
+/// What a form's request came to: sent (the server said so), or the
+/// sentence that says why not.
+fn sent_or_why(t: &crate::i18n::Texts, answer: Result<bool, HttpError>) -> Stage {
+    let failed = |status, message: Option<&str>| {
+        Stage::Failed(crate::i18n::failure(t, t.could_not_send, status, message))
+    };
+    match answer {
+        Ok(true) => Stage::Sent,
+        Ok(false) | Err(HttpError::BadBody) => failed(None, None),
+        Err(HttpError::Network) => Stage::Failed(t.unreachable.to_owned()),
+        Err(HttpError::Status {
+            status, message, ..
+        }) => failed(Some(status), message.as_deref()),
+    }
 }
