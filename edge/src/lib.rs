@@ -11,6 +11,7 @@
 //! Static files (widget, agent app, demo page) are served by the platform's
 //! assets before the worker runs. See `docs/protocol.md` for the API.
 
+pub mod admin;
 pub mod auth;
 pub mod calls;
 pub mod contacts_api;

@@ -379,6 +379,14 @@ impl WorkspaceObject {
         json(&profile)
     }
 
+    /// Whether the token's person may manage the workspace: their profile,
+    /// or the refusal.
+    async fn admin_check(&self, mut req: Request) -> Result<Response> {
+        let body = Self::asking(&mut req).await?;
+        let profile = self.read(|w| w.administrator(&body.who).map(|p| p.profile()))??;
+        json(&profile)
+    }
+
     async fn act(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         let action = body
@@ -594,6 +602,7 @@ impl WorkspaceObject {
             "/department-clock" => self.department_clock(req).await,
             "/login" => self.login(req).await,
             "/agent" => self.whoami(req).await,
+            "/admin/check" => self.admin_check(req).await,
             "/open" => self.open(req).await,
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,

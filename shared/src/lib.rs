@@ -7,6 +7,7 @@
 //! The protocol itself (handshake, resume, acks, error codes) is described in
 //! `docs/protocol.md` at the repository root.
 
+pub mod admin;
 pub mod api;
 pub mod canned;
 pub mod contacts;

@@ -33,6 +33,20 @@ impl Workspace {
         }
     }
 
+    /// The person a token names, if they may manage the workspace: the
+    /// check of every administrative request.
+    pub fn administrator(&self, who: &Principal) -> Result<&Person, Refusal> {
+        let person = self.authenticate(who)?;
+        if crate::permissions::allows_in(&self.grants, person.role, Permission::ManageWorkspace) {
+            Ok(person)
+        } else {
+            Err(super::refusal(
+                ErrorCode::Forbidden,
+                "managing the workspace needs the manage_workspace permission",
+            ))
+        }
+    }
+
     pub(super) fn act(&mut self, now: i64, who: Principal, action: AgentAction) {
         let person = match self.authenticate(&who) {
             Ok(p) => p.clone(),
