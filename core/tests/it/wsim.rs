@@ -79,6 +79,8 @@ pub fn person(email: &str, name: &str, role: Role, departments: &[&str]) -> Agen
         password: format!("hash-of-{email}"),
         departments: departments.iter().map(|d| d.to_string()).collect(),
         username: None,
+        capacity: None,
+        active: true,
     }
 }
 
@@ -87,6 +89,7 @@ pub fn person(email: &str, name: &str, role: Role, departments: &[&str]) -> Agen
 pub fn demo() -> WorkspaceSetup {
     WorkspaceSetup {
         workspace: "demo".into(),
+        name: None,
         departments: vec![
             DepartmentSetup {
                 id: "support".into(),
