@@ -68,7 +68,23 @@ async fn admin_route(mut req: Request, env: &Env, method: Method, rest: Vec<Stri
         },
         _ => return Err(Error::refused(ErrorCode::NotFound, "no such route")),
     };
-    http::call(&stub(env, &admin.workspace)?, "/admin", &ask).await
+    let audited = match &ask {
+        AdminAsk::Create { request, .. } => Some(("webhook.create", String::new(), format!("Added the webhook \"{}\" ({})", request.name.trim(), request.url.trim()))),
+        AdminAsk::Update { id, request } => Some(("webhook.update", id.clone(), format!("Changed the webhook \"{}\" ({})", request.name.trim(), request.url.trim()))),
+        AdminAsk::Remove { id } => Some(("webhook.remove", id.clone(), "Removed a webhook".to_owned())),
+        AdminAsk::Redeliver { id, delivery } => Some(("webhook.redeliver", id.clone(), format!("Asked for delivery {delivery} again"))),
+        AdminAsk::List | AdminAsk::Deliveries { .. } => None,
+    };
+    let answer = http::call(&stub(env, &admin.workspace)?, "/admin", &ask).await?;
+    // Only a change that was made is written to the audit log.
+    if let (Some((what, target, summary)), 200) = (audited, answer.status_code()) {
+        let target = match &ask {
+            AdminAsk::Create { id, .. } => id.clone(),
+            _ => target,
+        };
+        crate::admin::audit(env, &admin, what, &target, &summary).await?;
+    }
+    Ok(answer)
 }
 
 async fn read_request(req: &mut Request) -> Result<WebhookRequest> {

@@ -15,6 +15,9 @@ use crate::calls::{Announced, AssignRequest};
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json};
 use chat_core::conversation::Refusal;
+use chat_core::workspace::admin::AdminChange;
+use chat_core::workspace::audit::{AuditQuery, AuditRecord};
+use chat_core::workspace::people::Redeem;
 use chat_core::workspace::{
     Access, AgentAction, Answer, Call, InboxSocket, Input, Output, Principal, Request as Ask,
     SocketId, Workspace,
@@ -82,6 +85,74 @@ pub struct StoredLogin {
     pub password_hash: String,
     /// The token generation.
     pub generation: u32,
+    /// False once deactivated: the worker refuses the sign-in.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of the administrative routes (`/admin/...`): who asks, in which
+/// workspace (both from the verified token), and what.
+#[derive(Serialize, Deserialize)]
+pub struct AdminAsk {
+    /// Who.
+    pub who: Principal,
+    /// The workspace's slug.
+    pub workspace: String,
+    /// The change, for `/admin/change`.
+    #[serde(default)]
+    pub change: Option<AdminChange>,
+    /// The log's filters, for `/admin/audit`.
+    #[serde(default)]
+    pub query: Option<AuditQuery>,
+}
+
+/// Someone signed in by the workspace (sign-up, an accepted invitation, a
+/// new password): the worker signs their token.
+#[derive(Serialize, Deserialize)]
+pub struct SignedIn {
+    /// Who.
+    pub profile: AgentProfile,
+    /// The generation the token is issued in.
+    pub generation: u32,
+}
+
+/// Answer to a password reset's making: whom to mail, until when.
+#[derive(Serialize, Deserialize)]
+pub struct ResetMade {
+    /// The person.
+    pub person: shared::admin::PersonInfo,
+    /// When the link stops working.
+    pub expires_at: i64,
+}
+
+/// Body of `/invitation-info`: a link's token, and the workspace it names.
+#[derive(Serialize, Deserialize)]
+pub struct LinkAsk {
+    /// The token.
+    pub token: String,
+    /// The workspace's slug.
+    pub workspace: String,
+}
+
+/// Body of `/api-token`: a bearer API token and the scope its request
+/// needs.
+#[derive(Serialize, Deserialize)]
+pub struct ApiUse {
+    /// The token as presented.
+    pub token: String,
+    /// The scope.
+    pub scope: shared::admin::ApiScope,
+}
+
+/// Answer to `/api-token`.
+#[derive(Serialize, Deserialize)]
+pub struct ApiUsed {
+    /// The token's id.
+    pub token_id: String,
 }
 
 /// Body of the agent requests: who asks, and about what.
@@ -373,6 +444,7 @@ impl WorkspaceObject {
                 profile: p.profile(),
                 password_hash: p.password_hash.clone(),
                 generation: p.generation,
+                active: p.active,
             })
         })?;
         json(&found.or_refuse(ErrorCode::BadCredentials, "wrong email or password")?)
@@ -394,6 +466,75 @@ impl WorkspaceObject {
         let body = Self::asking(&mut req).await?;
         let profile = self.read(|w| w.administrator(&body.who).map(|p| p.profile()))??;
         json(&profile)
+    }
+
+    /// An administrator's read or change (the core checks the person on
+    /// every request).
+    async fn admin(&self, mut req: Request, what: &str) -> Result<Response> {
+        let body: AdminAsk = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
+        match what {
+            "settings" => json(&self.read(|w| w.settings(&body.who, &body.workspace))??),
+            "people" => json(&self.read(|w| w.people_list(&body.who))??),
+            "invitations" => json(&self.read(|w| w.invitations(&body.who))??),
+            "api-tokens" => json(&self.read(|w| w.api_tokens(&body.who))??),
+            "audit" => {
+                self.read(|w| w.administrator(&body.who).map(|_| ()))??;
+                json(&store::audit(&self.sql(), &body.query.unwrap_or_default())?)
+            }
+            _ => {
+                let change = body
+                    .change
+                    .or_refuse(ErrorCode::BadRequest, "no change named")?;
+                let answer = self
+                    .run(Input::Admin {
+                        who: body.who,
+                        workspace: body.workspace,
+                        change,
+                    })
+                    .await?;
+                answer_json(answer)
+            }
+        }
+    }
+
+    /// A change made in another object, for the audit log.
+    async fn audit_append(&self, mut req: Request) -> Result<Response> {
+        let record: AuditRecord = http::read_json(&mut req).await?;
+        self.run(Input::Record(record)).await?;
+        json(&serde_json::json!({}))
+    }
+
+    /// A new workspace by sign-up.
+    async fn sign_up(&self, mut req: Request) -> Result<Response> {
+        let body: SetupBody = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
+        let answer = self
+            .run(Input::SignUp {
+                setup: body.setup,
+                fresh_ids: body.fresh_ids,
+            })
+            .await?;
+        answer_json(answer)
+    }
+
+    async fn invitation_info(&self, mut req: Request) -> Result<Response> {
+        let body: LinkAsk = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.invitation_info(&body.token, &body.workspace, http::now()))??)
+    }
+
+    async fn redeem(&self, mut req: Request) -> Result<Response> {
+        let body: Redeem = http::read_json(&mut req).await?;
+        answer_json(self.run(Input::Redeem(body)).await?)
+    }
+
+    async fn api_token(&self, mut req: Request) -> Result<Response> {
+        let body: ApiUse = http::read_json(&mut req).await?;
+        answer_json(
+            self.run(Input::UseApiToken {
+                token: body.token,
+                scope: body.scope,
+            })
+            .await?,
+        )
     }
 
     async fn act(&self, mut req: Request) -> Result<Response> {
@@ -616,6 +757,17 @@ impl WorkspaceObject {
             "/login" => self.login(req).await,
             "/agent" => self.whoami(req).await,
             "/admin/check" => self.admin_check(req).await,
+            "/admin/audit-append" => self.audit_append(req).await,
+            "/admin/settings" => self.admin(req, "settings").await,
+            "/admin/people" => self.admin(req, "people").await,
+            "/admin/invitations" => self.admin(req, "invitations").await,
+            "/admin/api-tokens" => self.admin(req, "api-tokens").await,
+            "/admin/audit" => self.admin(req, "audit").await,
+            "/admin/change" => self.admin(req, "change").await,
+            "/signup" => self.sign_up(req).await,
+            "/invitation-info" => self.invitation_info(req).await,
+            "/redeem" => self.redeem(req).await,
+            "/api-token" => self.api_token(req).await,
             "/open" => self.open(req).await,
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,
@@ -638,6 +790,25 @@ impl WorkspaceObject {
             "/inbox" => self.inbox(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         }
+    }
+}
+
+/// An administrative answer as JSON.
+fn answer_json(answer: Answer) -> Result<Response> {
+    match answer {
+        Answer::Settings(s) => json(&s),
+        Answer::Person(p) => json(&p),
+        Answer::Rotated(r) => json(&r),
+        Answer::Invited(i) => json(&i),
+        Answer::ResetFor(person, expires_at) => json(&ResetMade { person, expires_at }),
+        Answer::SignedIn(profile, generation) => json(&SignedIn {
+            profile,
+            generation,
+        }),
+        Answer::ApiToken(t) => json(&t),
+        Answer::ApiCaller(token_id) => json(&ApiUsed { token_id }),
+        Answer::Setup(done) => json(&done),
+        _ => json(&serde_json::json!({})),
     }
 }
 

@@ -405,5 +405,16 @@ async fn refused_requests_say_why_and_change_nothing() -> Result<()> {
     let listed: Vec<Webhook> = api.raw("GET", HOOKS, Some(&mark.token), None).await?.json()?;
     assert_eq!(listed.len(), 19);
     assert!(listed.iter().all(|w| w.id != hook.id));
+    // Each change made (and none refused) is in the audit log.
+    let audit: shared::admin::AuditPage = api
+        .raw("GET", "/api/v1/admin/audit", Some(&mark.token), None)
+        .await?
+        .json()?;
+    let count = |what: &str| audit.entries.iter().filter(|e| e.what == what).count();
+    assert_eq!(
+        (count("webhook.create"), count("webhook.update"), count("webhook.remove")),
+        (20, 1, 1)
+    );
+    assert!(audit.entries.iter().any(|e| e.what == "webhook.remove" && e.target == hook.id));
     Ok(())
 }
