@@ -1204,7 +1204,10 @@ impl ConversationObject {
         if !matches!(storage.get_alarm().await, Ok(Some(t)) if t <= at) {
             log_failure(
                 "webhook hand-off alarm",
-                storage.set_alarm(http::alarm_at(at)).await.map_err(Error::from),
+                storage
+                    .set_alarm(http::alarm_at(at))
+                    .await
+                    .map_err(Error::from),
             );
         }
     }

@@ -301,14 +301,13 @@ impl WebhookObject {
         let now = http::now();
         let mut due = false;
         for event in &events {
-            let known = sql
-                .exec(
+            let known =
+                sql.exec(
                     "SELECT COUNT(*) AS n FROM events WHERE id = ?",
                     vec![event.id.clone().into()],
                 )?
                 .one::<Count>()?
-                .n
-                > 0;
+                .n > 0;
             if known {
                 continue;
             }
@@ -409,7 +408,13 @@ impl WebhookObject {
             if let Some(row) = row {
                 if let Ok(mut d) = serde_json::from_str::<Delivery>(&row.body) {
                     if d.status == DeliveryStatus::Pending {
-                        rules::record_attempt(&mut d, row.expires_at, result, http::now(), &schedule);
+                        rules::record_attempt(
+                            &mut d,
+                            row.expires_at,
+                            result,
+                            http::now(),
+                            &schedule,
+                        );
                         Self::put_delivery(&sql, &d, row.expires_at)?;
                     }
                 }
@@ -526,10 +531,7 @@ impl DurableObject for WebhookObject {
         if result.is_err() {
             // Storage failed: try again shortly rather than never.
             let retry = http::now() + 5_000;
-            log_failure(
-                "webhook retry alarm",
-                self.arm(retry).await,
-            );
+            log_failure("webhook retry alarm", self.arm(retry).await);
         }
         log_failure("webhook alarm", result);
         Response::ok("ok")

@@ -43,7 +43,12 @@ pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Result<Response> {
     admin_route(req, env, method, rest).await
 }
 
-async fn admin_route(mut req: Request, env: &Env, method: Method, rest: Vec<String>) -> Result<Response> {
+async fn admin_route(
+    mut req: Request,
+    env: &Env,
+    method: Method,
+    rest: Vec<String>,
+) -> Result<Response> {
     let admin = authorize(&req, env).await?;
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let ask = match (method, rest.as_slice()) {
@@ -69,10 +74,32 @@ async fn admin_route(mut req: Request, env: &Env, method: Method, rest: Vec<Stri
         _ => return Err(Error::refused(ErrorCode::NotFound, "no such route")),
     };
     let audited = match &ask {
-        AdminAsk::Create { request, .. } => Some(("webhook.create", String::new(), format!("Added the webhook \"{}\" ({})", request.name.trim(), request.url.trim()))),
-        AdminAsk::Update { id, request } => Some(("webhook.update", id.clone(), format!("Changed the webhook \"{}\" ({})", request.name.trim(), request.url.trim()))),
-        AdminAsk::Remove { id } => Some(("webhook.remove", id.clone(), "Removed a webhook".to_owned())),
-        AdminAsk::Redeliver { id, delivery } => Some(("webhook.redeliver", id.clone(), format!("Asked for delivery {delivery} again"))),
+        AdminAsk::Create { request, .. } => Some((
+            "webhook.create",
+            String::new(),
+            format!(
+                "Added the webhook \"{}\" ({})",
+                request.name.trim(),
+                request.url.trim()
+            ),
+        )),
+        AdminAsk::Update { id, request } => Some((
+            "webhook.update",
+            id.clone(),
+            format!(
+                "Changed the webhook \"{}\" ({})",
+                request.name.trim(),
+                request.url.trim()
+            ),
+        )),
+        AdminAsk::Remove { id } => {
+            Some(("webhook.remove", id.clone(), "Removed a webhook".to_owned()))
+        }
+        AdminAsk::Redeliver { id, delivery } => Some((
+            "webhook.redeliver",
+            id.clone(),
+            format!("Asked for delivery {delivery} again"),
+        )),
         AdminAsk::List | AdminAsk::Deliveries { .. } => None,
     };
     let answer = http::call(&stub(env, &admin.workspace)?, "/admin", &ask).await?;

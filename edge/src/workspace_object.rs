@@ -943,7 +943,10 @@ impl WorkspaceObject {
             if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
                 log_failure(
                     "webhook hand-off alarm",
-                    storage.set_alarm(http::alarm_at(retry)).await.map_err(Error::from),
+                    storage
+                        .set_alarm(http::alarm_at(retry))
+                        .await
+                        .map_err(Error::from),
                 );
             }
         }

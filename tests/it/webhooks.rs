@@ -7,7 +7,7 @@ use shared::admin::{Delivery, DeliveryStatus, Webhook};
 use shared::frame::{ClientFrame, SendKind, ServerFrame};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tests::webhook_receiver::{Behaviour, Receiver, Received};
+use tests::webhook_receiver::{Behaviour, Received, Receiver};
 use tests::{Api, Socket, Worker};
 
 const HOOKS: &str = "/api/v1/admin/webhooks";
@@ -34,7 +34,12 @@ async fn create(api: &Api, token: &str, url: &str, events: &[&str]) -> Result<We
 
 async fn deliveries(api: &Api, token: &str, hook: &str) -> Result<Vec<Delivery>> {
     let answer = api
-        .raw("GET", &format!("{HOOKS}/{hook}/deliveries"), Some(token), None)
+        .raw(
+            "GET",
+            &format!("{HOOKS}/{hook}/deliveries"),
+            Some(token),
+            None,
+        )
         .await?;
     if answer.status != 200 {
         bail!("deliveries: {} {}", answer.status, answer.body);
@@ -51,12 +56,20 @@ async fn say(socket: &mut Socket, client_id: &str, text: &str, kind: SendKind) -
         })
         .await?;
     socket
-        .recv_until(|f| matches!(f, ServerFrame::Ack { client_id: c, .. } if c.as_str() == client_id))
+        .recv_until(
+            |f| matches!(f, ServerFrame::Ack { client_id: c, .. } if c.as_str() == client_id),
+        )
         .await?;
     Ok(())
 }
 
-async fn act(api: &Api, token: &str, chat: &str, action: &str, body: serde_json::Value) -> Result<()> {
+async fn act(
+    api: &Api,
+    token: &str,
+    chat: &str,
+    action: &str,
+    body: serde_json::Value,
+) -> Result<()> {
     let answer = api.act(token, chat, action, body).await?;
     if answer.status != 200 {
         bail!("{action}: {} {}", answer.status, answer.body);
@@ -117,7 +130,14 @@ async fn every_event_is_delivered_signed() -> Result<()> {
     let (mut anna_socket, _) = api.join(&chat, &anna.token, 0).await?;
     say(&mut anna_socket, "a-1", "How can I help?", SendKind::Text).await?;
     say(&mut anna_socket, "a-2", "secret note words", SendKind::Note).await?;
-    act(&api, &anna.token, &chat, "forward", serde_json::json!({ "agent": ben.agent.id, "comment": "VIP" })).await?;
+    act(
+        &api,
+        &anna.token,
+        &chat,
+        "forward",
+        serde_json::json!({ "agent": ben.agent.id, "comment": "VIP" }),
+    )
+    .await?;
     let (mut ben_socket, _) = api.join(&chat, &ben.token, 0).await?;
     say(&mut ben_socket, "b-1", "Ben here", SendKind::Text).await?;
     act(&api, &ben.token, &chat, "hold", serde_json::json!({})).await?;
@@ -158,7 +178,11 @@ async fn every_event_is_delivered_signed() -> Result<()> {
         .await;
     // A moment more: nothing else may come.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let log = if log.len() >= total { receiver.log() } else { log };
+    let log = if log.len() >= total {
+        receiver.log()
+    } else {
+        log
+    };
     let mut got: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &log {
         *got.entry(r.event.as_str()).or_default() += 1;
@@ -179,40 +203,59 @@ async fn every_event_is_delivered_signed() -> Result<()> {
         assert!(ids.insert(r.delivery.clone()), "delivery id repeated");
     }
     let of = |event: &str| -> Vec<serde_json::Value> {
-        log.iter().filter(|r| r.event == event).map(Received::json).collect()
+        log.iter()
+            .filter(|r| r.event == event)
+            .map(Received::json)
+            .collect()
     };
-    assert_eq!(of("offline_message")[0]["data"]["offline_message"]["message"], "Call me back");
+    assert_eq!(
+        of("offline_message")[0]["data"]["offline_message"]["message"],
+        "Call me back"
+    );
     assert_eq!(of("chat_queued")[0]["data"]["chat"]["id"], chat.as_str());
     assert_eq!(of("chat_queued")[0]["data"]["preview"], "Hello there");
-    assert_eq!(of("visitor_message")[0]["data"]["message"]["text"], "Hello there");
+    assert_eq!(
+        of("visitor_message")[0]["data"]["message"]["text"],
+        "Hello there"
+    );
     let agent_texts: BTreeSet<String> = of("agent_message")
         .iter()
         .filter_map(|b| b["data"]["message"]["text"].as_str().map(str::to_owned))
         .collect();
-    assert_eq!(agent_texts, ["Ben here".to_owned(), "How can I help?".to_owned()].into());
+    assert_eq!(
+        agent_texts,
+        ["Ben here".to_owned(), "How can I help?".to_owned()].into()
+    );
     let transfer = &of("chat_transferred")[0]["data"];
     assert_eq!(transfer["to"]["agent"]["id"], ben.agent.id.0.as_str());
     assert_eq!(transfer["comment"], "VIP");
     let closes = of("chat_closed");
-    let close = closes.iter().find(|b| b["data"]["update"].is_null()).expect("the close");
+    let close = closes
+        .iter()
+        .find(|b| b["data"]["update"].is_null())
+        .expect("the close");
     assert_eq!(close["data"]["comment"], "Solved it");
     assert_eq!(close["data"]["tags"], serde_json::json!(["Billing"]));
     assert_eq!(close["data"]["disposition"], "Solved");
-    let rating = closes.iter().find(|b| b["data"]["update"] == "rating").expect("the rating");
+    let rating = closes
+        .iter()
+        .find(|b| b["data"]["update"] == "rating")
+        .expect("the rating");
     assert_eq!(rating["data"]["rating"]["score"], 5);
     assert_eq!(rating["data"]["comment"], "Solved it");
 
     // The log lists them, delivered on the first attempt.
     let listed = deliveries(&api, &mark.token, &hook.id).await?;
     assert_eq!(listed.len(), total);
-    assert!(listed
-        .iter()
-        .all(|d| d.status == DeliveryStatus::Delivered && d.attempts == 1 && d.last_status == Some(204)));
+    assert!(listed.iter().all(|d| d.status == DeliveryStatus::Delivered
+        && d.attempts == 1
+        && d.last_status == Some(204)));
     Ok(())
 }
 
 #[tokio::test]
-async fn retries_survive_a_restart_without_loss_or_duplicates_and_redeliver_sends_again() -> Result<()> {
+async fn retries_survive_a_restart_without_loss_or_duplicates_and_redeliver_sends_again(
+) -> Result<()> {
     let mut worker = Worker::start().await?;
     let api = worker.api();
     let receiver = Receiver::start(Behaviour {
@@ -261,7 +304,9 @@ async fn retries_survive_a_restart_without_loss_or_duplicates_and_redeliver_send
         .values()
         .filter_map(|(_, _, b)| {
             let body: serde_json::Value = serde_json::from_str(b.iter().next()?).ok()?;
-            body["data"]["offline_message"]["message"].as_str().map(str::to_owned)
+            body["data"]["offline_message"]["message"]
+                .as_str()
+                .map(str::to_owned)
         })
         .collect();
     assert_eq!(messages, (0..N).map(|i| format!("Message {i}")).collect());
@@ -274,7 +319,10 @@ async fn retries_survive_a_restart_without_loss_or_duplicates_and_redeliver_send
         // An attempt cut short by the restart reached the receiver but
         // not the log: the log counts at most what was received.
         let received = per_key[&d.id].0;
-        assert!(d.attempts >= 1 && d.attempts as usize <= received, "{d:?}: {received}");
+        assert!(
+            d.attempts >= 1 && d.attempts as usize <= received,
+            "{d:?}: {received}"
+        );
         assert_eq!(d.last_status, Some(204));
         assert!(d.delivered_at.is_some() && d.next_attempt_at.is_none());
     }
@@ -288,7 +336,10 @@ async fn retries_survive_a_restart_without_loss_or_duplicates_and_redeliver_send
             &serde_json::json!({}),
         )
         .await?;
-    assert_eq!((again.id.as_str(), again.status), (first.id.as_str(), DeliveryStatus::Pending));
+    assert_eq!(
+        (again.id.as_str(), again.status),
+        (first.id.as_str(), DeliveryStatus::Pending)
+    );
     let before = log.len();
     let log = receiver
         .wait_for(Duration::from_secs(10), |log| log.len() > before)
@@ -307,8 +358,14 @@ async fn retries_survive_a_restart_without_loss_or_duplicates_and_redeliver_send
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let d = listed.iter().find(|d| d.id == first.id).expect("still listed");
-    assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, first.attempts + 1));
+    let d = listed
+        .iter()
+        .find(|d| d.id == first.id)
+        .expect("still listed");
+    assert_eq!(
+        (d.status, d.attempts),
+        (DeliveryStatus::Delivered, first.attempts + 1)
+    );
     Ok(())
 }
 
@@ -320,7 +377,13 @@ async fn only_this_workspaces_administrators_manage_its_webhooks() -> Result<()>
     other.workspace = "other".into();
     api.setup(&other).await?;
     let mark = api.login("mark@demo.test").await?;
-    let hook = create(&api, &mark.token, "https://example.com/hook", &["chat_closed"]).await?;
+    let hook = create(
+        &api,
+        &mark.token,
+        "https://example.com/hook",
+        &["chat_closed"],
+    )
+    .await?;
     let body = serde_json::json!({ "name": "X", "url": "https://example.com/x", "events": ["chat_queued"] }).to_string();
     let routes = |id: &str| {
         vec![
@@ -329,7 +392,11 @@ async fn only_this_workspaces_administrators_manage_its_webhooks() -> Result<()>
             ("PUT", format!("{HOOKS}/{id}"), Some(body.clone())),
             ("DELETE", format!("{HOOKS}/{id}"), None),
             ("GET", format!("{HOOKS}/{id}/deliveries"), None),
-            ("POST", format!("{HOOKS}/{id}/deliveries/dlv_x/redeliver"), None),
+            (
+                "POST",
+                format!("{HOOKS}/{id}/deliveries/dlv_x/redeliver"),
+                None,
+            ),
         ]
     };
     let anna = api.login("anna@demo.test").await?;
@@ -349,7 +416,10 @@ async fn only_this_workspaces_administrators_manage_its_webhooks() -> Result<()>
         .await?
         .json()?;
     assert!(theirs.is_empty());
-    let ours: Vec<Webhook> = api.raw("GET", HOOKS, Some(&mark.token), None).await?.json()?;
+    let ours: Vec<Webhook> = api
+        .raw("GET", HOOKS, Some(&mark.token), None)
+        .await?
+        .json()?;
     assert_eq!(ours, vec![hook]);
     Ok(())
 }
@@ -359,35 +429,84 @@ async fn refused_requests_say_why_and_change_nothing() -> Result<()> {
     let worker = Worker::start().await?;
     let api = worker.api();
     let mark = api.login("mark@demo.test").await?;
-    let hook = create(&api, &mark.token, "https://example.com/hook", &["chat_closed"]).await?;
+    let hook = create(
+        &api,
+        &mark.token,
+        "https://example.com/hook",
+        &["chat_closed"],
+    )
+    .await?;
     let cases = [
-        (serde_json::json!({ "name": "", "url": "https://e.com", "events": ["chat_closed"] }), "name"),
-        (serde_json::json!({ "name": "A", "url": "http://e.com", "events": ["chat_closed"] }), "https://"),
-        (serde_json::json!({ "name": "A", "url": "not a url", "events": ["chat_closed"] }), "URL"),
-        (serde_json::json!({ "name": "A", "url": "https://e.com", "events": [] }), "event"),
-        (serde_json::json!({ "name": "A", "url": "https://e.com", "events": ["chat_exploded"] }), "unknown event"),
+        (
+            serde_json::json!({ "name": "", "url": "https://e.com", "events": ["chat_closed"] }),
+            "name",
+        ),
+        (
+            serde_json::json!({ "name": "A", "url": "http://e.com", "events": ["chat_closed"] }),
+            "https://",
+        ),
+        (
+            serde_json::json!({ "name": "A", "url": "not a url", "events": ["chat_closed"] }),
+            "URL",
+        ),
+        (
+            serde_json::json!({ "name": "A", "url": "https://e.com", "events": [] }),
+            "event",
+        ),
+        (
+            serde_json::json!({ "name": "A", "url": "https://e.com", "events": ["chat_exploded"] }),
+            "unknown event",
+        ),
     ];
     for (body, why) in &cases {
-        for (method, path) in [("POST", HOOKS.to_owned()), ("PUT", format!("{HOOKS}/{}", hook.id))] {
-            let answer = api.raw(method, &path, Some(&mark.token), Some(body.to_string())).await?;
+        for (method, path) in [
+            ("POST", HOOKS.to_owned()),
+            ("PUT", format!("{HOOKS}/{}", hook.id)),
+        ] {
+            let answer = api
+                .raw(method, &path, Some(&mark.token), Some(body.to_string()))
+                .await?;
             assert_eq!(answer.status, 400, "{method} {body}: {}", answer.body);
-            assert!(answer.body.contains(why), "{method} {body}: {}", answer.body);
+            assert!(
+                answer.body.contains(why),
+                "{method} {body}: {}",
+                answer.body
+            );
         }
     }
-    let answer = api.raw("POST", HOOKS, Some(&mark.token), Some("{".into())).await?;
+    let answer = api
+        .raw("POST", HOOKS, Some(&mark.token), Some("{".into()))
+        .await?;
     assert_eq!(answer.status, 400, "{}", answer.body);
-    let listed: Vec<Webhook> = api.raw("GET", HOOKS, Some(&mark.token), None).await?.json()?;
+    let listed: Vec<Webhook> = api
+        .raw("GET", HOOKS, Some(&mark.token), None)
+        .await?
+        .json()?;
     assert_eq!(listed, vec![hook.clone()]);
     // At most 20.
     for i in 1..20 {
-        create(&api, &mark.token, &format!("https://example.com/{i}"), &["chat_queued"]).await?;
+        create(
+            &api,
+            &mark.token,
+            &format!("https://example.com/{i}"),
+            &["chat_queued"],
+        )
+        .await?;
     }
     let answer = api
-        .raw("POST", HOOKS, Some(&mark.token), Some(cases[0].0.to_string().replace("\"\"", "\"B\"")))
+        .raw(
+            "POST",
+            HOOKS,
+            Some(&mark.token),
+            Some(cases[0].0.to_string().replace("\"\"", "\"B\"")),
+        )
         .await?;
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert!(answer.body.contains("at most 20"), "{}", answer.body);
-    let listed: Vec<Webhook> = api.raw("GET", HOOKS, Some(&mark.token), None).await?.json()?;
+    let listed: Vec<Webhook> = api
+        .raw("GET", HOOKS, Some(&mark.token), None)
+        .await?
+        .json()?;
     assert_eq!(listed.len(), 20);
     // An edit of one of the twenty is still allowed; a removal removes.
     let edited = api
@@ -400,10 +519,23 @@ async fn refused_requests_say_why_and_change_nothing() -> Result<()> {
         .await?;
     assert_eq!(edited.status, 200, "{}", edited.body);
     let edited: Webhook = edited.json()?;
-    assert_eq!((edited.name.as_str(), edited.active, edited.secret.as_str()), ("Renamed", false, hook.secret.as_str()));
-    let removed = api.raw("DELETE", &format!("{HOOKS}/{}", hook.id), Some(&mark.token), None).await?;
+    assert_eq!(
+        (edited.name.as_str(), edited.active, edited.secret.as_str()),
+        ("Renamed", false, hook.secret.as_str())
+    );
+    let removed = api
+        .raw(
+            "DELETE",
+            &format!("{HOOKS}/{}", hook.id),
+            Some(&mark.token),
+            None,
+        )
+        .await?;
     assert_eq!(removed.status, 200, "{}", removed.body);
-    let listed: Vec<Webhook> = api.raw("GET", HOOKS, Some(&mark.token), None).await?.json()?;
+    let listed: Vec<Webhook> = api
+        .raw("GET", HOOKS, Some(&mark.token), None)
+        .await?
+        .json()?;
     assert_eq!(listed.len(), 19);
     assert!(listed.iter().all(|w| w.id != hook.id));
     // Each change made (and none refused) is in the audit log.
@@ -413,9 +545,16 @@ async fn refused_requests_say_why_and_change_nothing() -> Result<()> {
         .json()?;
     let count = |what: &str| audit.entries.iter().filter(|e| e.what == what).count();
     assert_eq!(
-        (count("webhook.create"), count("webhook.update"), count("webhook.remove")),
+        (
+            count("webhook.create"),
+            count("webhook.update"),
+            count("webhook.remove")
+        ),
         (20, 1, 1)
     );
-    assert!(audit.entries.iter().any(|e| e.what == "webhook.remove" && e.target == hook.id));
+    assert!(audit
+        .entries
+        .iter()
+        .any(|e| e.what == "webhook.remove" && e.target == hook.id));
     Ok(())
 }

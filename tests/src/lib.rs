@@ -150,7 +150,10 @@ impl Worker {
             .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
             .args(["--var", "ENABLE_BENCH_ECHO:true"])
             // Webhook retries in a fraction of a second rather than 30 s.
-            .args(["--var", &format!("WEBHOOK_RETRY_BASE_MS:{}", webhook_retry_base_ms())])
+            .args([
+                "--var",
+                &format!("WEBHOOK_RETRY_BASE_MS:{}", webhook_retry_base_ms()),
+            ])
             // LIVECHAT_WRANGLER_LOG=info shows every request in the log.
             .arg("--log-level")
             .arg(std::env::var("LIVECHAT_WRANGLER_LOG").unwrap_or_else(|_| "warn".into()))

@@ -110,7 +110,10 @@ impl Receiver {
 
     /// Every request so far.
     pub fn log(&self) -> Vec<Received> {
-        self.shared.lock().map(|s| s.log.clone()).unwrap_or_default()
+        self.shared
+            .lock()
+            .map(|s| s.log.clone())
+            .unwrap_or_default()
     }
 
     /// Changes how it answers from now on.

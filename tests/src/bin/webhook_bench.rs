@@ -55,7 +55,13 @@ fn message_of(body: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn scenario(api: &Api, token: &str, label: &str, delay: Duration, events: usize) -> Result<()> {
+async fn scenario(
+    api: &Api,
+    token: &str,
+    label: &str,
+    delay: Duration,
+    events: usize,
+) -> Result<()> {
     let receiver = Receiver::start(Behaviour {
         fail_first: 0,
         delay,
@@ -78,7 +84,8 @@ async fn scenario(api: &Api, token: &str, label: &str, delay: Duration, events: 
         leave(api, &text).await?;
         let log = receiver
             .wait_for(Duration::from_secs(30), |log| {
-                log.iter().any(|r| message_of(&r.body).as_deref() == Some(text.as_str()))
+                log.iter()
+                    .any(|r| message_of(&r.body).as_deref() == Some(text.as_str()))
             })
             .await;
         let Some(got) = log
@@ -117,7 +124,12 @@ async fn scenario(api: &Api, token: &str, label: &str, delay: Duration, events: 
         .wait_for(Duration::from_secs(600), |log| log.len() >= before + events)
         .await;
     let received = log.len() - before;
-    let last = log.iter().skip(before).map(|r| r.at).max().unwrap_or(started);
+    let last = log
+        .iter()
+        .skip(before)
+        .map(|r| r.at)
+        .max()
+        .unwrap_or(started);
     let span = last.duration_since(started).as_secs_f64();
     println!(
         "{label}: latency over {samples} events (to the request's arrival) p50 {:.1} ms, p99 {:.1} ms; \
@@ -160,6 +172,13 @@ async fn main() -> Result<()> {
     let api = worker.api();
     let mark = api.login("mark@demo.test").await?;
     scenario(&api, &mark.token, "fast receiver", Duration::ZERO, events).await?;
-    scenario(&api, &mark.token, "slow receiver (200 ms)", Duration::from_millis(200), events).await?;
+    scenario(
+        &api,
+        &mark.token,
+        "slow receiver (200 ms)",
+        Duration::from_millis(200),
+        events,
+    )
+    .await?;
     Ok(())
 }
