@@ -23,6 +23,8 @@ pub mod files;
 pub mod http;
 pub mod transcripts;
 pub mod visitor;
+pub mod webhook_object;
+pub mod webhooks;
 pub mod workspace_object;
 
 use auth::{Claims, Kind};
@@ -167,6 +169,7 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, env).await,
         (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(env, room).await,
+        (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
         (
             _,
             ["api", "v1", "admin", ..]

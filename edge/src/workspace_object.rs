@@ -214,6 +214,8 @@ pub struct WorkspaceObject {
     core: RefCell<Option<Workspace>>,
     /// Inbox sockets this instance has seen, by number.
     sockets: RefCell<HashMap<SocketId, WebSocket>>,
+    /// The workspace's slug, once a request named it (for webhook events).
+    slug: RefCell<Option<String>>,
 }
 
 fn send(ws: &WebSocket, frame: &InboxFrame) {
@@ -236,6 +238,7 @@ impl WorkspaceObject {
         }
         let sql = self.sql();
         store::schema(&sql)?;
+        sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
         let mut sockets = HashMap::new();
         let mut live = Vec::new();
         for ws in self.state.get_websockets() {
@@ -274,7 +277,11 @@ impl WorkspaceObject {
         while let Some(output) = workspace.poll_output() {
             match output {
                 Output::Write(row) => {
-                    if let Err(e) = store::write(&sql, row) {
+                    // A webhook event goes to the outbox with its row.
+                    let event = self.webhook_event(&row);
+                    let written = store::write(&sql, row)
+                        .and_then(|()| event.map_or(Ok(()), |e| crate::webhooks::queue(&sql, &e)));
+                    if let Err(e) = written {
                         *core = None;
                         return Err(e);
                     }
@@ -311,6 +318,8 @@ impl WorkspaceObject {
             if let Some(at) = pending.alarm {
                 match at {
                     Some(at) => self.state.storage().set_alarm(http::alarm_at(at)).await?,
+                    // The outbox's retry keeps its alarm.
+                    None if crate::webhooks::pending(&self.sql())? => {}
                     None => self.state.storage().delete_alarm().await?,
                 }
             }
@@ -672,12 +681,16 @@ impl WorkspaceObject {
         let message = body
             .message
             .or_refuse(ErrorCode::BadRequest, "a message is required")?;
+        if let Some((slug, _)) = message.site_key.split_once('.') {
+            *self.slug.borrow_mut() = Some(slug.to_owned());
+        }
         self.run(Input::LeaveOffline {
             site: body.site,
             message,
             id: crate::auth::new_id("o"),
         })
         .await?;
+        self.hand_off_events().await;
         json(&serde_json::json!({ "ok": true }))
     }
 
@@ -809,6 +822,7 @@ impl DurableObject for WorkspaceObject {
             env,
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),
+            slug: RefCell::new(None),
         }
     }
 
@@ -878,6 +892,63 @@ impl DurableObject for WorkspaceObject {
 
     async fn alarm(&self) -> worker::Result<Response> {
         log_failure("workspace alarm", self.run(Input::Tick).await);
+        self.hand_off_events().await;
         Response::ok("ok")
+    }
+}
+
+/// Webhook events of the workspace (offline messages): written to the
+/// outbox with their row, handed off to the webhook object after the
+/// request, retried by the alarm until it confirmed.
+impl WorkspaceObject {
+    fn webhook_event(&self, row: &chat_core::workspace::Row) -> Option<chat_core::webhooks::Event> {
+        let chat_core::workspace::Row::OfflineMessage(m) = row else {
+            return None;
+        };
+        let workspace = self.slug.borrow().clone()?;
+        let (event, data) = chat_core::webhooks::offline_event(m);
+        Some(chat_core::webhooks::Event {
+            id: format!("{workspace}.{}", m.id),
+            event,
+            workspace,
+            occurred_at: m.created_at,
+            data,
+        })
+    }
+
+    async fn hand_off_events(&self) {
+        let handed = async {
+            let sql = self.sql();
+            sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
+            if !crate::webhooks::pending(&sql)? {
+                return Ok(());
+            }
+            // Every event in the outbox names its workspace.
+            #[derive(Deserialize)]
+            struct Named {
+                workspace: String,
+            }
+            let named = sql
+                .exec("SELECT json_extract(body, '$.workspace') AS workspace FROM webhook_outbox LIMIT 1", None)?
+                .to_array::<Named>()?;
+            if let Some(n) = named.into_iter().next() {
+                crate::webhooks::flush(&sql, &self.env, &n.workspace).await?;
+            }
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = handed.await {
+            worker::console_error!("webhook hand-off failed: {e}");
+            let retry = http::now() + crate::webhooks::HAND_OFF_RETRY_MS;
+            let storage = self.state.storage();
+            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
+                log_failure(
+                    "webhook hand-off alarm",
+                    storage
+                        .set_alarm(http::alarm_at(retry))
+                        .await
+                        .map_err(Error::from),
+                );
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ mod room;
 mod routing;
 mod take;
 mod transcripts;
+mod webhooks;
 mod widget_site;
 
 use shared::frame::{Message, ServerFrame};
