@@ -160,7 +160,7 @@ fn watermark(o: &Obj) -> Option<Watermark> {
 
 /// Every error code by its wire name; any other name is
 /// [`ErrorCode::Unknown`], as serde's `other` reads it.
-const CODES: [(&str, ErrorCode); 18] = [
+const CODES: [(&str, ErrorCode); 19] = [
     ("bad_frame", ErrorCode::BadFrame),
     ("unknown_frame", ErrorCode::UnknownFrame),
     ("too_large", ErrorCode::TooLarge),
@@ -179,6 +179,7 @@ const CODES: [(&str, ErrorCode); 18] = [
     ("origin_not_allowed", ErrorCode::OriginNotAllowed),
     ("conversation_open", ErrorCode::ConversationOpen),
     ("too_many_requests", ErrorCode::TooManyRequests),
+    ("conflict", ErrorCode::Conflict),
 ];
 
 /// The error code of a wire name.
@@ -386,11 +387,12 @@ mod tests {
             | ErrorCode::Internal
             | ErrorCode::OriginNotAllowed
             | ErrorCode::ConversationOpen
-            | ErrorCode::TooManyRequests => CODES.iter().any(|(_, c)| *c == code),
+            | ErrorCode::TooManyRequests
+            | ErrorCode::Conflict => CODES.iter().any(|(_, c)| *c == code),
             ErrorCode::Unknown => !CODES.iter().any(|(_, c)| *c == code),
         };
         assert!(CODES.iter().all(|(_, c)| listed(*c)));
-        assert_eq!(CODES.len(), 18);
+        assert_eq!(CODES.len(), 19);
         assert_eq!(code("something_new"), ErrorCode::Unknown);
     }
 

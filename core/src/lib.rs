@@ -18,6 +18,7 @@ pub mod permissions;
 pub mod router;
 pub mod search;
 pub mod site;
+pub mod webhooks;
 pub mod workspace;
 
 pub use conversation::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};

@@ -381,6 +381,11 @@ impl Router {
         }
     }
 
+    /// The settings it routes by.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// Where a conversation is; `None` when unknown or closed.
     pub fn place(&self, conversation: &ConversationId) -> Option<&Place> {
         self.convs.get(conversation).map(|c| &c.place)

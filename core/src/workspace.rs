@@ -23,9 +23,13 @@
 //! which performs every output it answers.
 
 mod actions;
+pub mod admin;
 mod agent_action;
+pub mod api_tokens;
+pub mod audit;
 mod canned;
 mod contacts_access;
+pub mod people;
 mod queries;
 mod setup;
 mod sockets;
@@ -107,6 +111,34 @@ pub enum Input {
     },
     /// The alarm rang.
     Tick,
+    /// An administrator changes the workspace.
+    Admin {
+        /// Who, as their token names them.
+        who: Principal,
+        /// The workspace's slug, from the same token.
+        workspace: String,
+        /// What.
+        change: admin::AdminChange,
+    },
+    /// A new workspace and its first administrator (sign-up); refused when
+    /// the workspace exists.
+    SignUp {
+        /// The definition (passwords hashed).
+        setup: shared::api::WorkspaceSetup,
+        /// Ids for its people.
+        fresh_ids: Vec<AgentId>,
+    },
+    /// Someone follows a one-time link: an invitation or a password reset.
+    Redeem(people::Redeem),
+    /// A change made in another object (webhooks, reports), for the log.
+    Record(audit::AuditRecord),
+    /// An API token is presented for a scope; its last use is recorded.
+    UseApiToken {
+        /// The bearer token as given.
+        token: String,
+        /// What the request needs.
+        scope: shared::admin::ApiScope,
+    },
 }
 
 /// Something the shell must do.
@@ -165,6 +197,16 @@ pub struct Stored {
     pub opened: Vec<(AgentId, ConversationId)>,
     /// The inbox sockets still open, from their attachments.
     pub sockets: Vec<InboxSocket>,
+    /// The display name.
+    pub name: Option<String>,
+    /// Who created the workspace, when known.
+    pub origin: Option<admin::Origin>,
+    /// Invitations, by id.
+    pub invitations: Vec<people::StoredInvitation>,
+    /// Password resets.
+    pub resets: Vec<people::StoredReset>,
+    /// API tokens.
+    pub api_tokens: Vec<api_tokens::StoredApiToken>,
 }
 
 /// One workspace. See the module docs for the drain contract.
@@ -197,6 +239,11 @@ pub struct Workspace {
     /// What each waiting conversation was last told.
     pushed: BTreeMap<ConversationId, QueuePosition>,
     out: VecDeque<Output>,
+    name: String,
+    origin: Option<admin::Origin>,
+    invitations: BTreeMap<String, people::StoredInvitation>,
+    resets: BTreeMap<String, people::StoredReset>,
+    api_tokens: BTreeMap<String, api_tokens::StoredApiToken>,
 }
 
 fn refusal(code: ErrorCode, message: &str) -> Refusal {
@@ -244,6 +291,23 @@ impl Workspace {
                 .map(|s| (s.id.clone(), s))
                 .collect(),
             opened: stored.opened.into_iter().collect(),
+            name: stored.name.unwrap_or_default(),
+            origin: stored.origin,
+            invitations: stored
+                .invitations
+                .into_iter()
+                .map(|i| (i.invitation.id.clone(), i))
+                .collect(),
+            resets: stored
+                .resets
+                .into_iter()
+                .map(|r| (r.token_hash.clone(), r))
+                .collect(),
+            api_tokens: stored
+                .api_tokens
+                .into_iter()
+                .map(|t| (t.info.id.clone(), t))
+                .collect(),
             ..Workspace::default()
         };
         // A socket whose token ended (closed, but still held by the
@@ -314,6 +378,19 @@ impl Workspace {
                 }
                 self.settle(now, router::Input::Tick);
             }
+            Input::Admin {
+                who,
+                workspace,
+                change,
+            } => self.administer(now, who, workspace, change),
+            Input::SignUp { setup, fresh_ids } => self.sign_up(now, setup, fresh_ids),
+            Input::Redeem(redeem) => self.redeem(now, redeem),
+            Input::Record(mut record) => {
+                record.at = now;
+                self.write(Row::Audit(record));
+                self.reply(Ok(Answer::Done));
+            }
+            Input::UseApiToken { token, scope } => self.use_api_token(now, &token, scope),
         }
         self.arm();
     }

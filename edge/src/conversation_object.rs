@@ -178,6 +178,10 @@ pub struct ConversationObject {
     env: Env,
     core: RefCell<Option<Conversation>>,
     sockets: RefCell<HashMap<ConnId, WebSocket>>,
+    /// Webhooks: whether message events are wanted, and when that was
+    /// learnt; what this step put in the outbox.
+    hooks: RefCell<Option<(bool, i64)>>,
+    hooks_queued: std::cell::Cell<Queued>,
 }
 
 impl ConversationObject {
@@ -192,6 +196,7 @@ impl ConversationObject {
         }
         let sql = self.sql();
         sql.exec(SCHEMA, None)?;
+        sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
         migrate(&sql)?;
         let meta = stored_meta(&sql)?;
         let last_seq = highest_seq(&sql, "SELECT COALESCE(MAX(seq), 0) AS n FROM messages")?;
@@ -304,6 +309,7 @@ impl ConversationObject {
         if closes(&effects) {
             self.file_with_contact().await;
         }
+        self.schedule_hand_off().await;
         Ok(effects)
     }
 
@@ -373,6 +379,8 @@ impl ConversationObject {
         let sql = self.sql();
         match record {
             Record::Meta(meta) => {
+                let before = stored_meta(&sql)?;
+                self.queue_events(&sql, before.as_ref(), meta)?;
                 sql.exec(
                     "INSERT OR REPLACE INTO meta (id, body) VALUES (1, ?)",
                     vec![serde_json::to_string(meta)?.into()],
@@ -407,6 +415,7 @@ impl ConversationObject {
                         ],
                     )?;
                 }
+                self.queue_message_event(&sql, m)?;
                 return Ok(Some((m.seq, body)));
             }
             Record::Watermark(w) => {
@@ -906,6 +915,8 @@ impl DurableObject for ConversationObject {
             env,
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),
+            hooks: RefCell::new(None),
+            hooks_queued: Default::default(),
         }
     }
 
@@ -961,6 +972,7 @@ impl DurableObject for ConversationObject {
     async fn alarm(&self) -> worker::Result<Response> {
         log_failure("conversation alarm", self.run(Input::Alarm, None).await);
         self.file_with_contact().await;
+        self.hand_off_events().await;
         Response::ok("ok")
     }
 }
@@ -1080,6 +1092,150 @@ impl ConversationObject {
                         .map_err(Error::from),
                 );
             }
+        }
+    }
+}
+
+/// What a step put in the webhook outbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Queued {
+    /// Nothing.
+    #[default]
+    Nothing,
+    /// Message events only: handed off together a moment later.
+    Messages,
+    /// A change of the conversation: handed off at once.
+    Change,
+}
+
+/// Message events wait this long in the outbox, so a burst of messages
+/// is one hand-off.
+const MESSAGE_BATCH_MS: i64 = 1_000;
+/// What the conversation knows of its workspace's webhooks is trusted
+/// this long; after that, its next message event goes to the outbox
+/// whatever it says, and the hand-off's answer refreshes it.
+const WANTED_TTL_MS: i64 = 60_000;
+
+/// Webhook events: written to the outbox in the same synchronous step as
+/// the change they report, handed off to the workspace's webhook object
+/// by the alarm (at once for a change, after [`MESSAGE_BATCH_MS`] for
+/// messages), retried by the alarm until it confirmed.
+impl ConversationObject {
+    fn queued(&self, what: Queued) {
+        if what == Queued::Change || self.hooks_queued.get() == Queued::Nothing {
+            self.hooks_queued.set(what);
+        }
+    }
+
+    fn queue_events(&self, sql: &SqlStorage, before: Option<&Meta>, after: &Meta) -> Result<()> {
+        let events = chat_core::webhooks::conversation_events(before, after);
+        if events.is_empty() {
+            return Ok(());
+        }
+        let workspace = self.workspace()?;
+        let now = http::now();
+        for (event, data) in events {
+            let event = chat_core::webhooks::Event {
+                id: crate::auth::new_id("ev"),
+                event,
+                workspace: workspace.clone(),
+                occurred_at: now,
+                data,
+            };
+            crate::webhooks::queue(sql, &event)?;
+        }
+        self.queued(Queued::Change);
+        Ok(())
+    }
+
+    /// Whether message events go to the outbox: when wanted, or when what
+    /// the conversation knows is too old to say.
+    fn messages_wanted(&self, sql: &SqlStorage, now: i64) -> bool {
+        if self.hooks.borrow().is_none() {
+            let known = sql
+                .exec("SELECT value FROM kv WHERE key = 'webhooks_wanted'", None)
+                .and_then(|c| c.to_array::<Value>())
+                .ok()
+                .and_then(|rows| rows.into_iter().next())
+                .and_then(|v| serde_json::from_str::<(bool, i64)>(&v.value).ok());
+            *self.hooks.borrow_mut() = known;
+        }
+        match *self.hooks.borrow() {
+            Some((wanted, at)) => wanted || now - at > WANTED_TTL_MS,
+            None => true,
+        }
+    }
+
+    fn queue_message_event(&self, sql: &SqlStorage, m: &Message) -> Result<()> {
+        let now = http::now();
+        if !self.messages_wanted(sql, now) {
+            return Ok(());
+        }
+        let view = self.core.borrow().as_ref().and_then(|c| c.view().cloned());
+        let Some(view) = view else { return Ok(()) };
+        let Some((event, data)) = chat_core::webhooks::message_event(&view, m) else {
+            return Ok(());
+        };
+        let event = chat_core::webhooks::Event {
+            id: format!("{}.{}", view.id.0, m.seq),
+            event,
+            workspace: self.workspace()?,
+            occurred_at: m.sent_at,
+            data,
+        };
+        crate::webhooks::queue(sql, &event)?;
+        self.queued(Queued::Messages);
+        Ok(())
+    }
+
+    /// After a step: rings the alarm for what it put in the outbox.
+    async fn schedule_hand_off(&self) {
+        let at = match self.hooks_queued.replace(Queued::Nothing) {
+            Queued::Nothing => return,
+            Queued::Change => http::now(),
+            Queued::Messages => http::now() + MESSAGE_BATCH_MS,
+        };
+        self.arm(at).await;
+    }
+
+    /// Rings the alarm at `at` unless it rings by then already.
+    async fn arm(&self, at: i64) {
+        let storage = self.state.storage();
+        if !matches!(storage.get_alarm().await, Ok(Some(t)) if t <= at) {
+            log_failure(
+                "webhook hand-off alarm",
+                storage.set_alarm(http::alarm_at(at)).await.map_err(Error::from),
+            );
+        }
+    }
+
+    /// Hands the outbox to the webhook object; what it answers is what
+    /// the conversation knows of its webhooks from now on. A failure is
+    /// retried by the alarm.
+    async fn hand_off_events(&self) {
+        let handed = async {
+            let sql = self.sql();
+            sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
+            let Ok(workspace) = self.workspace() else {
+                return Ok(());
+            };
+            if let Some(answer) = crate::webhooks::flush(&sql, &self.env, &workspace).await? {
+                let known = (
+                    chat_core::webhooks::wants_messages(&answer.wanted),
+                    http::now(),
+                );
+                sql.exec(
+                    "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
+                    vec![serde_json::to_string(&known)?.into()],
+                )?;
+                *self.hooks.borrow_mut() = Some(known);
+            }
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = handed.await {
+            worker::console_error!("webhook hand-off failed: {e}");
+            self.arm(http::now() + crate::webhooks::HAND_OFF_RETRY_MS)
+                .await;
         }
     }
 }

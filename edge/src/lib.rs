@@ -23,6 +23,8 @@ pub mod files;
 pub mod http;
 pub mod transcripts;
 pub mod visitor;
+pub mod webhook_object;
+pub mod webhooks;
 pub mod workspace_object;
 
 use auth::{Claims, Kind};
@@ -166,6 +168,16 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, env).await,
         (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(env, room).await,
+        (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
+        (
+            _,
+            ["api", "v1", "admin", ..]
+            | ["api", "v1", "signup"]
+            | ["api", "v1", "invitations", ..]
+            | ["api", "v1", "password-resets", ..],
+        ) => admin::route(req, env, &segments)
+            .await
+            .unwrap_or_else(|| Err(Error::refused(ErrorCode::NotFound, "no such route"))),
         _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
     }
 }
@@ -355,6 +367,12 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
         .map_or(auth::UNKNOWN_USER_HASH, |s| s.password_hash.as_str());
     let matches = auth::check_password(&body.password, hash);
     let stored = stored.filter(|_| matches).ok_or_else(wrong)?;
+    if !stored.active {
+        return Err(Error::refused(
+            ErrorCode::Forbidden,
+            "this account is deactivated",
+        ));
+    }
     let agent: AgentProfile = stored.profile;
     let token = auth::sign(
         &secret(env)?,

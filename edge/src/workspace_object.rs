@@ -15,6 +15,9 @@ use crate::calls::{Announced, AssignRequest};
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json};
 use chat_core::conversation::Refusal;
+use chat_core::workspace::admin::AdminChange;
+use chat_core::workspace::audit::{AuditQuery, AuditRecord};
+use chat_core::workspace::people::Redeem;
 use chat_core::workspace::{
     Access, AgentAction, Answer, Call, InboxSocket, Input, Output, Principal, Request as Ask,
     SocketId, Workspace,
@@ -82,6 +85,74 @@ pub struct StoredLogin {
     pub password_hash: String,
     /// The token generation.
     pub generation: u32,
+    /// False once deactivated: the worker refuses the sign-in.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of the administrative routes (`/admin/...`): who asks, in which
+/// workspace (both from the verified token), and what.
+#[derive(Serialize, Deserialize)]
+pub struct AdminAsk {
+    /// Who.
+    pub who: Principal,
+    /// The workspace's slug.
+    pub workspace: String,
+    /// The change, for `/admin/change`.
+    #[serde(default)]
+    pub change: Option<AdminChange>,
+    /// The log's filters, for `/admin/audit`.
+    #[serde(default)]
+    pub query: Option<AuditQuery>,
+}
+
+/// Someone signed in by the workspace (sign-up, an accepted invitation, a
+/// new password): the worker signs their token.
+#[derive(Serialize, Deserialize)]
+pub struct SignedIn {
+    /// Who.
+    pub profile: AgentProfile,
+    /// The generation the token is issued in.
+    pub generation: u32,
+}
+
+/// Answer to a password reset's making: whom to mail, until when.
+#[derive(Serialize, Deserialize)]
+pub struct ResetMade {
+    /// The person.
+    pub person: shared::admin::PersonInfo,
+    /// When the link stops working.
+    pub expires_at: i64,
+}
+
+/// Body of `/invitation-info`: a link's token, and the workspace it names.
+#[derive(Serialize, Deserialize)]
+pub struct LinkAsk {
+    /// The token.
+    pub token: String,
+    /// The workspace's slug.
+    pub workspace: String,
+}
+
+/// Body of `/api-token`: a bearer API token and the scope its request
+/// needs.
+#[derive(Serialize, Deserialize)]
+pub struct ApiUse {
+    /// The token as presented.
+    pub token: String,
+    /// The scope.
+    pub scope: shared::admin::ApiScope,
+}
+
+/// Answer to `/api-token`.
+#[derive(Serialize, Deserialize)]
+pub struct ApiUsed {
+    /// The token's id.
+    pub token_id: String,
 }
 
 /// Body of the agent requests: who asks, and about what.
@@ -143,6 +214,8 @@ pub struct WorkspaceObject {
     core: RefCell<Option<Workspace>>,
     /// Inbox sockets this instance has seen, by number.
     sockets: RefCell<HashMap<SocketId, WebSocket>>,
+    /// The workspace's slug, once a request named it (for webhook events).
+    slug: RefCell<Option<String>>,
 }
 
 fn send(ws: &WebSocket, frame: &InboxFrame) {
@@ -165,6 +238,7 @@ impl WorkspaceObject {
         }
         let sql = self.sql();
         store::schema(&sql)?;
+        sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
         let mut sockets = HashMap::new();
         let mut live = Vec::new();
         for ws in self.state.get_websockets() {
@@ -203,7 +277,11 @@ impl WorkspaceObject {
         while let Some(output) = workspace.poll_output() {
             match output {
                 Output::Write(row) => {
-                    if let Err(e) = store::write(&sql, row) {
+                    // A webhook event goes to the outbox with its row.
+                    let event = self.webhook_event(&row);
+                    let written = store::write(&sql, row)
+                        .and_then(|()| event.map_or(Ok(()), |e| crate::webhooks::queue(&sql, &e)));
+                    if let Err(e) = written {
                         *core = None;
                         return Err(e);
                     }
@@ -240,6 +318,8 @@ impl WorkspaceObject {
             if let Some(at) = pending.alarm {
                 match at {
                     Some(at) => self.state.storage().set_alarm(http::alarm_at(at)).await?,
+                    // The outbox's retry keeps its alarm.
+                    None if crate::webhooks::pending(&self.sql())? => {}
                     None => self.state.storage().delete_alarm().await?,
                 }
             }
@@ -364,6 +444,7 @@ impl WorkspaceObject {
                 profile: p.profile(),
                 password_hash: p.password_hash.clone(),
                 generation: p.generation,
+                active: p.active,
             })
         })?;
         json(&found.or_refuse(ErrorCode::BadCredentials, "wrong email or password")?)
@@ -385,6 +466,75 @@ impl WorkspaceObject {
         let body = Self::asking(&mut req).await?;
         let profile = self.read(|w| w.administrator(&body.who).map(|p| p.profile()))??;
         json(&profile)
+    }
+
+    /// An administrator's read or change (the core checks the person on
+    /// every request).
+    async fn admin(&self, mut req: Request, what: &str) -> Result<Response> {
+        let body: AdminAsk = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
+        match what {
+            "settings" => json(&self.read(|w| w.settings(&body.who, &body.workspace))??),
+            "people" => json(&self.read(|w| w.people_list(&body.who))??),
+            "invitations" => json(&self.read(|w| w.invitations(&body.who))??),
+            "api-tokens" => json(&self.read(|w| w.api_tokens(&body.who))??),
+            "audit" => {
+                self.read(|w| w.administrator(&body.who).map(|_| ()))??;
+                json(&store::audit(&self.sql(), &body.query.unwrap_or_default())?)
+            }
+            _ => {
+                let change = body
+                    .change
+                    .or_refuse(ErrorCode::BadRequest, "no change named")?;
+                let answer = self
+                    .run(Input::Admin {
+                        who: body.who,
+                        workspace: body.workspace,
+                        change,
+                    })
+                    .await?;
+                answer_json(answer)
+            }
+        }
+    }
+
+    /// A change made in another object, for the audit log.
+    async fn audit_append(&self, mut req: Request) -> Result<Response> {
+        let record: AuditRecord = http::read_json(&mut req).await?;
+        self.run(Input::Record(record)).await?;
+        json(&serde_json::json!({}))
+    }
+
+    /// A new workspace by sign-up.
+    async fn sign_up(&self, mut req: Request) -> Result<Response> {
+        let body: SetupBody = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
+        let answer = self
+            .run(Input::SignUp {
+                setup: body.setup,
+                fresh_ids: body.fresh_ids,
+            })
+            .await?;
+        answer_json(answer)
+    }
+
+    async fn invitation_info(&self, mut req: Request) -> Result<Response> {
+        let body: LinkAsk = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.invitation_info(&body.token, &body.workspace, http::now()))??)
+    }
+
+    async fn redeem(&self, mut req: Request) -> Result<Response> {
+        let body: Redeem = http::read_json(&mut req).await?;
+        answer_json(self.run(Input::Redeem(body)).await?)
+    }
+
+    async fn api_token(&self, mut req: Request) -> Result<Response> {
+        let body: ApiUse = http::read_json(&mut req).await?;
+        answer_json(
+            self.run(Input::UseApiToken {
+                token: body.token,
+                scope: body.scope,
+            })
+            .await?,
+        )
     }
 
     async fn act(&self, mut req: Request) -> Result<Response> {
@@ -531,12 +681,16 @@ impl WorkspaceObject {
         let message = body
             .message
             .or_refuse(ErrorCode::BadRequest, "a message is required")?;
+        if let Some((slug, _)) = message.site_key.split_once('.') {
+            *self.slug.borrow_mut() = Some(slug.to_owned());
+        }
         self.run(Input::LeaveOffline {
             site: body.site,
             message,
             id: crate::auth::new_id("o"),
         })
         .await?;
+        self.hand_off_events().await;
         json(&serde_json::json!({ "ok": true }))
     }
 
@@ -603,6 +757,17 @@ impl WorkspaceObject {
             "/login" => self.login(req).await,
             "/agent" => self.whoami(req).await,
             "/admin/check" => self.admin_check(req).await,
+            "/admin/audit-append" => self.audit_append(req).await,
+            "/admin/settings" => self.admin(req, "settings").await,
+            "/admin/people" => self.admin(req, "people").await,
+            "/admin/invitations" => self.admin(req, "invitations").await,
+            "/admin/api-tokens" => self.admin(req, "api-tokens").await,
+            "/admin/audit" => self.admin(req, "audit").await,
+            "/admin/change" => self.admin(req, "change").await,
+            "/signup" => self.sign_up(req).await,
+            "/invitation-info" => self.invitation_info(req).await,
+            "/redeem" => self.redeem(req).await,
+            "/api-token" => self.api_token(req).await,
             "/open" => self.open(req).await,
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,
@@ -628,6 +793,25 @@ impl WorkspaceObject {
     }
 }
 
+/// An administrative answer as JSON.
+fn answer_json(answer: Answer) -> Result<Response> {
+    match answer {
+        Answer::Settings(s) => json(&s),
+        Answer::Person(p) => json(&p),
+        Answer::Rotated(r) => json(&r),
+        Answer::Invited(i) => json(&i),
+        Answer::ResetFor(person, expires_at) => json(&ResetMade { person, expires_at }),
+        Answer::SignedIn(profile, generation) => json(&SignedIn {
+            profile,
+            generation,
+        }),
+        Answer::ApiToken(t) => json(&t),
+        Answer::ApiCaller(token_id) => json(&ApiUsed { token_id }),
+        Answer::Setup(done) => json(&done),
+        _ => json(&serde_json::json!({})),
+    }
+}
+
 /// Hashes are kept per email; the worker reads them before a setup.
 pub type PasswordHashes = BTreeMap<String, String>;
 
@@ -638,6 +822,7 @@ impl DurableObject for WorkspaceObject {
             env,
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),
+            slug: RefCell::new(None),
         }
     }
 
@@ -707,6 +892,60 @@ impl DurableObject for WorkspaceObject {
 
     async fn alarm(&self) -> worker::Result<Response> {
         log_failure("workspace alarm", self.run(Input::Tick).await);
+        self.hand_off_events().await;
         Response::ok("ok")
+    }
+}
+
+/// Webhook events of the workspace (offline messages): written to the
+/// outbox with their row, handed off to the webhook object after the
+/// request, retried by the alarm until it confirmed.
+impl WorkspaceObject {
+    fn webhook_event(&self, row: &chat_core::workspace::Row) -> Option<chat_core::webhooks::Event> {
+        let chat_core::workspace::Row::OfflineMessage(m) = row else {
+            return None;
+        };
+        let workspace = self.slug.borrow().clone()?;
+        let (event, data) = chat_core::webhooks::offline_event(m);
+        Some(chat_core::webhooks::Event {
+            id: format!("{workspace}.{}", m.id),
+            event,
+            workspace,
+            occurred_at: m.created_at,
+            data,
+        })
+    }
+
+    async fn hand_off_events(&self) {
+        let handed = async {
+            let sql = self.sql();
+            sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
+            if !crate::webhooks::pending(&sql)? {
+                return Ok(());
+            }
+            // Every event in the outbox names its workspace.
+            #[derive(Deserialize)]
+            struct Named {
+                workspace: String,
+            }
+            let named = sql
+                .exec("SELECT json_extract(body, '$.workspace') AS workspace FROM webhook_outbox LIMIT 1", None)?
+                .to_array::<Named>()?;
+            if let Some(n) = named.into_iter().next() {
+                crate::webhooks::flush(&sql, &self.env, &n.workspace).await?;
+            }
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = handed.await {
+            worker::console_error!("webhook hand-off failed: {e}");
+            let retry = http::now() + crate::webhooks::HAND_OFF_RETRY_MS;
+            let storage = self.state.storage();
+            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
+                log_failure(
+                    "webhook hand-off alarm",
+                    storage.set_alarm(http::alarm_at(retry)).await.map_err(Error::from),
+                );
+            }
+        }
     }
 }

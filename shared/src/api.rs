@@ -188,6 +188,9 @@ impl ApiError {
 pub struct WorkspaceSetup {
     /// The workspace's slug.
     pub workspace: String,
+    /// Its display name; unchanged when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Its departments.
     pub departments: Vec<DepartmentSetup>,
     /// Its sites.
@@ -432,6 +435,22 @@ pub struct AgentSetup {
     /// when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Their own limit of simultaneous chats, overriding the department's
+    /// and the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// False for a deactivated person: kept, but cannot sign in and gets
+    /// no chats.
+    #[serde(default = "active", skip_serializing_if = "is_active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
+}
+
+fn is_active(active: &bool) -> bool {
+    *active
 }
 
 /// Answer to [`WorkspaceSetup`].

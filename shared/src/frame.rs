@@ -362,6 +362,8 @@ pub enum ErrorCode {
     ConversationOpen,
     /// Too many requests of this kind.
     TooManyRequests,
+    /// The name is already in use (a workspace slug at sign-up).
+    Conflict,
     /// A code this build does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
@@ -380,7 +382,10 @@ impl ErrorCode {
             Self::Unauthorized | Self::BadCredentials => 401,
             Self::Forbidden | Self::OriginNotAllowed => 403,
             Self::NotFound => 404,
-            Self::ConversationClosed | Self::AlreadyTaken | Self::ConversationOpen => 409,
+            Self::ConversationClosed
+            | Self::AlreadyTaken
+            | Self::ConversationOpen
+            | Self::Conflict => 409,
             Self::TooManyRequests => 429,
             Self::TooLarge => 413,
             Self::StoreFailed | Self::Internal | Self::Unknown => 500,

@@ -816,6 +816,7 @@ fn http_bodies() {
     check(
         WorkspaceSetup {
             workspace: "demo".into(),
+            name: None,
             departments: vec![DepartmentSetup {
                 id: "support".into(),
                 name: "Support".into(),
@@ -830,6 +831,8 @@ fn http_bodies() {
                 password: "hunter2".into(),
                 departments: vec!["support".into()],
                 username: None,
+                capacity: None,
+                active: true,
             }],
             grants: vec![],
             routing: None,

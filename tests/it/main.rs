@@ -16,6 +16,7 @@ mod room;
 mod routing;
 mod take;
 mod transcripts;
+mod webhooks;
 mod widget_site;
 
 use shared::frame::{Message, ServerFrame};

@@ -3,6 +3,8 @@
 //! state folder, seeds the demo workspace, and talks to it over HTTP and
 //! WebSocket with the `shared` wire types.
 
+pub mod webhook_receiver;
+
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
@@ -48,6 +50,15 @@ pub fn password(email: &str) -> String {
         .and_then(|w| w.agents.into_iter().find(|a| a.email == email))
         .map(|a| a.password)
         .unwrap_or_default()
+}
+
+/// The first webhook retry's delay the test worker runs with:
+/// `LIVECHAT_WEBHOOK_RETRY_BASE_MS`, else 300 ms.
+pub fn webhook_retry_base_ms() -> u64 {
+    std::env::var("LIVECHAT_WEBHOOK_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
 }
 
 fn free_port() -> Result<u16> {
@@ -138,6 +149,8 @@ impl Worker {
             .args(["--var", &format!("AUTH_SECRET:{AUTH_SECRET}")])
             .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
             .args(["--var", "ENABLE_BENCH_ECHO:true"])
+            // Webhook retries in a fraction of a second rather than 30 s.
+            .args(["--var", &format!("WEBHOOK_RETRY_BASE_MS:{}", webhook_retry_base_ms())])
             // LIVECHAT_WRANGLER_LOG=info shows every request in the log.
             .arg("--log-level")
             .arg(std::env::var("LIVECHAT_WRANGLER_LOG").unwrap_or_else(|_| "warn".into()))

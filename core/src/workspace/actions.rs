@@ -25,7 +25,7 @@ impl Workspace {
     /// The person a token names, if the token is still good.
     pub fn authenticate(&self, who: &Principal) -> Result<&Person, Refusal> {
         match self.people.get(&who.agent) {
-            Some(p) if p.generation == who.generation => Ok(p),
+            Some(p) if p.generation == who.generation && p.active => Ok(p),
             _ => Err(super::refusal(
                 ErrorCode::Unauthorized,
                 "your session has ended; sign in again",

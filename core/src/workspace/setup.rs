@@ -282,9 +282,50 @@ fn rights(person: &Person, grants: &Grants) -> (Role, Vec<DepartmentId>, Vec<boo
 }
 
 impl Workspace {
+    /// The operator's setup (the deployment's setup token): refused on a
+    /// workspace made by sign-up, whose administrators own it.
     pub(super) fn setup(&mut self, now: i64, setup: WorkspaceSetup, fresh_ids: Vec<AgentId>) {
+        if self.origin == Some(super::admin::Origin::SignUp) {
+            return self.reply(Err(super::refusal(
+                ErrorCode::Forbidden,
+                "this workspace was created by sign-up: its administrators change it, not the deployment's setup token",
+            )));
+        }
+        let first = self.origin.is_none();
+        match self.define(now, setup, fresh_ids) {
+            Ok(done) => {
+                if first {
+                    self.origin = Some(super::admin::Origin::Operator);
+                    self.write(Row::Origin(super::admin::Origin::Operator));
+                }
+                let summary = format!(
+                    "The deployment's setup defined the workspace: {} people",
+                    done.agents.len()
+                );
+                self.audit(
+                    now,
+                    &super::audit::Actor::Operator,
+                    "workspace.setup",
+                    "",
+                    summary,
+                );
+                self.reply(Ok(Answer::Setup(done)));
+            }
+            Err(r) => self.reply(Err(r)),
+        }
+    }
+
+    /// Checks a whole definition and applies it (the one path of every
+    /// setup, import, settings section and change to people): a refusal
+    /// changes nothing.
+    pub(super) fn define(
+        &mut self,
+        now: i64,
+        setup: WorkspaceSetup,
+        fresh_ids: Vec<AgentId>,
+    ) -> Result<SetupDone, super::Refusal> {
         if let Err(why) = validate_setup(&setup) {
-            return self.reply(Err(super::refusal(ErrorCode::BadRequest, &why)));
+            return Err(super::refusal(ErrorCode::BadRequest, &why));
         }
         let departments: BTreeMap<DepartmentId, Department> = setup
             .departments
@@ -309,7 +350,7 @@ impl Workspace {
                 "department \"{}\" still has open conversations; forward or close them first",
                 s.department
             );
-            return self.reply(Err(super::refusal(ErrorCode::BadRequest, &why)));
+            return Err(super::refusal(ErrorCode::BadRequest, &why));
         }
         let by_email: BTreeMap<String, &Person> = self
             .people
@@ -326,16 +367,19 @@ impl Workspace {
                 None => match fresh.next() {
                     Some(id) => id,
                     None => {
-                        return self.reply(Err(super::refusal(
+                        return Err(super::refusal(
                             ErrorCode::Internal,
                             "not enough fresh ids for the new people",
-                        )))
+                        ))
                     }
                 },
             };
             let generation = match known {
-                // A new password ends every session of the old one.
-                Some(p) if p.password_hash != a.password => p.generation + 1,
+                // A new password ends every session of the old one, and so
+                // does a deactivation.
+                Some(p) if p.password_hash != a.password || (p.active && !a.active) => {
+                    p.generation + 1
+                }
                 Some(p) => p.generation,
                 None => 0,
             };
@@ -357,6 +401,8 @@ impl Workspace {
                     departments,
                     generation,
                     username: username_of(a),
+                    capacity: a.capacity,
+                    active: a.active,
                 },
             );
         }
@@ -403,6 +449,12 @@ impl Workspace {
                 .collect(),
             restrict_tags: setup.labels.restrict_tags,
         };
+        if let Some(name) = setup.name.as_ref().map(|n| n.trim().to_owned()) {
+            if name != self.name {
+                self.name = name.clone();
+                self.write(Row::Name(name));
+            }
+        }
         if labels != self.labels {
             self.labels = labels.clone();
             self.write(Row::Labels(labels));
@@ -463,7 +515,7 @@ impl Workspace {
         // The router learns the settings and everyone's departments. A role
         // that may not take or reply is routed nothing.
         self.settle(now, router::Input::Settings(settings(&setup)));
-        let everyone: Vec<Person> = self.people.values().cloned().collect();
+        let everyone: Vec<Person> = self.people.values().filter(|p| p.active).cloned().collect();
         for p in &everyone {
             let departments = if inbox::works_chats(&self.grants, p.role) {
                 p.departments.clone()
@@ -475,7 +527,7 @@ impl Workspace {
                 router::Input::Agent {
                     id: p.id.clone(),
                     departments,
-                    capacity: None,
+                    capacity: p.capacity,
                 },
             );
             let open = self.open_sockets(&p.id);
@@ -488,6 +540,16 @@ impl Workspace {
             );
         }
         for p in &removed {
+            self.release(now, p);
+        }
+        // The newly deactivated leave the router like the removed.
+        let deactivated: Vec<Person> = self
+            .people
+            .values()
+            .filter(|p| !p.active && old_people.get(&p.id).is_some_and(|o| o.active))
+            .cloned()
+            .collect();
+        for p in &deactivated {
             self.release(now, p);
         }
 
@@ -509,7 +571,7 @@ impl Workspace {
             }
         }
         let agents = self.people.values().map(Person::profile).collect();
-        self.reply(Ok(Answer::Setup(SetupDone { agents })));
+        Ok(SetupDone { agents })
     }
 
     /// A removed person's chats go back to their queues.

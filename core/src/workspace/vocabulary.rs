@@ -40,6 +40,16 @@ pub struct Person {
     /// stored before usernames: then [`Person::username`] derives it.
     #[serde(default)]
     pub username: String,
+    /// Their own limit of simultaneous chats.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// False once deactivated: no sign-in, no token, no chats.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Person {
@@ -159,6 +169,20 @@ pub enum Row {
     ForgetOpenedBy(AgentId, ConversationId),
     /// Insert an offline message.
     OfflineMessage(OfflineMessage),
+    /// Append an entry to the audit log (the store numbers it).
+    Audit(super::audit::AuditRecord),
+    /// Replace the workspace's display name.
+    Name(String),
+    /// Record who created the workspace.
+    Origin(super::admin::Origin),
+    /// Insert or replace an invitation.
+    Invitation(super::people::StoredInvitation),
+    /// Insert or replace a password reset.
+    Reset(super::people::StoredReset),
+    /// Insert or replace an API token.
+    ApiToken(super::api_tokens::StoredApiToken),
+    /// Delete an API token.
+    RemoveApiToken(String),
 }
 
 /// What the workspace asks of a conversation.
@@ -256,6 +280,24 @@ pub enum Answer {
     Announced(Option<QueuePosition>),
     /// A canned response was made.
     Canned(shared::canned::CannedResponse),
+    /// The workspace's settings after a change.
+    Settings(Box<shared::admin::Settings>),
+    /// A person after a change.
+    Person(shared::admin::PersonInfo),
+    /// A site's new identity secret.
+    Rotated(shared::admin::RotatedSecret),
+    /// An invitation was made: the worker mails its link.
+    Invited(shared::admin::Invitation),
+    /// A password reset was made for this person: the worker mails its
+    /// link.
+    ResetFor(shared::admin::PersonInfo, i64),
+    /// Someone is signed in (an accepted invitation, a new password, a
+    /// sign-up): the worker signs their token.
+    SignedIn(shared::api::AgentProfile, u32),
+    /// An API token was made.
+    ApiToken(shared::admin::ApiTokenInfo),
+    /// An API token was accepted: its id.
+    ApiCaller(String),
 }
 
 /// A username from an email: its part before `@`, lowercased.

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use chat_core::hours::Interval;
 use chat_core::permissions::Grants;
 use chat_core::router::{Changes, Router};
+use chat_core::workspace::audit::{AuditQuery, AuditRecord, AUDIT_PAGE};
 use chat_core::workspace::{Department, InboxSocket, Person, Row, Site, Stored};
 use serde::{Deserialize, Serialize};
 use shared::api::{OfflineMessage, Role};
@@ -42,6 +43,16 @@ CREATE INDEX IF NOT EXISTS opened_conversation ON opened (conversation_id);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS router_agents (id TEXT PRIMARY KEY, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS router_conversations (id TEXT PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agent_admin (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, who TEXT NOT NULL,
+  what TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_who ON audit (who, id);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE TABLE IF NOT EXISTS invitations (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS password_resets (hash TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_tokens (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS offline_messages (
   id TEXT PRIMARY KEY, department TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL
 );
@@ -213,19 +224,29 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         pairs(sql, "SELECT id AS a, username AS b FROM agent_usernames")?
             .into_iter()
             .collect();
+    let mut admin: BTreeMap<String, PersonAdmin> =
+        pairs(sql, "SELECT id AS a, body AS b FROM agent_admin")?
+            .into_iter()
+            .filter_map(|(id, body)| Some((id, serde_json::from_str(&body).ok()?)))
+            .collect();
     let people = sql
         .exec("SELECT id, email, name, role, password FROM agents", None)?
         .to_array::<AgentRow>()?
         .into_iter()
-        .map(|r| Person {
-            departments: members.remove(&r.id).unwrap_or_default(),
-            generation: generations.get(&r.id).copied().unwrap_or(0),
-            username: usernames.remove(&r.id).unwrap_or_default(),
-            id: AgentId(r.id),
-            email: r.email,
-            name: r.name,
-            role: parse_role(&r.role),
-            password_hash: r.password,
+        .map(|r| {
+            let admin = admin.remove(&r.id).unwrap_or_default();
+            Person {
+                capacity: admin.capacity,
+                active: admin.active,
+                departments: members.remove(&r.id).unwrap_or_default(),
+                generation: generations.get(&r.id).copied().unwrap_or(0),
+                username: usernames.remove(&r.id).unwrap_or_default(),
+                id: AgentId(r.id),
+                email: r.email,
+                name: r.name,
+                role: parse_role(&r.role),
+                password_hash: r.password,
+            }
         })
         .collect();
     let hours: BTreeMap<String, StoredHours> = pairs(
@@ -295,7 +316,32 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
     .into_iter()
     .map(|(a, c)| (AgentId(a), ConversationId(c)))
     .collect();
+    let bodies = |table: &str| -> Result<Vec<String>> {
+        Ok(sql
+            .exec(&format!("SELECT body AS value FROM {table}"), None)?
+            .to_array::<Text>()?
+            .into_iter()
+            .map(|t| t.value)
+            .collect())
+    };
+    let invitations = bodies("invitations")?
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
+    let resets = bodies("password_resets")?
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
+    let api_tokens = bodies("api_tokens")?
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
     Ok(Stored {
+        name: kv(sql, "name")?,
+        origin: kv(sql, "origin")?.and_then(|o| serde_json::from_str(&o).ok()),
+        invitations,
+        resets,
+        api_tokens,
         people,
         departments,
         sites,
@@ -309,6 +355,28 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         opened,
         sockets,
     })
+}
+
+/// A person's administrative state as stored.
+#[derive(Serialize, Deserialize)]
+struct PersonAdmin {
+    #[serde(default)]
+    capacity: Option<u32>,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for PersonAdmin {
+    fn default() -> Self {
+        PersonAdmin {
+            capacity: None,
+            active: true,
+        }
+    }
 }
 
 /// Writes one row the core asked for.
@@ -336,6 +404,14 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
                 "INSERT OR REPLACE INTO agent_usernames (id, username) VALUES (?, ?)",
                 vec![p.id.0.clone().into(), p.username.clone().into()],
             )?;
+            let admin = PersonAdmin {
+                capacity: p.capacity,
+                active: p.active,
+            };
+            sql.exec(
+                "INSERT OR REPLACE INTO agent_admin (id, body) VALUES (?, ?)",
+                vec![p.id.0.clone().into(), serde_json::to_string(&admin)?.into()],
+            )?;
             sql.exec(
                 "DELETE FROM members WHERE agent_id = ?",
                 vec![p.id.0.clone().into()],
@@ -348,7 +424,12 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
             }
         }
         Row::RemovePerson(id) => {
-            for table in ["agents", "agent_generations", "agent_usernames"] {
+            for table in [
+                "agents",
+                "agent_generations",
+                "agent_usernames",
+                "agent_admin",
+            ] {
                 sql.exec(
                     &format!("DELETE FROM {table} WHERE id = ?"),
                     vec![id.0.clone().into()],
@@ -468,6 +549,56 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
                 vec![agent.0.into(), conversation.0.into()],
             )?;
         }
+        Row::Audit(a) => {
+            sql.exec(
+                "INSERT INTO audit (at, who, what, body) VALUES (?, ?, ?, ?)",
+                vec![
+                    SqlStorageValue::from(a.at),
+                    a.who.clone().into(),
+                    a.what.clone().into(),
+                    serde_json::to_string(&a)?.into(),
+                ],
+            )?;
+        }
+        Row::Name(name) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('name', ?)",
+                vec![name.into()],
+            )?;
+        }
+        Row::Origin(origin) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('origin', ?)",
+                vec![serde_json::to_string(&origin)?.into()],
+            )?;
+        }
+        Row::Invitation(i) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO invitations (id, body) VALUES (?, ?)",
+                vec![
+                    i.invitation.id.clone().into(),
+                    serde_json::to_string(&i)?.into(),
+                ],
+            )?;
+        }
+        Row::Reset(r) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO password_resets (hash, body) VALUES (?, ?)",
+                vec![
+                    r.token_hash.clone().into(),
+                    serde_json::to_string(&r)?.into(),
+                ],
+            )?;
+        }
+        Row::ApiToken(t) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO api_tokens (id, body) VALUES (?, ?)",
+                vec![t.info.id.clone().into(), serde_json::to_string(&t)?.into()],
+            )?;
+        }
+        Row::RemoveApiToken(id) => {
+            sql.exec("DELETE FROM api_tokens WHERE id = ?", vec![id.into()])?;
+        }
         Row::OfflineMessage(m) => {
             sql.exec(
                 "INSERT INTO offline_messages (id, department, body, created_at) VALUES (?, ?, ?, ?)",
@@ -577,4 +708,79 @@ pub fn kept_mail(sql: &SqlStorage) -> Result<Vec<crate::transcripts::SentMail>> 
         .into_iter()
         .filter_map(|t| serde_json::from_str(&t.value).ok())
         .collect())
+}
+
+#[derive(Deserialize)]
+struct AuditRow {
+    id: i64,
+    body: String,
+}
+
+/// A page of the audit log, newest first, as [`AuditQuery::admits`]
+/// states the filters.
+pub fn audit(sql: &SqlStorage, q: &AuditQuery) -> Result<shared::admin::AuditPage> {
+    let mut clauses = Vec::new();
+    let mut args: Vec<SqlStorageValue> = Vec::new();
+    if let Some(who) = &q.who {
+        clauses.push("who = ?");
+        args.push(who.clone().into());
+    }
+    if let Some(what) = &q.what {
+        // A prefix, compared as text (no LIKE wildcards).
+        clauses.push("substr(what, 1, length(?)) = ?");
+        args.push(what.clone().into());
+        args.push(what.clone().into());
+    }
+    if let Some(from) = q.from {
+        clauses.push("at >= ?");
+        args.push(from.into());
+    }
+    if let Some(to) = q.to {
+        clauses.push("at < ?");
+        args.push(to.into());
+    }
+    if let Some(before) = q.before {
+        clauses.push("id < ?");
+        args.push(before.into());
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let rows = sql
+        .exec(
+            &format!(
+                "SELECT id, body FROM audit {filter} ORDER BY id DESC LIMIT {}",
+                AUDIT_PAGE + 1
+            ),
+            args,
+        )?
+        .to_array::<AuditRow>()?;
+    let more = rows.len() > AUDIT_PAGE;
+    let entries: Vec<shared::admin::AuditEntry> = rows
+        .into_iter()
+        .take(AUDIT_PAGE)
+        .filter_map(|r| {
+            let a: AuditRecord = serde_json::from_str(&r.body).ok()?;
+            Some(shared::admin::AuditEntry {
+                id: r.id,
+                at: a.at,
+                who: a.who,
+                who_name: a.who_name,
+                what: a.what,
+                target: a.target,
+                summary: a.summary,
+            })
+        })
+        .collect();
+    let next_before = if more {
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(shared::admin::AuditPage {
+        entries,
+        next_before,
+    })
 }

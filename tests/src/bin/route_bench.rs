@@ -46,6 +46,7 @@ fn workspace() -> WorkspaceSetup {
     };
     WorkspaceSetup {
         workspace: "bench".into(),
+        name: None,
         departments: vec![department("wait"), department("live")],
         sites: vec![SiteSetup::new("site", "Bench", "wait")],
         agents: (0..AGENTS)
@@ -56,6 +57,8 @@ fn workspace() -> WorkspaceSetup {
                 password: format!("bench-password-{i}"),
                 departments: vec!["live".into()],
                 username: None,
+                capacity: None,
+                active: true,
             })
             .collect(),
         grants: vec![],
