@@ -359,7 +359,16 @@ pub fn DepartmentChecks(
     }
 }
 
-/// A text input labelled `label`, bound to `value`.
+/// A fresh element id, for a label's `for` and a hint's
+/// `aria-describedby`.
+pub fn fresh_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A text input labelled `label`, bound to `value`; its hint, if any, is
+/// its description (not part of its name).
 #[component]
 pub fn TextField(
     label: &'static str,
@@ -368,12 +377,14 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] id: Option<&'static str>,
 ) -> impl IntoView {
+    let id = id.map_or_else(|| fresh_id("field"), String::from);
+    let hint_id = hint.map(|_| format!("{id}-hint"));
     view! {
-        <label class="field">
-            {label}
-            <input type=kind.unwrap_or("text") id=id bind:value=value/>
-            {hint.map(|h| view! { <span class="muted field-hint">{h}</span> })}
-        </label>
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input type=kind.unwrap_or("text") id=id aria-describedby=hint_id.clone() bind:value=value/>
+            {hint.map(|h| view! { <span class="muted field-hint" id=hint_id>{h}</span> })}
+        </div>
     }
 }
 

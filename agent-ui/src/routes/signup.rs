@@ -87,8 +87,8 @@ pub fn Signup(joined: Callback<Session>) -> impl IntoView {
                         {i.code_required.then(|| field("Sign-up code", "text", "off", code))}
                         <label>"Workspace address"
                             <input type="text" autocomplete="off" required aria-describedby="workspace-hint" bind:value=workspace/>
-                            <span class="muted field-hint" id="workspace-hint">"Letters, digits, - and _; you sign in with it."</span>
                         </label>
+                        <span class="muted field-hint" id="workspace-hint">"Letters, digits, - and _; you sign in with it."</span>
                         {field("Workspace name", "text", "organization", workspace_name)}
                         {field("Your name", "text", "name", name)}
                         {field("Email", "email", "username", email)}

@@ -40,12 +40,16 @@ pub fn Routing() -> impl IntoView {
                      hint: &'static str,
                      get: fn(&RoutingDraft) -> String,
                      put: fn(&mut RoutingDraft, String)| {
+        let id = super::fresh_id("routing");
+        let hint_id = format!("{id}-hint");
         view! {
-            <label class="field">{label}
-                <input type="text" inputmode="decimal" prop:value=move || draft.with(|d| d.as_ref().map(get).unwrap_or_default())
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input type="text" inputmode="decimal" id=id aria-describedby=hint_id.clone()
+                    prop:value=move || draft.with(|d| d.as_ref().map(get).unwrap_or_default())
                     on:input=move |ev| { let v = event_target_value(&ev); draft.update(|d| if let Some(d) = d { put(d, v) }); }/>
-                <span class="muted field-hint">{hint}</span>
-            </label>
+                <span class="muted field-hint" id=hint_id>{hint}</span>
+            </div>
         }
     };
     let rows = move |n: usize| {

@@ -230,8 +230,9 @@ fn SiteForm(draft: RwSignal<Option<SiteDraft>>, asking: RwSignal<Option<Ask>>) -
             </h3>
             <label class="field">"Name"<input type="text" prop:value=get(|d| d.name.clone()) on:input=set(|d, v| d.name = v)/></label>
             {move || if is_new() {
-                view! { <label class="field">"Site id"<input type="text" prop:value=get(|d| d.id.clone()) on:input=set(|d, v| d.id = v)/>
-                    <span class="muted field-hint">"Letters, digits, - and _; made from the name when empty. Fixed once saved."</span></label> }.into_any()
+                view! { <div class="field"><label for="site-id">"Site id"</label>
+                    <input type="text" id="site-id" aria-describedby="site-id-hint" prop:value=get(|d| d.id.clone()) on:input=set(|d, v| d.id = v)/>
+                    <span class="muted field-hint" id="site-id-hint">"Letters, digits, - and _; made from the name when empty. Fixed once saved."</span></div> }.into_any()
             } else {
                 view! { <label class="field">"Site key"<input type="text" readonly prop:value=key/></label> }.into_any()
             }}
@@ -243,10 +244,11 @@ fn SiteForm(draft: RwSignal<Option<SiteDraft>>, asking: RwSignal<Option<Ask>>) -
                     }).collect_view()}
                 </select>
             </label>
-            <label class="field">"Allowed origins"
-                <textarea rows="3" prop:value=get(|d| d.origins.clone()) on:input=set(|d, v| d.origins = v)></textarea>
-                <span class="muted field-hint">"One per line, as https://shop.example or https://*.example.com."</span>
-            </label>
+            <div class="field">
+                <label for="site-origins">"Allowed origins"</label>
+                <textarea rows="3" id="site-origins" aria-describedby="site-origins-hint" prop:value=get(|d| d.origins.clone()) on:input=set(|d, v| d.origins = v)></textarea>
+                <span class="muted field-hint" id="site-origins-hint">"One per line, as https://shop.example or https://*.example.com."</span>
+            </div>
             <fieldset class="admin-checks">
                 <legend>"Theme"</legend>
                 <label class="field">"Colour"<input type="text" prop:value=get(|d| d.color.clone()) on:input=set(|d, v| d.color = v)/></label>
