@@ -66,6 +66,8 @@ test("sign-up to a visitor's answered chat on the owner's own site", async () =>
     await owner.getByRole("button", { name: "Administration", exact: true }).click();
     const nav = owner.getByRole("navigation", { name: "Administration screens" });
     await nav.getByRole("button", { name: "Departments", exact: true }).click();
+    // Sign-up made one department.
+    await owner.getByRole("row").filter({ hasText: "General" }).waitFor({ timeout: TIMEOUT });
     await owner.getByRole("textbox", { name: "Department name" }).fill("Support");
     await owner.getByRole("button", { name: "Add department" }).click();
     await success(owner, "The department Support is added.");

@@ -8,6 +8,9 @@ use crate::api::admin as calls;
 use leptos::prelude::*;
 use shared::api::DepartmentSetup;
 
+/// Said when a change is asked before the settings are in.
+const STILL_LOADING: &str = "The settings are still loading; try again in a moment.";
+
 /// The screen.
 #[component]
 pub fn Departments() -> impl IntoView {
@@ -37,7 +40,9 @@ pub fn Departments() -> impl IntoView {
         let (ctx, save) = (ctx.clone(), save.clone());
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let Some(current) = list() else { return };
+            let Some(current) = list() else {
+                return ctx.hint(STILL_LOADING);
+            };
             let name = new_name.get_untracked();
             match departments::add(&current, &name) {
                 Ok(next) => save(
