@@ -8,6 +8,8 @@
 
 pub use chat_client::http::HttpError;
 
+pub mod admin;
+
 use chat_client::web::http::{get, post};
 use shared::api::{
     AgentProfile, CloseRequest, Directory, ForwardRequest, LoginRequest, LoginResponse,

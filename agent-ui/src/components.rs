@@ -1,5 +1,6 @@
 //! The pieces the signed-in desk is drawn with.
 
+pub mod admin;
 pub mod alert_controls;
 pub mod all_chats_pane;
 pub mod attach_button;

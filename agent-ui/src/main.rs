@@ -2,6 +2,7 @@
 //! conversations and chat with visitors. Leptos, client-side rendered, served
 //! at `/agent/` next to the API it calls.
 
+mod admin;
 mod alerts;
 mod all_chats;
 mod api;

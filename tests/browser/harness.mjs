@@ -13,6 +13,8 @@ import { chromium } from "playwright-core";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The token guarding the worker's setup endpoint in these tests. */
 export const SETUP_TOKEN = "browser-setup-0123456789abcdef";
+/** The deployment's sign-up code in these tests ("Create a workspace"). */
+export const SIGNUP_CODE = "browser-signup-code";
 
 /** How long a step may take. */
 export const TIMEOUT = 20_000;
@@ -100,6 +102,7 @@ async function startWorkerOnce() {
       "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
       "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn",
       "--var", "AUTH_SECRET:browser-secret-0123456789abcdef", "--var", `SETUP_TOKEN:${SETUP_TOKEN}`,
+      "--var", `SIGNUP_CODE:${SIGNUP_CODE}`,
     ],
     { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );
@@ -190,4 +193,31 @@ export async function success(desk, text) {
   await desk.getByRole("status").filter({ hasText: text }).waitFor({ timeout: TIMEOUT });
   const failures = await desk.getByRole("alert").count();
   if (failures !== 0) throw new Error(`a failure was reported beside "${text}"`);
+}
+
+/**
+ * Presses Tab on `page` until `target` (a locator) has the focus, as a
+ * keyboard user reaches it; fails when it is not reached in `limit` presses.
+ */
+export async function tabTo(page, target, limit = 400) {
+  await target.waitFor({ timeout: TIMEOUT });
+  for (let i = 0; i < limit; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`not reached by Tab in ${limit} presses: ${target}`);
+}
+
+/** Tabs to `target` and presses `key` (Enter, Space, ArrowDown…) on it. */
+export async function pressOn(page, target, key = "Enter") {
+  await tabTo(page, target);
+  await page.keyboard.press(key);
+}
+
+/** Tabs to the field `target`, selects what it holds and types `text`. */
+export async function typeInto(page, target, text) {
+  await tabTo(page, target);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.type(text);
 }

@@ -61,6 +61,8 @@ pub fn Desk(session: Session) -> impl IntoView {
     provide_context(crate::components::contacts_pane::ContactsOpen(
         contacts_open,
     ));
+    let admin_open = RwSignal::new(false);
+    provide_context(crate::components::admin::AdminOpen(admin_open));
     let now = RwSignal::new(format::now());
     let visible = RwSignal::new(page_visible());
     let chats = Chats::new(session.token.clone());
@@ -109,6 +111,13 @@ pub fn Desk(session: Session) -> impl IntoView {
             all_open.set(false);
         }
     });
+    // And the Administration area for any of them.
+    Effect::new(move |_| {
+        if open.with(Option::is_some) || offline_open.get() || all_open.get() || contacts_open.get()
+        {
+            admin_open.set(false);
+        }
+    });
     // One socket per chat in progress, plus the one on screen.
     Effect::new(move |_| {
         let mut wanted = inbox.with(Inbox::in_progress_ids);
@@ -155,6 +164,7 @@ pub fn Desk(session: Session) -> impl IntoView {
                 <NoticeLine/>
                 <OfferCards offers open/>
                 {move || match open.get() {
+                    None if admin_open.get() => view! { <crate::components::admin::AdministrationPane/> }.into_any(),
                     None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
                     None if all_open.get() => view! { <AllChatsPane now=now.read_only()/> }.into_any(),
                     None if contacts_open.get() => view! { <crate::components::contacts_pane::ContactsPane/> }.into_any(),

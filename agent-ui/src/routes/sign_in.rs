@@ -20,6 +20,13 @@ pub fn SignIn(
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // "Create a workspace" shows only where this server takes sign-ups.
+    let signup_open = RwSignal::new(false);
+    spawn_local(async move {
+        if let Ok(info) = api::admin::signup_info().await {
+            signup_open.try_set(info.open);
+        }
+    });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -76,6 +83,7 @@ pub fn SignIn(
                     aria-busy=move || busy.get().then_some("true")>
                     "Sign in"
                 </button>
+                {move || signup_open.get().then(|| view! { <a href="?signup">"Create a workspace"</a> })}
             </form>
         </main>
     }
