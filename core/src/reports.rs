@@ -434,9 +434,14 @@ impl Query {
 
 /// The report: every hour of the day and every day of the period present
 /// (zero where no chat started), agents and departments labelled with
-/// `names` (id → name; an unknown id keeps the name filed, or its id),
-/// busiest first.
-pub fn report(query: &Query, grouped: Grouped, names: &HashMap<String, String>) -> Report {
+/// their names now (`agents` and `departments`: id → name; an unknown id
+/// keeps the name filed, or its id), busiest first.
+pub fn report(
+    query: &Query,
+    grouped: Grouped,
+    agents: &HashMap<String, String>,
+    departments: &HashMap<String, String>,
+) -> Report {
     let find = |rows: &[Sums], key: &str| rows.iter().find(|s| s.key == key).cloned();
     let by_hour = (0..24)
         .map(|h| {
@@ -452,7 +457,7 @@ pub fn report(query: &Query, grouped: Grouped, names: &HashMap<String, String>) 
             s.row(key.clone(), key)
         })
         .collect();
-    let named = |rows: Vec<Sums>| {
+    let named = |rows: Vec<Sums>, names: &HashMap<String, String>| {
         let mut rows: Vec<ReportRow> = rows
             .into_iter()
             .map(|s| {
@@ -474,8 +479,8 @@ pub fn report(query: &Query, grouped: Grouped, names: &HashMap<String, String>) 
         totals: grouped.totals.row(String::new(), "All chats".into()),
         by_hour,
         by_day,
-        by_agent: named(grouped.by_agent),
-        by_department: named(grouped.by_department),
+        by_agent: named(grouped.by_agent, agents),
+        by_department: named(grouped.by_department, departments),
     }
 }
 

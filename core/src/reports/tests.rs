@@ -201,7 +201,7 @@ fn period(tz_minutes: i32) -> Query {
 #[test]
 fn a_small_fixture_adds_up() {
     let q = period(0);
-    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new());
+    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &HashMap::new());
     let t = &r.totals;
     assert_eq!((t.chats, t.answered, t.missed, t.abandoned), (5, 3, 1, 1));
     assert_eq!(t.avg_queue_ms, Some(10_000.0));
@@ -239,7 +239,7 @@ fn hours_and_days_follow_the_time_zone() {
     // of the first day and midnight of the second, and the period touches
     // the last day of 2025.
     let q = period(-120);
-    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new());
+    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &HashMap::new());
     assert_eq!(r.by_hour[21].chats, 1);
     assert_eq!(r.by_hour[23].chats, 1);
     assert_eq!(r.by_hour[7].chats, 2);
@@ -256,13 +256,13 @@ fn filters_and_names() {
     let mut q = period(0);
     q.agent = Some("anna".into());
     let names = HashMap::from([("sales".to_owned(), "Sales team".to_owned())]);
-    let r = report(&q, Grouped::of(&q, &fixture()), &names);
+    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &names);
     assert_eq!(r.totals.chats, 2);
     assert_eq!(r.by_department[0].label, "Sales team");
     assert_eq!(r.by_department[1].label, "support");
     let mut q = period(0);
     q.department = Some("support".into());
-    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new());
+    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &HashMap::new());
     assert_eq!(r.totals.chats, 3);
     assert_eq!(r.by_agent.len(), 1);
 }
@@ -270,7 +270,7 @@ fn filters_and_names() {
 #[test]
 fn an_empty_period_has_no_averages() {
     let q = period(0);
-    let r = report(&q, Grouped::default(), &HashMap::new());
+    let r = report(&q, Grouped::default(), &HashMap::new(), &HashMap::new());
     assert_eq!(r.totals.chats, 0);
     assert_eq!(r.totals.avg_queue_ms, None);
     assert_eq!(r.totals.avg_rating, None);
@@ -315,7 +315,7 @@ fn csv_quotes_and_defuses() {
     facts[0].agent_name = "Smith, \"Ann\"".into();
     facts[4].agent_name = "Smith, \"Ann\"".into();
     facts[1].agent_name = "=HYPERLINK(\"x\")".into();
-    let r = report(&q, Grouped::of(&q, &facts), &HashMap::new());
+    let r = report(&q, Grouped::of(&q, &facts), &HashMap::new(), &HashMap::new());
     let text = csv(&r, Table::ByAgent);
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
