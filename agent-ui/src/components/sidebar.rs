@@ -96,6 +96,7 @@ pub fn Sidebar(
                 <OfflineEntry open offline_open/>
                 <AllChatsEntry open offline_open/>
                 <crate::components::contacts_pane::ContactsEntry open offline_open/>
+                <crate::components::reports_pane::ReportsEntry open offline_open/>
             </nav>
         </aside>
     }
