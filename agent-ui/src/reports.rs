@@ -142,7 +142,12 @@ pub enum Table {
 
 impl Table {
     /// Every table, in the screen's order.
-    pub const ALL: [Table; 4] = [Table::ByDay, Table::ByHour, Table::ByAgent, Table::ByDepartment];
+    pub const ALL: [Table; 4] = [
+        Table::ByDay,
+        Table::ByHour,
+        Table::ByAgent,
+        Table::ByDepartment,
+    ];
 
     /// The server's word for it.
     pub fn key(self) -> &'static str {
@@ -288,7 +293,10 @@ pub fn labelled(i: usize, count: usize) -> bool {
 /// A chart's text alternative: the total and the busiest bar.
 pub fn chart_summary(title: &str, values: &[(String, u64)]) -> String {
     let total: u64 = values.iter().map(|(_, v)| v).sum();
-    let busiest = values.iter().filter(|(_, v)| *v > 0).max_by_key(|(_, v)| *v);
+    let busiest = values
+        .iter()
+        .filter(|(_, v)| *v > 0)
+        .max_by_key(|(_, v)| *v);
     match busiest {
         None => format!("{title}: no chats."),
         Some((label, v)) => {
@@ -312,7 +320,10 @@ mod tests {
     #[test]
     fn periods_are_whole_days_in_the_time_zone() {
         let noon = T0 + 12 * 3_600_000;
-        assert_eq!(range(&Period::Last7, noon, 0), Ok((T0 - 6 * DAY_MS, T0 + DAY_MS)));
+        assert_eq!(
+            range(&Period::Last7, noon, 0),
+            Ok((T0 - 6 * DAY_MS, T0 + DAY_MS))
+        );
         // An hour east of UTC, days start an hour earlier.
         assert_eq!(
             range(&Period::Last30, noon, 60),
@@ -354,9 +365,14 @@ mod tests {
         };
         assert_eq!(
             ask.path(),
-            format!("/api/v1/reports?from={T0}&to={}&tz=-120&department=sales", T0 + 2 * DAY_MS)
+            format!(
+                "/api/v1/reports?from={T0}&to={}&tz=-120&department=sales",
+                T0 + 2 * DAY_MS
+            )
         );
-        assert!(ask.csv_path(Table::ByAgent).ends_with("&department=sales&format=csv&table=by_agent"));
+        assert!(ask
+            .csv_path(Table::ByAgent)
+            .ends_with("&department=sales&format=csv&table=by_agent"));
         assert_eq!(
             ask.file_name(Table::ByDay),
             "chats-by-day-2025-12-31-to-2026-01-02.csv"
@@ -382,7 +398,11 @@ mod tests {
 
     #[test]
     fn bars_fill_the_plot_in_proportion() {
-        let values = vec![("a".to_string(), 4), ("b".to_string(), 0), ("c".to_string(), 2)];
+        let values = vec![
+            ("a".to_string(), 4),
+            ("b".to_string(), 0),
+            ("c".to_string(), 2),
+        ];
         let (bars, ticks) = bars(&values);
         assert_eq!(ticks, [0, 1, 2, 3, 4]);
         let plot_h = CHART_H - LABEL_H;
@@ -413,7 +433,10 @@ mod tests {
             chart_summary("Chats per hour", &values),
             "Chats per hour: 8 in all; the busiest is 10:00 with 5 chats."
         );
-        assert_eq!(chart_summary("Chats per day", &[]), "Chats per day: no chats.");
+        assert_eq!(
+            chart_summary("Chats per day", &[]),
+            "Chats per day: no chats."
+        );
         assert!(labelled(0, 24) && !labelled(1, 24) && labelled(2, 24));
         assert!(labelled(5, 7));
     }

@@ -309,7 +309,11 @@ impl Query {
         if tz.abs() > i64::from(MAX_TZ_MINUTES) {
             return Err("tz: an offset from UTC in minutes, at most 14 hours".into());
         }
-        let filter = |name: &str| param(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let filter = |name: &str| {
+            param(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let department = filter("department");
         let agent = filter("agent");
         for v in department.iter().chain(agent.iter()) {
@@ -388,7 +392,10 @@ impl Grouped {
         let tz = query.tz_ms();
         for f in facts.iter().filter(|f| query.selects(f)) {
             g.totals.add(f);
-            hours.entry(hour_of_day(f.started_at, tz)).or_default().add(f);
+            hours
+                .entry(hour_of_day(f.started_at, tz))
+                .or_default()
+                .add(f);
             days.entry(day_number(f.started_at, tz)).or_default().add(f);
             if let Some(agent) = &f.agent {
                 let s = agents.entry(agent.clone()).or_default();
@@ -578,9 +585,20 @@ pub fn csv(report: &Report, table: Table) -> String {
     header.extend(COLUMNS);
     // Writing to memory fails only on a broken invariant of the writer.
     let _ = w.write_record(&header);
-    for row in table.rows(report).iter().chain(std::iter::once(&report.totals)) {
-        let key = if row.key.is_empty() { "total" } else { &row.key };
-        let ms = |v: Option<f64>| v.map(|v| format!("{}", v.round() as i64)).unwrap_or_default();
+    for row in table
+        .rows(report)
+        .iter()
+        .chain(std::iter::once(&report.totals))
+    {
+        let key = if row.key.is_empty() {
+            "total"
+        } else {
+            &row.key
+        };
+        let ms = |v: Option<f64>| {
+            v.map(|v| format!("{}", v.round() as i64))
+                .unwrap_or_default()
+        };
         let record = [
             defuse(key),
             defuse(&row.label),
@@ -593,7 +611,9 @@ pub fn csv(report: &Report, table: Table) -> String {
             ms(row.avg_response_ms),
             ms(row.avg_duration_ms),
             row.ratings.to_string(),
-            row.avg_rating.map(|r| format!("{r:.3}")).unwrap_or_default(),
+            row.avg_rating
+                .map(|r| format!("{r:.3}"))
+                .unwrap_or_default(),
         ];
         let _ = w.write_record(&record);
     }

@@ -56,8 +56,12 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
         conversation: None,
         action: None,
     };
-    let directory: Directory =
-        http::ask(&crate::workspace(env, &admin.workspace)?, "/directory", &ask).await?;
+    let directory: Directory = http::ask(
+        &crate::workspace(env, &admin.workspace)?,
+        "/directory",
+        &ask,
+    )
+    .await?;
     let departments: HashMap<String, String> = directory
         .departments
         .into_iter()

@@ -161,7 +161,10 @@ impl ReportsObject {
             );
             Ok(sql.exec(&text, args.clone())?.to_array::<Sums>()?)
         };
-        let totals = group("''", "''", "", "")?.into_iter().next().unwrap_or_default();
+        let totals = group("''", "''", "", "")?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         let grouped = Grouped {
             totals,
             by_hour: group(

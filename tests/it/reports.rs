@@ -99,7 +99,12 @@ async fn rate(api: &Api, visitor: &VisitorSession, id: &str, score: u8) -> Resul
 
 /// An agent takes a chat, joins it after `wait` and answers; the time the
 /// answer was stored.
-async fn take_and_answer(api: &Api, token: &str, id: &str, wait: Duration) -> Result<(Socket, i64)> {
+async fn take_and_answer(
+    api: &Api,
+    token: &str,
+    id: &str,
+    wait: Duration,
+) -> Result<(Socket, i64)> {
     let taken = api.take(token, id).await?;
     if taken.status != 200 {
         bail!("take: {}", taken.body);
@@ -119,7 +124,12 @@ fn now_ms() -> i64 {
 
 async fn report(api: &Api, token: &str, query: &str) -> Result<Report> {
     let answer = api
-        .raw("GET", &format!("/api/v1/reports?{query}"), Some(token), None)
+        .raw(
+            "GET",
+            &format!("/api/v1/reports?{query}"),
+            Some(token),
+            None,
+        )
         .await?;
     if answer.status != 200 {
         bail!("report: {} {}", answer.status, answer.body);
@@ -161,7 +171,8 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
     // 1. Anna answers after a pause, then once more; she closes; 5 stars.
     let (one, v1, mut s1, asked1) = visitor_writes(&api, "rep-a", None).await?;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let (mut a1, answered1) = take_and_answer(&api, &anna.token, &one, Duration::from_millis(300)).await?;
+    let (mut a1, answered1) =
+        take_and_answer(&api, &anna.token, &one, Duration::from_millis(300)).await?;
     let asked1b = say(&mut s1, "v-2", "My order is late").await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let answered1b = say(&mut a1, "a-2", "Let me look").await?;
@@ -170,13 +181,15 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
 
     // 2. Ben answers; the visitor ends it; a thumb down (1).
     let (two, v2, mut s2, asked2) = visitor_writes(&api, "rep-a", None).await?;
-    let (_a2, answered2) = take_and_answer(&api, &ben.token, &two, Duration::from_millis(100)).await?;
+    let (_a2, answered2) =
+        take_and_answer(&api, &ben.token, &two, Duration::from_millis(100)).await?;
     end(&mut s2).await?;
     rate(&api, &v2, &two, 1).await?;
 
     // 3. Sam answers a sales chat and closes it; no rating.
     let (three, _v3, _s3, asked3) = visitor_writes(&api, "rep-a", Some("sales")).await?;
-    let (_a3, answered3) = take_and_answer(&api, &sam.token, &three, Duration::from_millis(50)).await?;
+    let (_a3, answered3) =
+        take_and_answer(&api, &sam.token, &three, Duration::from_millis(50)).await?;
     close(&api, &sam.token, &three).await?;
 
     // 4. Nobody opens it; its visitor leaves: abandoned.
@@ -232,7 +245,12 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
     assert_eq!(row(&r.by_agent, &ben.agent.id.0).chats, 1);
     let support = row(&r.by_department, "support");
     assert_eq!(
-        (support.label.as_str(), support.chats, support.missed, support.abandoned),
+        (
+            support.label.as_str(),
+            support.chats,
+            support.missed,
+            support.abandoned
+        ),
         ("Support", 4, 1, 1)
     );
     assert_eq!(row(&r.by_department, "sales").chats, 1);
@@ -244,20 +262,43 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
     // Filters.
     let sales = report(&api, &mark.token, &format!("{period}&department=sales")).await?;
     assert_eq!((sales.totals.chats, sales.totals.answered), (1, 1));
-    let annas = report(&api, &mark.token, &format!("{period}&agent={}", anna.agent.id.0)).await?;
+    let annas = report(
+        &api,
+        &mark.token,
+        &format!("{period}&agent={}", anna.agent.id.0),
+    )
+    .await?;
     assert_eq!(annas.totals.chats, 1);
-    assert_eq!(annas.totals.avg_response_ms, Some(((answered1 - asked1) + (answered1b - asked1b)) as f64 / 2.0));
+    assert_eq!(
+        annas.totals.avg_response_ms,
+        Some(((answered1 - asked1) + (answered1b - asked1b)) as f64 / 2.0)
+    );
     // A period before any chat is empty.
-    let before = report(&api, &mark.token, &format!("from={}&to={from}", from - 3_600_000)).await?;
+    let before = report(
+        &api,
+        &mark.token,
+        &format!("from={}&to={from}", from - 3_600_000),
+    )
+    .await?;
     assert_eq!(before.totals.chats, 0);
 
     // An agent may not read reports; a bad period is refused.
     let refused = api
-        .raw("GET", &format!("/api/v1/reports?{period}"), Some(&anna.token), None)
+        .raw(
+            "GET",
+            &format!("/api/v1/reports?{period}"),
+            Some(&anna.token),
+            None,
+        )
         .await?;
     assert_eq!(refused.status, 403, "{}", refused.body);
     let bad = api
-        .raw("GET", "/api/v1/reports?from=10&to=5", Some(&mark.token), None)
+        .raw(
+            "GET",
+            "/api/v1/reports?from=10&to=5",
+            Some(&mark.token),
+            None,
+        )
         .await?;
     assert_eq!(bad.status, 400, "{}", bad.body);
     let no_token = api.raw("GET", "/api/v1/reports", None, None).await?;
@@ -287,17 +328,27 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
         for (line, row) in lines[1..].iter().zip(rows) {
             let cells: Vec<&str> = line.split(',').collect();
             assert_eq!(cells[0], row.key);
-            assert_eq!(cells[2..6], [
-                row.chats.to_string(),
-                row.answered.to_string(),
-                row.missed.to_string(),
-                row.abandoned.to_string()
-            ]);
+            assert_eq!(
+                cells[2..6],
+                [
+                    row.chats.to_string(),
+                    row.answered.to_string(),
+                    row.missed.to_string(),
+                    row.abandoned.to_string()
+                ]
+            );
         }
-        assert!(lines.last().is_some_and(|l| l.starts_with("total,All chats,5,3,1,1,")), "{text}");
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.starts_with("total,All chats,5,3,1,1,")),
+            "{text}"
+        );
     }
     let answer = reqwest::Client::new()
-        .get(worker.url(&format!("/api/v1/reports?{period}&format=csv&table=by_agent")))
+        .get(worker.url(&format!(
+            "/api/v1/reports?{period}&format=csv&table=by_agent"
+        )))
         .bearer_auth(&mark.token)
         .send()
         .await?;
@@ -308,11 +359,17 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        disposition.starts_with("attachment; filename=\"chats-by-agent-") && disposition.ends_with(".csv\""),
+        disposition.starts_with("attachment; filename=\"chats-by-agent-")
+            && disposition.ends_with(".csv\""),
         "{disposition}"
     );
     let unknown = api
-        .raw("GET", &format!("/api/v1/reports?{period}&format=csv&table=nope"), Some(&mark.token), None)
+        .raw(
+            "GET",
+            &format!("/api/v1/reports?{period}&format=csv&table=nope"),
+            Some(&mark.token),
+            None,
+        )
         .await?;
     assert_eq!(unknown.status, 400);
     Ok(())

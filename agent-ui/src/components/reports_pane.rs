@@ -308,8 +308,14 @@ fn Totals(row: ReportRow) -> impl IntoView {
         ("Missed", row.missed.to_string()),
         ("Abandoned", row.abandoned.to_string()),
         ("Average queue time", reports::time_words(row.avg_queue_ms)),
-        ("Average first response", reports::time_words(row.avg_first_response_ms)),
-        ("Average response time", reports::time_words(row.avg_response_ms)),
+        (
+            "Average first response",
+            reports::time_words(row.avg_first_response_ms),
+        ),
+        (
+            "Average response time",
+            reports::time_words(row.avg_response_ms),
+        ),
         ("Average duration", reports::time_words(row.avg_duration_ms)),
         ("Rating", reports::rating_words(&row)),
     ];

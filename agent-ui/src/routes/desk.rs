@@ -114,7 +114,8 @@ pub fn Desk(session: Session) -> impl IntoView {
     });
     // Anything else chosen leaves Reports.
     Effect::new(move |_| {
-        if open.with(Option::is_some) || offline_open.get() || all_open.get() || contacts_open.get() {
+        if open.with(Option::is_some) || offline_open.get() || all_open.get() || contacts_open.get()
+        {
             reports_open.set(false);
         }
     });

@@ -49,7 +49,11 @@ fn check_outcome(m: &Meta, expected: Outcome) {
 fn outcomes() {
     // Taken: answered, whoever closed it.
     check_outcome(
-        &meta(0, 60_000, json!({"taken_at": T0 + 5_000, "assignee": anna()})),
+        &meta(
+            0,
+            60_000,
+            json!({"taken_at": T0 + 5_000, "assignee": anna()}),
+        ),
         Outcome::Answered,
     );
     // Left after 30 s, nobody looked: abandoned.
@@ -175,12 +179,24 @@ fn fixture() -> Vec<Fact> {
     let h = 3_600_000;
     let mut rated = fact("a", T0 + 9 * h, Outcome::Answered, Some("anna"), "sales");
     rated.rating = Some(5);
-    let mut rated_low = fact("b", T0 + 9 * h + 60_000, Outcome::Answered, Some("bob"), "sales");
+    let mut rated_low = fact(
+        "b",
+        T0 + 9 * h + 60_000,
+        Outcome::Answered,
+        Some("bob"),
+        "sales",
+    );
     rated_low.rating = Some(2);
     vec![
         rated,
         rated_low,
-        fact("c", T0 + 23 * h + 30 * 60_000, Outcome::Abandoned, None, "support"),
+        fact(
+            "c",
+            T0 + 23 * h + 30 * 60_000,
+            Outcome::Abandoned,
+            None,
+            "support",
+        ),
         fact("d", T0 + 25 * h, Outcome::Missed, None, "support"),
         fact("e", T0 + 26 * h, Outcome::Answered, Some("anna"), "support"),
         // Outside the period.
@@ -201,7 +217,12 @@ fn period(tz_minutes: i32) -> Query {
 #[test]
 fn a_small_fixture_adds_up() {
     let q = period(0);
-    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &HashMap::new());
+    let r = report(
+        &q,
+        Grouped::of(&q, &fixture()),
+        &HashMap::new(),
+        &HashMap::new(),
+    );
     let t = &r.totals;
     assert_eq!((t.chats, t.answered, t.missed, t.abandoned), (5, 3, 1, 1));
     assert_eq!(t.avg_queue_ms, Some(10_000.0));
@@ -210,7 +231,7 @@ fn a_small_fixture_adds_up() {
     assert_eq!(t.avg_duration_ms, Some(100_000.0));
     assert_eq!(t.ratings, 2);
     assert_eq!(t.avg_rating, Some(0.625)); // (1 + 0.25) / 2
-    // Every hour and day present; chats where they started.
+                                           // Every hour and day present; chats where they started.
     assert_eq!(r.by_hour.len(), 24);
     assert_eq!(r.by_hour[9].chats, 2);
     assert_eq!(r.by_hour[9].label, "09:00");
@@ -239,7 +260,12 @@ fn hours_and_days_follow_the_time_zone() {
     // of the first day and midnight of the second, and the period touches
     // the last day of 2025.
     let q = period(-120);
-    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &HashMap::new());
+    let r = report(
+        &q,
+        Grouped::of(&q, &fixture()),
+        &HashMap::new(),
+        &HashMap::new(),
+    );
     assert_eq!(r.by_hour[21].chats, 1);
     assert_eq!(r.by_hour[23].chats, 1);
     assert_eq!(r.by_hour[7].chats, 2);
@@ -262,7 +288,12 @@ fn filters_and_names() {
     assert_eq!(r.by_department[1].label, "support");
     let mut q = period(0);
     q.department = Some("support".into());
-    let r = report(&q, Grouped::of(&q, &fixture()), &HashMap::new(), &HashMap::new());
+    let r = report(
+        &q,
+        Grouped::of(&q, &fixture()),
+        &HashMap::new(),
+        &HashMap::new(),
+    );
     assert_eq!(r.totals.chats, 3);
     assert_eq!(r.by_agent.len(), 1);
 }
@@ -298,10 +329,16 @@ fn check_query(params: &[(&str, &str)], expected: Result<(i64, i64, i32), &str>)
 #[test]
 fn queries() {
     check_query(&[], Ok((T0 - 7 * DAY_MS, T0, 0)));
-    check_query(&[("from", "10"), ("to", "20"), ("tz", "-300")], Ok((10, 20, -300)));
+    check_query(
+        &[("from", "10"), ("to", "20"), ("tz", "-300")],
+        Ok((10, 20, -300)),
+    );
     check_query(&[("from", "x")], Err("from: a whole number"));
     check_query(&[("from", "20"), ("to", "20")], Err("must end after"));
-    check_query(&[("from", "0"), ("to", "31708800001")], Err("at most 366 days"));
+    check_query(
+        &[("from", "0"), ("to", "31708800001")],
+        Err("at most 366 days"),
+    );
     check_query(&[("tz", "841")], Err("at most 14 hours"));
     check_query(&[("department", "a b")], Err("an id is expected"));
     let q = Query::parse(|n| (n == "agent").then(|| "anna".to_owned()), T0).unwrap();
@@ -315,7 +352,12 @@ fn csv_quotes_and_defuses() {
     facts[0].agent_name = "Smith, \"Ann\"".into();
     facts[4].agent_name = "Smith, \"Ann\"".into();
     facts[1].agent_name = "=HYPERLINK(\"x\")".into();
-    let r = report(&q, Grouped::of(&q, &facts), &HashMap::new(), &HashMap::new());
+    let r = report(
+        &q,
+        Grouped::of(&q, &facts),
+        &HashMap::new(),
+        &HashMap::new(),
+    );
     let text = csv(&r, Table::ByAgent);
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
@@ -338,7 +380,10 @@ fn csv_quotes_and_defuses() {
     // Empty figures are empty cells.
     let hours = csv(&r, Table::ByHour);
     assert!(hours.contains("\r\n00,00:00,0,0,0,0,,,,,0,\r\n"), "{hours}");
-    assert_eq!(Table::ByDay.file_name(&r, 0), "chats-by-day-2026-01-01-to-2026-01-02.csv");
+    assert_eq!(
+        Table::ByDay.file_name(&r, 0),
+        "chats-by-day-2026-01-01-to-2026-01-02.csv"
+    );
     assert_eq!(Table::parse("by_department"), Some(Table::ByDepartment));
     assert_eq!(Table::parse("nope"), None);
 }

@@ -7,6 +7,7 @@ mod files;
 mod lifecycle;
 mod notes;
 mod rating;
+mod reports;
 mod rng;
 mod room;
 mod router;

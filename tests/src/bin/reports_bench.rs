@@ -43,7 +43,11 @@ impl Rng {
 
 fn fact(i: usize, now: i64, rng: &mut Rng) -> Fact {
     let started_at = now - 90 * DAY_MS + rng.below(90 * DAY_MS as u64) as i64;
-    let department = if rng.below(2) == 0 { "support" } else { "sales" };
+    let department = if rng.below(2) == 0 {
+        "support"
+    } else {
+        "sales"
+    };
     let roll = rng.below(100);
     let outcome = match roll {
         0..=84 => Outcome::Answered,
@@ -148,8 +152,18 @@ async fn main() -> Result<()> {
     );
 
     let mark = api.login("mark@demo.test").await?;
-    let whole = format!("/api/v1/reports?from={}&to={}&tz=60", now - 91 * DAY_MS, now + 1);
-    let body = measure(&api, &mark.token, "whole period (90 days, all chats)", &whole).await?;
+    let whole = format!(
+        "/api/v1/reports?from={}&to={}&tz=60",
+        now - 91 * DAY_MS,
+        now + 1
+    );
+    let body = measure(
+        &api,
+        &mark.token,
+        "whole period (90 days, all chats)",
+        &whole,
+    )
+    .await?;
     let report: Report = serde_json::from_str(&body)?;
     if report.totals.chats != count as u64 {
         bail!("the report counts {} chats of {count}", report.totals.chats);
@@ -182,7 +196,11 @@ async fn main() -> Result<()> {
     .await?;
     let one: Report = serde_json::from_str(&body)?;
     println!("  {} chats", one.totals.chats);
-    let last7 = format!("/api/v1/reports?from={}&to={}&tz=60", now - 7 * DAY_MS, now + 1);
+    let last7 = format!(
+        "/api/v1/reports?from={}&to={}&tz=60",
+        now - 7 * DAY_MS,
+        now + 1
+    );
     measure(&api, &mark.token, "last 7 days, all chats", &last7).await?;
     measure(
         &api,
