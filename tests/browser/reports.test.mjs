@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { api, demo, setUp, signIn, token, TIMEOUT, until } from "./harness.mjs";
+import { api, demo, setUp, signIn, success, token, TIMEOUT, until } from "./harness.mjs";
 
 const env = setUp();
 const person = (email) => demo.agents.find((a) => a.email === email);
@@ -31,6 +31,12 @@ test("Reports: charts and tables of the chats, filters, and the CSV download", a
   const base = env.worker.base;
   const anna = await token(base, person("anna@demo.test"));
   const mark = await token(base, person("mark@demo.test"));
+  // Someone is online, so the widget takes chats (not offline messages).
+  const agent = await signIn(env, "anna@demo.test");
+  const status = agent.desk.getByRole("combobox", { name: "Status", exact: true });
+  await until(async () => (await status.isEnabled()) && (await status.inputValue()) === "offline");
+  await status.selectOption({ label: "Available" });
+  await success(agent.desk, "Your status is Available.");
 
   // One chat is taken and closed by Anna.
   await visitorWrites("Do you ship to Norway?");
@@ -55,7 +61,6 @@ test("Reports: charts and tables of the chats, filters, and the CSV download", a
   });
 
   // An agent has no Reports.
-  const agent = await signIn(env, "anna@demo.test");
   await agent.desk.getByRole("button", { name: "Contacts" }).waitFor({ timeout: TIMEOUT });
   assert.equal(await agent.desk.getByRole("button", { name: "Reports", exact: true }).count(), 0);
 
@@ -97,8 +102,8 @@ test("Reports: charts and tables of the chats, filters, and the CSV download", a
 
   // A custom period: the two dates appear and a reversed one is refused.
   await pane.getByRole("combobox", { name: "Period" }).selectOption({ label: "Custom" });
-  await pane.getByLabel("From").fill("2026-02-10");
-  await pane.getByLabel("To").fill("2026-02-01");
+  await pane.getByLabel("From", { exact: true }).fill("2026-02-10");
+  await pane.getByLabel("To", { exact: true }).fill("2026-02-01");
   await pane.getByRole("alert").filter({ hasText: "The last day comes before the first." }).waitFor({ timeout: TIMEOUT });
   await pane.getByRole("combobox", { name: "Period" }).selectOption({ label: "Last 7 days" });
   await until(async () => (await pane.getByRole("alert").count()) === 0);
