@@ -21,8 +21,15 @@ use tests::{bench_state_parent, Api, Worker};
 
 /// Facts sent in one bulk request.
 const BATCH: usize = 5_000;
-/// Requests measured of each kind.
-const REQUESTS: usize = 200;
+/// Requests measured of each kind (`LIVECHAT_REPORT_REQUESTS` sets
+/// another number).
+fn requests() -> usize {
+    std::env::var("LIVECHAT_REPORT_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(200)
+}
 const DAY_MS: i64 = 86_400_000;
 
 /// A small deterministic generator (xorshift64*).
@@ -91,9 +98,10 @@ fn ms(d: Duration) -> String {
 /// Times `path` `REQUESTS` times, one at a time; prints p50 and p99 and
 /// answers the last body.
 async fn measure(api: &Api, token: &str, what: &str, path: &str) -> Result<String> {
-    let mut samples = Vec::with_capacity(REQUESTS);
+    let count = requests();
+    let mut samples = Vec::with_capacity(count);
     let mut body = String::new();
-    for _ in 0..REQUESTS {
+    for _ in 0..count {
         let start = Instant::now();
         let answer = api.raw("GET", path, Some(token), None).await?;
         samples.push(start.elapsed());
@@ -104,7 +112,7 @@ async fn measure(api: &Api, token: &str, what: &str, path: &str) -> Result<Strin
     }
     samples.sort();
     println!(
-        "{what}: p50 {}, p99 {} ({REQUESTS} requests one at a time)",
+        "{what}: p50 {}, p99 {} ({count} requests one at a time)",
         ms(percentile(&samples, 0.5)),
         ms(percentile(&samples, 0.99)),
     );
