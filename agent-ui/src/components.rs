@@ -24,6 +24,7 @@ pub mod notice_line;
 pub mod offer_card;
 pub mod offline_messages;
 pub mod priority_select;
+pub mod reports_pane;
 pub mod room_information;
 pub mod search_messages;
 pub mod sidebar;

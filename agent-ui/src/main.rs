@@ -22,6 +22,7 @@ mod notify;
 mod offers;
 mod offline;
 mod priority;
+mod reports;
 mod room;
 mod routes;
 mod search;

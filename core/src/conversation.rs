@@ -174,6 +174,11 @@ pub struct Meta {
     /// How many transcript emails its visitor asked for.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub visitor_transcripts: u8,
+    /// When an agent first opened it while it waited in the queue (a
+    /// preview): a chat someone saw and nobody took counts as missed in
+    /// reports (`crate::reports`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_queued_at: Option<i64>,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -530,7 +535,7 @@ impl Conversation {
                 who,
                 may_reply,
                 may_monitor,
-            } => self.connect(conn, who, may_reply, may_monitor),
+            } => self.connect(now, conn, who, may_reply, may_monitor),
             Input::Frame { conn, text } => match ClientFrame::parse(text) {
                 Ok(frame) => self.frame(now, conn, frame),
                 Err(err) => self.send(conn, ServerFrame::error(err.code(), err.message())),
@@ -632,6 +637,7 @@ impl Conversation {
             details,
             rating: None,
             visitor_transcripts: 0,
+            seen_queued_at: None,
         };
         let view = meta.view.clone();
         self.meta = Some(meta.clone());
@@ -639,7 +645,14 @@ impl Conversation {
         self.out.push_back(Output::Reply(Ok(view)));
     }
 
-    fn connect(&mut self, conn: ConnId, mut who: Participant, may_reply: bool, may_monitor: bool) {
+    fn connect(
+        &mut self,
+        now: i64,
+        conn: ConnId,
+        mut who: Participant,
+        may_reply: bool,
+        may_monitor: bool,
+    ) {
         let Some(meta) = &self.meta else {
             self.close(conn, close::NOT_FOUND, "no such conversation");
             return;
@@ -670,6 +683,7 @@ impl Conversation {
                 return;
             }
         }
+        self.note_seen_queued(now, &who);
         let state = ConnState {
             may_reply: may_reply || who.side == Side::Visitor,
             may_monitor: may_monitor && who.side == Side::Agent,
@@ -678,6 +692,22 @@ impl Conversation {
         };
         self.conns.insert(conn, state.clone());
         self.out.push_back(Output::Remember { conn, state });
+    }
+
+    /// An agent opened the conversation while it waited: the first time is
+    /// kept, for reports (a chat seen and never taken is missed).
+    fn note_seen_queued(&mut self, now: i64, who: &Participant) {
+        let Some(meta) = self.meta.as_mut() else {
+            return;
+        };
+        if who.side == Side::Agent
+            && meta.view.status == ConversationStatus::Queued
+            && meta.seen_queued_at.is_none()
+        {
+            meta.seen_queued_at = Some(now);
+            let meta = meta.clone();
+            self.out.push_back(Output::Store(Record::Meta(meta)));
+        }
     }
 
     fn frame(&mut self, now: i64, conn: ConnId, frame: ClientFrame) {

@@ -308,6 +308,7 @@ impl ConversationObject {
         }
         if closes(&effects) {
             self.file_with_contact().await;
+            self.file_report().await;
         }
         self.schedule_hand_off().await;
         Ok(effects)
@@ -609,20 +610,7 @@ impl ConversationObject {
         self.ensure_loaded()?;
         let meta = stored_meta(&self.sql())?;
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
-        // Messages people wrote to the conversation, in order.
-        let turns: Vec<(Side, i64)> = self
-            .sql()
-            .exec(
-                "SELECT json_extract(body, '$.author.side') AS side, sent_at FROM messages WHERE internal = 0 AND client_id IS NOT NULL ORDER BY seq",
-                None,
-            )?
-            .to_array::<Turn>()?
-            .into_iter()
-            .map(|t| {
-                let side = if t.side == "agent" { Side::Agent } else { Side::Visitor };
-                (side, t.sent_at)
-            })
-            .collect();
+        let turns = turns(&self.sql())?;
         json(&chat_core::conversation::room::room_info(
             &meta, priority, &turns,
         ))
@@ -886,6 +874,23 @@ fn message_frame(body: &str) -> Option<String> {
     Some(format!("{{\"type\":\"message\",{fields}"))
 }
 
+/// Messages people wrote to the conversation, in order: the author's side
+/// and time of each (response times are counted from these).
+fn turns(sql: &SqlStorage) -> Result<Vec<(Side, i64)>> {
+    Ok(sql
+        .exec(
+            "SELECT json_extract(body, '$.author.side') AS side, sent_at FROM messages WHERE internal = 0 AND client_id IS NOT NULL ORDER BY seq",
+            None,
+        )?
+        .to_array::<Turn>()?
+        .into_iter()
+        .map(|t| {
+            let side = if t.side == "agent" { Side::Agent } else { Side::Visitor };
+            (side, t.sent_at)
+        })
+        .collect())
+}
+
 /// What the visitor could read, in order: the only lines a transcript
 /// is made of.
 fn visible_messages(sql: &SqlStorage) -> Result<Vec<Message>> {
@@ -973,6 +978,7 @@ impl DurableObject for ConversationObject {
         log_failure("conversation alarm", self.run(Input::Alarm, None).await);
         self.file_with_contact().await;
         self.hand_off_events().await;
+        self.file_report().await;
         Response::ok("ok")
     }
 }
@@ -1239,6 +1245,51 @@ impl ConversationObject {
             worker::console_error!("webhook hand-off failed: {e}");
             self.arm(http::now() + crate::webhooks::HAND_OFF_RETRY_MS)
                 .await;
+
+/// The report hook: a closed conversation files its fact with its
+/// workspace's reports store, and files it again when its visitor rates
+/// it; a failure is retried by the alarm, like the contact's filing.
+impl ConversationObject {
+    /// Files the fact unless this version of it was filed.
+    async fn file_report(&self) {
+        let filed = async {
+            let sql = self.sql();
+            let Some(meta) = stored_meta(&sql)? else {
+                return Ok(());
+            };
+            let Some(fact) = chat_core::reports::Fact::of(&meta, &turns(&sql)?) else {
+                return Ok(());
+            };
+            let done = sql
+                .exec("SELECT value FROM kv WHERE key = 'report_filed'", None)?
+                .to_array::<Value>()?;
+            if done
+                .first()
+                .and_then(|v| v.value.parse::<i64>().ok())
+                .is_some_and(|v| v >= fact.version())
+            {
+                return Ok(());
+            }
+            crate::reports::file(&self.env, &self.workspace()?, &fact).await?;
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_filed', ?)",
+                vec![fact.version().to_string().into()],
+            )?;
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = filed.await {
+            worker::console_error!("filing the report failed: {e}");
+            let retry = http::now() + CONTACT_RETRY_MS;
+            let storage = self.state.storage();
+            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
+                log_failure(
+                    "report retry alarm",
+                    storage
+                        .set_alarm(http::alarm_at(retry))
+                        .await
+                        .map_err(Error::from),
+                );
+            }
         }
     }
 }

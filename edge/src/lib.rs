@@ -21,6 +21,8 @@ pub mod echo_object;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod reports;
+pub mod reports_object;
 pub mod transcripts;
 pub mod visitor;
 pub mod webhook_object;
@@ -162,6 +164,8 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "bench", "contacts", ws]) => {
             contacts_api::seed(req, env, ws).await
         }
+        (Method::Get, ["api", "v1", "reports"]) => reports::get(&req, env).await,
+        (Method::Post, ["api", "v1", "bench", "reports", ws]) => reports::seed(req, env, ws).await,
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {

@@ -12,6 +12,7 @@ mod notes;
 mod offline;
 mod people;
 mod queue;
+mod reports;
 mod resume;
 mod room;
 mod routing;

@@ -254,6 +254,11 @@ pub fn AdministrationEntry(
         if let Some(ContactsOpen(c)) = use_context::<ContactsOpen>() {
             c.set(false);
         }
+        if let Some(crate::components::reports_pane::ReportsOpen(r)) =
+            use_context::<crate::components::reports_pane::ReportsOpen>()
+        {
+            r.set(false);
+        }
         shown.set(true);
     };
     admin::for_role(session.agent.role).then(|| {

@@ -97,6 +97,7 @@ pub fn Sidebar(
                 <AllChatsEntry open offline_open/>
                 <crate::components::contacts_pane::ContactsEntry open offline_open/>
                 <crate::components::admin::AdministrationEntry open offline_open/>
+                <crate::components::reports_pane::ReportsEntry open offline_open/>
             </nav>
         </aside>
     }

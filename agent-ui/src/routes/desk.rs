@@ -58,6 +58,9 @@ pub fn Desk(session: Session) -> impl IntoView {
     let all_open = RwSignal::new(false);
     provide_context(AllChatsOpen(all_open));
     let contacts_open = RwSignal::new(false);
+    // The pane shows Reports (managers and admins).
+    let reports_open = RwSignal::new(false);
+    provide_context(crate::components::reports_pane::ReportsOpen(reports_open));
     provide_context(crate::components::contacts_pane::ContactsOpen(
         contacts_open,
     ));
@@ -118,6 +121,13 @@ pub fn Desk(session: Session) -> impl IntoView {
             admin_open.set(false);
         }
     });
+    // Anything else chosen leaves Reports.
+    Effect::new(move |_| {
+        if open.with(Option::is_some) || offline_open.get() || all_open.get() || contacts_open.get()
+        {
+            reports_open.set(false);
+        }
+    });
     // One socket per chat in progress, plus the one on screen.
     Effect::new(move |_| {
         let mut wanted = inbox.with(Inbox::in_progress_ids);
@@ -166,6 +176,7 @@ pub fn Desk(session: Session) -> impl IntoView {
                 {move || match open.get() {
                     None if admin_open.get() => view! { <crate::components::admin::AdministrationPane/> }.into_any(),
                     None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
+                    None if reports_open.get() => view! { <crate::components::reports_pane::ReportsPane/> }.into_any(),
                     None if all_open.get() => view! { <AllChatsPane now=now.read_only()/> }.into_any(),
                     None if contacts_open.get() => view! { <crate::components::contacts_pane::ContactsPane/> }.into_any(),
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),

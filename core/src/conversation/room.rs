@@ -56,9 +56,26 @@ pub fn room_info(meta: &Meta, priority: Priority, turns: &[(Side, i64)]) -> Room
 /// first agent message after one or more visitor messages; it took from the
 /// first of those visitor messages. The first response is the first such.
 pub fn response_times(turns: &[(Side, i64)]) -> (Option<i64>, Option<i64>) {
+    let s = response_times_summed(turns);
+    (s.first, (s.count > 0).then(|| s.sum / s.count))
+}
+
+/// Response times added up, so that reports can average over many
+/// conversations' responses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summed {
+    /// The first response time.
+    pub first: Option<i64>,
+    /// Every response time, added.
+    pub sum: i64,
+    /// How many responses.
+    pub count: i64,
+}
+
+/// The responses of [`response_times`], added up.
+pub fn response_times_summed(turns: &[(Side, i64)]) -> Summed {
     let mut waiting_since: Option<i64> = None;
-    let mut first = None;
-    let (mut total, mut count) = (0i64, 0i64);
+    let mut s = Summed::default();
     for &(side, at) in turns {
         match side {
             Side::Visitor => {
@@ -67,15 +84,15 @@ pub fn response_times(turns: &[(Side, i64)]) -> (Option<i64>, Option<i64>) {
             Side::Agent => {
                 if let Some(since) = waiting_since.take() {
                     let took = (at - since).max(0);
-                    first.get_or_insert(took);
-                    total += took;
-                    count += 1;
+                    s.first.get_or_insert(took);
+                    s.sum += took;
+                    s.count += 1;
                 }
             }
             Side::System => {}
         }
     }
-    (first, (count > 0).then(|| total / count))
+    s
 }
 
 #[cfg(test)]

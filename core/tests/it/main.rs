@@ -8,6 +8,7 @@ mod files;
 mod lifecycle;
 mod notes;
 mod rating;
+mod reports;
 mod rng;
 mod room;
 mod router;
