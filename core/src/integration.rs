@@ -21,6 +21,9 @@ pub const DEFAULT_MESSAGES: u64 = 200;
 /// Most messages on a page.
 pub const MAX_MESSAGES: u64 = 1_000;
 
+/// Highest `after` read: the largest integer every JSON reader keeps exact.
+pub const MAX_SAFE_SEQ: u64 = (1 << 53) - 1;
+
 /// Where a listing resumes: after the conversation that started at `at`
 /// with this id, in the list's order (newest first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,8 +268,10 @@ impl MessagesQuery {
             match key {
                 "after" => {
                     q.after = value
-                        .parse()
-                        .map_err(|_| "after is a message's seq (0 or more)".to_owned())?
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|a| *a <= MAX_SAFE_SEQ)
+                        .ok_or_else(|| "after is a message's seq (0 or more)".to_owned())?
                 }
                 "limit" => {
                     q.limit = value
@@ -420,6 +425,7 @@ mod tests {
         assert_eq!(q.next_after(&[5, 6]), None);
         assert!(MessagesQuery::parse([("limit", "0")]).is_err());
         assert!(MessagesQuery::parse([("after", "-1")]).is_err());
+        assert!(MessagesQuery::parse([("after", "18446744073709551615")]).is_err());
         assert!(MessagesQuery::parse([("seq", "1")]).is_err());
     }
 }
