@@ -634,9 +634,7 @@ impl ConversationObject {
             http::header(&req, crate::integration_api::API_READ_HEADER)
                 .or_refuse(ErrorCode::Forbidden, "API tokens only")?;
         self.ensure_loaded()?;
-        let mine = self
-            .workspace()
-            .is_ok_and(|w| w == asked.workspace);
+        let mine = self.workspace().is_ok_and(|w| w == asked.workspace);
         if !mine {
             return Err(Error::refused(ErrorCode::NotFound, "no such conversation"));
         }
@@ -644,12 +642,16 @@ impl ConversationObject {
         let query: MessagesQuery = asked.messages;
         let reader = Reader::Workspace;
         let (filter, mut args) = readable(&reader);
-        args.push(SqlStorageValue::try_from_i64(query.after.min(i64::MAX as u64) as i64)?);
+        args.push(SqlStorageValue::try_from_i64(
+            query.after.min(i64::MAX as u64) as i64,
+        )?);
         args.push(SqlStorageValue::try_from_i64(query.limit as i64 + 1)?);
         let mut messages: Vec<Message> = self
             .sql()
             .exec(
-                &format!("SELECT body FROM messages WHERE {filter} AND seq > ? ORDER BY seq LIMIT ?"),
+                &format!(
+                    "SELECT body FROM messages WHERE {filter} AND seq > ? ORDER BY seq LIMIT ?"
+                ),
                 args,
             )?
             .to_array::<Body>()?

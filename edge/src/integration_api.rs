@@ -74,9 +74,7 @@ pub async fn route(req: Request, env: &Env, path: &[&str]) -> Option<Result<Resp
         (Method::Get, ["api", "v1", "openapi.json"]) => openapi(),
         (Method::Get, ["api", "v1", "conversations"]) => list(&req, env).await,
         (Method::Get, ["api", "v1", "conversations", id]) => read(&req, env, id).await,
-        (Method::Post, ["api", "v1", "conversations", id, "close"]) => {
-            close(req, env, id).await
-        }
+        (Method::Post, ["api", "v1", "conversations", id, "close"]) => close(req, env, id).await,
         (Method::Put, ["api", "v1", "conversations", id, "tags"]) => tag(req, env, id).await,
         (Method::Get, ["api", "v1", "contacts"]) => search(&req, env).await,
         (Method::Post, ["api", "v1", "contacts"]) => create(req, env).await,
@@ -138,9 +136,14 @@ async fn body<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T> {
 async fn list(req: &Request, env: &Env) -> Result<Response> {
     let caller = api_caller(req, env, ApiScope::ConversationsRead).await?;
     let pairs = pairs(req)?;
-    let query = ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(bad)?;
-    let open: Vec<ConversationItem> =
-        http::ask(&crate::workspace(env, &caller.workspace)?, "/api-open", &query).await?;
+    let query =
+        ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(bad)?;
+    let open: Vec<ConversationItem> = http::ask(
+        &crate::workspace(env, &caller.workspace)?,
+        "/api-open",
+        &query,
+    )
+    .await?;
     let closed: Vec<ConversationItem> = http::ask(
         &crate::contacts_api::store(env, &caller.workspace)?,
         "/closed-list",
@@ -153,8 +156,12 @@ async fn list(req: &Request, env: &Env) -> Result<Response> {
 /// The conversation's line as its workspace keeps it (open or closed);
 /// 404 when the workspace has none.
 async fn listed(env: &Env, caller: &ApiCaller, id: &ConversationId) -> Result<ConversationSummary> {
-    let summary: Option<ConversationSummary> =
-        http::ask(&crate::workspace(env, &caller.workspace)?, "/api-summary", id).await?;
+    let summary: Option<ConversationSummary> = http::ask(
+        &crate::workspace(env, &caller.workspace)?,
+        "/api-summary",
+        id,
+    )
+    .await?;
     summary.ok_or_else(|| Error::refused(ErrorCode::NotFound, "no such conversation"))
 }
 

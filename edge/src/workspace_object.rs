@@ -539,7 +539,9 @@ impl WorkspaceObject {
             .await?
         {
             Answer::Conversation(summary) => json(&summary),
-            _ => Err(Error::Edge("a system action answered something else".into())),
+            _ => Err(Error::Edge(
+                "a system action answered something else".into(),
+            )),
         }
     }
 

@@ -119,3 +119,31 @@ pub struct ContactCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+/// Every route of this API: method, path (OpenAPI's template) and the
+/// scope it needs (`None`: no token). The worker routes exactly these
+/// (`edge/src/integration_api.rs`), the OpenAPI document describes
+/// exactly these, and the integration tests call each one.
+pub const ROUTES: &[(&str, &str, Option<crate::admin::ApiScope>)] = {
+    use crate::admin::ApiScope::*;
+    &[
+        ("get", "/api/v1/openapi.json", None),
+        ("get", "/api/v1/conversations", Some(ConversationsRead)),
+        ("get", "/api/v1/conversations/{id}", Some(ConversationsRead)),
+        (
+            "post",
+            "/api/v1/conversations/{id}/close",
+            Some(ConversationsWrite),
+        ),
+        (
+            "put",
+            "/api/v1/conversations/{id}/tags",
+            Some(ConversationsWrite),
+        ),
+        ("get", "/api/v1/contacts", Some(ContactsRead)),
+        ("post", "/api/v1/contacts", Some(ContactsWrite)),
+        ("get", "/api/v1/contacts/{id}", Some(ContactsRead)),
+        ("patch", "/api/v1/contacts/{id}", Some(ContactsWrite)),
+        ("get", "/api/v1/offline-messages", Some(OfflineRead)),
+    ]
+};

@@ -3,6 +3,8 @@
 //! state folder, seeds the demo workspace, and talks to it over HTTP and
 //! WebSocket with the `shared` wire types.
 
+pub mod openapi;
+
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
