@@ -16,12 +16,18 @@ port="${PORT:-8787}"
 health_timeout="${HEALTH_TIMEOUT:-60}"
 
 # Local secrets: made once, kept out of git.
+random_secret() { head -c 32 /dev/urandom | base64 | tr -d '/+='; }
 if [ ! -f .dev.vars ]; then
-  printf 'AUTH_SECRET=%s\nSETUP_TOKEN=%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" \
-    "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" > .dev.vars
+  printf 'AUTH_SECRET=%s\nSETUP_TOKEN=%s\n' "$(random_secret)" "$(random_secret)" > .dev.vars
+fi
+# Added to an older .dev.vars too: the code that guards sign-up.
+if ! grep -q '^SIGNUP_CODE=' .dev.vars; then
+  printf 'SIGNUP_CODE=%s\n' "$(random_secret | head -c 12)" >> .dev.vars
 fi
 setup_token=$(sed -n 's/^SETUP_TOKEN=//p' .dev.vars)
 [ -n "$setup_token" ] || die ".dev.vars has no SETUP_TOKEN line: add one, or delete .dev.vars to have new secrets made"
+signup_code=$(sed -n 's/^SIGNUP_CODE=//p' .dev.vars)
+[ -n "$signup_code" ] || die ".dev.vars has an empty SIGNUP_CODE line: set one, or delete the line to have one made"
 
 mkdir -p .wrangler
 log=".wrangler/dev-$port.log"
@@ -48,7 +54,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # It says what failed, if anything did.
-SETUP_TOKEN="$setup_token" node scripts/dev-seed.mjs "$port" "$wrangler_pid" "$health_timeout" "$log" || exit
+SIGNUP_CODE="$signup_code" node scripts/dev-seed.mjs "$port" "$wrangler_pid" "$health_timeout" "$log" || exit
 
 cat <<MSG
 
@@ -56,8 +62,13 @@ cat <<MSG
 
   Demo page (visitor widget):  http://127.0.0.1:$port/demo/
   Agent app:                   http://127.0.0.1:$port/agent/
+  Create a workspace:          http://127.0.0.1:$port/agent/?signup
+                               sign-up code $signup_code (SIGNUP_CODE in .dev.vars)
 
-  Demo workspace "demo", site key demo.website (department Support):
+  Demo workspace "demo", site key demo.website (department Support),
+  signed up by its administrator and then imported from
+  scripts/demo-workspace.json:
+    admin    admin@demo.test    password admin-demo-pass  (Administration)
 MSG
 # shellcheck disable=SC2016 # JavaScript, not shell
 node -e '

@@ -15,6 +15,11 @@ cargo test --workspace --exclude tests || die "native tests failed (see above)"
 
 bash scripts/build.sh
 
+say "the deployment's bundle (wrangler deploy --dry-run)"
+bundle=$(mktemp -d)
+wrangler deploy --dry-run --outdir "$bundle" || die "wrangler deploy --dry-run failed: the deployment would not bundle (see above)"
+rm -rf "$bundle"
+
 say "integration tests against wrangler dev (cargo test -p tests)"
 cargo test -p tests -- --test-threads=3 || die "integration tests failed (see above)"
 

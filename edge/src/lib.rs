@@ -70,9 +70,10 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
     match (method, segments.as_slice()) {
+        // The agent app: its sign-in page leads a new operator to sign-up.
         (Method::Get, [""]) => {
             let mut url = req.url()?;
-            url.set_path("/demo/");
+            url.set_path("/agent/");
             Ok(Response::redirect(url)?)
         }
         (Method::Get, ["api", "v1", "health"]) => json(&serde_json::json!({ "ok": true })),

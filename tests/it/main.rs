@@ -1,6 +1,7 @@
 //! Integration tests: the real worker under `wrangler dev`, with SQLite
 //! Durable Object storage, driven over HTTP and WebSocket.
 
+mod admin;
 mod api;
 mod bad_input;
 mod canned;

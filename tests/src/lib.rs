@@ -26,6 +26,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub const AUTH_SECRET: &str = "test-secret-0123456789abcdef";
 /// The token that guards the setup endpoint in tests.
 pub const SETUP_TOKEN: &str = "test-setup-0123456789abcdef";
+/// The deployment's sign-up code in tests.
+pub const SIGNUP_CODE: &str = "test-signup-0123456789";
 /// The demo site's key.
 pub const SITE_KEY: &str = "demo.website";
 
@@ -139,6 +141,7 @@ impl Worker {
             .arg(&state)
             .args(["--var", &format!("AUTH_SECRET:{AUTH_SECRET}")])
             .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
+            .args(["--var", &format!("SIGNUP_CODE:{SIGNUP_CODE}")])
             .args(["--var", "ENABLE_BENCH_ECHO:true"])
             // LIVECHAT_WRANGLER_LOG=info shows every request in the log.
             .arg("--log-level")
@@ -545,6 +548,70 @@ impl Api {
             bail!("expected welcome, got {welcome:?}");
         }
         Ok((s, welcome))
+    }
+
+    /// Sends JSON (or nothing) with a bearer token; answers status and
+    /// body whatever they are.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer> {
+        self.raw(method, path, token, body.map(|b| b.to_string()))
+            .await
+    }
+
+    /// Sends JSON and expects a 200 answer of type `T`.
+    pub async fn expect<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        let answer = self.send(method, path, Some(token), body).await?;
+        if answer.status != 200 {
+            bail!("{method} {path}: {} {}", answer.status, answer.body);
+        }
+        answer.json()
+    }
+
+    /// Signs up a new workspace with the deployment's code; answers its
+    /// administrator's sign-in.
+    pub async fn sign_up(
+        &self,
+        workspace: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<LoginResponse> {
+        self.post(
+            "/api/v1/signup",
+            None,
+            &shared::admin::SignupRequest {
+                code: SIGNUP_CODE.into(),
+                workspace: workspace.into(),
+                workspace_name: format!("{workspace} Ltd"),
+                name: "Ada Admin".into(),
+                email: email.into(),
+                password: password.into(),
+            },
+        )
+        .await
+    }
+
+    /// The emails the local sink kept for a workspace, newest first.
+    pub async fn mail(&self, workspace: &str) -> Result<Vec<serde_json::Value>> {
+        let answer = self
+            .raw(
+                "GET",
+                &format!("/api/v1/dev/mail?workspace={workspace}"),
+                Some(SETUP_TOKEN),
+                None,
+            )
+            .await?;
+        answer.json()
     }
 
     /// Opens an agent's inbox socket.

@@ -497,7 +497,11 @@ impl Workspace {
                         .iter()
                         .find(|a| a.email.to_ascii_lowercase() == me)
                     {
-                        import.agents.push(a.clone());
+                        // In the departments the import keeps.
+                        let mut a = a.clone();
+                        a.departments
+                            .retain(|d| import.departments.iter().any(|k| k.id == *d));
+                        import.agents.push(a);
                     }
                 }
                 let summary = format!(

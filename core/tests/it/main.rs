@@ -1,6 +1,7 @@
 //! Native tests of the pure core, driven the way the Durable Object shell
 //! drives it, with a simulated store and simulated sockets.
 
+mod admin;
 mod contacts;
 mod conversation;
 mod files;

@@ -51,6 +51,13 @@ pub struct WsSim {
     pub router_convs: BTreeMap<String, String>,
     pub opened: BTreeSet<(AgentId, ConversationId)>,
     pub offline: Vec<OfflineMessage>,
+    pub name: Option<String>,
+    pub origin: Option<chat_core::workspace::admin::Origin>,
+    pub invitations: BTreeMap<String, chat_core::workspace::people::StoredInvitation>,
+    pub resets: BTreeMap<String, chat_core::workspace::people::StoredReset>,
+    pub api_tokens: BTreeMap<String, chat_core::workspace::api_tokens::StoredApiToken>,
+    /// The audit log, oldest first (its ids are positions from 1).
+    pub audit: Vec<chat_core::workspace::audit::AuditRecord>,
     /// Every write, in order.
     pub writes: Vec<Row>,
     // Sockets.
@@ -266,6 +273,21 @@ impl WsSim {
                 self.opened.remove(&(a, c));
             }
             Row::OfflineMessage(m) => self.offline.push(m),
+            Row::Audit(a) => self.audit.push(a),
+            Row::Name(n) => self.name = Some(n),
+            Row::Origin(o) => self.origin = Some(o),
+            Row::Invitation(i) => {
+                self.invitations.insert(i.invitation.id.clone(), i);
+            }
+            Row::Reset(r) => {
+                self.resets.insert(r.token_hash.clone(), r);
+            }
+            Row::ApiToken(t) => {
+                self.api_tokens.insert(t.info.id.clone(), t);
+            }
+            Row::RemoveApiToken(id) => {
+                self.api_tokens.remove(&id);
+            }
         }
     }
 
@@ -295,6 +317,11 @@ impl WsSim {
                 .collect(),
             opened: self.opened.iter().cloned().collect(),
             sockets: self.sockets.values().cloned().collect(),
+            name: self.name.clone(),
+            origin: self.origin,
+            invitations: self.invitations.values().cloned().collect(),
+            resets: self.resets.values().cloned().collect(),
+            api_tokens: self.api_tokens.values().cloned().collect(),
         });
     }
 
