@@ -12,5 +12,6 @@ mod rng;
 mod room;
 mod router;
 mod sim;
+mod system;
 mod workspace;
 mod wsim;
