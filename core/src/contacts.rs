@@ -22,6 +22,7 @@ use shared::contacts::{Contact, ContactConversation, ContactPatch, LastChat};
 use shared::frame::{ConversationStatus, ErrorCode, Participant};
 use shared::ids::{AgentId, ConversationId};
 use shared::inbox::ConversationSummary;
+use shared::integration::ContactCreate;
 
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -656,4 +657,128 @@ pub fn history(
             matching.contains(&c.id) || (!listed.contains(&c.id) && query.matches("", &c.preview))
         })
         .collect()
+}
+
+/// The id of a contact made through the HTTP API: with `site` and
+/// `user_id`, the id that site's signed user gets (so their chats find
+/// the record, [`crate::site::verified_visitor_id`]); with neither,
+/// `fresh` (made by the worker). The site must be the workspace's: the
+/// caller checks it.
+pub fn created_id(workspace: &str, request: &ContactCreate, fresh: &str) -> Result<String, String> {
+    match (request.site.as_deref(), request.user_id.as_deref()) {
+        (None, None) => Ok(fresh.to_owned()),
+        (Some(site), Some(user)) => {
+            if !crate::site::is_user_id(user) {
+                return Err(format!(
+                    "user_id is 1 to {} characters on one line",
+                    crate::site::MAX_USER_ID_CHARS
+                ));
+            }
+            Ok(crate::site::verified_visitor_id(workspace, site, user))
+        }
+        _ => Err("site and user_id are given together, or neither".into()),
+    }
+}
+
+/// A contact made through the HTTP API: its fields checked as an edit's
+/// are (the first problem as the sentence answered, 400); the site's user
+/// id becomes its user name when none is given.
+pub fn create(id: &str, request: &ContactCreate, now: i64) -> Result<Contact, Refusal> {
+    let patch = ContactPatch {
+        name: Some(request.name.clone()),
+        email: request.email.clone(),
+        phone: request.phone.clone(),
+        username: request.username.clone(),
+        manager: request.manager.clone(),
+        custom_fields: Some(request.custom_fields.clone()),
+    };
+    check_patch(&patch).map_err(|why| refusal(ErrorCode::BadRequest, why))?;
+    let username = request.username.as_deref().and_then(optional).or_else(|| {
+        request
+            .user_id
+            .as_deref()
+            .filter(|u| chars(u) <= MAX_USERNAME_CHARS)
+            .and_then(optional)
+    });
+    Ok(Contact {
+        id: id.to_owned(),
+        name: request.name.trim().to_owned(),
+        email: request.email.as_deref().and_then(optional),
+        phone: request.phone.as_deref().and_then(optional),
+        username,
+        created_at: now,
+        last_chat: None,
+        manager: request.manager.as_deref().and_then(optional).map(AgentId),
+        custom_fields: request
+            .custom_fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod create_tests {
+    use super::*;
+
+    fn request(name: &str) -> ContactCreate {
+        ContactCreate {
+            name: name.into(),
+            ..ContactCreate::default()
+        }
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(created_id("w", &request("A"), "v_1").unwrap(), "v_1");
+        let signed = ContactCreate {
+            site: Some("shop".into()),
+            user_id: Some("42".into()),
+            ..request("A")
+        };
+        assert_eq!(
+            created_id("w", &signed, "v_1").unwrap(),
+            crate::site::verified_visitor_id("w", "shop", "42")
+        );
+        let half = ContactCreate {
+            user_id: Some("42".into()),
+            ..request("A")
+        };
+        assert!(created_id("w", &half, "v_1").is_err());
+        let long = ContactCreate {
+            user_id: Some("x".repeat(200)),
+            ..signed
+        };
+        assert!(created_id("w", &long, "v_1").is_err());
+    }
+
+    #[test]
+    fn records() {
+        let c = create(
+            "v_1",
+            &ContactCreate {
+                email: Some(" ada@example.com ".into()),
+                phone: Some("".into()),
+                user_id: Some("ada".into()),
+                site: Some("shop".into()),
+                ..request(" Ada ")
+            },
+            9,
+        )
+        .unwrap();
+        assert_eq!(c.name, "Ada");
+        assert_eq!(c.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(c.phone, None);
+        assert_eq!(c.username.as_deref(), Some("ada"));
+        assert_eq!(c.created_at, 9);
+        assert_eq!(
+            create("v", &request(""), 0).unwrap_err().code,
+            ErrorCode::BadRequest
+        );
+        let bad = ContactCreate {
+            email: Some("nope".into()),
+            ..request("A")
+        };
+        assert!(create("v", &bad, 0).unwrap_err().message.contains("email"));
+    }
 }

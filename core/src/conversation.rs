@@ -95,6 +95,10 @@ pub enum Reader {
         /// Whether they may monitor (supervisors read every whisper).
         monitor: bool,
     },
+    /// The workspace's own systems (an API token): everything the
+    /// workspace's agents read (notes and forward comments included), never
+    /// a whisper, which is between a supervisor and one agent.
+    Workspace,
 }
 
 impl Reader {
@@ -114,6 +118,7 @@ impl Reader {
         match self {
             Reader::Visitor => reads(None, audience, author, to),
             Reader::Agent { id, monitor } => reads(Some((id, *monitor)), audience, author, to),
+            Reader::Workspace => !matches!(audience, Audience::Whisper),
         }
     }
 }
@@ -502,6 +507,7 @@ impl Conversation {
     pub fn last_seq_for(&self, reader: &Reader) -> Seq {
         match reader {
             Reader::Visitor => self.last_visitor_seq,
+            Reader::Workspace => self.last_agents_seq,
             Reader::Agent { .. } => self
                 .whispers
                 .iter()

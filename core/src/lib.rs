@@ -14,6 +14,7 @@ pub mod conversation;
 pub mod files;
 pub mod hours;
 pub mod inbox;
+pub mod integration;
 pub mod permissions;
 pub mod reports;
 pub mod router;

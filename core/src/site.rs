@@ -183,7 +183,8 @@ pub fn identity_hash(secret: &str, user_id: &str) -> String {
         .collect()
 }
 
-fn is_user_id(id: &str) -> bool {
+/// A user id a site may give: 1 to [`MAX_USER_ID_CHARS`] characters on one line.
+pub fn is_user_id(id: &str) -> bool {
     !id.is_empty() && id.chars().count() <= MAX_USER_ID_CHARS && !id.chars().any(char::is_control)
 }
 

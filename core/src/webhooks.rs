@@ -775,6 +775,7 @@ mod tests {
             details: Default::default(),
             rating: None,
             visitor_transcripts: 0,
+            seen_queued_at: None,
         }
     }
 

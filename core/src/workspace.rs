@@ -33,6 +33,7 @@ pub mod people;
 mod queries;
 mod setup;
 mod sockets;
+pub mod system;
 mod vocabulary;
 
 pub use agent_action::AgentAction;
@@ -138,6 +139,13 @@ pub enum Input {
         token: String,
         /// What the request needs.
         scope: shared::admin::ApiScope,
+    },
+    /// The workspace's own systems act through an API token (its id).
+    System {
+        /// The token's id, checked for its scope just before.
+        token: String,
+        /// What.
+        action: system::SystemAction,
     },
 }
 
@@ -391,6 +399,7 @@ impl Workspace {
                 self.reply(Ok(Answer::Done));
             }
             Input::UseApiToken { token, scope } => self.use_api_token(now, &token, scope),
+            Input::System { token, action } => self.system_act(&token, action),
         }
         self.arm();
     }

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS conversations (
   text TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS conversations_contact ON conversations (contact, created_at);
+CREATE INDEX IF NOT EXISTS conversations_created ON conversations (created_at, id);
 ";
 
 /// Largest body of `/closed`: a summary and up to
@@ -78,6 +79,21 @@ pub struct Seeded {
     pub contact: Contact,
     /// Its conversations, each with its lines.
     pub conversations: Vec<(ContactConversation, Vec<String>)>,
+}
+
+/// Body of `/create`: a record made through the HTTP API.
+#[derive(Serialize, Deserialize)]
+pub struct CreateBody {
+    /// What the workspace allows (the token's), naming the new contact.
+    pub grant: Grant,
+    /// The record, checked by `chat_core::contacts::create`.
+    pub contact: Contact,
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    contact: String,
+    body: String,
 }
 
 #[derive(Deserialize)]
@@ -357,6 +373,70 @@ impl ContactsObject {
         })
     }
 
+    /// A record made through the HTTP API: 409 when the id is taken.
+    async fn create(&self, mut req: Request) -> Result<Response> {
+        let body: CreateBody = http::read_json(&mut req).await?;
+        if !body.grant.may_edit {
+            return Err(Error::refused(
+                ErrorCode::Forbidden,
+                "this caller cannot create contacts",
+            ));
+        }
+        if self.contact(&body.contact.id)?.is_some() {
+            return Err(Error::refused(
+                ErrorCode::Conflict,
+                "a contact with this id exists already; update it with PATCH",
+            ));
+        }
+        self.put_contact(None, &body.contact)?;
+        let mut response = self.detail(&body.grant, body.contact)?;
+        response = response.with_status(201);
+        Ok(response)
+    }
+
+    /// Closed conversations for an API listing, newest first, at most
+    /// one more than the page (the core merges them with the open ones).
+    async fn closed_list(&self, mut req: Request) -> Result<Response> {
+        use worker::SqlStorageValue as V;
+        let q: chat_core::integration::ListQuery = http::read_json(&mut req).await?;
+        if !q.wants_closed() {
+            return json(&Vec::<shared::integration::ConversationItem>::new());
+        }
+        let opt = |v: Option<i64>| v.map_or(V::Null, V::Integer);
+        let (cursor_at, cursor_id) = match &q.cursor {
+            Some(c) => (V::Integer(c.at), V::String(c.id.clone())),
+            None => (V::Null, V::Null),
+        };
+        let rows = self
+            .sql()?
+            .exec(
+                "SELECT contact, body FROM conversations
+                 WHERE json_extract(body, '$.status') = 'closed'
+                   AND (?1 IS NULL OR json_extract(body, '$.department') = ?1)
+                   AND (?2 IS NULL OR created_at >= ?2)
+                   AND (?3 IS NULL OR created_at < ?3)
+                   AND (?4 IS NULL OR created_at < ?4 OR (created_at = ?4 AND id < ?5))
+                 ORDER BY created_at DESC, id DESC LIMIT ?6",
+                vec![
+                    q.department.clone().map_or(V::Null, V::String),
+                    opt(q.from),
+                    opt(q.to),
+                    cursor_at,
+                    cursor_id,
+                    V::Integer(q.limit as i64 + 1),
+                ],
+            )?
+            .to_array::<Listed>()?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                parse::<ContactConversation>(&r.body)
+                    .map(|c| chat_core::integration::closed_item(&r.contact, &c))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        json(&items)
+    }
+
     /// The benchmark's bulk load (the worker lets it through only where
     /// benchmarks are enabled): records and conversations as they would
     /// be after their closes.
@@ -394,6 +474,8 @@ impl DurableObject for ContactsObject {
             "/patch" => self.patch(req).await,
             "/history" => self.history(req).await,
             "/seed" => self.seed(req).await,
+            "/create" => self.create(req).await,
+            "/closed-list" => self.closed_list(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("contacts {path}"))))

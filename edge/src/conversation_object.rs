@@ -154,6 +154,7 @@ fn highest_seq(sql: &SqlStorage, query: &str) -> Result<u64> {
 fn readable(reader: &Reader) -> (&'static str, Vec<SqlStorageValue>) {
     match reader {
         Reader::Visitor => ("internal = 0", Vec::new()),
+        Reader::Workspace => ("internal < 2", Vec::new()),
         Reader::Agent { monitor: true, .. } => ("1 = 1", Vec::new()),
         Reader::Agent { id, .. } => (
             "(internal < 2 OR recipient = ? OR author_id = ?)",
@@ -607,13 +608,62 @@ impl ConversationObject {
         Self::reader_of(&req)?;
         let priority: shared::routing::Priority =
             http::header(&req, http::PRIORITY_HEADER).unwrap_or_default();
+        json(&self.room_info(priority)?)
+    }
+
+    fn room_info(&self, priority: shared::routing::Priority) -> Result<shared::room::RoomInfo> {
         self.ensure_loaded()?;
         let meta = stored_meta(&self.sql())?;
         let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
         let turns = turns(&self.sql())?;
-        json(&chat_core::conversation::room::room_info(
+        Ok(chat_core::conversation::room::room_info(
             &meta, priority, &turns,
         ))
+    }
+
+    /// The HTTP API's read (an API token of the conversation's workspace,
+    /// which the worker names): room information and a page of messages
+    /// as the workspace's agents read them, never a whisper
+    /// (`Reader::Workspace`).
+    async fn api_read(&self, req: Request) -> Result<Response> {
+        use chat_core::integration::MessagesQuery;
+        let asked: crate::integration_api::ApiRead =
+            http::header(&req, crate::integration_api::API_READ_HEADER)
+                .or_refuse(ErrorCode::Forbidden, "API tokens only")?;
+        self.ensure_loaded()?;
+        let mine = self.workspace().is_ok_and(|w| w == asked.workspace);
+        if !mine {
+            return Err(Error::refused(ErrorCode::NotFound, "no such conversation"));
+        }
+        let room = self.room_info(asked.priority)?;
+        let query: MessagesQuery = asked.messages;
+        let reader = Reader::Workspace;
+        let (filter, mut args) = readable(&reader);
+        args.push(SqlStorageValue::try_from_i64(
+            query.after.min(i64::MAX as u64) as i64,
+        )?);
+        args.push(SqlStorageValue::try_from_i64(query.limit as i64 + 1)?);
+        let mut messages: Vec<Message> = self
+            .sql()
+            .exec(
+                &format!(
+                    "SELECT body FROM messages WHERE {filter} AND seq > ? ORDER BY seq LIMIT ?"
+                ),
+                args,
+            )?
+            .to_array::<Body>()?
+            .into_iter()
+            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
+            .filter(|m| reader.may_read(m))
+            .collect();
+        let seqs: Vec<u64> = messages.iter().map(|m| m.seq).collect();
+        let next_after = query.next_after(&seqs);
+        messages.truncate(query.limit as usize);
+        json(&shared::integration::ConversationDetail {
+            room,
+            messages,
+            next_after,
+        })
     }
 
     /// A closed conversation's transcript: the PDF ("Export as PDF") or
@@ -935,6 +985,7 @@ impl DurableObject for ConversationObject {
             "/queue" => self.queue(req).await,
             "/ws" => self.socket(req).await,
             "/room" => self.room(req).await,
+            "/api-read" => self.api_read(req).await,
             "/transcript.pdf" => self.transcript(req, true).await,
             "/transcript.txt" => self.transcript(req, false).await,
             "/search" => self.search(req).await,
@@ -1245,6 +1296,9 @@ impl ConversationObject {
             worker::console_error!("webhook hand-off failed: {e}");
             self.arm(http::now() + crate::webhooks::HAND_OFF_RETRY_MS)
                 .await;
+        }
+    }
+}
 
 /// The report hook: a closed conversation files its fact with its
 /// workspace's reports store, and files it again when its visitor rates

@@ -21,6 +21,7 @@ pub mod echo_object;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod integration_api;
 pub mod reports;
 pub mod reports_object;
 pub mod transcripts;
@@ -174,6 +175,12 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, env).await,
         (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(env, room).await,
         (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
+        (
+            _,
+            ["api", "v1", "openapi.json" | "conversations" | "contacts" | "offline-messages", ..],
+        ) => integration_api::route(req, env, &segments)
+            .await
+            .unwrap_or_else(|| Err(Error::refused(ErrorCode::NotFound, "no such route"))),
         (
             _,
             ["api", "v1", "admin", ..]

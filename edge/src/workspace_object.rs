@@ -537,6 +537,54 @@ impl WorkspaceObject {
         )
     }
 
+    /// The workspace's systems act (an API close or tags).
+    async fn api_act(&self, mut req: Request) -> Result<Response> {
+        let body: crate::integration_api::SystemAsk = http::read_json(&mut req).await?;
+        match self
+            .run(Input::System {
+                token: body.token,
+                action: body.action,
+            })
+            .await?
+        {
+            Answer::Conversation(summary) => json(&summary),
+            _ => Err(Error::Edge(
+                "a system action answered something else".into(),
+            )),
+        }
+    }
+
+    /// The open conversations an API listing admits.
+    async fn api_open(&self, mut req: Request) -> Result<Response> {
+        let query: chat_core::integration::ListQuery = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.listed_open(&query))?)
+    }
+
+    /// A conversation's line, open or closed, if it is this workspace's.
+    async fn api_summary(&self, mut req: Request) -> Result<Response> {
+        let id: ConversationId = http::read_json(&mut req).await?;
+        let listed = self.read(|w| w.summary(&id).cloned())?;
+        let summary = match listed {
+            Some(s) => Some(s),
+            None => store::summary(&self.sql(), &id)?,
+        };
+        json(&summary)
+    }
+
+    /// What an API token may do with contacts.
+    async fn api_contacts_access(&self, mut req: Request) -> Result<Response> {
+        let body: crate::integration_api::ContactsAccess = http::read_json(&mut req).await?;
+        if let Some(site) = &body.site {
+            if !self.read(|w| w.has_site(site))? {
+                return Err(Error::refused(
+                    ErrorCode::BadRequest,
+                    "site is not a site of this workspace",
+                ));
+            }
+        }
+        json(&self.read(|w| w.system_contacts_access(&body.token, &body.asked, body.may_edit))??)
+    }
+
     async fn act(&self, mut req: Request) -> Result<Response> {
         let body = Self::asking(&mut req).await?;
         let action = body
@@ -768,6 +816,11 @@ impl WorkspaceObject {
             "/invitation-info" => self.invitation_info(req).await,
             "/redeem" => self.redeem(req).await,
             "/api-token" => self.api_token(req).await,
+            "/api-act" => self.api_act(req).await,
+            "/api-open" => self.api_open(req).await,
+            "/api-summary" => self.api_summary(req).await,
+            "/api-contacts-access" => self.api_contacts_access(req).await,
+            "/api-offline-messages" => json(&store::offline_messages(&self.sql(), None)?),
             "/open" => self.open(req).await,
             "/act" => self.act(req).await,
             "/directory" => self.directory(req).await,

@@ -155,6 +155,7 @@ pub struct Taken {
 
 /// The body of every HTTP error answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiError {
     /// What went wrong.
     pub error: ErrorBody,
@@ -162,6 +163,7 @@ pub struct ApiError {
 
 /// See [`ApiError`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// Stable code.
     pub code: ErrorCode,
@@ -294,6 +296,7 @@ pub struct PriorityRequest {
 
 /// `POST /api/v1/agent/conversations/{id}/close`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CloseRequest {
     /// Required; shown to the visitor as the reason.
     pub comment: String,
@@ -597,6 +600,7 @@ impl OfflineMessageRequest {
 
 /// An offline message, as agents list it (`GET /api/v1/agent/offline-messages`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OfflineMessage {
     /// Its id.
     pub id: String,

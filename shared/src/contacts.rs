@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// A contact's most recent conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LastChat {
     /// When it started, in milliseconds since the Unix epoch.
     pub at: i64,
@@ -20,6 +21,7 @@ pub struct LastChat {
 /// A contact's record: who a visitor is, as agents know them. Its id is the
 /// visitor id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contact {
     /// The visitor id.
     pub id: String,
@@ -50,6 +52,7 @@ pub struct Contact {
 
 /// One conversation of a contact, as their record lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactConversation {
     /// The conversation.
     pub id: ConversationId,
@@ -75,6 +78,7 @@ pub struct ContactConversation {
 /// `GET /api/v1/agent/conversations/{id}/contact`: the record and the
 /// conversations the agent may open, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactDetail {
     /// The record.
     pub contact: Contact,
@@ -88,6 +92,7 @@ pub struct ContactDetail {
 /// `GET /api/v1/agent/contacts?q=&limit=&offset=`: one page of the
 /// directory, newest contacts first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactPage {
     /// The contacts found.
     pub contacts: Vec<Contact>,
@@ -99,6 +104,7 @@ pub struct ContactPage {
 /// stay. An empty string clears an optional field (never the name).
 /// `custom_fields`, when given, replaces every custom field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactPatch {
     /// A new name (1 to 100 characters).

@@ -99,6 +99,7 @@ pub enum ReceiptKind {
 
 /// Who someone is in a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The visitor (contact).
@@ -111,6 +112,7 @@ pub enum Side {
 
 /// A person (or the system) taking part in a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Participant {
     /// Which side they are on.
     pub side: Side,
@@ -122,6 +124,7 @@ pub struct Participant {
 
 /// What a stored message is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Written by a visitor or an agent.
@@ -175,6 +178,7 @@ impl Audience {
 
 /// A stored message, as both sides see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// Position in the conversation; strictly increasing, no gaps.
     pub seq: Seq,
@@ -200,6 +204,7 @@ pub struct Message {
 
 /// Where a conversation is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     /// Created, no message yet: nobody else sees it.
@@ -219,6 +224,7 @@ pub enum ConversationStatus {
 
 /// The state of a conversation as its participants see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConversationView {
     /// Its id.
     pub id: ConversationId,
@@ -323,6 +329,7 @@ pub enum ServerFrame {
 
 /// Stable error codes, shared by socket frames and HTTP error bodies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The frame is not JSON, or a known frame with missing or mistyped fields.

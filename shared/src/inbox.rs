@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One line of a conversation list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConversationSummary {
     /// The conversation.
     pub id: ConversationId,

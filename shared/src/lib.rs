@@ -15,6 +15,7 @@ pub mod files;
 pub mod frame;
 pub mod ids;
 pub mod inbox;
+pub mod integration;
 pub mod room;
 pub mod routing;
 pub mod site;

@@ -41,6 +41,7 @@ impl Labels {
 
 /// `GET /api/v1/agent/conversations/{id}/room`: "Room information".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoomInfo {
     /// The conversation as its participants see it.
     pub conversation: crate::frame::ConversationView,
@@ -91,6 +92,7 @@ pub struct RoomInfo {
 
 /// One forward in [`RoomInfo::transfers`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TransferInfo {
     /// When.
     pub at: i64,

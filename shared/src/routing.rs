@@ -24,6 +24,7 @@ pub enum Algorithm {
 
 /// How urgent a conversation is; higher priorities leave the queue first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Low.

@@ -290,6 +290,7 @@ pub enum IdentityStatus {
 /// What a pre-chat form (or a verified user) told about the visitor, kept
 /// with the conversation and shown to agents in room information.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VisitorDetails {
     /// Their name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,6 +325,7 @@ pub struct RatingRequest {
 
 /// A closed chat's rating, as stored and shown to agents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Rating {
     /// 1 to 5.
     pub score: u8,

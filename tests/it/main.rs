@@ -2,6 +2,7 @@
 //! Durable Object storage, driven over HTTP and WebSocket.
 
 mod admin;
+mod api;
 mod bad_input;
 mod canned;
 mod chat;

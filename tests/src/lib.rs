@@ -3,6 +3,7 @@
 //! state folder, seeds the demo workspace, and talks to it over HTTP and
 //! WebSocket with the `shared` wire types.
 
+pub mod openapi;
 pub mod webhook_receiver;
 
 use anyhow::{anyhow, bail, Context, Result};

@@ -504,55 +504,74 @@ impl Workspace {
                     }
                 }
             },
-            Then::ThenRoute { agent } => match result {
-                Ok(view) => {
-                    let Request::Lifecycle { action } = request else {
-                        return self.answer_listed(&conversation);
-                    };
-                    let agent_id = agent.clone();
-                    let forwarded = matches!(action, Action::Forward { .. });
-                    let input = match action {
-                        Action::Hold { .. } => Some(router::Input::Hold {
-                            agent,
-                            conversation: conversation.clone(),
-                        }),
-                        Action::Requeue { .. } => Some(router::Input::MoveToQueue {
-                            agent,
-                            conversation: conversation.clone(),
-                        }),
-                        Action::Close { .. } => Some(router::Input::Close {
-                            conversation: conversation.clone(),
-                        }),
-                        Action::Forward {
-                            to: TransferTarget::Department { department, .. },
-                            ..
-                        } => Some(router::Input::Forward {
-                            agent,
-                            conversation: conversation.clone(),
-                            to: Target::Department(DepartmentId(department)),
-                        }),
-                        _ => None,
-                    };
-                    if let Some(input) = input {
-                        self.settle(now, input);
-                    }
-                    let listed = self.index.get(&conversation).cloned();
-                    self.follow_view(&conversation, &view);
-                    if forwarded {
-                        self.recheck_opened(&agent_id, &conversation);
-                    }
-                    match listed {
-                        Some(mut s) if view.status == ConversationStatus::Closed => {
-                            // Closed: it left the index; answer its last line.
-                            s.status = ConversationStatus::Closed;
-                            s.assignee = view.assignee.clone();
-                            self.reply(Ok(Answer::Conversation(s)));
-                        }
-                        _ => self.answer_listed(&conversation),
-                    }
-                }
-                Err(r) => self.reply(Err(r)),
-            },
+            Then::ThenRoute { agent } => {
+                self.then_route(now, conversation, request, Some(agent), result)
+            }
+            Then::System => self.then_route(now, conversation, request, None, result),
+        }
+    }
+
+    /// The conversation went first (hold, move, close, forward to a
+    /// department, a room edit), for `agent` or for the workspace's
+    /// systems (`None`); on success the router follows and the
+    /// conversation's line is the reply.
+    fn then_route(
+        &mut self,
+        now: i64,
+        conversation: ConversationId,
+        request: Request,
+        agent: Option<AgentId>,
+        result: Result<ConversationView, Refusal>,
+    ) {
+        let view = match result {
+            Ok(view) => view,
+            Err(r) => return self.reply(Err(r)),
+        };
+        let Request::Lifecycle { action } = request else {
+            return self.answer_listed(&conversation);
+        };
+        let forwarded = matches!(action, Action::Forward { .. });
+        let input = match (action, agent.clone()) {
+            (Action::Hold { .. }, Some(agent)) => Some(router::Input::Hold {
+                agent,
+                conversation: conversation.clone(),
+            }),
+            (Action::Requeue { .. }, Some(agent)) => Some(router::Input::MoveToQueue {
+                agent,
+                conversation: conversation.clone(),
+            }),
+            (Action::Close { .. }, _) => Some(router::Input::Close {
+                conversation: conversation.clone(),
+            }),
+            (
+                Action::Forward {
+                    to: TransferTarget::Department { department, .. },
+                    ..
+                },
+                Some(agent),
+            ) => Some(router::Input::Forward {
+                agent,
+                conversation: conversation.clone(),
+                to: Target::Department(DepartmentId(department)),
+            }),
+            _ => None,
+        };
+        if let Some(input) = input {
+            self.settle(now, input);
+        }
+        let listed = self.index.get(&conversation).cloned();
+        self.follow_view(&conversation, &view);
+        if let (true, Some(agent)) = (forwarded, &agent) {
+            self.recheck_opened(agent, &conversation);
+        }
+        match listed {
+            Some(mut s) if view.status == ConversationStatus::Closed => {
+                // Closed: it left the index; answer its last line.
+                s.status = ConversationStatus::Closed;
+                s.assignee = view.assignee.clone();
+                self.reply(Ok(Answer::Conversation(s)));
+            }
+            _ => self.answer_listed(&conversation),
         }
     }
 

@@ -250,6 +250,10 @@ pub enum Then {
         /// Who acts.
         agent: AgentId,
     },
+    /// The conversation acted for the workspace's systems (an API close
+    /// or tags): on success the router follows a close, as after an
+    /// agent's, and the conversation's line is the reply.
+    System,
     /// Nothing follows (a revision or a queue position).
     Nothing,
 }

@@ -13,5 +13,6 @@ mod rng;
 mod room;
 mod router;
 mod sim;
+mod system;
 mod workspace;
 mod wsim;

@@ -408,7 +408,9 @@ impl WsSim {
                     }
                 }
                 Action::Close { by, .. } => {
-                    if !assigned(by, view) {
+                    // The workspace's systems (an API token) close any
+                    // open chat; an agent only their own.
+                    if !assigned(by, view) && by.side == Side::Agent {
                         return refuse(ErrorCode::Forbidden);
                     }
                     view.status = ConversationStatus::Closed;
