@@ -166,7 +166,13 @@ test("chatStarted, agentJoined, chatEnded reach the page; the visitor rates the 
   const id = (await stored(page)).conversation_id;
   assert.deepEqual((await heard(page)).find(([n]) => n === "chatStarted"), ["chatStarted", { conversationId: id }]);
 
-  const taken = await api(env.worker.base, "POST", `/api/v1/agent/conversations/${id}/take`, bearer);
+  // The chat reaches the queue once its first message is stored and
+  // announced: Anna takes it from there.
+  let taken;
+  await until(async () => {
+    taken = await api(env.worker.base, "POST", `/api/v1/agent/conversations/${id}/take`, bearer);
+    return taken.status !== 404;
+  });
   assert.equal(taken.status, 200, JSON.stringify(taken.body));
   await until(async () => (await heard(page)).some(([n]) => n === "agentJoined"));
   assert.deepEqual((await heard(page)).find(([n]) => n === "agentJoined"), ["agentJoined", { name: "Anna" }]);
