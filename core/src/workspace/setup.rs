@@ -25,19 +25,6 @@ pub const MAX_OFFER_MS: i64 = 600_000;
 /// The longest grace period after an agent's last socket closed.
 pub const MAX_GRACE_MS: i64 = 3_600_000;
 
-/// Every permission there is, for comparing what a role may do.
-const PERMISSIONS: [Permission; 9] = [
-    Permission::ViewQueue,
-    Permission::TakeChat,
-    Permission::Reply,
-    Permission::Transfer,
-    Permission::Monitor,
-    Permission::ManageWorkspace,
-    Permission::EditContact,
-    Permission::CreateCannedResponse,
-    Permission::RequestPdfTranscript,
-];
-
 /// Checks a setup as sent (passwords not yet hashed); `Err` is the reason,
 /// for a 400. The worker runs it before hashing, the workspace again on
 /// arrival.
@@ -274,7 +261,7 @@ fn rights(person: &Person, grants: &Grants) -> (Role, Vec<DepartmentId>, Vec<boo
     (
         person.role,
         person.departments.clone(),
-        PERMISSIONS
+        shared::admin::all_permissions()
             .iter()
             .map(|p| allows_in(grants, person.role, *p))
             .collect(),
