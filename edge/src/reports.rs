@@ -11,6 +11,7 @@ use crate::http::{self, json};
 use crate::reports_object::MAX_SEED_BYTES;
 use crate::workspace_object::Asking;
 use chat_core::reports::{self, Fact, Grouped, Query, Table};
+use shared::admin::ApiScope;
 use shared::api::Directory;
 use shared::frame::ErrorCode;
 use shared::ids::is_valid_id;
@@ -24,8 +25,10 @@ pub fn store(env: &Env, workspace: &str) -> Result<Stub> {
 
 /// `GET /api/v1/reports?from=&to=&department=&agent=&tz=`, and with
 /// `&format=csv&table=by_agent|by_department|by_day|by_hour` that table
-/// as `text/csv`. Needs `manage_workspace`.
+/// as `text/csv`. Needs a person who may `manage_workspace`, or an API
+/// token with `reports_read`.
 pub async fn get(req: &Request, env: &Env) -> Result<Response> {
+    let (workspace, directory) = reader(req, env).await?;
     let url = req.url()?;
     let param = |name: &str| {
         url.query_pairs()
@@ -47,21 +50,6 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
         }
         Some(_) => return Err(Error::refused(ErrorCode::BadRequest, "format: json or csv")),
     };
-    let admin = crate::admin::authorize(req, env).await?;
-    // Names for people: the workspace's departments and agents as they
-    // are now.
-    let claims = crate::claims(req, env, Kind::Agent)?;
-    let ask = Asking {
-        who: crate::principal(&claims),
-        conversation: None,
-        action: None,
-    };
-    let directory: Directory = http::ask(
-        &crate::workspace(env, &admin.workspace)?,
-        "/directory",
-        &ask,
-    )
-    .await?;
     let departments: HashMap<String, String> = directory
         .departments
         .into_iter()
@@ -72,7 +60,7 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
         .into_iter()
         .map(|a| (a.id.0, a.name))
         .collect();
-    let grouped: Grouped = http::ask(&store(env, &admin.workspace)?, "/query", &query).await?;
+    let grouped: Grouped = http::ask(&store(env, &workspace)?, "/query", &query).await?;
     let report = reports::report(&query, grouped, &agents, &departments);
     let Some(table) = csv_table else {
         return json(&report);
@@ -89,6 +77,38 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
     )?;
     headers.set("cache-control", "private, no-store")?;
     Ok(response)
+}
+
+/// Who reads the report: an API token (`lct_…`) with `reports_read`, or
+/// a person's token whose role may manage the workspace. Answers the
+/// workspace and its departments and agents as they are now, to name
+/// the report's rows.
+async fn reader(req: &Request, env: &Env) -> Result<(String, Directory)> {
+    let api_token = http::bearer(req).is_some_and(|t| t.starts_with("lct_"));
+    if api_token {
+        let caller = crate::admin::api_caller(req, env, ApiScope::ReportsRead).await?;
+        let directory = http::ask(
+            &crate::workspace(env, &caller.workspace)?,
+            "/api-directory",
+            &serde_json::json!({}),
+        )
+        .await?;
+        return Ok((caller.workspace, directory));
+    }
+    let admin = crate::admin::authorize(req, env).await?;
+    let claims = crate::claims(req, env, Kind::Agent)?;
+    let ask = Asking {
+        who: crate::principal(&claims),
+        conversation: None,
+        action: None,
+    };
+    let directory = http::ask(
+        &crate::workspace(env, &admin.workspace)?,
+        "/directory",
+        &ask,
+    )
+    .await?;
+    Ok((admin.workspace, directory))
 }
 
 /// Files a closed conversation's fact with its workspace's store.

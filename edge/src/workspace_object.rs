@@ -819,6 +819,7 @@ impl WorkspaceObject {
             "/api-act" => self.api_act(req).await,
             "/api-open" => self.api_open(req).await,
             "/api-summary" => self.api_summary(req).await,
+            "/api-directory" => json(&self.read(|w| w.listing())?),
             "/api-contacts-access" => self.api_contacts_access(req).await,
             "/api-offline-messages" => json(&store::offline_messages(&self.sql(), None)?),
             "/open" => self.open(req).await,

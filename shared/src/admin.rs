@@ -457,6 +457,7 @@ pub struct Delivery {
 /// `GET /api/v1/reports`: a period's figures. Times in milliseconds;
 /// averages over the chats that have the figure.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     /// Start of the period (inclusive, ms since the epoch).
     pub from: i64,
@@ -477,6 +478,7 @@ pub struct Report {
 
 /// One line of a [`Report`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReportRow {
     /// What it counts (an hour, a day, an id); empty for the totals.
     pub key: String,

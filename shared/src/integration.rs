@@ -15,6 +15,7 @@
 //! | `POST /api/v1/contacts` | `contacts_write` | [`ContactCreate`] | [`crate::contacts::ContactDetail`] (201) |
 //! | `PATCH /api/v1/contacts/{id}` | `contacts_write` | [`crate::contacts::ContactPatch`] | [`crate::contacts::ContactDetail`] |
 //! | `GET /api/v1/offline-messages` | `offline_read` | | `Vec<`[`crate::api::OfflineMessage`]`>` |
+//! | `GET /api/v1/reports?from=&to=&department=&agent=&tz=[&format=csv&table=]` | `reports_read` | | [`crate::admin::Report`], or one table as `text/csv` |
 //!
 //! Errors answer [`crate::api::ApiError`]: 400 with the reason, 401 for a
 //! missing, unknown or revoked token, 403 for a token without the scope,
@@ -145,5 +146,6 @@ pub const ROUTES: &[(&str, &str, Option<crate::admin::ApiScope>)] = {
         ("get", "/api/v1/contacts/{id}", Some(ContactsRead)),
         ("patch", "/api/v1/contacts/{id}", Some(ContactsWrite)),
         ("get", "/api/v1/offline-messages", Some(OfflineRead)),
+        ("get", "/api/v1/reports", Some(ReportsRead)),
     ]
 };

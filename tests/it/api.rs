@@ -109,6 +109,7 @@ const ALL: &[ApiScope] = &[
     ApiScope::ContactsRead,
     ApiScope::ContactsWrite,
     ApiScope::OfflineRead,
+    ApiScope::ReportsRead,
 ];
 
 /// A second workspace, "apib": the demo's people and site, one chat per
@@ -611,6 +612,80 @@ async fn every_route_answers_as_its_openapi_document_says() -> Result<()> {
     )
     .await?;
 
+    // Reports: the closed chat is counted once filed, under Anna's name,
+    // as its manager reads the same period; one table as CSV; a bad
+    // period says why.
+    let reports = "/api/v1/reports";
+    let period = format!(
+        "{reports}?from={}&to={}",
+        tests::now_ms() - 3_600_000,
+        tests::now_ms() + 3_600_000
+    );
+    let anna_id = anna.agent.id.0.clone();
+    let mut counted = None;
+    for _ in 0..50 {
+        let report: shared::admin::Report = c
+            .expect("get", reports, &period, t, None, 200)
+            .await?
+            .json()?;
+        if report.by_agent.iter().any(|r| r.key == anna_id) {
+            counted = Some(report);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let report = counted.context("the closed chat reaches the report")?;
+    let row = report.by_agent.iter().find(|r| r.key == anna_id).unwrap();
+    assert!(row.answered >= 1, "{row:?}");
+    assert!(row.label.starts_with("Anna"), "named: {row:?}");
+    let as_manager: shared::admin::Report = c
+        .api
+        .raw("GET", &period, Some(&mark.token), None)
+        .await?
+        .json()?;
+    assert_eq!(
+        as_manager, report,
+        "a token reads what its workspace's manager reads"
+    );
+    let csv = c
+        .api
+        .raw(
+            "GET",
+            &format!("{period}&format=csv&table=by_agent"),
+            t,
+            None,
+        )
+        .await?;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    // A header, a line per agent, the totals.
+    assert_eq!(
+        csv.body.lines().count(),
+        report.by_agent.len() + 2,
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("total,"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains(&row.label), "{}", csv.body);
+    let bad = c
+        .expect(
+            "get",
+            reports,
+            &format!("{reports}?from=5&to=1"),
+            t,
+            None,
+            400,
+        )
+        .await?;
+    assert_eq!(bad.code()?, ErrorCode::BadRequest);
+
     // Scopes: a token that reads contacts reads them, and nothing else.
     let reader = token(&c.api, "demo", &[ApiScope::ContactsRead]).await?;
     let r = Some(reader.token.as_str());
@@ -639,6 +714,7 @@ async fn every_route_answers_as_its_openapi_document_says() -> Result<()> {
             Some(json!({ "tags": [] })),
         ),
         ("get", offline, offline.to_string(), None),
+        ("get", reports, reports.to_string(), None),
     ] {
         let a = c.expect(method, template, &path, r, body, 403).await?;
         assert_eq!(a.code()?, ErrorCode::Forbidden, "{method} {path}");
@@ -714,6 +790,14 @@ async fn every_route_answers_as_its_openapi_document_says() -> Result<()> {
         )
         .await?;
     }
+    let b_report: shared::admin::Report = c
+        .expect("get", reports, &period, tb, None, 200)
+        .await?
+        .json()?;
+    assert_eq!(
+        b_report.totals.chats, 0,
+        "another workspace's report: {b_report:?}"
+    );
     let b_list: ConversationList = c.expect("get", conv, conv, tb, None, 200).await?.json()?;
     let b_ids: Vec<&str> = b_list.conversations.iter().map(|x| x.id.as_str()).collect();
     assert_eq!(b_ids, [b_id.as_str()]);

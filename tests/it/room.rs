@@ -106,13 +106,6 @@ fn refused(answer: &Answer, status: u16, code: ErrorCode) {
     assert_eq!(answer.code().ok(), Some(code), "{}", answer.body);
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn room_information_follows_the_chat_and_its_edits_reach_the_next_agent() -> Result<()> {
     let worker = Worker::start().await?;
@@ -123,13 +116,13 @@ async fn room_information_follows_the_chat_and_its_edits_reach_the_next_agent() 
     let sam = api.login_to("rooms", "sam@demo.test").await?;
     let visitor = api.visitor_of("rooms.website").await?;
 
-    let before = now_ms();
+    let before = tests::now_ms();
     let (id, mut v, asked) = visitor_writes(&api, &visitor, "Where is my refund?").await?;
     // It waits a while in the queue before Anna takes it.
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    let taking = now_ms();
+    let taking = tests::now_ms();
     assert_eq!(api.take(&anna.token, &id).await?.status, 200);
-    let taken = now_ms();
+    let taken = tests::now_ms();
     let (mut chat, _) = api.join(&id, &anna.token, 0).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let answered = say(&mut chat, "a-1", "Let me check").await?;

@@ -810,3 +810,11 @@ impl Socket {
         }
     }
 }
+
+/// The wall clock in ms since the Unix epoch, as the worker reads it.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

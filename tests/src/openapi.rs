@@ -91,6 +91,8 @@ struct Operation {
     parameters: Vec<Value>,
     body: Option<Value>,
     ok: (u16, &'static str, Value),
+    /// The answer may also be CSV (`format=csv`).
+    csv: bool,
     errors: &'static [u16],
 }
 
@@ -119,6 +121,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![],
             body: None,
             ok: (200, "The document.", json!({ "type": "object" })),
+            csv: false,
             errors: &[],
         },
         ("get", "/api/v1/conversations") => Operation {
@@ -134,6 +137,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             ],
             body: None,
             ok: (200, "One page.", schemas.answer::<ConversationList>()),
+            csv: false,
             errors: &[400, 401, 403],
         },
         ("get", "/api/v1/conversations/{id}") => Operation {
@@ -146,6 +150,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             ],
             body: None,
             ok: (200, "The conversation and a page of its messages.", schemas.answer::<ConversationDetail>()),
+            csv: false,
             errors: &[400, 401, 403, 404],
         },
         ("post", "/api/v1/conversations/{id}/close") => Operation {
@@ -154,6 +159,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![id_param("The conversation's id.")],
             body: Some(schemas.body::<CloseRequest>()),
             ok: (200, "The conversation's last line in the lists, closed.", schemas.answer::<ConversationSummary>()),
+            csv: false,
             errors: &[400, 401, 403, 404, 409, 413],
         },
         ("put", "/api/v1/conversations/{id}/tags") => Operation {
@@ -162,6 +168,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![id_param("The conversation's id.")],
             body: Some(schemas.body::<TagsRequest>()),
             ok: (200, "The conversation as the lists show it.", schemas.answer::<ConversationSummary>()),
+            csv: false,
             errors: &[400, 401, 403, 404, 409, 413],
         },
         ("get", "/api/v1/contacts") => Operation {
@@ -174,6 +181,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             ],
             body: None,
             ok: (200, "One page.", schemas.answer::<ContactPage>()),
+            csv: false,
             errors: &[400, 401, 403],
         },
         ("post", "/api/v1/contacts") => Operation {
@@ -182,6 +190,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![],
             body: Some(schemas.body::<ContactCreate>()),
             ok: (201, "The new contact.", schemas.answer::<ContactDetail>()),
+            csv: false,
             errors: &[400, 401, 403, 409, 413],
         },
         ("get", "/api/v1/contacts/{id}") => Operation {
@@ -190,6 +199,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![id_param("The contact's id (a visitor id).")],
             body: None,
             ok: (200, "The contact.", schemas.answer::<ContactDetail>()),
+            csv: false,
             errors: &[401, 403, 404],
         },
         ("patch", "/api/v1/contacts/{id}") => Operation {
@@ -198,6 +208,7 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![id_param("The contact's id (a visitor id).")],
             body: Some(schemas.body::<ContactPatch>()),
             ok: (200, "The contact as it now stands.", schemas.answer::<ContactDetail>()),
+            csv: false,
             errors: &[400, 401, 403, 404, 413],
         },
         ("get", "/api/v1/offline-messages") => Operation {
@@ -206,6 +217,24 @@ fn operation(schemas: &mut Schemas, method: &str, path: &str) -> Result<Operatio
             parameters: vec![],
             body: None,
             ok: (200, "The messages.", json!({ "type": "array", "items": schemas.answer::<OfflineMessage>() })),
+            csv: false,
+            errors: &[400, 401, 403],
+        },
+        ("get", "/api/v1/reports") => Operation {
+            summary: "Read a report",
+            description: "A period's figures: chats, answered, missed and abandoned chats, queue time, first response time, average response time, chat duration and ratings, for the whole period, per hour of the day, per day, per agent and per department. With `format=csv` and `table`, one table as a CSV file.",
+            parameters: vec![
+                query("from", "Start of the period, inclusive (ms since the Unix epoch; default: 7 days before `to`; a period covers at most 366 days).", int(0)),
+                query("to", "End of the period, exclusive (ms since the Unix epoch; default: now).", int(0)),
+                query("department", "Only this department's chats (its id).", json!({ "type": "string" })),
+                query("agent", "Only the chats this agent took (their id).", json!({ "type": "string" })),
+                query("tz", "The time zone for hours and days, as minutes east of UTC (default 0).", json!({ "type": "integer", "minimum": -840, "maximum": 840 })),
+                query("format", "`json` (default) or `csv`.", json!({ "type": "string", "enum": ["json", "csv"] })),
+                query("table", "With `format=csv`: the table.", json!({ "type": "string", "enum": ["by_agent", "by_department", "by_day", "by_hour"] })),
+            ],
+            body: None,
+            ok: (200, "The report, or one of its tables as CSV.", schemas.answer::<shared::admin::Report>()),
+            csv: true,
             errors: &[400, 401, 403],
         },
         _ => bail!("no description of {method} {path}: add it to tests/src/openapi.rs"),
@@ -220,9 +249,13 @@ pub fn document() -> Result<Value> {
     for (method, path, scope) in ROUTES {
         let op = operation(&mut schemas, method, path)?;
         let mut responses = Map::new();
+        let mut content = json_content(op.ok.2);
+        if op.csv {
+            content["text/csv"] = json!({ "schema": { "type": "string" } });
+        }
         responses.insert(
             op.ok.0.to_string(),
-            json!({ "description": op.ok.1, "content": json_content(op.ok.2) }),
+            json!({ "description": op.ok.1, "content": content }),
         );
         for status in op.errors {
             responses.insert(

@@ -180,6 +180,13 @@ impl Workspace {
     /// The departments and people, with who a forward can reach now.
     pub fn directory(&self, who: &Principal) -> Result<Directory, Refusal> {
         self.authenticate(who)?;
+        Ok(self.listing())
+    }
+
+    /// The departments and people as [`Workspace::directory`] lists them,
+    /// for callers the worker has already checked (an API token reading
+    /// reports names its agents and departments).
+    pub fn listing(&self) -> Directory {
         let mut departments: Vec<DepartmentInfo> = self
             .departments
             .values()
@@ -206,11 +213,11 @@ impl Workspace {
             })
             .collect();
         agents.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Directory {
+        Directory {
             departments,
             agents,
             labels: self.labels.clone(),
-        })
+        }
     }
 
     /// "All chats": every queued, in progress and on hold conversation,
