@@ -183,6 +183,10 @@ pub struct ConversationObject {
     /// learnt; what this step put in the outbox.
     hooks: RefCell<Option<(bool, i64)>>,
     hooks_queued: std::cell::Cell<Queued>,
+    /// The deployment's limits, handed to the core.
+    limits: chat_core::limits::Limits,
+    /// True once this conversation is known to have been created.
+    exists: std::cell::Cell<bool>,
 }
 
 impl ConversationObject {
@@ -264,7 +268,29 @@ impl ConversationObject {
             last_agents_seq,
             whispers,
         }));
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.set_limits(self.limits.clone());
+        }
         Ok(())
+    }
+
+    /// Whether the conversation was created (`/init` made its tables).
+    /// Asked before anything else reads or writes, so that an id nobody
+    /// created never makes storage: looking costs a read, never a write.
+    fn exists(&self) -> Result<bool> {
+        if !self.exists.get() {
+            let found = self
+                .sql()
+                .exec(
+                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                    None,
+                )?
+                .one::<Count>()?
+                .n
+                > 0;
+            self.exists.set(found);
+        }
+        Ok(self.exists.get())
     }
 
     /// Feeds one input and performs every output; `conn` is the socket the
@@ -967,16 +993,53 @@ impl DurableObject for ConversationObject {
     fn new(state: State, env: Env) -> Self {
         Self {
             state,
-            env,
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),
             hooks: RefCell::new(None),
             hooks_queued: Default::default(),
+            limits: crate::limits::of(&env),
+            exists: Default::default(),
+            env,
         }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let path = req.path();
+        if path == "/stored" {
+            // The benchmark's look at what this object keeps (the worker
+            // serves it only where its benchmark routes are on).
+            let tables = self
+                .sql()
+                .exec(
+                    "SELECT name AS value FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                    None,
+                )
+                .and_then(|c| c.to_array::<Value>())
+                .map(|rows| rows.into_iter().map(|r| r.value).collect::<Vec<_>>());
+            return match tables {
+                Ok(tables) => json(&serde_json::json!({ "tables": tables }))
+                    .or_else(|e| Ok(e.into_response("conversation /stored"))),
+                Err(e) => Ok(Error::from(e).into_response("conversation /stored")),
+            };
+        }
+        // Every route but `/init` addresses a conversation that exists: an
+        // id nobody created answers 404 and writes nothing.
+        match self.exists() {
+            Ok(true) => {}
+            Ok(false) if path == "/init" => {}
+            Ok(false) if path == "/ws" => {
+                return crate::http::refuse_socket(
+                    shared::close::NOT_FOUND,
+                    "no such conversation",
+                )
+                .or_else(|e| Ok(e.into_response("conversation /ws")));
+            }
+            Ok(false) => {
+                let e = Error::refused(ErrorCode::NotFound, "no such conversation");
+                return Ok(e.into_response(&format!("conversation {path}")));
+            }
+            Err(e) => return Ok(e.into_response(&format!("conversation {path}"))),
+        }
         let answer = match path.as_str() {
             "/init" => self.init(req).await,
             "/assign" => self.assign(req).await,
