@@ -187,7 +187,12 @@ pub struct ConversationObject {
     limits: chat_core::limits::Limits,
     /// True once this conversation is known to have been created.
     exists: std::cell::Cell<bool>,
+    /// Sockets this instance closed, until the runtime says they are gone.
+    closing: RefCell<Vec<WebSocket>>,
 }
+
+/// How many closed sockets are remembered to ignore their late frames.
+const MAX_CLOSING: usize = 64;
 
 impl ConversationObject {
     fn sql(&self) -> SqlStorage {
@@ -506,6 +511,14 @@ impl ConversationObject {
     fn close(&self, conn: ConnId, code: u16, reason: &str) {
         if let Some(ws) = self.sockets.borrow_mut().remove(&conn) {
             let _ = ws.close(Some(code), Some(reason));
+            // What the client sent before it saw the close still arrives:
+            // it is ignored before any work (a flood's backlog can be
+            // thousands of frames).
+            let mut closing = self.closing.borrow_mut();
+            if closing.len() >= MAX_CLOSING {
+                closing.remove(0);
+            }
+            closing.push(ws);
         }
     }
 
@@ -999,6 +1012,7 @@ impl DurableObject for ConversationObject {
             hooks_queued: Default::default(),
             limits: crate::limits::of(&env),
             exists: Default::default(),
+            closing: RefCell::new(Vec::new()),
             env,
         }
     }
@@ -1099,6 +1113,9 @@ impl DurableObject for ConversationObject {
 
 impl ConversationObject {
     async fn on_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        if self.closing.borrow().iter().any(|c| *c == ws) {
+            return Ok(());
+        }
         self.ensure_loaded()?;
         let Some(conn) = self.conn_of(&ws) else {
             let _ = ws.close(Some(shared::close::BAD_HANDSHAKE), Some("unknown socket"));
@@ -1121,6 +1138,7 @@ impl ConversationObject {
 
     /// A socket closed or failed: a disconnect either way.
     async fn on_gone(&self, ws: &WebSocket) -> Result<()> {
+        self.closing.borrow_mut().retain(|c| c != ws);
         if let Some(conn) = self.conn_of(ws) {
             self.sockets.borrow_mut().remove(&conn);
             self.run(Input::Disconnect { conn }, None).await?;
