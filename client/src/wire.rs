@@ -160,7 +160,7 @@ fn watermark(o: &Obj) -> Option<Watermark> {
 
 /// Every error code by its wire name; any other name is
 /// [`ErrorCode::Unknown`], as serde's `other` reads it.
-const CODES: [(&str, ErrorCode); 19] = [
+const CODES: [(&str, ErrorCode); 20] = [
     ("bad_frame", ErrorCode::BadFrame),
     ("unknown_frame", ErrorCode::UnknownFrame),
     ("too_large", ErrorCode::TooLarge),
@@ -180,6 +180,7 @@ const CODES: [(&str, ErrorCode); 19] = [
     ("conversation_open", ErrorCode::ConversationOpen),
     ("too_many_requests", ErrorCode::TooManyRequests),
     ("conflict", ErrorCode::Conflict),
+    ("queue_full", ErrorCode::QueueFull),
 ];
 
 /// The error code of a wire name.
@@ -388,11 +389,12 @@ mod tests {
             | ErrorCode::OriginNotAllowed
             | ErrorCode::ConversationOpen
             | ErrorCode::TooManyRequests
-            | ErrorCode::Conflict => CODES.iter().any(|(_, c)| *c == code),
+            | ErrorCode::Conflict
+            | ErrorCode::QueueFull => CODES.iter().any(|(_, c)| *c == code),
             ErrorCode::Unknown => !CODES.iter().any(|(_, c)| *c == code),
         };
         assert!(CODES.iter().all(|(_, c)| listed(*c)));
-        assert_eq!(CODES.len(), 19);
+        assert_eq!(CODES.len(), 20);
         assert_eq!(code("something_new"), ErrorCode::Unknown);
     }
 

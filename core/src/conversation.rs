@@ -464,6 +464,10 @@ pub struct Conversation {
     whispers: Vec<(Seq, String, Option<String>)>,
     queue: Option<(usize, i64)>,
     out: VecDeque<Output>,
+    /// The deployment's limits ([`Conversation::set_limits`]) and what
+    /// each socket has spent of them.
+    limits: crate::limits::Limits,
+    budgets: HashMap<ConnId, crate::limits::SocketBudget>,
 }
 
 impl Conversation {
@@ -489,7 +493,14 @@ impl Conversation {
             whispers: snapshot.whispers,
             queue: None,
             out: VecDeque::new(),
+            limits: crate::limits::Limits::off(),
+            budgets: HashMap::new(),
         }
+    }
+
+    /// The deployment's limits on sockets (none until set).
+    pub fn set_limits(&mut self, limits: crate::limits::Limits) {
+        self.limits = limits;
     }
 
     /// The conversation as its participants see it, once created.
@@ -543,8 +554,16 @@ impl Conversation {
                 may_monitor,
             } => self.connect(now, conn, who, may_reply, may_monitor),
             Input::Frame { conn, text } => match ClientFrame::parse(text) {
-                Ok(frame) => self.frame(now, conn, frame),
-                Err(err) => self.send(conn, ServerFrame::error(err.code(), err.message())),
+                Ok(frame) => {
+                    if self.within_limits(now, conn, Some(&frame)) {
+                        self.frame(now, conn, frame)
+                    }
+                }
+                Err(err) => {
+                    if self.within_limits(now, conn, None) {
+                        self.send(conn, ServerFrame::error(err.code(), err.message()))
+                    }
+                }
             },
             Input::Binary { conn } => self.send(
                 conn,
@@ -554,6 +573,7 @@ impl Conversation {
                 ),
             ),
             Input::Disconnect { conn } => {
+                self.budgets.remove(&conn);
                 if let Some(state) = self.conns.remove(&conn) {
                     let still_here = self.conns.values().any(|c| c.who.id == state.who.id);
                     if state.ready && !still_here {
@@ -688,6 +708,9 @@ impl Conversation {
                 self.close(conn, close::FORBIDDEN, "not a participant");
                 return;
             }
+        }
+        if who.side == Side::Visitor && self.visitor_sockets_full(&who.id, conn) {
+            return;
         }
         self.note_seen_queued(now, &who);
         let state = ConnState {
@@ -1420,7 +1443,44 @@ impl Conversation {
         self.out.push_back(Output::Send { conn, frame });
     }
 
+    /// Whether a frame passes its socket's limits
+    /// ([`crate::limits::SocketBudget`]); a refusal is answered here.
+    fn within_limits(&mut self, now: i64, conn: ConnId, frame: Option<&ClientFrame>) -> bool {
+        use crate::limits::Verdict;
+        let budget = self.budgets.entry(conn).or_default();
+        match budget.admit(now, &self.limits, frame) {
+            Verdict::Pass => true,
+            Verdict::Drop => false,
+            Verdict::Refuse(error) => {
+                self.send(conn, error);
+                false
+            }
+            Verdict::Close(reason) => {
+                self.close(conn, close::TOO_MANY, &reason);
+                false
+            }
+        }
+    }
+
+    /// Closes a visitor's new socket if they already hold as many as the
+    /// limits allow.
+    fn visitor_sockets_full(&mut self, visitor: &str, conn: ConnId) -> bool {
+        let open = self
+            .conns
+            .iter()
+            .filter(|(c, s)| **c != conn && s.who.id == visitor)
+            .count();
+        match crate::limits::visitor_socket(open, &self.limits) {
+            Ok(()) => false,
+            Err(reason) => {
+                self.close(conn, close::TOO_MANY, &reason);
+                true
+            }
+        }
+    }
+
     fn close(&mut self, conn: ConnId, code: u16, reason: &str) {
+        self.budgets.remove(&conn);
         self.conns.remove(&conn);
         self.out.push_back(Output::Close {
             conn,

@@ -15,6 +15,7 @@ pub mod files;
 pub mod hours;
 pub mod inbox;
 pub mod integration;
+pub mod limits;
 pub mod permissions;
 pub mod reports;
 pub mod router;

@@ -498,6 +498,15 @@ impl Router {
             .collect()
     }
 
+    /// How many conversations wait for an agent, in every department:
+    /// queued, or offered to someone who has not answered.
+    pub fn waiting_count(&self) -> usize {
+        self.convs
+            .values()
+            .filter(|c| matches!(c.place, Place::Waiting | Place::Offered { .. }))
+            .count()
+    }
+
     /// Waiting conversations in queue order: priority, then age.
     fn waiting(&self) -> Vec<(&ConversationId, &Conv)> {
         let mut waiting: Vec<(&ConversationId, &Conv)> = self

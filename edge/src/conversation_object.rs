@@ -183,7 +183,16 @@ pub struct ConversationObject {
     /// learnt; what this step put in the outbox.
     hooks: RefCell<Option<(bool, i64)>>,
     hooks_queued: std::cell::Cell<Queued>,
+    /// The deployment's limits, handed to the core.
+    limits: chat_core::limits::Limits,
+    /// True once this conversation is known to have been created.
+    exists: std::cell::Cell<bool>,
+    /// Sockets this instance closed, until the runtime says they are gone.
+    closing: RefCell<Vec<WebSocket>>,
 }
+
+/// How many closed sockets are remembered to ignore their late frames.
+const MAX_CLOSING: usize = 64;
 
 impl ConversationObject {
     fn sql(&self) -> SqlStorage {
@@ -264,7 +273,29 @@ impl ConversationObject {
             last_agents_seq,
             whispers,
         }));
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.set_limits(self.limits.clone());
+        }
         Ok(())
+    }
+
+    /// Whether the conversation was created (`/init` made its tables).
+    /// Asked before anything else reads or writes, so that an id nobody
+    /// created never makes storage: looking costs a read, never a write.
+    fn exists(&self) -> Result<bool> {
+        if !self.exists.get() {
+            let found = self
+                .sql()
+                .exec(
+                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                    None,
+                )?
+                .one::<Count>()?
+                .n
+                > 0;
+            self.exists.set(found);
+        }
+        Ok(self.exists.get())
     }
 
     /// Feeds one input and performs every output; `conn` is the socket the
@@ -480,6 +511,14 @@ impl ConversationObject {
     fn close(&self, conn: ConnId, code: u16, reason: &str) {
         if let Some(ws) = self.sockets.borrow_mut().remove(&conn) {
             let _ = ws.close(Some(code), Some(reason));
+            // What the client sent before it saw the close still arrives:
+            // it is ignored before any work (a flood's backlog can be
+            // thousands of frames).
+            let mut closing = self.closing.borrow_mut();
+            if closing.len() >= MAX_CLOSING {
+                closing.remove(0);
+            }
+            closing.push(ws);
         }
     }
 
@@ -967,16 +1006,54 @@ impl DurableObject for ConversationObject {
     fn new(state: State, env: Env) -> Self {
         Self {
             state,
-            env,
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),
             hooks: RefCell::new(None),
             hooks_queued: Default::default(),
+            limits: crate::limits::of(&env),
+            exists: Default::default(),
+            closing: RefCell::new(Vec::new()),
+            env,
         }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let path = req.path();
+        if path == "/stored" {
+            // The benchmark's look at what this object keeps (the worker
+            // serves it only where its benchmark routes are on).
+            let tables = self
+                .sql()
+                .exec(
+                    "SELECT name AS value FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                    None,
+                )
+                .and_then(|c| c.to_array::<Value>())
+                .map(|rows| rows.into_iter().map(|r| r.value).collect::<Vec<_>>());
+            return match tables {
+                Ok(tables) => json(&serde_json::json!({ "tables": tables }))
+                    .or_else(|e| Ok(e.into_response("conversation /stored"))),
+                Err(e) => Ok(Error::from(e).into_response("conversation /stored")),
+            };
+        }
+        // Every route but `/init` addresses a conversation that exists: an
+        // id nobody created answers 404 and writes nothing.
+        match self.exists() {
+            Ok(true) => {}
+            Ok(false) if path == "/init" => {}
+            Ok(false) if path == "/ws" => {
+                return crate::http::refuse_socket(
+                    shared::close::NOT_FOUND,
+                    "no such conversation",
+                )
+                .or_else(|e| Ok(e.into_response("conversation /ws")));
+            }
+            Ok(false) => {
+                let e = Error::refused(ErrorCode::NotFound, "no such conversation");
+                return Ok(e.into_response(&format!("conversation {path}")));
+            }
+            Err(e) => return Ok(e.into_response(&format!("conversation {path}"))),
+        }
         let answer = match path.as_str() {
             "/init" => self.init(req).await,
             "/assign" => self.assign(req).await,
@@ -1036,6 +1113,9 @@ impl DurableObject for ConversationObject {
 
 impl ConversationObject {
     async fn on_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        if self.closing.borrow().iter().any(|c| *c == ws) {
+            return Ok(());
+        }
         self.ensure_loaded()?;
         let Some(conn) = self.conn_of(&ws) else {
             let _ = ws.close(Some(shared::close::BAD_HANDSHAKE), Some("unknown socket"));
@@ -1058,6 +1138,7 @@ impl ConversationObject {
 
     /// A socket closed or failed: a disconnect either way.
     async fn on_gone(&self, ws: &WebSocket) -> Result<()> {
+        self.closing.borrow_mut().retain(|c| c != ws);
         if let Some(conn) = self.conn_of(ws) {
             self.sockets.borrow_mut().remove(&conn);
             self.run(Input::Disconnect { conn }, None).await?;

@@ -15,6 +15,8 @@ pub enum Error {
     Refused(Refusal),
     /// Something failed at the edge (storage, a call between objects).
     Edge(String),
+    /// Over a limit: answered with the refusal and `Retry-After`.
+    Limited(chat_core::limits::Limited),
 }
 
 /// The edge's result.
@@ -31,8 +33,13 @@ impl Error {
 
     /// The answer a client gets.
     pub fn into_response(self, context: &str) -> worker::Response {
+        let mut retry_after = None;
         let (code, message) = match self {
             Error::Refused(r) => (r.code, r.message),
+            Error::Limited(l) => {
+                retry_after = Some(l.retry_after_secs());
+                (l.refusal.code, l.refusal.message)
+            }
             Error::Edge(e) => {
                 worker::console_error!("{context}: {e}");
                 (
@@ -44,6 +51,12 @@ impl Error {
         let status = code.http_status();
         worker::Response::from_json(&ApiError::new(code, message))
             .map(|r| r.with_status(status))
+            .map(|mut r| {
+                if let Some(secs) = retry_after {
+                    let _ = r.headers_mut().set("retry-after", &secs.to_string());
+                }
+                r
+            })
             .or_else(|_| worker::Response::empty().map(|r| r.with_status(500)))
             .unwrap_or_else(|_| worker::Response::builder().with_status(500).empty())
     }
@@ -59,6 +72,12 @@ pub fn log_failure<T>(context: &str, result: Result<T>) {
 impl From<Refusal> for Error {
     fn from(r: Refusal) -> Error {
         Error::Refused(r)
+    }
+}
+
+impl From<chat_core::limits::Limited> for Error {
+    fn from(l: chat_core::limits::Limited) -> Error {
+        Error::Limited(l)
     }
 }
 
@@ -79,6 +98,13 @@ impl std::fmt::Display for Error {
         match self {
             Error::Refused(r) => write!(f, "refused ({}): {}", r.code.http_status(), r.message),
             Error::Edge(e) => f.write_str(e),
+            Error::Limited(l) => write!(
+                f,
+                "limited ({}, retry after {} s): {}",
+                l.refusal.code.http_status(),
+                l.retry_after_secs(),
+                l.refusal.message
+            ),
         }
     }
 }

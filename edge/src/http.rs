@@ -154,8 +154,24 @@ pub async fn ask<T: DeserializeOwned>(stub: &Stub, path: &str, body: &impl Seria
 
 /// The refusal inside an object's error answer.
 pub async fn refusal_of(answer: &mut Response) -> Error {
+    // An object's limit (a sign-in's delay, a full queue) keeps its wait.
+    let retry_after = answer
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<i64>().ok());
     match answer.json::<ApiError>().await {
-        Ok(e) => Error::refused(e.error.code, e.error.message),
+        Ok(e) => match retry_after {
+            Some(secs) => Error::Limited(chat_core::limits::Limited {
+                refusal: chat_core::conversation::Refusal {
+                    code: e.error.code,
+                    message: e.error.message,
+                },
+                retry_after_ms: secs.saturating_mul(1000),
+            }),
+            None => Error::refused(e.error.code, e.error.message),
+        },
         Err(_) => Error::Edge(format!("an object answered {}", answer.status_code())),
     }
 }

@@ -22,6 +22,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod integration_api;
+pub mod limits;
 pub mod reports;
 pub mod reports_object;
 pub mod transcripts;
@@ -174,6 +175,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, env).await,
         (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(env, room).await,
+        (Method::Get, ["api", "v1", "bench", "conversations", id, "stored"]) => {
+            stored(env, id).await
+        }
         (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
         (
             _,
@@ -261,7 +265,18 @@ fn valid_conversation(id: &str) -> Result<ConversationId> {
 
 async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
     let claims = claims(&req, env, Kind::Visitor)?;
+    let limits = limits::of(env);
+    use chat_core::limits::Keyed;
+    limits::check(
+        env,
+        &limits,
+        Keyed::ConversationsPerIp,
+        &limits::client_ip(&req),
+    )
+    .await?;
     visitor::guard(&req, env, &claims.workspace, &claims.site).await?;
+    let site_key = format!("{}.{}", claims.workspace, claims.site);
+    limits::check(env, &limits, Keyed::ConversationsPerSite, &site_key).await?;
     let body: StartConversation = read_json(&mut req).await?;
     let site = SiteRequest {
         site: claims.site.clone(),
@@ -320,6 +335,11 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
     };
     let mut headers = Vec::new();
     if claims.kind == Kind::Visitor {
+        // Reconnections too fast from one address: an HTTP answer, the
+        // client retries with its backoff.
+        let ip = limits::client_ip(req);
+        let keyed = chat_core::limits::Keyed::SocketsPerIp;
+        limits::check(env, &limits::of(env), keyed, &ip).await?;
         // A refused origin is an HTTP answer: no socket opens.
         visitor::guard(req, env, &claims.workspace, &claims.site).await?;
     }
@@ -359,11 +379,16 @@ async fn conversation_socket(req: &Request, env: &Env, id: &str) -> Result<Respo
 }
 
 async fn login(mut req: Request, env: &Env) -> Result<Response> {
+    use chat_core::limits::Keyed;
+    let limits = limits::of(env);
+    limits::check(env, &limits, Keyed::SignInPerIp, &limits::client_ip(&req)).await?;
     let body: LoginRequest = read_json(&mut req).await?;
     let wrong = || Error::refused(ErrorCode::BadCredentials, "wrong email or password");
     if !is_valid_id(&body.workspace) {
         return Err(wrong());
     }
+    let account = format!("{}/{}", body.workspace, body.email);
+    limits::check(env, &limits, Keyed::SignInPerAccount, &account).await?;
     let ask = Credentials {
         email: body.email.clone(),
     };
@@ -378,6 +403,15 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
         .as_ref()
         .map_or(auth::UNKNOWN_USER_HASH, |s| s.password_hash.as_str());
     let matches = auth::check_password(&body.password, hash);
+    // The account's growing delay counts failures, known emails or not
+    // (a delay that only known accounts get would tell which exist).
+    if !matches {
+        let _: serde_json::Value =
+            http::ask(&workspace(env, &body.workspace)?, "/login-failed", &ask).await?;
+    } else if stored.as_ref().is_some_and(|s| s.failures > 0) {
+        let _: serde_json::Value =
+            http::ask(&workspace(env, &body.workspace)?, "/login-succeeded", &ask).await?;
+    }
     let stored = stored.filter(|_| matches).ok_or_else(wrong)?;
     if !stored.active {
         return Err(Error::refused(
@@ -514,6 +548,9 @@ async fn availability(req: &Request, env: &Env) -> Result<Response> {
 /// A message left while nobody is there: checked here, and again by the
 /// workspace, with the same rules as the widget's form.
 async fn leave_offline(mut req: Request, env: &Env) -> Result<Response> {
+    let ip = limits::client_ip(&req);
+    let keyed = chat_core::limits::Keyed::OfflinePerIp;
+    limits::check(env, &limits::of(env), keyed, &ip).await?;
     let body: shared::api::OfflineMessageRequest = read_json(&mut req).await?;
     let (ws, site) = site_key(&body.site_key)?;
     let (ws, site) = (ws.to_owned(), site.to_owned());
@@ -595,11 +632,25 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
     json(&done)
 }
 
-async fn echo(env: &Env, room: &str) -> Result<Response> {
-    let enabled = env
-        .var("ENABLE_BENCH_ECHO")
+/// Whether the benchmark's routes are on (`ENABLE_BENCH_ECHO`).
+fn bench_enabled(env: &Env) -> bool {
+    env.var("ENABLE_BENCH_ECHO")
         .map(|v| v.to_string() == "true")
-        .unwrap_or(false);
+        .unwrap_or(false)
+}
+
+/// The tables a conversation object holds (only where the benchmark's
+/// routes are on): the tests' proof that an id nobody created stored
+/// nothing.
+async fn stored(env: &Env, id: &str) -> Result<Response> {
+    if !bench_enabled(env) || !is_valid_id(id) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    http::call(&conversation(env, id)?, "/stored", &serde_json::json!({})).await
+}
+
+async fn echo(env: &Env, room: &str) -> Result<Response> {
+    let enabled = bench_enabled(env);
     if !enabled || !is_valid_id(room) {
         return Err(Error::refused(ErrorCode::NotFound, "no such route"));
     }

@@ -143,9 +143,15 @@ pub async fn session(mut req: Request, env: &Env) -> Result<Response> {
     let body: VisitorSessionRequest = read_json(&mut req).await?;
     let (ws, site_id) = crate::site_key(&body.site_key)?;
     let (ws, site_id) = (ws.to_owned(), site_id.to_owned());
+    use chat_core::limits::Keyed;
+    let limits = crate::limits::of(env);
+    let ip = crate::limits::client_ip(&req);
+    crate::limits::check(env, &limits, Keyed::SessionsPerIp, &ip).await?;
     guard(&req, env, &ws, &site_id).await?;
     // Answers 404 for a site the workspace does not have.
     let options = site_options(env, &ws, &site_id).await?;
+    let site = format!("{ws}.{site_id}");
+    crate::limits::check(env, &limits, Keyed::SessionsPerSite, &site).await?;
     let mut identity = Identity::anonymous();
     let mut verified = None;
     if let Some(user) = &body.user {

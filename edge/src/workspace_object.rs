@@ -9,6 +9,7 @@
 //! It is never on the path of a chat message: conversations tell it only
 //! when they enter the queue, change or close.
 
+mod sign_in;
 pub mod store;
 
 use crate::calls::{Announced, AssignRequest};
@@ -88,6 +89,9 @@ pub struct StoredLogin {
     /// False once deactivated: the worker refuses the sign-in.
     #[serde(default = "yes")]
     pub active: bool,
+    /// Failed sign-ins in a row for this account: a success clears them.
+    #[serde(default)]
+    pub failures: u32,
 }
 
 fn yes() -> bool {
@@ -363,6 +367,7 @@ impl WorkspaceObject {
         };
         asked.await.map_err(|e| match e {
             Error::Refused(r) => r,
+            Error::Limited(l) => l.refusal,
             Error::Edge(e) => {
                 worker::console_error!("call to {}: {e}", call.conversation);
                 Refusal {
@@ -406,7 +411,12 @@ impl WorkspaceObject {
     async fn site(&self, mut req: Request) -> Result<Response> {
         let body: SiteRequest = http::read_json(&mut req).await?;
         let (department, details) = match &body.start {
-            Some(start) => self.read(|w| w.start_details(&body.site, start))??,
+            Some(start) => {
+                // A new conversation: refused while the queue is full.
+                let limits = crate::limits::of(&self.env);
+                self.read(|w| chat_core::limits::workspace_queue_room(w, &limits))??;
+                self.read(|w| w.start_details(&body.site, start))??
+            }
             None => (
                 self.read(|w| w.site_department(&body.site, body.department.as_deref()))??,
                 Default::default(),
@@ -439,12 +449,15 @@ impl WorkspaceObject {
 
     async fn login(&self, mut req: Request) -> Result<Response> {
         let body: Credentials = http::read_json(&mut req).await?;
+        // While the account's growing delay runs, no password is checked.
+        let failures = sign_in::check(&self.sql(), &crate::limits::of(&self.env), &body.email)?;
         let found = self.read(|w| {
             w.person_by_email(&body.email).map(|p| StoredLogin {
                 profile: p.profile(),
                 password_hash: p.password_hash.clone(),
                 generation: p.generation,
                 active: p.active,
+                failures,
             })
         })?;
         json(&found.or_refuse(ErrorCode::BadCredentials, "wrong email or password")?)
@@ -803,6 +816,8 @@ impl WorkspaceObject {
             "/site-config" => self.site_config(req).await,
             "/department-clock" => self.department_clock(req).await,
             "/login" => self.login(req).await,
+            "/login-failed" => self.sign_in_failed(req).await,
+            "/login-succeeded" => self.sign_in_succeeded(req).await,
             "/agent" => self.whoami(req).await,
             "/admin/check" => self.admin_check(req).await,
             "/admin/audit-append" => self.audit_append(req).await,

@@ -369,6 +369,9 @@ pub enum ErrorCode {
     ConversationOpen,
     /// Too many requests of this kind.
     TooManyRequests,
+    /// The workspace's queue is full: no new conversation starts until
+    /// it shortens.
+    QueueFull,
     /// The name is already in use (a workspace slug at sign-up).
     Conflict,
     /// A code this build does not know (sent by a newer server).
@@ -393,7 +396,7 @@ impl ErrorCode {
             | Self::AlreadyTaken
             | Self::ConversationOpen
             | Self::Conflict => 409,
-            Self::TooManyRequests => 429,
+            Self::TooManyRequests | Self::QueueFull => 429,
             Self::TooLarge => 413,
             Self::StoreFailed | Self::Internal | Self::Unknown => 500,
         }

@@ -59,4 +59,6 @@ pub mod close {
     pub const NOT_FOUND: u16 = 4404;
     /// The client speaks a protocol version this server does not.
     pub const UNSUPPORTED_VERSION: u16 = 4426;
+    /// Over a limit: too many frames, or too many sockets of one visitor.
+    pub const TOO_MANY: u16 = 4429;
 }

@@ -103,6 +103,8 @@ async function startWorkerOnce() {
       "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn",
       "--var", "AUTH_SECRET:browser-secret-0123456789abcdef", "--var", `SETUP_TOKEN:${SETUP_TOKEN}`,
       "--var", `SIGNUP_CODE:${SIGNUP_CODE}`,
+      // Every limit lifted: the suites open many sessions from 127.0.0.1.
+      "--var", `LIMITS:${process.env.LIVECHAT_LIMITS ?? "off"}`,
     ],
     { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );

@@ -9,6 +9,7 @@ mod chat;
 mod contacts;
 mod files;
 mod history;
+mod limits;
 mod notes;
 mod offline;
 mod people;

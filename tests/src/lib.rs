@@ -85,6 +85,15 @@ pub fn bench_state_parent() -> PathBuf {
         })
 }
 
+/// The `LIMITS` the test workers run with: `LIVECHAT_LIMITS`, else `off`.
+/// The suites open many sessions and conversations from 127.0.0.1 and the
+/// benchmarks send as fast as they can, so every limit is lifted for them
+/// explicitly; the limits' own tests start their workers with
+/// [`Worker::start_limited`].
+pub fn default_limits() -> String {
+    std::env::var("LIVECHAT_LIMITS").unwrap_or_else(|_| "off".into())
+}
+
 /// How a start that failed before the worker answered is reported.
 const EXITED_EARLY: &str = "wrangler dev exited before it was ready";
 
@@ -97,6 +106,8 @@ pub struct Worker {
     _state_dir: Option<tempfile::TempDir>,
     /// Where wrangler's output goes.
     pub log: PathBuf,
+    /// Its `LIMITS` setting.
+    limits: String,
 }
 
 impl Worker {
@@ -108,11 +119,23 @@ impl Worker {
     /// Starts a worker whose fresh storage lives under `parent` (a tmpfs
     /// folder such as /dev/shm takes the disk out of a benchmark).
     pub async fn start_in(parent: &Path) -> Result<Worker> {
+        Self::start_with(parent, &default_limits()).await
+    }
+
+    /// Starts a worker with fresh storage and the given `LIMITS` (`""` for
+    /// the standard limits, JSON to override some), and seeds the demo
+    /// workspace.
+    pub async fn start_limited(limits: &str) -> Result<Worker> {
+        Self::start_with(&std::env::temp_dir(), limits).await
+    }
+
+    /// [`Worker::start_in`] with the given `LIMITS`.
+    pub async fn start_with(parent: &Path, limits: &str) -> Result<Worker> {
         let dir = tempfile::Builder::new()
             .prefix("livechat-state-")
             .tempdir_in(parent)?;
         let state = dir.path().to_path_buf();
-        let mut worker = Self::spawn(state).await?;
+        let mut worker = Self::spawn_limited(state, limits.to_owned()).await?;
         worker._state_dir = Some(dir);
         worker.seed().await?;
         Ok(worker)
@@ -123,9 +146,13 @@ impl Worker {
     /// the runtime's own) before wrangler binds it, and wrangler then exits
     /// at once: it starts again, on other ports.
     pub async fn spawn(state: PathBuf) -> Result<Worker> {
+        Self::spawn_limited(state, default_limits()).await
+    }
+
+    async fn spawn_limited(state: PathBuf, limits: String) -> Result<Worker> {
         let mut attempt = 1;
         loop {
-            match Self::spawn_once(state.clone()).await {
+            match Self::spawn_once(state.clone(), limits.clone()).await {
                 Err(e) if attempt < 4 && format!("{e:#}").contains(EXITED_EARLY) => {
                     attempt += 1;
                 }
@@ -134,7 +161,7 @@ impl Worker {
         }
     }
 
-    async fn spawn_once(state: PathBuf) -> Result<Worker> {
+    async fn spawn_once(state: PathBuf, limits: String) -> Result<Worker> {
         let root = root();
         if !root.join("edge/build/worker/shim.mjs").exists() {
             bail!("the worker is not built: run scripts/build.sh first");
@@ -153,6 +180,7 @@ impl Worker {
             .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
             .args(["--var", &format!("SIGNUP_CODE:{SIGNUP_CODE}")])
             .args(["--var", "ENABLE_BENCH_ECHO:true"])
+            .args(["--var", &format!("LIMITS:{limits}")])
             // Webhook retries in a fraction of a second rather than 30 s.
             .args([
                 "--var",
@@ -176,6 +204,7 @@ impl Worker {
             state,
             _state_dir: None,
             log,
+            limits,
         };
         worker.wait_ready().await?;
         Ok(worker)
@@ -216,7 +245,7 @@ impl Worker {
     /// Stops the worker and starts it again on the same storage.
     pub async fn restart(&mut self) -> Result<()> {
         self.kill().await;
-        let fresh = Self::spawn(self.state.clone()).await?;
+        let fresh = Self::spawn_limited(self.state.clone(), self.limits.clone()).await?;
         let mut fresh = std::mem::ManuallyDrop::new(fresh);
         self.port = fresh.port;
         self.child = fresh.child.take();
@@ -279,6 +308,31 @@ impl Worker {
             base: self.url(""),
             ws: self.ws_url(""),
             http: self.client(),
+            ip: None,
+        }
+    }
+
+    /// An API client whose requests and sockets come from `ip`, as the
+    /// platform would say (`CF-Connecting-IP`, which `wrangler dev` keeps
+    /// when a request carries it): limits keyed by address count it apart.
+    pub fn api_from(&self, ip: &str) -> Api {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(origin) = reqwest::header::HeaderValue::from_str(&self.origin()) {
+            headers.insert(reqwest::header::ORIGIN, origin);
+        }
+        if let Ok(ip) = reqwest::header::HeaderValue::from_str(ip) {
+            headers.insert("cf-connecting-ip", ip);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .default_headers(headers)
+            .build()
+            .unwrap_or_default();
+        Api {
+            base: self.url(""),
+            ws: self.ws_url(""),
+            http,
+            ip: Some(ip.to_owned()),
         }
     }
 }
@@ -322,6 +376,8 @@ pub struct Api {
     base: String,
     ws: String,
     http: reqwest::Client,
+    /// The address its requests claim ([`Worker::api_from`]).
+    ip: Option<String>,
 }
 
 impl Api {
@@ -538,11 +594,14 @@ impl Api {
 
     /// Opens a conversation socket (no hello sent yet).
     pub async fn socket(&self, id: &str, token: &str) -> Result<Socket> {
-        Socket::connect(&format!(
-            "{}/api/v1/conversations/{id}/ws?token={token}",
-            self.ws
-        ))
-        .await
+        let url = format!("{}/api/v1/conversations/{id}/ws?token={token}", self.ws);
+        match &self.ip {
+            None => Socket::connect(&url).await,
+            Some(ip) => {
+                let origin = ws_origin(&url);
+                Socket::connect_with(&url, &[("origin", &origin), ("cf-connecting-ip", ip)]).await
+            }
+        }
     }
 
     /// Opens a conversation socket and says hello.
@@ -661,6 +720,19 @@ impl Socket {
     pub async fn connect(url: &str) -> Result<Socket> {
         let origin = ws_origin(url);
         Socket::connect_from(url, Some(&origin)).await
+    }
+
+    /// Connects with the given headers.
+    pub async fn connect_with(url: &str, headers: &[(&'static str, &str)]) -> Result<Socket> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse()?);
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .with_context(|| format!("connecting {url}"))?;
+        Ok(Socket { ws })
     }
 
     /// Connects with the given `Origin` header, or none.

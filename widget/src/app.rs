@@ -451,6 +451,10 @@ pub fn error_text(t: &Texts, error: &HttpError) -> String {
     match error {
         HttpError::Network => t.network.to_owned(),
         HttpError::Status { status: 404, .. } => t.not_here.to_owned(),
+        HttpError::Status {
+            code: shared::frame::ErrorCode::QueueFull,
+            ..
+        } => t.queue_full.to_owned(),
         HttpError::Status { status: 429, .. } => t.too_many.to_owned(),
         HttpError::Status {
             status, message, ..
