@@ -8,7 +8,7 @@
 #   dist/agent/index.html      the agent app (agent-ui/web/index.html)
 #   dist/agent/assets/         the agent app's static files, if agent-ui/web/assets exists
 #   dist/agent/pkg/            agent_ui.js + agent_ui_bg.wasm (the app every agent
-#                              loads) and __wasm_split.js + split_management.wasm
+#                              loads) and __wasm_split.js + split_management.<digest>.wasm
 #                              (Administration and Reports, fetched when opened)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,8 +48,18 @@ rm -rf "$split_dir"
 [ -f "$split_dir/split_management.wasm" ] \
   || die "wasm-split-cli made no split_management.wasm: is the agent app built with --emit-relocs (agent-ui/build.rs)?"
 bindgen "$split_dir/agent_ui.wasm" dist/agent/pkg agent_ui --keep-lld-exports
+part=dist/agent/pkg/split_management.wasm
 cp "$split_dir/__wasm_split.js" "$split_dir/split_management.wasm" dist/agent/pkg/
-optimize dist/agent/pkg/split_management.wasm
+optimize "$part"
+# The part's name carries a digest of both parts: a tab opened before a
+# deploy that opens Administration after it asks for the part of its own
+# build, and gets it or a clear failure, never another build's part (which
+# would link to the wrong functions of the main part).
+digest=$(cat dist/agent/pkg/agent_ui_bg.wasm "$part" | sha256sum | cut -c1-16)
+mv "$part" "dist/agent/pkg/split_management.$digest.wasm"
+sed -i "s#\"\./split_management\.wasm\"#\"./split_management.$digest.wasm\"#" dist/agent/pkg/__wasm_split.js
+grep -q "split_management.$digest.wasm" dist/agent/pkg/__wasm_split.js \
+  || die "__wasm_split.js does not name split_management.wasm as expected: check the wasm-split-cli version"
 
 cp widget/web/loader.js dist/widget.js
 cp widget/web/frame.html dist/widget/frame.html

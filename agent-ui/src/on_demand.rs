@@ -1,10 +1,10 @@
 //! The part of the app that loads on demand: the Administration area and
 //! Reports, which only managers and admins open. Their code is not in the
 //! Wasm every agent loads: the two functions below are split points
-//! (`wasm_split_helpers`), and `scripts/build-web.sh` cuts everything that
-//! only they reach into a second module, `split_management.wasm`, fetched
-//! the first time one of them is called. Natively (tests) they are plain
-//! calls.
+//! (`wasm_split_helpers`), and `scripts/build-web.sh` cuts everything
+//! that only they reach into a second module,
+//! `split_management.<digest>.wasm`, fetched the first time one of them
+//! is called. Natively (tests) they are plain calls.
 //!
 //! [`OnDemand`] stands in the pane for either screen: "Loading…" (a
 //! polite status) while the part arrives, the screen once it is there,
