@@ -7,12 +7,14 @@
 #   dist/demo/index.html       a demo page with the script tag (widget/web/demo.html)
 #   dist/agent/index.html      the agent app (agent-ui/web/index.html)
 #   dist/agent/assets/         the agent app's static files, if agent-ui/web/assets exists
-#   dist/agent/pkg/            agent_ui.js + agent_ui_bg.wasm
+#   dist/agent/pkg/            agent_ui.js + agent_ui_bg.wasm (the app every agent
+#                              loads) and __wasm_split.js + split_management.<digest>.wasm
+#                              (Administration and Reports, fetched when opened)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 source scripts/env.sh
-for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN"; do
+for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$WASM_SPLIT_BIN"; do
   command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-tools.sh first"
 done
 
@@ -21,16 +23,43 @@ cargo build --target wasm32-unknown-unknown --release -p widget -p agent-ui \
 wasm_dir="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release"
 
 rm -rf dist && mkdir -p dist/widget/pkg dist/agent/pkg dist/demo
-bindgen() { # crate-file out-dir out-name
-  "$WASM_BINDGEN_BIN" --target web --no-typescript --out-dir "$2" --out-name "$3" "$wasm_dir/$1.wasm" \
-    || die "wasm-bindgen failed on $wasm_dir/$1.wasm (see above)"
+optimize() { # wasm-file
   "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-    -o "$2/$3_bg.wasm" "$2/$3_bg.wasm" \
-    || die "wasm-opt failed on $2/$3_bg.wasm (see above)"
+    -o "$1" "$1" \
+    || die "wasm-opt failed on $1 (see above)"
 }
-bindgen widget dist/widget/pkg widget
-bindgen agent_ui dist/agent/pkg agent_ui
+bindgen() { # wasm-file out-dir out-name [wasm-bindgen options]
+  "$WASM_BINDGEN_BIN" --target web --no-typescript --out-dir "$2" --out-name "$3" "${@:4}" "$1" \
+    || die "wasm-bindgen failed on $1 (see above)"
+  optimize "$2/$3_bg.wasm"
+}
+bindgen "$wasm_dir/widget.wasm" dist/widget/pkg widget
+
+# The agent app in two parts (agent-ui/src/on_demand.rs): wasm-split-cli
+# moves what only the split points reach (Administration, Reports) into
+# split_management.wasm and writes __wasm_split.js, which fetches it when
+# a split point is first called. The main part then goes through
+# wasm-bindgen as usual, keeping the exports the other part links to.
+split_dir="$CARGO_TARGET_DIR/agent-ui-split"
+rm -rf "$split_dir"
+"$WASM_SPLIT_BIN" "$wasm_dir/agent_ui.wasm" "$split_dir" --out-name agent_ui \
+  || die "wasm-split-cli failed on $wasm_dir/agent_ui.wasm (see above)"
+[ -f "$split_dir/split_management.wasm" ] \
+  || die "wasm-split-cli made no split_management.wasm: is the agent app built with --emit-relocs (agent-ui/build.rs)?"
+bindgen "$split_dir/agent_ui.wasm" dist/agent/pkg agent_ui --keep-lld-exports
+part=dist/agent/pkg/split_management.wasm
+cp "$split_dir/__wasm_split.js" "$split_dir/split_management.wasm" dist/agent/pkg/
+optimize "$part"
+# The part's name carries a digest of both parts: a tab opened before a
+# deploy that opens Administration after it asks for the part of its own
+# build, and gets it or a clear failure, never another build's part (which
+# would link to the wrong functions of the main part).
+digest=$(cat dist/agent/pkg/agent_ui_bg.wasm "$part" | sha256sum | cut -c1-16)
+mv "$part" "dist/agent/pkg/split_management.$digest.wasm"
+sed -i "s#\"\./split_management\.wasm\"#\"./split_management.$digest.wasm\"#" dist/agent/pkg/__wasm_split.js
+grep -q "split_management.$digest.wasm" dist/agent/pkg/__wasm_split.js \
+  || die "__wasm_split.js does not name split_management.wasm as expected: check the wasm-split-cli version"
 
 cp widget/web/loader.js dist/widget.js
 cp widget/web/frame.html dist/widget/frame.html

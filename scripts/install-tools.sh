@@ -2,7 +2,7 @@
 # Installs what building and running the product needs, skipping what is
 # there: a C compiler for Rust's linking (Debian's gcc, only if `cc` is
 # missing), the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
-# worker-build, and the npm packages from package-lock.json (wrangler/workerd,
+# worker-build, wasm-split-cli (splits the agent app's Wasm), and the npm packages from package-lock.json (wrangler/workerd,
 # esbuild, binaryen's wasm-opt, playwright-core).
 #   --for-tests  also Debian's Chromium, which only the browser tests use
 # It expects rustup, Node 20.3 or later with npm, and (when something from
@@ -60,10 +60,10 @@ locked_version() {
 # cargo install at a version: with the crate's own lock first; that lock may
 # name a dependency version the registry no longer serves, in which case
 # resolve afresh.
-cargo_install() { # crate version
-  cargo install "$1" --version "$2" --locked && return
+cargo_install() { # crate version [cargo install options]
+  cargo install "$1" --version "$2" "${@:3}" --locked && return
   say "cargo install $1 --locked failed (see above); trying again with dependencies resolved afresh"
-  cargo install "$1" --version "$2" || die "cargo install $1 --version $2 failed (see above)"
+  cargo install "$1" --version "$2" "${@:3}" || die "cargo install $1 --version $2 failed (see above)"
 }
 
 if ! command -v cc >/dev/null; then
@@ -93,6 +93,18 @@ if [ "$(installed_version worker-build)" != "$worker_build_version" ]; then
   got=$(installed_version worker-build)
   [ "$got" = "$worker_build_version" ] \
     || die "worker-build $worker_build_version was installed, but worker-build on PATH says '${got:-(not found)}'"
+fi
+
+# wasm-split-cli prints no version: cargo's list of installed crates says
+# which one is there. Any release reading wasm_split_helpers 0.2's markers
+# will do; this one is the version the build was checked with.
+split_cli_version=0.2.4
+if [ ! -x "$WASM_SPLIT_BIN" ] \
+  || ! cargo install --list | grep -qx "wasm_split_cli_support v$split_cli_version:"; then
+  say "installing wasm-split-cli $split_cli_version (a few minutes)"
+  cargo_install wasm_split_cli_support "$split_cli_version" --features build-binary
+  [ -x "$WASM_SPLIT_BIN" ] \
+    || die "wasm_split_cli_support $split_cli_version was installed, but $WASM_SPLIT_BIN is missing: set WASM_SPLIT_BIN to the installed wasm-split-cli"
 fi
 
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

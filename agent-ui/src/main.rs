@@ -21,6 +21,7 @@ mod notice;
 mod notify;
 mod offers;
 mod offline;
+mod on_demand;
 mod priority;
 mod reports;
 mod room;

@@ -26,6 +26,7 @@ use crate::notice::{Forwarding, Notices};
 use crate::notify::{self, Notifier};
 use crate::offers::Offers;
 use crate::offline::OfflineMessages;
+use crate::on_demand::{OnDemand, Part};
 use crate::session::Session;
 use chat_client::web::{ws_origin, Driver};
 use leptos::prelude::*;
@@ -174,9 +175,9 @@ pub fn Desk(session: Session) -> impl IntoView {
                 <NoticeLine/>
                 <OfferCards offers open/>
                 {move || match open.get() {
-                    None if admin_open.get() => view! { <crate::components::admin::AdministrationPane/> }.into_any(),
+                    None if admin_open.get() => view! { <OnDemand part=Part::Administration/> }.into_any(),
                     None if offline_open.get() => view! { <OfflineMessagesPane now=now.read_only()/> }.into_any(),
-                    None if reports_open.get() => view! { <crate::components::reports_pane::ReportsPane/> }.into_any(),
+                    None if reports_open.get() => view! { <OnDemand part=Part::Reports/> }.into_any(),
                     None if all_open.get() => view! { <AllChatsPane now=now.read_only()/> }.into_any(),
                     None if contacts_open.get() => view! { <crate::components::contacts_pane::ContactsPane/> }.into_any(),
                     Some(id) => view! { <Conversation id inbox visible=visible.read_only()/> }.into_any(),
