@@ -185,8 +185,8 @@ pub fn rating_fraction(score: u8) -> f64 {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sums {
     /// The group (an hour `0`-`23`, a day number since the epoch, an id;
-    /// in a store's answer, a [`rollup::local_hour`] or a
-    /// [`rollup::pair_key`]); empty for the totals.
+    /// in a store's answer, a [`rollup::pair_key`]); empty for the
+    /// totals.
     #[serde(default)]
     pub key: String,
     /// A name for people, where the store has one (agents).

@@ -13,7 +13,7 @@
 
 use crate::error::{Error, Result};
 use crate::http::{self, json};
-use chat_core::reports::rollup::{self, Cell, Plan, DAY_SLOTS, SLOT_MS};
+use chat_core::reports::rollup::{self, Cell, Plan, Rows, DAY_SLOTS, SLOT_MS};
 use chat_core::reports::{Fact, Grouped, Query, Sums};
 use shared::frame::ErrorCode;
 use std::cell::Cell as Flag;
@@ -183,17 +183,23 @@ fn fact_sums() -> String {
         .join(", ")
 }
 
-/// The hour since the epoch, in the query's offset, that the millisecond
-/// time `at` (an SQL expression) falls in: [`rollup::local_hour`]. Shifted
-/// by a thousand days so SQL's division never sees a negative number.
-fn local_hour(at: &str, q: &Query) -> String {
-    const SHIFT_HOURS: i64 = 24_000;
+/// A thousand days: times are shifted by it in SQL so that its division
+/// (which truncates) never sees a negative number near the epoch.
+const SHIFT_MS: i64 = 1_000 * 86_400_000;
+
+/// The `unit`s since the epoch, in the query's offset, that the
+/// millisecond time `at` (an SQL expression) falls in: with an hour,
+/// [`rollup::local_hour`]; with a day, [`chat_core::reports::day_number`].
+fn local(at: &str, q: &Query, unit: i64) -> String {
     format!(
-        "(({at}) + {} + {}) / 3600000 - {SHIFT_HOURS}",
+        "(({at}) + {} + {SHIFT_MS}) / {unit} - {}",
         q.tz_ms(),
-        SHIFT_HOURS * 3_600_000
+        SHIFT_MS / unit
     )
 }
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
 
 fn int(v: i64) -> Result<SqlStorageValue> {
     Ok(SqlStorageValue::try_from_i64(v)?)
@@ -317,24 +323,24 @@ impl ReportsObject {
     async fn query(&self, mut req: Request) -> Result<Response> {
         let q: Query = http::read_json(&mut req).await?;
         let sql = self.sql()?;
-        let mut hours = Vec::new();
-        let mut pairs = Vec::new();
+        let mut rows = Rows::default();
         match q.plan() {
-            Plan::Scan => scan(&sql, &q, &(q.from..q.to), &mut hours, &mut pairs)?,
+            Plan::Scan => scan(&sql, &q, &(q.from..q.to), &mut rows)?,
             Plan::Sums(spans) => {
                 for range in &spans.facts {
-                    scan(&sql, &q, range, &mut hours, &mut pairs)?;
+                    scan(&sql, &q, range, &mut rows)?;
                 }
-                hours.extend(grid(&sql, &q, &spans.slots)?);
+                grid(&sql, &q, &spans.slots, &mut rows)?;
                 if !spans.days.is_empty() {
-                    pairs.extend(span_rows(&sql, &q, DAY_SLOTS, &spans.days)?);
+                    rows.pairs
+                        .extend(span_rows(&sql, &q, DAY_SLOTS, &spans.days)?);
                 }
                 for edge in &spans.edges {
-                    pairs.extend(span_rows(&sql, &q, 1, edge)?);
+                    rows.pairs.extend(span_rows(&sql, &q, 1, edge)?);
                 }
             }
         }
-        json(&Grouped::from_rows(&hours, &pairs))
+        json(&Grouped::from_rows(&rows))
     }
 
     /// The benchmark's bulk load (the worker lets it through only where
@@ -524,14 +530,9 @@ fn fact_values(f: &Fact) -> Result<Vec<SqlStorageValue>> {
 }
 
 /// The facts that started in `range` (ms) and pass the query's filters,
-/// summed by local hour and by department and agent.
-fn scan(
-    sql: &SqlStorage,
-    q: &Query,
-    range: &Range<i64>,
-    hours: &mut Vec<Sums>,
-    pairs: &mut Vec<Sums>,
-) -> Result<()> {
+/// summed by local hour (one pass: they are the most rows a report reads)
+/// and by department and agent.
+fn scan(sql: &SqlStorage, q: &Query, range: &Range<i64>, rows: &mut Rows) -> Result<()> {
     let mut filter = String::from("started_at >= ? AND started_at < ?");
     let mut args = vec![int(range.start)?, int(range.end)?];
     if let Some(d) = &q.department {
@@ -546,8 +547,8 @@ fn scan(
         args.push(a.clone().into());
     }
     let sums = fact_sums();
-    let hour = local_hour("started_at", q);
-    hours.extend(
+    let hour = local("started_at", q, HOUR_MS);
+    rows.add_local_hours(
         sql.exec(
             &format!(
                 "SELECT CAST({hour} AS TEXT) AS key, '' AS label, {sums}
@@ -557,7 +558,7 @@ fn scan(
         )?
         .to_array::<Sums>()?,
     );
-    pairs.extend(
+    rows.pairs.extend(
         sql.exec(
             &format!(
                 "SELECT department || ':' || COALESCE(agent, '') AS key,
@@ -571,26 +572,37 @@ fn scan(
     Ok(())
 }
 
-/// The query's hours over whole `slots`, from its slot cells.
-fn grid(sql: &SqlStorage, q: &Query, slots: &Range<i64>) -> Result<Vec<Sums>> {
+/// The query's days and hours of the day over whole `slots`, from its
+/// slot cells: two passes over them, so the answer is a row per day and
+/// per hour, not per hour of the period.
+fn grid(sql: &SqlStorage, q: &Query, slots: &Range<i64>, rows: &mut Rows) -> Result<()> {
     let (department, agent) = q.slot_keys();
-    let hour = local_hour(&format!("slot * {SLOT_MS}"), q);
+    let args = vec![
+        department.into(),
+        agent.into(),
+        int(slots.start)?,
+        int(slots.end)?,
+    ];
+    let at = format!("slot * {SLOT_MS}");
+    let day = local(&at, q, DAY_MS);
+    // The shift is whole days: the hour of the day is unchanged by it.
+    let hour = format!("(({at}) + {} + {SHIFT_MS}) / {HOUR_MS} % 24", q.tz_ms());
     let sums = kept_sums();
-    Ok(sql
-        .exec(
-            &format!(
-                "SELECT CAST({hour} AS TEXT) AS key, '' AS label, {sums} FROM slot_sums
-                 WHERE department = ? AND agent = ? AND slot >= ? AND slot < ?
-                 GROUP BY {hour}"
-            ),
-            vec![
-                department.into(),
-                agent.into(),
-                int(slots.start)?,
-                int(slots.end)?,
-            ],
-        )?
-        .to_array()?)
+    let by = |key: &str| -> Result<Vec<Sums>> {
+        Ok(sql
+            .exec(
+                &format!(
+                    "SELECT CAST({key} AS TEXT) AS key, '' AS label, {sums} FROM slot_sums
+                     WHERE department = ? AND agent = ? AND slot >= ? AND slot < ?
+                     GROUP BY {key}"
+                ),
+                args.clone(),
+            )?
+            .to_array()?)
+    };
+    rows.days.extend(by(&day)?);
+    rows.hours.extend(by(&hour)?);
+    Ok(())
 }
 
 /// The query's departments and agents over the spans of `grain` slots

@@ -12,8 +12,8 @@
 //! partial slot at each end, read from the facts themselves.
 //!
 //! The store applies [`Refile`] in the same transaction as the fact's own
-//! row, and answers a [`Plan`] with rows that [`Grouped::from_rows`] puts
-//! together; `tests` hold both to [`Grouped::of`] over the facts.
+//! row, and answers a [`Plan`] with [`Rows`] that [`Grouped::from_rows`]
+//! puts together; `tests` hold both to [`Grouped::of`] over the facts.
 
 use super::{Fact, Grouped, Query, Sums, DAY_MS, HOUR_MS};
 use std::collections::BTreeMap;
@@ -233,7 +233,7 @@ impl Query {
                 .collect();
             (first_day..end_day, edges)
         } else {
-            (first..first, vec![first..end])
+            (first..first, std::iter::once(first..end).collect())
         };
         Plan::Sums(Spans {
             facts,
@@ -253,9 +253,8 @@ impl Query {
     }
 }
 
-/// The hour `at` falls in, counted from the epoch in `tz_ms`'s clock: the
-/// key the store groups hours by (its day is `div_euclid(24)`, its hour of
-/// the day `rem_euclid(24)`).
+/// The hour `at` falls in, counted from the epoch in `tz_ms`'s clock: its
+/// day is `div_euclid(24)`, its hour of the day `rem_euclid(24)`.
 pub fn local_hour(at: i64, tz_ms: i64) -> i64 {
     (at + tz_ms).div_euclid(HOUR_MS)
 }
@@ -267,27 +266,56 @@ pub fn pair_key(department: &str, agent: &str) -> String {
     format!("{department}:{agent}")
 }
 
-impl Grouped {
-    /// The report's sums from what a store answers, in any number of
-    /// parts (cells and facts): `hours` keyed by [`local_hour`], `pairs`
-    /// by [`pair_key`] with the agent's name as label. Sums add, so parts
-    /// with the same key are merged; an agent's label is the greatest name
-    /// filed for them.
-    pub fn from_rows(hours: &[Sums], pairs: &[Sums]) -> Grouped {
-        let mut totals = Sums::default();
-        let mut days: BTreeMap<i64, Sums> = BTreeMap::new();
-        let mut by_hour: BTreeMap<i64, Sums> = BTreeMap::new();
-        for s in hours {
+/// What a store answers for a report, in any number of parts (cells and
+/// facts) whose keys may repeat: sums by day (keyed by
+/// [`super::day_number`] in the query's offset), by hour of the day
+/// (`0`-`23`, [`super::hour_of_day`]), and by department and agent
+/// ([`pair_key`], the agent's filed name as label). The days and the
+/// hours each count every chat once; so do the pairs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    /// By day.
+    pub days: Vec<Sums>,
+    /// By hour of the day.
+    pub hours: Vec<Sums>,
+    /// By department and agent.
+    pub pairs: Vec<Sums>,
+}
+
+impl Rows {
+    /// Adds sums keyed by [`local_hour`]: each counts in its day and in
+    /// its hour of the day.
+    pub fn add_local_hours(&mut self, rows: Vec<Sums>) {
+        for mut s in rows {
             let Ok(hour) = s.key.parse::<i64>() else {
                 continue;
             };
+            s.key = hour.div_euclid(24).to_string();
+            self.days.push(s.clone());
+            s.key = hour.rem_euclid(24).to_string();
+            self.hours.push(s);
+        }
+    }
+}
+
+impl Grouped {
+    /// The report's sums from what a store answers: parts with the same
+    /// key are merged (sums add), the totals are the days' and an agent's
+    /// label is the greatest name filed for them.
+    pub fn from_rows(rows: &Rows) -> Grouped {
+        let mut totals = Sums::default();
+        let mut by_day: BTreeMap<String, Sums> = BTreeMap::new();
+        let mut by_hour: BTreeMap<String, Sums> = BTreeMap::new();
+        for s in &rows.days {
             totals.merge(s);
-            days.entry(hour.div_euclid(24)).or_default().merge(s);
-            by_hour.entry(hour.rem_euclid(24)).or_default().merge(s);
+            by_day.entry(s.key.clone()).or_default().merge(s);
+        }
+        for s in &rows.hours {
+            by_hour.entry(s.key.clone()).or_default().merge(s);
         }
         let mut agents: BTreeMap<String, Sums> = BTreeMap::new();
         let mut departments: BTreeMap<String, Sums> = BTreeMap::new();
-        for s in pairs.iter().filter(|s| s.chats != 0) {
+        for s in rows.pairs.iter().filter(|s| s.chats != 0) {
             let Some((department, agent)) = s.key.split_once(':') else {
                 continue;
             };
@@ -311,13 +339,10 @@ impl Grouped {
                 })
                 .collect()
         };
-        let numbered = |m: BTreeMap<i64, Sums>| {
-            keyed(m.into_iter().map(|(k, s)| (k.to_string(), s)).collect())
-        };
         Grouped {
             totals,
-            by_hour: numbered(by_hour),
-            by_day: numbered(days),
+            by_hour: keyed(by_hour),
+            by_day: keyed(by_day),
             by_agent: keyed(agents),
             by_department: keyed(departments),
         }

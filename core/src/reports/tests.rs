@@ -389,26 +389,28 @@ fn csv_quotes_and_defuses() {
 }
 
 #[test]
-fn hour_and_pair_sums_give_the_same_report() {
+fn day_hour_and_pair_sums_give_the_same_report() {
     // What a store answers (sums by hour since the epoch in the offset,
-    // and by department and agent, in parts whose keys repeat: here one
-    // row per fact) makes the report that grouping each way apart makes.
+    // by department and agent, in parts whose keys repeat: here one row
+    // per fact) makes the report that grouping each way apart makes.
     let q = period(-90);
     let facts = fixture();
+    let mut rows = rollup::Rows::default();
     let mut hours = Vec::new();
-    let mut pairs = Vec::new();
     for f in facts.iter().filter(|f| q.selects(f)) {
         let mut s = f.sums();
         s.key = rollup::local_hour(f.started_at, q.tz_ms()).to_string();
         hours.push(s.clone());
         s.key = rollup::pair_key(&f.department, f.agent.as_deref().unwrap_or_default());
         s.label = f.agent_name.clone();
-        pairs.push(s);
+        rows.pairs.push(s);
     }
+    rows.add_local_hours(hours);
     let apart = Grouped::of(&q, &facts);
     assert_eq!(apart.by_agent.len(), 2);
-    assert_eq!(Grouped::from_rows(&hours, &pairs), apart);
-    hours.reverse();
-    pairs.reverse();
-    assert_eq!(Grouped::from_rows(&hours, &pairs), apart);
+    assert_eq!(Grouped::from_rows(&rows), apart);
+    rows.days.reverse();
+    rows.hours.reverse();
+    rows.pairs.reverse();
+    assert_eq!(Grouped::from_rows(&rows), apart);
 }

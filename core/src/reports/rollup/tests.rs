@@ -1,3 +1,6 @@
+// Plans hold lists of ranges; a list of one range is meant here.
+#![allow(clippy::single_range_in_vec_init)]
+
 use super::*;
 use crate::reports::{report, Outcome};
 use std::collections::HashMap;
@@ -312,30 +315,31 @@ impl Store {
         }
     }
 
-    fn scan(&self, q: &Query, range: Range<i64>, hours: &mut Vec<Sums>, pairs: &mut Vec<Sums>) {
+    fn scan(&self, q: &Query, range: Range<i64>, rows: &mut Rows) {
         let part = Query {
             from: range.start,
             to: range.end,
             ..q.clone()
         };
+        let mut hours = Vec::new();
         for f in self.facts.values().filter(|f| part.selects(f)) {
             let mut s = f.sums();
             s.key = local_hour(f.started_at, q.tz_ms()).to_string();
             hours.push(s.clone());
             s.key = pair_key(&f.department, f.agent.as_deref().unwrap_or_default());
             s.label = f.agent_name.clone();
-            pairs.push(s);
+            rows.pairs.push(s);
         }
+        rows.add_local_hours(hours);
     }
 
     fn answer(&self, q: &Query) -> Grouped {
-        let mut hours = Vec::new();
-        let mut pairs = Vec::new();
+        let mut rows = Rows::default();
         match q.plan() {
-            Plan::Scan => self.scan(q, q.from..q.to, &mut hours, &mut pairs),
+            Plan::Scan => self.scan(q, q.from..q.to, &mut rows),
             Plan::Sums(spans) => {
                 for range in &spans.facts {
-                    self.scan(q, range.clone(), &mut hours, &mut pairs);
+                    self.scan(q, range.clone(), &mut rows);
                 }
                 let (department, agent) = q.slot_keys();
                 for (cell, sums) in &self.cells {
@@ -345,9 +349,14 @@ impl Store {
                             agent: a,
                             slot,
                         } if d == department && a == agent && spans.slots.contains(slot) => {
+                            // The store groups its slots by day and by hour
+                            // of the day, as here.
+                            let at = slot * SLOT_MS;
                             let mut s = sums.clone();
-                            s.key = local_hour(slot * SLOT_MS, q.tz_ms()).to_string();
-                            hours.push(s);
+                            s.key = crate::reports::day_number(at, q.tz_ms()).to_string();
+                            rows.days.push(s.clone());
+                            s.key = crate::reports::hour_of_day(at, q.tz_ms()).to_string();
+                            rows.hours.push(s);
                         }
                         Cell::Span {
                             grain,
@@ -365,7 +374,7 @@ impl Store {
                             if wanted {
                                 let mut s = sums.clone();
                                 s.key = pair_key(d, a);
-                                pairs.push(s);
+                                rows.pairs.push(s);
                             }
                         }
                         _ => {}
@@ -373,7 +382,7 @@ impl Store {
                 }
             }
         }
-        Grouped::from_rows(&hours, &pairs)
+        Grouped::from_rows(&rows)
     }
 }
 
