@@ -5,9 +5,10 @@
 //! report's tables as CSV.
 //!
 //! A conversation files its fact once it closes and again when its
-//! visitor rates it; the reports store keeps one row per conversation and
-//! adds rows up in SQL with the same arithmetic as [`Sums::add`]. No chat
-//! message ever reaches the store.
+//! visitor rates it; the reports store keeps one row per conversation and,
+//! in the same transaction, the sums of [`rollup`]'s cells, so a report
+//! adds up a number of rows bounded by its period's length, not by its
+//! chats. No chat message ever reaches the store.
 
 use crate::conversation::room::response_times_summed;
 use crate::conversation::Meta;
@@ -15,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use shared::admin::{Report, ReportRow};
 use shared::frame::{ConversationStatus, Side};
 use std::collections::HashMap;
+
+pub mod rollup;
 
 /// A chat that waited this long in the queue and was never taken counts as
 /// missed even if no agent opened it: it timed out of the queue.
@@ -177,12 +180,13 @@ pub fn rating_fraction(score: u8) -> f64 {
     (f64::from(score.clamp(1, 5)) - 1.0) / 4.0
 }
 
-/// Facts added up: what the store's `GROUP BY` answers per group, named
-/// as its columns.
+/// Facts added up: what the store keeps per cell and answers per group,
+/// named as its columns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sums {
-    /// The group (an hour `0`-`23`, a day number since the epoch, an id);
-    /// empty for the totals.
+    /// The group (an hour `0`-`23`, a day number since the epoch, an id;
+    /// in a store's answer, a [`rollup::pair_key`]); empty for the
+    /// totals.
     #[serde(default)]
     pub key: String,
     /// A name for people, where the store has one (agents).
@@ -442,47 +446,6 @@ impl Sums {
         self.duration_sum += o.duration_sum;
         self.ratings += o.ratings;
         self.rating_sum += o.rating_sum;
-    }
-}
-
-impl Grouped {
-    /// The totals, days and hours from sums grouped by day and hour
-    /// together (keys `day:hour`, as the store answers them in one pass):
-    /// sums add, so nothing is lost.
-    pub fn from_day_hours(
-        day_hours: &[Sums],
-        by_agent: Vec<Sums>,
-        by_department: Vec<Sums>,
-    ) -> Grouped {
-        let mut totals = Sums::default();
-        let mut days: std::collections::BTreeMap<i64, Sums> = Default::default();
-        let mut hours: std::collections::BTreeMap<i64, Sums> = Default::default();
-        for s in day_hours {
-            let Some((day, hour)) = s.key.split_once(':') else {
-                continue;
-            };
-            let (Ok(day), Ok(hour)) = (day.parse::<i64>(), hour.parse::<i64>()) else {
-                continue;
-            };
-            totals.merge(s);
-            days.entry(day).or_default().merge(s);
-            hours.entry(hour).or_default().merge(s);
-        }
-        let keyed = |m: std::collections::BTreeMap<i64, Sums>| {
-            m.into_iter()
-                .map(|(k, mut s)| {
-                    s.key = k.to_string();
-                    s
-                })
-                .collect()
-        };
-        Grouped {
-            totals,
-            by_hour: keyed(hours),
-            by_day: keyed(days),
-            by_agent,
-            by_department,
-        }
     }
 }
 

@@ -168,6 +168,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Get, ["api", "v1", "reports"]) => reports::get(&req, env).await,
         (Method::Post, ["api", "v1", "bench", "reports", ws]) => reports::seed(req, env, ws).await,
+        (Method::Post, ["api", "v1", "bench", "reports", ws, "refold"]) => {
+            reports::refold(env, ws).await
+        }
         (Method::Get, ["api", "v1", "visitor", "availability"]) => availability(&req, env).await,
         (Method::Post, ["api", "v1", "visitor", "offline"]) => leave_offline(req, env).await,
         (Method::Get, ["api", "v1", "visitor", "conversations", id, "queue"]) => {

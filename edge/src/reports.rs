@@ -1,6 +1,6 @@
 //! The worker's side of reports: `GET /api/v1/reports` (JSON, or one
-//! table as CSV), the benchmark's bulk load, and the filing a closed
-//! conversation makes. The rules (what a fact is, how facts add up, the
+//! table as CSV), the benchmark's bulk load and refold, and the filing a
+//! closed conversation makes. The rules (what a fact is, how facts add up, the
 //! period, hours and days in a time zone, CSV) are in
 //! `chat_core::reports`; the sums are made by the workspace's
 //! [`crate::reports_object::ReportsObject`].
@@ -117,9 +117,9 @@ pub async fn file(env: &Env, workspace: &str, fact: &Fact) -> Result<()> {
     Ok(())
 }
 
-/// `POST /api/v1/bench/reports/{workspace}`: the benchmark's bulk load of
-/// facts, only where benchmarks are enabled (as the echo route).
-pub async fn seed(mut req: Request, env: &Env, workspace: &str) -> Result<Response> {
+/// Whether the benchmark routes are on (as the echo route), for a valid
+/// workspace id; refused as an unknown route otherwise.
+fn bench_enabled(env: &Env, workspace: &str) -> Result<()> {
     let enabled = env
         .var("ENABLE_BENCH_ECHO")
         .map(|v| v.to_string() == "true")
@@ -127,6 +127,22 @@ pub async fn seed(mut req: Request, env: &Env, workspace: &str) -> Result<Respon
     if !enabled || !is_valid_id(workspace) {
         return Err(Error::refused(ErrorCode::NotFound, "no such route"));
     }
+    Ok(())
+}
+
+/// `POST /api/v1/bench/reports/{workspace}`: the benchmark's bulk load of
+/// facts, each filed as a conversation files it, only where benchmarks
+/// are enabled. Answers how many and the rows written.
+pub async fn seed(mut req: Request, env: &Env, workspace: &str) -> Result<Response> {
+    bench_enabled(env, workspace)?;
     let batch: Vec<Fact> = http::read_json_max(&mut req, MAX_SEED_BYTES).await?;
     http::call(&store(env, workspace)?, "/seed", &batch).await
+}
+
+/// `POST /api/v1/bench/reports/{workspace}/refold`: the store forgets its
+/// kept sums and folds its facts into them again, as a store made before
+/// sums were kept does once; only where benchmarks are enabled.
+pub async fn refold(env: &Env, workspace: &str) -> Result<Response> {
+    bench_enabled(env, workspace)?;
+    http::call(&store(env, workspace)?, "/refold", &serde_json::json!({})).await
 }

@@ -2,12 +2,17 @@
 //! with known response times, one abandoned in the queue, one missed after
 //! an agent opened it, ratings) and the report agrees with the hand count;
 //! an agent is refused, another workspace's chats never show, and each
-//! table's CSV says what the JSON says.
+//! table's CSV says what the JSON says. Facts filed in bulk (refiled,
+//! rated, moved) give, from the store's kept sums, the reports the core
+//! makes from the facts themselves, over ragged periods, odd time zones
+//! and filters, before and after the sums are folded again from the facts.
 
 use anyhow::{bail, Result};
+use chat_core::reports::{self as rules, Fact, Grouped, Outcome, Query};
 use shared::admin::{Report, ReportRow};
 use shared::api::{StartConversation, VisitorSession};
 use shared::frame::{ClientFrame, ConversationStatus, ServerFrame};
+use std::collections::HashMap;
 use std::time::Duration;
 use tests::{Api, Socket, Worker};
 
@@ -372,5 +377,186 @@ async fn a_report_agrees_with_the_hand_count() -> Result<()> {
         )
         .await?;
     assert_eq!(unknown.status, 400);
+    Ok(())
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// A conversation's fact, its id one of 300, so some are filed again
+/// (moved, re-timed, rated, or an older filing retried); `version` is
+/// its rating's time, when rated.
+fn random_fact(rng: &mut Rng, t0: i64, version: i64) -> Fact {
+    let started_at = t0 + rng.below(6 * DAY_MS as u64) as i64;
+    let agent = [None, Some("ag-1"), Some("ag-2"), Some("ag-3")][rng.below(4) as usize];
+    let outcome = match (agent, rng.below(2)) {
+        (Some(_), _) => Outcome::Answered,
+        (None, 0) => Outcome::Missed,
+        (None, _) => Outcome::Abandoned,
+    };
+    let taken_at = agent.map(|_| started_at + rng.below(90_000) as i64);
+    let responses = if agent.is_some() {
+        rng.below(6) as i64
+    } else {
+        0
+    };
+    let rating = (agent.is_some() && rng.below(2) == 0).then(|| 1 + rng.below(5) as u8);
+    Fact {
+        conversation: format!("c_sum{}", rng.below(300)),
+        department: ["d-north", "d-south"][rng.below(2) as usize].into(),
+        agent: agent.map(Into::into),
+        agent_name: agent.map(|a| format!("Agent {a}")).unwrap_or_default(),
+        started_at,
+        queued_at: started_at + rng.below(5_000) as i64,
+        taken_at,
+        first_response_ms: (responses > 0).then(|| rng.below(60_000) as i64),
+        response_sum_ms: responses * rng.below(40_000) as i64,
+        response_count: responses,
+        closed_at: started_at + 60_000 + rng.below(3 * HOUR_MS as u64) as i64,
+        outcome,
+        visitor_messages: responses + 1,
+        agent_messages: responses,
+        rating,
+        rated_at: rating.map(|_| version),
+    }
+}
+
+/// The report the core makes from `facts` for `q` (departments and
+/// agents unknown to the workspace keep their filed names, as the
+/// worker's do).
+fn expected(q: &Query, facts: &[Fact]) -> Report {
+    let none = HashMap::new();
+    rules::report(q, Grouped::of(q, facts), &none, &none)
+}
+
+fn query_string(q: &Query) -> String {
+    let mut s = format!("from={}&to={}&tz={}", q.from, q.to, q.tz_minutes);
+    if let Some(d) = &q.department {
+        s.push_str(&format!("&department={d}"));
+    }
+    if let Some(a) = &q.agent {
+        s.push_str(&format!("&agent={a}"));
+    }
+    s
+}
+
+#[tokio::test]
+async fn kept_sums_agree_with_the_facts() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let mark = api.login("mark@demo.test").await?;
+    // A day boundary in UTC, a week and a half ago.
+    let t0 = (now_ms() / DAY_MS - 10) * DAY_MS;
+    let mut rng = Rng(7);
+    let mut facts: HashMap<String, Fact> = HashMap::new();
+    let mut filed = 0;
+    let mut written = 0;
+    for round in 0..4 {
+        let batch: Vec<Fact> = (0..250)
+            .map(|i| random_fact(&mut rng, t0, 1_000 * round + i))
+            .collect();
+        let answer = api
+            .raw(
+                "POST",
+                "/api/v1/bench/reports/demo",
+                None,
+                Some(serde_json::to_string(&batch)?),
+            )
+            .await?;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let seeded: serde_json::Value = answer.json()?;
+        written += seeded["rows_written"].as_i64().unwrap_or_default();
+        filed += batch.len();
+        for f in batch {
+            // The store keeps a conversation's latest filing.
+            let newer = facts
+                .get(&f.conversation)
+                .is_none_or(|old| old.version() <= f.version());
+            if newer {
+                facts.insert(f.conversation.clone(), f);
+            }
+        }
+    }
+    let facts: Vec<Fact> = facts.into_values().collect();
+    assert!(facts.len() > 250 && facts.len() < filed, "{}", facts.len());
+    assert!(written > 0, "the store says what it wrote");
+
+    let mut queries = Vec::new();
+    for (i, tz) in [0, 60, -300, 330, 345, -570, 765, 7]
+        .into_iter()
+        .enumerate()
+    {
+        // Ragged ends, from a few minutes to the whole week.
+        let from = t0 - HOUR_MS + rng.below(2 * DAY_MS as u64) as i64;
+        let to = from + [7 * 60_000, 5 * HOUR_MS, 3 * DAY_MS + 1, 8 * DAY_MS][i % 4];
+        let base = Query {
+            from,
+            to,
+            department: None,
+            agent: None,
+            tz_minutes: tz,
+        };
+        queries.push(base.clone());
+        queries.push(Query {
+            department: Some("d-north".into()),
+            ..base.clone()
+        });
+        queries.push(Query {
+            agent: Some("ag-2".into()),
+            ..base.clone()
+        });
+        queries.push(Query {
+            department: Some("d-south".into()),
+            agent: Some("ag-3".into()),
+            ..base
+        });
+    }
+    // Whole days, and the whole week.
+    queries.push(Query {
+        from: t0,
+        to: t0 + 3 * DAY_MS,
+        department: None,
+        agent: None,
+        tz_minutes: 0,
+    });
+    queries.push(Query {
+        from: t0 - DAY_MS,
+        to: t0 + 8 * DAY_MS,
+        department: None,
+        agent: None,
+        tz_minutes: 120,
+    });
+    let mut counted = 0;
+    for q in &queries {
+        let got = report(&api, &mark.token, &query_string(q)).await?;
+        assert_eq!(got, expected(q, &facts), "{q:?}");
+        counted += got.totals.chats;
+    }
+    assert!(counted > 1_000, "the periods hold chats: {counted}");
+
+    // Folded again from the facts (as a store made before the sums were
+    // kept is, once): the same reports.
+    let answer = api
+        .raw("POST", "/api/v1/bench/reports/demo/refold", None, None)
+        .await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let folded: serde_json::Value = answer.json()?;
+    assert_eq!(folded["folded"].as_u64(), Some(facts.len() as u64));
+    for q in &queries {
+        let got = report(&api, &mark.token, &query_string(q)).await?;
+        assert_eq!(got, expected(q, &facts), "after the fold: {q:?}");
+    }
     Ok(())
 }

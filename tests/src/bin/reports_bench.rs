@@ -1,21 +1,33 @@
 //! The reports benchmark: seeds 100,000 closed conversations' facts of one
 //! workspace (spread over the last 90 days, two departments, 20 agents,
 //! every outcome, some ratings) into the real reports store under
-//! `wrangler dev` (through the bench-only bulk route), then measures, one
-//! request at a time from a manager's token, `GET /api/v1/reports` over
-//! the whole period, filtered by department, filtered by agent, one
-//! table as CSV, and an empty period (the floor: worker, workspace check,
-//! directory, store call), p50 and p99 end to end.
+//! `wrangler dev` (through the bench-only bulk route, each fact filed as a
+//! conversation files it, which tells the rows written per filing), then
+//! measures, one request at a time from a manager's token,
+//! `GET /api/v1/reports` over the whole period, filtered by department,
+//! filtered by agent, the last 7 days, one table as CSV, the whole period
+//! in a +5:45 offset and in one off the quarter hours (read from the
+//! facts), and an empty period (the floor: worker, workspace check,
+//! directory, store call), p50 and p99 end to end. Then the same
+//! store under load: `LIVECHAT_REPORT_BUSY` threads (2 unless set; 0 skips
+//! the phase) keep the machine's cores busy while a conversation files
+//! its fact every 10 ms, and the whole period, one department and one
+//! agent are measured again. Last, the one-time fold of every stored fact
+//! into the kept sums (as a store made before they were kept does) is
+//! timed. The load average is printed with each phase.
 //!
-//! After a build (`bash scripts/build.sh`):
+//! After a build (`bash scripts/build.sh`, or `bash scripts/build-edge.sh`
+//! and an empty `dist/`):
 //! `cargo run --release -p tests --bin reports-bench`.
-//! `LIVECHAT_REPORT_CHATS` sets another count. Storage goes to /dev/shm
-//! when it exists (`LIVECHAT_BENCH_STATE` overrides), which the output
-//! states.
+//! `LIVECHAT_REPORT_CHATS` sets another count, `LIVECHAT_REPORT_REQUESTS`
+//! the requests of each kind (200). Storage goes to /dev/shm when it
+//! exists (`LIVECHAT_BENCH_STATE` overrides), which the output states.
 
 use anyhow::{bail, Result};
 use chat_core::reports::{Fact, Outcome};
 use shared::admin::Report;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tests::{bench_state_parent, Api, Worker};
 
@@ -95,6 +107,105 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1_000.0)
 }
 
+/// Files facts through the bench route. Under load, `wrangler dev`'s
+/// proxy now and then answers a POST with 503 "Your worker restarted
+/// mid-request" though the worker did not restart; filing the same facts
+/// again changes nothing more, so such an answer is retried.
+async fn file(api: &Api, body: String) -> Result<tests::Answer> {
+    let mut tries = 0;
+    loop {
+        let answer = api
+            .raw(
+                "POST",
+                "/api/v1/bench/reports/demo",
+                None,
+                Some(body.clone()),
+            )
+            .await?;
+        tries += 1;
+        if answer.status == 503 && answer.body.contains("restarted mid-request") && tries < 4 {
+            eprintln!("wrangler dev's proxy dropped a filing; sending it again");
+            continue;
+        }
+        return Ok(answer);
+    }
+}
+
+/// The machine's load average over the last minute, as the kernel says.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Keeps `threads` cores busy and a conversation filing its fact every
+/// 10 ms until dropped.
+struct Load {
+    stop: Arc<AtomicBool>,
+    filed: Arc<AtomicU64>,
+    spinners: Vec<std::thread::JoinHandle<()>>,
+    filer: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Load {
+    fn start(api: &Api, threads: usize, now: i64) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let filed = Arc::new(AtomicU64::new(0));
+        let spinners = (0..threads)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 1u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        for _ in 0..100_000 {
+                            x = std::hint::black_box(
+                                x.wrapping_mul(6364136223846793005).wrapping_add(1),
+                            );
+                        }
+                    }
+                })
+            })
+            .collect();
+        let filer = {
+            let (api, stop, filed) = (api.clone(), stop.clone(), filed.clone());
+            tokio::spawn(async move {
+                let mut rng = Rng(7);
+                let mut tick = tokio::time::interval(Duration::from_millis(10));
+                let mut i = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    tick.tick().await;
+                    let mut f = fact(i, now, &mut rng);
+                    f.conversation = format!("c_load{i}");
+                    i += 1;
+                    let answer = file(&api, serde_json::to_string(&[f])?).await?;
+                    if answer.status != 200 {
+                        bail!("filing under load: {} {}", answer.status, answer.body);
+                    }
+                    filed.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        };
+        Load {
+            stop,
+            filed,
+            spinners,
+            filer,
+        }
+    }
+
+    /// Stops; answers how many facts were filed meanwhile.
+    async fn stop(self) -> Result<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        for s in self.spinners {
+            let _ = s.join();
+        }
+        self.filer.await??;
+        Ok(self.filed.load(Ordering::Relaxed))
+    }
+}
+
 /// Times `path` `REQUESTS` times, one at a time; prints p50 and p99 and
 /// answers the last body.
 async fn measure(api: &Api, token: &str, what: &str, path: &str) -> Result<String> {
@@ -138,33 +249,34 @@ async fn main() -> Result<()> {
 
     let mut rng = Rng(42);
     let seeding = Instant::now();
+    let mut written = 0;
     for from in (0..count).step_by(BATCH) {
         let batch: Vec<Fact> = (from..(from + BATCH).min(count))
             .map(|i| fact(i, now, &mut rng))
             .collect();
-        let answer = api
-            .raw(
-                "POST",
-                "/api/v1/bench/reports/demo",
-                None,
-                Some(serde_json::to_string(&batch)?),
-            )
-            .await?;
+        let answer = file(&api, serde_json::to_string(&batch)?).await?;
         if answer.status != 200 {
             bail!("seeding at {from}: {} {}", answer.status, answer.body);
         }
+        let seeded: serde_json::Value = answer.json()?;
+        written += seeded["rows_written"].as_u64().unwrap_or_default();
     }
     println!(
-        "seeded {count} conversations in {:.1} s",
-        seeding.elapsed().as_secs_f64()
+        "seeded {count} conversations in {:.1} s; {written} storage rows written, {:.2} per filed fact",
+        seeding.elapsed().as_secs_f64(),
+        written as f64 / count as f64
     );
 
     let mark = api.login("mark@demo.test").await?;
-    let whole = format!(
-        "/api/v1/reports?from={}&to={}&tz=60",
-        now - 91 * DAY_MS,
-        now + 1
-    );
+    let period = |tz: i32| {
+        format!(
+            "/api/v1/reports?from={}&to={}&tz={tz}",
+            now - 91 * DAY_MS,
+            now + 1
+        )
+    };
+    let whole = period(60);
+    println!("idle (load average {})", load());
     let body = measure(
         &api,
         &mark.token,
@@ -217,11 +329,84 @@ async fn main() -> Result<()> {
         &format!("{whole}&format=csv&table=by_day"),
     )
     .await?;
+    let body = measure(&api, &mark.token, "whole period at +5:45", &period(345)).await?;
+    let nepal: Report = serde_json::from_str(&body)?;
+    if nepal.totals != report.totals {
+        bail!("the totals differ with the offset");
+    }
+    measure(
+        &api,
+        &mark.token,
+        "whole period at +0:07 (off the quarter hours: from the facts)",
+        &period(7),
+    )
+    .await?;
     let empty = format!(
         "/api/v1/reports?from={}&to={}&tz=60",
         now - 400 * DAY_MS,
         now - 100 * DAY_MS
     );
     measure(&api, &mark.token, "an empty period (the floor)", &empty).await?;
+
+    let busy: usize = std::env::var("LIVECHAT_REPORT_BUSY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    if busy > 0 {
+        let load_now = Load::start(&api, busy, now);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        println!(
+            "under load: {busy} busy threads and a filing every 10 ms (load average {})",
+            load()
+        );
+        let started = Instant::now();
+        measure(
+            &api,
+            &mark.token,
+            "whole period (90 days, all chats)",
+            &whole,
+        )
+        .await?;
+        measure(
+            &api,
+            &mark.token,
+            "whole period, department sales",
+            &format!("{whole}&department=sales"),
+        )
+        .await?;
+        measure(
+            &api,
+            &mark.token,
+            "whole period, one agent",
+            &format!("{whole}&agent=bench-agent-7"),
+        )
+        .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let filed = load_now.stop().await?;
+        println!(
+            "  {filed} facts filed meanwhile ({:.0} a second; load average {})",
+            filed as f64 / seconds,
+            load()
+        );
+    }
+
+    let folding = Instant::now();
+    let answer = api
+        .raw("POST", "/api/v1/bench/reports/demo/refold", None, None)
+        .await?;
+    if answer.status != 200 {
+        bail!("refold: {} {}", answer.status, answer.body);
+    }
+    let folded: serde_json::Value = answer.json()?;
+    println!(
+        "folding {} stored facts into the kept sums once: {:.1} s",
+        folded["folded"],
+        folding.elapsed().as_secs_f64()
+    );
+    let body = measure(&api, &mark.token, "whole period after the fold", &whole).await?;
+    let after: Report = serde_json::from_str(&body)?;
+    if after.totals.chats < count as u64 {
+        bail!("the fold lost chats: {}", after.totals.chats);
+    }
     Ok(())
 }
