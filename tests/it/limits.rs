@@ -436,8 +436,20 @@ async fn new_conversations_of_one_site_are_limited() -> Result<()> {
         let worker = &worker;
         async move {
             let bad = serde_json::json!({ "language": 5 });
-            let r = request(worker, &ip, "POST", "/api/v1/visitor/conversations", Some(&token), Some(bad)).await?;
-            Ok(if r.status == 400 { Reply { status: 200, ..r } } else { r })
+            let r = request(
+                worker,
+                &ip,
+                "POST",
+                "/api/v1/visitor/conversations",
+                Some(&token),
+                Some(bad),
+            )
+            .await?;
+            Ok(if r.status == 400 {
+                Reply { status: 200, ..r }
+            } else {
+                r
+            })
         }
     })
     .await?;

@@ -182,7 +182,8 @@ pub static EN: Texts = Texts {
     network: "We couldn't reach the chat. Check your connection and try again.",
     not_here: "This chat is not available on this site.",
     too_many: "Too many attempts. Please wait a moment and try again.",
-    queue_full: "All our agents are busy and many people are waiting. Please try again in a few minutes.",
+    queue_full:
+        "All our agents are busy and many people are waiting. Please try again in a few minutes.",
     could_not_start: "The chat could not start",
     could_not_send: "This could not be sent",
     try_again_after: " Please try again.",

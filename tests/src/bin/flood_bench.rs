@@ -51,7 +51,12 @@ async fn pair(api: Api, agent_token: Arc<String>) -> Result<Pair> {
 }
 
 /// One conversation paced for `run`: its latencies.
-async fn chat(mut p: Pair, offset: Duration, run: Duration, tag: &'static str) -> Result<(Pair, Vec<Duration>)> {
+async fn chat(
+    mut p: Pair,
+    offset: Duration,
+    run: Duration,
+    tag: &'static str,
+) -> Result<(Pair, Vec<Duration>)> {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, PACE);
     let end = Instant::now() + run;
     let mut samples = Vec::new();
@@ -80,7 +85,11 @@ async fn chat(mut p: Pair, offset: Duration, run: Duration, tag: &'static str) -
 }
 
 /// Every conversation paced at once, staggered over the period.
-async fn run(pairs: Vec<Pair>, length: Duration, tag: &'static str) -> Result<(Vec<Pair>, Vec<Duration>)> {
+async fn run(
+    pairs: Vec<Pair>,
+    length: Duration,
+    tag: &'static str,
+) -> Result<(Vec<Pair>, Vec<Duration>)> {
     let n = pairs.len();
     let tasks: Vec<_> = pairs
         .into_iter()
@@ -117,7 +126,13 @@ struct Flood {
 
 /// Floods `id`'s socket until `stop`: frames written back to back, a
 /// reader counting answers; after a close, connects again at once.
-async fn flood(url: String, origin: String, ip: String, flood: Arc<Flood>, stop: Arc<AtomicBool>) -> Result<()> {
+async fn flood(
+    url: String,
+    origin: String,
+    ip: String,
+    flood: Arc<Flood>,
+    stop: Arc<AtomicBool>,
+) -> Result<()> {
     let mut n: u64 = 0;
     while !stop.load(Ordering::Relaxed) {
         let mut req = url.as_str().into_client_request()?;
@@ -136,7 +151,8 @@ async fn flood(url: String, origin: String, ip: String, flood: Arc<Flood>, stop:
             version: shared::PROTOCOL_VERSION,
             last_seq: u64::MAX / 2,
         };
-        tx.send(WsMessage::text(serde_json::to_string(&hello)?)).await?;
+        tx.send(WsMessage::text(serde_json::to_string(&hello)?))
+            .await?;
         let counts = flood.clone();
         let reader = tokio::spawn(async move {
             while let Some(Ok(msg)) = rx.next().await {
@@ -163,7 +179,11 @@ async fn flood(url: String, origin: String, ip: String, flood: Arc<Flood>, stop:
                 text: "flood".into(),
                 kind: Default::default(),
             };
-            if tx.send(WsMessage::text(serde_json::to_string(&frame)?)).await.is_err() {
+            if tx
+                .send(WsMessage::text(serde_json::to_string(&frame)?))
+                .await
+                .is_err()
+            {
                 break;
             }
             flood.sent.fetch_add(1, Ordering::Relaxed);
@@ -192,11 +212,29 @@ async fn main() -> Result<()> {
         PACE.as_millis(),
         CONVERSATIONS as u128 * 1000 / PACE.as_millis()
     );
-    let mark = Arc::new(worker.api_from("192.0.2.1").login("mark@demo.test").await?.token);
+    let mark = Arc::new(
+        worker
+            .api_from("192.0.2.1")
+            .login("mark@demo.test")
+            .await?
+            .token,
+    );
     let mut setups = Vec::new();
     for i in 0..CONVERSATIONS {
         let api = worker.api_from(&format!("10.9.{}.{}", i / 200, i % 200 + 1));
-        setups.push(tokio::spawn(pair(api, mark.clone())));
+        let mark = mark.clone();
+        // A setup is retried (a loaded machine can fail one), a
+        // measurement never.
+        setups.push(tokio::spawn(async move {
+            let mut tries = 0;
+            loop {
+                match pair(api.clone(), mark.clone()).await {
+                    Ok(p) => break Ok::<_, anyhow::Error>(p),
+                    Err(e) if tries >= 3 => break Err(e),
+                    Err(_) => tries += 1,
+                }
+            }
+        }));
     }
     let mut pairs = Vec::new();
     for s in setups {
@@ -230,7 +268,10 @@ async fn main() -> Result<()> {
         .context("the flooder did not stop")???;
 
     println!();
-    println!("{:>22} | {:>8} | {:>10} | {:>10} | {:>10}", "others", "messages", "p50", "p99", "max");
+    println!(
+        "{:>22} | {:>8} | {:>10} | {:>10} | {:>10}",
+        "others", "messages", "p50", "p99", "max"
+    );
     for (label, s) in [("alone", &alone), ("during the flood", &flooded)] {
         println!(
             "{label:>22} | {:>8} | {:>10} | {:>10} | {:>10}",
