@@ -1452,7 +1452,7 @@ impl Conversation {
             Verdict::Pass => true,
             Verdict::Drop => false,
             Verdict::Refuse(error) => {
-                self.send(conn, error);
+                self.send(conn, *error);
                 false
             }
             Verdict::Close(reason) => {

@@ -172,7 +172,7 @@ pub enum Verdict {
     Drop,
     /// Do not handle it; answer this `error` frame (a `send` over its
     /// limit, with its client id, so the client shows it as not sent).
-    Refuse(ServerFrame),
+    Refuse(Box<ServerFrame>),
     /// Close the socket with [`shared::close::TOO_MANY`] and this reason.
     Close(String),
 }
@@ -219,14 +219,14 @@ impl SocketBudget {
                 });
                 match over {
                     None => Verdict::Pass,
-                    Some(wait) => Verdict::Refuse(ServerFrame::Error {
+                    Some(wait) => Verdict::Refuse(Box::new(ServerFrame::Error {
                         code: ErrorCode::TooManyRequests,
                         message: format!(
                             "too many messages at once: this one was not sent; try again in {}",
                             wait_words(wait)
                         ),
                         client_id: Some(client_id.clone()),
-                    }),
+                    })),
                 }
             }
             _ => match over_frames {
@@ -534,13 +534,16 @@ mod tests {
             let frame = send(&format!("m{i}"));
             assert_eq!(budget.admit(0, &limits, Some(&frame)), Verdict::Pass);
         }
-        let Verdict::Refuse(ServerFrame::Error {
+        let Verdict::Refuse(refusal) = budget.admit(0, &limits, Some(&send("m20"))) else {
+            panic!("the 21st message at once passed");
+        };
+        let ServerFrame::Error {
             code,
             message,
             client_id,
-        }) = budget.admit(0, &limits, Some(&send("m20")))
+        } = *refusal
         else {
-            panic!("the 21st message at once passed");
+            panic!("a refusal is an error frame");
         };
         assert_eq!(code, ErrorCode::TooManyRequests);
         assert_eq!(client_id, Some(ClientMsgId("m20".into())));

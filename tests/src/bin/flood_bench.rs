@@ -222,7 +222,19 @@ async fn main() -> Result<()> {
     let mut setups = Vec::new();
     for i in 0..CONVERSATIONS {
         let api = worker.api_from(&format!("10.9.{}.{}", i / 200, i % 200 + 1));
-        setups.push(tokio::spawn(pair(api, mark.clone())));
+        let mark = mark.clone();
+        // A setup is retried (a loaded machine can fail one), a
+        // measurement never.
+        setups.push(tokio::spawn(async move {
+            let mut tries = 0;
+            loop {
+                match pair(api.clone(), mark.clone()).await {
+                    Ok(p) => break Ok::<_, anyhow::Error>(p),
+                    Err(e) if tries >= 3 => break Err(e),
+                    Err(_) => tries += 1,
+                }
+            }
+        }));
     }
     let mut pairs = Vec::new();
     for s in setups {
