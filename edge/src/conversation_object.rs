@@ -183,11 +183,31 @@ pub struct ConversationObject {
     /// learnt; what this step put in the outbox.
     hooks: RefCell<Option<(bool, i64)>>,
     hooks_queued: std::cell::Cell<Queued>,
+    /// Rows this instance wrote, as SQLite's cursors report them (index
+    /// entries included): what the platform bills. Read by the benchmark
+    /// (`/rows`); starts again at 0 when the object is evicted.
+    rows_written: std::cell::Cell<u64>,
 }
 
 impl ConversationObject {
     fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
+    }
+
+    /// Runs a statement that writes, counting the rows it wrote.
+    fn write(
+        &self,
+        sql: &SqlStorage,
+        query: &str,
+        args: impl Into<Option<Vec<SqlStorageValue>>>,
+    ) -> Result<()> {
+        let cursor = sql.exec(query, args)?;
+        self.count_rows(cursor.rows_written() as u64);
+        Ok(())
+    }
+
+    fn count_rows(&self, rows: u64) {
+        self.rows_written.set(self.rows_written.get() + rows);
     }
 
     /// Loads the core from storage if this instance has not yet.
@@ -196,8 +216,8 @@ impl ConversationObject {
             return Ok(());
         }
         let sql = self.sql();
-        sql.exec(SCHEMA, None)?;
-        sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
+        self.write(&sql, SCHEMA, None)?;
+        self.write(&sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
         migrate(&sql)?;
         let meta = stored_meta(&sql)?;
         let last_seq = highest_seq(&sql, "SELECT COALESCE(MAX(seq), 0) AS n FROM messages")?;
@@ -383,7 +403,8 @@ impl ConversationObject {
             Record::Meta(meta) => {
                 let before = stored_meta(&sql)?;
                 self.queue_events(&sql, before.as_ref(), meta)?;
-                sql.exec(
+                self.write(
+                    &sql,
                     "INSERT OR REPLACE INTO meta (id, body) VALUES (1, ?)",
                     vec![serde_json::to_string(meta)?.into()],
                 )?;
@@ -393,7 +414,8 @@ impl ConversationObject {
                 let audience = m.kind.audience();
                 if audience == Audience::Everyone {
                     // The hot path: no columns for audiences.
-                    sql.exec(
+                    self.write(
+                        &sql,
                         "INSERT INTO messages (seq, author_id, client_id, sent_at, body) VALUES (?, ?, ?, ?, ?)",
                         vec![
                             SqlStorageValue::try_from_i64(m.seq as i64)?,
@@ -404,7 +426,8 @@ impl ConversationObject {
                         ],
                     )?;
                 } else {
-                    sql.exec(
+                    self.write(
+                        &sql,
                         "INSERT INTO messages (seq, author_id, client_id, sent_at, body, internal, recipient) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         vec![
                             SqlStorageValue::try_from_i64(m.seq as i64)?,
@@ -421,7 +444,8 @@ impl ConversationObject {
                 return Ok(Some((m.seq, body)));
             }
             Record::Watermark(w) => {
-                sql.exec(
+                self.write(
+                    &sql,
                     "INSERT OR REPLACE INTO watermarks (participant_id, body) VALUES (?, ?)",
                     vec![
                         w.participant.id.clone().into(),
@@ -524,7 +548,8 @@ impl ConversationObject {
         let body: InitRequest = http::read_json(&mut req).await?;
         self.ensure_loaded()?;
         if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
-            self.sql().exec(
+            self.write(
+                &self.sql(),
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('workspace', ?)",
                 vec![body.workspace.into()],
             )?;
@@ -972,6 +997,7 @@ impl DurableObject for ConversationObject {
             sockets: RefCell::new(HashMap::new()),
             hooks: RefCell::new(None),
             hooks_queued: Default::default(),
+            rows_written: Default::default(),
         }
     }
 
@@ -994,6 +1020,7 @@ impl DurableObject for ConversationObject {
             "/attach" => self.attach(req).await,
             "/file" => self.file(req).await,
             "/files" => self.files(req).await,
+            "/rows" => json(&serde_json::json!({ "rows_written": self.rows_written.get() })),
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("conversation {path}"))))
@@ -1130,7 +1157,8 @@ impl ConversationObject {
                 .durable_object("CONTACTS")?
                 .get_by_name(&self.workspace()?)?;
             let _: serde_json::Value = http::ask(&stub, "/closed", &closed).await?;
-            sql.exec(
+            self.write(
+                &sql,
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('contact_filed', '1')",
                 None,
             )?;
@@ -1164,6 +1192,10 @@ enum Queued {
     /// A change of the conversation: handed off at once.
     Change,
 }
+
+/// The rows an event costs the outbox: its insert and, once handed off,
+/// its delete (`crate::webhooks` keeps its cursors to itself).
+const OUTBOX_ROWS: u64 = 2;
 
 /// Message events wait this long in the outbox, so a burst of messages
 /// is one hand-off.
@@ -1200,6 +1232,7 @@ impl ConversationObject {
                 data,
             };
             crate::webhooks::queue(sql, &event)?;
+            self.count_rows(OUTBOX_ROWS);
         }
         self.queued(Queued::Change);
         Ok(())
@@ -1241,6 +1274,7 @@ impl ConversationObject {
             data,
         };
         crate::webhooks::queue(sql, &event)?;
+        self.count_rows(OUTBOX_ROWS);
         self.queued(Queued::Messages);
         Ok(())
     }
@@ -1284,7 +1318,8 @@ impl ConversationObject {
                     chat_core::webhooks::wants_messages(&answer.wanted),
                     http::now(),
                 );
-                sql.exec(
+                self.write(
+                    &sql,
                     "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
                     vec![serde_json::to_string(&known)?.into()],
                 )?;
@@ -1325,7 +1360,8 @@ impl ConversationObject {
                 return Ok(());
             }
             crate::reports::file(&self.env, &self.workspace()?, &fact).await?;
-            sql.exec(
+            self.write(
+                &sql,
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_filed', ?)",
                 vec![fact.version().to_string().into()],
             )?;
@@ -1346,4 +1382,19 @@ impl ConversationObject {
             }
         }
     }
+}
+
+/// `GET /api/v1/bench/rows/{conversation}`: the rows the conversation's
+/// object wrote since it was loaded, for the benchmark's cost figures; only
+/// where benchmarks are enabled (as the echo route).
+pub async fn bench_rows(env: &Env, id: &str) -> Result<Response> {
+    let enabled = env
+        .var("ENABLE_BENCH_ECHO")
+        .map(|v| v.to_string() == "true")
+        .unwrap_or(false);
+    if !enabled || !shared::ids::is_valid_id(id) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    let stub = env.durable_object("CONVERSATION")?.get_by_name(id)?;
+    Ok(stub.fetch_with_str("https://conversation/rows").await?)
 }

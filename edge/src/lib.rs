@@ -174,6 +174,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Post, ["api", "v1", "admin", "setup"]) => setup(req, env).await,
         (Method::Get, ["api", "v1", "bench", "echo", room]) => echo(env, room).await,
+        (Method::Get, ["api", "v1", "bench", "rows", id]) => {
+            conversation_object::bench_rows(env, id).await
+        }
         (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
         (
             _,
