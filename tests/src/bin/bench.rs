@@ -93,6 +93,10 @@ impl System {
     }
 }
 
+/// The echo floor runs in a second `wrangler dev` of the same build:
+/// wrangler's proxy holds about six descriptors a socket (and keeps some
+/// after a socket is gone), and workerd may open 20,000 here, too few for
+/// 2,000 sockets of each kind in one.
 const SYSTEMS: [System; 4] = [
     System::Reference,
     System::Product,
@@ -408,8 +412,11 @@ async fn product_pairs(worker: &Worker, n: usize) -> Result<Vec<ProductPair>> {
             loop {
                 match product_pair(api.clone(), agent.clone(), nth).await {
                     Ok(pair) => break Ok::<_, anyhow::Error>(pair),
-                    Err(e) if tries >= 3 => break Err(e),
-                    Err(_) => tries += 1,
+                    Err(e) if tries >= 10 => break Err(e),
+                    Err(_) => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(300 * tries)).await;
+                    }
                 }
             }
         }));
@@ -429,12 +436,26 @@ async fn plain_pairs(urls: impl Fn(usize) -> (String, String), n: usize) -> Resu
         let gate = gate.clone();
         setups.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await?;
-            let a = Socket::connect(&a_url).await?;
-            let b = Socket::connect(&b_url).await?;
-            let mut pair = PlainPair { a, b, sent: 0 };
-            // Warm: the room's object is up and both sockets are in it.
-            plain_round(&mut pair).await?;
-            Ok::<_, anyhow::Error>(pair)
+            let setup = || async {
+                let a = Socket::connect(&a_url).await?;
+                let b = Socket::connect(&b_url).await?;
+                let mut pair = PlainPair { a, b, sent: 0 };
+                // Warm: the room's object is up and both sockets are in it.
+                plain_round(&mut pair).await?;
+                Ok::<_, anyhow::Error>(pair)
+            };
+            // As for the product's: a setup is retried, a measurement never.
+            let mut tries = 0;
+            loop {
+                match setup().await {
+                    Ok(pair) => break Ok(pair),
+                    Err(e) if tries >= 10 => break Err(e),
+                    Err(_) => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(300 * tries)).await;
+                    }
+                }
+            }
         }));
     }
     let mut pairs = Vec::with_capacity(n);
@@ -933,13 +954,41 @@ fn print_sizes(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A thousand conversations of each system hold several thousand sockets,
+/// each several descriptors in wrangler's proxy and in workerd: the
+/// limit on open files is raised (as far as this user may) before the
+/// workers start, which inherit it.
+fn more_open_files() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        let wanted = 1 << 18;
+        let raised = libc::rlimit {
+            rlim_cur: wanted.max(limit.rlim_cur),
+            rlim_max: wanted.max(limit.rlim_max),
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
+    more_open_files();
     let root = tests::root();
     let state_parent = tests::bench_state_parent();
     let worker = Worker::start_in(&state_parent).await?;
     let reference = Reference::start(&state_parent).await?;
+    let floor = Worker::start_in(&state_parent).await?;
     let product_process = worker.group().and_then(|g| worker_process(g, worker.port));
+    let floor_process = floor.group().and_then(|g| worker_process(g, floor.port));
     let reference_process = reference
         .group()
         .and_then(|g| worker_process(g, reference.port));
@@ -950,9 +999,10 @@ async fn main() -> Result<()> {
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
     println!(
-        "workerd running the worker: product pid {}, reference pid {} (for a CPU profile: ss -ltnp | grep pid=<pid>, then profile-worker.mjs --inspector)",
+        "workerd running the worker: product pid {}, reference pid {}, echo pid {} (for a CPU profile: ss -ltnp | grep pid=<pid>, then profile-worker.mjs --inspector)",
         product_process.map_or("?".into(), |p| p.to_string()),
         reference_process.map_or("?".into(), |p| p.to_string()),
+        floor_process.map_or("?".into(), |p| p.to_string()),
     );
     println!(
         "latency = a visitor's send until the agent's socket receives the message; {} s per run",
@@ -973,11 +1023,7 @@ async fn main() -> Result<()> {
         .max()
         .unwrap_or(0);
     let wants = |s: System| wanted("LIVECHAT_BENCH_SYSTEMS", s.key());
-    let mut products = if wants(System::Product) || wants(System::Receipts) {
-        product_pairs(&worker, most).await?
-    } else {
-        Vec::new()
-    };
+    let mut products: Vec<ProductPair> = Vec::new();
     let ref_port = reference.port;
     let mut rooms = if wants(System::Reference) {
         plain_pairs(
@@ -991,19 +1037,7 @@ async fn main() -> Result<()> {
     } else {
         Vec::new()
     };
-    let echo_port = worker.port;
-    let mut echoes = if wants(System::Echo) {
-        plain_pairs(
-            |i| {
-                let url = format!("ws://127.0.0.1:{echo_port}/api/v1/bench/echo/e{i}");
-                (url.clone(), url)
-            },
-            most,
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
+    let echo_port = floor.port;
 
     let mut table = Vec::new();
     for load in LOADS
@@ -1028,11 +1062,19 @@ async fn main() -> Result<()> {
                     .await?
                 }
                 System::Echo => {
+                    let mut echoes = plain_pairs(
+                        |i| {
+                            let url = format!("ws://127.0.0.1:{echo_port}/api/v1/bench/echo/e{i}");
+                            (url.clone(), url)
+                        },
+                        n,
+                    )
+                    .await?;
                     drive_some(
                         &mut echoes,
                         n,
                         load.rate,
-                        product_process,
+                        floor_process,
                         |mut p: PlainPair| async move {
                             let (d, e) = plain_round(&mut p).await?;
                             Ok((p, d, e))
@@ -1041,6 +1083,12 @@ async fn main() -> Result<()> {
                     .await?
                 }
                 System::Product | System::Receipts => {
+                    if products.len() < n {
+                        products.extend(product_pairs(&worker, n - products.len()).await?);
+                        // New conversations hand their first changes off
+                        // (queue, take): let that pass before measuring.
+                        tokio::time::sleep(Duration::from_secs(3)).await;
+                    }
                     let receipts = system == System::Receipts;
                     drive_some(
                         &mut products,
@@ -1086,7 +1134,6 @@ async fn main() -> Result<()> {
         );
     }
     print_sizes(&root)?;
-    drop(echoes);
     drop(rooms);
     drop(products);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
