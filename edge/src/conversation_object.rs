@@ -37,8 +37,6 @@ CREATE TABLE IF NOT EXISTS messages (
   internal INTEGER NOT NULL DEFAULT 0,
   recipient TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (author_id, client_id)
-  WHERE client_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 ";
 
@@ -116,7 +114,9 @@ struct Turn {
 /// Conversations stored before lines for agents only (and whispers)
 /// existed lack the columns that mark them: they are added once. `internal`
 /// is the message's audience ([`Audience::code`]: 0 everyone, 1 agents, 2 a
-/// whisper), `recipient` a whisper's addressee.
+/// whisper), `recipient` a whisper's addressee. The unique index of
+/// client ids that conversations were once stored with is dropped: the core
+/// keeps that rule, and the index cost every message a second row.
 fn migrate(sql: &SqlStorage) -> Result<()> {
     let columns = sql
         .exec("PRAGMA table_info(messages)", None)?
@@ -130,6 +130,10 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
     if !columns.iter().any(|c| c.name == "recipient") {
         sql.exec("ALTER TABLE messages ADD COLUMN recipient TEXT", None)?;
     }
+    // Client ids are unique per author by the core's rule (it knows every
+    // stored one, loaded with the conversation): a unique index only made
+    // every message write a second row.
+    sql.exec("DROP INDEX IF EXISTS messages_client", None)?;
     Ok(())
 }
 
@@ -405,7 +409,7 @@ impl ConversationObject {
                 self.queue_events(&sql, before.as_ref(), meta)?;
                 self.write(
                     &sql,
-                    "INSERT OR REPLACE INTO meta (id, body) VALUES (1, ?)",
+                    "INSERT INTO meta (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
                     vec![serde_json::to_string(meta)?.into()],
                 )?;
             }
@@ -446,7 +450,7 @@ impl ConversationObject {
             Record::Watermark(w) => {
                 self.write(
                     &sql,
-                    "INSERT OR REPLACE INTO watermarks (participant_id, body) VALUES (?, ?)",
+                    "INSERT INTO watermarks (participant_id, body) VALUES (?, ?) ON CONFLICT (participant_id) DO UPDATE SET body = excluded.body",
                     vec![
                         w.participant.id.clone().into(),
                         serde_json::to_string(w)?.into(),
