@@ -220,6 +220,10 @@ impl ChatState {
                 ..
             } => {
                 self.conversation = Some(conversation);
+                // One's own watermark moved as receipts went out; what the
+                // edge stored is the truth (a receipt lost with a socket is
+                // sent again).
+                self.watermarks.remove(&you.id);
                 self.me = Some(you);
                 for w in receipts {
                     self.watermark(w);
@@ -309,6 +313,19 @@ impl ChatState {
 
     fn is_mine(&self, who: &Participant) -> bool {
         self.me.as_ref().is_some_and(|me| me.id == who.id)
+    }
+
+    /// This client told the edge `kind` up to `seq`: its own watermark
+    /// moves at once (the edge sends a receipt to every socket but the one
+    /// that said it; read implies delivered).
+    pub fn own_receipt(&mut self, kind: ReceiptKind, seq: Seq) {
+        let Some(me) = self.me.clone() else { return };
+        let read = if kind == ReceiptKind::Read { seq } else { 0 };
+        self.watermark(Watermark {
+            participant: me,
+            delivered: seq,
+            read,
+        });
     }
 
     fn watermark(&mut self, w: Watermark) {

@@ -17,10 +17,14 @@
 //!   (`welcome`); sends made before that wait in the outbox and go out,
 //!   with their ids, after the welcome.
 //! - Receipts wait until the replay after a welcome has caught up (so a
-//!   resume costs one receipt, not one a message), go out once per new
-//!   message on a socket, read only while the person sees the conversation
-//!   (read implies delivered), and for an agent only once the conversation
-//!   is assigned to them: a preview never moves the visitor's checkmarks.
+//!   resume costs one receipt, not one a message), go out at most once per
+//!   [`RECEIPT_PACE_MS`] on a socket (the first at once, a burst's later
+//!   messages in one receipt when that time has passed), read only while
+//!   the person sees the conversation (read implies delivered: one receipt,
+//!   never both), and for an agent only once the conversation is assigned
+//!   to them: a preview never moves the visitor's checkmarks. A receipt
+//!   moves the client's own watermark as it goes out (the edge does not
+//!   send it back to the socket that said it).
 //! - `typing: true` at most every 3 s while typing, `typing: false` after
 //!   4 s without a keystroke, at a send, or when the draft empties.
 //! - Sends still unacknowledged 8 s after the wait began (or after the last
@@ -28,7 +32,7 @@
 
 mod pacing;
 
-pub use pacing::{ACK_TIMEOUT_MS, TYPING_IDLE_MS, TYPING_REPEAT_MS};
+pub use pacing::{ACK_TIMEOUT_MS, RECEIPT_PACE_MS, TYPING_IDLE_MS, TYPING_REPEAT_MS};
 
 use crate::link::{Connection, Link};
 use crate::machine::{Machine, Millis, Output, SocketEvent};
@@ -86,11 +90,15 @@ pub enum Input {
     Stop,
 }
 
-/// Receipts sent on the current socket, whose echo may still be on its way.
+/// Receipts sent on the current socket, and their pace.
 #[derive(Clone, Copy, Debug, Default)]
 struct Sent {
     delivered: Seq,
     read: Seq,
+    /// When the last one went out.
+    at: Option<Millis>,
+    /// When the next may go out, while one waits for its turn.
+    due: Option<Millis>,
 }
 
 /// One conversation of one client. See the module docs.
@@ -106,6 +114,8 @@ pub struct Session {
     /// a live frame shows it is over.
     replay_until: Seq,
     viewing: bool,
+    /// The time of the input being handled.
+    now: Millis,
     out: VecDeque<Output<ClientFrame>>,
 }
 
@@ -127,6 +137,7 @@ impl Session {
             sent: Sent::default(),
             replay_until: 0,
             viewing: false,
+            now: 0,
             out: VecDeque::from([Output::Connect]),
         }
     }
@@ -150,6 +161,7 @@ impl Session {
 
     /// Feeds one input at `now`. Drain [`Session::poll_output`] after it.
     pub fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
         let before = self.waiting();
         match input {
             Input::Socket(event) => self.on_event(now, event),
@@ -204,6 +216,7 @@ impl Session {
             self.connection.poll_timeout(),
             self.typing.poll_timeout(),
             self.acks.poll_timeout(),
+            self.sent.due.filter(|_| self.connection.is_open()),
         ]
         .into_iter()
         .flatten()
@@ -238,6 +251,10 @@ impl Session {
                 }
                 if self.acks.expired(now) && self.connection.is_open() {
                     self.state.fail_unacked();
+                }
+                if self.sent.due.is_some_and(|due| now >= due) {
+                    self.sent.due = None;
+                    self.receipts();
                 }
             }
         }
@@ -296,28 +313,40 @@ impl Session {
         }
     }
 
-    /// Sends the receipts that are due, each once per socket.
+    /// Sends the receipt that is due, if its turn has come (else asks to
+    /// be called back when it has).
     fn receipts(&mut self) {
         let replaying = self.state.last_seq() < self.replay_until;
         if !self.connection.is_open() || replaying || !self.may_acknowledge() {
             return;
         }
         let others = self.state.last_from_others();
-        if self.viewing && self.sent.read < others {
-            if let Some(frame @ ClientFrame::Receipt { seq, .. }) = self.state.read_receipt() {
-                self.sent.read = seq;
-                // Read implies delivered, at the server too.
-                self.sent.delivered = self.sent.delivered.max(seq);
-                self.transmit(frame);
+        // Read implies delivered, at the server too: one receipt says both.
+        let frame = if self.viewing && self.sent.read < others {
+            self.state.read_receipt()
+        } else if self.sent.delivered < others {
+            self.state.delivered_receipt()
+        } else {
+            None
+        };
+        let Some(ClientFrame::Receipt { kind, seq }) = frame else {
+            return;
+        };
+        if let Some(at) = self.sent.at {
+            let turn = at + RECEIPT_PACE_MS;
+            if self.now < turn {
+                self.sent.due = Some(turn);
                 return;
             }
         }
-        if self.sent.delivered < others {
-            if let Some(frame @ ClientFrame::Receipt { seq, .. }) = self.state.delivered_receipt() {
-                self.sent.delivered = seq;
-                self.transmit(frame);
-            }
+        self.sent.due = None;
+        self.sent.at = Some(self.now);
+        self.sent.delivered = self.sent.delivered.max(seq);
+        if kind == shared::frame::ReceiptKind::Read {
+            self.sent.read = seq;
         }
+        self.state.own_receipt(kind, seq);
+        self.transmit(ClientFrame::Receipt { kind, seq });
     }
 
     /// An agent acknowledges only a conversation assigned to them.

@@ -1083,11 +1083,15 @@ impl Conversation {
                 message.clone(),
             ))))),
         };
+        // The others get the message before its author gets the ack: both
+        // follow the store, and the others are who waits for it.
         if kind != SendKind::Text {
             self.out
                 .push_back(Output::Store(Record::Message(message.clone())));
-            ack(&mut self.out, &message);
+            let mut acked = VecDeque::with_capacity(1);
+            ack(&mut acked, &message);
             self.broadcast_message(conn, message);
+            self.out.extend(acked);
             return;
         }
         self.last_author = Some(who.id.clone());
@@ -1112,9 +1116,11 @@ impl Conversation {
                 self.out.push_back(Output::Store(Record::Meta(meta)));
             }
         }
-        ack(&mut self.out, &message);
+        let mut acked = VecDeque::with_capacity(1);
+        ack(&mut acked, &message);
         // Everyone else gets the message; the sending socket has the ack.
         self.broadcast_message(conn, message);
+        self.out.extend(acked);
         if first_visitor_message {
             self.broadcast_state();
             self.announce(now);
@@ -1172,7 +1178,20 @@ impl Conversation {
         self.watermarks.insert(who.id.clone(), next.clone());
         self.out
             .push_back(Output::Store(Record::Watermark(next.clone())));
-        self.broadcast(ServerFrame::Receipt(next));
+        // The sending socket knows what it said (its client applies its own
+        // receipt): every other socket gets the watermark, encoded once.
+        let conns: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(id, c)| c.ready && **id != conn)
+            .map(|(id, _)| *id)
+            .collect();
+        if !conns.is_empty() {
+            self.out.push_back(Output::Broadcast {
+                conns,
+                frame: ServerFrame::Receipt(next),
+            });
+        }
     }
 
     fn assign(&mut self, now: i64, agent: Participant) {

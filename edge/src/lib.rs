@@ -181,6 +181,9 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "bench", "conversations", id, "stored"]) => {
             stored(env, id).await
         }
+        (Method::Get, ["api", "v1", "bench", "rows", id]) => {
+            conversation_object::bench_rows(env, id).await
+        }
         (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
         (
             _,

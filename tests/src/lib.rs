@@ -271,6 +271,12 @@ impl Worker {
         }
     }
 
+    /// The process group of its wrangler (and the workerd processes it
+    /// started), while it runs.
+    pub fn group(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|c| c.id())
+    }
+
     /// An absolute HTTP URL.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)

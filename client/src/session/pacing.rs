@@ -1,5 +1,6 @@
-//! The session's two small clocks: when to tell the other side one is typing
-//! (and has stopped), and when a send has waited too long for its ack.
+//! The session's small clocks: when to tell the other side one is typing
+//! (and has stopped), when a send has waited too long for its ack, and how
+//! often receipts go out.
 
 use crate::machine::Millis;
 
@@ -10,6 +11,10 @@ pub const TYPING_IDLE_MS: Millis = 4_000;
 /// Sends still unacknowledged this long after the wait began (or after the
 /// server last answered one of them), while connected, are shown as failed.
 pub const ACK_TIMEOUT_MS: Millis = 8_000;
+/// At most one receipt this often on a socket: the first after a quiet
+/// spell goes out at once, what a burst adds after it goes out once, when
+/// this much time has passed since the previous one.
+pub const RECEIPT_PACE_MS: Millis = 1_000;
 
 /// Whether the other side was told one is typing, and when.
 #[derive(Clone, Debug, Default)]

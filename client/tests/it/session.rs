@@ -155,22 +155,52 @@ fn a_new_session_connects_and_says_hello() {
 fn a_receipt_is_not_sent_twice() {
     let mut c = Client::vera();
     check(c.recv(hers(1)), &["delivered 1"]);
-    // Its echo takes a round trip: frames meanwhile do not repeat it.
+    // It moved Vera's own watermark as it went out: frames meanwhile do
+    // not repeat it, and the edge does not send it back.
     check(c.recv(hers(1)), &[]);
     check(c.recv(typing(anna(), true)), &[]);
     check(c.compose("c-1"), &["send c-1"]);
     check(c.recv(ack("c-1", 2)), &[]);
-    check(c.recv(receipt(vera(), 1, 0)), &[]);
-    check(c.recv(hers(3)), &["delivered 3"]);
+    check(c.at(3_000).recv(hers(3)), &["delivered 3"]);
     // Seen: one read receipt, which covers delivered too.
-    check(c.feed(Input::Viewing(true)), &["read 3"]);
+    check(c.at(5_000).feed(Input::Viewing(true)), &["read 3"]);
     check(c.feed(Input::Viewing(true)), &[]);
-    check(c.recv(hers(4)), &["read 4"]);
+    check(c.at(7_000).recv(hers(4)), &["read 4"]);
+    // Another tab's echo of the same watermark changes nothing.
     check(c.recv(receipt(vera(), 4, 4)), &[]);
+    assert_eq!(c.s.state().unread(), 0);
     // Hidden again: delivered only.
     check(c.feed(Input::Viewing(false)), &[]);
-    check(c.recv(hers(5)), &["delivered 5"]);
-    check(c.feed(Input::Viewing(true)), &["read 5"]);
+    check(c.at(9_000).recv(hers(5)), &["delivered 5"]);
+    check(c.at(11_000).feed(Input::Viewing(true)), &["read 5"]);
+}
+
+#[test]
+fn a_burst_costs_one_receipt() {
+    let mut c = Client::vera();
+    c.feed(Input::Viewing(true));
+    // The first message after a quiet spell is read at once.
+    check(c.at(10_000).recv(hers(1)), &["read 1"]);
+    // The burst that follows waits for the receipt's turn, then one
+    // receipt says all of it.
+    check(c.at(10_100).recv(hers(2)), &[]);
+    check(c.at(10_200).recv(hers(3)), &[]);
+    check(c.at(10_300).recv(hers(4)), &[]);
+    check(c.tick(10_999), &[]);
+    check(c.tick(11_000), &["read 4"]);
+    assert_eq!(c.s.state().unread(), 0);
+    // Nothing new: the timer has nothing more to say.
+    check(c.tick(12_000), &[]);
+    check(c.at(20_000).recv(hers(5)), &["read 5"]);
+    // A socket lost meanwhile: the new one starts afresh.
+    check(c.at(20_100).recv(hers(6)), &[]);
+    check(c.close(1006), &[]);
+    check(c.tick(20_600), &["connect"]);
+    check(c.open(), &["hello 6"]);
+    check(
+        c.recv(welcome(vera(), 6, vec![watermark(vera(), 5, 5)])),
+        &["read 6"],
+    );
 }
 
 #[test]
@@ -277,17 +307,17 @@ fn an_agent_acknowledges_only_a_conversation_assigned_to_them() {
         &["read 2"],
     );
     check(c.feed(Input::Viewing(false)), &[]);
-    check(c.recv(from_vera(3)), &["delivered 3"]);
+    check(c.at(5_000).recv(from_vera(3)), &["delivered 3"]);
     check(
         c.recv(state_frame(ConversationStatus::OnHold, Some(anna()))),
         &[],
     );
-    check(c.recv(from_vera(4)), &["delivered 4"]);
+    check(c.at(7_000).recv(from_vera(4)), &["delivered 4"]);
     check(
         c.recv(state_frame(ConversationStatus::Closed, Some(anna()))),
         &[],
     );
-    check(c.recv(from_vera(5)), &[]);
+    check(c.at(9_000).recv(from_vera(5)), &[]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::rng::Rng;
 use crate::sim::{agent, visitor, Sim};
-use chat_core::{Input, Output, Record};
+use chat_core::{ConnId, Input, Output, Record};
 use serde_json::json;
 use shared::close;
 use shared::frame::{ConversationStatus, ErrorCode, MessageKind, ServerFrame, Side};
@@ -733,4 +733,65 @@ fn the_queue_position_is_pushed_to_the_visitor() {
         estimated_wait_ms: 0,
     });
     assert_eq!(queue(sim.take(1)), vec![(0, 0)]);
+}
+
+#[test]
+fn a_receipt_goes_to_every_socket_but_its_senders_encoded_once() {
+    let mut sim = taken();
+    // The visitor's second tab.
+    sim.connect(3, visitor());
+    sim.hello(3, 0);
+    sim.say(2, "a-1", "Hi Vera");
+    sim.take(1);
+    sim.take(2);
+    sim.take(3);
+    let seq = sim.core.last_seq();
+    sim.log.clear();
+    sim.send_json(1, json!({ "type": "receipt", "kind": "read", "seq": seq }));
+    let receipts: Vec<Vec<ConnId>> = sim
+        .log
+        .iter()
+        .filter_map(|o| match o {
+            Output::Broadcast {
+                conns,
+                frame: ServerFrame::Receipt(_),
+            } => Some(conns.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(receipts, vec![vec![2, 3]]);
+    assert!(sim.take(1).is_empty(), "the sender got its receipt back");
+    assert!(sim.take(2).iter().any(
+        |f| matches!(f, ServerFrame::Receipt(w) if w.participant.side == Side::Visitor && (w.delivered, w.read) == (seq, seq))
+    ));
+    assert!(sim
+        .take(3)
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Receipt(_))));
+    // It was stored all the same.
+    assert_eq!(sim.watermarks.get("v1").map(|w| w.read), Some(seq));
+}
+
+#[test]
+fn the_others_get_a_message_before_its_author_gets_the_ack() {
+    let mut sim = taken();
+    sim.log.clear();
+    sim.say(1, "v-2", "still there?");
+    let order: Vec<&str> = sim
+        .log
+        .iter()
+        .filter_map(|o| match o {
+            Output::Store(_) => Some("store"),
+            Output::Broadcast {
+                frame: ServerFrame::Message(_),
+                ..
+            } => Some("message"),
+            Output::Send {
+                frame: ServerFrame::Ack { .. },
+                ..
+            } => Some("ack"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, ["store", "message", "ack"]);
 }
