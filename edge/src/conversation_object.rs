@@ -197,6 +197,9 @@ pub struct ConversationObject {
     /// entries included): what the platform bills. Read by the benchmark
     /// (`/rows`); starts again at 0 when the object is evicted.
     rows_written: std::cell::Cell<u64>,
+    /// This object's SQLite, and its message insert.
+    sql: SqlStorage,
+    insert: crate::js::MessageInsert,
 }
 
 /// How many closed sockets are remembered to ignore their late frames.
@@ -204,7 +207,7 @@ const MAX_CLOSING: usize = 64;
 
 impl ConversationObject {
     fn sql(&self) -> SqlStorage {
-        self.state.storage().sql()
+        self.sql.clone()
     }
 
     /// Runs a statement that writes, counting the rows it wrote.
@@ -406,9 +409,7 @@ impl ConversationObject {
                         _ => frame.to_json(),
                     };
                     let sockets = self.sockets.borrow();
-                    for ws in conns.iter().filter_map(|c| sockets.get(c)) {
-                        let _ = ws.send_with_str(&text);
-                    }
+                    crate::js::send_all(conns.iter().filter_map(|c| sockets.get(c)), &text);
                 }
                 Output::Replay {
                     conn,
@@ -449,17 +450,14 @@ impl ConversationObject {
                 let audience = m.kind.audience();
                 if audience == Audience::Everyone {
                     // The hot path: no columns for audiences.
-                    self.write(
-                        &sql,
-                        "INSERT INTO messages (seq, author_id, client_id, sent_at, body) VALUES (?, ?, ?, ?, ?)",
-                        vec![
-                            SqlStorageValue::try_from_i64(m.seq as i64)?,
-                            m.author.id.clone().into(),
-                            m.client_id.as_ref().map(|c| c.0.clone()).into(),
-                            SqlStorageValue::try_from_i64(m.sent_at)?,
-                            body.clone().into(),
-                        ],
+                    let rows = self.insert.run(
+                        m.seq,
+                        &m.author.id,
+                        m.client_id.as_ref().map(|c| c.0.as_str()),
+                        m.sent_at,
+                        &body,
                     )?;
+                    self.count_rows(rows);
                 } else {
                     self.write(
                         &sql,
@@ -513,10 +511,8 @@ impl ConversationObject {
     }
 
     fn send(&self, conn: ConnId, frame: &ServerFrame) {
-        if let Some(ws) = self.sockets.borrow().get(&conn) {
-            // A socket that closed meanwhile: its close event cleans up.
-            let _ = ws.send_with_str(frame.to_json());
-        }
+        // A socket that closed meanwhile: its close event cleans up.
+        crate::js::send_all(self.sockets.borrow().get(&conn), &frame.to_json());
     }
 
     fn replay(&self, conn: ConnId, after: u64, reader: &Reader) -> Result<()> {
@@ -1033,7 +1029,10 @@ fn reply(effects: Effects) -> Result<Response> {
 
 impl DurableObject for ConversationObject {
     fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
         Self {
+            insert: crate::js::MessageInsert::new(&sql),
+            sql,
             state,
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),

@@ -22,6 +22,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod integration_api;
+pub mod js;
 pub mod limits;
 pub mod reports;
 pub mod reports_object;

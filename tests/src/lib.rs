@@ -443,9 +443,37 @@ impl Api {
         answer.json()
     }
 
+    /// POSTs like [`Api::post`] a request that is safe to repeat (a sign-in,
+    /// a new session), again when wrangler's local proxy answers that the
+    /// runtime restarted under it: a local development artifact, not an
+    /// answer of the product.
+    pub async fn post_again_if_restarted<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let answer = self
+                .raw("POST", path, token, Some(serde_json::to_string(body)?))
+                .await?;
+            if answer.status == 503 && answer.body.contains("restarted mid-request") && attempt < 3
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            if answer.status != 200 {
+                bail!("POST {path}: {} {}", answer.status, answer.body);
+            }
+            return answer.json();
+        }
+    }
+
     /// A new visitor of the demo site.
     pub async fn visitor(&self) -> Result<VisitorSession> {
-        self.post(
+        self.post_again_if_restarted(
             "/api/v1/visitor/session",
             None,
             &VisitorSessionRequest {
@@ -514,7 +542,7 @@ impl Api {
 
     /// Signs a demo person in to another workspace seeded from the demo.
     pub async fn login_to(&self, workspace: &str, email: &str) -> Result<LoginResponse> {
-        self.post(
+        self.post_again_if_restarted(
             "/api/v1/agent/login",
             None,
             &shared::api::LoginRequest {
