@@ -170,13 +170,18 @@ async fn agents_online(api: &Api, agents: usize, waiters: &Waiters) -> Result<()
                 email: format!("agent{i}@start.test"),
                 password: format!("start-password-{i}"),
             };
-            let login: shared::api::LoginResponse = api
-                .post("/api/v1/agent/login", None, &credentials)
-                .await?;
+            let login = retried(|| {
+                api.post::<shared::api::LoginResponse>("/api/v1/agent/login", None, &credentials)
+            })
+            .await?;
             let mut inbox = api.inbox(&login.token).await?;
             let _ = inbox.next::<InboxFrame>().await?;
-            let answer = api.status(&login.token, "available").await?;
-            anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+            retried(|| async {
+                let answer = api.status(&login.token, "available").await?;
+                anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+                Ok(())
+            })
+            .await?;
             tokio::spawn(async move {
                 while let Ok(frame) = inbox
                     .next_quiet::<InboxFrame>(Duration::from_secs(600))
@@ -225,6 +230,49 @@ async fn load(api: &Api, waiters: &Waiters, visitors: usize, until: Instant) -> 
     Ok(all)
 }
 
+/// The workerd processes wrangler started in its process group `group`:
+/// the one that runs the worker, not the proxy that listens on `port`.
+fn worker_process(group: u32, port: u16) -> Option<u32> {
+    let entry = format!("entry=127.0.0.1:{port}");
+    let mut found = None;
+    for dir in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = dir.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if !head.ends_with("(workerd") {
+            continue;
+        }
+        // After the name: state, ppid, pgrp.
+        let pgrp = rest.split_whitespace().nth(2)?.parse::<u32>().ok()?;
+        if pgrp != group {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmdline).contains(&entry) {
+            found = Some(pid);
+        }
+    }
+    found
+}
+
+/// The process's CPU time so far (user and system, every thread).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after
+    // the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_micros(ticks * 1_000_000 / hz))
+}
+
 fn row(name: &str, mut times: Vec<Duration>, total: Duration) {
     times.sort();
     let sum: Duration = times.iter().sum();
@@ -259,6 +307,8 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     );
     // Warm-up, then the measured run.
     let _ = load(&api, &waiters, visitors, Instant::now() + Duration::from_secs(2)).await?;
+    let process = worker.group().and_then(|g| worker_process(g, worker.port));
+    let cpu_before = process.and_then(cpu_time);
     let start = Instant::now();
     let chats = load(
         &api,
@@ -268,6 +318,10 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     )
     .await?;
     let elapsed = start.elapsed();
+    let cpu = process
+        .and_then(cpu_time)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let per_second = chats.len() as f64 / elapsed.as_secs_f64();
     println!(
         "start: {visitors} visitors at once for {seconds} s, {agents} agents online: {} new chats in {:.1} s, {per_second:.0} new chats/s sustained ({:.2}x the target of {TARGET:.0}/s)",
@@ -275,6 +329,14 @@ async fn on_worker(worker: &Worker) -> Result<()> {
         elapsed.as_secs_f64(),
         per_second / TARGET,
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "start: worker CPU (the workerd process that runs the worker) {:.2} ms per new chat, {:.0}% of one core; at this CPU a core makes {:.0} new chats/s",
+            cpu.as_secs_f64() * 1000.0 / chats.len().max(1) as f64,
+            100.0 * cpu.as_secs_f64() / elapsed.as_secs_f64(),
+            chats.len() as f64 / cpu.as_secs_f64().max(f64::EPSILON),
+        );
+    }
     let mut offers: Vec<Duration> = chats.iter().map(|s| s.offer).collect();
     offers.sort();
     println!(
@@ -306,5 +368,27 @@ async fn main() -> Result<()> {
         "start: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
         state_parent.display()
     );
+    if let Some(group) = worker.group() {
+        println!("start: wrangler's process group {group} (a profiler finds its workerd there)");
+    }
     on_worker(&worker).await.context("new chats on the worker")
+}
+
+/// Runs `attempt` up to three times while wrangler's proxy answers that
+/// the worker restarted mid-request (a sign-in's PBKDF2 keeps the isolate
+/// busy; sign-in and status are idempotent).
+async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    for _ in 0..2 {
+        match attempt().await {
+            Err(e) if format!("{e:#}").contains("restarted mid-request") => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            done => return done,
+        }
+    }
+    attempt().await
 }
