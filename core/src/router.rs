@@ -1029,7 +1029,13 @@ impl Router {
         let mut loads = HashMap::new();
         for c in self.convs.values() {
             if let Place::Offered { agent, .. } | Place::Active { agent } = &c.place {
-                *loads.entry(agent.clone()).or_insert(0) += 1;
+                // An agent's id is cloned once, not once per conversation.
+                match loads.get_mut(agent) {
+                    Some(n) => *n += 1,
+                    None => {
+                        loads.insert(agent.clone(), 1);
+                    }
+                }
             }
         }
         loads

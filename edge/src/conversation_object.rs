@@ -232,6 +232,9 @@ impl ConversationObject {
             return Ok(());
         }
         let sql = self.sql();
+        if !self.exists.get() && self.created_now(&sql)? {
+            return Ok(());
+        }
         self.write(&sql, SCHEMA, None)?;
         self.write(&sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
         migrate(&sql)?;
@@ -304,6 +307,33 @@ impl ConversationObject {
             core.set_limits(self.limits.clone());
         }
         Ok(())
+    }
+
+    /// A conversation being created (`/init` on an object with no tables):
+    /// its tables are made as they are now, so it needs no migration, and
+    /// the core starts empty without reading them back. False when the
+    /// tables exist after all (then it loads as usual).
+    fn created_now(&self, sql: &SqlStorage) -> Result<bool> {
+        if self.exists()? {
+            return Ok(false);
+        }
+        self.write(sql, SCHEMA, None)?;
+        self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
+        *self.core.borrow_mut() = Some(Conversation::restore(Snapshot {
+            meta: None,
+            last_seq: 0,
+            watermarks: Vec::new(),
+            client_ids: Vec::new(),
+            conns: Vec::new(),
+            last_author: None,
+            last_visitor_seq: 0,
+            last_agents_seq: 0,
+            whispers: Vec::new(),
+        }));
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.set_limits(self.limits.clone());
+        }
+        Ok(true)
     }
 
     /// Whether the conversation was created (`/init` made its tables).

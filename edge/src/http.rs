@@ -147,9 +147,22 @@ pub async fn call(stub: &Stub, path: &str, body: &impl Serialize) -> Result<Resp
 pub async fn ask<T: DeserializeOwned>(stub: &Stub, path: &str, body: &impl Serialize) -> Result<T> {
     let mut answer = call(stub, path, body).await?;
     if answer.status_code() == 200 {
-        return Ok(answer.json().await?);
+        return Ok(serde_json::from_str(&answer_text(answer).await?)?);
     }
     Err(refusal_of(&mut answer).await)
+}
+
+/// An object's answer as text, read by the runtime in one step (the
+/// `Response::text` of workers-rs pulls the body chunk by chunk through a
+/// stream reader, a round of glue per chunk).
+pub async fn answer_text(answer: Response) -> Result<String> {
+    let raw: worker::web_sys::Response = answer.into();
+    let promise = raw.text().map_err(worker::Error::from)?;
+    let text = worker::wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(worker::Error::from)?;
+    text.as_string()
+        .ok_or_else(|| Error::Edge("an object's answer is not text".into()))
 }
 
 /// The refusal inside an object's error answer.

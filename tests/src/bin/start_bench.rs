@@ -1,0 +1,394 @@
+//! The start benchmark: new chats end to end on the local worker, driven
+//! the way the widget starts one. Each visitor makes its session (`POST
+//! /api/v1/visitor/session`), its conversation (`POST
+//! /api/v1/visitor/conversations`), opens the conversation's socket (hello,
+//! welcome), sends its first message (until the ack) and waits for an
+//! agent's offer on the agents' inbox sockets. Many visitors do this at once,
+//! again and again, while agents are online to take the offers.
+//!
+//! Prints new chats per second sustained (with its ratio to the target of
+//! 200/s), the time from first message to offer (p50, p99), and the time of
+//! each step (p50, p99, and its share of a new chat).
+//!
+//! Run by `scripts/bench.sh` after the routing benchmark, or alone after
+//! `bash scripts/build.sh`: `cargo run --release -p tests --bin start-bench`.
+//! `LIVECHAT_START_SECONDS` (10), `LIVECHAT_START_VISITORS` (visitors at
+//! once, 64) and `LIVECHAT_START_AGENTS` (50) change the run; `LIMITS` is
+//! `off` as for every benchmark, storage on tmpfs (see
+//! `tests::bench_state_parent`).
+
+use anyhow::{Context, Result};
+use shared::api::{
+    AgentSetup, ConversationStarted, DepartmentSetup, RoutingSetup, SiteSetup, StartConversation,
+    WorkspaceSetup,
+};
+use shared::frame::{ClientFrame, ServerFrame};
+use shared::inbox::InboxFrame;
+use shared::routing::Algorithm;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tests::{Api, Socket, Worker};
+use tokio::sync::{oneshot, Semaphore};
+
+/// The target, in new chats per second.
+const TARGET: f64 = 200.0;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Workspace "start": one site, one department with auto selection, the
+/// agents without a capacity limit (every offer finds room).
+fn workspace(agents: usize) -> WorkspaceSetup {
+    WorkspaceSetup {
+        workspace: "start".into(),
+        name: None,
+        departments: vec![DepartmentSetup {
+            id: "live".into(),
+            name: "Live".into(),
+            hours: vec![],
+            utc_offset_minutes: 0,
+        }],
+        sites: vec![SiteSetup::new("site", "Start", "live")],
+        agents: (0..agents)
+            .map(|i| AgentSetup {
+                email: format!("agent{i}@start.test"),
+                name: format!("Agent {i}"),
+                role: shared::api::Role::Agent,
+                password: format!("start-password-{i}"),
+                departments: vec!["live".into()],
+                username: None,
+                capacity: None,
+                active: true,
+            })
+            .collect(),
+        grants: vec![],
+        routing: Some(RoutingSetup {
+            algorithm: Algorithm::AutoSelection,
+            capacity: None,
+            offer_timeout_ms: 600_000,
+            grace_ms: 600_000,
+            departments: vec![],
+        }),
+        labels: Default::default(),
+        files: Default::default(),
+    }
+}
+
+/// Who waits for which conversation's offer: a conversation's waiter is
+/// registered before its first message, so no offer comes first.
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Instant>>>>;
+
+/// One new chat's steps.
+#[derive(Clone, Copy, Default)]
+struct Steps {
+    session: Duration,
+    conversation: Duration,
+    socket: Duration,
+    ack: Duration,
+    /// First message sent → offer on an agent's inbox.
+    offer: Duration,
+    /// Session request → offer.
+    total: Duration,
+}
+
+/// One visitor's new chat, step by step; answers the steps and the
+/// visitor's socket (kept open, as a visitor's is).
+async fn new_chat(api: &Api, waiters: &Waiters) -> Result<(Steps, Socket)> {
+    let t0 = Instant::now();
+    let v = api.visitor_of("start.site").await?;
+    let t1 = Instant::now();
+    let started: ConversationStarted = api
+        .post(
+            "/api/v1/visitor/conversations",
+            Some(&v.token),
+            &StartConversation {
+                language: Some("en".into()),
+                ..StartConversation::default()
+            },
+        )
+        .await?;
+    let t2 = Instant::now();
+    let id = started.conversation_id.0;
+    let (tx, rx) = oneshot::channel();
+    waiters.lock().expect("waiters").insert(id.clone(), tx);
+    let (mut s, _) = api.join(&id, &v.token, 0).await?;
+    let t3 = Instant::now();
+    s.send(&ClientFrame::Send {
+        client_id: "first".into(),
+        text: "Hello, I have a question about my order".into(),
+        kind: Default::default(),
+    })
+    .await?;
+    s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    let t4 = Instant::now();
+    let offered = tokio::time::timeout(Duration::from_secs(30), rx)
+        .await
+        .with_context(|| format!("no offer for {id} within 30 s"))?
+        .context("the offer listener ended")?;
+    Ok((
+        Steps {
+            session: t1 - t0,
+            conversation: t2 - t1,
+            socket: t3 - t2,
+            ack: t4 - t3,
+            offer: offered.saturating_duration_since(t3),
+            total: offered.saturating_duration_since(t0),
+        },
+        s,
+    ))
+}
+
+/// Signs the agents in (a few at a time: PBKDF2 runs on the worker's one
+/// thread), opens their inboxes, makes them available, and forwards every
+/// offer to its conversation's waiter.
+async fn agents_online(api: &Api, agents: usize, waiters: &Waiters) -> Result<()> {
+    let gate = Arc::new(Semaphore::new(4));
+    let mut joins = Vec::new();
+    for i in 0..agents {
+        let (api, gate, waiters) = (api.clone(), gate.clone(), waiters.clone());
+        joins.push(tokio::spawn(async move {
+            let _p = gate.acquire().await?;
+            let credentials = shared::api::LoginRequest {
+                workspace: "start".into(),
+                email: format!("agent{i}@start.test"),
+                password: format!("start-password-{i}"),
+            };
+            let login = retried(|| {
+                api.post::<shared::api::LoginResponse>("/api/v1/agent/login", None, &credentials)
+            })
+            .await?;
+            let mut inbox = api.inbox(&login.token).await?;
+            let _ = inbox.next::<InboxFrame>().await?;
+            retried(|| async {
+                let answer = api.status(&login.token, "available").await?;
+                anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+                Ok(())
+            })
+            .await?;
+            tokio::spawn(async move {
+                while let Ok(frame) = inbox
+                    .next_quiet::<InboxFrame>(Duration::from_secs(600))
+                    .await
+                {
+                    if let InboxFrame::Offer { conversation, .. } = frame {
+                        let at = Instant::now();
+                        let waiter = waiters.lock().expect("waiters").remove(&conversation.id.0);
+                        if let Some(tx) = waiter {
+                            let _ = tx.send(at);
+                        }
+                    }
+                }
+            });
+            anyhow::Ok(())
+        }));
+    }
+    for j in joins {
+        j.await??;
+    }
+    Ok(())
+}
+
+/// `visitors` visitors start chats one after another until `until`;
+/// answers every chat's steps.
+async fn load(api: &Api, waiters: &Waiters, visitors: usize, until: Instant) -> Result<Vec<Steps>> {
+    let mut joins = Vec::new();
+    for _ in 0..visitors {
+        let (api, waiters) = (api.clone(), waiters.clone());
+        joins.push(tokio::spawn(async move {
+            let mut done = Vec::new();
+            let mut sockets = Vec::new();
+            while Instant::now() < until {
+                let (steps, socket) = new_chat(&api, &waiters).await?;
+                done.push(steps);
+                sockets.push(socket);
+            }
+            drop(sockets);
+            anyhow::Ok(done)
+        }));
+    }
+    let mut all = Vec::new();
+    for j in joins {
+        all.extend(j.await??);
+    }
+    Ok(all)
+}
+
+/// The workerd processes wrangler started in its process group `group`:
+/// the one that runs the worker, not the proxy that listens on `port`.
+fn worker_process(group: u32, port: u16) -> Option<u32> {
+    let entry = format!("entry=127.0.0.1:{port}");
+    let mut found = None;
+    for dir in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = dir.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if !head.ends_with("(workerd") {
+            continue;
+        }
+        // After the name: state, ppid, pgrp.
+        let pgrp = rest.split_whitespace().nth(2)?.parse::<u32>().ok()?;
+        if pgrp != group {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmdline).contains(&entry) {
+            found = Some(pid);
+        }
+    }
+    found
+}
+
+/// The process's CPU time so far (user and system, every thread).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after
+    // the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_micros(ticks * 1_000_000 / hz))
+}
+
+fn row(name: &str, mut times: Vec<Duration>, total: Duration) {
+    times.sort();
+    let sum: Duration = times.iter().sum();
+    println!(
+        "  {name:<28} p50 {:>10}  p99 {:>10}  {:>5.1}% of a new chat",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        100.0 * sum.as_secs_f64() / total.as_secs_f64().max(f64::EPSILON)
+    );
+}
+
+async fn on_worker(worker: &Worker) -> Result<()> {
+    let seconds = env_or("LIVECHAT_START_SECONDS", 10);
+    let visitors = env_or("LIVECHAT_START_VISITORS", 64);
+    let agents = env_or("LIVECHAT_START_AGENTS", 50);
+    let api = worker.api();
+    api.setup(&workspace(agents)).await?;
+    let waiters: Waiters = Arc::default();
+    agents_online(&api, agents, &waiters).await?;
+    // One at a time: a new chat's steps on an idle worker.
+    let mut alone = Vec::new();
+    for _ in 0..50 {
+        alone.push(new_chat(&api, &waiters).await?.0);
+    }
+    let mut offers: Vec<Duration> = alone.iter().map(|s| s.offer).collect();
+    offers.sort();
+    println!(
+        "start: one at a time ({} chats, {agents} agents online): first message → offer p50 {}, p99 {}",
+        alone.len(),
+        ms(percentile(&offers, 0.5)),
+        ms(percentile(&offers, 0.99)),
+    );
+    // Warm-up, then the measured run.
+    let _ = load(&api, &waiters, visitors, Instant::now() + Duration::from_secs(2)).await?;
+    let process = worker.group().and_then(|g| worker_process(g, worker.port));
+    let cpu_before = process.and_then(cpu_time);
+    let start = Instant::now();
+    let chats = load(
+        &api,
+        &waiters,
+        visitors,
+        start + Duration::from_secs(seconds as u64),
+    )
+    .await?;
+    let elapsed = start.elapsed();
+    let cpu = process
+        .and_then(cpu_time)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    let per_second = chats.len() as f64 / elapsed.as_secs_f64();
+    println!(
+        "start: {visitors} visitors at once for {seconds} s, {agents} agents online: {} new chats in {:.1} s, {per_second:.0} new chats/s sustained ({:.2}x the target of {TARGET:.0}/s)",
+        chats.len(),
+        elapsed.as_secs_f64(),
+        per_second / TARGET,
+    );
+    if let Some(cpu) = cpu {
+        println!(
+            "start: worker CPU (the workerd process that runs the worker) {:.2} ms per new chat, {:.0}% of one core; at this CPU a core makes {:.0} new chats/s",
+            cpu.as_secs_f64() * 1000.0 / chats.len().max(1) as f64,
+            100.0 * cpu.as_secs_f64() / elapsed.as_secs_f64(),
+            chats.len() as f64 / cpu.as_secs_f64().max(f64::EPSILON),
+        );
+    }
+    let mut offers: Vec<Duration> = chats.iter().map(|s| s.offer).collect();
+    offers.sort();
+    println!(
+        "start: under that load, first message → offer p50 {}, p99 {}",
+        ms(percentile(&offers, 0.5)),
+        ms(percentile(&offers, 0.99)),
+    );
+    let total: Duration = chats.iter().map(|s| s.total).sum();
+    println!("start: where a new chat spends its time (under load):");
+    let of = |f: fn(&Steps) -> Duration| chats.iter().map(f).collect::<Vec<_>>();
+    row("session (POST session)", of(|s| s.session), total);
+    row("conversation (POST)", of(|s| s.conversation), total);
+    row("socket (open, hello→welcome)", of(|s| s.socket), total);
+    row("first message → ack", of(|s| s.ack), total);
+    row("ack → offer", of(|s| s.offer - s.ack.min(s.offer)), total);
+    row("whole chat (session → offer)", of(|s| s.total), total);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("start-bench: new chats per second end to end on a local worker, the time from first message to offer, and each step's share (LIVECHAT_START_SECONDS, LIVECHAT_START_VISITORS, LIVECHAT_START_AGENTS)");
+        return Ok(());
+    }
+    let state_parent = tests::bench_state_parent();
+    let worker = Worker::start_in(&state_parent).await?;
+    println!(
+        "start: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
+        state_parent.display()
+    );
+    if let Some(group) = worker.group() {
+        println!("start: wrangler's process group {group} (a profiler finds its workerd there)");
+    }
+    on_worker(&worker).await.context("new chats on the worker")
+}
+
+/// Runs `attempt` up to three times while wrangler's proxy answers that
+/// the worker restarted mid-request (a sign-in's PBKDF2 keeps the isolate
+/// busy; sign-in and status are idempotent).
+async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    for _ in 0..2 {
+        match attempt().await {
+            Err(e) if format!("{e:#}").contains("restarted mid-request") => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            done => return done,
+        }
+    }
+    attempt().await
+}
