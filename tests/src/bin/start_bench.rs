@@ -306,7 +306,13 @@ async fn on_worker(worker: &Worker) -> Result<()> {
         ms(percentile(&offers, 0.99)),
     );
     // Warm-up, then the measured run.
-    let _ = load(&api, &waiters, visitors, Instant::now() + Duration::from_secs(2)).await?;
+    let _ = load(
+        &api,
+        &waiters,
+        visitors,
+        Instant::now() + Duration::from_secs(2),
+    )
+    .await?;
     let process = worker.group().and_then(|g| worker_process(g, worker.port));
     let cpu_before = process.and_then(cpu_time);
     let start = Instant::now();
