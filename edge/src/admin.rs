@@ -589,6 +589,7 @@ async fn sign_up(req: &mut Request, env: &Env) -> Result<Response> {
         routing: None,
         labels: Default::default(),
         files: Default::default(),
+        calls: Default::default(),
     };
     chat_core::workspace::validate_setup(&setup)
         .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;
