@@ -191,7 +191,7 @@ pub struct Meta {
     pub site: String,
     /// Its current or last call ([`call`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call: Option<call::Call>,
+    pub call: Option<Box<call::Call>>,
     /// Its calls in sum.
     #[serde(default, skip_serializing_if = "shared::room::CallSummary::is_zero")]
     pub calls: shared::room::CallSummary,

@@ -102,9 +102,9 @@ pub fn ice_servers(policy: &CallPolicy, call_id: &str, now: i64) -> Vec<IceServe
 pub fn policy(settings: &CallSettings, ask: &CallPolicyRequest) -> CallPolicy {
     let off = if !settings.enabled {
         Some("calls are turned off for this workspace")
-    } else if settings.off_sites.iter().any(|s| *s == ask.site) {
+    } else if settings.off_sites.contains(&ask.site) {
         Some("calls are turned off for this site")
-    } else if settings.off_departments.iter().any(|d| *d == ask.department) {
+    } else if settings.off_departments.contains(&ask.department) {
         Some("calls are turned off for this department")
     } else {
         None
@@ -198,7 +198,7 @@ impl Conversation {
     pub fn live_call(&self) -> Option<&Call> {
         self.meta
             .as_ref()
-            .and_then(|m| m.call.as_ref())
+            .and_then(|m| m.call.as_deref())
             .filter(|c| c.state.status.is_live())
     }
 
@@ -335,7 +335,7 @@ impl Conversation {
             visitor_conn: None,
             lost_at: None,
         };
-        meta.call = Some(call);
+        meta.call = Some(Box::new(call));
         let what = match pending.kind {
             CallKind::Video => "a video call",
             _ => "an audio call",
@@ -629,7 +629,7 @@ impl Conversation {
     }
 
     fn with_call(&mut self, change: impl FnOnce(&mut Call)) {
-        if let Some(call) = self.meta.as_mut().and_then(|m| m.call.as_mut()) {
+        if let Some(call) = self.meta.as_mut().and_then(|m| m.call.as_deref_mut()) {
             change(call);
         }
     }

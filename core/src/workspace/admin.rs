@@ -69,7 +69,7 @@ pub enum AdminChange {
     /// Replace the call settings.
     Calls {
         /// The new settings.
-        calls: shared::call::CallSettings,
+        calls: Box<shared::call::CallSettings>,
     },
     /// Give a site a new identity secret (made by the worker).
     RotateSecret {
@@ -464,7 +464,7 @@ impl Workspace {
             }
             AdminChange::Calls { calls } => {
                 let summary = crate::conversation::call::settings_summary(&calls);
-                setup.calls = calls;
+                setup.calls = *calls;
                 ("calls.update", String::new(), summary)
             }
             AdminChange::RotateSecret { site, secret } => {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod contacts;
+mod calls;
 mod conversation;
 mod files;
 mod lifecycle;
