@@ -328,6 +328,9 @@ async fn put_section(req: &mut Request, env: &Env, section: &str) -> Result<Resp
         "labels" => AdminChange::Labels {
             labels: body(req).await?,
         },
+        "calls" => AdminChange::Calls {
+            calls: body(req).await?,
+        },
         _ => {
             return Err(Error::refused(
                 ErrorCode::NotFound,
