@@ -51,11 +51,10 @@ async fn call_frame(s: &mut Socket) -> Result<(CallState, Option<Vec<IceServer>>
     }
 }
 
+/// The next error on a socket (call states, which every socket gets, are
+/// passed over).
 async fn error_code(s: &mut Socket) -> Result<ErrorCode> {
-    match s
-        .recv_until(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Call { .. }))
-        .await?
-    {
+    match s.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await? {
         ServerFrame::Error { code, .. } => Ok(code),
         other => bail!("expected an error, got {other:?}"),
     }
