@@ -511,3 +511,36 @@ fn call_settings_are_checked_and_decide_the_policy() {
     };
     assert!(check_settings(&good).is_ok());
 }
+
+#[test]
+fn webhooks_hear_a_call_start_and_its_end_with_its_duration() {
+    use chat_core::webhooks::conversation_events;
+    use shared::admin::WebhookEvent;
+    let (mut sim, id) = {
+        let mut sim = taken();
+        let before = sim.meta.clone();
+        let id = ringing(&mut sim, "video");
+        let events = conversation_events(before.as_ref(), sim.meta.as_ref().unwrap());
+        let names: Vec<WebhookEvent> = events.iter().map(|(e, _)| *e).collect();
+        assert_eq!(names, vec![WebhookEvent::CallStarted]);
+        assert_eq!(events[0].1["call_id"], "c1.1");
+        assert_eq!(events[0].1["kind"], "video");
+        (sim, id)
+    };
+    let before = sim.meta.clone();
+    sim.send_json(1, json!({ "type": "call_accept", "call_id": id }));
+    assert!(conversation_events(before.as_ref(), sim.meta.as_ref().unwrap()).is_empty());
+    sim.now += 90_000;
+    let before = sim.meta.clone();
+    sim.send_json(2, json!({ "type": "call_end", "call_id": id }));
+    let events = conversation_events(before.as_ref(), sim.meta.as_ref().unwrap());
+    assert_eq!(events.len(), 1);
+    let (event, data) = &events[0];
+    assert_eq!(*event, WebhookEvent::CallEnded);
+    assert_eq!(data["status"], "ended");
+    assert_eq!(data["duration_ms"], 90_010);
+    assert_eq!(data["ended_by"]["name"], "Anna");
+    // A stored row that did not change the call says nothing more.
+    let same = sim.meta.clone();
+    assert!(conversation_events(same.as_ref(), sim.meta.as_ref().unwrap()).is_empty());
+}
