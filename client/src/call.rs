@@ -149,9 +149,9 @@ impl CallClient {
             ServerFrame::CallAnswer { call_id, sdp } if self.is_current(call_id) => {
                 self.events.push_back(CallEvent::Answer(sdp.clone()))
             }
-            ServerFrame::CallCandidate { call_id, candidate } if self.is_current(call_id) => {
-                self.events.push_back(CallEvent::Candidate(candidate.clone()))
-            }
+            ServerFrame::CallCandidate { call_id, candidate } if self.is_current(call_id) => self
+                .events
+                .push_back(CallEvent::Candidate(candidate.clone())),
             ServerFrame::CallRejoin { call_id } if self.is_current(call_id) => {
                 self.events.push_back(CallEvent::MakeOffer)
             }
@@ -167,7 +167,11 @@ impl CallClient {
     }
 
     fn state(&mut self, me: Option<&Participant>, call: &CallState, ice: &Option<Vec<IceServer>>) {
-        let before = self.call.as_ref().filter(|c| c.id == call.id).map(|c| c.status);
+        let before = self
+            .call
+            .as_ref()
+            .filter(|c| c.id == call.id)
+            .map(|c| c.status);
         let agent = me.is_some_and(|m| m.side == Side::Agent && m.id == call.agent.id);
         if agent {
             self.starting = false;
@@ -181,7 +185,9 @@ impl CallClient {
             (b, CallStatus::Ringing) if b != Some(CallStatus::Ringing) && in_call && !agent => {
                 self.events.push_back(CallEvent::Ring)
             }
-            (b, CallStatus::Connected) if agent && in_call && (b != Some(CallStatus::Connected) || !self.peer) => {
+            (b, CallStatus::Connected)
+                if agent && in_call && (b != Some(CallStatus::Connected) || !self.peer) =>
+            {
                 self.events.push_back(CallEvent::MakeOffer)
             }
             (Some(b), s) if b.is_live() && !s.is_live() => self.events.push_back(CallEvent::HangUp),
@@ -196,7 +202,11 @@ impl CallClient {
     /// What to draw at `now`, for `me`.
     pub fn view(&self, me: Option<&Participant>, now: i64) -> CallView {
         let idle = CallView {
-            phase: if self.starting { Phase::Starting } else { Phase::Idle },
+            phase: if self.starting {
+                Phase::Starting
+            } else {
+                Phase::Idle
+            },
             kind: None,
             peer: None,
             since: None,
@@ -268,11 +278,15 @@ impl CallClient {
                 self.peer = true;
                 Some(ClientFrame::CallOffer { call_id: id?, sdp })
             }
-            CallAction::Answer(sdp) if !agent && status == Some(CallStatus::Connected) && in_call => {
+            CallAction::Answer(sdp)
+                if !agent && status == Some(CallStatus::Connected) && in_call =>
+            {
                 self.peer = true;
                 Some(ClientFrame::CallAnswer { call_id: id?, sdp })
             }
-            CallAction::Candidate(candidate) if status == Some(CallStatus::Connected) && in_call => {
+            CallAction::Candidate(candidate)
+                if status == Some(CallStatus::Connected) && in_call =>
+            {
                 Some(ClientFrame::CallCandidate {
                     call_id: id?,
                     candidate,

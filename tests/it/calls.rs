@@ -54,7 +54,10 @@ async fn call_frame(s: &mut Socket) -> Result<(CallState, Option<Vec<IceServer>>
 /// The next error on a socket (call states, which every socket gets, are
 /// passed over).
 async fn error_code(s: &mut Socket) -> Result<ErrorCode> {
-    match s.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await? {
+    match s
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await?
+    {
         ServerFrame::Error { code, .. } => Ok(code),
         other => bail!("expected an error, got {other:?}"),
     }
@@ -98,7 +101,12 @@ fn lines(frames: &[ServerFrame]) -> Vec<String> {
 
 async fn put_calls(api: &Api, token: &str, body: serde_json::Value) -> Result<u16> {
     Ok(api
-        .send("PUT", "/api/v1/admin/settings/calls", Some(token), Some(&body))
+        .send(
+            "PUT",
+            "/api/v1/admin/settings/calls",
+            Some(token),
+            Some(&body),
+        )
         .await?
         .status)
 }
@@ -114,21 +122,41 @@ async fn the_relay_goes_between_the_two_participants_only_and_is_never_stored() 
 
     let id = ring(&mut c, CallKind::Video).await?;
     let (seen, ice) = call_frame(&mut supervisor).await?;
-    ensure!(seen.id == id && ice.is_none(), "a supervisor sees the call, not its servers");
-    c.visitor.send(&ClientFrame::CallAccept { call_id: id.clone() }).await?;
+    ensure!(
+        seen.id == id && ice.is_none(),
+        "a supervisor sees the call, not its servers"
+    );
+    c.visitor
+        .send(&ClientFrame::CallAccept {
+            call_id: id.clone(),
+        })
+        .await?;
     let (call, _) = call_frame(&mut c.anna).await?;
     ensure!(call.status == CallStatus::Connected && call.answered_at.is_some());
 
-    let sdp = format!("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n{}", "a=x\r\n".repeat(500));
+    let sdp = format!(
+        "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n{}",
+        "a=x\r\n".repeat(500)
+    );
     c.anna
-        .send(&ClientFrame::CallOffer { call_id: id.clone(), sdp: sdp.clone() })
+        .send(&ClientFrame::CallOffer {
+            call_id: id.clone(),
+            sdp: sdp.clone(),
+        })
         .await?;
-    match c.visitor.recv_until(|f| matches!(f, ServerFrame::CallOffer { .. })).await? {
+    match c
+        .visitor
+        .recv_until(|f| matches!(f, ServerFrame::CallOffer { .. }))
+        .await?
+    {
         ServerFrame::CallOffer { sdp: got, .. } => ensure!(got == sdp, "the offer arrives whole"),
         _ => unreachable!(),
     }
     c.visitor
-        .send(&ClientFrame::CallAnswer { call_id: id.clone(), sdp: "v=0 answer".into() })
+        .send(&ClientFrame::CallAnswer {
+            call_id: id.clone(),
+            sdp: "v=0 answer".into(),
+        })
         .await?;
     let candidate = IceCandidate {
         candidate: "candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host".into(),
@@ -136,11 +164,15 @@ async fn the_relay_goes_between_the_two_participants_only_and_is_never_stored() 
         sdp_m_line_index: Some(0),
     };
     c.visitor
-        .send(&ClientFrame::CallCandidate { call_id: id.clone(), candidate: candidate.clone() })
+        .send(&ClientFrame::CallCandidate {
+            call_id: id.clone(),
+            candidate: candidate.clone(),
+        })
         .await?;
     let got = c.anna.drain(QUIET).await;
     ensure!(
-        got.iter().any(|f| matches!(f, ServerFrame::CallAnswer { sdp, .. } if sdp == "v=0 answer")),
+        got.iter()
+            .any(|f| matches!(f, ServerFrame::CallAnswer { sdp, .. } if sdp == "v=0 answer")),
         "{got:?}"
     );
     ensure!(got
@@ -155,14 +187,26 @@ async fn the_relay_goes_between_the_two_participants_only_and_is_never_stored() 
 
     // An SDP too large is refused with a clear error, not relayed.
     let big = "a".repeat(shared::call::MAX_SDP_BYTES + 1);
-    c.anna.send(&ClientFrame::CallOffer { call_id: id.clone(), sdp: big }).await?;
+    c.anna
+        .send(&ClientFrame::CallOffer {
+            call_id: id.clone(),
+            sdp: big,
+        })
+        .await?;
     ensure!(error_code(&mut c.anna).await? == ErrorCode::TooLarge);
 
     // The chat goes on during the call.
     c.visitor
-        .send(&ClientFrame::Send { client_id: "v-2".into(), text: "I hear you".into(), kind: Default::default() })
+        .send(&ClientFrame::Send {
+            client_id: "v-2".into(),
+            text: "I hear you".into(),
+            kind: Default::default(),
+        })
         .await?;
-    let got = c.anna.recv_until(|f| matches!(f, ServerFrame::Message(_))).await?;
+    let got = c
+        .anna
+        .recv_until(|f| matches!(f, ServerFrame::Message(_)))
+        .await?;
     ensure!(matches!(got, ServerFrame::Message(m) if m.text == "I hear you"));
 
     // Nothing of the signalling was stored: a replay from the start has
@@ -171,30 +215,51 @@ async fn the_relay_goes_between_the_two_participants_only_and_is_never_stored() 
     let replay = again.drain(QUIET).await;
     ensure!(signalling(&replay) == 0, "{replay:?}");
     let said = lines(&replay);
-    ensure!(said.iter().any(|l| l == "Anna started a video call"), "{said:?}");
-    ensure!(said.iter().any(|l| l.ends_with("accepted the call")), "{said:?}");
-    ensure!(!replay.iter().any(|f| matches!(f, ServerFrame::Message(m) if m.text.contains("v=0"))));
-    // And this new socket learnt the call (a second window: state only).
-    ensure!(replay
+    ensure!(
+        said.iter().any(|l| l == "Anna started a video call"),
+        "{said:?}"
+    );
+    ensure!(
+        said.iter().any(|l| l.ends_with("accepted the call")),
+        "{said:?}"
+    );
+    ensure!(!replay
         .iter()
-        .any(|f| matches!(f, ServerFrame::Call { call, .. } if call.status == CallStatus::Connected)));
+        .any(|f| matches!(f, ServerFrame::Message(m) if m.text.contains("v=0"))));
+    // And this new socket learnt the call (a second window: state only).
+    ensure!(replay.iter().any(
+        |f| matches!(f, ServerFrame::Call { call, .. } if call.status == CallStatus::Connected)
+    ));
 
     // Anna ends it: both see the line with its duration, and room
     // information counts it.
-    c.anna.send(&ClientFrame::CallEnd { call_id: id.clone() }).await?;
+    c.anna
+        .send(&ClientFrame::CallEnd {
+            call_id: id.clone(),
+        })
+        .await?;
     let ended = c.visitor.drain(QUIET).await;
     ensure!(ended
         .iter()
         .any(|f| matches!(f, ServerFrame::Call { call, .. } if call.status == CallStatus::Ended)));
     let said = lines(&ended);
     ensure!(
-        said.iter().any(|l| l.starts_with("Anna ended the call after ") && l.ends_with(" s")),
+        said.iter()
+            .any(|l| l.starts_with("Anna ended the call after ") && l.ends_with(" s")),
         "{said:?}"
     );
     let room: serde_json::Value = api
-        .expect("GET", &format!("/api/v1/agent/conversations/{}/room", c.id), &c.anna_token, None)
+        .expect(
+            "GET",
+            &format!("/api/v1/agent/conversations/{}/room", c.id),
+            &c.anna_token,
+            None,
+        )
         .await?;
-    ensure!(room["calls"]["count"] == 1 && room["calls"]["answered"] == 1, "{room}");
+    ensure!(
+        room["calls"]["count"] == 1 && room["calls"]["answered"] == 1,
+        "{room}"
+    );
     Ok(())
 }
 
@@ -204,61 +269,107 @@ async fn refusals() -> Result<()> {
     let api = worker.api();
     let mut c = chat(&api).await?;
     // A visitor cannot start a call, nor offer.
-    c.visitor.send(&ClientFrame::CallStart { kind: CallKind::Audio }).await?;
+    c.visitor
+        .send(&ClientFrame::CallStart {
+            kind: CallKind::Audio,
+        })
+        .await?;
     ensure!(error_code(&mut c.visitor).await? == ErrorCode::Forbidden);
     // A supervisor reading the chat is not its agent.
     let mark = api.login("mark@demo.test").await?;
     let (mut supervisor, _) = api.join(&c.id, &mark.token, 0).await?;
     let _ = supervisor.drain(QUIET).await;
-    supervisor.send(&ClientFrame::CallStart { kind: CallKind::Audio }).await?;
+    supervisor
+        .send(&ClientFrame::CallStart {
+            kind: CallKind::Audio,
+        })
+        .await?;
     ensure!(error_code(&mut supervisor).await? == ErrorCode::Forbidden);
 
     let id = ring(&mut c, CallKind::Audio).await?;
     // One at a time.
-    c.anna.send(&ClientFrame::CallStart { kind: CallKind::Video }).await?;
+    c.anna
+        .send(&ClientFrame::CallStart {
+            kind: CallKind::Video,
+        })
+        .await?;
     ensure!(error_code(&mut c.anna).await? == ErrorCode::CallBusy);
     // Only the visitor answers; nobody signals before.
-    c.anna.send(&ClientFrame::CallAccept { call_id: id.clone() }).await?;
+    c.anna
+        .send(&ClientFrame::CallAccept {
+            call_id: id.clone(),
+        })
+        .await?;
     ensure!(error_code(&mut c.anna).await? == ErrorCode::Forbidden);
-    c.visitor.send(&ClientFrame::CallAccept { call_id: id.clone() }).await?;
+    c.visitor
+        .send(&ClientFrame::CallAccept {
+            call_id: id.clone(),
+        })
+        .await?;
     let _ = c.anna.drain(QUIET).await;
     let _ = c.visitor.drain(QUIET).await;
     c.visitor
-        .send(&ClientFrame::CallOffer { call_id: id.clone(), sdp: "v=0".into() })
+        .send(&ClientFrame::CallOffer {
+            call_id: id.clone(),
+            sdp: "v=0".into(),
+        })
         .await?;
     ensure!(error_code(&mut c.visitor).await? == ErrorCode::Forbidden);
     supervisor
         .send(&ClientFrame::CallCandidate {
             call_id: id.clone(),
-            candidate: IceCandidate { candidate: "candidate:x".into(), sdp_mid: None, sdp_m_line_index: None },
+            candidate: IceCandidate {
+                candidate: "candidate:x".into(),
+                sdp_mid: None,
+                sdp_m_line_index: None,
+            },
         })
         .await?;
     ensure!(error_code(&mut supervisor).await? == ErrorCode::Forbidden);
-    ensure!(signalling(&c.anna.drain(QUIET).await) == 0, "nothing refused is relayed");
+    ensure!(
+        signalling(&c.anna.drain(QUIET).await) == 0,
+        "nothing refused is relayed"
+    );
 
     // Another conversation's visitor knows nothing of this call, on their
     // own socket, and cannot open this one's.
     let other = api.visitor().await?;
     let (_, mut theirs) = api.first_message(&other, "me too").await?;
-    theirs.send(&ClientFrame::CallAccept { call_id: id.clone() }).await?;
+    theirs
+        .send(&ClientFrame::CallAccept {
+            call_id: id.clone(),
+        })
+        .await?;
     ensure!(error_code(&mut theirs).await? == ErrorCode::NoCall);
     theirs
-        .send(&ClientFrame::CallAnswer { call_id: id.clone(), sdp: "v=0".into() })
+        .send(&ClientFrame::CallAnswer {
+            call_id: id.clone(),
+            sdp: "v=0".into(),
+        })
         .await?;
     ensure!(error_code(&mut theirs).await? == ErrorCode::NoCall);
     let mut intruder = api.socket(&c.id, &other.token).await?;
     ensure!(intruder.closed().await? == shared::close::FORBIDDEN);
 
     // Closing ends the call; a closed conversation refuses a new one.
-    let closed = api.act(&c.anna_token, &c.id, "close", json!({ "comment": "bye" })).await?;
+    let closed = api
+        .act(&c.anna_token, &c.id, "close", json!({ "comment": "bye" }))
+        .await?;
     ensure!(closed.status == 200, "{}", closed.body);
     let ended = c.visitor.drain(QUIET).await;
     ensure!(ended
         .iter()
         .any(|f| matches!(f, ServerFrame::Call { call, .. } if call.status == CallStatus::Ended)));
     let said = lines(&ended);
-    ensure!(said.iter().any(|l| l.ends_with(": the chat was closed")), "{said:?}");
-    c.anna.send(&ClientFrame::CallStart { kind: CallKind::Audio }).await?;
+    ensure!(
+        said.iter().any(|l| l.ends_with(": the chat was closed")),
+        "{said:?}"
+    );
+    c.anna
+        .send(&ClientFrame::CallStart {
+            kind: CallKind::Audio,
+        })
+        .await?;
     ensure!(error_code(&mut c.anna).await? == ErrorCode::ConversationClosed);
     Ok(())
 }
@@ -272,16 +383,35 @@ async fn settings_turn_calls_off_ring_them_out_and_hand_out_turn_credentials() -
     // An agent may not change them; bad settings are refused.
     ensure!(put_calls(&api, &anna, json!({ "enabled": false })).await? == 403);
     ensure!(put_calls(&api, &mark, json!({ "ring_timeout_ms": 10 })).await? == 400);
-    ensure!(put_calls(&api, &mark, json!({ "turn_urls": ["turn:turn.example.test"] })).await? == 400);
+    ensure!(
+        put_calls(
+            &api,
+            &mark,
+            json!({ "turn_urls": ["turn:turn.example.test"] })
+        )
+        .await?
+            == 400
+    );
     ensure!(put_calls(&api, &mark, json!({ "stun_urls": ["https://x"] })).await? == 400);
 
     // Off for the demo site.
     ensure!(put_calls(&api, &mark, json!({ "off_sites": ["website"] })).await? == 200);
     let mut c = chat(&api).await?;
-    c.anna.send(&ClientFrame::CallStart { kind: CallKind::Audio }).await?;
-    match c.anna.recv_until(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Call { .. })).await? {
+    c.anna
+        .send(&ClientFrame::CallStart {
+            kind: CallKind::Audio,
+        })
+        .await?;
+    match c
+        .anna
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Call { .. }))
+        .await?
+    {
         ServerFrame::Error { code, message, .. } => {
-            ensure!(code == ErrorCode::CallsOff && message.contains("site"), "{message}")
+            ensure!(
+                code == ErrorCode::CallsOff && message.contains("site"),
+                "{message}"
+            )
         }
         other => bail!("{other:?}"),
     }
@@ -295,15 +425,30 @@ async fn settings_turn_calls_off_ring_them_out_and_hand_out_turn_credentials() -
         "turn_secret": secret,
     });
     ensure!(put_calls(&api, &mark, body).await? == 200);
-    let settings: serde_json::Value = api.expect("GET", "/api/v1/admin/settings", &mark, None).await?;
+    let settings: serde_json::Value = api
+        .expect("GET", "/api/v1/admin/settings", &mark, None)
+        .await?;
     ensure!(settings["calls"]["ring_timeout_ms"] == 5_000, "{settings}");
     // The site's public configuration never carries them.
     let site = api
-        .raw("GET", &format!("/api/v1/visitor/site?site_key={}", tests::SITE_KEY), None, None)
+        .raw(
+            "GET",
+            &format!("/api/v1/visitor/site?site_key={}", tests::SITE_KEY),
+            None,
+            None,
+        )
         .await?;
-    ensure!(!site.body.contains(secret) && !site.body.contains("turn.example"), "{}", site.body);
+    ensure!(
+        !site.body.contains(secret) && !site.body.contains("turn.example"),
+        "{}",
+        site.body
+    );
 
-    c.anna.send(&ClientFrame::CallStart { kind: CallKind::Audio }).await?;
+    c.anna
+        .send(&ClientFrame::CallStart {
+            kind: CallKind::Audio,
+        })
+        .await?;
     let (call, ice) = call_frame(&mut c.anna).await?;
     let ice = ice.unwrap_or_default();
     ensure!(ice.len() == 2, "{ice:?}");
@@ -317,12 +462,17 @@ async fn settings_turn_calls_off_ring_them_out_and_hand_out_turn_credentials() -
     );
     ensure!(expected_user == username && turn.credential.as_deref() == Some(expected.as_str()));
     let (_, visitor_ice) = call_frame(&mut c.visitor).await?;
-    ensure!(visitor_ice.is_some_and(|i| i == ice), "the visitor gets the same servers");
+    ensure!(
+        visitor_ice.is_some_and(|i| i == ice),
+        "the visitor gets the same servers"
+    );
 
     // Nobody answers: missed after the ring timeout.
     let missed = c
         .visitor
-        .recv_until(|f| matches!(f, ServerFrame::Call { call, .. } if call.status != CallStatus::Ringing))
+        .recv_until(
+            |f| matches!(f, ServerFrame::Call { call, .. } if call.status != CallStatus::Ringing),
+        )
         .await;
     let missed = match missed {
         Ok(f) => f,
@@ -333,9 +483,15 @@ async fn settings_turn_calls_off_ring_them_out_and_hand_out_turn_credentials() -
                 .await?
         }
     };
-    ensure!(matches!(&missed, ServerFrame::Call { call, .. } if call.status == CallStatus::Missed), "{missed:?}");
+    ensure!(
+        matches!(&missed, ServerFrame::Call { call, .. } if call.status == CallStatus::Missed),
+        "{missed:?}"
+    );
     let said = lines(&c.anna.drain(QUIET).await);
-    ensure!(said.iter().any(|l| l == "Nobody answered the call"), "{said:?}");
+    ensure!(
+        said.iter().any(|l| l == "Nobody answered the call"),
+        "{said:?}"
+    );
     Ok(())
 }
 
@@ -345,19 +501,31 @@ async fn a_side_that_reconnects_learns_the_call_and_rejoins_it() -> Result<()> {
     let api = worker.api();
     let mut c = chat(&api).await?;
     let id = ring(&mut c, CallKind::Video).await?;
-    c.visitor.send(&ClientFrame::CallAccept { call_id: id.clone() }).await?;
+    c.visitor
+        .send(&ClientFrame::CallAccept {
+            call_id: id.clone(),
+        })
+        .await?;
     let _ = call_frame(&mut c.anna).await?;
     c.anna
-        .send(&ClientFrame::CallOffer { call_id: id.clone(), sdp: "v=0 first".into() })
+        .send(&ClientFrame::CallOffer {
+            call_id: id.clone(),
+            sdp: "v=0 first".into(),
+        })
         .await?;
     let _ = c.visitor.drain(QUIET).await;
     // The visitor's page reloads: a new socket, resumed from where it was.
     drop(c.visitor);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (mut back, welcome) = api.join(&c.id, &c.visitor_token, 0).await?;
-    let ServerFrame::Welcome { last_seq, .. } = welcome else { bail!("no welcome") };
+    let ServerFrame::Welcome { last_seq, .. } = welcome else {
+        bail!("no welcome")
+    };
     let frames = back.drain(QUIET).await;
-    ensure!(signalling(&frames) == 0, "the old offer is not replayed: {frames:?}");
+    ensure!(
+        signalling(&frames) == 0,
+        "the old offer is not replayed: {frames:?}"
+    );
     let Some((call, ice)) = frames.iter().find_map(|f| match f {
         ServerFrame::Call { call, ice_servers } => Some((call.clone(), ice_servers.clone())),
         _ => None,
@@ -367,12 +535,20 @@ async fn a_side_that_reconnects_learns_the_call_and_rejoins_it() -> Result<()> {
     ensure!(call.status == CallStatus::Connected && ice.is_some());
     ensure!(last_seq > 0);
     // The agent is told to offer again, and the new offer reaches the new socket.
-    let rejoin = c.anna.recv_until(|f| matches!(f, ServerFrame::CallRejoin { .. })).await?;
+    let rejoin = c
+        .anna
+        .recv_until(|f| matches!(f, ServerFrame::CallRejoin { .. }))
+        .await?;
     ensure!(matches!(rejoin, ServerFrame::CallRejoin { call_id } if call_id == id));
     c.anna
-        .send(&ClientFrame::CallOffer { call_id: id.clone(), sdp: "v=0 again".into() })
+        .send(&ClientFrame::CallOffer {
+            call_id: id.clone(),
+            sdp: "v=0 again".into(),
+        })
         .await?;
-    let again = back.recv_until(|f| matches!(f, ServerFrame::CallOffer { .. })).await?;
+    let again = back
+        .recv_until(|f| matches!(f, ServerFrame::CallOffer { .. }))
+        .await?;
     ensure!(matches!(again, ServerFrame::CallOffer { sdp, .. } if sdp == "v=0 again"));
     // The agent's app reloads too: it learns the call with its servers.
     drop(c.anna);
@@ -383,8 +559,14 @@ async fn a_side_that_reconnects_learns_the_call_and_rejoins_it() -> Result<()> {
         f,
         ServerFrame::Call { call, ice_servers: Some(_) } if call.status == CallStatus::Connected
     )));
-    anna.send(&ClientFrame::CallOffer { call_id: id.clone(), sdp: "v=0 third".into() }).await?;
-    let third = back.recv_until(|f| matches!(f, ServerFrame::CallOffer { .. })).await?;
+    anna.send(&ClientFrame::CallOffer {
+        call_id: id.clone(),
+        sdp: "v=0 third".into(),
+    })
+    .await?;
+    let third = back
+        .recv_until(|f| matches!(f, ServerFrame::CallOffer { .. }))
+        .await?;
     ensure!(matches!(third, ServerFrame::CallOffer { sdp, .. } if sdp == "v=0 third"));
     Ok(())
 }

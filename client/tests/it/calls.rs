@@ -49,8 +49,17 @@ fn the_agent_starts_then_sees_it_ring_then_offers_once_accepted() {
     let mut s = welcomed(anna());
     assert_eq!(s.call().view(Some(&anna()), 0).phase, Phase::Idle);
     let start = s.call_action(CallAction::Start(CallKind::Video));
-    assert_eq!(start, Some(ClientFrame::CallStart { kind: CallKind::Video }));
-    assert_eq!(s.call_action(CallAction::Start(CallKind::Video)), None, "once");
+    assert_eq!(
+        start,
+        Some(ClientFrame::CallStart {
+            kind: CallKind::Video
+        })
+    );
+    assert_eq!(
+        s.call_action(CallAction::Start(CallKind::Video)),
+        None,
+        "once"
+    );
     assert_eq!(s.call().view(Some(&anna()), 0).phase, Phase::Starting);
     s.apply(call("ringing", true, json!({ "rings_until": 46_000 })));
     let v = s.call().view(Some(&anna()), 2_000);
@@ -63,13 +72,20 @@ fn the_agent_starts_then_sees_it_ring_then_offers_once_accepted() {
     s.apply(call("connected", true, json!({ "answered_at": 5_000 })));
     assert_eq!(events(&mut s), vec![CallEvent::MakeOffer]);
     let v = s.call().view(Some(&anna()), 65_000);
-    assert_eq!((v.phase, v.since, v.duration_ms), (Phase::Connected, Some(5_000), 60_000));
+    assert_eq!(
+        (v.phase, v.since, v.duration_ms),
+        (Phase::Connected, Some(5_000), 60_000)
+    );
     assert_eq!(
         s.call_action(CallAction::Offer("v=0".into())),
-        Some(ClientFrame::CallOffer { call_id: "c1.1".into(), sdp: "v=0".into() })
+        Some(ClientFrame::CallOffer {
+            call_id: "c1.1".into(),
+            sdp: "v=0".into()
+        })
     );
     // The visitor's answer and candidates reach the media layer.
-    let answer = ServerFrame::decode(r#"{"type":"call_answer","call_id":"c1.1","sdp":"v=0 a"}"#).unwrap();
+    let answer =
+        ServerFrame::decode(r#"{"type":"call_answer","call_id":"c1.1","sdp":"v=0 a"}"#).unwrap();
     s.apply(answer);
     let cand = ServerFrame::decode(
         r#"{"type":"call_candidate","call_id":"c1.1","candidate":{"candidate":"candidate:1","sdp_mid":"0"}}"#,
@@ -94,15 +110,23 @@ fn the_agent_starts_then_sees_it_ring_then_offers_once_accepted() {
     assert_eq!(events(&mut s), vec![CallEvent::MakeOffer]);
     // Mute, then end.
     assert_eq!(
-        s.call_action(CallAction::Media(MediaState { audio: false, video: true })),
+        s.call_action(CallAction::Media(MediaState {
+            audio: false,
+            video: true
+        })),
         Some(ClientFrame::CallMedia {
             call_id: "c1.1".into(),
-            media: MediaState { audio: false, video: true }
+            media: MediaState {
+                audio: false,
+                video: true
+            }
         })
     );
     assert_eq!(
         s.call_action(CallAction::End),
-        Some(ClientFrame::CallEnd { call_id: "c1.1".into() })
+        Some(ClientFrame::CallEnd {
+            call_id: "c1.1".into()
+        })
     );
     s.apply(call(
         "ended",
@@ -111,7 +135,10 @@ fn the_agent_starts_then_sees_it_ring_then_offers_once_accepted() {
     ));
     assert_eq!(events(&mut s), vec![CallEvent::HangUp]);
     let v = s.call().view(Some(&anna()), 999_999);
-    assert_eq!((v.phase, v.duration_ms), (Phase::Ended(CallStatus::Ended), 120_000));
+    assert_eq!(
+        (v.phase, v.duration_ms),
+        (Phase::Ended(CallStatus::Ended), 120_000)
+    );
     assert_eq!(s.call_action(CallAction::End), None, "nothing to end");
     s.call_action(CallAction::Dismiss);
     assert_eq!(s.call().view(Some(&anna()), 0).phase, Phase::Idle);
@@ -145,17 +172,28 @@ fn the_visitor_is_invited_accepts_and_answers() {
     assert_eq!(s.call_action(CallAction::Start(CallKind::Audio)), None);
     assert_eq!(
         s.call_action(CallAction::Accept),
-        Some(ClientFrame::CallAccept { call_id: "c1.1".into() })
+        Some(ClientFrame::CallAccept {
+            call_id: "c1.1".into()
+        })
     );
     s.apply(call("connected", true, json!({ "answered_at": 5_000 })));
     assert!(events(&mut s).is_empty(), "the visitor waits for the offer");
-    s.apply(ServerFrame::decode(r#"{"type":"call_offer","call_id":"c1.1","sdp":"v=0 o"}"#).unwrap());
+    s.apply(
+        ServerFrame::decode(r#"{"type":"call_offer","call_id":"c1.1","sdp":"v=0 o"}"#).unwrap(),
+    );
     assert_eq!(events(&mut s), vec![CallEvent::Offer("v=0 o".into())]);
     assert_eq!(
         s.call_action(CallAction::Answer("v=0 a".into())),
-        Some(ClientFrame::CallAnswer { call_id: "c1.1".into(), sdp: "v=0 a".into() })
+        Some(ClientFrame::CallAnswer {
+            call_id: "c1.1".into(),
+            sdp: "v=0 a".into()
+        })
     );
-    assert_eq!(s.call_action(CallAction::Offer("x".into())), None, "no offers");
+    assert_eq!(
+        s.call_action(CallAction::Offer("x".into())),
+        None,
+        "no offers"
+    );
 }
 
 #[test]
@@ -164,7 +202,9 @@ fn the_visitor_declines_or_it_rings_out() {
     s.apply(call("ringing", true, json!({})));
     assert_eq!(
         s.call_action(CallAction::Decline),
-        Some(ClientFrame::CallDecline { call_id: "c1.1".into() })
+        Some(ClientFrame::CallDecline {
+            call_id: "c1.1".into()
+        })
     );
     s.apply(call("missed", false, json!({ "ended_at": 46_000 })));
     assert_eq!(events(&mut s), vec![CallEvent::Ring, CallEvent::HangUp]);
@@ -203,7 +243,10 @@ fn an_agent_back_on_a_new_socket_offers_again() {
     assert_eq!(events(&mut s), vec![CallEvent::MakeOffer]);
     s.call_mut().set_peer(true);
     s.apply(call("connected", true, json!({ "answered_at": 5_000 })));
-    assert!(events(&mut s).is_empty(), "a connection held: nothing to redo");
+    assert!(
+        events(&mut s).is_empty(),
+        "a connection held: nothing to redo"
+    );
 }
 
 #[test]

@@ -136,7 +136,9 @@ pub fn check_settings(calls: &CallSettings) -> Result<(), String> {
         }
         for u in urls.iter() {
             let ok = u.len() <= MAX_ICE_URL_BYTES
-                && schemes.iter().any(|s| u.starts_with(s) && u.len() > s.len())
+                && schemes
+                    .iter()
+                    .any(|s| u.starts_with(s) && u.len() > s.len())
                 && !u.chars().any(|c| c.is_whitespace() || c.is_control());
             if !ok {
                 return Err(format!(
@@ -158,7 +160,13 @@ pub fn check_settings(calls: &CallSettings) -> Result<(), String> {
 
 /// The audit log's summary of new call settings (never the secret).
 pub fn settings_summary(calls: &CallSettings) -> String {
-    let list = |l: &[String]| if l.is_empty() { "none".to_owned() } else { l.join(", ") };
+    let list = |l: &[String]| {
+        if l.is_empty() {
+            "none".to_owned()
+        } else {
+            l.join(", ")
+        }
+    };
     format!(
         "Calls: {}; off for sites: {}; off for departments: {}; ring {} s; STUN: {}; TURN: {}{}",
         if calls.enabled { "on" } else { "off" },
@@ -167,7 +175,11 @@ pub fn settings_summary(calls: &CallSettings) -> String {
         calls.ring_timeout_ms / 1000,
         list(&calls.stun_urls),
         list(&calls.turn_urls),
-        if calls.turn_secret.is_some() { " (with a secret)" } else { "" },
+        if calls.turn_secret.is_some() {
+            " (with a secret)"
+        } else {
+            ""
+        },
     )
 }
 
@@ -203,7 +215,13 @@ impl Conversation {
     }
 
     /// A call frame from a ready socket.
-    pub(super) fn call_frame(&mut self, now: i64, conn: ConnId, state: ConnState, frame: ClientFrame) {
+    pub(super) fn call_frame(
+        &mut self,
+        now: i64,
+        conn: ConnId,
+        state: ConnState,
+        frame: ClientFrame,
+    ) {
         let result = match frame {
             ClientFrame::CallStart { kind } => self.ask_to_start(conn, &state, kind),
             ClientFrame::CallAccept { call_id } => self.accept(now, conn, &state, &call_id),
@@ -229,7 +247,10 @@ impl Conversation {
     /// Whether `state`'s participant may start a call now.
     fn may_start(&self, state: &ConnState) -> Result<(), Refusal> {
         if state.who.side != Side::Agent {
-            return Err(refusal(ErrorCode::Forbidden, "a visitor cannot start a call"));
+            return Err(refusal(
+                ErrorCode::Forbidden,
+                "a visitor cannot start a call",
+            ));
         }
         let Some(meta) = &self.meta else {
             return Err(refusal(ErrorCode::NotFound, "no such conversation"));
@@ -240,7 +261,11 @@ impl Conversation {
                 "the conversation is closed",
             ));
         }
-        let assigned = meta.view.assignee.as_ref().is_some_and(|a| a.id == state.who.id);
+        let assigned = meta
+            .view
+            .assignee
+            .as_ref()
+            .is_some_and(|a| a.id == state.who.id);
         if !assigned || !state.may_reply {
             return Err(refusal(
                 ErrorCode::Forbidden,
@@ -262,7 +287,12 @@ impl Conversation {
         Ok(())
     }
 
-    fn ask_to_start(&mut self, conn: ConnId, state: &ConnState, kind: CallKind) -> Result<(), Refusal> {
+    fn ask_to_start(
+        &mut self,
+        conn: ConnId,
+        state: &ConnState,
+        kind: CallKind,
+    ) -> Result<(), Refusal> {
         if kind == CallKind::Unknown {
             return Err(refusal(ErrorCode::BadFrame, "a call is audio or video"));
         }
@@ -298,14 +328,15 @@ impl Conversation {
         }
     }
 
-    fn ring(&mut self, now: i64, pending: Pending, policy: Result<CallPolicy, Refusal>) -> Result<(), Refusal> {
+    fn ring(
+        &mut self,
+        now: i64,
+        pending: Pending,
+        policy: Result<CallPolicy, Refusal>,
+    ) -> Result<(), Refusal> {
         let policy = policy?;
         // The chat may have changed while the workspace answered.
-        let state = self
-            .conns
-            .get(&pending.conn)
-            .cloned()
-            .ok_or_else(no_call)?;
+        let state = self.conns.get(&pending.conn).cloned().ok_or_else(no_call)?;
         self.may_start(&state)?;
         if let Some(why) = policy.off {
             return Err(refusal(ErrorCode::CallsOff, &why));
@@ -354,7 +385,13 @@ impl Conversation {
             .ok_or_else(no_call)
     }
 
-    fn accept(&mut self, now: i64, conn: ConnId, state: &ConnState, call_id: &str) -> Result<(), Refusal> {
+    fn accept(
+        &mut self,
+        now: i64,
+        conn: ConnId,
+        state: &ConnState,
+        call_id: &str,
+    ) -> Result<(), Refusal> {
         if state.who.side != Side::Visitor {
             return Err(refusal(
                 ErrorCode::Forbidden,
@@ -364,7 +401,10 @@ impl Conversation {
         self.call_alarm(now);
         let call = self.call_of(call_id)?;
         if call.state.status != CallStatus::Ringing {
-            return Err(refusal(ErrorCode::CallBusy, "this call was already answered"));
+            return Err(refusal(
+                ErrorCode::CallBusy,
+                "this call was already answered",
+            ));
         }
         let name = state.who.name.clone();
         self.with_call(|c| {
@@ -390,7 +430,10 @@ impl Conversation {
         self.call_alarm(now);
         let call = self.call_of(call_id)?;
         if call.state.status != CallStatus::Ringing {
-            return Err(refusal(ErrorCode::CallBusy, "this call was already answered"));
+            return Err(refusal(
+                ErrorCode::CallBusy,
+                "this call was already answered",
+            ));
         }
         let line = format!("{} declined the call", state.who.name);
         self.finish(now, CallStatus::Declined, state.who.clone(), line);
@@ -424,7 +467,12 @@ impl Conversation {
     }
 
     /// A participant's microphone or camera changed.
-    fn media(&mut self, state: &ConnState, call_id: &str, media: MediaState) -> Result<(), Refusal> {
+    fn media(
+        &mut self,
+        state: &ConnState,
+        call_id: &str,
+        media: MediaState,
+    ) -> Result<(), Refusal> {
         let call = self.call_of(call_id)?;
         let agent = state.who.side == Side::Agent && call.state.agent.id == state.who.id;
         let visitor = state.who.side == Side::Visitor;
@@ -444,7 +492,13 @@ impl Conversation {
     }
 
     /// Relays an offer, answer or candidate to the call's other side.
-    fn relay(&mut self, conn: ConnId, state: &ConnState, call_id: &str, signal: Signal) -> Result<(), Refusal> {
+    fn relay(
+        &mut self,
+        conn: ConnId,
+        state: &ConnState,
+        call_id: &str,
+        signal: Signal,
+    ) -> Result<(), Refusal> {
         signal.check()?;
         let call = self.call_of(call_id)?;
         if call.state.status != CallStatus::Connected {
@@ -462,10 +516,16 @@ impl Conversation {
         };
         match &signal {
             Signal::Offer(_) if !from_agent => {
-                return Err(refusal(ErrorCode::Forbidden, "only the call's agent makes offers"))
+                return Err(refusal(
+                    ErrorCode::Forbidden,
+                    "only the call's agent makes offers",
+                ))
             }
             Signal::Answer(_) if !from_visitor => {
-                return Err(refusal(ErrorCode::Forbidden, "only the call's visitor answers offers"))
+                return Err(refusal(
+                    ErrorCode::Forbidden,
+                    "only the call's visitor answers offers",
+                ))
             }
             _ => {}
         }
@@ -475,7 +535,11 @@ impl Conversation {
                 "this call runs in another window",
             ));
         }
-        let to = if from_agent { call.visitor_conn } else { call.agent_conn };
+        let to = if from_agent {
+            call.visitor_conn
+        } else {
+            call.agent_conn
+        };
         let id = call.state.id.clone();
         if let Some(to) = to.filter(|c| self.conns.contains_key(c)) {
             let frame = match signal {
@@ -504,7 +568,8 @@ impl Conversation {
         let agent = state.who.side == Side::Agent && state.who.id == call.state.agent.id;
         let visitor = state.who.side == Side::Visitor;
         let connected = call.state.status == CallStatus::Connected;
-        let rejoins = (agent && gone(call.agent_conn)) || (visitor && connected && gone(call.visitor_conn));
+        let rejoins =
+            (agent && gone(call.agent_conn)) || (visitor && connected && gone(call.visitor_conn));
         if rejoins {
             self.with_call(|c| {
                 if agent {
@@ -566,14 +631,22 @@ impl Conversation {
     /// shares the object's one alarm with other timers).
     pub(super) fn call_alarm(&mut self, now: i64) {
         let Some(call) = self.live_call() else { return };
-        let rings_out = call.state.rings_until.filter(|_| call.state.status == CallStatus::Ringing);
+        let rings_out = call
+            .state
+            .rings_until
+            .filter(|_| call.state.status == CallStatus::Ringing);
         let lost = call
             .lost_at
             .filter(|_| call.agent_conn.is_none() || call.visitor_conn.is_none())
             .map(|at| at + REJOIN_GRACE_MS);
         match (rings_out, lost) {
             (Some(at), _) if now >= at => {
-                self.finish(now, CallStatus::Missed, system(), "Nobody answered the call".into());
+                self.finish(
+                    now,
+                    CallStatus::Missed,
+                    system(),
+                    "Nobody answered the call".into(),
+                );
             }
             (_, Some(at)) if now >= at => {
                 let words = duration_words(call.state.duration_ms(now));
@@ -596,7 +669,11 @@ impl Conversation {
         let why = if meta.view.status == ConversationStatus::Closed {
             "the chat was closed"
         } else if meta.view.status != ConversationStatus::Active
-            || meta.view.assignee.as_ref().is_none_or(|a| a.id != call.state.agent.id)
+            || meta
+                .view
+                .assignee
+                .as_ref()
+                .is_none_or(|a| a.id != call.state.agent.id)
         {
             "the chat left its agent"
         } else {
@@ -636,7 +713,8 @@ impl Conversation {
 
     fn store_meta(&mut self) {
         if let Some(meta) = &self.meta {
-            self.out.push_back(Output::Store(Record::Meta(meta.clone())));
+            self.out
+                .push_back(Output::Store(Record::Meta(meta.clone())));
         }
     }
 

@@ -144,8 +144,14 @@ fn accept_connects_then_signalling_goes_between_the_two_sockets_only() {
     assert!(call.answered_at.is_some());
     assert_eq!(last_line(&sim), "Visitor 1234 accepted the call");
     let stored = sim.messages.len();
-    sim.send_json(2, json!({ "type": "call_offer", "call_id": id, "sdp": "v=0 offer" }));
-    sim.send_json(1, json!({ "type": "call_answer", "call_id": id, "sdp": "v=0 answer" }));
+    sim.send_json(
+        2,
+        json!({ "type": "call_offer", "call_id": id, "sdp": "v=0 offer" }),
+    );
+    sim.send_json(
+        1,
+        json!({ "type": "call_answer", "call_id": id, "sdp": "v=0 answer" }),
+    );
     sim.send_json(
         1,
         json!({ "type": "call_candidate", "call_id": id,
@@ -155,7 +161,9 @@ fn accept_connects_then_signalling_goes_between_the_two_sockets_only() {
     assert!(matches!(&to_visitor[..], [ServerFrame::CallOffer { sdp, .. }] if sdp == "v=0 offer"));
     let to_agent = sim.take(2);
     assert!(matches!(&to_agent[0], ServerFrame::CallAnswer { sdp, .. } if sdp == "v=0 answer"));
-    assert!(matches!(&to_agent[1], ServerFrame::CallCandidate { candidate, .. } if candidate.sdp_mid.as_deref() == Some("0")));
+    assert!(
+        matches!(&to_agent[1], ServerFrame::CallCandidate { candidate, .. } if candidate.sdp_mid.as_deref() == Some("0"))
+    );
     assert!(sim.take(3).is_empty(), "the supervisor gets no signalling");
     assert_eq!(sim.messages.len(), stored, "signalling is never stored");
     // Resuming replays no signalling either.
@@ -165,7 +173,9 @@ fn accept_connects_then_signalling_goes_between_the_two_sockets_only() {
     let frames = sim.take(5);
     assert!(frames.iter().all(|f| !matches!(
         f,
-        ServerFrame::CallOffer { .. } | ServerFrame::CallAnswer { .. } | ServerFrame::CallCandidate { .. }
+        ServerFrame::CallOffer { .. }
+            | ServerFrame::CallAnswer { .. }
+            | ServerFrame::CallCandidate { .. }
     )));
 }
 
@@ -210,7 +220,10 @@ fn refusals() {
     // Only the visitor answers; signalling waits for the answer.
     sim.send_json(2, json!({ "type": "call_accept", "call_id": id }));
     assert_eq!(errors(&mut sim, 2), vec![ErrorCode::Forbidden]);
-    sim.send_json(2, json!({ "type": "call_offer", "call_id": id, "sdp": "v=0" }));
+    sim.send_json(
+        2,
+        json!({ "type": "call_offer", "call_id": id, "sdp": "v=0" }),
+    );
     assert_eq!(errors(&mut sim, 2), vec![ErrorCode::NoCall]);
     // Another call's id.
     sim.send_json(1, json!({ "type": "call_accept", "call_id": "c9.1" }));
@@ -220,14 +233,26 @@ fn refusals() {
     sim.take(2);
     // The visitor makes no offer, the agent no answer; a supervisor
     // neither; an SDP too large is refused.
-    sim.send_json(1, json!({ "type": "call_offer", "call_id": id, "sdp": "v=0" }));
+    sim.send_json(
+        1,
+        json!({ "type": "call_offer", "call_id": id, "sdp": "v=0" }),
+    );
     assert_eq!(errors(&mut sim, 1), vec![ErrorCode::Forbidden]);
-    sim.send_json(2, json!({ "type": "call_answer", "call_id": id, "sdp": "v=0" }));
+    sim.send_json(
+        2,
+        json!({ "type": "call_answer", "call_id": id, "sdp": "v=0" }),
+    );
     assert_eq!(errors(&mut sim, 2), vec![ErrorCode::Forbidden]);
-    sim.send_json(3, json!({ "type": "call_candidate", "call_id": id, "candidate": { "candidate": "" } }));
+    sim.send_json(
+        3,
+        json!({ "type": "call_candidate", "call_id": id, "candidate": { "candidate": "" } }),
+    );
     assert_eq!(errors(&mut sim, 3), vec![ErrorCode::Forbidden]);
     let big = "a".repeat(shared::call::MAX_SDP_BYTES + 1);
-    sim.send_json(2, json!({ "type": "call_offer", "call_id": id, "sdp": big }));
+    sim.send_json(
+        2,
+        json!({ "type": "call_offer", "call_id": id, "sdp": big }),
+    );
     let codes = errors(&mut sim, 2);
     assert!(codes == vec![ErrorCode::TooLarge], "{codes:?}");
     assert!(sim.take(1).is_empty(), "nothing refused is relayed");
@@ -235,7 +260,10 @@ fn refusals() {
     sim.connect(6, visitor());
     sim.hello(6, 0);
     sim.take(6);
-    sim.send_json(6, json!({ "type": "call_answer", "call_id": id, "sdp": "v=0" }));
+    sim.send_json(
+        6,
+        json!({ "type": "call_answer", "call_id": id, "sdp": "v=0" }),
+    );
     assert_eq!(errors(&mut sim, 6), vec![ErrorCode::Forbidden]);
 }
 
@@ -296,7 +324,10 @@ fn end_writes_the_duration() {
     let call = last_call(&sim, 2).unwrap().0;
     assert_eq!(call.status, CallStatus::Ended);
     assert_eq!(call.ended_by.map(|p| p.id), Some("v1".into()));
-    assert_eq!(last_line(&sim), "Visitor 1234 ended the call after 2 min 5 s");
+    assert_eq!(
+        last_line(&sim),
+        "Visitor 1234 ended the call after 2 min 5 s"
+    );
     let calls = sim.meta.as_ref().unwrap().calls;
     assert_eq!((calls.count, calls.answered), (1, 1));
     assert_eq!(calls.total_ms, 125_010);
@@ -338,7 +369,10 @@ fn an_unanswered_call_is_missed_when_it_rings_out() {
     sim.input(Input::Alarm);
     let call = last_call(&sim, 1).unwrap().0;
     assert_eq!(call.status, CallStatus::Missed);
-    assert_eq!(call.ended_by.map(|p| p.side), Some(shared::frame::Side::System));
+    assert_eq!(
+        call.ended_by.map(|p| p.side),
+        Some(shared::frame::Side::System)
+    );
     assert_eq!(last_line(&sim), "Nobody answered the call");
     // Accepting afterwards is too late.
     sim.send_json(1, json!({ "type": "call_accept", "call_id": id }));
@@ -371,7 +405,10 @@ fn closing_the_conversation_ends_the_call() {
         last_line(&sim),
         "The call ended after 1 min 1 s: the chat was closed"
     );
-    assert_eq!(sim.meta.as_ref().unwrap().view.status, ConversationStatus::Closed);
+    assert_eq!(
+        sim.meta.as_ref().unwrap().view.status,
+        ConversationStatus::Closed
+    );
 }
 
 #[test]
@@ -380,7 +417,10 @@ fn the_visitor_ending_the_chat_cancels_a_ringing_call() {
     ringing(&mut sim, "audio");
     sim.send_json(1, json!({ "type": "end" }));
     assert_eq!(last_call(&sim, 2).unwrap().0.status, CallStatus::Ended);
-    assert_eq!(last_line(&sim), "The call was cancelled: the chat was closed");
+    assert_eq!(
+        last_line(&sim),
+        "The call was cancelled: the chat was closed"
+    );
 }
 
 #[test]
@@ -421,13 +461,23 @@ fn a_visitor_who_comes_back_rejoins_and_the_agent_offers_again() {
         .iter()
         .any(|f| matches!(f, ServerFrame::CallRejoin { call_id } if *call_id == id)));
     // The new socket is the call's: signalling flows to it.
-    sim.send_json(2, json!({ "type": "call_offer", "call_id": id, "sdp": "v=0 again" }));
+    sim.send_json(
+        2,
+        json!({ "type": "call_offer", "call_id": id, "sdp": "v=0 again" }),
+    );
     assert!(matches!(&sim.take(7)[..], [ServerFrame::CallOffer { .. }]));
     // Past the grace period, nothing ends: both sides are back.
     sim.now += REJOIN_GRACE_MS + 1;
     sim.input(Input::Alarm);
     assert_eq!(
-        sim.meta.as_ref().unwrap().call.as_ref().unwrap().state.status,
+        sim.meta
+            .as_ref()
+            .unwrap()
+            .call
+            .as_ref()
+            .unwrap()
+            .state
+            .status,
         CallStatus::Connected
     );
 }
@@ -439,10 +489,16 @@ fn an_agent_who_comes_back_gets_the_call_and_its_servers() {
     sim.connect(8, agent("a1", "Anna"));
     sim.hello(8, 0);
     let (call, ice) = last_call(&sim, 8).expect("the agent learns the call");
-    assert_eq!((call.id.as_str(), call.status), (id.as_str(), CallStatus::Connected));
+    assert_eq!(
+        (call.id.as_str(), call.status),
+        (id.as_str(), CallStatus::Connected)
+    );
     assert!(ice.is_some());
     sim.take(1);
-    sim.send_json(8, json!({ "type": "call_offer", "call_id": id, "sdp": "v=0 restart" }));
+    sim.send_json(
+        8,
+        json!({ "type": "call_offer", "call_id": id, "sdp": "v=0 restart" }),
+    );
     assert!(matches!(&sim.take(1)[..], [ServerFrame::CallOffer { .. }]));
     // A supervisor who connects now sees the call, not its servers.
     sim.connect_monitor(9, agent("s2", "Sam"));
@@ -480,8 +536,14 @@ fn call_settings_are_checked_and_decide_the_policy() {
         ..CallSettings::default()
     };
     assert_eq!(policy(&settings, &ask("web", "support")).off, None);
-    assert!(policy(&settings, &ask("shop", "support")).off.unwrap().contains("site"));
-    assert!(policy(&settings, &ask("web", "sales")).off.unwrap().contains("department"));
+    assert!(policy(&settings, &ask("shop", "support"))
+        .off
+        .unwrap()
+        .contains("site"));
+    assert!(policy(&settings, &ask("web", "sales"))
+        .off
+        .unwrap()
+        .contains("department"));
     let none = CallSettings {
         enabled: false,
         ..CallSettings::default()

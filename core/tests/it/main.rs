@@ -2,8 +2,8 @@
 //! drives it, with a simulated store and simulated sockets.
 
 mod admin;
-mod contacts;
 mod calls;
+mod contacts;
 mod conversation;
 mod files;
 mod lifecycle;
