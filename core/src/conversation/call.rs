@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use shared::call::{
     CallKind, CallPolicy, CallPolicyRequest, CallSettings, CallState, CallStatus, IceCandidate,
     IceServer, MediaState, MAX_CANDIDATE_BYTES, MAX_ICE_URLS, MAX_ICE_URL_BYTES, MAX_MID_BYTES,
-    MAX_SDP_BYTES, RING_TIMEOUT_RANGE_MS, TURN_CREDENTIAL_TTL_S,
+    MAX_SDP_BYTES, MIN_TURN_SECRET_BYTES, RING_TIMEOUT_RANGE_MS, TURN_CREDENTIAL_TTL_S,
 };
 use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, Participant, ServerFrame, Side};
 
@@ -151,9 +151,9 @@ pub fn check_settings(calls: &CallSettings) -> Result<(), String> {
     }
     match (&calls.turn_secret, calls.turn_urls.is_empty()) {
         (None, false) => Err("calls: TURN URLs need a turn_secret".into()),
-        (Some(s), _) if s.len() < 16 || s.len() > 256 => {
-            Err("calls: a turn_secret has 16 to 256 bytes".into())
-        }
+        (Some(s), _) if s.len() < MIN_TURN_SECRET_BYTES || s.len() > 256 => Err(format!(
+            "calls: a turn_secret has {MIN_TURN_SECRET_BYTES} to 256 bytes"
+        )),
         _ => Ok(()),
     }
 }
