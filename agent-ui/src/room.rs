@@ -298,6 +298,7 @@ mod tests {
 
     fn info(status: ConversationStatus, assignee: Option<&str>) -> RoomInfo {
         RoomInfo {
+            calls: Default::default(),
             conversation: ConversationView {
                 id: ConversationId::from("c1"),
                 status,

@@ -13,6 +13,7 @@
 //! With the `web` feature, `web` is that shell in the browser: a WebSocket
 //! driver, client ids from `crypto`, and typed HTTP calls.
 
+pub mod call;
 pub mod emoji;
 pub mod files;
 pub mod http;
@@ -96,12 +97,29 @@ pub struct ChatState {
     /// Where the conversation waits, as last pushed: (position, estimated
     /// wait in ms); `None` when not waiting.
     queue: Option<(usize, i64)>,
+    /// The conversation's call ([`call::CallClient`]).
+    call: call::CallClient,
 }
 
 impl ChatState {
     /// An empty state, before the first `welcome`.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The conversation's call, as this client knows it.
+    pub fn call(&self) -> &call::CallClient {
+        &self.call
+    }
+
+    /// The call, to drain its events or tell it of the peer connection.
+    pub fn call_mut(&mut self) -> &mut call::CallClient {
+        &mut self.call
+    }
+
+    /// The frame a press on a call control sends, if any.
+    pub fn call_action(&mut self, action: call::CallAction) -> Option<ClientFrame> {
+        self.call.action(self.me.as_ref(), action)
     }
 
     /// Who the server takes this client to be, once welcomed.
@@ -306,7 +324,13 @@ impl ChatState {
                     p.error = Some(message);
                 }
             }
-            ServerFrame::Error { .. } | ServerFrame::Pong { .. } => {}
+            ServerFrame::Error { .. } => self.call.apply(self.me.as_ref(), &frame),
+            ServerFrame::Pong { .. } => {}
+            ServerFrame::Call { .. }
+            | ServerFrame::CallOffer { .. }
+            | ServerFrame::CallAnswer { .. }
+            | ServerFrame::CallCandidate { .. }
+            | ServerFrame::CallRejoin { .. } => self.call.apply(self.me.as_ref(), &frame),
         }
         replies
     }

@@ -86,6 +86,9 @@ pub enum Input {
     /// An upload's HTTP answer: the stored message carrying the file (its
     /// `message` frame may come on the socket too; it is the same line).
     Stored(shared::frame::Message),
+    /// A call control was pressed, or the media layer has an offer, an
+    /// answer or a candidate to send ([`crate::call`]).
+    Call(crate::call::CallAction),
     /// Close the socket for good (sign out, a new conversation).
     Stop,
 }
@@ -191,6 +194,11 @@ impl Session {
                 self.receipts();
             }
             Input::End => self.transmit(ClientFrame::End),
+            Input::Call(action) => {
+                if let Some(frame) = self.state.call_action(action) {
+                    self.transmit(frame);
+                }
+            }
             Input::Stored(message) => {
                 let _ = self.state.apply(ServerFrame::Message(message));
             }

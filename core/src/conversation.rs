@@ -18,6 +18,7 @@ use shared::inbox::ConversationSummary;
 use shared::{close, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS, PROTOCOL_VERSION};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+pub mod call;
 pub mod lifecycle;
 pub mod room;
 pub mod transcript;
@@ -184,6 +185,16 @@ pub struct Meta {
     /// reports (`crate::reports`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_queued_at: Option<i64>,
+    /// The site its visitor came from (empty for conversations stored
+    /// before it was kept): calls may be off for it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site: String,
+    /// Its current or last call ([`call`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<Box<call::Call>>,
+    /// Its calls in sum.
+    #[serde(default, skip_serializing_if = "shared::room::CallSummary::is_zero")]
+    pub calls: shared::room::CallSummary,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -229,7 +240,11 @@ pub enum Input<'a> {
         visitor: Participant,
         /// What its pre-chat form told.
         details: shared::site::VisitorDetails,
+        /// The site its visitor came from.
+        site: String,
     },
+    /// The workspace answered [`Output::AskCallPolicy`].
+    CallPolicy(Result<shared::call::CallPolicy, Refusal>),
     /// Its visitor rates it (answered with [`Output::Reply`]).
     Rate {
         /// Who, as the worker authenticated them.
@@ -398,6 +413,9 @@ pub enum Output {
     Reply(Result<ConversationView, Refusal>),
     /// The answer to [`Input::Attach`].
     Attached(Result<Attached, Refusal>),
+    /// Ask the workspace whether calls are on for this conversation, and
+    /// feed its answer back as [`Input::CallPolicy`].
+    AskCallPolicy(shared::call::CallPolicyRequest),
 }
 
 /// An upload, as the worker authenticated it.
@@ -468,6 +486,8 @@ pub struct Conversation {
     /// each socket has spent of them.
     limits: crate::limits::Limits,
     budgets: HashMap<ConnId, crate::limits::SocketBudget>,
+    /// A call start waiting for the workspace's answer.
+    call_start: Option<call::Pending>,
 }
 
 impl Conversation {
@@ -495,6 +515,7 @@ impl Conversation {
             out: VecDeque::new(),
             limits: crate::limits::Limits::off(),
             budgets: HashMap::new(),
+            call_start: None,
         }
     }
 
@@ -544,7 +565,9 @@ impl Conversation {
                 department,
                 visitor,
                 details,
-            } => self.init(now, id, department, visitor, details),
+                site,
+            } => self.init(now, id, department, visitor, details, site),
+            Input::CallPolicy(policy) => self.call_policy(now, policy),
             Input::Rate { who, rating } => self.rate(now, &who, rating),
             Input::VisitorTranscript { who } => self.visitor_transcript(&who),
             Input::Connect {
@@ -574,6 +597,7 @@ impl Conversation {
             ),
             Input::Disconnect { conn } => {
                 self.budgets.remove(&conn);
+                self.call_on_disconnect(now, conn);
                 if let Some(state) = self.conns.remove(&conn) {
                     let still_here = self.conns.values().any(|c| c.who.id == state.who.id);
                     if state.ready && !still_here {
@@ -589,7 +613,10 @@ impl Conversation {
                 }
             }
             Input::Assign { agent } => self.assign(now, agent),
-            Input::Lifecycle(action) => self.lifecycle(now, action),
+            Input::Lifecycle(action) => {
+                self.lifecycle(now, action);
+                self.call_follows_chat(now);
+            }
             Input::Announced => {
                 if let Some(meta) = self.meta.as_mut() {
                     if !meta.announced {
@@ -618,6 +645,7 @@ impl Conversation {
                 if pending {
                     self.announce(now);
                 }
+                self.call_alarm(now);
             }
         }
     }
@@ -629,6 +657,7 @@ impl Conversation {
         department: String,
         visitor: Participant,
         details: shared::site::VisitorDetails,
+        site: String,
     ) {
         if let Some(meta) = &self.meta {
             let reply = if meta.view.visitor.id == visitor.id && meta.view.id == id {
@@ -664,6 +693,9 @@ impl Conversation {
             rating: None,
             visitor_transcripts: 0,
             seen_queued_at: None,
+            site,
+            call: None,
+            calls: Default::default(),
         };
         let view = meta.view.clone();
         self.meta = Some(meta.clone());
@@ -775,7 +807,11 @@ impl Conversation {
                 }
             }
             ClientFrame::Ping { nonce } => self.send(conn, ServerFrame::Pong { nonce }),
-            ClientFrame::End => self.visitor_ends(now, conn, state.who),
+            ClientFrame::End => {
+                self.visitor_ends(now, conn, state.who);
+                self.call_follows_chat(now);
+            }
+            call_frame => self.call_frame(now, conn, state, call_frame),
         }
     }
 
@@ -829,6 +865,7 @@ impl Conversation {
                 },
             );
         }
+        self.call_on_hello(conn);
     }
 
     /// Whether the socket's participant may write in this conversation now.

@@ -258,6 +258,7 @@ pub fn conversation_events(
             serde_json::json!({ "chat": chat }),
         ));
     }
+    out.extend(call_events(before, after, &chat));
     let rated_after_close = was == Some(ConversationStatus::Closed)
         && status == ConversationStatus::Closed
         && after.rating.is_some()
@@ -275,6 +276,49 @@ pub fn conversation_events(
                 "tags": closing.map(|c| c.tags.clone()).unwrap_or_default(),
                 "disposition": closing.and_then(|c| c.disposition.clone()),
                 "rating": after.rating,
+            }),
+        ));
+    }
+    out
+}
+
+/// What a change of the conversation's call means: `call_started` when a
+/// new call rings, `call_ended` (with how it ended and its duration) when
+/// it stops being live.
+fn call_events(
+    before: Option<&Meta>,
+    after: &Meta,
+    chat: &Chat,
+) -> Vec<(WebhookEvent, serde_json::Value)> {
+    let mut out = Vec::new();
+    let Some(call) = after.call.as_ref().map(|c| &c.state) else {
+        return out;
+    };
+    let was = before
+        .and_then(|b| b.call.as_ref())
+        .filter(|c| c.state.id == call.id)
+        .map(|c| c.state.status);
+    if was.is_none() {
+        out.push((
+            WebhookEvent::CallStarted,
+            serde_json::json!({
+                "chat": chat, "call_id": call.id, "kind": call.kind,
+                "agent": Person::from(&call.agent), "started_at": call.started_at,
+            }),
+        ));
+    }
+    let live_before = was.is_none_or(|s| s.is_live());
+    if live_before && !call.status.is_live() {
+        let ended_at = call.ended_at.unwrap_or(call.started_at);
+        out.push((
+            WebhookEvent::CallEnded,
+            serde_json::json!({
+                "chat": chat, "call_id": call.id, "kind": call.kind,
+                "status": call.status, "agent": Person::from(&call.agent),
+                "started_at": call.started_at, "answered_at": call.answered_at,
+                "ended_at": call.ended_at,
+                "ended_by": call.ended_by.as_ref().map(Person::from),
+                "duration_ms": call.duration_ms(ended_at),
             }),
         ));
     }
@@ -776,6 +820,9 @@ mod tests {
             rating: None,
             visitor_transcripts: 0,
             seen_queued_at: None,
+            site: String::new(),
+            call: None,
+            calls: Default::default(),
         }
     }
 

@@ -193,6 +193,8 @@ pub struct Stored {
     pub labels: Option<shared::room::Labels>,
     /// The file policy, when set.
     pub files: Option<shared::files::FilePolicy>,
+    /// The call settings, when set.
+    pub calls: Option<shared::call::CallSettings>,
     /// Every canned response.
     pub canned: Vec<shared::canned::CannedResponse>,
     /// People's own settings.
@@ -226,6 +228,7 @@ pub struct Workspace {
     grants: Grants,
     labels: shared::room::Labels,
     files: shared::files::FilePolicy,
+    calls: shared::call::CallSettings,
     canned: BTreeMap<String, shared::canned::CannedResponse>,
     preferences: BTreeMap<AgentId, shared::api::Preferences>,
     router: Router,
@@ -284,6 +287,7 @@ impl Workspace {
             grants: stored.grants.unwrap_or_default(),
             labels: stored.labels.unwrap_or_default(),
             files: stored.files.unwrap_or_default(),
+            calls: stored.calls.unwrap_or_default(),
             canned: stored
                 .canned
                 .into_iter()
@@ -333,6 +337,12 @@ impl Workspace {
     /// What the workspace's conversations accept as attachments.
     pub fn file_policy(&self) -> &shared::files::FilePolicy {
         &self.files
+    }
+
+    /// Whether a conversation of `site` and `department` may have calls,
+    /// and how its peers connect ([`crate::conversation::call`]).
+    pub fn call_policy(&self, ask: &shared::call::CallPolicyRequest) -> shared::call::CallPolicy {
+        crate::conversation::call::policy(&self.calls, ask)
     }
 
     /// The router, for reads (places, presence, loads).

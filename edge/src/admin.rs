@@ -328,6 +328,9 @@ async fn put_section(req: &mut Request, env: &Env, section: &str) -> Result<Resp
         "labels" => AdminChange::Labels {
             labels: body(req).await?,
         },
+        "calls" => AdminChange::Calls {
+            calls: body(req).await?,
+        },
         _ => {
             return Err(Error::refused(
                 ErrorCode::NotFound,
@@ -589,6 +592,7 @@ async fn sign_up(req: &mut Request, env: &Env) -> Result<Response> {
         routing: None,
         labels: Default::default(),
         files: Default::default(),
+        calls: Default::default(),
     };
     chat_core::workspace::validate_setup(&setup)
         .map_err(|why| Error::refused(ErrorCode::BadRequest, why))?;

@@ -61,6 +61,9 @@ pub struct InitRequest {
     /// What its pre-chat form told.
     #[serde(default)]
     pub details: shared::site::VisitorDetails,
+    /// The site its visitor came from (calls may be off for it).
+    #[serde(default)]
+    pub site: String,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +178,8 @@ struct Effects {
     alarm: Option<i64>,
     reply: Option<std::result::Result<shared::frame::ConversationView, Refusal>>,
     attached: Option<std::result::Result<chat_core::conversation::Attached, Refusal>>,
+    /// A call start asks the workspace whether calls are on.
+    call_policy: Option<shared::call::CallPolicyRequest>,
 }
 
 #[durable_object]
@@ -363,7 +368,12 @@ impl ConversationObject {
         if let Some(core) = self.core.borrow_mut().as_mut() {
             core.handle(now, input);
         }
-        let effects = self.drain(conn);
+        let mut effects = self.drain(conn);
+        if let Some(ask) = effects.call_policy.take() {
+            if let Some(at) = self.ask_call_policy(&ask).await {
+                effects.alarm = Some(effects.alarm.map_or(at, |a| a.min(at)));
+            }
+        }
         if let Some(at) = effects.alarm {
             self.state.storage().set_alarm(http::alarm_at(at)).await?;
         }
@@ -457,6 +467,7 @@ impl ConversationObject {
                 Output::SetAlarm { at } => effects.alarm = Some(at),
                 Output::Reply(reply) => effects.reply = Some(reply),
                 Output::Attached(answer) => effects.attached = Some(answer),
+                Output::AskCallPolicy(ask) => effects.call_policy = Some(ask),
             }
         }
         effects
@@ -584,6 +595,29 @@ impl ConversationObject {
         http::ask(&stub, "/announce", summary).await
     }
 
+    /// Asks the workspace whether a call may ring here and feeds its
+    /// answer to the core; answers the alarm the core then wants.
+    async fn ask_call_policy(&self, ask: &shared::call::CallPolicyRequest) -> Option<i64> {
+        let answer = match self.workspace_stub() {
+            Ok(stub) => http::ask(&stub, "/call-policy", ask).await,
+            Err(e) => Err(e),
+        };
+        let answer = answer.map_err(|e| match e {
+            Error::Refused(r) => r,
+            other => {
+                worker::console_error!("call policy failed: {other}");
+                Refusal {
+                    code: ErrorCode::Internal,
+                    message: "could not start the call; try again".into(),
+                }
+            }
+        });
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.handle(http::now(), Input::CallPolicy(answer));
+        }
+        self.drain(None).alarm
+    }
+
     async fn tell_workspace(
         &self,
         path: &str,
@@ -630,6 +664,7 @@ impl ConversationObject {
                     department: body.department,
                     visitor: body.visitor,
                     details: body.details,
+                    site: body.site,
                 },
                 None,
             )

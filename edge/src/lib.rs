@@ -309,6 +309,7 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
             id: claims.subject,
         },
         details,
+        site: claims.site.clone(),
     };
     let view: ConversationView = http::ask(&conversation(env, &id)?, "/init", &init).await?;
     let started = chat_core::contacts::Started {

@@ -506,6 +506,8 @@ pub fn event_name(event: WebhookEvent) -> &'static str {
         WebhookEvent::ChatOnHold => "chat_on_hold",
         WebhookEvent::ChatClosed => "chat_closed",
         WebhookEvent::OfflineMessage => "offline_message",
+        WebhookEvent::CallStarted => "call_started",
+        WebhookEvent::CallEnded => "call_ended",
         WebhookEvent::Unknown => "unknown",
     }
 }

@@ -430,6 +430,13 @@ impl WorkspaceObject {
 
     /// A site's settings, its origins and secret included (for the
     /// worker's checks only).
+    /// Whether a conversation may ring a call (its site and department),
+    /// with its STUN and TURN settings: asked by the conversation object.
+    async fn call_policy(&self, mut req: Request) -> Result<Response> {
+        let ask: shared::call::CallPolicyRequest = http::read_json(&mut req).await?;
+        json(&self.read(|w| w.call_policy(&ask))?)
+    }
+
     async fn site_options(&self, mut req: Request) -> Result<Response> {
         let body: crate::visitor::SiteOf = http::read_json(&mut req).await?;
         json(&self.read(|w| w.site_options(&body.site).cloned())??)
@@ -848,6 +855,7 @@ impl WorkspaceObject {
             "/canned" => self.canned(req).await,
             "/preferences" => self.preferences(req).await,
             "/file-policy" => json(&self.read(|w| w.file_policy().clone())?),
+            "/call-policy" => self.call_policy(req).await,
             "/availability" => self.availability(req).await,
             "/offline" => self.leave_offline(req).await,
             "/offline-messages" => self.offline_messages(req).await,

@@ -17,6 +17,7 @@
 //! | `PUT /api/v1/admin/settings/routing` | [`crate::api::RoutingSetup`] | [`Settings`] |
 //! | `PUT /api/v1/admin/settings/grants` | `Vec<RoleGrants>` | [`Settings`] |
 //! | `PUT /api/v1/admin/settings/labels` | [`crate::room::Labels`] | [`Settings`] |
+//! | `PUT /api/v1/admin/settings/calls` | [`crate::call::CallSettings`] | [`Settings`] |
 //! | `PUT /api/v1/admin/workspace` | [`crate::api::WorkspaceSetup`] | [`crate::api::SetupDone`] |
 //! | `GET /api/v1/admin/people` | | `Vec<PersonInfo>` |
 //! | `PATCH /api/v1/admin/people/{id}` | [`PersonEdit`] | [`PersonInfo`] |
@@ -95,6 +96,10 @@ pub struct Settings {
     /// Tags and dispositions.
     #[serde(default)]
     pub labels: crate::room::Labels,
+    /// Calls: on or off per site and department, ring timeout, STUN and
+    /// TURN (the TURN secret included: only administrators read this).
+    #[serde(default)]
+    pub calls: crate::call::CallSettings,
 }
 
 /// Answer to `POST /api/v1/admin/sites/{id}/secret`: the site's new
@@ -361,6 +366,10 @@ pub enum WebhookEvent {
     ChatClosed,
     /// A visitor left an offline message.
     OfflineMessage,
+    /// The agent started a call (it rings).
+    CallStarted,
+    /// A call ended, was declined or rang out (with its duration).
+    CallEnded,
     /// An event this build does not know; refused.
     #[serde(other)]
     Unknown,

@@ -213,6 +213,10 @@ pub struct WorkspaceSetup {
     /// What its conversations accept as attachments.
     #[serde(default, skip_serializing_if = "crate::files::FilePolicy::is_default")]
     pub files: crate::files::FilePolicy,
+    /// Audio and video calls: where they are off, how long they ring,
+    /// STUN and TURN.
+    #[serde(default, skip_serializing_if = "crate::call::CallSettings::is_default")]
+    pub calls: crate::call::CallSettings,
 }
 
 /// One role's permissions in [`WorkspaceSetup::grants`].

@@ -54,6 +54,57 @@ pub enum ClientFrame {
         #[serde(default)]
         nonce: u64,
     },
+    /// The assigned agent starts a call ([`crate::call`]); answered
+    /// with a `call` frame (ringing) or an error.
+    CallStart {
+        /// Audio, or audio and video.
+        kind: crate::call::CallKind,
+    },
+    /// The visitor accepts the ringing call.
+    CallAccept {
+        /// The call.
+        call_id: String,
+    },
+    /// The visitor declines the ringing call.
+    CallDecline {
+        /// The call.
+        call_id: String,
+    },
+    /// Either participant ends the call (the agent may cancel it while it
+    /// rings).
+    CallEnd {
+        /// The call.
+        call_id: String,
+    },
+    /// The agent's SDP offer, relayed to the visitor's socket in the call.
+    CallOffer {
+        /// The call.
+        call_id: String,
+        /// At most [`crate::call::MAX_SDP_BYTES`].
+        sdp: String,
+    },
+    /// The visitor's SDP answer, relayed to the agent's socket in the call.
+    CallAnswer {
+        /// The call.
+        call_id: String,
+        /// At most [`crate::call::MAX_SDP_BYTES`].
+        sdp: String,
+    },
+    /// An ICE candidate, relayed to the call's other participant.
+    CallCandidate {
+        /// The call.
+        call_id: String,
+        /// The candidate.
+        candidate: crate::call::IceCandidate,
+    },
+    /// A participant mutes, unmutes or turns their camera off or on: the
+    /// call's state says so to every socket.
+    CallMedia {
+        /// The call.
+        call_id: String,
+        /// What they send now.
+        media: crate::call::MediaState,
+    },
 }
 
 /// What a [`ClientFrame::Send`] writes.
@@ -325,6 +376,43 @@ pub enum ServerFrame {
         /// Estimated wait, in milliseconds.
         estimated_wait_ms: i64,
     },
+    /// A call's state changed (or, after `welcome`, the conversation's
+    /// current call). Every socket gets it; the call's participants also
+    /// get its ICE servers.
+    Call {
+        /// The call.
+        call: crate::call::CallState,
+        /// For `RTCPeerConnection`: only to the call's two participants.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ice_servers: Option<Vec<crate::call::IceServer>>,
+    },
+    /// The agent's SDP offer (to the visitor in the call).
+    CallOffer {
+        /// The call.
+        call_id: String,
+        /// The SDP.
+        sdp: String,
+    },
+    /// The visitor's SDP answer (to the agent in the call).
+    CallAnswer {
+        /// The call.
+        call_id: String,
+        /// The SDP.
+        sdp: String,
+    },
+    /// The other participant's ICE candidate.
+    CallCandidate {
+        /// The call.
+        call_id: String,
+        /// The candidate.
+        candidate: crate::call::IceCandidate,
+    },
+    /// To the agent in a connected call: the visitor's side came back on a
+    /// new socket; offer again (an ICE restart) to rejoin.
+    CallRejoin {
+        /// The call.
+        call_id: String,
+    },
 }
 
 /// Stable error codes, shared by socket frames and HTTP error bodies.
@@ -374,6 +462,12 @@ pub enum ErrorCode {
     QueueFull,
     /// The name is already in use (a workspace slug at sign-up).
     Conflict,
+    /// Calls are turned off for this workspace, site or department.
+    CallsOff,
+    /// The conversation already has a call ringing or running.
+    CallBusy,
+    /// No such call is ringing or running (ended, or another call's id).
+    NoCall,
     /// A code this build does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
@@ -395,7 +489,10 @@ impl ErrorCode {
             Self::ConversationClosed
             | Self::AlreadyTaken
             | Self::ConversationOpen
-            | Self::Conflict => 409,
+            | Self::Conflict
+            | Self::CallBusy
+            | Self::NoCall => 409,
+            Self::CallsOff => 403,
             Self::TooManyRequests | Self::QueueFull => 429,
             Self::TooLarge => 413,
             Self::StoreFailed | Self::Internal | Self::Unknown => 500,
@@ -437,7 +534,22 @@ impl FrameError {
     }
 }
 
-const CLIENT_TYPES: &[&str] = &["hello", "send", "receipt", "typing", "end", "ping"];
+const CLIENT_TYPES: &[&str] = &[
+    "hello",
+    "send",
+    "receipt",
+    "typing",
+    "end",
+    "ping",
+    "call_start",
+    "call_accept",
+    "call_decline",
+    "call_end",
+    "call_offer",
+    "call_answer",
+    "call_candidate",
+    "call_media",
+];
 
 impl ClientFrame {
     /// Reads a client frame from the text of a WebSocket message, telling a

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod call;
 pub mod canned;
 pub mod contacts;
 pub mod files;

@@ -88,6 +88,30 @@ pub struct RoomInfo {
     /// The visitor's rating of the closed chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<crate::site::Rating>,
+    /// Its calls: how many, how many answered, their time in sum.
+    #[serde(default)]
+    pub calls: CallSummary,
+}
+
+/// A conversation's calls in sum ("Room information", reports).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CallSummary {
+    /// Calls started.
+    pub count: u32,
+    /// Calls the visitor accepted.
+    #[serde(default)]
+    pub answered: u32,
+    /// Their connected time in sum, in milliseconds.
+    #[serde(default)]
+    pub total_ms: i64,
+}
+
+impl CallSummary {
+    /// No call yet.
+    pub fn is_zero(&self) -> bool {
+        self.count == 0
+    }
 }
 
 /// One forward in [`RoomInfo::transfers`].

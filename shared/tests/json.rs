@@ -838,6 +838,7 @@ fn http_bodies() {
             routing: None,
             labels: Default::default(),
             files: Default::default(),
+            calls: Default::default(),
         },
         json!({
             "workspace": "demo",

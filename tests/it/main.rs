@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 mod bad_input;
+mod calls;
 mod canned;
 mod chat;
 mod contacts;

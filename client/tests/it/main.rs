@@ -2,6 +2,7 @@
 //! frames, `Session` driven with a simulated clock and socket, and the
 //! link's close codes and backoff. See `docs/protocol.md`.
 
+mod calls;
 mod emoji;
 mod frames;
 mod http;

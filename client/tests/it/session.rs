@@ -34,6 +34,10 @@ fn show(output: Output<ClientFrame>) -> String {
             ClientFrame::Typing { active: false } => "typing off".into(),
             ClientFrame::End => "end".into(),
             ClientFrame::Ping { .. } => "ping".into(),
+            other => serde_json::to_value(&other)
+                .ok()
+                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+                .unwrap_or_default(),
         },
     }
 }

@@ -49,6 +49,7 @@ pub fn room_info(meta: &Meta, priority: Priority, turns: &[(Side, i64)]) -> Room
             .collect(),
         visitor: meta.details.clone(),
         rating: meta.rating.clone(),
+        calls: meta.calls,
     }
 }
 

@@ -66,6 +66,11 @@ pub enum AdminChange {
         /// The new lists.
         labels: shared::room::Labels,
     },
+    /// Replace the call settings.
+    Calls {
+        /// The new settings.
+        calls: Box<shared::call::CallSettings>,
+    },
     /// Give a site a new identity secret (made by the worker).
     RotateSecret {
         /// The site.
@@ -319,6 +324,7 @@ impl Workspace {
             routing: Some(routing),
             labels: self.labels.clone(),
             files: self.files.clone(),
+            calls: self.calls.clone(),
         }
     }
 
@@ -348,6 +354,7 @@ impl Workspace {
                 })
                 .collect(),
             labels: setup.labels,
+            calls: setup.calls,
         }
     }
 
@@ -454,6 +461,11 @@ impl Workspace {
                 );
                 setup.labels = labels;
                 ("labels.update", String::new(), summary)
+            }
+            AdminChange::Calls { calls } => {
+                let summary = crate::conversation::call::settings_summary(&calls);
+                setup.calls = *calls;
+                ("calls.update", String::new(), summary)
             }
             AdminChange::RotateSecret { site, secret } => {
                 let Some(s) = setup.sites.iter_mut().find(|s| s.id == site) else {

@@ -113,6 +113,7 @@ pub fn validate_setup(setup: &WorkspaceSetup) -> Result<(), String> {
     }
     check_labels(&setup.labels)?;
     crate::files::check_policy(&setup.files)?;
+    crate::conversation::call::check_settings(&setup.calls)?;
     let mut roles = BTreeSet::new();
     for g in &setup.grants {
         if g.role == Role::Unknown {
@@ -449,6 +450,10 @@ impl Workspace {
         if setup.files != self.files {
             self.files = setup.files.clone();
             self.write(Row::Files(setup.files.clone()));
+        }
+        if setup.calls != self.calls {
+            self.calls = setup.calls.clone();
+            self.write(Row::Calls(setup.calls.clone()));
         }
         for (id, d) in &self.departments {
             if old_departments.get(id) != Some(d) {

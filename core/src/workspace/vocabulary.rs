@@ -151,6 +151,8 @@ pub enum Row {
     Labels(shared::room::Labels),
     /// Replace what conversations accept as attachments.
     Files(shared::files::FilePolicy),
+    /// Replace the call settings.
+    Calls(shared::call::CallSettings),
     /// Insert or replace a canned response.
     Canned(shared::canned::CannedResponse),
     /// Delete a canned response.

@@ -2,6 +2,7 @@
 //! drives it, with a simulated store and simulated sockets.
 
 mod admin;
+mod calls;
 mod contacts;
 mod conversation;
 mod files;

@@ -41,6 +41,8 @@ pub struct Sim {
     pub alarm: Option<i64>,
     pub replies: Vec<Result<ConversationView, chat_core::conversation::Refusal>>,
     pub attached: Vec<Result<chat_core::conversation::Attached, chat_core::conversation::Refusal>>,
+    /// What the core asked the workspace about calls, in order.
+    pub asked_policy: Vec<shared::call::CallPolicyRequest>,
     /// Every output, for checking order.
     pub log: Vec<Output>,
     pub now: i64,
@@ -57,6 +59,7 @@ impl Sim {
             department: "support".into(),
             visitor: visitor(),
             details: Default::default(),
+            site: "web".into(),
         });
         sim.log.clear();
         sim.replies.clear();
@@ -120,6 +123,7 @@ impl Sim {
                 Output::SetAlarm { at } => self.alarm = Some(at),
                 Output::Reply(r) => self.replies.push(r),
                 Output::Attached(r) => self.attached.push(r),
+                Output::AskCallPolicy(ask) => self.asked_policy.push(ask),
             }
         }
     }

@@ -43,6 +43,7 @@ pub struct WsSim {
     pub grants: Option<Grants>,
     pub labels: Option<shared::room::Labels>,
     pub files: Option<shared::files::FilePolicy>,
+    pub call_settings: Option<shared::call::CallSettings>,
     pub canned: BTreeMap<String, shared::canned::CannedResponse>,
     pub preferences: BTreeMap<AgentId, shared::api::Preferences>,
     pub index: BTreeMap<ConversationId, ConversationSummary>,
@@ -127,6 +128,7 @@ pub fn demo() -> WorkspaceSetup {
         routing: None,
         labels: Default::default(),
         files: Default::default(),
+        calls: Default::default(),
     }
 }
 
@@ -237,6 +239,7 @@ impl WsSim {
             Row::Grants(g) => self.grants = Some(g),
             Row::Labels(l) => self.labels = Some(l),
             Row::Files(f) => self.files = Some(f),
+            Row::Calls(c) => self.call_settings = Some(c),
             Row::Canned(c) => {
                 self.canned.insert(c.id.clone(), c);
             }
@@ -306,6 +309,7 @@ impl WsSim {
             grants: self.grants.clone(),
             labels: self.labels.clone(),
             files: self.files.clone(),
+            calls: self.call_settings.clone(),
             canned: self.canned.values().cloned().collect(),
             preferences: self.preferences.clone().into_iter().collect(),
             router,

@@ -294,6 +294,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         .filter_map(|(id, body)| Some((AgentId(id), serde_json::from_str(&body).ok()?)))
         .collect();
     let files = kv(sql, "files")?.and_then(|l| serde_json::from_str(&l).ok());
+    let calls = kv(sql, "calls")?.and_then(|l| serde_json::from_str(&l).ok());
     let canned = sql
         .exec("SELECT body AS value FROM canned", None)?
         .to_array::<Text>()?
@@ -348,6 +349,7 @@ pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
         grants,
         labels,
         files,
+        calls,
         canned,
         preferences,
         router: load_router(sql)?,
@@ -506,6 +508,12 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
         }
         Row::RemoveCanned(id) => {
             sql.exec("DELETE FROM canned WHERE id = ?", vec![id.into()])?;
+        }
+        Row::Calls(c) => {
+            sql.exec(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES ('calls', ?)",
+                vec![serde_json::to_string(&c)?.into()],
+            )?;
         }
         Row::Files(f) => {
             sql.exec(

@@ -75,6 +75,7 @@ fn workspace() -> WorkspaceSetup {
         }),
         labels: Default::default(),
         files: Default::default(),
+        calls: Default::default(),
     }
 }
 
