@@ -87,6 +87,7 @@ fn workspace(agents: usize) -> WorkspaceSetup {
         }),
         labels: Default::default(),
         files: Default::default(),
+        calls: Default::default(),
     }
 }
 
