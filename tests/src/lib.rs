@@ -4,6 +4,7 @@
 //! WebSocket with the `shared` wire types.
 
 pub mod openapi;
+pub mod process;
 pub mod webhook_receiver;
 
 use anyhow::{anyhow, bail, Context, Result};
