@@ -159,12 +159,22 @@ test("the queue position goes once taken; an agent's close shows its reason", as
 
 test("the queue line shows each position pushed on the socket, and goes at 0", async () => {
   const { agentContext } = await annaAtHerDesk();
-  // The worker's socket, passed through; the test adds queue frames as the
-  // worker sends them (whether or not this worker does yet).
+  // The worker's socket, passed through but for its own queue frames: the
+  // test sends those itself, so a position the worker pushes late (as the
+  // workspace answers the first message) cannot land between the test's.
   const context = await env.browser.newContext();
   let socket;
   await context.routeWebSocket(/\/api\/v1\/conversations\/[^/]+\/ws/, (ws) => {
-    ws.connectToServer();
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      let type;
+      try {
+        type = JSON.parse(message).type;
+      } catch {
+        type = undefined;
+      }
+      if (type !== "queue") ws.send(message);
+    });
     socket = ws;
   });
   const page = await context.newPage();
