@@ -868,15 +868,8 @@ impl Conversation {
         self.call_on_hello(conn);
     }
 
-    /// Whether the socket's participant may write in this conversation now.
-    fn may_write(&self, state: &ConnState) -> Result<(), Refusal> {
-        let who = &state.who;
-        if !state.may_reply {
-            return Err(refusal(
-                ErrorCode::Forbidden,
-                "your role cannot reply in chats",
-            ));
-        }
+    /// The conversation, if it exists and is not closed.
+    fn open_meta(&self) -> Result<&Meta, Refusal> {
         let Some(meta) = &self.meta else {
             return Err(refusal(ErrorCode::NotFound, "no such conversation"));
         };
@@ -886,6 +879,19 @@ impl Conversation {
                 "the conversation is closed",
             ));
         }
+        Ok(meta)
+    }
+
+    /// Whether the socket's participant may write in this conversation now.
+    fn may_write(&self, state: &ConnState) -> Result<(), Refusal> {
+        let who = &state.who;
+        if !state.may_reply {
+            return Err(refusal(
+                ErrorCode::Forbidden,
+                "your role cannot reply in chats",
+            ));
+        }
+        let meta = self.open_meta()?;
         match who.side {
             Side::Visitor => Ok(()),
             Side::Agent if works_on(&meta.view, &who.id) => Ok(()),

@@ -252,15 +252,7 @@ impl Conversation {
                 "a visitor cannot start a call",
             ));
         }
-        let Some(meta) = &self.meta else {
-            return Err(refusal(ErrorCode::NotFound, "no such conversation"));
-        };
-        if meta.view.status == ConversationStatus::Closed {
-            return Err(refusal(
-                ErrorCode::ConversationClosed,
-                "the conversation is closed",
-            ));
-        }
+        let meta = self.open_meta()?;
         let assigned = meta
             .view
             .assignee
@@ -392,20 +384,7 @@ impl Conversation {
         state: &ConnState,
         call_id: &str,
     ) -> Result<(), Refusal> {
-        if state.who.side != Side::Visitor {
-            return Err(refusal(
-                ErrorCode::Forbidden,
-                "only the conversation's visitor answers a call",
-            ));
-        }
-        self.call_alarm(now);
-        let call = self.call_of(call_id)?;
-        if call.state.status != CallStatus::Ringing {
-            return Err(refusal(
-                ErrorCode::CallBusy,
-                "this call was already answered",
-            ));
-        }
+        self.ringing_for_visitor(now, state, call_id, "answers")?;
         let name = state.who.name.clone();
         self.with_call(|c| {
             c.state.status = CallStatus::Connected;
@@ -420,11 +399,19 @@ impl Conversation {
         Ok(())
     }
 
-    fn decline(&mut self, now: i64, state: &ConnState, call_id: &str) -> Result<(), Refusal> {
+    /// Whether `state`'s participant, the visitor, may answer (`verb`: what
+    /// they do) the call `call_id`, which must still ring.
+    fn ringing_for_visitor(
+        &mut self,
+        now: i64,
+        state: &ConnState,
+        call_id: &str,
+        verb: &str,
+    ) -> Result<(), Refusal> {
         if state.who.side != Side::Visitor {
             return Err(refusal(
                 ErrorCode::Forbidden,
-                "only the conversation's visitor declines a call",
+                &format!("only the conversation's visitor {verb} a call"),
             ));
         }
         self.call_alarm(now);
@@ -435,6 +422,11 @@ impl Conversation {
                 "this call was already answered",
             ));
         }
+        Ok(())
+    }
+
+    fn decline(&mut self, now: i64, state: &ConnState, call_id: &str) -> Result<(), Refusal> {
+        self.ringing_for_visitor(now, state, call_id, "declines")?;
         let line = format!("{} declined the call", state.who.name);
         self.finish(now, CallStatus::Declined, state.who.clone(), line);
         Ok(())
