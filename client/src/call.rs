@@ -14,7 +14,9 @@
 //! comes back the server says `call_rejoin` and the agent's app gets the
 //! same event (an ICE restart); the visitor's side waits for the offer.
 
-use shared::call::{CallKind, CallState, CallStatus, IceCandidate, IceServer, MediaState};
+use shared::call::{
+    CallEndReason, CallKind, CallState, CallStatus, IceCandidate, IceServer, MediaState,
+};
 use shared::frame::{ClientFrame, Participant, ServerFrame, Side};
 use std::collections::VecDeque;
 
@@ -93,6 +95,10 @@ pub enum CallAction {
     Answer(String),
     /// The media layer's ICE candidate.
     Candidate(IceCandidate),
+    /// This side could not get its microphone or camera (the browser
+    /// refused, or there is none): the call ends, and both sides are told
+    /// why.
+    MediaDenied,
     /// Forget a call that is over (the screen closed its notice).
     Dismiss,
 }
@@ -269,7 +275,14 @@ impl CallClient {
             CallAction::Decline if !agent && status == Some(CallStatus::Ringing) => {
                 Some(ClientFrame::CallDecline { call_id: id? })
             }
-            CallAction::End if in_call => Some(ClientFrame::CallEnd { call_id: id? }),
+            CallAction::End if in_call => Some(ClientFrame::CallEnd {
+                call_id: id?,
+                reason: None,
+            }),
+            CallAction::MediaDenied if in_call => Some(ClientFrame::CallEnd {
+                call_id: id?,
+                reason: Some(CallEndReason::MediaDenied),
+            }),
             CallAction::Media(media) if in_call => Some(ClientFrame::CallMedia {
                 call_id: id?,
                 media,

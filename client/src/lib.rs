@@ -11,7 +11,8 @@
 //! [`machine`] module states how a shell drives them.
 //!
 //! With the `web` feature, `web` is that shell in the browser: a WebSocket
-//! driver, client ids from `crypto`, and typed HTTP calls.
+//! driver, client ids from `crypto`, and typed HTTP calls; [`rtc`] is a
+//! call's media (microphone, camera, peer connection).
 
 pub mod call;
 pub mod emoji;
@@ -20,6 +21,8 @@ pub mod http;
 pub mod link;
 pub mod machine;
 pub mod markup;
+#[cfg(feature = "web")]
+pub mod rtc;
 pub mod session;
 #[cfg(feature = "web")]
 pub mod web;

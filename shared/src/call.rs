@@ -85,6 +85,19 @@ impl CallStatus {
     }
 }
 
+/// Why a participant ends a call, when it is not simply "End call".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallEndReason {
+    /// Their browser did not allow the microphone or camera (or has none):
+    /// the call cannot go on, and both sides are told why.
+    MediaDenied,
+    /// A reason this build does not know (sent by a newer client): a
+    /// plain end.
+    #[serde(other)]
+    Unknown,
+}
+
 /// Whether a participant's microphone and camera are on, as they say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaState {

@@ -75,6 +75,9 @@ pub enum ClientFrame {
     CallEnd {
         /// The call.
         call_id: String,
+        /// Why, when it is not a plain "End call".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<crate::call::CallEndReason>,
     },
     /// The agent's SDP offer, relayed to the visitor's socket in the call.
     CallOffer {

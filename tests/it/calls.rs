@@ -236,6 +236,7 @@ async fn the_relay_goes_between_the_two_participants_only_and_is_never_stored() 
     c.anna
         .send(&ClientFrame::CallEnd {
             call_id: id.clone(),
+            reason: None,
         })
         .await?;
     let ended = c.visitor.drain(QUIET).await;

@@ -7,7 +7,7 @@ use chat_client::call::{CallAction, CallEvent, Phase};
 use chat_client::wire::Decode;
 use chat_client::ChatState;
 use serde_json::json;
-use shared::call::{CallKind, CallStatus, IceCandidate, MediaState};
+use shared::call::{CallEndReason, CallKind, CallStatus, IceCandidate, MediaState};
 use shared::frame::{ClientFrame, ErrorCode, Participant, ServerFrame};
 
 fn welcomed(me: Participant) -> ChatState {
@@ -125,8 +125,17 @@ fn the_agent_starts_then_sees_it_ring_then_offers_once_accepted() {
     assert_eq!(
         s.call_action(CallAction::End),
         Some(ClientFrame::CallEnd {
-            call_id: "c1.1".into()
+            call_id: "c1.1".into(),
+            reason: None,
         })
+    );
+    assert_eq!(
+        s.call_action(CallAction::MediaDenied),
+        Some(ClientFrame::CallEnd {
+            call_id: "c1.1".into(),
+            reason: Some(CallEndReason::MediaDenied),
+        }),
+        "a side without media ends the call and says why"
     );
     s.apply(call(
         "ended",

@@ -25,9 +25,10 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use shared::call::{
-    CallKind, CallPolicy, CallPolicyRequest, CallSettings, CallState, CallStatus, IceCandidate,
-    IceServer, MediaState, MAX_CANDIDATE_BYTES, MAX_ICE_URLS, MAX_ICE_URL_BYTES, MAX_MID_BYTES,
-    MAX_SDP_BYTES, MIN_TURN_SECRET_BYTES, RING_TIMEOUT_RANGE_MS, TURN_CREDENTIAL_TTL_S,
+    CallEndReason, CallKind, CallPolicy, CallPolicyRequest, CallSettings, CallState, CallStatus,
+    IceCandidate, IceServer, MediaState, MAX_CANDIDATE_BYTES, MAX_ICE_URLS, MAX_ICE_URL_BYTES,
+    MAX_MID_BYTES, MAX_SDP_BYTES, MIN_TURN_SECRET_BYTES, RING_TIMEOUT_RANGE_MS,
+    TURN_CREDENTIAL_TTL_S,
 };
 use shared::frame::{ClientFrame, ConversationStatus, ErrorCode, Participant, ServerFrame, Side};
 
@@ -226,7 +227,7 @@ impl Conversation {
             ClientFrame::CallStart { kind } => self.ask_to_start(conn, &state, kind),
             ClientFrame::CallAccept { call_id } => self.accept(now, conn, &state, &call_id),
             ClientFrame::CallDecline { call_id } => self.decline(now, &state, &call_id),
-            ClientFrame::CallEnd { call_id } => self.hang_up(now, &state, &call_id),
+            ClientFrame::CallEnd { call_id, reason } => self.hang_up(now, &state, &call_id, reason),
             ClientFrame::CallOffer { call_id, sdp } => {
                 self.relay(conn, &state, &call_id, Signal::Offer(sdp))
             }
@@ -432,7 +433,13 @@ impl Conversation {
         Ok(())
     }
 
-    fn hang_up(&mut self, now: i64, state: &ConnState, call_id: &str) -> Result<(), Refusal> {
+    fn hang_up(
+        &mut self,
+        now: i64,
+        state: &ConnState,
+        call_id: &str,
+        reason: Option<CallEndReason>,
+    ) -> Result<(), Refusal> {
         let call = self.call_of(call_id)?;
         let is_agent = state.who.side == Side::Agent && call.state.agent.id == state.who.id;
         let is_visitor = state.who.side == Side::Visitor;
@@ -441,6 +448,31 @@ impl Conversation {
                 ErrorCode::Forbidden,
                 "only the call's participants end it",
             ));
+        }
+        let who = &state.who.name;
+        if reason == Some(CallEndReason::MediaDenied) {
+            let why = format!("{who}'s browser did not allow the microphone or camera");
+            let (status, line) = match (call.state.status, is_visitor) {
+                (CallStatus::Ringing, true) => {
+                    self.ringing_for_visitor(now, state, call_id, "declines")?;
+                    (
+                        CallStatus::Declined,
+                        format!("{who} could not accept the call: {why}"),
+                    )
+                }
+                (CallStatus::Ringing, false) => {
+                    (CallStatus::Ended, format!("The call was cancelled: {why}"))
+                }
+                _ => {
+                    let took = duration_words(call.state.duration_ms(now));
+                    (
+                        CallStatus::Ended,
+                        format!("The call ended after {took}: {why}"),
+                    )
+                }
+            };
+            self.finish(now, status, state.who.clone(), line);
+            return Ok(());
         }
         match (call.state.status, is_visitor) {
             (CallStatus::Ringing, true) => self.decline(now, state, call_id),

@@ -337,6 +337,67 @@ fn end_writes_the_duration() {
 }
 
 #[test]
+fn a_side_without_media_ends_the_call_and_both_sides_read_why() {
+    // The visitor's browser refuses the camera when they press Accept.
+    let mut sim = taken();
+    let id = ringing(&mut sim, "video");
+    sim.send_json(
+        1,
+        json!({ "type": "call_end", "call_id": id, "reason": "media_denied" }),
+    );
+    let call = last_call(&sim, 2).unwrap().0;
+    assert_eq!(call.status, CallStatus::Declined);
+    assert_eq!(
+        last_line(&sim),
+        "Visitor 1234 could not accept the call: Visitor 1234's browser did not allow the microphone or camera"
+    );
+    // The agent's browser refuses once the call was accepted.
+    sim.asked_policy.clear();
+    let id = ringing(&mut sim, "video");
+    sim.send_json(1, json!({ "type": "call_accept", "call_id": id }));
+    sim.now += 3_000;
+    sim.send_json(
+        2,
+        json!({ "type": "call_end", "call_id": id, "reason": "media_denied" }),
+    );
+    let call = last_call(&sim, 1).unwrap().0;
+    assert_eq!(call.status, CallStatus::Ended);
+    assert_eq!(call.ended_by.map(|p| p.id), Some("a1".into()));
+    assert_eq!(
+        last_line(&sim),
+        "The call ended after 3 s: Anna's browser did not allow the microphone or camera"
+    );
+    // The agent's, while it still rings.
+    sim.asked_policy.clear();
+    let id = ringing(&mut sim, "audio");
+    sim.send_json(
+        2,
+        json!({ "type": "call_end", "call_id": id, "reason": "media_denied" }),
+    );
+    assert_eq!(
+        last_line(&sim),
+        "The call was cancelled: Anna's browser did not allow the microphone or camera"
+    );
+    // An unknown reason from a newer client is a plain end.
+    sim.asked_policy.clear();
+    let id = ringing(&mut sim, "audio");
+    sim.send_json(
+        2,
+        json!({ "type": "call_end", "call_id": id, "reason": "gone_fishing" }),
+    );
+    assert_eq!(last_line(&sim), "Anna cancelled the call");
+    // Someone outside the call cannot end it, with or without a reason.
+    sim.asked_policy.clear();
+    let id = ringing(&mut sim, "audio");
+    sim.send_json(
+        3,
+        json!({ "type": "call_end", "call_id": id, "reason": "media_denied" }),
+    );
+    assert_eq!(errors(&mut sim, 3), vec![ErrorCode::Forbidden]);
+    assert_eq!(last_call(&sim, 2).unwrap().0.status, CallStatus::Ringing);
+}
+
+#[test]
 fn media_state_reaches_every_socket() {
     let (mut sim, id) = connected();
     sim.send_json(
