@@ -14,3 +14,4 @@ cargo run --release -p tests --bin contacts-bench || die "the contacts benchmark
 cargo run --release -p tests --bin flood-bench || die "the flood benchmark (tests/src/bin/flood_bench.rs) failed (see above)"
 cargo run --release -p transcript --example transcript-bench || die "the transcript benchmark (transcript/examples/transcript_bench.rs) failed (see above)"
 node tests/browser/widget_weight.mjs || die "the widget weight benchmark (tests/browser/widget_weight.mjs) failed (see above)"
+node tests/browser/call_timing.mjs || die "the call timing benchmark (tests/browser/call_timing.mjs) failed (see above)"
