@@ -2,7 +2,7 @@
 //! message by the core (with a send's rules), the check before the worker
 //! signs a download link, and the files panel.
 
-use super::{Body, ConversationObject};
+use super::{Body, Room};
 use crate::error::{Error, OrRefuse, Result};
 use crate::http::{self, json, principal};
 use chat_core::conversation::{Attached, Reader, Upload};
@@ -30,7 +30,7 @@ pub struct AttachRequest {
     pub attachment: Attachment,
 }
 
-impl ConversationObject {
+impl Room {
     fn conversation_id(&self) -> Result<String> {
         self.ensure_loaded()?;
         self.core
