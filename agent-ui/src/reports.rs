@@ -206,6 +206,19 @@ pub fn rating_words(row: &ReportRow) -> String {
     }
 }
 
+/// A calls figure: how many, how many answered, and their time.
+pub fn call_words(row: &ReportRow) -> String {
+    if row.calls == 0 {
+        return "—".into();
+    }
+    format!(
+        "{} ({} answered, {})",
+        row.calls,
+        row.calls_answered,
+        crate::room::duration(row.call_ms)
+    )
+}
+
 /// The width and height of a chart's view box.
 pub const CHART_W: f64 = 600.0;
 /// See [`CHART_W`].
@@ -428,6 +441,14 @@ mod tests {
             ..ReportRow::default()
         };
         assert_eq!(rating_words(&row), "75% (3)");
+        assert_eq!(call_words(&row), "—");
+        let row = ReportRow {
+            calls: 3,
+            calls_answered: 2,
+            call_ms: 125_000,
+            ..ReportRow::default()
+        };
+        assert_eq!(call_words(&row), "3 (2 answered, 2 min 5 s)");
         let values = vec![("09:00".to_string(), 3), ("10:00".to_string(), 5)];
         assert_eq!(
             chart_summary("Chats per hour", &values),

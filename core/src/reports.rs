@@ -101,6 +101,15 @@ pub struct Fact {
     /// When the rating came: each new rating files the fact again.
     #[serde(default)]
     pub rated_at: Option<i64>,
+    /// Calls its agent started from it.
+    #[serde(default)]
+    pub calls: i64,
+    /// Of those, the ones the visitor accepted.
+    #[serde(default)]
+    pub calls_answered: i64,
+    /// Their connected time, added (ms).
+    #[serde(default)]
+    pub call_ms: i64,
 }
 
 impl Fact {
@@ -143,6 +152,9 @@ impl Fact {
             agent_messages: count(Side::Agent),
             rating: meta.rating.as_ref().map(|r| r.score),
             rated_at: meta.rating.as_ref().map(|r| r.at),
+            calls: i64::from(meta.calls.count),
+            calls_answered: i64::from(meta.calls.answered),
+            call_ms: meta.calls.total_ms.max(0),
         })
     }
 
@@ -218,6 +230,15 @@ pub struct Sums {
     pub ratings: i64,
     /// Their fractions ([`rating_fraction`]), added.
     pub rating_sum: f64,
+    /// Calls started.
+    #[serde(default)]
+    pub calls: i64,
+    /// Calls answered.
+    #[serde(default)]
+    pub calls_answered: i64,
+    /// Their connected time, added.
+    #[serde(default)]
+    pub call_sum: i64,
 }
 
 impl Sums {
@@ -244,6 +265,9 @@ impl Sums {
             self.ratings += 1;
             self.rating_sum += rating_fraction(score);
         }
+        self.calls += f.calls;
+        self.calls_answered += f.calls_answered;
+        self.call_sum += f.call_ms;
     }
 
     /// Its line of a report, averages over the chats that have the figure.
@@ -262,6 +286,9 @@ impl Sums {
             avg_duration_ms: avg(self.duration_sum as f64, self.chats),
             ratings: self.ratings.max(0) as u64,
             avg_rating: avg(self.rating_sum, self.ratings),
+            calls: self.calls.max(0) as u64,
+            calls_answered: self.calls_answered.max(0) as u64,
+            call_ms: self.call_sum.max(0),
         }
     }
 }
@@ -443,6 +470,9 @@ impl Sums {
         self.first_n += o.first_n;
         self.response_sum += o.response_sum;
         self.response_n += o.response_n;
+        self.calls += o.calls;
+        self.calls_answered += o.calls_answered;
+        self.call_sum += o.call_sum;
         self.duration_sum += o.duration_sum;
         self.ratings += o.ratings;
         self.rating_sum += o.rating_sum;
@@ -582,7 +612,7 @@ impl Table {
 }
 
 /// The CSV's columns after the first two (key, name).
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 13] = [
     "chats",
     "answered",
     "missed",
@@ -593,6 +623,9 @@ const COLUMNS: [&str; 10] = [
     "avg_duration_ms",
     "ratings",
     "avg_rating",
+    "calls",
+    "calls_answered",
+    "call_ms",
 ];
 
 /// A table as CSV (RFC 4180: quoted where needed, CRLF line ends), the
@@ -637,6 +670,9 @@ pub fn csv(report: &Report, table: Table) -> String {
             row.avg_rating
                 .map(|r| format!("{r:.3}"))
                 .unwrap_or_default(),
+            row.calls.to_string(),
+            row.calls_answered.to_string(),
+            row.call_ms.to_string(),
         ];
         let _ = w.write_record(&record);
     }

@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS facts (
   rating INTEGER,
   rated_at INTEGER,
   version INTEGER NOT NULL,
+  calls INTEGER NOT NULL DEFAULT 0,
+  calls_answered INTEGER NOT NULL DEFAULT 0,
+  call_ms INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (started_at, conversation)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facts_conversation ON facts (conversation);
@@ -70,7 +73,8 @@ CREATE TABLE slot_sums (
   abandoned INTEGER NOT NULL, queue_sum INTEGER NOT NULL, queue_n INTEGER NOT NULL,
   first_sum INTEGER NOT NULL, first_n INTEGER NOT NULL, response_sum INTEGER NOT NULL,
   response_n INTEGER NOT NULL, duration_sum INTEGER NOT NULL, ratings INTEGER NOT NULL,
-  rating_points INTEGER NOT NULL,
+  rating_points INTEGER NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
+  calls_answered INTEGER NOT NULL DEFAULT 0, call_sum INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (department, agent, slot)
 ) WITHOUT ROWID;
 CREATE TABLE span_sums (
@@ -83,15 +87,30 @@ CREATE TABLE span_sums (
   abandoned INTEGER NOT NULL, queue_sum INTEGER NOT NULL, queue_n INTEGER NOT NULL,
   first_sum INTEGER NOT NULL, first_n INTEGER NOT NULL, response_sum INTEGER NOT NULL,
   response_n INTEGER NOT NULL, duration_sum INTEGER NOT NULL, ratings INTEGER NOT NULL,
-  rating_points INTEGER NOT NULL,
+  rating_points INTEGER NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
+  calls_answered INTEGER NOT NULL DEFAULT 0, call_sum INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (grain, start, department, agent)
 ) WITHOUT ROWID;
 ";
 
+/// The columns calls added, by table: a store made before them gets them
+/// with 0 for every fact and sum it kept.
+const CALL_COLUMNS: [(&str, &str); 9] = [
+    ("facts", "calls"),
+    ("facts", "calls_answered"),
+    ("facts", "call_ms"),
+    ("slot_sums", "calls"),
+    ("slot_sums", "calls_answered"),
+    ("slot_sums", "call_sum"),
+    ("span_sums", "calls"),
+    ("span_sums", "calls_answered"),
+    ("span_sums", "call_sum"),
+];
+
 /// Each figure of [`Sums`] (as `rating_points`, see [`SUMS_SCHEMA`]) with
 /// its sum over fact rows: [`Sums::add`] in SQL. Every other statement on
 /// figures is made from this list.
-const FIGURES: [(&str, &str); 13] = [
+const FIGURES: [(&str, &str); 16] = [
     ("chats", "COUNT(*)"),
     ("answered", "COALESCE(SUM(outcome = 'answered'), 0)"),
     ("missed", "COALESCE(SUM(outcome = 'missed'), 0)"),
@@ -108,6 +127,9 @@ const FIGURES: [(&str, &str); 13] = [
         "rating_points",
         "COALESCE(SUM(MIN(MAX(rating, 1), 5) - 1), 0)",
     ),
+    ("calls", "COALESCE(SUM(calls), 0)"),
+    ("calls_answered", "COALESCE(SUM(calls_answered), 0)"),
+    ("call_sum", "COALESCE(SUM(call_ms), 0)"),
 ];
 
 /// Largest body of `/file`.
@@ -152,6 +174,9 @@ fn figure_values(s: &Sums) -> Result<Vec<SqlStorageValue>> {
         s.duration_sum,
         s.ratings,
         s.rating_points(),
+        s.calls,
+        s.calls_answered,
+        s.call_sum,
     ]
     .into_iter()
     .map(|v| Ok(SqlStorageValue::try_from_i64(v)?))
@@ -220,6 +245,8 @@ impl ReportsObject {
                 .to_array::<serde_json::Value>()?;
             if kept.is_empty() {
                 self.atomically(|| fold(&sql))?;
+            } else {
+                self.atomically(|| add_call_columns(&sql))?;
             }
             self.ready.set(true);
         }
@@ -268,7 +295,8 @@ impl ReportsObject {
             .exec(
                 "SELECT conversation, department, agent, agent_name, started_at, queued_at,
                    taken_at, first_response_ms, response_sum_ms, response_count, closed_at,
-                   outcome, visitor_messages, agent_messages, rating, rated_at
+                   outcome, visitor_messages, agent_messages, rating, rated_at, calls,
+                   calls_answered, call_ms
                  FROM facts WHERE conversation = ?",
                 vec![f.conversation.clone().into()],
             )?
@@ -290,8 +318,8 @@ impl ReportsObject {
                 "INSERT INTO facts (conversation, department, agent, agent_name, started_at,
                    queued_at, taken_at, queue_ms, first_response_ms, response_sum_ms,
                    response_count, closed_at, duration_ms, outcome, visitor_messages,
-                   agent_messages, rating, rated_at, version)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   agent_messages, rating, rated_at, version, calls, calls_answered, call_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 fact_values(f)?,
             )?;
             for (cell, delta) in &change.deltas {
@@ -370,6 +398,32 @@ impl ReportsObject {
             .one::<serde_json::Value>()?;
         json(&serde_json::json!({ "folded": count["n"] }))
     }
+}
+
+/// Adds the calls' columns to a store made before them (their figures
+/// are 0 for what it kept).
+fn add_call_columns(sql: &SqlStorage) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Column {
+        name: String,
+    }
+    for table in ["facts", "slot_sums", "span_sums"] {
+        let have: Vec<Column> = sql
+            .exec(
+                &format!("SELECT name FROM pragma_table_info('{table}')"),
+                None,
+            )?
+            .to_array()?;
+        for (_, column) in CALL_COLUMNS.iter().filter(|(t, _)| *t == table) {
+            if !have.iter().any(|c| c.name == *column) {
+                sql.exec(
+                    &format!("ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"),
+                    None,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Creates the kept sums' tables and adds every stored fact to its cells
@@ -526,6 +580,9 @@ fn fact_values(f: &Fact) -> Result<Vec<SqlStorageValue>> {
         opt(f.rating.map(i64::from))?,
         opt(f.rated_at)?,
         int(f.version())?,
+        int(f.calls)?,
+        int(f.calls_answered)?,
+        int(f.call_ms)?,
     ])
 }
 

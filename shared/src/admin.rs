@@ -514,6 +514,15 @@ pub struct ReportRow {
     pub ratings: u64,
     /// Their average, as a fraction of the scale's best (0 to 1).
     pub avg_rating: Option<f64>,
+    /// Audio and video calls started from these chats.
+    #[serde(default)]
+    pub calls: u64,
+    /// Of those, the ones the visitor accepted.
+    #[serde(default)]
+    pub calls_answered: u64,
+    /// Their connected time, added (ms).
+    #[serde(default)]
+    pub call_ms: i64,
 }
 
 /// Every role's permissions, as [`Settings::grants`] lists them.

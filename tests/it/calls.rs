@@ -261,6 +261,37 @@ async fn the_relay_goes_between_the_two_participants_only_and_is_never_stored() 
         room["calls"]["count"] == 1 && room["calls"]["answered"] == 1,
         "{room}"
     );
+
+    // Closed, the chat's call counts in the workspace's reports: in the
+    // totals and on Anna's line, with its connected time.
+    let closed = api
+        .act(&c.anna_token, &c.id, "close", json!({ "comment": "Done" }))
+        .await?;
+    ensure!(closed.status == 200, "close: {}", closed.body);
+    let mark = api.login("mark@demo.test").await?;
+    let mut report = serde_json::Value::Null;
+    for _ in 0..50 {
+        report = api
+            .expect("GET", "/api/v1/reports", &mark.token, None)
+            .await?;
+        if report["totals"]["chats"].as_u64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let totals = &report["totals"];
+    ensure!(
+        totals["calls"] == 1 && totals["calls_answered"] == 1,
+        "{report}"
+    );
+    ensure!(
+        totals["call_ms"].as_i64() == room["calls"]["total_ms"].as_i64(),
+        "{report}"
+    );
+    let anna = report["by_agent"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["label"].as_str() == Some("Anna")));
+    ensure!(anna.is_some_and(|a| a["calls"] == 1), "{report}");
     Ok(())
 }
 

@@ -413,6 +413,11 @@ fn random_fact(rng: &mut Rng, t0: i64, version: i64) -> Fact {
         0
     };
     let rating = (agent.is_some() && rng.below(2) == 0).then(|| 1 + rng.below(5) as u8);
+    let calls = if agent.is_some() {
+        rng.below(3) as i64
+    } else {
+        0
+    };
     Fact {
         conversation: format!("c_sum{}", rng.below(300)),
         department: ["d-north", "d-south"][rng.below(2) as usize].into(),
@@ -430,6 +435,9 @@ fn random_fact(rng: &mut Rng, t0: i64, version: i64) -> Fact {
         agent_messages: responses,
         rating,
         rated_at: rating.map(|_| version),
+        calls,
+        calls_answered: calls / 2,
+        call_ms: calls / 2 * rng.below(600_000) as i64,
     }
 }
 

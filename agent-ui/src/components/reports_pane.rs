@@ -322,6 +322,7 @@ fn Totals(row: ReportRow) -> impl IntoView {
         ),
         ("Average duration", reports::time_words(row.avg_duration_ms)),
         ("Rating", reports::rating_words(&row)),
+        ("Calls", reports::call_words(&row)),
     ];
     view! {
         <dl class="reports-totals" aria-label="Totals">
@@ -401,6 +402,7 @@ fn Figures(table: Table, rows: Vec<ReportRow>, on_export: Callback<()>) -> impl 
                     <td>{reports::time_words(r.avg_response_ms)}</td>
                     <td>{reports::time_words(r.avg_duration_ms)}</td>
                     <td>{reports::rating_words(&r)}</td>
+                    <td>{reports::call_words(&r)}</td>
                 </tr>
             }
         })
@@ -425,6 +427,7 @@ fn Figures(table: Table, rows: Vec<ReportRow>, on_export: Callback<()>) -> impl 
                             <th scope="col">"Response time"</th>
                             <th scope="col">"Duration"</th>
                             <th scope="col">"Rating"</th>
+                            <th scope="col">"Calls"</th>
                         </tr>
                     </thead>
                     <tbody>{lines}</tbody>

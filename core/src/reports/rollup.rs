@@ -111,6 +111,9 @@ impl Sums {
         self.first_n -= o.first_n;
         self.response_sum -= o.response_sum;
         self.response_n -= o.response_n;
+        self.calls -= o.calls;
+        self.calls_answered -= o.calls_answered;
+        self.call_sum -= o.call_sum;
         self.duration_sum -= o.duration_sum;
         self.ratings -= o.ratings;
         self.rating_sum -= o.rating_sum;

@@ -86,7 +86,8 @@ fn a_timeline_becomes_its_fact() {
         json!({
             "taken_at": T0 + 20_000,
             "assignee": anna(),
-            "rating": {"score": 4, "comment": null, "at": T0 + 700_000}
+            "rating": {"score": 4, "comment": null, "at": T0 + 700_000},
+            "calls": {"count": 2, "answered": 1, "total_ms": 95_000}
         }),
     );
     let turns = [
@@ -117,6 +118,9 @@ fn a_timeline_becomes_its_fact() {
             agent_messages: 3,
             rating: Some(4),
             rated_at: Some(T0 + 700_000),
+            calls: 2,
+            calls_answered: 1,
+            call_ms: 95_000,
         }
     );
     assert_eq!(fact.queue_ms(), Some(20_000));
@@ -172,6 +176,9 @@ fn fact(id: &str, start: i64, outcome: Outcome, agent: Option<&str>, dept: &str)
         agent_messages: 2,
         rating: None,
         rated_at: None,
+        calls: 0,
+        calls_answered: 0,
+        call_ms: 0,
     }
 }
 
@@ -179,6 +186,8 @@ fn fixture() -> Vec<Fact> {
     let h = 3_600_000;
     let mut rated = fact("a", T0 + 9 * h, Outcome::Answered, Some("anna"), "sales");
     rated.rating = Some(5);
+    // Anna called twice from it; the visitor took one call of 90 s.
+    (rated.calls, rated.calls_answered, rated.call_ms) = (2, 1, 90_000);
     let mut rated_low = fact(
         "b",
         T0 + 9 * h + 60_000,
@@ -231,7 +240,10 @@ fn a_small_fixture_adds_up() {
     assert_eq!(t.avg_duration_ms, Some(100_000.0));
     assert_eq!(t.ratings, 2);
     assert_eq!(t.avg_rating, Some(0.625)); // (1 + 0.25) / 2
-                                           // Every hour and day present; chats where they started.
+    assert_eq!((t.calls, t.calls_answered, t.call_ms), (2, 1, 90_000));
+    assert_eq!(r.by_agent[0].calls, 2, "Anna's calls are hers");
+    assert_eq!(r.by_agent[1].calls, 0);
+    // Every hour and day present; chats where they started.
     assert_eq!(r.by_hour.len(), 24);
     assert_eq!(r.by_hour[9].chats, 2);
     assert_eq!(r.by_hour[9].label, "09:00");
@@ -362,24 +374,27 @@ fn csv_quotes_and_defuses() {
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "agent,name,chats,answered,missed,abandoned,avg_queue_ms,avg_first_response_ms,avg_response_ms,avg_duration_ms,ratings,avg_rating"
+        "agent,name,chats,answered,missed,abandoned,avg_queue_ms,avg_first_response_ms,avg_response_ms,avg_duration_ms,ratings,avg_rating,calls,calls_answered,call_ms"
     );
     assert_eq!(
         lines[1],
-        "anna,\"Smith, \"\"Ann\"\"\",2,2,0,0,10000,20000,15000,100000,1,1.000"
+        "anna,\"Smith, \"\"Ann\"\"\",2,2,0,0,10000,20000,15000,100000,1,1.000,2,1,90000"
     );
     assert_eq!(
         lines[2],
-        "bob,\"'=HYPERLINK(\"\"x\"\")\",1,1,0,0,10000,20000,15000,100000,1,0.250"
+        "bob,\"'=HYPERLINK(\"\"x\"\")\",1,1,0,0,10000,20000,15000,100000,1,0.250,0,0,0"
     );
     assert_eq!(
         lines[3],
-        "total,All chats,5,3,1,1,10000,20000,15000,100000,2,0.625"
+        "total,All chats,5,3,1,1,10000,20000,15000,100000,2,0.625,2,1,90000"
     );
     assert_eq!(lines[4], "");
     // Empty figures are empty cells.
     let hours = csv(&r, Table::ByHour);
-    assert!(hours.contains("\r\n00,00:00,0,0,0,0,,,,,0,\r\n"), "{hours}");
+    assert!(
+        hours.contains("\r\n00,00:00,0,0,0,0,,,,,0,,0,0,0\r\n"),
+        "{hours}"
+    );
     assert_eq!(
         Table::ByDay.file_name(&r, 0),
         "chats-by-day-2026-01-01-to-2026-01-02.csv"

@@ -96,6 +96,9 @@ fn fact(i: usize, now: i64, rng: &mut Rng) -> Fact {
         agent_messages: responses,
         rating,
         rated_at: rating.map(|_| closed_at + 10_000),
+        calls: i64::from(answered && rng.below(10) == 0),
+        calls_answered: 0,
+        call_ms: 0,
     }
 }
 

@@ -33,6 +33,10 @@ fn fact(id: &str, start: i64, department: &str, agent: Option<&str>) -> Fact {
         agent_messages: 3,
         rating: None,
         rated_at: None,
+        // An answered chat had one call of a minute.
+        calls: i64::from(answered),
+        calls_answered: i64::from(answered),
+        call_ms: if answered { 60_000 } else { 0 },
     }
 }
 
