@@ -10,7 +10,7 @@
   var EVENTS = "ready opened closed chatStarted chatEnded agentJoined unreadChanged".split(" ");
 
   // What the page asked for, kept while nothing is drawn yet.
-  var isOpen = false, hidden = false, count = 0, drawn = false, refused = false;
+  var isOpen = false, hidden = false, count = 0, ringing = false, drawn = false, refused = false;
   var consent = false, asked = false, left = false, frame, frameReady = false, resetOnLoad = false, focusOnReady;
   var config = { user: null, fields: {}, department: null, language: null };
   var listeners = {};
@@ -57,6 +57,7 @@
       : isOpen ? "Close chat" : "Open chat");
     button.setAttribute("aria-expanded", isOpen);
     if (visible) unread(0);
+    else mark();
     post({ type: "lc:shown", shown: visible });
     // A frame still loading takes the focus again once it listens.
     if (visible && focus) {
@@ -77,12 +78,20 @@
   }
   function unread(n) {
     n = isOpen && !hidden ? 0 : Math.max(0, n | 0);
-    if (drawn) {
-      badge.textContent = n > 9 ? "9+" : n;
-      badge.hidden = !n;
-      desc.textContent = n ? n + (spanish() ? " sin leer" : " unread") : "";
-    }
-    if (n !== count) emit("unreadChanged", (count = n));
+    var changed = n !== count;
+    count = n;
+    mark();
+    if (changed) emit("unreadChanged", n);
+  }
+  // The badge: a call ringing while the chat is closed, else the unread count.
+  function mark() {
+    if (!drawn) return;
+    var ring = ringing && !(isOpen && !hidden), es = spanish();
+    badge.textContent = ring ? "\u260E" : count > 9 ? "9+" : count;
+    badge.hidden = !count && !ring;
+    button.classList.toggle("r", ring);
+    desc.textContent = (ring ? (es ? "Llamada entrante. " : "Incoming call. ") : "") +
+      (count ? count + (es ? " sin leer" : " unread") : "");
   }
 
   function draw(theme) {
@@ -104,6 +113,8 @@
       ".b:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}" +
       "svg{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}" +
       ".x,.o .c{display:none}.o .x{display:block}" +
+      ".r{animation:r 1s infinite}@keyframes r{50%{transform:scale(1.1)}}" +
+      "@media (prefers-reduced-motion:reduce){.r{animation:none}}" +
       ".n{position:absolute;top:-4px;right:-4px;min-width:8px;padding:0 6px;border-radius:10px;background:#dc2626;font:700 12px/20px system-ui,sans-serif}" +
       ".f{bottom:88px;width:370px;height:560px;max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border-radius:14px;overflow:hidden;background:#fff}" +
       "iframe{all:initial;display:block;width:100%;height:100%;border:0}" +
@@ -144,6 +155,10 @@
       sendConfig();
     } else if (d.type === "lc:close" || d.type === "lc:popout") setOpen(false);
     else if (d.type === "lc:unread") unread(d.count);
+    else if (d.type === "lc:ringing") {
+      ringing = !!d.ringing;
+      mark();
+    }
     else if (d.type === "lc:interacted") {
       consent = true;
       remember();
