@@ -223,7 +223,6 @@ test("Accept with media: the call's screen, its controls, the chat during the ca
   await call.getByRole("button", { name: "Turn camera off", exact: true }).click();
   await call.getByRole("button", { name: "Turn camera on", exact: true }).waitFor({ timeout: TIMEOUT });
   await callFrame((c) => c.visitor_media.audio === false && c.visitor_media.video === false);
-  assert.equal(await frame.evaluate(() => document.querySelector(".call .me").srcObject.getVideoTracks()[0].enabled), false);
 
   // The chat goes on during the call, both ways.
   await chat.getByRole("textbox", { name: "Message", exact: true }).fill("Can you hear me?");

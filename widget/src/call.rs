@@ -149,7 +149,11 @@ fn poll() {
         return;
     };
     let waker = Waker::from(Arc::new(Poll));
-    if task.as_mut().poll(&mut Context::from_waker(&waker)).is_pending() {
+    if task
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending()
+    {
         TASK.with(|t| *t.borrow_mut() = Some(task));
     }
 }

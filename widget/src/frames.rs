@@ -14,9 +14,7 @@
 //! and are dropped like any unknown frame.
 
 use crate::js::{boolean, get, items, number, string};
-use shared::call::{
-    CallKind, CallState, CallStatus, IceCandidate, IceServer, MediaState,
-};
+use shared::call::{CallKind, CallState, CallStatus, IceCandidate, IceServer, MediaState};
 use shared::files::Attachment;
 use shared::frame::{
     ConversationStatus, ConversationView, ErrorCode, Message, MessageKind, Participant,

@@ -71,7 +71,9 @@ pub fn unread(count: usize) {
 /// Tells the loader whether a call rings for the visitor (the launcher
 /// shows it while the chat is closed).
 pub fn ringing(ringing: bool) {
-    post("lc:ringing", |m| set(m, "ringing", &JsValue::from_bool(ringing)));
+    post("lc:ringing", |m| {
+        set(m, "ringing", &JsValue::from_bool(ringing))
+    });
 }
 
 /// Passes an event to the page: `data` is `{key: value}`.

@@ -89,7 +89,6 @@
     var ring = ringing && !(isOpen && !hidden), es = spanish();
     badge.textContent = ring ? "\u260E" : count > 9 ? "9+" : count;
     badge.hidden = !count && !ring;
-    button.classList.toggle("r", ring);
     desc.textContent = (ring ? (es ? "Llamada entrante. " : "Incoming call. ") : "") +
       (count ? count + (es ? " sin leer" : " unread") : "");
   }
@@ -113,8 +112,6 @@
       ".b:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}" +
       "svg{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}" +
       ".x,.o .c{display:none}.o .x{display:block}" +
-      ".r{animation:r 1s infinite}@keyframes r{50%{transform:scale(1.1)}}" +
-      "@media (prefers-reduced-motion:reduce){.r{animation:none}}" +
       ".n{position:absolute;top:-4px;right:-4px;min-width:8px;padding:0 6px;border-radius:10px;background:#dc2626;font:700 12px/20px system-ui,sans-serif}" +
       ".f{bottom:88px;width:370px;height:560px;max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border-radius:14px;overflow:hidden;background:#fff}" +
       "iframe{all:initial;display:block;width:100%;height:100%;border:0}" +

@@ -257,8 +257,10 @@ pub fn update() {
         let answering = s.asking || s.stream.is_some();
         if incoming {
             let agent = n.view.peer.as_ref().map_or("", |p| p.name.as_str());
-            s.heading.set_text_content(Some(&words::calling(n.words, agent)));
-            s.kind_line.set_text_content(Some(words::kind(n.words, kind)));
+            s.heading
+                .set_text_content(Some(&words::calling(n.words, agent)));
+            s.kind_line
+                .set_text_content(Some(words::kind(n.words, kind)));
             if n.sound && !answering && s.ring.is_none() {
                 crate::sound::tone();
                 s.ring = every(&s.ringer, RING_EVERY_MS);
@@ -312,10 +314,7 @@ pub fn update() {
             set_label(&s.mic, mic);
             show(&s.camera, camera.is_some());
             set_label(&s.camera, camera.unwrap_or(""));
-            set_label(
-                &s.status,
-                if s.connected { "" } else { n.words.connecting },
-            );
+            set_label(&s.status, if s.connected { "" } else { n.words.connecting });
             set_label(&s.clock, &words::clock(n.view.duration_ms));
             if s.tick.is_none() {
                 s.tick = every(&s.ticker, 1_000);
@@ -378,7 +377,10 @@ fn set_label(b: &Element, label: &str) {
 /// Calls the part's handler every `ms`.
 fn every(handler: &Closure<dyn FnMut(JsValue)>, ms: i32) -> Option<i32> {
     web_sys::window()?
-        .set_interval_with_callback_and_timeout_and_arguments_0(handler.as_ref().unchecked_ref(), ms)
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            handler.as_ref().unchecked_ref(),
+            ms,
+        )
         .ok()
 }
 
@@ -477,7 +479,11 @@ fn clicked(e: web_sys::Event) {
     if what == "accept" {
         app::with(|a| a.call_note = None);
         let kind = app::with(|a| a.session.state().call().call().map(|c| c.kind));
-        let asking = SCREEN.with(|c| c.borrow().as_ref().is_some_and(|s| s.asking && s.stream.is_none()));
+        let asking = SCREEN.with(|c| {
+            c.borrow()
+                .as_ref()
+                .is_some_and(|s| s.asking && s.stream.is_none())
+        });
         if asking {
             open(kind.unwrap_or(CallKind::Audio), true);
         }

@@ -70,7 +70,8 @@ const ES: Words = Words {
     denied: "Tu navegador no permitió el micrófono o la cámara, así que la llamada terminó. \
         Permítelos para este sitio para recibir llamadas; el chat sigue.",
     no_device: "No se encontró micrófono ni cámara, así que la llamada terminó; el chat sigue.",
-    failed: "El micrófono o la cámara no pudieron iniciarse, así que la llamada terminó; el chat sigue.",
+    failed:
+        "El micrófono o la cámara no pudieron iniciarse, así que la llamada terminó; el chat sigue.",
 };
 
 /// The words of `lang`.
@@ -119,7 +120,11 @@ pub fn clock(ms: i64) -> String {
 
 /// The microphone's and the camera's buttons, as `media` stands: what a
 /// press does next (`None` for the camera of an audio call).
-pub fn controls(w: &Words, kind: CallKind, media: MediaState) -> (&'static str, Option<&'static str>) {
+pub fn controls(
+    w: &Words,
+    kind: CallKind,
+    media: MediaState,
+) -> (&'static str, Option<&'static str>) {
     let mic = if media.audio { w.mute } else { w.unmute };
     let camera = (kind == CallKind::Video).then_some(if media.video {
         w.camera_off
@@ -184,12 +189,27 @@ mod tests {
     #[test]
     fn controls_say_what_a_press_does() {
         let w = words(Lang::En);
-        let on = MediaState { audio: true, video: true };
-        let off = MediaState { audio: false, video: false };
-        assert_eq!(controls(w, CallKind::Video, on), ("Mute microphone", Some("Turn camera off")));
-        assert_eq!(controls(w, CallKind::Video, off), ("Unmute microphone", Some("Turn camera on")));
+        let on = MediaState {
+            audio: true,
+            video: true,
+        };
+        let off = MediaState {
+            audio: false,
+            video: false,
+        };
+        assert_eq!(
+            controls(w, CallKind::Video, on),
+            ("Mute microphone", Some("Turn camera off"))
+        );
+        assert_eq!(
+            controls(w, CallKind::Video, off),
+            ("Unmute microphone", Some("Turn camera on"))
+        );
         assert_eq!(controls(w, CallKind::Audio, on), ("Mute microphone", None));
-        assert_eq!(controls(w, CallKind::Audio, off), ("Unmute microphone", None));
+        assert_eq!(
+            controls(w, CallKind::Audio, off),
+            ("Unmute microphone", None)
+        );
     }
 
     #[test]
