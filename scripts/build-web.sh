@@ -3,7 +3,8 @@
 # folder wrangler serves as static assets:
 #   dist/widget.js             the loader a site pastes (widget/web/loader.js)
 #   dist/widget/frame.html     the chat, inside an iframe (widget/web/frame.html)
-#   dist/widget/pkg/           widget.js + widget_bg.wasm
+#   dist/widget/pkg/           widget.js + widget_bg.wasm (the chat) and
+#                              split_call.<digest>.wasm (calls, fetched when one rings)
 #   dist/demo/index.html       a demo page with the script tag (widget/web/demo.html)
 #   dist/agent/index.html      the agent app (agent-ui/web/index.html)
 #   dist/agent/assets/         the agent app's static files, if agent-ui/web/assets exists
@@ -34,13 +35,33 @@ bindgen() { # wasm-file out-dir out-name [wasm-bindgen options]
     || die "wasm-bindgen failed on $1 (see above)"
   optimize "$2/$3_bg.wasm"
 }
-bindgen "$wasm_dir/widget.wasm" dist/widget/pkg widget
+# The widget in two parts (widget/src/call.rs): everything a call shows
+# and does (the invitation, the call's screen, WebRTC and the media) is
+# moved into split_call.wasm, fetched only when a call rings, so the
+# usable chat does not carry it. As the agent app's split below.
+widget_split="$CARGO_TARGET_DIR/widget-split"
+rm -rf "$widget_split"
+"$WASM_SPLIT_BIN" "$wasm_dir/widget.wasm" "$widget_split" --out-name widget \
+  || die "wasm-split-cli failed on $wasm_dir/widget.wasm (see above)"
+[ -f "$widget_split/split_call.wasm" ] \
+  || die "wasm-split-cli made no split_call.wasm: is the widget built with --emit-relocs (widget/build.rs)?"
+bindgen "$widget_split/widget.wasm" dist/widget/pkg widget --keep-lld-exports
+cp "$widget_split/__wasm_split.js" "$widget_split/split_call.wasm" dist/widget/pkg/
+optimize dist/widget/pkg/split_call.wasm
+# The digest of both parts in the part's name, as for the agent app's.
+digest=$(cat dist/widget/pkg/widget_bg.wasm dist/widget/pkg/split_call.wasm | sha256sum | cut -c1-16)
+mv dist/widget/pkg/split_call.wasm "dist/widget/pkg/split_call.$digest.wasm"
+sed -i "s#\"\./split_call\.wasm\"#\"./split_call.$digest.wasm\"#" dist/widget/pkg/__wasm_split.js
+grep -q "split_call.$digest.wasm" dist/widget/pkg/__wasm_split.js \
+  || die "the widget's __wasm_split.js does not name split_call.wasm as expected: check the wasm-split-cli version"
 # The widget's JavaScript glue reaches every visitor who opens the chat:
-# minified, it is some 1.2 KB smaller gzipped.
-"$ESBUILD_BIN" dist/widget/pkg/widget.js --minify --format=esm --log-level=warning \
+# minified, it is some 1.2 KB smaller gzipped; bundled with the split
+# loader, one request fewer.
+"$ESBUILD_BIN" dist/widget/pkg/widget.js --bundle --minify --format=esm --log-level=warning \
   --outfile=dist/widget/pkg/widget.min.js \
   || die "esbuild could not minify dist/widget/pkg/widget.js (see above)"
 mv dist/widget/pkg/widget.min.js dist/widget/pkg/widget.js
+rm dist/widget/pkg/__wasm_split.js
 
 # The agent app in two parts (agent-ui/src/on_demand.rs): wasm-split-cli
 # moves what only the split points reach (Administration, Reports) into

@@ -143,6 +143,9 @@ export async function launchBrowser(extraArgs = []) {
     args: [
       "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      // Calls: a fake camera and microphone, and the permission prompt
+      // answered "Allow" (harmless for pages that never ask).
+      "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
       ...extraArgs,
     ],
   });

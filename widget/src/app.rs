@@ -108,6 +108,9 @@ pub struct App {
     pub focus_problem: bool,
     /// A sentence for the screen reader's live region.
     pub announce: Option<String>,
+    /// Why a call could not go on (its part did not load, the browser
+    /// refused the microphone or camera), shown as an alert.
+    pub call_note: Option<String>,
     interacted: bool,
     socket: Option<Socket>,
     /// Bumped on every connect; refusals heard by older drivers are ignored.
@@ -162,6 +165,7 @@ pub fn init() {
             rating: (Stage::Editing, None),
             transcript: (Stage::Editing, None),
             announce: None,
+            call_note: None,
             focus_problem: false,
             interacted: false,
             socket: None,
@@ -211,6 +215,7 @@ pub fn changed() {
         }
     }
     view::render();
+    crate::call::after_change();
 }
 
 /// "Anna: text" for the newest message an agent wrote.
@@ -545,7 +550,7 @@ fn close_socket() {
 /// Gives an input to the session, through the driver when there is one
 /// (it performs what the session asks). Before the first connect, the
 /// session only keeps it (a send waits in its outbox).
-fn feed(input: Input) {
+pub fn feed(input: Input) {
     let socket = with(|a| a.socket.clone());
     match socket {
         Some(socket) => socket.act(Some(input)),
@@ -667,6 +672,7 @@ fn reset() {
         a.uploads.clear();
         a.uploads_version += 1;
         a.seen = Seen::default();
+        a.call_note = None;
         a.site_key.clone()
     });
     session::forget(&site_key);

@@ -8,10 +8,12 @@
 //! and here [`lines`], [`notice`], [`offline`], [`draft`], [`site`],
 //! [`ending`], [`watch`], [`i18n`]); [`app`] sequences them and performs
 //! requests; [`view`] draws the screen once with [`dom`] and then changes
-//! only what differs.
+//! only what differs; [`call`] fetches the call's own part of the Wasm
+//! when a call rings.
 
 mod app;
 mod browser;
+mod call;
 mod dom;
 mod draft;
 mod ending;

@@ -4,6 +4,7 @@
 //! `lc:unread {count}` for the launcher's badge, `lc:interacted` once the
 //! visitor did something (from then on the loader may store its own
 //! state), `lc:popout` when it opened itself in a window, and
+//! `lc:ringing {ringing}` while a call rings (the launcher shows it),
 //! `lc:event {name, data}` for the page's callbacks (`chatStarted`,
 //! `chatEnded`, `agentJoined`). The loader sends `lc:shown {shown}` (a
 //! hidden iframe's document still reports itself visible, so the frame
@@ -64,6 +65,14 @@ pub fn popout() {
 pub fn unread(count: usize) {
     post("lc:unread", |m| {
         set(m, "count", &JsValue::from_f64(count as f64))
+    });
+}
+
+/// Tells the loader whether a call rings for the visitor (the launcher
+/// shows it while the chat is closed).
+pub fn ringing(ringing: bool) {
+    post("lc:ringing", |m| {
+        set(m, "ringing", &JsValue::from_bool(ringing))
     });
 }
 

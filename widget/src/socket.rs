@@ -204,7 +204,7 @@ fn closed<F>(code: u16) -> SocketEvent<F> {
 }
 
 /// Runs `f` from the event loop, after the current event.
-fn later(f: impl FnOnce() + 'static) {
+pub fn later(f: impl FnOnce() + 'static) {
     let closure = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| f());
     if let Some(window) = web_sys::window() {
         let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(

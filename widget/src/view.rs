@@ -90,6 +90,7 @@ pub struct View {
     typing: Slot,
     queue: Slot,
     announce: Slot,
+    call_note: Slot,
     ended: Element,
     rate_form: Element,
     rate_status: Slot,
@@ -422,6 +423,10 @@ fn make(a: &App) -> View {
     attrs(&queue.el, &[("role", "status"), ("aria-live", "polite")]);
     let announce = Slot::new(add(&body, "p", "sr", ""));
     attr(&announce.el, "aria-live", "polite");
+    // Why a call could not go on; the call's own screen, once its part
+    // loaded, goes above the log.
+    let call_note = Slot::hiding(add(&body, "p", "call-note", ""));
+    attr(&call_note.el, "role", "alert");
 
     // The end-of-chat screen.
     let ended = add(&body, "section", "ended", "");
@@ -588,6 +593,7 @@ fn make(a: &App) -> View {
         typing,
         queue,
         announce,
+        call_note,
         ended,
         rate_form,
         rate_status,
@@ -1127,6 +1133,7 @@ fn draw(a: &mut App, v: &mut View) {
     v.typing.set(typing.as_deref());
     v.queue.set(lines::queue(t, state).as_deref());
     v.announce.set(a.announce.as_deref());
+    v.call_note.set(a.call_note.as_deref());
     let scroll = (all.len(), waiting, typing.is_some(), a.shown);
     if scroll != v.scrolled {
         v.scrolled = scroll;

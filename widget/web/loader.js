@@ -10,7 +10,7 @@
   var EVENTS = "ready opened closed chatStarted chatEnded agentJoined unreadChanged".split(" ");
 
   // What the page asked for, kept while nothing is drawn yet.
-  var isOpen = false, hidden = false, count = 0, drawn = false, refused = false;
+  var isOpen = false, hidden = false, count = 0, ringing = false, drawn = false, refused = false;
   var consent = false, asked = false, left = false, frame, frameReady = false, resetOnLoad = false, focusOnReady;
   var config = { user: null, fields: {}, department: null, language: null };
   var listeners = {};
@@ -57,6 +57,7 @@
       : isOpen ? "Close chat" : "Open chat");
     button.setAttribute("aria-expanded", isOpen);
     if (visible) unread(0);
+    else mark();
     post({ type: "lc:shown", shown: visible });
     // A frame still loading takes the focus again once it listens.
     if (visible && focus) {
@@ -77,12 +78,19 @@
   }
   function unread(n) {
     n = isOpen && !hidden ? 0 : Math.max(0, n | 0);
-    if (drawn) {
-      badge.textContent = n > 9 ? "9+" : n;
-      badge.hidden = !n;
-      desc.textContent = n ? n + (spanish() ? " sin leer" : " unread") : "";
-    }
-    if (n !== count) emit("unreadChanged", (count = n));
+    var changed = n !== count;
+    count = n;
+    mark();
+    if (changed) emit("unreadChanged", n);
+  }
+  // The badge: a call ringing while the chat is closed, else the unread count.
+  function mark() {
+    if (!drawn) return;
+    var ring = ringing && !(isOpen && !hidden), es = spanish();
+    badge.textContent = ring ? "\u260E" : count > 9 ? "9+" : count;
+    badge.hidden = !count && !ring;
+    desc.textContent = (ring ? (es ? "Llamada entrante. " : "Incoming call. ") : "") +
+      (count ? count + (es ? " sin leer" : " unread") : "");
   }
 
   function draw(theme) {
@@ -144,6 +152,10 @@
       sendConfig();
     } else if (d.type === "lc:close" || d.type === "lc:popout") setOpen(false);
     else if (d.type === "lc:unread") unread(d.count);
+    else if (d.type === "lc:ringing") {
+      ringing = !!d.ringing;
+      mark();
+    }
     else if (d.type === "lc:interacted") {
       consent = true;
       remember();
