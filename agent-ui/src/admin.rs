@@ -6,6 +6,7 @@
 //! change again and its 400 sentence is what a refused save shows.
 
 pub mod audit;
+pub mod calls;
 pub mod departments;
 pub mod grants;
 pub mod hours;
@@ -32,6 +33,8 @@ pub enum Screen {
     Sites,
     /// Algorithms, capacity, offer timeout, grace period.
     Routing,
+    /// Audio and video calls: on or off, ring timeout, STUN and TURN.
+    Calls,
     /// Each department's week and time zone.
     Hours,
     /// The workspace's canned responses.
@@ -48,12 +51,13 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen, in navigation order.
-    pub const ALL: [Screen; 11] = [
+    pub const ALL: [Screen; 12] = [
         Screen::Agents,
         Screen::Departments,
         Screen::Roles,
         Screen::Sites,
         Screen::Routing,
+        Screen::Calls,
         Screen::Hours,
         Screen::Canned,
         Screen::Labels,
@@ -70,6 +74,7 @@ impl Screen {
             Screen::Roles => "Roles and permissions",
             Screen::Sites => "Sites",
             Screen::Routing => "Routing",
+            Screen::Calls => "Calls",
             Screen::Hours => "Business hours",
             Screen::Canned => "Canned responses",
             Screen::Labels => "Tags and dispositions",
@@ -150,6 +155,7 @@ mod tests {
                 "Roles and permissions",
                 "Sites",
                 "Routing",
+                "Calls",
                 "Business hours",
                 "Canned responses",
                 "Tags and dispositions",

@@ -62,7 +62,7 @@ test("the Administration entry opens the area, whose screens carry the product's
   await desk.getByRole("heading", { level: 1, name: "Administration" }).waitFor({ timeout: TIMEOUT });
   const names = await desk.getByRole("navigation", { name: "Administration screens" }).getByRole("button").allTextContents();
   assert.deepEqual(names, [
-    "Agents", "Departments", "Roles and permissions", "Sites", "Routing", "Business hours",
+    "Agents", "Departments", "Roles and permissions", "Sites", "Routing", "Calls", "Business hours",
     "Canned responses", "Tags and dispositions", "Webhooks", "API tokens", "Audit log",
   ]);
   // An agent sees no such entry (and the server refuses them anyway).
@@ -193,6 +193,29 @@ test("Routing: algorithm and offer timeout (seconds in the form, ms on the wire)
   assert.equal(r.algorithm, "load_balancing");
   assert.equal(r.offer_timeout_ms, 45000);
   assert.deepEqual(r.departments.find((d) => d.department === "sales")?.capacity, 2);
+});
+
+test("Calls: off for a department, a ring timeout, TURN with its secret; a refusal keeps the form", async () => {
+  await open("Calls");
+  await pressOn(desk, screen().getByRole("checkbox", { name: "No calls on Sales" }), "Space");
+  await typeInto(desk, screen().getByRole("textbox", { name: "Ring timeout (seconds)" }), "20");
+  await typeInto(desk, screen().getByRole("textbox", { name: "TURN servers" }), "turn:turn.example.com:3478");
+  // A TURN server without its secret: the form says so and sends nothing.
+  await pressOn(desk, screen().getByRole("button", { name: "Save" }));
+  await desk.getByRole("alert").filter({ hasText: "shared secret" }).waitFor({ timeout: TIMEOUT });
+  assert.equal((await settings()).calls.turn_urls?.length ?? 0, 0);
+  // A secret too short: the server's sentence.
+  await typeInto(desk, screen().getByLabel("TURN shared secret"), "short");
+  await pressOn(desk, screen().getByRole("button", { name: "Save" }));
+  await desk.getByRole("alert").waitFor({ timeout: TIMEOUT });
+  await typeInto(desk, screen().getByLabel("TURN shared secret"), "a-turn-secret-of-24-bytes");
+  await pressOn(desk, screen().getByRole("button", { name: "Save" }));
+  await success(desk, "The call settings are saved.");
+  const c = (await settings()).calls;
+  assert.deepEqual(c.off_departments, ["sales"]);
+  assert.equal(c.ring_timeout_ms, 20000);
+  assert.deepEqual(c.turn_urls, ["turn:turn.example.com:3478"]);
+  assert.equal(c.turn_secret, "a-turn-secret-of-24-bytes");
 });
 
 test("Business hours: a week row and a time zone for Support", async () => {

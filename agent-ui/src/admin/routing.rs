@@ -66,7 +66,7 @@ pub struct RoutingDraft {
     pub departments: Vec<DepartmentDraft>,
 }
 
-fn seconds(ms: i64) -> String {
+pub(super) fn seconds(ms: i64) -> String {
     if ms % 1000 == 0 {
         (ms / 1000).to_string()
     } else {
@@ -74,7 +74,7 @@ fn seconds(ms: i64) -> String {
     }
 }
 
-fn parse_seconds(text: &str, min: f64, max: f64, what: &str) -> Result<i64, String> {
+pub(super) fn parse_seconds(text: &str, min: f64, max: f64, what: &str) -> Result<i64, String> {
     match text.trim().parse::<f64>() {
         Ok(s) if s.is_finite() && (min..=max).contains(&s) => Ok((s * 1000.0).round() as i64),
         _ => Err(format!(

@@ -11,6 +11,7 @@ use shared::admin::{
     RotatedSecret, Settings, SignupInfo, SignupRequest, Webhook, WebhookRequest,
 };
 use shared::api::{DepartmentSetup, LoginResponse, RoleGrants, RoutingSetup, SiteSetup};
+use shared::call::CallSettings;
 use shared::room::Labels;
 
 type Empty = serde_json::Value;
@@ -71,6 +72,11 @@ pub async fn rotate_secret(t: &str, site: &str) -> Result<RotatedSecret, HttpErr
 /// `PUT /api/v1/admin/settings/routing`.
 pub async fn put_routing(t: &str, routing: &RoutingSetup) -> Result<Settings, HttpError> {
     put("/api/v1/admin/settings/routing", Some(t), routing).await
+}
+
+/// `PUT /api/v1/admin/settings/calls`.
+pub async fn put_calls(t: &str, c: &CallSettings) -> Result<Settings, HttpError> {
+    put("/api/v1/admin/settings/calls", Some(t), c).await
 }
 
 /// `PUT /api/v1/admin/settings/grants`.

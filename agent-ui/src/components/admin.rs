@@ -9,6 +9,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod calls;
 pub mod canned;
 pub mod confirm;
 pub mod departments;
@@ -311,6 +312,7 @@ pub fn AdministrationPane() -> impl IntoView {
                         Screen::Roles => view! { <roles::Roles/> }.into_any(),
                         Screen::Sites => view! { <sites::Sites/> }.into_any(),
                         Screen::Routing => view! { <routing::Routing/> }.into_any(),
+                        Screen::Calls => view! { <calls::Calls/> }.into_any(),
                         Screen::Hours => view! { <hours::Hours/> }.into_any(),
                         Screen::Canned => view! { <canned::Canned/> }.into_any(),
                         Screen::Labels => view! { <labels::Labels/> }.into_any(),
