@@ -1236,21 +1236,8 @@ impl Room {
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let path = req.path();
         if path == "/stored" {
-            // The benchmark's look at what this object keeps (the worker
-            // serves it only where its benchmark routes are on).
-            let tables = self
-                .sql()
-                .exec(
-                    "SELECT name AS value FROM sqlite_master WHERE type = 'table' ORDER BY name",
-                    None,
-                )
-                .and_then(|c| c.to_array::<Value>())
-                .map(|rows| rows.into_iter().map(|r| r.value).collect::<Vec<_>>());
-            return match tables {
-                Ok(tables) => json(&serde_json::json!({ "tables": tables }))
-                    .or_else(|e| Ok(e.into_response("conversation /stored"))),
-                Err(e) => Ok(Error::from(e).into_response("conversation /stored")),
-            };
+            return Ok(http::stored_tables(&self.sql())
+                .unwrap_or_else(|e| e.into_response("conversation /stored")));
         }
         // Every route but `/init` addresses a conversation that exists: an
         // id nobody created answers 404 and writes nothing.

@@ -29,6 +29,25 @@ pub const PRIORITY_HEADER: &str = "x-livechat-priority";
 pub const AGENT_HEADER: &str = "x-livechat-agent";
 
 /// A JSON answer.
+/// The tables an object's SQLite holds, as `{"tables": [...]}`: the
+/// benchmark's and the tests' look at what an object keeps (the worker
+/// serves it only where its benchmark routes are on). Reading them writes
+/// nothing.
+pub fn stored_tables(sql: &worker::SqlStorage) -> Result<Response> {
+    #[derive(serde::Deserialize)]
+    struct Name {
+        name: String,
+    }
+    let tables: Vec<Name> = sql
+        .exec(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            None,
+        )?
+        .to_array()?;
+    let names: Vec<String> = tables.into_iter().map(|t| t.name).collect();
+    json(&serde_json::json!({ "tables": names }))
+}
+
 pub fn json(value: &impl Serialize) -> Result<Response> {
     Ok(Response::from_json(value)?)
 }

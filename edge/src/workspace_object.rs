@@ -812,7 +812,49 @@ impl WorkspaceObject {
         Ok(())
     }
 
+    /// Whether this workspace was ever set up (its tables exist): a name
+    /// nobody created must not get storage by being asked for.
+    fn exists(&self) -> Result<bool> {
+        if self.core.borrow().is_some() {
+            return Ok(true);
+        }
+        #[derive(Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        let tables = self
+            .sql()
+            .exec(
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'agents'",
+                None,
+            )?
+            .one::<Count>()?;
+        Ok(tables.n > 0)
+    }
+
     async fn route(&self, req: Request) -> Result<Response> {
+        // A workspace is made by a setup or a sign-up only. Asked anything
+        // else, a name nobody set up answers as an empty workspace would,
+        // and writes nothing: no sign-in (the same words as a wrong
+        // password, so sign-in tells no one which workspaces exist), no
+        // site, no route.
+        if req.path() == "/stored" {
+            return http::stored_tables(&self.sql());
+        }
+        if !self.exists()? {
+            match req.path().as_str() {
+                "/setup" | "/signup" => {}
+                "/hashes" => return json(&PasswordHashes::new()),
+                "/login" => {
+                    return Err(Error::refused(
+                        ErrorCode::BadCredentials,
+                        "wrong email or password",
+                    ))
+                }
+                "/login-failed" | "/login-succeeded" => return json(&serde_json::json!({})),
+                _ => return Err(Error::refused(ErrorCode::NotFound, "no such workspace")),
+            }
+        }
         // Every route reads storage: the tables and the core come first.
         self.ensure_loaded()?;
         match req.path().as_str() {

@@ -835,3 +835,80 @@ async fn a_conversation_id_nobody_created_answers_404_and_stores_nothing() -> Re
     assert!(tables.is_empty(), "a forged id stored {tables:?}");
     Ok(())
 }
+
+/// The tables a workspace object holds.
+async fn workspace_tables(worker: &Worker, name: &str) -> Result<Vec<String>> {
+    let r = request(
+        worker,
+        "127.0.0.1",
+        "GET",
+        &format!("/api/v1/bench/workspaces/{name}/stored"),
+        None,
+        None,
+    )
+    .await?;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    Ok(serde_json::from_value(r.body["tables"].clone())?)
+}
+
+#[tokio::test]
+async fn a_workspace_name_nobody_set_up_is_refused_and_stores_nothing() -> Result<()> {
+    let worker = Worker::start_limited("standard").await?;
+    assert!(
+        workspace_tables(&worker, "demo")
+            .await?
+            .contains(&"agents".to_owned()),
+        "a workspace that was set up has its tables"
+    );
+    let ip = "198.51.100.77";
+    // A widget of one of its sites, and a visitor session there: 404.
+    let site = request(
+        &worker,
+        ip,
+        "GET",
+        "/api/v1/visitor/site?site_key=ghost.website",
+        None,
+        None,
+    )
+    .await?;
+    assert_eq!(site.status, 404, "{:?}", site.body);
+    let session = request(
+        &worker,
+        ip,
+        "POST",
+        "/api/v1/visitor/session",
+        None,
+        Some(serde_json::json!({ "site_key": "ghost.website" })),
+    )
+    .await?;
+    assert_eq!(session.status, 404, "{:?}", session.body);
+    // A sign-in: the same words as a wrong password, which tell no one
+    // whether the workspace exists.
+    for workspace in ["ghost", "demo"] {
+        let login = request(
+            &worker,
+            ip,
+            "POST",
+            "/api/v1/agent/login",
+            None,
+            Some(serde_json::json!({
+                "workspace": workspace, "email": "anna@demo.test", "password": "not her password"
+            })),
+        )
+        .await?;
+        assert_eq!(login.status, 401, "{workspace}: {:?}", login.body);
+        assert_eq!(
+            login.body["error"]["message"], "wrong email or password",
+            "{workspace}: {:?}",
+            login.body
+        );
+    }
+    // As for conversations, `wrangler dev`'s own name table aside.
+    let tables: Vec<String> = workspace_tables(&worker, "ghost")
+        .await?
+        .into_iter()
+        .filter(|t| !t.starts_with("__miniflare"))
+        .collect();
+    assert!(tables.is_empty(), "a name nobody set up stored {tables:?}");
+    Ok(())
+}
