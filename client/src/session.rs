@@ -150,6 +150,14 @@ impl Session {
         &self.state
     }
 
+    /// What is known of the conversation, to drain its call's events
+    /// (`state_mut().call_mut().poll_event()`) and tell it of the peer
+    /// connection. Sends go through [`Session::handle`], never through
+    /// this.
+    pub fn state_mut(&mut self) -> &mut ChatState {
+        &mut self.state
+    }
+
     /// Where the socket is.
     pub fn link(&self) -> Link {
         self.connection.link()
