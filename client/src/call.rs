@@ -170,9 +170,7 @@ impl CallClient {
             ServerFrame::CallRejoin { call_id } if self.is_current(call_id) => {
                 self.events.push_back(CallEvent::MakeOffer)
             }
-            ServerFrame::Error { code, message, .. }
-                if self.starting && is_call_refusal(*code) =>
-            {
+            ServerFrame::Error { code, message, .. } if self.starting && is_call_refusal(*code) => {
                 self.starting = false;
                 self.refusal = Some(message.clone());
             }

@@ -9,7 +9,7 @@
 // and camera shows why and sends no `call_start`.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { demo, launchBrowser, setStatus, setUp, signIn, TIMEOUT, token, until } from "./harness.mjs";
+import { api, demo, launchBrowser, setStatus, setUp, signIn, TIMEOUT, token, until } from "./harness.mjs";
 import { MEDIA_FLAGS } from "./call_probe.mjs";
 
 const env = setUp();
@@ -150,7 +150,7 @@ test("a call from the agent app: declined, then accepted with an offer, watched,
   // The chat goes on during the call.
   await pane.getByRole("textbox", { name: "Message", exact: true }).fill("I can hear you.");
   await pane.getByRole("button", { name: "Send", exact: true }).click();
-  await visitor.next((f) => f.type === "message" && f.message.text === "I can hear you.");
+  await visitor.next((f) => f.type === "message" && f.text === "I can hear you.");
 
   // A supervisor opens the chat: the call is under way, without media or controls.
   const mark = await signIn(env, "mark@demo.test");
@@ -171,6 +171,18 @@ test("a call from the agent app: declined, then accepted with an offer, watched,
   await watched.getByText(/^Call in progress/).waitFor({ state: "detached", timeout: TIMEOUT });
   const starts = await desk.evaluate(() => window.__sent.filter((f) => f.type === "call_start").length);
   assert.equal(starts, 2);
+
+  // Calls turned off: the server's refusal shows in the conversation.
+  const markToken = await token(env.worker.base, mark.agent);
+  const off = await api(env.worker.base, "PUT", "/api/v1/admin/settings/calls", markToken, { enabled: false });
+  assert.equal(off.status, 200, JSON.stringify(off.body));
+  seen = (await visitor.frames()).length;
+  await pane.getByRole("button", { name: "Start call", exact: true }).click();
+  await pane.getByRole("button", { name: "Audio call", exact: true }).click();
+  await pane.getByRole("alert").filter({ hasText: "Calls are turned off for this workspace" }).waitFor({ timeout: TIMEOUT });
+  assert.ok(!(await visitor.frames()).slice(seen).some(ringing), "nothing rang");
+  const on = await api(env.worker.base, "PUT", "/api/v1/admin/settings/calls", markToken, { enabled: true });
+  assert.equal(on.status, 200, JSON.stringify(on.body));
 
   // In a browser that refuses the microphone and camera: the reason, and
   // no call starts.
@@ -193,7 +205,7 @@ test("a call from the agent app: declined, then accepted with an offer, watched,
   await again.getByRole("button", { name: "Start call", exact: true }).waitFor({ timeout: TIMEOUT });
   await again.getByRole("textbox", { name: "Message", exact: true }).fill("Let us keep writing then.");
   await again.getByRole("button", { name: "Send", exact: true }).click();
-  await visitor.next((f) => f.type === "message" && f.message.text === "Let us keep writing then.");
+  await visitor.next((f) => f.type === "message" && f.text === "Let us keep writing then.");
 
   assert.deepEqual(env.crashes, []);
   await refused.context.close();

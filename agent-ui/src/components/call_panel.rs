@@ -42,8 +42,7 @@ pub fn StartCall(
         let chat = chat.clone();
         move |_| call_view(&chat).phase
     });
-    let opening =
-        move || media.with_value(|m| m.as_ref().is_some_and(|m| m.shown().opening));
+    let opening = move || media.with_value(|m| m.as_ref().is_some_and(|m| m.shown().opening));
     let state = Memo::new(move |_| call::start(owned.get(), &phase.get(), opening()));
     // Nothing left to choose once the call cannot start.
     Effect::new(move |_| {
@@ -71,7 +70,6 @@ pub fn StartCall(
             .into_any(),
         ),
         Start::Ready => {
-            let (audio, video) = (audio.clone(), video.clone());
             Some(
                 view! {
                     <span class="call-start">
@@ -85,8 +83,8 @@ pub fn StartCall(
                         </button>
                         <Show when=move || choosing.get()>
                             <span class="call-choice" role="group" aria-label="Call type">
-                                <button type="button" on:click=audio.clone()>"Audio call"</button>
-                                <button type="button" on:click=video.clone()>"Video call"</button>
+                                <button type="button" on:click=audio>"Audio call"</button>
+                                <button type="button" on:click=video>"Video call"</button>
                             </span>
                         </Show>
                     </span>
@@ -108,7 +106,7 @@ pub fn CallArea(id: ConversationId, chat: ChatView) -> impl IntoView {
     });
     let refusal = {
         let chat = chat.clone();
-        move || chat.with(|s| s.state().call().refusal().map(str::to_owned))
+        move || chat.with(|s| s.state().call().refusal().map(crate::notice::capitalized))
     };
     let error = move || media.with_value(|m| m.as_ref().and_then(|m| m.shown().error));
     let send = {
@@ -119,17 +117,17 @@ pub fn CallArea(id: ConversationId, chat: ChatView) -> impl IntoView {
     let phase = Memo::new(move |_| view_of.with(|v| v.phase.clone()));
     let body = {
         let chat = chat.clone();
-        move || {
-            match phase.get() {
-                Phase::Idle | Phase::Incoming => None,
-                Phase::Starting => Some(
-                    view! { <p class="call-line" role="status">"Starting the call…"</p> }
-                        .into_any(),
-                ),
-                Phase::Outgoing => {
-                    let name = move || view_of.with(|v| v.peer.as_ref().map(|p| p.name.clone()).unwrap_or_default());
-                    let send = send.clone();
-                    Some(
+        move || match phase.get() {
+            Phase::Idle | Phase::Incoming => None,
+            Phase::Starting => Some(
+                view! { <p class="call-line" role="status">"Starting the call…"</p> }.into_any(),
+            ),
+            Phase::Outgoing => {
+                let name = move || {
+                    view_of.with(|v| v.peer.as_ref().map(|p| p.name.clone()).unwrap_or_default())
+                };
+                let send = send.clone();
+                Some(
                         view! {
                             <div class="call-line">
                                 <p role="status">{move || call::ringing(&name())}</p>
@@ -140,48 +138,47 @@ pub fn CallArea(id: ConversationId, chat: ChatView) -> impl IntoView {
                         }
                         .into_any(),
                     )
-                }
-                Phase::Connected => Some(
-                    view! { <Connected chat=chat.clone() media view=view_of send=send.clone()/> }
-                        .into_any(),
-                ),
-                Phase::Watching => {
-                    let chat = chat.clone();
-                    let text = move || {
-                        let v = view_of.get();
-                        let status = chat.with(|s| s.state().call().call().map(|c| c.status));
-                        let at = v.since.map(crate::format::clock);
-                        call::watching(v.kind, status, at.as_deref())
-                    };
-                    Some(view! { <p class="call-line" role="status">{text}</p> }.into_any())
-                }
-                Phase::Ended(status) => {
-                    let send = send.clone();
-                    let v = view_of.get_untracked();
-                    Some(
-                        view! {
-                            <div class="call-line">
-                                <p role="status">{call::ended(status, v.duration_ms)}</p>
-                                <button type="button" class="link" on:click=move |_| {
-                                    send(CallAction::Dismiss);
-                                    media.with_value(|m| {
-                                        if let Some(m) = m {
-                                            m.clear_error()
-                                        }
-                                    });
-                                }>
-                                    "Dismiss"
-                                </button>
-                            </div>
-                        }
-                        .into_any(),
-                    )
-                }
+            }
+            Phase::Connected => Some(
+                view! { <Connected chat=chat.clone() media view=view_of send=send.clone()/> }
+                    .into_any(),
+            ),
+            Phase::Watching => {
+                let chat = chat.clone();
+                let text = move || {
+                    let v = view_of.get();
+                    let status = chat.with(|s| s.state().call().call().map(|c| c.status));
+                    let at = v.since.map(crate::format::clock);
+                    call::watching(v.kind, status, at.as_deref())
+                };
+                Some(view! { <p class="call-line" role="status">{text}</p> }.into_any())
+            }
+            Phase::Ended(status) => {
+                let send = send.clone();
+                let v = view_of.get_untracked();
+                Some(
+                    view! {
+                        <div class="call-line">
+                            <p role="status">{call::ended(status, v.duration_ms)}</p>
+                            <button type="button" class="link" on:click=move |_| {
+                                send(CallAction::Dismiss);
+                                media.with_value(|m| {
+                                    if let Some(m) = m {
+                                        m.clear_error()
+                                    }
+                                });
+                            }>
+                                "Dismiss"
+                            </button>
+                        </div>
+                    }
+                    .into_any(),
+                )
             }
         }
     };
     view! {
-        <div class="call-area" aria-label="Call">
+        <div class="call-area">
             {move || refusal().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
             {move || error().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
             {body}

@@ -169,7 +169,11 @@ fn a_refused_start_returns_to_idle() {
         Some("calls are turned off for this site")
     );
     assert!(s.call_action(CallAction::Start(CallKind::Audio)).is_some());
-    assert_eq!(s.call().refusal(), None, "a new start forgets the last refusal");
+    assert_eq!(
+        s.call().refusal(),
+        None,
+        "a new start forgets the last refusal"
+    );
 }
 
 #[test]
