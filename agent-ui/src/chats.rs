@@ -8,8 +8,12 @@
 //! The sessions decide everything about the sockets, receipts included (an
 //! agent's receipts wait until the conversation is assigned to them, so a
 //! preview never moves the visitor's checkmarks). What this module adds is
-//! what a refusal means for the desk ([`after_refusal`]).
+//! what a refusal means for the desk ([`after_refusal`]), and each
+//! conversation's call media ([`CallMedia`]), which performs the call's
+//! events after every change of its session.
 
+use crate::call_media::CallMedia;
+use chat_client::call::CallAction;
 use chat_client::link::CloseReason;
 use chat_client::session::{Input, Party, Session};
 use chat_client::web::{self, ws_origin, Driver};
@@ -49,11 +53,13 @@ pub type ChatView = ArcRwSignal<Session>;
 struct Conn {
     session: ArcRwSignal<Session>,
     driver: Driver<Session>,
+    media: CallMedia,
 }
 
 impl Conn {
-    /// Closes the socket for good.
+    /// Closes the socket for good (and the call's media with it).
     fn shut(self) {
+        self.media.release();
         self.driver.act(|s, now| s.handle(now, Input::Stop));
     }
 
@@ -199,6 +205,17 @@ impl Chats {
         self.feed(id, Input::Viewing(viewing));
     }
 
+    /// The call media of conversation `id`, if it has a socket.
+    pub fn media(&self, id: &ConversationId) -> Option<CallMedia> {
+        self.conn(id).map(|c| c.media)
+    }
+
+    /// A press on a call control of conversation `id` (or what its media
+    /// has to send).
+    pub fn call(&self, id: &ConversationId, action: CallAction) {
+        self.feed(id, Input::Call(action));
+    }
+
     /// Closes every socket (sign out).
     pub fn close_all(&self) {
         let all = self
@@ -245,12 +262,17 @@ impl Chats {
         );
         let session = ArcRwSignal::new(Session::new(Party::Agent));
         let refusal = self.refusal;
+        let media = CallMedia::new({
+            let (chats, id) = (*self, id.clone());
+            move |action| chats.call(&id, action)
+        });
         let driver = Driver::new(
             url,
             {
-                let session = session.clone();
+                let (session, media) = (session.clone(), media.clone());
                 move |f| {
                     session.try_update(|s| f(s));
+                    media.after_change(&session);
                 }
             },
             {
@@ -263,7 +285,11 @@ impl Chats {
                 }
             },
         );
-        Conn { session, driver }
+        Conn {
+            session,
+            driver,
+            media,
+        }
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod alert_controls;
 pub mod all_chats_pane;
 pub mod attach_button;
+pub mod call_panel;
 pub mod canned_panel;
 pub mod chat_history;
 pub mod close_dialog;

@@ -7,6 +7,8 @@ mod alerts;
 mod all_chats;
 mod api;
 mod app;
+mod call;
+mod call_media;
 mod canned;
 mod chats;
 mod components;

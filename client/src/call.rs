@@ -111,6 +111,9 @@ pub struct CallClient {
     /// in the call.
     ice_servers: Option<Vec<IceServer>>,
     starting: bool,
+    /// Why the server refused this agent's last start (its error's
+    /// sentence), until the next start or dismissal.
+    refusal: Option<String>,
     /// Whether the media layer holds a peer connection for the call.
     peer: bool,
     dismissed: bool,
@@ -132,6 +135,12 @@ impl CallClient {
     /// call.
     pub fn ice_servers(&self) -> Option<&[IceServer]> {
         self.ice_servers.as_deref()
+    }
+
+    /// Why the server refused this agent's last start ("calls are turned
+    /// off for this site"), if it did.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
     }
 
     /// The next thing the media layer does, if any.
@@ -161,8 +170,9 @@ impl CallClient {
             ServerFrame::CallRejoin { call_id } if self.is_current(call_id) => {
                 self.events.push_back(CallEvent::MakeOffer)
             }
-            ServerFrame::Error { code, .. } if self.starting && is_call_refusal(*code) => {
+            ServerFrame::Error { code, message, .. } if self.starting && is_call_refusal(*code) => {
                 self.starting = false;
+                self.refusal = Some(message.clone());
             }
             _ => {}
         }
@@ -267,6 +277,7 @@ impl CallClient {
         match action {
             CallAction::Start(kind) if agent && live.is_none() && !self.starting => {
                 self.starting = true;
+                self.refusal = None;
                 Some(ClientFrame::CallStart { kind })
             }
             CallAction::Accept if !agent && status == Some(CallStatus::Ringing) && in_call => {
@@ -306,6 +317,7 @@ impl CallClient {
                 })
             }
             CallAction::Dismiss => {
+                self.refusal = None;
                 if live.is_none() {
                     self.dismissed = true;
                 }

@@ -7,6 +7,7 @@
 use crate::api;
 use crate::app::SignOut;
 use crate::chats::Chats;
+use crate::components::call_panel::{CallArea, StartCall};
 use crate::components::canned_panel::CannedPanel;
 use crate::components::chat_history::ChatHistory;
 use crate::components::composer::Composer;
@@ -273,6 +274,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                     }
                     <crate::components::contact_info::ContactInfo id=id.clone()/>
                     <FilesPanel id=id.clone()/>
+                    <StartCall id=id.clone() chat=chat.clone() owned=mine.into()/>
                     {actions}
                     <Show when=queued>
                         <button type="button" class="primary" on:click=take.clone() disabled=move || taking.get()>
@@ -286,6 +288,7 @@ pub fn Conversation(id: ConversationId, inbox: Lists, visible: ReadSignal<bool>)
                 <p class="notice" role="alert">"This chat was taken by another agent."</p>
             </Show>
             {move || take_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            <CallArea id=id.clone() chat=chat.clone()/>
             <MessageList session=chat.clone() retry/>
             {move || footer.get().view(&id, insert)}
         </section>

@@ -164,7 +164,16 @@ fn a_refused_start_returns_to_idle() {
         .unwrap(),
     );
     assert_eq!(s.call().view(Some(&anna()), 0).phase, Phase::Idle);
+    assert_eq!(
+        s.call().refusal(),
+        Some("calls are turned off for this site")
+    );
     assert!(s.call_action(CallAction::Start(CallKind::Audio)).is_some());
+    assert_eq!(
+        s.call().refusal(),
+        None,
+        "a new start forgets the last refusal"
+    );
 }
 
 #[test]
