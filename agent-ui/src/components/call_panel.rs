@@ -69,29 +69,27 @@ pub fn StartCall(
             }
             .into_any(),
         ),
-        Start::Ready => {
-            Some(
-                view! {
-                    <span class="call-start">
-                        <button
-                            type="button"
-                            class="call-button"
-                            aria-expanded=move || choosing.get().to_string()
-                            on:click=move |_| choosing.update(|c| *c = !*c)
-                        >
-                            "Start call"
-                        </button>
-                        <Show when=move || choosing.get()>
-                            <span class="call-choice" role="group" aria-label="Call type">
-                                <button type="button" on:click=audio>"Audio call"</button>
-                                <button type="button" on:click=video>"Video call"</button>
-                            </span>
-                        </Show>
-                    </span>
-                }
-                .into_any(),
-            )
-        }
+        Start::Ready => Some(
+            view! {
+                <span class="call-start">
+                    <button
+                        type="button"
+                        class="call-button"
+                        aria-expanded=move || choosing.get().to_string()
+                        on:click=move |_| choosing.update(|c| *c = !*c)
+                    >
+                        "Start call"
+                    </button>
+                    <Show when=move || choosing.get()>
+                        <span class="call-choice" role="group" aria-label="Call type">
+                            <button type="button" on:click=audio>"Audio call"</button>
+                            <button type="button" on:click=video>"Video call"</button>
+                        </span>
+                    </Show>
+                </span>
+            }
+            .into_any(),
+        ),
     }
 }
 
