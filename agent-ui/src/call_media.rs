@@ -285,7 +285,15 @@ fn heard(state: &Weak<RefCell<State>>, shown: &ArcRwSignal<Shown>, stream: Media
         el
     });
     sound.set_src_object(Some(&stream));
-    let _ = sound.play();
+    // `play()` is refused when a newer stream replaces this one (a rejoin)
+    // or the browser holds sound back until a press; the element's
+    // autoplay starts it then. Its promise is awaited so that a refusal is
+    // not an unhandled rejection.
+    if let Ok(playing) = sound.play() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(playing).await;
+        });
+    }
     st.remote = Some(stream);
     drop(st);
     shown.update(|s| s.version += 1);

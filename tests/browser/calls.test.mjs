@@ -58,9 +58,21 @@ test("a video call: media both ways, the chat goes on, the agent ends it", async
   await mediaFlows(desk);
   await mediaFlows(frame());
 
-  // The visitor mutes; the agent's side hears of it.
+  // The visitor mutes and the agent turns her camera off: their tracks
+  // stop sending (the senders' tracks are disabled), not only the labels.
+  const sending = (side, kind) =>
+    side.evaluate((kind) => {
+      const pc = window.__peers.find((p) => p.connectionState !== "closed");
+      return pc.getSenders().find((s) => s.track && s.track.kind === kind).track.enabled;
+    }, kind);
+  await desk.getByRole("button", { name: "Turn camera off", exact: true }).click();
+  await desk.getByRole("button", { name: "Turn camera on", exact: true }).waitFor({ timeout: TIMEOUT });
+  await until(async () => (await sending(desk, "video")) === false);
+  assert.equal(await sending(desk, "audio"), true, "her microphone still sends");
+  assert.equal(await sending(frame(), "audio"), true);
   await chat.getByRole("button", { name: "Mute microphone", exact: true }).click();
   await chat.getByRole("button", { name: "Unmute microphone", exact: true }).waitFor({ timeout: TIMEOUT });
+  await until(async () => (await sending(frame(), "audio")) === false);
 
   // The agent ends the call: both read the line with its duration, and
   // both peer connections are closed.

@@ -41,6 +41,10 @@
     if (frame || !drawn) return;
     frame = document.createElement("iframe");
     frame.title = "Chat";
+    // Calls: the chat's origin is not the page's, so the page delegates the
+    // microphone and camera (asked for only when the visitor accepts a call)
+    // and sound (the ring) to the frame.
+    frame.allow = "microphone; camera; autoplay";
     // The fragment repeats the key for frames that read it from there.
     frame.src = origin + "/widget/frame.html?site=" + encodeURIComponent(key) +
       (resetOnLoad ? "&reset=1" : "") + "#site=" + encodeURIComponent(key);
