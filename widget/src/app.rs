@@ -177,6 +177,7 @@ pub fn init() {
     });
     view::build();
     view::listen();
+    crate::call::init();
     start();
     parent::ready();
 }

@@ -82,7 +82,7 @@ impl Socket {
                 // A call's frames go to the call module as they came.
                 if js::string(&v, "type").is_some_and(|t| t.starts_with("call")) {
                     if is_current(&e).is_some() {
-                        crate::call::frame(text, &v);
+                        crate::call::frame(&text);
                     }
                     return;
                 }
@@ -91,7 +91,7 @@ impl Socket {
                     m(&e, SocketEvent::Received(frame));
                     if welcome && is_current(&e).is_some() {
                         // Who this socket is, for the call module.
-                        crate::call::welcome(text);
+                        crate::call::welcome(&text);
                     }
                 }
             }),
