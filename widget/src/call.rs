@@ -107,8 +107,7 @@ pub fn init() {
             app::send_text(&text);
         }
     });
-    let ringing =
-        Closure::<dyn FnMut(JsValue)>::new(|on: JsValue| parent::ringing(on.is_truthy()));
+    let ringing = Closure::<dyn FnMut(JsValue)>::new(|on: JsValue| parent::ringing(on.is_truthy()));
     let note = Closure::<dyn FnMut(JsValue)>::new(|failed: JsValue| {
         let text = failed.as_string();
         app::with(|a| {

@@ -115,11 +115,13 @@ fn build(body: &Element, w: &Words) -> Option<Screen> {
     let root = el(&d, "section", "call")?;
     attr(&root, "aria-label", w.call);
     show(&root, false);
-    body.insert_before(&root, body.first_child().as_ref()).ok()?;
+    body.insert_before(&root, body.first_child().as_ref())
+        .ok()?;
     let note = el(&d, "p", "call-note")?;
     attr(&note, "role", "alert");
     show(&note, false);
-    body.insert_before(&note, root.next_sibling().as_ref()).ok()?;
+    body.insert_before(&note, root.next_sibling().as_ref())
+        .ok()?;
 
     let invite = add(&root, "div", "invite", "")?;
     attr(&invite, "role", "alert");
