@@ -3,8 +3,9 @@
 # folder wrangler serves as static assets:
 #   dist/widget.js             the loader a site pastes (widget/web/loader.js)
 #   dist/widget/frame.html     the chat, inside an iframe (widget/web/frame.html)
-#   dist/widget/pkg/           widget.js + widget_bg.wasm (the chat) and
-#                              split_call.<digest>.wasm (calls, fetched when one rings)
+#   dist/widget/pkg/           widget.js + widget_bg.wasm (the chat) and, in
+#                              call.<digest>/, widget_call.js + widget_call_bg.wasm
+#                              (calls: a module of their own, imported when one rings)
 #   dist/demo/index.html       a demo page with the script tag (widget/web/demo.html)
 #   dist/agent/index.html      the agent app (agent-ui/web/index.html)
 #   dist/agent/assets/         the agent app's static files, if agent-ui/web/assets exists
@@ -19,8 +20,13 @@ for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$WASM_SPLIT_BIN" "$ESBUILD_BIN"
   command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-tools.sh first"
 done
 
-cargo build --target wasm32-unknown-unknown --release -p widget -p agent-ui \
-  || die "building the widget and the agent app for wasm32 failed (see above)"
+# The widget on its own: built with the others, cargo would turn on for it
+# the features they ask of chat-client (the call's state, which only its
+# call module keeps).
+cargo build --target wasm32-unknown-unknown --release -p widget \
+  || die "building the widget for wasm32 failed (see above)"
+cargo build --target wasm32-unknown-unknown --release -p widget-call -p agent-ui \
+  || die "building the widget's call module and the agent app for wasm32 failed (see above)"
 wasm_dir="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release"
 
 rm -rf dist && mkdir -p dist/widget/pkg dist/agent/pkg dist/demo
@@ -35,33 +41,35 @@ bindgen() { # wasm-file out-dir out-name [wasm-bindgen options]
     || die "wasm-bindgen failed on $1 (see above)"
   optimize "$2/$3_bg.wasm"
 }
-# The widget in two parts (widget/src/call.rs): everything a call shows
-# and does (the invitation, the call's screen, WebRTC and the media) is
-# moved into split_call.wasm, fetched only when a call rings, so the
-# usable chat does not carry it. As the agent app's split below.
-widget_split="$CARGO_TARGET_DIR/widget-split"
-rm -rf "$widget_split"
-"$WASM_SPLIT_BIN" "$wasm_dir/widget.wasm" "$widget_split" --out-name widget \
-  || die "wasm-split-cli failed on $wasm_dir/widget.wasm (see above)"
-[ -f "$widget_split/split_call.wasm" ] \
-  || die "wasm-split-cli made no split_call.wasm: is the widget built with --emit-relocs (widget/build.rs)?"
-bindgen "$widget_split/widget.wasm" dist/widget/pkg widget --keep-lld-exports
-cp "$widget_split/__wasm_split.js" "$widget_split/split_call.wasm" dist/widget/pkg/
-optimize dist/widget/pkg/split_call.wasm
-# The digest of both parts in the part's name, as for the agent app's.
-digest=$(cat dist/widget/pkg/widget_bg.wasm dist/widget/pkg/split_call.wasm | sha256sum | cut -c1-16)
-mv dist/widget/pkg/split_call.wasm "dist/widget/pkg/split_call.$digest.wasm"
-sed -i "s#\"\./split_call\.wasm\"#\"./split_call.$digest.wasm\"#" dist/widget/pkg/__wasm_split.js
-grep -q "split_call.$digest.wasm" dist/widget/pkg/__wasm_split.js \
-  || die "the widget's __wasm_split.js does not name split_call.wasm as expected: check the wasm-split-cli version"
+# The widget, and its calls as a wasm-bindgen module of their own
+# (widget/call, imported by widget/src/call.rs only when a call rings for
+# the visitor), so the usable chat carries none of a call's code, imports
+# or data. The module's glue is minified; its two files go in a folder
+# named by their digest, which the widget's glue names: a widget imports
+# the module of its own build or fails clearly (and declines the call),
+# never a cached module of another build.
+bindgen "$wasm_dir/widget.wasm" dist/widget/pkg widget
+call_pkg="$CARGO_TARGET_DIR/widget-call-pkg"
+rm -rf "$call_pkg"
+bindgen "$wasm_dir/widget_call.wasm" "$call_pkg" widget_call
+"$ESBUILD_BIN" "$call_pkg/widget_call.js" --minify --format=esm --log-level=warning \
+  --outfile="$call_pkg/widget_call.min.js" \
+  || die "esbuild could not minify the call module's glue (see above)"
+digest=$(cat "$call_pkg/widget_call.min.js" "$call_pkg/widget_call_bg.wasm" | sha256sum | cut -c1-16)
+mkdir -p "dist/widget/pkg/call.$digest"
+cp "$call_pkg/widget_call.min.js" "dist/widget/pkg/call.$digest/widget_call.js"
+cp "$call_pkg/widget_call_bg.wasm" "dist/widget/pkg/call.$digest/"
 # The widget's JavaScript glue reaches every visitor who opens the chat:
-# minified, it is some 1.2 KB smaller gzipped; bundled with the split
-# loader, one request fewer.
+# minified, it is some 1.2 KB smaller gzipped; bundled with its snippet
+# (the call module's import), one request fewer.
 "$ESBUILD_BIN" dist/widget/pkg/widget.js --bundle --minify --format=esm --log-level=warning \
   --outfile=dist/widget/pkg/widget.min.js \
   || die "esbuild could not minify dist/widget/pkg/widget.js (see above)"
 mv dist/widget/pkg/widget.min.js dist/widget/pkg/widget.js
-rm dist/widget/pkg/__wasm_split.js
+rm -rf dist/widget/pkg/snippets
+sed -i "s#\./call/widget_call\.js#./call.$digest/widget_call.js#" dist/widget/pkg/widget.js
+grep -q "call.$digest/widget_call.js" dist/widget/pkg/widget.js \
+  || die "the widget's glue does not name ./call/widget_call.js as widget/src/call.rs does"
 
 # The agent app in two parts (agent-ui/src/on_demand.rs): wasm-split-cli
 # moves what only the split points reach (Administration, Reports) into

@@ -12,7 +12,9 @@
 //!
 //! With the `web` feature, `web` is that shell in the browser: a WebSocket
 //! driver, client ids from `crypto`, and typed HTTP calls; [`rtc`] is a
-//! call's media (microphone, camera, peer connection).
+//! call's media (microphone, camera, peer connection). With the `calls`
+//! feature (on by default) `ChatState` keeps the conversation's call
+//! ([`call::CallClient`]); the widget's main part turns it off.
 
 pub mod call;
 pub mod emoji;
@@ -120,9 +122,16 @@ impl ChatState {
         &mut self.call
     }
 
-    /// The frame a press on a call control sends, if any.
+    /// The frame a press on a call control sends, if any (none without
+    /// the `calls` feature).
     pub fn call_action(&mut self, action: call::CallAction) -> Option<ClientFrame> {
-        self.call.action(self.me.as_ref(), action)
+        #[cfg(feature = "calls")]
+        return self.call.action(self.me.as_ref(), action);
+        #[cfg(not(feature = "calls"))]
+        {
+            let _ = action;
+            None
+        }
     }
 
     /// Who the server takes this client to be, once welcomed.
@@ -327,13 +336,23 @@ impl ChatState {
                     p.error = Some(message);
                 }
             }
-            ServerFrame::Error { .. } => self.call.apply(self.me.as_ref(), &frame),
-            ServerFrame::Pong { .. } => {}
-            ServerFrame::Call { .. }
+            #[cfg(feature = "calls")]
+            ServerFrame::Error { .. }
+            | ServerFrame::Call { .. }
             | ServerFrame::CallOffer { .. }
             | ServerFrame::CallAnswer { .. }
             | ServerFrame::CallCandidate { .. }
             | ServerFrame::CallRejoin { .. } => self.call.apply(self.me.as_ref(), &frame),
+            // Without the `calls` feature the call's frames are left to
+            // whoever keeps the call (the widget's call module).
+            #[cfg(not(feature = "calls"))]
+            ServerFrame::Error { .. }
+            | ServerFrame::Call { .. }
+            | ServerFrame::CallOffer { .. }
+            | ServerFrame::CallAnswer { .. }
+            | ServerFrame::CallCandidate { .. }
+            | ServerFrame::CallRejoin { .. } => {}
+            ServerFrame::Pong { .. } => {}
         }
         replies
     }

@@ -186,7 +186,10 @@ impl Peer {
         Ok(Peer {
             inner: Rc::new(Inner {
                 pc,
-                local: local.clone(),
+                // The same stream: `MediaStream` has an inherent `clone`
+                // (the browser's `MediaStream.clone()`, a new stream of
+                // new tracks), which `local.clone()` would call.
+                local: Clone::clone(local),
                 send,
                 queue: RefCell::new(VecDeque::new()),
                 early: RefCell::new(Vec::new()),

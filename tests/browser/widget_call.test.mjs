@@ -5,14 +5,15 @@
 // the worker's origin (`call_start`, the `call` frames, and an offer and
 // candidates from a peer connection of that page, so media really flows).
 //
-// Checked: the call's part of the widget is fetched only once a call
-// rings; the invitation ("Anna is calling you", "Accept", "Decline") rings
+// Checked: the call module (widget/call, its glue and Wasm) is fetched
+// only once a call rings, once; the invitation ("Anna is calling you", "Accept", "Decline") rings
 // with the site's sound, also shows on the launcher of a closed chat, and
 // goes once declined (the agent reads `declined`) or rung out; "Accept"
 // sends `call_accept`, then the call's screen (the other side's video, the
 // visitor's preview, the clock, "Mute microphone", "Turn camera off",
 // "End call") works while the chat goes on; a browser that refuses the
-// microphone and camera shows why and ends the call for both.
+// microphone and camera shows why and ends the call for both; a module
+// that cannot load says so and declines the call.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api as callApi, demo, setStatus, setUp, TIMEOUT, token, until } from "./harness.mjs";
@@ -35,6 +36,29 @@ function countTones() {
   };
 }
 
+/** Keeps every peer connection the page makes (`window.__pcs`), to read
+ * what its senders send. */
+function recordPeers() {
+  const Pc = window.RTCPeerConnection;
+  if (!Pc || window.__pcs) return;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Pc {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+  };
+}
+
+/** The line of the visitor's own `text` in the chat's log, once stored
+ * (its mark says Sent, Delivered or Read: Anna's desk may deliver it at
+ * once). */
+const stored = (chat, text) =>
+  chat.getByRole("log").locator(".msg.own").filter({ hasText: text }).getByRole("img", { name: /^(Sent|Delivered|Read)$/ });
+
+/** The call module's files among the page's requests. */
+const moduleFiles = (fetched) => fetched.filter((u) => /\/widget\/pkg\/call\.[0-9a-f]{16}\/widget_call(_bg\.wasm|\.js)$/.test(u));
+
 /** A browser that refuses the microphone and camera, as a person who
  * pressed "Block" does. */
 function refuseMedia() {
@@ -48,7 +72,7 @@ function refuseMedia() {
  * visitor on the demo page wrote `text` and Anna took the chat; Anna's
  * own socket to the conversation is open in her page (`window.agent`).
  */
-async function callable(text, { refuse = false } = {}) {
+async function callable(text, { refuse = false, noModule = false } = {}) {
   const annaToken = await token(env.worker.base, anna);
   const agentContext = await env.browser.newContext();
   const desk = await agentContext.newPage();
@@ -61,7 +85,9 @@ async function callable(text, { refuse = false } = {}) {
 
   const context = await env.browser.newContext();
   await context.addInitScript(countTones);
+  await context.addInitScript(recordPeers);
   if (refuse) await context.addInitScript(refuseMedia);
+  if (noModule) await context.route(/\/widget_call(_bg\.wasm|\.js)$/, (route) => route.abort());
   const page = await context.newPage();
   const crashes = [];
   page.on("pageerror", (e) => crashes.push(e.message));
@@ -151,7 +177,7 @@ const invitation = (chat) => chat.getByRole("region", { name: "Call", exact: tru
 
 test("an invitation rings, shows on a closed chat's launcher, and Decline declines it", async () => {
   const { page, chat, sent, fetched, crashes, callFrame, start, tones, close } = await callable("Could you call me?");
-  assert.equal(fetched.filter((u) => /split_call\.[0-9a-f]+\.wasm/.test(u)).length, 0, "no call part before a call");
+  assert.deepEqual(moduleFiles(fetched), [], "no call module before a call");
 
   // The chat is closed (launcher only) when the call comes.
   await chat.getByRole("button", { name: "Close chat", exact: true }).click();
@@ -160,7 +186,9 @@ test("an invitation rings, shows on a closed chat's launcher, and Decline declin
   const before = await tones();
   await start("video");
   await until(async () => /Incoming call/.test(await page.locator("live-chat").evaluate((h) => h.shadowRoot.getElementById("d").textContent)));
-  assert.equal(fetched.filter((u) => /split_call\.[0-9a-f]+\.wasm/.test(u)).length, 1, "the call part, once");
+  const files = moduleFiles(fetched);
+  assert.equal(files.length, 2, `the call module's glue and Wasm, once each: ${files}`);
+  assert.ok(files.some((u) => u.endsWith(".js")) && files.some((u) => u.endsWith(".wasm")));
   // It rings, again and again (the demo site allows sounds).
   await until(async () => (await tones()) >= before + 2);
 
@@ -217,12 +245,20 @@ test("Accept with media: the call's screen, its controls, the chat during the ca
 
   // Microphone and camera: the names say what a press does next, and the
   // agent reads the change.
+  // The tracks the widget's peer connection sends, by kind: enabled?
+  const sending = () => frame.evaluate(() => {
+    const pcs = window.__pcs.filter((pc) => pc.connectionState !== "closed");
+    return pcs.flatMap((pc) => pc.getSenders()).filter((s) => s.track).map((s) => `${s.track.kind}:${s.track.enabled}`).sort();
+  });
+  assert.deepEqual(await sending(), ["audio:true", "video:true"]);
   await mute.click();
   await call.getByRole("button", { name: "Unmute microphone", exact: true }).waitFor({ timeout: TIMEOUT });
   await callFrame((c) => c.visitor_media.audio === false && c.visitor_media.video === true);
+  assert.deepEqual(await sending(), ["audio:false", "video:true"], "the microphone's track is off after Mute microphone");
   await call.getByRole("button", { name: "Turn camera off", exact: true }).click();
   await call.getByRole("button", { name: "Turn camera on", exact: true }).waitFor({ timeout: TIMEOUT });
   await callFrame((c) => c.visitor_media.audio === false && c.visitor_media.video === false);
+  assert.deepEqual(await sending(), ["audio:false", "video:false"], "the camera's track is off after Turn camera off");
 
   // The chat goes on during the call, both ways.
   await chat.getByRole("textbox", { name: "Message", exact: true }).fill("Can you hear me?");
@@ -262,7 +298,7 @@ test("a browser that refuses the microphone and camera: the visitor reads why, t
   // The chat is unaffected.
   await chat.getByRole("textbox", { name: "Message", exact: true }).fill("Let's write instead");
   await chat.getByRole("button", { name: "Send", exact: true }).click();
-  await chat.getByRole("log").getByRole("img", { name: "Sent" }).last().waitFor({ timeout: TIMEOUT });
+  await stored(chat, "Let's write instead").waitFor({ timeout: TIMEOUT });
   assert.deepEqual(crashes, []);
   await close();
 });
@@ -286,6 +322,21 @@ test("a call that rings out: the invitation goes and the line says so", async ()
   } finally {
     await api("PUT", "/api/v1/admin/settings/calls", manager, {});
   }
+  assert.deepEqual(crashes, []);
+  await close();
+});
+
+test("a call module that cannot load: the visitor reads why and the call is declined", async () => {
+  const { chat, sent, fetched, crashes, callFrame, start, close } = await callable("Call me maybe", { noModule: true });
+  await start("audio");
+  await chat.getByRole("alert").filter({ hasText: "The call could not open" }).waitFor({ timeout: TIMEOUT });
+  await until(() => sent.some((f) => f.type === "call_decline"));
+  await callFrame((c) => c.status === "declined");
+  assert.ok(fetched.some((u) => /\/widget_call\.js$/.test(u)), "the module was asked for");
+  // The chat goes on.
+  await chat.getByRole("textbox", { name: "Message", exact: true }).fill("Writing is fine");
+  await chat.getByRole("button", { name: "Send", exact: true }).click();
+  await stored(chat, "Writing is fine").waitFor({ timeout: TIMEOUT });
   assert.deepEqual(crashes, []);
   await close();
 });

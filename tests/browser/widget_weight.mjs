@@ -7,6 +7,10 @@
 // - for each response: the bytes on the wire (CDP `encodedDataLength`), its
 //   Content-Encoding, its body, and that body under gzip -9 and brotli
 //   (node's zlib, quality 11), with totals against the budgets;
+// - the call module (widget/call: its glue and Wasm, named with their
+//   digest in the widget's glue), which the chat imports only when a call
+//   rings for the visitor: checked absent from both phases above, and
+//   measured the same way;
 // - both times again under DevTools' "Fast 3G" (latency 562.5 ms, 1.44 Mbps
 //   down and 675 kbps up, each times 0.9);
 // - a `twiggy top` breakdown of the widget's Wasm by crate, built with its
@@ -115,13 +119,45 @@ async function measure(browser, url, workerBase, throttle) {
     .map((r) => ({
       ...r,
       name: new URL(r.url).pathname + (new URL(r.url).pathname.startsWith("/api/") ? new URL(r.url).search : ""),
-      raw: r.body.length,
-      gzip: r.body.length && gzipSync(r.body, { level: 9 }).length,
-      brotli: r.body.length && brotliCompressSync(r.body, {
-        params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: r.body.length },
-      }).length,
+      ...compressed(r.body),
     }));
   return { resources, toLauncher, toUsable };
+}
+
+/** Gzip -9 and brotli 11 sizes of a body. */
+function compressed(body) {
+  return {
+    raw: body.length,
+    gzip: body.length && gzipSync(body, { level: 9 }).length,
+    brotli: body.length && brotliCompressSync(body, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }).length,
+  };
+}
+
+/** The call module: not fetched before a call, and what a ringing call
+ * fetches, as the widget's glue names it. */
+async function callModule(resources, workerBase) {
+  console.log("\nWhen a call rings for the visitor (the call module, imported only then):");
+  const early = resources.filter((r) => /\/widget_call(_bg\.wasm|\.js)$/.test(r.name));
+  if (early.length) console.log(`  FETCHED BEFORE ANY CALL: ${early.map((r) => r.name).join(", ")}`);
+  const glue = resources.find((r) => r.name === "/widget/pkg/widget.js");
+  const named = glue && /\.\/(call\.[0-9a-f]{16})\/widget_call\.js/.exec(glue.body.toString());
+  if (!named) {
+    console.log("  the widget's glue names no call module (./call.<digest>/widget_call.js): was it built by scripts/build-web.sh?");
+    return;
+  }
+  console.log(`  ${pad("resource", 58)}${lpad("status", 7)}${lpad("body", 10)}${lpad("gzip -9", 10)}${lpad("brotli", 10)}`);
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const file of ["widget_call.js", "widget_call_bg.wasm"]) {
+    const path = `/widget/pkg/${named[1]}/${file}`;
+    const res = await fetch(new URL(path, workerBase));
+    const sizes = compressed(Buffer.from(await res.arrayBuffer()));
+    console.log(`  ${pad(path, 58)}${lpad(res.status, 7)}${lpad(sizes.raw, 10)}${lpad(sizes.gzip, 10)}${lpad(sizes.brotli, 10)}`);
+    for (const k of Object.keys(total)) total[k] += sizes[k];
+  }
+  console.log(`  ${pad("total", 58)}${lpad("", 7)}${lpad(total.raw, 10)}${lpad(total.gzip, 10)}${lpad(total.brotli, 10)}`);
+  console.log(`  gzip total ${kb(total.gzip)} (brotli ${kb(total.brotli)}), fetched once, when the first call rings; not part of the usable chat's budget.`);
 }
 
 function report(title, resources, budget) {
@@ -219,6 +255,7 @@ async function main() {
       fast.resources.filter((r) => r.phase === "launcher"), BUDGET.launcher);
     const usable = report('From the click until the chat is usable (the "Message" box enabled):',
       fast.resources.filter((r) => r.phase === "usable"), BUDGET.usable);
+    await callModule(fast.resources, worker.base);
     console.log(`\nTimes on loopback, unthrottled: launcher ${fast.toLauncher} ms after navigation; chat usable ${fast.toUsable} ms after the click`);
 
     const slow = await measure(browser, url, worker.base, FAST_3G);

@@ -177,6 +177,7 @@ pub fn init() {
     });
     view::build();
     view::listen();
+    crate::call::init();
     start();
     parent::ready();
 }
@@ -536,7 +537,8 @@ fn start_over() {
     start_conversation(old.token, old.visitor_id, body);
 }
 
-/// Closes the socket for good and forgets its driver.
+/// Closes the socket for good and forgets its driver (and the call on
+/// it).
 fn close_socket() {
     let socket = with(|a| {
         a.generation = a.generation.wrapping_add(1);
@@ -544,6 +546,15 @@ fn close_socket() {
     });
     if let Some(socket) = socket {
         socket.stop();
+    }
+    crate::call::close();
+}
+
+/// Sends a frame's text on the socket, if it is open (the call module's
+/// signalling: never queued).
+pub fn send_text(text: &str) {
+    if let Some(socket) = with(|a| a.socket.clone()) {
+        socket.send_text(text);
     }
 }
 

@@ -1,225 +1,136 @@
-//! Calls, in the part of the widget every visitor loads: only the hook
-//! that fetches the call's own part when a call rings for this visitor.
-//! Everything a call shows and does (the invitation and its ring, the
-//! call's screen, the microphone, the camera and the peer connection) is
-//! in [`screen`], which `scripts/build-web.sh` cuts into a second Wasm
-//! module, `split_call.<digest>.wasm`: the split point [`call_part`] is
-//! the only way into it, so a visitor who is never called never fetches
-//! it and the usable chat stays within its weight.
+//! Calls, in the widget every visitor loads: only the hook that imports
+//! the call module (the crate `widget-call`: the invitation and its ring,
+//! the call's screen, the microphone, the camera, the peer connection and
+//! the call's state) when a call rings for this visitor, and hands it the
+//! socket's call frames. The module is a wasm-bindgen module of its own,
+//! with its own JavaScript glue and memory, loaded by a dynamic
+//! `import()`: a visitor who is never called never fetches it, and none
+//! of its imports, closures or data weigh on the chat.
 //!
-//! [`after_change`] runs after every change ([`crate::app::changed`]):
-//! while this socket is in a live call ([`wanted`]) it loads the part
-//! (once for the page's life), then hands every later change to the
-//! part's `update`. When the part cannot be fetched the visitor reads why
-//! and the call is declined ([`fallback`]); the next call tries again.
+//! The hook is a few lines of JavaScript (below), because it does
+//! little more than hold the module and pass strings to it, and every
+//! byte of it reaches every visitor: in Rust, with the glue each import
+//! and closure needs, the same took some 2.3 KB more of gzipped Wasm.
 //!
-//! The split point is an `async fn`; the widget has no futures runtime
-//! (none is needed anywhere else), so [`spawn`] polls the one future it
-//! is given, again each time it is woken, from the event loop.
+//! - The socket ([`crate::socket`]) gives every frame whose type starts
+//!   with `call` to [`frame`] as its text, before the chat's own reader
+//!   (which knows none of them), and every `welcome` to [`welcome`] (who
+//!   this socket is, for the module).
+//! - The first `call` frame of a call live for this socket (it rings or
+//!   is connected, and carries the ICE servers, which only the call's
+//!   sockets get) imports the module, once for the page's life, and
+//!   starts it; the frames that come meanwhile wait, in order. From then
+//!   on every call frame goes to the module as it comes.
+//! - The module sends its frames through [`crate::app::send_text`] (on
+//!   the current socket, or dropped while it is down: signalling is never
+//!   queued) and says whether a call rings (`lc:ringing`, for a closed
+//!   chat's launcher). [`after_change`] passes it the chat's language and
+//!   sound setting; [`close`] ends its call when the visitor leaves the
+//!   conversation.
+//! - A module that does not load (or start) declines the call, or ends
+//!   one already connected (a reload), and the visitor reads why
+//!   (`call_failed`); that call is not tried again, the next one is.
+//!
+//! `scripts/build-web.sh` writes the module's address, with a digest of
+//! its files in it, into the widget's glue in place of
+//! `./call/widget_call.js`, so a widget never imports another build's
+//! module.
 
-pub mod screen;
-pub mod words;
+use crate::{app, parent};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
 
-use crate::app;
-use chat_client::call::{CallAction, CallClient};
-use chat_client::session::Input;
-use shared::call::CallStatus;
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Wake, Waker};
-use wasm_split_helpers::{wasm_split, SplitLoaderError};
-
-/// Whether the call's part is needed: this socket is in a live call (it
-/// rings for this visitor, or they are in it).
-pub fn wanted(call: &CallClient) -> bool {
-    call.ice_servers().is_some()
+// The hook's JavaScript (see the module's documentation). `h`: the
+// widget's `send`, `ringing` and `note` (given `null` once a module
+// started, or the frame to send when it could not: "" for none); `m`:
+// the module's exports once imported; `c`: its `Call`; `q`: the frames
+// waiting for it while it loads; `l`: the latest `call` frame; `n`: the
+// call whose module did not load; `w`: the socket's `welcome`; `s`: the
+// language and sound.
+#[wasm_bindgen(inline_js = r#"
+let h, m, c, q, l, n, w = "", s = [];
+const live = (f) => !!f && !!f.call && Array.isArray(f.ice_servers) && /^(ringing|connected)$/.test(f.call.status);
+const safe = (f) => { try { f(); } catch (e) { console.warn(e); } };
+function begin() {
+  const [lang, sound] = s;
+  try {
+    c = m.start(document.querySelector("main .body"), w, lang, sound, h[0], h[1]);
+  } catch (e) {
+    return fail();
+  }
+  const waiting = q;
+  q = undefined;
+  waiting.forEach((t) => safe(() => c.frame(t)));
+  h[2](null);
+}
+function fail() {
+  q = c = undefined;
+  const f = l && l.call;
+  n = f && f.id;
+  h[2](live(l) ? JSON.stringify(f.status == "ringing" ? { type: "call_decline", call_id: f.id } : { type: "call_end", call_id: f.id }) : "");
+}
+export function hooks(send, ringing, note) { h = [send, ringing, note]; }
+export function frame(t) {
+  const f = JSON.parse(t);
+  if (f.type == "call") l = f;
+  if (c) return safe(() => c.frame(t));
+  if (q) return q.push(t);
+  if (!live(f) || f.call.id == n) return;
+  q = [t];
+  if (m) return begin();
+  const u = "./call/widget_call.js";
+  import(u).then((x) => x.default().then(() => { m = x; if (q) begin(); }), () => q && fail());
+}
+export function welcome(t) { w = t; if (c) safe(() => c.welcome(t)); }
+export function settings(lang, sound) {
+  if (s[0] != lang || s[1] != sound) { s = [lang, sound]; if (c) safe(() => c.settings(lang, sound)); }
+}
+export function close() { if (c) safe(() => c.close()); c = q = l = undefined; }
+"#)]
+extern "C" {
+    fn hooks(send: &JsValue, ringing: &JsValue, note: &JsValue);
+    /// A frame of the socket whose type starts with `call`: its text.
+    pub fn frame(text: &str);
+    /// The text of the socket's `welcome`.
+    pub fn welcome(text: &str);
+    fn settings(lang: &str, sound: bool);
+    /// The visitor left the conversation: its call goes.
+    pub fn close();
 }
 
-/// What a visitor's side sends when the call's part could not load:
-/// declines a ringing call, ends one already connected (a reload).
-pub fn fallback(call: &CallClient) -> Option<CallAction> {
-    match call.call().filter(|_| wanted(call))?.status {
-        CallStatus::Ringing => Some(CallAction::Decline),
-        CallStatus::Connected => Some(CallAction::End),
-        _ => None,
-    }
+/// Gives the hook the widget's side: the module's frames go out on the
+/// socket, its ringing to the loader, and a module that did not load is
+/// said and its call declined.
+pub fn init() {
+    let send = Closure::<dyn FnMut(JsValue)>::new(|text: JsValue| {
+        if let Some(text) = text.as_string() {
+            app::send_text(&text);
+        }
+    });
+    let ringing = Closure::<dyn FnMut(JsValue)>::new(|on: JsValue| parent::ringing(on.is_truthy()));
+    let note = Closure::<dyn FnMut(JsValue)>::new(|failed: JsValue| {
+        let text = failed.as_string();
+        app::with(|a| {
+            a.call_note = text
+                .is_some()
+                .then(|| a.lang.texts().call_failed.to_owned())
+        });
+        if let Some(frame) = text.filter(|t| !t.is_empty()) {
+            app::send_text(&frame);
+        }
+        app::changed();
+    });
+    hooks(
+        &send.into_js_value(),
+        &ringing.into_js_value(),
+        &note.into_js_value(),
+    );
 }
 
-/// Where the call's part is.
-enum Part {
-    /// Not fetched (or the last fetch failed, for the call named).
-    Absent(Option<String>),
-    /// Being fetched.
-    Loading,
-    /// Here: its `update`, called after every change.
-    Ready(fn()),
-}
-
-thread_local! {
-    static PART: RefCell<Part> = const { RefCell::new(Part::Absent(None)) };
-}
-
-/// The call part's split point: calling it fetches the part first.
-#[wasm_split(call, fallible)]
-fn call_part() -> Result<fn(), SplitLoaderError> {
-    Ok(screen::update)
-}
-
-/// After every change: loads the call's part when a call needs it, and
-/// lets the part follow the change once it is here.
+/// After every change: the module hears of a new language or sound
+/// setting (a call may ring aloud when the site allows sounds and the
+/// visitor did not mute them).
 pub fn after_change() {
-    let call_id = app::with(|a| {
-        let call = a.session.state().call();
-        wanted(call).then(|| call.call().map(|c| c.id.clone()))?
-    });
-    enum Next {
-        Update(fn()),
-        Load,
-        Nothing,
-    }
-    let next = PART.with(|p| {
-        let mut p = p.borrow_mut();
-        match &*p {
-            Part::Ready(update) => Next::Update(*update),
-            Part::Absent(failed) if call_id.is_some() && *failed != call_id => {
-                *p = Part::Loading;
-                Next::Load
-            }
-            _ => Next::Nothing,
-        }
-    });
-    match next {
-        Next::Update(update) => update(),
-        Next::Load => load(call_id),
-        Next::Nothing => {}
-    }
-}
-
-/// Fetches the part; `call_id` is the call that asked for it.
-fn load(call_id: Option<String>) {
-    spawn(async move {
-        match call_part().await {
-            Ok(update) => {
-                PART.with(|p| *p.borrow_mut() = Part::Ready(update));
-                app::changed();
-            }
-            Err(_) => {
-                PART.with(|p| *p.borrow_mut() = Part::Absent(call_id));
-                let action = app::with(|a| {
-                    a.call_note = Some(a.lang.texts().call_failed.to_owned());
-                    fallback(a.session.state().call())
-                });
-                match action {
-                    Some(action) => app::feed(Input::Call(action)),
-                    None => app::changed(),
-                }
-            }
-        }
-    });
-}
-
-// The smallest executor: one future at a time (the part is fetched once).
-
-type Task = Pin<Box<dyn Future<Output = ()>>>;
-
-thread_local! {
-    static TASK: RefCell<Option<Task>> = const { RefCell::new(None) };
-}
-
-struct Poll;
-
-impl Wake for Poll {
-    fn wake(self: Arc<Self>) {
-        // From the event loop, never inside the poll that is running.
-        crate::socket::later(poll);
-    }
-}
-
-/// Runs `future` until it completes, polling it again whenever it is
-/// woken.
-fn spawn(future: impl Future<Output = ()> + 'static) {
-    TASK.with(|t| *t.borrow_mut() = Some(Box::pin(future)));
-    poll();
-}
-
-fn poll() {
-    let Some(mut task) = TASK.with(|t| t.borrow_mut().take()) else {
-        return;
-    };
-    let waker = Waker::from(Arc::new(Poll));
-    if task
-        .as_mut()
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending()
-    {
-        TASK.with(|t| *t.borrow_mut() = Some(task));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use shared::call::{CallKind, CallState, IceServer, MediaState};
-    use shared::frame::{Participant, ServerFrame, Side};
-
-    fn who(side: Side, id: &str) -> Participant {
-        Participant {
-            side,
-            id: id.into(),
-            name: id.into(),
-        }
-    }
-
-    fn client(status: CallStatus, ice: bool) -> CallClient {
-        let mut client = CallClient::new();
-        let me = who(Side::Visitor, "v1");
-        let frame = ServerFrame::Call {
-            call: CallState {
-                id: "c.1".into(),
-                kind: CallKind::Audio,
-                status,
-                agent: who(Side::Agent, "anna"),
-                visitor: me.clone(),
-                started_at: 1_000,
-                rings_until: None,
-                answered_at: None,
-                ended_at: None,
-                ended_by: None,
-                agent_media: MediaState::of(CallKind::Audio),
-                visitor_media: MediaState::of(CallKind::Audio),
-            },
-            ice_servers: ice.then(|| {
-                vec![IceServer {
-                    urls: vec!["stun:stun.test:3478".into()],
-                    username: None,
-                    credential: None,
-                }]
-            }),
-        };
-        client.apply(Some(&me), &frame);
-        client
-    }
-
-    #[track_caller]
-    fn check(status: CallStatus, ice: bool, wants: bool, then: Option<CallAction>) {
-        let c = client(status, ice);
-        assert_eq!(wanted(&c), wants, "wanted");
-        assert_eq!(fallback(&c), then, "fallback");
-    }
-
-    #[test]
-    fn the_part_loads_only_for_a_live_call_of_this_socket() {
-        assert!(!wanted(&CallClient::new()));
-        assert_eq!(fallback(&CallClient::new()), None);
-        check(CallStatus::Ringing, true, true, Some(CallAction::Decline));
-        check(CallStatus::Connected, true, true, Some(CallAction::End));
-        // Another socket of this visitor accepted: not this one's call.
-        check(CallStatus::Connected, false, false, None);
-        check(CallStatus::Ringing, false, false, None);
-        for over in [CallStatus::Ended, CallStatus::Declined, CallStatus::Missed] {
-            check(over, true, false, None);
-        }
-    }
+    let (lang, sound) = app::with(|a| (a.lang.tag(), a.config.sound && !a.muted));
+    settings(lang, sound);
 }

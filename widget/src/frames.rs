@@ -8,13 +8,11 @@
 //! frames serde refuses: nothing the server sends may break the chat.
 //! The browser tests run every frame the chat uses through it.
 //!
-//! Of a call's frames the visitor reads `call` (the state, with the ICE
-//! servers while this socket is in the call), `call_offer` and
-//! `call_candidate`; `call_answer` and `call_rejoin` go only to an agent
-//! and are dropped like any unknown frame.
+//! A call's frames (their type starts with `call`) never come here: the
+//! socket hands their text to the call module ([`crate::call`]), which
+//! reads them itself.
 
 use crate::js::{boolean, get, items, number, string};
-use shared::call::{CallKind, CallState, CallStatus, IceCandidate, IceServer, MediaState};
 use shared::files::Attachment;
 use shared::frame::{
     ConversationStatus, ConversationView, ErrorCode, Message, MessageKind, Participant,
@@ -129,67 +127,6 @@ fn watermark(v: &JsValue) -> Option<Watermark> {
     })
 }
 
-fn media(v: &JsValue) -> Option<MediaState> {
-    Some(MediaState {
-        audio: boolean(v, "audio")?,
-        video: boolean(v, "video")?,
-    })
-}
-
-fn call(v: &JsValue) -> Option<CallState> {
-    Some(CallState {
-        id: string(v, "id")?,
-        kind: match string(v, "kind")?.as_str() {
-            "audio" => CallKind::Audio,
-            "video" => CallKind::Video,
-            _ => CallKind::Unknown,
-        },
-        status: match string(v, "status")?.as_str() {
-            "ringing" => CallStatus::Ringing,
-            "connected" => CallStatus::Connected,
-            "ended" => CallStatus::Ended,
-            "declined" => CallStatus::Declined,
-            "missed" => CallStatus::Missed,
-            _ => CallStatus::Unknown,
-        },
-        agent: participant(&get(v, "agent"))?,
-        visitor: participant(&get(v, "visitor"))?,
-        started_at: signed(v, "started_at")?,
-        rings_until: optional(v, "rings_until", |t| t.as_f64().map(|n| n as i64))?,
-        answered_at: optional(v, "answered_at", |t| t.as_f64().map(|n| n as i64))?,
-        ended_at: optional(v, "ended_at", |t| t.as_f64().map(|n| n as i64))?,
-        ended_by: optional(v, "ended_by", participant)?,
-        agent_media: media(&get(v, "agent_media"))?,
-        visitor_media: media(&get(v, "visitor_media"))?,
-    })
-}
-
-fn ice_server(v: &JsValue) -> Option<IceServer> {
-    let urls = get(v, "urls");
-    Some(IceServer {
-        // `RTCIceServer.urls` may be one string or a list of them.
-        urls: match urls.as_string() {
-            Some(url) => vec![url],
-            None => items(v, "urls")
-                .iter()
-                .map(|u| u.as_string())
-                .collect::<Option<_>>()?,
-        },
-        username: string(v, "username"),
-        credential: string(v, "credential"),
-    })
-}
-
-fn candidate(v: &JsValue) -> Option<IceCandidate> {
-    Some(IceCandidate {
-        candidate: string(v, "candidate")?,
-        sdp_mid: string(v, "sdp_mid"),
-        sdp_m_line_index: optional(v, "sdp_m_line_index", |n| {
-            n.as_f64().and_then(|n| u16::try_from(n as i64).ok())
-        })?,
-    })
-}
-
 /// A frame from the server, or `None` when it does not read.
 pub fn server_frame(v: &JsValue) -> Option<ServerFrame> {
     Some(match string(v, "type")?.as_str() {
@@ -230,26 +167,6 @@ pub fn server_frame(v: &JsValue) -> Option<ServerFrame> {
         "queue" => ServerFrame::Queue {
             position: usize::try_from(count(v, "position")?).ok()?,
             estimated_wait_ms: signed(v, "estimated_wait_ms")?,
-        },
-        "call" => ServerFrame::Call {
-            call: call(&get(v, "call"))?,
-            ice_servers: optional(v, "ice_servers", |list| {
-                if !js_sys::Array::is_array(list) {
-                    return None;
-                }
-                js_sys::Array::from(list)
-                    .iter()
-                    .map(|s| ice_server(&s))
-                    .collect()
-            })?,
-        },
-        "call_offer" => ServerFrame::CallOffer {
-            call_id: string(v, "call_id")?,
-            sdp: string(v, "sdp")?,
-        },
-        "call_candidate" => ServerFrame::CallCandidate {
-            call_id: string(v, "call_id")?,
-            candidate: candidate(&get(v, "candidate"))?,
         },
         _ => return None,
     })

@@ -117,7 +117,7 @@ pub struct Texts {
     pub write_message: &'static str,
     pub message_too_long: &'static str,
     pub unreachable: &'static str,
-    /// The call's part of the chat did not load (the call is declined).
+    /// The call module did not load (the call is declined).
     pub call_failed: &'static str,
     pub prechat_title: &'static str,
     pub prechat_hint: &'static str,

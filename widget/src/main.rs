@@ -8,8 +8,8 @@
 //! and here [`lines`], [`notice`], [`offline`], [`draft`], [`site`],
 //! [`ending`], [`watch`], [`i18n`]); [`app`] sequences them and performs
 //! requests; [`view`] draws the screen once with [`dom`] and then changes
-//! only what differs; [`call`] fetches the call's own part of the Wasm
-//! when a call rings.
+//! only what differs; [`call`] imports the call module (the crate
+//! `widget-call`, a Wasm module of its own) when a call rings.
 
 mod app;
 mod browser;

@@ -55,17 +55,21 @@ impl Socket {
             handlers: RefCell::new(None),
         }));
         let weak = Rc::downgrade(&socket.0);
-        let on = move |event: &JsValue, what: SocketEvent<shared::frame::ServerFrame>| {
-            let Some(inner) = weak.upgrade() else { return };
-            // Only the current socket's events count.
-            let current = inner
+        // Only the current socket's events count.
+        let current = move |event: &JsValue| {
+            let inner = weak.upgrade()?;
+            let ws = inner
                 .ws
                 .borrow()
                 .as_ref()
                 .map(|ws| JsValue::from(ws.clone()));
             let target = js::get(event, "target");
-            if current.as_ref() == Some(&target) || event.is_undefined() {
-                Socket(inner).act(Some(Input::Socket(what)));
+            (ws.as_ref() == Some(&target) || event.is_undefined()).then_some(Socket(inner))
+        };
+        let is_current = current.clone();
+        let on = move |event: &JsValue, what: SocketEvent<shared::frame::ServerFrame>| {
+            if let Some(socket) = current(event) {
+                socket.act(Some(Input::Socket(what)));
             }
         };
         let (o, m, c, t) = (on.clone(), on.clone(), on.clone(), on);
@@ -73,12 +77,22 @@ impl Socket {
             open: Closure::new(move |e: JsValue| o(&e, SocketEvent::Opened)),
             message: Closure::new(move |e: JsValue| {
                 let data = e.unchecked_ref::<MessageEvent>().data();
-                let frame = data
-                    .as_string()
-                    .and_then(|text| js::parse(&text))
-                    .and_then(|v| frames::server_frame(&v));
-                if let Some(frame) = frame {
+                let Some(text) = data.as_string() else { return };
+                let Some(v) = js::parse(&text) else { return };
+                // A call's frames go to the call module as they came.
+                if js::string(&v, "type").is_some_and(|t| t.starts_with("call")) {
+                    if is_current(&e).is_some() {
+                        crate::call::frame(&text);
+                    }
+                    return;
+                }
+                if let Some(frame) = frames::server_frame(&v) {
+                    let welcome = matches!(frame, shared::frame::ServerFrame::Welcome { .. });
                     m(&e, SocketEvent::Received(frame));
+                    if welcome && is_current(&e).is_some() {
+                        // Who this socket is, for the call module.
+                        crate::call::welcome(&text);
+                    }
                 }
             }),
             close: Closure::new(move |e: JsValue| {
@@ -128,10 +142,8 @@ impl Socket {
         match output {
             Output::Connect => self.connect(),
             Output::Transmit(frame) => {
-                let ws = self.0.ws.borrow();
-                let open = ws.as_ref().filter(|ws| ws.ready_state() == WebSocket::OPEN);
-                if let (Some(ws), Ok(text)) = (open, serde_json::to_string(&frame)) {
-                    let _ = ws.send_with_str(&text);
+                if let Ok(text) = serde_json::to_string(&frame) {
+                    self.send_text(&text);
                 }
             }
             Output::Disconnect => self.disconnect(),
@@ -141,6 +153,14 @@ impl Socket {
                 let on_refused = self.0.on_refused.clone();
                 later(move || on_refused(reason));
             }
+        }
+    }
+
+    /// Sends a frame's text if the socket is open (dropped otherwise).
+    pub fn send_text(&self, text: &str) {
+        let ws = self.0.ws.borrow();
+        if let Some(ws) = ws.as_ref().filter(|ws| ws.ready_state() == WebSocket::OPEN) {
+            let _ = ws.send_with_str(text);
         }
     }
 

@@ -1,48 +1,47 @@
-//! The call's part of the widget (fetched when a call rings; see
-//! [`super`]): the invitation, its ring, the call's screen and the media.
+//! The call's screen (see the crate's documentation): the invitation,
+//! its ring, the call's area and the media.
 //!
-//! [`update`] runs after every change of the app once the part is here.
-//! It drains the call's events from the session
+//! [`update`] runs after every change: a frame, a press, the media
+//! layer's progress, the clock. It drains the call's events
 //! (`chat_client::call::CallClient::poll_event`) and draws the call as
 //! `CallClient::view` says it stands:
 //!
 //! - Incoming: "Anna is calling you" with "Audio call" or "Video call",
 //!   "Accept" and "Decline", a tone every two seconds while the site
-//!   allows sounds and the visitor did not mute them, and the launcher
-//!   told (`lc:ringing`) so a closed chat still shows the call. "Accept"
-//!   asks the browser for the microphone (and camera) first and accepts
-//!   only once it has them; a refusal ends the call for both with
+//!   allows sounds and the visitor did not mute them, and the widget told
+//!   (`ringing`) so a closed chat's launcher still shows the call.
+//!   "Accept" asks the browser for the microphone (and camera) first and
+//!   accepts only once it has them; a refusal ends the call for both with
 //!   `CallAction::MediaDenied` and the visitor reads why.
 //! - Connected: the other side's video (or an audio element), the
 //!   visitor's own small preview, the call's clock, "Mute microphone",
 //!   "Turn camera off" (video calls) and "End call". The peer connection
 //!   is `chat_client::rtc::Peer`: the offer and candidates go to it, its
-//!   answer and candidates go back through the session like a press.
+//!   answer and candidates go back as frames like a press.
 //! - Anything else: the area is gone, the peer closed and the tracks
 //!   stopped (the server's system line says how the call ended).
 //!
 //! The chat around it keeps working: this only adds its own section
-//! above the log. No state of the part is borrowed while the app's is
-//! handed an input (which redraws and calls [`update`] again).
+//! above the chat's log, and an alert under it when the media did not
+//! start. No state of the screen is borrowed while the call's state is
+//! handed an action (which redraws and calls [`update`] again).
 
-use super::words::{self, NoMedia, Words};
-use crate::app;
-use crate::dom::{add, attr, attrs, doc, el, on, show};
+use crate::dom::{add, attr, attrs, doc, el, set_text, show, target_in};
+use crate::words::{self, NoMedia, Words};
 use chat_client::call::{CallAction, CallEvent, CallView, Phase};
 use chat_client::rtc::{self, MediaError, Peer};
-use chat_client::session::Input;
-use chat_client::web::now;
 use shared::call::{CallKind, IceServer, MediaState};
 use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, MediaStream};
+use web_sys::{Element, Event, MediaStream};
 
 /// How often the invitation rings, in ms.
 const RING_EVERY_MS: i32 = 2_000;
 
-/// The part's elements and the media of the call on screen.
+/// The screen's elements and the media of the call on screen.
 struct Screen {
+    style: Element,
     root: Element,
     invite: Element,
     heading: Element,
@@ -55,6 +54,8 @@ struct Screen {
     clock: Element,
     mic: Element,
     camera: Element,
+    /// Why the media did not start (an alert that stays after the call).
+    note: Element,
     /// The call on screen.
     call_id: Option<String>,
     /// This side's microphone and camera, once the browser gave them.
@@ -67,7 +68,7 @@ struct Screen {
     media: MediaState,
     ring: Option<i32>,
     tick: Option<i32>,
-    /// What the launcher was last told.
+    /// What the widget was last told.
     ringing: bool,
     /// The remote media arrived.
     connected: bool,
@@ -75,6 +76,8 @@ struct Screen {
     ringer: Closure<dyn FnMut(JsValue)>,
     /// Redraws the clock, every second of a call.
     ticker: Closure<dyn FnMut(JsValue)>,
+    /// The presses on the call's buttons.
+    _clicks: Closure<dyn FnMut(Event)>,
 }
 
 thread_local! {
@@ -91,59 +94,68 @@ const STYLE: &str = ".call{margin:8px 12px 0;padding:10px;border-radius:12px;bac
 .call .me{position:absolute;right:6px;bottom:6px;width:30%;border-radius:6px;border:2px solid #fff;background:#000}\
 .call .clock{font-variant-numeric:tabular-nums;margin-inline-start:auto}";
 
-fn button(parent: &Element, class: &str, what: &str, text: &str) -> Element {
-    let b = add(parent, "button", class, text);
+fn button(parent: &Element, class: &str, what: &str, text: &str) -> Option<Element> {
+    let b = add(parent, "button", class, text)?;
     attrs(&b, &[("type", "button"), ("data-call", what)]);
-    b
+    Some(b)
 }
 
-fn media_el(parent: &Element, tag: &str, class: &str) -> Element {
-    let m = add(parent, tag, class, "");
+fn media_el(parent: &Element, tag: &str, class: &str) -> Option<Element> {
+    let m = add(parent, tag, class, "")?;
     attrs(&m, &[("autoplay", ""), ("playsinline", "")]);
-    m
+    Some(m)
 }
 
-fn build(w: &Words) -> Option<Screen> {
-    let d = doc();
-    let body = d.query_selector("main .body").ok()??;
-    let style = el("style", "");
+/// Builds the call's area at the top of `body`.
+fn build(body: &Element, w: &Words) -> Option<Screen> {
+    let d = doc()?;
+    let style = el(&d, "style", "")?;
     style.set_text_content(Some(STYLE));
-    let _ = d.head()?.append_child(&style);
-    let root = el("section", "call");
+    d.head()?.append_child(&style).ok()?;
+    let root = el(&d, "section", "call")?;
     attr(&root, "aria-label", w.call);
     show(&root, false);
-    let _ = body.insert_before(&root, body.first_child().as_ref());
+    body.insert_before(&root, body.first_child().as_ref())
+        .ok()?;
+    let note = el(&d, "p", "call-note")?;
+    attr(&note, "role", "alert");
+    show(&note, false);
+    body.insert_before(&note, root.next_sibling().as_ref())
+        .ok()?;
 
-    let invite = add(&root, "div", "invite", "");
+    let invite = add(&root, "div", "invite", "")?;
     attr(&invite, "role", "alert");
-    let heading = add(&invite, "p", "who", "");
-    let kind_line = add(&invite, "p", "kind", "");
-    let row = add(&invite, "div", "row", "");
-    button(&row, "ok", "accept", w.accept);
-    button(&row, "no", "decline", w.decline);
+    let heading = add(&invite, "p", "who", "")?;
+    let kind_line = add(&invite, "p", "kind", "")?;
+    let row = add(&invite, "div", "row", "")?;
+    button(&row, "ok", "accept", w.accept)?;
+    button(&row, "no", "decline", w.decline)?;
 
-    let live = add(&root, "div", "live", "");
-    let stage = add(&live, "div", "stage", "");
-    let remote_video = media_el(&stage, "video", "remote");
-    let remote_audio = media_el(&stage, "audio", "");
-    let preview = media_el(&stage, "video", "me");
+    let live = add(&root, "div", "live", "")?;
+    let stage = add(&live, "div", "stage", "")?;
+    let remote_video = media_el(&stage, "video", "remote")?;
+    let remote_audio = media_el(&stage, "audio", "")?;
+    let preview = media_el(&stage, "video", "me")?;
     attrs(&preview, &[("muted", ""), ("aria-label", w.you)]);
     // The attribute alone does not mute a stream set afterwards.
     let _ = js_sys::Reflect::set(&preview, &"muted".into(), &JsValue::TRUE);
     show(&preview, false);
-    let row = add(&live, "div", "row", "");
-    let status = add(&row, "span", "state", w.connecting);
+    let row = add(&live, "div", "row", "")?;
+    let status = add(&row, "span", "state", w.connecting)?;
     attr(&status, "role", "status");
-    let mic = button(&row, "", "mic", "");
-    let camera = button(&row, "", "camera", "");
-    button(&row, "hang", "end", w.end_call);
-    let clock = add(&row, "span", "clock", "0:00");
+    let mic = button(&row, "", "mic", "")?;
+    let camera = button(&row, "", "camera", "")?;
+    button(&row, "hang", "end", w.end_call)?;
+    let clock = add(&row, "span", "clock", "0:00")?;
     attr(&clock, "aria-hidden", "true");
 
     let ringer: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| crate::sound::tone());
     let ticker: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| update());
-    on(&root, "click", clicked);
+    let clicks: Closure<dyn FnMut(Event)> = Closure::new(clicked);
+    root.add_event_listener_with_callback("click", clicks.as_ref().unchecked_ref())
+        .ok()?;
     Some(Screen {
+        style,
         root,
         invite,
         heading,
@@ -156,6 +168,7 @@ fn build(w: &Words) -> Option<Screen> {
         clock,
         mic,
         camera,
+        note,
         call_id: None,
         stream: None,
         asking: false,
@@ -171,10 +184,11 @@ fn build(w: &Words) -> Option<Screen> {
         connected: false,
         ringer,
         ticker,
+        _clicks: clicks,
     })
 }
 
-/// What the app's state says, read in one borrow.
+/// What the call's state says, read in one borrow.
 struct Now {
     view: CallView,
     call_id: Option<String>,
@@ -182,30 +196,29 @@ struct Now {
     events: Vec<CallEvent>,
     words: &'static Words,
     sound: bool,
+    body: Element,
 }
 
-fn read() -> Now {
-    app::with(|a| {
-        let sound = a.config.sound && !a.muted;
-        let words = words::words(a.lang);
-        let state = a.session.state_mut();
+fn read() -> Option<Now> {
+    crate::with(|s| {
         let mut events = Vec::new();
-        while let Some(event) = state.call_mut().poll_event() {
+        while let Some(event) = s.client.poll_event() {
             events.push(event);
         }
-        let call = state.call();
+        let call = &s.client;
         Now {
-            view: call.view(state.me(), now() as i64),
+            view: call.view(s.me.as_ref(), js_sys::Date::now() as i64),
             call_id: call.call().map(|c| c.id.clone()),
             ice: call.ice_servers().map(<[_]>::to_vec).unwrap_or_default(),
             events,
-            words,
-            sound,
+            words: words::words(s.lang),
+            sound: s.sound,
+            body: s.container.clone(),
         }
     })
 }
 
-/// What [`update`] does once the part's state is no longer borrowed.
+/// What [`update`] does once the screen's state is no longer borrowed.
 enum After {
     Nothing,
     /// Back in a connected call after a reload: ask for the media again.
@@ -214,19 +227,17 @@ enum After {
     Failed,
 }
 
-/// Follows a change of the app: performs the call's events and redraws
-/// the call.
+/// Follows a change: performs the call's events and redraws the call.
 pub fn update() {
-    let n = read();
+    let Some(n) = read() else { return };
     let mut to_peer = Vec::new();
     let mut tell_launcher = None;
     let mut after = After::Nothing;
     let mut peer_made = false;
-    let mut new_call = false;
     SCREEN.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.is_none() {
-            *cell = build(n.words);
+            *cell = build(&n.body, n.words);
         }
         let Some(s) = cell.as_mut() else { return };
         let phase = n.view.phase.clone();
@@ -235,7 +246,10 @@ pub fn update() {
         let current = n.call_id.clone().filter(|_| live);
         if s.call_id != current {
             hang_up(s);
-            new_call = current.is_some();
+            if current.is_some() {
+                // A note about an earlier call goes with it.
+                note(s, None);
+            }
             s.call_id = current;
         }
         for event in n.events {
@@ -257,10 +271,8 @@ pub fn update() {
         let answering = s.asking || s.stream.is_some();
         if incoming {
             let agent = n.view.peer.as_ref().map_or("", |p| p.name.as_str());
-            s.heading
-                .set_text_content(Some(&words::calling(n.words, agent)));
-            s.kind_line
-                .set_text_content(Some(words::kind(n.words, kind)));
+            set_text(&s.heading, &words::calling(n.words, agent));
+            set_text(&s.kind_line, words::kind(n.words, kind));
             if n.sound && !answering && s.ring.is_none() {
                 crate::sound::tone();
                 s.ring = every(&s.ringer, RING_EVERY_MS);
@@ -284,20 +296,15 @@ pub fn update() {
                 } else {
                     s.remote_audio.clone()
                 };
-                match Peer::new(
-                    &n.ice,
-                    stream,
-                    |action| app::feed(Input::Call(action)),
-                    move |stream| {
-                        set_stream(&remote, Some(&stream));
-                        SCREEN.with(|c| {
-                            if let Some(s) = c.borrow_mut().as_mut() {
-                                s.connected = true;
-                            }
-                        });
-                        update();
-                    },
-                ) {
+                match Peer::new(&n.ice, stream, crate::act, move |stream| {
+                    set_stream(&remote, Some(&stream));
+                    SCREEN.with(|c| {
+                        if let Some(s) = c.borrow_mut().as_mut() {
+                            s.connected = true;
+                        }
+                    });
+                    update();
+                }) {
                     Ok(peer) => {
                         peer.set_media(s.media);
                         for event in s.pending.drain(..) {
@@ -311,11 +318,11 @@ pub fn update() {
             }
             show(&s.remote_video, kind == CallKind::Video);
             let (mic, camera) = words::controls(n.words, kind, s.media);
-            set_label(&s.mic, mic);
+            set_text(&s.mic, mic);
             show(&s.camera, camera.is_some());
-            set_label(&s.camera, camera.unwrap_or(""));
-            set_label(&s.status, if s.connected { "" } else { n.words.connecting });
-            set_label(&s.clock, &words::clock(n.view.duration_ms));
+            set_text(&s.camera, camera.unwrap_or(""));
+            set_text(&s.status, if s.connected { "" } else { n.words.connecting });
+            set_text(&s.clock, &words::clock(n.view.duration_ms));
             if s.tick.is_none() {
                 s.tick = every(&s.ticker, 1_000);
             }
@@ -324,14 +331,10 @@ pub fn update() {
         }
     });
     if let Some(ringing) = tell_launcher {
-        crate::parent::ringing(ringing);
-    }
-    if new_call {
-        // A note about an earlier call goes with it.
-        app::with(|a| a.call_note = None);
+        crate::tell_ringing(ringing);
     }
     if peer_made {
-        app::with(|a| a.session.state_mut().call_mut().set_peer(true));
+        crate::with(|s| s.client.set_peer(true));
     }
     for (peer, event) in to_peer {
         peer.handle(event);
@@ -340,6 +343,24 @@ pub fn update() {
         After::Open(kind) => open(kind, false),
         After::Failed => refused(NoMedia::Failed),
         After::Nothing => {}
+    }
+}
+
+/// Takes the call's area away for good (the visitor left the
+/// conversation): the peer closes, the tracks stop, the ring and the
+/// clock stop, and the widget hears that nothing rings.
+pub fn close() {
+    let Some(mut s) = SCREEN.with(|c| c.borrow_mut().take()) else {
+        return;
+    };
+    hang_up(&mut s);
+    stop(&mut s.ring);
+    stop(&mut s.tick);
+    for el in [&s.root, &s.note, &s.style] {
+        el.remove();
+    }
+    if s.ringing {
+        crate::tell_ringing(false);
     }
 }
 
@@ -363,18 +384,18 @@ fn hang_up(s: &mut Screen) {
     }
 }
 
+/// Shows (or takes away) why the media did not start.
+fn note(s: &Screen, text: Option<&str>) {
+    set_text(&s.note, text.unwrap_or(""));
+    show(&s.note, text.is_some());
+}
+
 fn set_stream(el: &Element, stream: Option<&MediaStream>) {
     let value = stream.map_or(JsValue::NULL, |s| s.into());
     let _ = js_sys::Reflect::set(el, &"srcObject".into(), &value);
 }
 
-fn set_label(b: &Element, label: &str) {
-    if b.text_content().as_deref() != Some(label) {
-        b.set_text_content(Some(label));
-    }
-}
-
-/// Calls the part's handler every `ms`.
+/// Calls `handler` every `ms`.
 fn every(handler: &Closure<dyn FnMut(JsValue)>, ms: i32) -> Option<i32> {
     web_sys::window()?
         .set_interval_with_callback_and_timeout_and_arguments_0(
@@ -413,7 +434,7 @@ fn open(kind: CallKind, accept: bool) {
                     }
                 });
                 if accept {
-                    app::feed(Input::Call(CallAction::Accept));
+                    crate::act(CallAction::Accept);
                 } else {
                     update();
                 }
@@ -436,28 +457,37 @@ fn open(kind: CallKind, accept: bool) {
 /// This side has no media: the visitor reads why, and the call ends for
 /// both with the reason.
 fn refused(why: NoMedia) {
+    let lang = crate::with(|s| s.lang);
     SCREEN.with(|c| {
         if let Some(s) = c.borrow_mut().as_mut() {
             s.asking = false;
+            if let Some(lang) = lang {
+                note(s, Some(words::no_media(words::words(lang), why)));
+            }
         }
     });
-    app::with(|a| a.call_note = Some(words::no_media(words::words(a.lang), why).to_owned()));
-    app::feed(Input::Call(CallAction::MediaDenied));
+    crate::act(CallAction::MediaDenied);
 }
 
 /// A press on one of the call's buttons.
-fn clicked(e: web_sys::Event) {
-    let Some(b) = crate::dom::target_in(&e, "[data-call]") else {
+fn clicked(e: Event) {
+    let Some(b) = target_in(&e, "[data-call]") else {
         return;
     };
     let what = b.get_attribute("data-call").unwrap_or_default();
+    let kind = crate::with(|s| s.client.call().map(|c| c.kind)).flatten();
+    let mut ask = false;
     let action = SCREEN.with(|c| {
         let mut c = c.borrow_mut();
         let s = c.as_mut()?;
         match what.as_str() {
-            "accept" if s.stream.is_none() && !s.asking => {
-                s.asking = true;
-                stop(&mut s.ring);
+            "accept" => {
+                note(s, None);
+                if s.stream.is_none() && !s.asking {
+                    s.asking = true;
+                    stop(&mut s.ring);
+                    ask = true;
+                }
                 None
             }
             "decline" => Some(CallAction::Decline),
@@ -476,21 +506,12 @@ fn clicked(e: web_sys::Event) {
             _ => None,
         }
     });
-    if what == "accept" {
-        app::with(|a| a.call_note = None);
-        let kind = app::with(|a| a.session.state().call().call().map(|c| c.kind));
-        let asking = SCREEN.with(|c| {
-            c.borrow()
-                .as_ref()
-                .is_some_and(|s| s.asking && s.stream.is_none())
-        });
-        if asking {
-            open(kind.unwrap_or(CallKind::Audio), true);
-        }
+    if ask {
+        open(kind.unwrap_or(CallKind::Audio), true);
         return;
     }
     match action {
-        Some(action) => app::feed(Input::Call(action)),
+        Some(action) => crate::act(action),
         None => update(),
     }
 }

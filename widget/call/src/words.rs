@@ -1,15 +1,34 @@
 //! The call screen's words in English and Spanish, and what it shows,
 //! pure: the invitation's sentence, the call's clock, the controls'
 //! names as the microphone and camera stand, and why the media did not
-//! start. Only the call's part reaches these (so its strings travel with
-//! it); the one sentence the main part needs, for a part that did not
-//! load, is in [`crate::i18n`].
+//! start. The widget keeps the one sentence it needs of calls (for a
+//! call module that did not load) in its own `i18n.rs`.
 
-use crate::i18n::{join, push_num, Lang};
 use shared::call::{CallKind, MediaState};
 
+/// A language the call screen speaks (the widget's, given as a tag).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Lang {
+    /// English, the default.
+    En,
+    /// Spanish.
+    Es,
+}
+
+impl Lang {
+    /// Spanish for any `es` tag (`es`, `es-MX`), English otherwise.
+    pub fn from_tag(tag: &str) -> Lang {
+        let mut parts = tag.split(['-', '_']);
+        if parts.next().is_some_and(|l| l.eq_ignore_ascii_case("es")) {
+            Lang::Es
+        } else {
+            Lang::En
+        }
+    }
+}
+
 /// The words of one language.
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub struct Words {
     /// After the agent's name: "Anna is calling you".
     pub calling: &'static str,
@@ -84,7 +103,7 @@ pub fn words(lang: Lang) -> &'static Words {
 
 /// "Anna is calling you".
 pub fn calling(w: &Words, agent: &str) -> String {
-    join(&[agent, w.calling])
+    [agent, w.calling].concat()
 }
 
 /// "Video call" or "Audio call".
@@ -98,24 +117,12 @@ pub fn kind(w: &Words, kind: CallKind) -> &'static str {
 
 /// The call's clock: "0:05", "12:34", "1:02:03".
 pub fn clock(ms: i64) -> String {
-    let s = (ms.max(0) / 1000) as u64;
-    let mut out = String::new();
-    let two = |out: &mut String, n: u64| {
-        if n < 10 {
-            out.push('0');
-        }
-        push_num(out, n);
-    };
+    let s = ms.max(0) / 1000;
     if s >= 3600 {
-        push_num(&mut out, s / 3600);
-        out.push(':');
-        two(&mut out, s / 60 % 60);
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
     } else {
-        push_num(&mut out, s / 60);
+        format!("{}:{:02}", s / 60, s % 60)
     }
-    out.push(':');
-    two(&mut out, s % 60);
-    out
 }
 
 /// The microphone's and the camera's buttons, as `media` stands: what a
@@ -135,8 +142,7 @@ pub fn controls(
 }
 
 /// Why this side has no media.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum NoMedia {
     /// The person or the browser refused.
     Denied,
@@ -210,6 +216,21 @@ mod tests {
             controls(w, CallKind::Audio, off),
             ("Unmute microphone", None)
         );
+    }
+
+    #[test]
+    fn the_language_follows_the_tag() {
+        for (tag, lang) in [
+            ("es", Lang::Es),
+            ("es-MX", Lang::Es),
+            ("ES_es", Lang::Es),
+            ("en", Lang::En),
+            ("en-US", Lang::En),
+            ("est", Lang::En),
+            ("", Lang::En),
+        ] {
+            assert_eq!(Lang::from_tag(tag), lang, "{tag}");
+        }
     }
 
     #[test]
