@@ -12,7 +12,7 @@
 //
 // Times are each page's own `Date.now()` (one machine, one clock), noted
 // inside the pages (call_probe.mjs), so the test driver's polling adds
-// nothing. The first call also loads the widget's call part; it is printed
+// nothing. The first call also imports the widget's call module; it is printed
 // on its own, and counted in the percentiles.
 //
 // Run: node tests/browser/call_timing.mjs (after scripts/build.sh; scripts/bench.sh runs it).
@@ -70,7 +70,7 @@ try {
     return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
   };
   console.log(`Calls: ${CALLS} video calls, agent app and widget in headless Chromium (fake media), worker on wrangler dev`);
-  console.log(`  Start call → invitation: p50 ${pct(invite, 50)} ms, p99 ${pct(invite, 99)} ms (first call ${invite[0]} ms, with the call part's load)`);
+  console.log(`  Start call → invitation: p50 ${pct(invite, 50)} ms, p99 ${pct(invite, 99)} ms (first call ${invite[0]} ms, with the call module's import)`);
   console.log(`  Accept → media both ways: p50 ${pct(mediaUp, 50)} ms, p99 ${pct(mediaUp, 99)} ms (first call ${mediaUp[0]} ms)`);
   if (env.crashes.length) throw new Error(`the apps crashed: ${env.crashes.join("; ")}`);
 } finally {
