@@ -1,6 +1,7 @@
 //! A short, soft tone for an agent's message while the chat is hidden,
-//! made with WebAudio (no audio file to load). A browser that has not
-//! seen a gesture in the frame may keep it silent; that is fine.
+//! and (compiled into the call module too) the ring of a call's
+//! invitation, made with WebAudio (no audio file to load). A browser that
+//! has not seen a gesture in the frame may keep it silent; that is fine.
 
 use std::cell::RefCell;
 use web_sys::{AudioContext, OscillatorType};

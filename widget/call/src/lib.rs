@@ -31,6 +31,9 @@
 mod dom;
 mod frames;
 mod screen;
+/// The ring: the widget's own tone, its source compiled into this module
+/// too (the two Wasm modules share no code at run time).
+#[path = "../../src/sound.rs"]
 mod sound;
 mod words;
 
