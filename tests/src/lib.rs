@@ -727,6 +727,47 @@ impl Api {
     pub async fn inbox(&self, token: &str) -> Result<Socket> {
         Socket::connect(&format!("{}/api/v1/agent/inbox?token={token}", self.ws)).await
     }
+
+    /// Puts an agent online as the benchmarks do: signs in, opens the
+    /// inbox (its first frame read) and sets "available". Answers the
+    /// token and the inbox. Sign-in and status are repeated ([`retried`]).
+    pub async fn agent_online(
+        &self,
+        credentials: &shared::api::LoginRequest,
+    ) -> Result<(String, Socket)> {
+        let login = retried(|| {
+            self.post::<shared::api::LoginResponse>("/api/v1/agent/login", None, credentials)
+        })
+        .await?;
+        let mut inbox = self.inbox(&login.token).await?;
+        let _ = inbox.next::<shared::inbox::InboxFrame>().await?;
+        retried(|| async {
+            let answer = self.status(&login.token, "available").await?;
+            anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
+            Ok(())
+        })
+        .await?;
+        Ok((login.token, inbox))
+    }
+}
+
+/// Runs `attempt` up to three times while wrangler's proxy answers that
+/// the worker restarted mid-request (a sign-in's PBKDF2 keeps the isolate
+/// busy for long); only for requests that are safe to repeat.
+pub async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    for _ in 0..2 {
+        match attempt().await {
+            Err(e) if format!("{e:#}").contains("restarted mid-request") => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            done => return done,
+        }
+    }
+    attempt().await
 }
 
 /// `http://host:port` of a `ws://host:port/...` URL.

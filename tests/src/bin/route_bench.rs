@@ -107,24 +107,6 @@ async fn first_message(api: &Api, department: Option<&str>) -> Result<(String, I
     Ok((id, at))
 }
 
-/// Runs `attempt` up to three times while wrangler's proxy answers that
-/// the worker restarted mid-request.
-async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    for _ in 0..2 {
-        match attempt().await {
-            Err(e) if format!("{e:#}").contains("restarted mid-request") => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            done => return done,
-        }
-    }
-    attempt().await
-}
-
 async fn on_worker(worker: &Worker) -> Result<()> {
     let api = worker.api();
     api.setup(&workspace()).await?;
@@ -145,19 +127,7 @@ async fn on_worker(worker: &Worker) -> Result<()> {
                 email: format!("agent{i}@bench.test"),
                 password: format!("bench-password-{i}"),
             };
-            let login = retried(|| {
-                api.post::<shared::api::LoginResponse>("/api/v1/agent/login", None, &credentials)
-            })
-            .await?;
-            let mut inbox = api.inbox(&login.token).await?;
-            let _ = inbox.next::<InboxFrame>().await?;
-            retried(|| async {
-                let answer = api.status(&login.token, "available").await?;
-                anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
-                Ok(())
-            })
-            .await?;
-            let token = login.token.clone();
+            let (token, mut inbox) = api.agent_online(&credentials).await?;
             tokio::spawn(async move {
                 while let Ok(frame) = inbox
                     .next_quiet::<InboxFrame>(Duration::from_secs(600))

@@ -172,18 +172,7 @@ async fn agents_online(api: &Api, agents: usize, waiters: &Waiters) -> Result<()
                 email: format!("agent{i}@start.test"),
                 password: format!("start-password-{i}"),
             };
-            let login = retried(|| {
-                api.post::<shared::api::LoginResponse>("/api/v1/agent/login", None, &credentials)
-            })
-            .await?;
-            let mut inbox = api.inbox(&login.token).await?;
-            let _ = inbox.next::<InboxFrame>().await?;
-            retried(|| async {
-                let answer = api.status(&login.token, "available").await?;
-                anyhow::ensure!(answer.status == 200, "status: {}", answer.body);
-                Ok(())
-            })
-            .await?;
+            let (_, mut inbox) = api.agent_online(&credentials).await?;
             tokio::spawn(async move {
                 while let Ok(frame) = inbox
                     .next_quiet::<InboxFrame>(Duration::from_secs(600))
@@ -337,23 +326,4 @@ async fn main() -> Result<()> {
         println!("start: wrangler's process group {group} (a profiler finds its workerd there)");
     }
     on_worker(&worker).await.context("new chats on the worker")
-}
-
-/// Runs `attempt` up to three times while wrangler's proxy answers that
-/// the worker restarted mid-request (a sign-in's PBKDF2 keeps the isolate
-/// busy; sign-in and status are idempotent).
-async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    for _ in 0..2 {
-        match attempt().await {
-            Err(e) if format!("{e:#}").contains("restarted mid-request") => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            done => return done,
-        }
-    }
-    attempt().await
 }
