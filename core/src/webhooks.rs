@@ -125,11 +125,38 @@ pub fn wanted(webhooks: &[Webhook]) -> Vec<WebhookEvent> {
     all
 }
 
-/// Whether any message event is among `wanted`.
-pub fn wants_messages(wanted: &[WebhookEvent]) -> bool {
-    wanted
-        .iter()
-        .any(|e| matches!(e, WebhookEvent::VisitorMessage | WebhookEvent::AgentMessage))
+/// What an emitter knows of its workspace's webhooks is trusted this
+/// long; after that, its next event goes to the outbox whatever it says,
+/// and the hand-off's answer refreshes it.
+pub const WANTED_TTL_MS: i64 = 60_000;
+
+/// What an emitter (a conversation, or the workspace handing a new one
+/// what it knows) knows of its workspace's webhooks: the events some
+/// active webhook wanted, and when that was learnt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    /// The events wanted then, as [`wanted`] answers them.
+    pub wanted: Vec<WebhookEvent>,
+    /// When that was learnt.
+    pub at: i64,
+}
+
+impl Known {
+    /// Whether this is recent enough to decide by at `now`.
+    pub fn fresh(&self, now: i64) -> bool {
+        now - self.at <= WANTED_TTL_MS && self.at <= now
+    }
+
+    /// Whether `event` goes to the outbox at `now`, by what is known:
+    /// when it is wanted, and whenever nothing recent is known (the
+    /// hand-off then says what is wanted). No webhook can miss an event
+    /// for longer than [`WANTED_TTL_MS`] after it starts to want it.
+    pub fn queues(known: Option<&Known>, event: WebhookEvent, now: i64) -> bool {
+        match known {
+            Some(k) if k.fresh(now) => k.wanted.contains(&event),
+            _ => true,
+        }
+    }
 }
 
 /// One event, as it is posted: `{"id", "event", "workspace",
@@ -658,8 +685,49 @@ mod tests {
         assert_eq!(ids(VisitorMessage), ["a"]);
         assert!(ids(OfflineMessage).is_empty());
         assert_eq!(wanted(&hooks), vec![ChatQueued, VisitorMessage, ChatClosed]);
-        assert!(wants_messages(&wanted(&hooks)));
-        assert!(!wants_messages(&wanted(&hooks[1..])));
+        let all = Known {
+            wanted: wanted(&hooks),
+            at: 1_000,
+        };
+        let some = Known {
+            wanted: wanted(&hooks[1..]),
+            at: 1_000,
+        };
+        assert!(Known::queues(
+            Some(&all),
+            WebhookEvent::VisitorMessage,
+            2_000
+        ));
+        assert!(!Known::queues(
+            Some(&some),
+            WebhookEvent::VisitorMessage,
+            2_000
+        ));
+    }
+
+    #[test]
+    fn what_is_not_known_recently_goes_to_the_outbox() {
+        use WebhookEvent::*;
+        let nothing = Known {
+            wanted: Vec::new(),
+            at: 10_000,
+        };
+        // Nothing known: everything is queued, and the hand-off tells.
+        assert!(Known::queues(None, ChatQueued, 10_000));
+        // Known recently that nothing is wanted: nothing is queued.
+        assert!(!Known::queues(Some(&nothing), ChatQueued, 10_000));
+        assert!(!Known::queues(
+            Some(&nothing),
+            VisitorMessage,
+            10_000 + WANTED_TTL_MS
+        ));
+        // Too old to say, or from a clock ahead of this one: queued.
+        assert!(Known::queues(
+            Some(&nothing),
+            ChatQueued,
+            10_001 + WANTED_TTL_MS
+        ));
+        assert!(Known::queues(Some(&nothing), ChatClosed, 9_999));
     }
 
     #[test]

@@ -11,8 +11,10 @@ use crate::calls::AssignRequest;
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json, principal};
 use chat_core::conversation::{Meta, Reader, Refusal};
+use chat_core::webhooks::Known;
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
 use serde::{Deserialize, Serialize};
+use shared::admin::WebhookEvent;
 use shared::frame::{Audience, ErrorCode, Message, Participant, ServerFrame, Side, Watermark};
 use shared::ids::{ClientMsgId, ConversationId};
 use std::cell::RefCell;
@@ -64,6 +66,10 @@ pub struct InitRequest {
     /// The site its visitor came from (calls may be off for it).
     #[serde(default)]
     pub site: String,
+    /// What the workspace knows of its webhooks: the conversation's first
+    /// changes go to the outbox only if wanted.
+    #[serde(default)]
+    pub webhooks: Option<Known>,
 }
 
 #[derive(Deserialize)]
@@ -203,9 +209,9 @@ pub struct Room {
     env: Env,
     core: RefCell<Option<Conversation>>,
     sockets: RefCell<HashMap<ConnId, WebSocket>>,
-    /// Webhooks: whether message events are wanted, and when that was
-    /// learnt; what this step put in the outbox.
-    hooks: RefCell<Option<(bool, i64)>>,
+    /// Webhooks: what is known of the events wanted (read from storage
+    /// once, or handed over at `/init`); what this step put in the outbox.
+    hooks: RefCell<Option<Option<Known>>>,
     hooks_queued: std::cell::Cell<Queued>,
     /// The deployment's limits, handed to the core.
     limits: chat_core::limits::Limits,
@@ -687,6 +693,13 @@ impl Room {
     async fn init(&self, mut req: Request) -> Result<Response> {
         let body: InitRequest = http::read_json(&mut req).await?;
         self.ensure_loaded()?;
+        if let Some(known) = body.webhooks {
+            // Kept in memory only: without it, the first change asks.
+            let mut hooks = self.hooks.borrow_mut();
+            if !matches!(*hooks, Some(Some(_))) {
+                *hooks = Some(Some(known));
+            }
+        }
         if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
             self.write(
                 &self.sql(),
@@ -1425,10 +1438,6 @@ const OUTBOX_ROWS: u64 = 2;
 /// Message events wait this long in the outbox, so a burst of messages
 /// is one hand-off.
 const MESSAGE_BATCH_MS: i64 = 1_000;
-/// What the conversation knows of its workspace's webhooks is trusted
-/// this long; after that, its next message event goes to the outbox
-/// whatever it says, and the hand-off's answer refreshes it.
-const WANTED_TTL_MS: i64 = 60_000;
 
 /// Webhook events: written to the outbox in the same synchronous step as
 /// the change they report, handed off to the workspace's webhook object
@@ -1442,12 +1451,15 @@ impl Room {
     }
 
     fn queue_events(&self, sql: &SqlStorage, before: Option<&Meta>, after: &Meta) -> Result<()> {
-        let events = chat_core::webhooks::conversation_events(before, after);
+        let now = http::now();
+        let events: Vec<_> = chat_core::webhooks::conversation_events(before, after)
+            .into_iter()
+            .filter(|(event, _)| self.wants(sql, *event, now))
+            .collect();
         if events.is_empty() {
             return Ok(());
         }
         let workspace = self.workspace()?;
-        let now = http::now();
         for (event, data) in events {
             let event = chat_core::webhooks::Event {
                 id: crate::auth::new_id("ev"),
@@ -1463,27 +1475,30 @@ impl Room {
         Ok(())
     }
 
-    /// Whether message events go to the outbox: when wanted, or when what
-    /// the conversation knows is too old to say.
-    fn messages_wanted(&self, sql: &SqlStorage, now: i64) -> bool {
+    /// Whether `event` goes to the outbox (see [`Known::queues`]), by
+    /// what this conversation knows; read from storage the first time.
+    fn wants(&self, sql: &SqlStorage, event: WebhookEvent, now: i64) -> bool {
         if self.hooks.borrow().is_none() {
             let known = sql
                 .exec("SELECT value FROM kv WHERE key = 'webhooks_wanted'", None)
                 .and_then(|c| c.to_array::<Value>())
                 .ok()
                 .and_then(|rows| rows.into_iter().next())
-                .and_then(|v| serde_json::from_str::<(bool, i64)>(&v.value).ok());
-            *self.hooks.borrow_mut() = known;
+                .and_then(|v| serde_json::from_str::<Known>(&v.value).ok());
+            *self.hooks.borrow_mut() = Some(known);
         }
-        match *self.hooks.borrow() {
-            Some((wanted, at)) => wanted || now - at > WANTED_TTL_MS,
-            None => true,
-        }
+        Known::queues(
+            self.hooks.borrow().as_ref().and_then(Option::as_ref),
+            event,
+            now,
+        )
     }
 
     fn queue_message_event(&self, sql: &SqlStorage, m: &Message) -> Result<()> {
         let now = http::now();
-        if !self.messages_wanted(sql, now) {
+        if !self.wants(sql, WebhookEvent::VisitorMessage, now)
+            && !self.wants(sql, WebhookEvent::AgentMessage, now)
+        {
             return Ok(());
         }
         let view = self.core.borrow().as_ref().and_then(|c| c.view().cloned());
@@ -1491,6 +1506,9 @@ impl Room {
         let Some((event, data)) = chat_core::webhooks::message_event(&view, m) else {
             return Ok(());
         };
+        if !self.wants(sql, event, now) {
+            return Ok(());
+        }
         let event = chat_core::webhooks::Event {
             id: format!("{}.{}", view.id.0, m.seq),
             event,
@@ -1539,16 +1557,16 @@ impl Room {
                 return Ok(());
             };
             if let Some(answer) = crate::webhooks::flush(&sql, &self.env, &workspace).await? {
-                let known = (
-                    chat_core::webhooks::wants_messages(&answer.wanted),
-                    http::now(),
-                );
+                let known = Known {
+                    wanted: answer.wanted,
+                    at: http::now(),
+                };
                 self.write(
                     &sql,
                     "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
                     vec![serde_json::to_string(&known)?.into()],
                 )?;
-                *self.hooks.borrow_mut() = Some(known);
+                *self.hooks.borrow_mut() = Some(Some(known));
             }
             Ok::<_, Error>(())
         };

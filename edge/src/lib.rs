@@ -244,7 +244,7 @@ fn principal(claims: &Claims) -> Principal {
     }
 }
 
-fn workspace(env: &Env, name: &str) -> Result<Stub> {
+pub(crate) fn workspace(env: &Env, name: &str) -> Result<Stub> {
     Ok(env.durable_object("WORKSPACE")?.get_by_name(name)?)
 }
 
@@ -292,10 +292,12 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
         site: claims.site.clone(),
         department: body.department.clone(),
         start: Some(body),
+        workspace: Some(claims.workspace.clone()),
     };
     let SiteAnswer {
         department,
         details,
+        webhooks,
     } = http::ask(&workspace(env, &claims.workspace)?, "/site", &site).await?;
     let id = auth::new_id("c");
     let init = InitRequest {
@@ -313,6 +315,7 @@ async fn start_conversation(mut req: Request, env: &Env) -> Result<Response> {
         },
         details,
         site: claims.site.clone(),
+        webhooks,
     };
     let view: ConversationView = http::ask(&conversation(env, &id)?, "/init", &init).await?;
     let started = chat_core::contacts::Started {

@@ -110,6 +110,12 @@ async fn admin_route(
             _ => target,
         };
         crate::admin::audit(env, &admin, what, &target, &summary).await?;
+        if what != "webhook.redeliver" {
+            // New conversations learn what is wanted from the workspace:
+            // it asks again now rather than within the minute.
+            let workspace = crate::workspace(env, &admin.workspace)?;
+            http::ask::<serde_json::Value>(&workspace, "/webhooks-changed", &()).await?;
+        }
     }
     Ok(answer)
 }

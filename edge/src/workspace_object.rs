@@ -57,6 +57,9 @@ pub struct SiteRequest {
     /// form.
     #[serde(default)]
     pub start: Option<shared::api::StartConversation>,
+    /// The workspace's slug, for a start (its webhooks are asked by it).
+    #[serde(default)]
+    pub workspace: Option<String>,
 }
 
 /// Answer to [`SiteRequest`].
@@ -67,6 +70,10 @@ pub struct SiteAnswer {
     /// What the pre-chat form told, checked.
     #[serde(default)]
     pub details: shared::site::VisitorDetails,
+    /// For a start: what the workspace knows of its webhooks, handed to
+    /// the new conversation (`None` when it could not ask).
+    #[serde(default)]
+    pub webhooks: Option<chat_core::webhooks::Known>,
 }
 
 /// Body of `/login`.
@@ -220,6 +227,8 @@ pub struct WorkspaceObject {
     sockets: RefCell<HashMap<SocketId, WebSocket>>,
     /// The workspace's slug, once a request named it (for webhook events).
     slug: RefCell<Option<String>>,
+    /// What is known of the workspace's webhooks, for new conversations.
+    hooks: RefCell<Option<chat_core::webhooks::Known>>,
 }
 
 fn send(ws: &WebSocket, frame: &InboxFrame) {
@@ -422,10 +431,38 @@ impl WorkspaceObject {
                 Default::default(),
             ),
         };
+        let webhooks = match (&body.start, &body.workspace) {
+            (Some(_), Some(slug)) => self.webhooks_known(slug).await,
+            _ => None,
+        };
         json(&SiteAnswer {
             department: department.0,
             details,
+            webhooks,
         })
+    }
+
+    /// What new conversations are told of the workspace's webhooks: asked
+    /// of the webhook object when what is known is not fresh (or was
+    /// forgotten because an administrator changed them). `None` when the
+    /// asking failed: the conversation then queues its first changes.
+    async fn webhooks_known(&self, slug: &str) -> Option<chat_core::webhooks::Known> {
+        let now = http::now();
+        let known = self.hooks.borrow().clone().filter(|k| k.fresh(now));
+        if known.is_some() {
+            return known;
+        }
+        match crate::webhooks::wanted(&self.env, slug).await {
+            Ok(wanted) => {
+                let known = chat_core::webhooks::Known { wanted, at: now };
+                *self.hooks.borrow_mut() = Some(known.clone());
+                Some(known)
+            }
+            Err(e) => {
+                worker::console_error!("asking for the webhooks wanted failed: {e}");
+                None
+            }
+        }
     }
 
     /// A site's settings, its origins and secret included (for the
@@ -861,6 +898,10 @@ impl WorkspaceObject {
             "/setup" => self.setup(req).await,
             "/hashes" => json(&store::password_hashes(&self.sql())?),
             "/site" => self.site(req).await,
+            "/webhooks-changed" => {
+                self.hooks.borrow_mut().take();
+                json(&serde_json::json!({}))
+            }
             "/site-options" => self.site_options(req).await,
             "/site-config" => self.site_config(req).await,
             "/department-clock" => self.department_clock(req).await,
@@ -942,6 +983,7 @@ impl DurableObject for WorkspaceObject {
             core: RefCell::new(None),
             sockets: RefCell::new(HashMap::new()),
             slug: RefCell::new(None),
+            hooks: RefCell::new(None),
         }
     }
 

@@ -558,3 +558,53 @@ async fn refused_requests_say_why_and_change_nothing() -> Result<()> {
         .any(|e| e.what == "webhook.remove" && e.target == hook.id));
     Ok(())
 }
+
+/// Rows a conversation's object wrote (its storage's bill), by the
+/// benchmark's route.
+async fn rows_written(api: &Api, chat: &str) -> Result<u64> {
+    let answer = api
+        .raw("GET", &format!("/api/v1/bench/rows/{chat}"), None, None)
+        .await?;
+    if answer.status != 200 {
+        bail!("rows: {} {}", answer.status, answer.body);
+    }
+    Ok(answer.json::<serde_json::Value>()?["rows_written"]
+        .as_u64()
+        .unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_conversation_queues_only_the_events_a_webhook_wants_and_a_new_webhook_is_heard_at_once(
+) -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let receiver = Receiver::start(Behaviour::default()).await?;
+    let mark = api.login("mark@demo.test").await?;
+
+    // No webhook: the conversation's changes write nothing for webhooks.
+    let visitor = api.visitor().await?;
+    let (quiet, _quiet_socket) = api.first_message(&visitor, "Nobody listens").await?;
+    let quiet_rows = rows_written(&api, &quiet).await?;
+
+    // A webhook for queued chats: the very next conversation is heard,
+    // although the workspace had just learnt that nothing was wanted.
+    let _hook = create(&api, &mark.token, &receiver.url, &["chat_queued"]).await?;
+    let visitor = api.visitor().await?;
+    let (heard, _heard_socket) = api.first_message(&visitor, "Somebody listens").await?;
+    receiver
+        .wait_for(Duration::from_secs(10), |log| {
+            log.iter().any(|r| r.body.contains(&heard))
+        })
+        .await;
+    let log = receiver.log();
+    assert_eq!(events(&log), ["chat_queued"], "{log:?}");
+    assert!(log[0].body.contains(&heard), "{}", log[0].body);
+    assert!(!log.iter().any(|r| r.body.contains(&quiet)), "{log:?}");
+    // The same steps wrote more rows where an event went to the outbox.
+    let heard_rows = rows_written(&api, &heard).await?;
+    assert!(
+        heard_rows > quiet_rows,
+        "with a webhook {heard_rows} rows, without {quiet_rows}"
+    );
+    Ok(())
+}
