@@ -227,6 +227,61 @@ pub struct Snapshot {
     pub whispers: Vec<(Seq, String, Option<String>)>,
 }
 
+/// One stored message as the shell reads it back to rebuild the
+/// conversation: everything but its body.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct StoredLine {
+    /// Its sequence number.
+    pub seq: i64,
+    /// Its author's participant id (`system` for the conversation's own).
+    pub author_id: String,
+    /// The id its sender gave it, if any.
+    pub client_id: Option<String>,
+    /// When it was stored.
+    pub sent_at: i64,
+    /// Its audience's code ([`shared::frame::Audience::code`]).
+    pub internal: i64,
+    /// A whisper's addressee.
+    pub recipient: Option<String>,
+}
+
+impl Snapshot {
+    /// Fills what a snapshot says of messages from every stored line (in
+    /// any order), in one pass.
+    pub fn with_lines(mut self, lines: Vec<StoredLine>) -> Snapshot {
+        let everyone = shared::frame::Audience::Everyone.code();
+        let whisper = shared::frame::Audience::Whisper.code();
+        let mut last_text: Option<(i64, String)> = None;
+        for line in lines {
+            let seq = line.seq.max(0) as Seq;
+            self.last_seq = self.last_seq.max(seq);
+            if line.internal == everyone {
+                self.last_visitor_seq = self.last_visitor_seq.max(seq);
+                let later = match &last_text {
+                    Some((s, _)) => *s < line.seq,
+                    None => true,
+                };
+                if line.author_id != "system" && later {
+                    last_text = Some((line.seq, line.author_id.clone()));
+                }
+            }
+            if line.internal != whisper {
+                self.last_agents_seq = self.last_agents_seq.max(seq);
+            } else {
+                self.whispers
+                    .push((seq, line.author_id.clone(), line.recipient));
+            }
+            if let Some(client_id) = line.client_id {
+                self.client_ids
+                    .push((line.author_id, ClientMsgId(client_id), seq, line.sent_at));
+            }
+        }
+        self.whispers.sort();
+        self.last_author = last_text.map(|(_, author)| author);
+        self
+    }
+}
+
 /// Something that happened to the conversation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input<'a> {

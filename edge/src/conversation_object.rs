@@ -10,13 +10,13 @@
 use crate::calls::AssignRequest;
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json, principal};
-use chat_core::conversation::{Meta, Reader, Refusal};
+use chat_core::conversation::{Meta, Reader, Refusal, StoredLine};
 use chat_core::webhooks::Known;
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
 use serde::{Deserialize, Serialize};
 use shared::admin::WebhookEvent;
 use shared::frame::{Audience, ErrorCode, Message, Participant, ServerFrame, Side, Watermark};
-use shared::ids::{ClientMsgId, ConversationId};
+use shared::ids::ConversationId;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{
@@ -41,6 +41,17 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE TABLE IF NOT EXISTS watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 ";
+
+/// What an object's tables are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tables {
+    /// None: nobody created this conversation.
+    Missing,
+    /// As [`SCHEMA`] makes them.
+    Current,
+    /// From before a change of [`SCHEMA`]: [`migrate`] brings them up.
+    Old,
+}
 
 /// What a socket carries through hibernation.
 #[derive(Serialize, Deserialize)]
@@ -78,33 +89,13 @@ struct Body {
 }
 
 #[derive(Deserialize)]
-struct ClientIdRow {
-    author_id: String,
-    client_id: String,
-    seq: i64,
-    sent_at: i64,
-}
-
-#[derive(Deserialize)]
 struct Value {
     value: String,
 }
 
 #[derive(Deserialize)]
-struct Count {
-    n: i64,
-}
-
-#[derive(Deserialize)]
 struct Column {
     name: String,
-}
-
-#[derive(Deserialize)]
-struct WhisperRow {
-    seq: i64,
-    author_id: String,
-    recipient: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -154,12 +145,6 @@ fn stored_meta(sql: &SqlStorage) -> Result<Option<Meta>> {
         .into_iter()
         .next()
         .and_then(|b| serde_json::from_str(&b.body).ok()))
-}
-
-/// The highest sequence number a `SELECT COALESCE(MAX(seq), 0) AS n`
-/// query answers.
-fn highest_seq(sql: &SqlStorage, query: &str) -> Result<u64> {
-    Ok(sql.exec(query, None)?.one::<Count>()?.n as u64)
 }
 
 /// The `WHERE` clause and its arguments that keep the stored messages a
@@ -215,8 +200,10 @@ pub struct Room {
     hooks_queued: std::cell::Cell<Queued>,
     /// The deployment's limits, handed to the core.
     limits: chat_core::limits::Limits,
-    /// True once this conversation is known to have been created.
-    exists: std::cell::Cell<bool>,
+    /// What this object's tables are, once they exist.
+    tables: std::cell::Cell<Option<Tables>>,
+    /// The conversation row as stored, while the core is loaded.
+    stored: RefCell<Option<Meta>>,
     /// Sockets this instance closed, until the runtime says they are gone.
     closing: RefCell<Vec<WebSocket>>,
     /// Rows this instance wrote, as SQLite's cursors report them (index
@@ -252,63 +239,41 @@ impl Room {
         self.rows_written.set(self.rows_written.get() + rows);
     }
 
-    /// Loads the core from storage if this instance has not yet.
+    /// Loads the core from storage if this instance has not yet: four
+    /// reads (the tables, the conversation row, the watermarks, and one
+    /// pass over the messages without their bodies).
     fn ensure_loaded(&self) -> Result<()> {
         if self.core.borrow().is_some() {
             return Ok(());
         }
         let sql = self.sql();
-        if !self.exists.get() && self.created_now(&sql)? {
-            return Ok(());
+        match self.tables()? {
+            Tables::Missing => {
+                self.create(&sql)?;
+                return Ok(());
+            }
+            Tables::Old => {
+                self.write(&sql, SCHEMA, None)?;
+                self.write(&sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
+                migrate(&sql)?;
+                self.tables.set(Some(Tables::Current));
+            }
+            Tables::Current => {}
         }
-        self.write(&sql, SCHEMA, None)?;
-        self.write(&sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
-        migrate(&sql)?;
         let meta = stored_meta(&sql)?;
-        let last_seq = highest_seq(&sql, "SELECT COALESCE(MAX(seq), 0) AS n FROM messages")?;
+        *self.stored.borrow_mut() = meta.clone();
         let watermarks: Vec<Watermark> = sql
             .exec("SELECT body FROM watermarks", None)?
             .to_array::<Body>()?
             .into_iter()
             .filter_map(|b| serde_json::from_str(&b.body).ok())
             .collect();
-        let client_ids = sql
+        let lines = sql
             .exec(
-                "SELECT author_id, client_id, seq, sent_at FROM messages WHERE client_id IS NOT NULL",
+                "SELECT seq, author_id, client_id, sent_at, internal, recipient FROM messages",
                 None,
             )?
-            .to_array::<ClientIdRow>()?
-            .into_iter()
-            .map(|r| (r.author_id, ClientMsgId(r.client_id), r.seq as u64, r.sent_at))
-            .collect();
-        let last_visitor_seq = highest_seq(
-            &sql,
-            "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal = 0",
-        )?;
-        let last_agents_seq = highest_seq(
-            &sql,
-            "SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE internal < 2",
-        )?;
-        let whispers = sql
-            .exec(
-                "SELECT seq, author_id, recipient FROM messages WHERE internal = 2",
-                None,
-            )?
-            .to_array::<WhisperRow>()?
-            .into_iter()
-            .map(|w| (w.seq as u64, w.author_id, w.recipient))
-            .collect();
-        // Notes and whispers answer no one: the last author is of a message
-        // to the conversation.
-        let last_author = sql
-            .exec(
-                "SELECT author_id AS value FROM messages WHERE author_id != 'system' AND internal = 0 ORDER BY seq DESC LIMIT 1",
-                None,
-            )?
-            .to_array::<Value>()?
-            .into_iter()
-            .next()
-            .map(|v| v.value);
+            .to_array::<StoredLine>()?;
         let mut sockets = HashMap::new();
         let mut conns = Vec::new();
         for ws in self.state.get_websockets() {
@@ -318,67 +283,79 @@ impl Room {
             }
         }
         *self.sockets.borrow_mut() = sockets;
-        *self.core.borrow_mut() = Some(Conversation::restore(Snapshot {
+        let snapshot = Snapshot {
             meta,
-            last_seq,
             watermarks,
-            client_ids,
             conns,
-            last_author,
-            last_visitor_seq,
-            last_agents_seq,
-            whispers,
-        }));
-        if let Some(core) = self.core.borrow_mut().as_mut() {
-            core.set_limits(self.limits.clone());
+            ..Snapshot::default()
         }
+        .with_lines(lines);
+        let mut core = Conversation::restore(snapshot);
+        core.set_limits(self.limits.clone());
+        *self.core.borrow_mut() = Some(core);
         Ok(())
     }
 
-    /// A conversation being created (`/init` on an object with no tables):
-    /// its tables are made as they are now, so it needs no migration, and
-    /// the core starts empty without reading them back. False when the
-    /// tables exist after all (then it loads as usual).
-    fn created_now(&self, sql: &SqlStorage) -> Result<bool> {
-        if self.exists()? {
-            return Ok(false);
-        }
+    /// A conversation being created (`/init` on an object with no
+    /// tables): its tables are made as they are now, so it needs no
+    /// migration, and the core starts empty without reading them back.
+    fn create(&self, sql: &SqlStorage) -> Result<()> {
         self.write(sql, SCHEMA, None)?;
         self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
-        *self.core.borrow_mut() = Some(Conversation::restore(Snapshot {
-            meta: None,
-            last_seq: 0,
-            watermarks: Vec::new(),
-            client_ids: Vec::new(),
-            conns: Vec::new(),
-            last_author: None,
-            last_visitor_seq: 0,
-            last_agents_seq: 0,
-            whispers: Vec::new(),
-        }));
-        if let Some(core) = self.core.borrow_mut().as_mut() {
-            core.set_limits(self.limits.clone());
-        }
-        Ok(true)
+        self.tables.set(Some(Tables::Current));
+        *self.stored.borrow_mut() = None;
+        let mut core = Conversation::restore(Snapshot::default());
+        core.set_limits(self.limits.clone());
+        *self.core.borrow_mut() = Some(core);
+        Ok(())
     }
 
     /// Whether the conversation was created (`/init` made its tables).
     /// Asked before anything else reads or writes, so that an id nobody
     /// created never makes storage: looking costs a read, never a write.
     fn exists(&self) -> Result<bool> {
-        if !self.exists.get() {
-            let found = self
-                .sql()
-                .exec(
-                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-                    None,
-                )?
-                .one::<Count>()?
-                .n
-                > 0;
-            self.exists.set(found);
+        Ok(self.tables()? != Tables::Missing)
+    }
+
+    /// What this object's tables are, from one read of SQLite's catalogue
+    /// (remembered once they exist).
+    fn tables(&self) -> Result<Tables> {
+        if let Some(known) = self.tables.get() {
+            return Ok(known);
         }
-        Ok(self.exists.get())
+        #[derive(Deserialize)]
+        struct Entry {
+            name: String,
+            sql: Option<String>,
+        }
+        let entries = self
+            .sql()
+            .exec("SELECT name, sql FROM sqlite_master", None)?
+            .to_array::<Entry>()?;
+        let has = |name: &str| entries.iter().any(|e| e.name == name);
+        let messages_now = entries.iter().any(|e| {
+            e.name == "messages"
+                && e.sql
+                    .as_deref()
+                    .is_some_and(|s| s.contains("internal") && s.contains("recipient"))
+        });
+        let tables = if !has("meta") {
+            Tables::Missing
+        } else if messages_now
+            && ["kv", "watermarks", "webhook_outbox"]
+                .iter()
+                .all(|t| has(t))
+            && !has("messages_client")
+        {
+            Tables::Current
+        } else {
+            Tables::Old
+        };
+        // Missing is asked again: `/init` may create them.
+        if tables != Tables::Missing {
+            self.tables.set(Some(tables));
+        }
+        Ok(tables)
     }
 
     /// Feeds one input and performs every output; `conn` is the socket the
@@ -521,13 +498,16 @@ impl Room {
         let sql = self.sql();
         match record {
             Record::Meta(meta) => {
-                let before = stored_meta(&sql)?;
+                // What storage holds, as it was loaded or last written (a
+                // failure drops the core, and the reload reads it again).
+                let before = self.stored.borrow_mut().take();
                 self.queue_events(&sql, before.as_ref(), meta)?;
                 self.write(
                     &sql,
                     "INSERT INTO meta (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
                     vec![serde_json::to_string(meta)?.into()],
                 )?;
+                *self.stored.borrow_mut() = Some(meta.clone());
             }
             Record::Message(m) => {
                 let body = serde_json::to_string(m)?;
@@ -1239,7 +1219,8 @@ impl Room {
             hooks: RefCell::new(None),
             hooks_queued: Default::default(),
             limits: crate::limits::of(&env),
-            exists: Default::default(),
+            tables: Default::default(),
+            stored: RefCell::new(None),
             closing: RefCell::new(Vec::new()),
             env,
             rows_written: Default::default(),

@@ -795,3 +795,69 @@ fn the_others_get_a_message_before_its_author_gets_the_ack() {
         .collect();
     assert_eq!(order, ["store", "message", "ack"]);
 }
+
+#[test]
+fn stored_lines_rebuild_what_the_snapshot_says_of_messages() {
+    use chat_core::conversation::StoredLine;
+    let line = |seq: i64, author: &str, client: Option<&str>, internal: i64, to: Option<&str>| {
+        StoredLine {
+            seq,
+            author_id: author.into(),
+            client_id: client.map(Into::into),
+            sent_at: 1_000 + seq,
+            internal,
+            recipient: to.map(Into::into),
+        }
+    };
+    // Out of order on purpose: the pass does not rely on it.
+    let snapshot = chat_core::Snapshot::default().with_lines(vec![
+        line(3, "anna", Some("a-1"), 0, None),
+        line(1, "system", None, 0, None),
+        line(5, "sue", Some("s-1"), 2, Some("anna")),
+        line(2, "vera", Some("v-1"), 0, None),
+        line(4, "anna", Some("a-2"), 1, None),
+        line(6, "system", None, 0, None),
+    ]);
+    assert_eq!(snapshot.last_seq, 6);
+    assert_eq!(snapshot.last_visitor_seq, 6);
+    assert_eq!(snapshot.last_agents_seq, 6);
+    assert_eq!(snapshot.last_author.as_deref(), Some("anna"));
+    assert_eq!(
+        snapshot.whispers,
+        vec![(5, "sue".into(), Some("anna".into()))]
+    );
+    let mut ids: Vec<_> = snapshot
+        .client_ids
+        .iter()
+        .map(|(a, c, seq, at)| (a.as_str(), c.0.as_str(), *seq, *at))
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            ("anna", "a-1", 3, 1_003),
+            ("anna", "a-2", 4, 1_004),
+            ("sue", "s-1", 5, 1_005),
+            ("vera", "v-1", 2, 1_002)
+        ]
+    );
+    // A whisper last: visitors and agents see less than the last line.
+    let snapshot = chat_core::Snapshot::default().with_lines(vec![
+        line(1, "vera", Some("v-1"), 0, None),
+        line(2, "anna", Some("a-1"), 1, None),
+        line(3, "sue", Some("s-1"), 2, Some("anna")),
+    ]);
+    assert_eq!(
+        (
+            snapshot.last_seq,
+            snapshot.last_visitor_seq,
+            snapshot.last_agents_seq
+        ),
+        (3, 1, 2)
+    );
+    assert_eq!(snapshot.last_author.as_deref(), Some("vera"));
+    assert_eq!(
+        chat_core::Snapshot::default().with_lines(Vec::new()),
+        chat_core::Snapshot::default()
+    );
+}
