@@ -391,6 +391,11 @@ impl Router {
         self.convs.get(conversation).map(|c| &c.place)
     }
 
+    /// Every conversation the router knows (queued or worked, not closed).
+    pub fn conversations(&self) -> impl Iterator<Item = &ConversationId> {
+        self.convs.keys()
+    }
+
     /// Whether the router knows this conversation (queued and not closed).
     pub fn is_known(&self, conversation: &ConversationId) -> bool {
         self.convs.contains_key(conversation)

@@ -127,8 +127,10 @@ pub fn wanted(webhooks: &[Webhook]) -> Vec<WebhookEvent> {
 
 /// What an emitter knows of its workspace's webhooks is trusted this
 /// long; after that, its next event goes to the outbox whatever it says,
-/// and the hand-off's answer refreshes it.
-pub const WANTED_TTL_MS: i64 = 60_000;
+/// and the hand-off's answer refreshes it. A change of the webhooks is
+/// told at once to the workspace and to every open conversation; this
+/// only bounds how long one that missed it stays wrong.
+pub const WANTED_TTL_MS: i64 = 10 * 60_000;
 
 /// What an emitter (a conversation, or the workspace handing a new one
 /// what it knows) knows of its workspace's webhooks: the events some

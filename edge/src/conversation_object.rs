@@ -1269,6 +1269,7 @@ impl Room {
             "/file" => self.file(req).await,
             "/files" => self.files(req).await,
             "/rows" => json(&serde_json::json!({ "rows_written": self.rows_written.get() })),
+            "/webhooks-wanted" => self.webhooks_wanted(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("conversation {path}"))))
@@ -1454,6 +1455,19 @@ impl Room {
         }
         self.queued(Queued::Change);
         Ok(())
+    }
+
+    /// The workspace tells what its webhooks want now (an administrator
+    /// changed them): kept, and stored for after an eviction.
+    async fn webhooks_wanted(&self, mut req: Request) -> Result<Response> {
+        let known: Known = http::read_json(&mut req).await?;
+        self.write(
+            &self.sql(),
+            "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
+            vec![serde_json::to_string(&known)?.into()],
+        )?;
+        *self.hooks.borrow_mut() = Some(Some(known));
+        json(&serde_json::json!({}))
     }
 
     /// Whether `event` goes to the outbox (see [`Known::queues`]), by

@@ -248,7 +248,7 @@ pub(crate) fn workspace(env: &Env, name: &str) -> Result<Stub> {
     Ok(env.durable_object("WORKSPACE")?.get_by_name(name)?)
 }
 
-fn conversation(env: &Env, id: &str) -> Result<Stub> {
+pub(crate) fn conversation(env: &Env, id: &str) -> Result<Stub> {
     Ok(env.durable_object("CONVERSATION")?.get_by_name(id)?)
 }
 

@@ -111,10 +111,13 @@ async fn admin_route(
         };
         crate::admin::audit(env, &admin, what, &target, &summary).await?;
         if what != "webhook.redeliver" {
-            // New conversations learn what is wanted from the workspace:
-            // it asks again now rather than within the minute.
+            // The workspace asks what is wanted now, and tells new and
+            // open conversations.
             let workspace = crate::workspace(env, &admin.workspace)?;
-            http::ask::<serde_json::Value>(&workspace, "/webhooks-changed", &()).await?;
+            let changed = crate::workspace_object::WebhooksChanged {
+                workspace: admin.workspace.clone(),
+            };
+            http::ask::<serde_json::Value>(&workspace, "/webhooks-changed", &changed).await?;
         }
     }
     Ok(answer)

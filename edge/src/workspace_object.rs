@@ -62,6 +62,13 @@ pub struct SiteRequest {
     pub workspace: Option<String>,
 }
 
+/// Body of `/webhooks-changed`.
+#[derive(Serialize, Deserialize)]
+pub struct WebhooksChanged {
+    /// The workspace's slug.
+    pub workspace: String,
+}
+
 /// Answer to [`SiteRequest`].
 #[derive(Serialize, Deserialize)]
 pub struct SiteAnswer {
@@ -440,6 +447,29 @@ impl WorkspaceObject {
             details,
             webhooks,
         })
+    }
+
+    /// An administrator changed the webhooks: what is wanted now is asked
+    /// of the webhook object and told to every open conversation, so that
+    /// none queues what nobody wants nor misses what someone now does.
+    async fn webhooks_changed(&self, mut req: Request) -> Result<Response> {
+        let body: WebhooksChanged = http::read_json(&mut req).await?;
+        self.hooks.borrow_mut().take();
+        let Some(known) = self.webhooks_known(&body.workspace).await else {
+            return json(&serde_json::json!({ "told": 0 }));
+        };
+        let ids: Vec<shared::ids::ConversationId> =
+            self.read(|w| w.router().conversations().cloned().collect())?;
+        let told = futures_util::future::join_all(ids.iter().map(|id| async {
+            let stub = crate::conversation(&self.env, &id.0)?;
+            http::ask::<serde_json::Value>(&stub, "/webhooks-wanted", &known).await
+        }))
+        .await;
+        for failed in told.iter().filter_map(|t| t.as_ref().err()) {
+            // That conversation learns within the time it trusts what it knows.
+            worker::console_error!("telling a conversation of the webhooks failed: {failed}");
+        }
+        json(&serde_json::json!({ "told": told.iter().filter(|t| t.is_ok()).count() }))
     }
 
     /// What new conversations are told of the workspace's webhooks: asked
@@ -898,10 +928,7 @@ impl WorkspaceObject {
             "/setup" => self.setup(req).await,
             "/hashes" => json(&store::password_hashes(&self.sql())?),
             "/site" => self.site(req).await,
-            "/webhooks-changed" => {
-                self.hooks.borrow_mut().take();
-                json(&serde_json::json!({}))
-            }
+            "/webhooks-changed" => self.webhooks_changed(req).await,
             "/site-options" => self.site_options(req).await,
             "/site-config" => self.site_config(req).await,
             "/department-clock" => self.department_clock(req).await,

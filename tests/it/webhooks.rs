@@ -583,23 +583,45 @@ async fn a_conversation_queues_only_the_events_a_webhook_wants_and_a_new_webhook
 
     // No webhook: the conversation's changes write nothing for webhooks.
     let visitor = api.visitor().await?;
-    let (quiet, _quiet_socket) = api.first_message(&visitor, "Nobody listens").await?;
+    let (quiet, mut quiet_socket) = api.first_message(&visitor, "Nobody listens").await?;
     let quiet_rows = rows_written(&api, &quiet).await?;
 
-    // A webhook for queued chats: the very next conversation is heard,
-    // although the workspace had just learnt that nothing was wanted.
-    let _hook = create(&api, &mark.token, &receiver.url, &["chat_queued"]).await?;
+    // A webhook for queued chats and visitors' messages: the very next
+    // conversation is heard, although the workspace had just learnt that
+    // nothing was wanted.
+    let _hook = create(
+        &api,
+        &mark.token,
+        &receiver.url,
+        &["chat_queued", "visitor_message"],
+    )
+    .await?;
     let visitor = api.visitor().await?;
     let (heard, _heard_socket) = api.first_message(&visitor, "Somebody listens").await?;
+    let heard_queued = |log: &[Received]| {
+        log.iter()
+            .any(|r| r.event == "chat_queued" && r.body.contains(&heard))
+    };
+    receiver
+        .wait_for(Duration::from_secs(10), heard_queued)
+        .await;
+    let log = receiver.log();
+    assert!(heard_queued(&log), "{log:?}");
+    assert!(!log.iter().any(|r| r.body.contains(&quiet)), "{log:?}");
+
+    // The conversation that was open before was told too: its visitor's
+    // next message is heard, its earlier one never queued.
+    say(&mut quiet_socket, "v-2", "Anyone now?", SendKind::Text).await?;
     receiver
         .wait_for(Duration::from_secs(10), |log| {
-            log.iter().any(|r| r.body.contains(&heard))
+            log.iter().any(|r| r.body.contains("Anyone now?"))
         })
         .await;
     let log = receiver.log();
-    assert_eq!(events(&log), ["chat_queued"], "{log:?}");
-    assert!(log[0].body.contains(&heard), "{}", log[0].body);
-    assert!(!log.iter().any(|r| r.body.contains(&quiet)), "{log:?}");
+    let quiet_events: Vec<&Received> = log.iter().filter(|r| r.body.contains(&quiet)).collect();
+    assert_eq!(quiet_events.len(), 1, "{log:?}");
+    assert_eq!(quiet_events[0].event, "visitor_message");
+    assert!(quiet_events[0].body.contains("Anyone now?"));
     // The same steps wrote more rows where an event went to the outbox.
     let heard_rows = rows_written(&api, &heard).await?;
     assert!(
