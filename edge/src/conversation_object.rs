@@ -1284,7 +1284,7 @@ impl Room {
         ws: WebSocket,
         message: &wasm_bindgen::JsValue,
     ) -> Result<Option<Effects>> {
-        if self.closing.borrow().iter().any(|c| *c == ws) {
+        if self.closing.borrow().contains(&ws) {
             return Ok(None);
         }
         self.ensure_loaded()?;
