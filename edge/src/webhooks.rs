@@ -110,7 +110,10 @@ async fn admin_route(
             _ => target,
         };
         crate::admin::audit(env, &admin, what, &target, &summary).await?;
-        if what != "webhook.redeliver" {
+        if matches!(
+            ask,
+            AdminAsk::Create { .. } | AdminAsk::Update { .. } | AdminAsk::Remove { .. }
+        ) {
             // The workspace asks what is wanted now, and tells new and
             // open conversations.
             let workspace = crate::workspace(env, &admin.workspace)?;
