@@ -541,6 +541,9 @@ pub struct Conversation {
     /// each socket has spent of them.
     limits: crate::limits::Limits,
     budgets: HashMap<ConnId, crate::limits::SocketBudget>,
+    /// Participants whose socket was closed for flooding, and until when
+    /// they may open no other (in memory, like the budgets).
+    paused: HashMap<String, i64>,
     /// A call start waiting for the workspace's answer.
     call_start: Option<call::Pending>,
 }
@@ -570,6 +573,7 @@ impl Conversation {
             out: VecDeque::new(),
             limits: crate::limits::Limits::off(),
             budgets: HashMap::new(),
+            paused: HashMap::new(),
             call_start: None,
         }
     }
@@ -577,6 +581,13 @@ impl Conversation {
     /// The deployment's limits on sockets (none until set).
     pub fn set_limits(&mut self, limits: crate::limits::Limits) {
         self.limits = limits;
+    }
+
+    /// Whether `participant` may open a socket now: refused for a while
+    /// after one of theirs was closed for flooding. A shell asks before it
+    /// accepts a socket, so a refused one costs no socket at all.
+    pub fn may_connect(&self, now: i64, participant: &str) -> Result<(), crate::limits::Limited> {
+        crate::limits::reopen(now, self.paused.get(participant).copied())
     }
 
     /// The conversation as its participants see it, once created.
@@ -795,6 +806,10 @@ impl Conversation {
                 self.close(conn, close::FORBIDDEN, "not a participant");
                 return;
             }
+        }
+        if let Err(limited) = self.may_connect(now, &who.id) {
+            self.close(conn, close::TOO_MANY, &limited.refusal.message);
+            return;
         }
         if who.side == Side::Visitor && self.visitor_sockets_full(&who.id, conn) {
             return;
@@ -1573,6 +1588,13 @@ impl Conversation {
                 false
             }
             Verdict::Close(reason) => {
+                if let (Some(pause), Some(state)) =
+                    (self.limits.pause_after_close_ms, self.conns.get(&conn))
+                {
+                    let who = state.who.id.clone();
+                    self.paused.retain(|_, until| *until > now);
+                    self.paused.insert(who, now.saturating_add(pause));
+                }
                 self.close(conn, close::TOO_MANY, &reason);
                 false
             }

@@ -42,6 +42,10 @@ pub struct Limits {
     /// ([`shared::close::TOO_MANY`]): a client that keeps sending into
     /// refusals is not listening.
     pub close_after_refusals: Option<u32>,
+    /// How long a participant whose socket was closed that way may open
+    /// no other on the conversation: a flooder that reconnects at once
+    /// would otherwise bring a new backlog of frames each time.
+    pub pause_after_close_ms: Option<i64>,
     /// Open sockets one visitor may hold on one conversation.
     pub sockets_per_visitor: Option<u32>,
     /// Conversations waiting for an agent (queued or offered) in one
@@ -76,6 +80,9 @@ impl Limits {
                 every_ms: 1_000,
             }),
             close_after_refusals: Some(50),
+            // Nobody typing or any app's retries comes near fifty refusals
+            // in a row; a script that does waits a minute.
+            pause_after_close_ms: Some(60_000),
             sockets_per_visitor: Some(10),
             queue: Some(500),
             sign_in: Some(SignInPolicy::standard()),
@@ -245,6 +252,23 @@ impl SocketBudget {
             }
             _ => verdict,
         }
+    }
+}
+
+/// Whether a participant may open a socket at `now`, when their last one
+/// was closed for flooding until `paused_until` (see
+/// [`Limits::pause_after_close_ms`]): answered before any socket is
+/// accepted, as `429` with `Retry-After`.
+pub fn reopen(now: i64, paused_until: Option<i64>) -> Result<(), Limited> {
+    match paused_until {
+        Some(until) if until > now => Err(Limited::too_many(
+            format!(
+                "this connection was closed for sending faster than allowed: connect again in {}",
+                wait_words(until - now)
+            ),
+            until - now,
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -626,6 +650,19 @@ mod tests {
             budget.admit(1000, &limits, Some(&send("d"))),
             Verdict::Refuse(_)
         ));
+    }
+
+    #[test]
+    fn a_participant_paused_after_a_flood_may_connect_once_the_pause_is_over() {
+        assert!(reopen(1_000, None).is_ok());
+        let wait = reopen(1_000, Some(61_000)).unwrap_err();
+        assert_eq!(wait.refusal.code, ErrorCode::TooManyRequests);
+        assert_eq!(wait.retry_after_ms, 60_000);
+        assert_eq!(wait.retry_after_secs(), 60);
+        assert!(wait.refusal.message.contains("connect again in 60 seconds"));
+        assert!(reopen(61_000, Some(61_000)).is_ok());
+        assert_eq!(Limits::standard().pause_after_close_ms, Some(60_000));
+        assert_eq!(Limits::off().pause_after_close_ms, None);
     }
 
     #[test]

@@ -1025,6 +1025,13 @@ impl Room {
                 may_monitor: false,
             });
         let may_reply = access.may_reply;
+        // Someone whose last socket was closed for flooding waits, and is
+        // told so before any socket is made.
+        self.ensure_loaded()?;
+        if let Some(core) = self.core.borrow().as_ref() {
+            core.may_connect(http::now(), &who.id)
+                .map_err(Error::Limited)?;
+        }
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
         let conn = crate::auth::new_conn_id();

@@ -192,7 +192,7 @@ fn send(cid: &str) -> ClientFrame {
 #[tokio::test]
 async fn messages_over_a_sockets_limit_are_refused_by_client_id_then_the_socket_closes(
 ) -> Result<()> {
-    let limits = r#"{"messages": {"burst": 5, "every_ms": 60000}, "close_after_refusals": 5}"#;
+    let limits = r#"{"messages": {"burst": 5, "every_ms": 60000}, "close_after_refusals": 5, "pause_after_close_ms": 2000}"#;
     let worker = Worker::start_limited(limits).await?;
     let mut other = bystander(&worker).await?;
     let api = worker.api_from("203.0.113.1");
@@ -224,6 +224,39 @@ async fn messages_over_a_sockets_limit_are_refused_by_client_id_then_the_socket_
     assert_eq!(refused, ["f-5", "f-6", "f-7", "f-8", "f-9"]);
     // The sixth refusal in a row: the socket is closed.
     assert_eq!(socket.closed().await?, shared::close::TOO_MANY);
+    // Coming straight back is refused before any socket is made: 429,
+    // with how long to wait.
+    let path = format!("/api/v1/conversations/{id}/ws?token={}", v.token);
+    let upgrade = || {
+        reqwest::Client::new()
+            .get(worker.url(&path))
+            .header("origin", worker.origin())
+            .header("cf-connecting-ip", "203.0.113.1")
+            .header("upgrade", "websocket")
+            .header("connection", "Upgrade")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+    };
+    let paused = upgrade().await?;
+    assert_eq!(paused.status().as_u16(), 429);
+    assert_eq!(
+        paused
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("2")
+    );
+    let body: serde_json::Value = paused.json().await?;
+    assert_eq!(body["error"]["code"], "too_many_requests", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("closed for sending faster than allowed"),
+        "{message}"
+    );
+    // The pause is over: the visitor is back.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(upgrade().await?.status().as_u16(), 101);
     // What passed is stored; what was refused is not.
     let (mut again, _) = api.join(&id, &v.token, 0).await?;
     let texts: Vec<String> = again

@@ -861,3 +861,56 @@ fn stored_lines_rebuild_what_the_snapshot_says_of_messages() {
         chat_core::Snapshot::default()
     );
 }
+
+#[test]
+fn a_participant_whose_socket_was_closed_for_flooding_waits_before_connecting_again() {
+    let mut sim = taken();
+    sim.core.set_limits(chat_core::limits::Limits::standard());
+    let mut sent = 0;
+    while !sim.closed.contains_key(&1) && sent < 500 {
+        sim.say(1, &format!("f{sent}"), "flood");
+        sent += 1;
+    }
+    assert_eq!(sim.closed.get(&1), Some(&close::TOO_MANY));
+    assert_eq!(sim.messages.len(), 22, "the burst was stored, no more");
+    let refused = sim
+        .take(1)
+        .iter()
+        .filter(|f| error_code(f) == Some(ErrorCode::TooManyRequests))
+        .count();
+    assert_eq!(refused, 50);
+
+    // The flooder may not come back for a minute: asked before a socket
+    // is accepted, and a socket accepted anyway is closed at once.
+    let visitor_id = crate::sim::visitor().id;
+    let wait = sim.core.may_connect(sim.now, &visitor_id).unwrap_err();
+    assert_eq!(wait.refusal.code, ErrorCode::TooManyRequests);
+    assert!(
+        wait.refusal.message.contains("60 seconds"),
+        "{}",
+        wait.refusal.message
+    );
+    assert!(wait.retry_after_ms > 59_000 && wait.retry_after_ms <= 60_000);
+    sim.connect(3, visitor());
+    assert_eq!(sim.closed.get(&3), Some(&close::TOO_MANY));
+
+    // Nobody else is held back: the agent still talks and reconnects.
+    assert!(sim.core.may_connect(sim.now, "a1").is_ok());
+    sim.say(2, "a-1", "still here");
+    assert!(sim.take(2).iter().any(|f| acked(f) == Some(("a-1", 23))));
+    sim.connect(4, agent("a1", "Anna"));
+    assert!(!sim.closed.contains_key(&4));
+
+    // A minute on, the visitor connects and finds their stored messages.
+    sim.now += 60_000;
+    assert!(sim.core.may_connect(sim.now, &visitor_id).is_ok());
+    sim.connect(5, visitor());
+    sim.hello(5, 0);
+    assert!(!sim.closed.contains_key(&5));
+    let replayed = sim
+        .take(5)
+        .iter()
+        .filter(|f| matches!(f, ServerFrame::Message(_)))
+        .count();
+    assert_eq!(replayed, 23);
+}
