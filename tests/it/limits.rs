@@ -181,6 +181,21 @@ impl Bystander {
     }
 }
 
+/// A WebSocket upgrade of `path` over plain HTTP from `ip`: its answer's
+/// status, headers and body can be read whatever they are.
+async fn upgrade(worker: &Worker, path: &str, ip: &str) -> Result<reqwest::Response> {
+    Ok(reqwest::Client::new()
+        .get(worker.url(path))
+        .header("origin", worker.origin())
+        .header("cf-connecting-ip", ip)
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await?)
+}
+
 fn send(cid: &str) -> ClientFrame {
     ClientFrame::Send {
         client_id: cid.into(),
@@ -227,18 +242,7 @@ async fn messages_over_a_sockets_limit_are_refused_by_client_id_then_the_socket_
     // Coming straight back is refused before any socket is made: 429,
     // with how long to wait.
     let path = format!("/api/v1/conversations/{id}/ws?token={}", v.token);
-    let upgrade = || {
-        reqwest::Client::new()
-            .get(worker.url(&path))
-            .header("origin", worker.origin())
-            .header("cf-connecting-ip", "203.0.113.1")
-            .header("upgrade", "websocket")
-            .header("connection", "Upgrade")
-            .header("sec-websocket-version", "13")
-            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-            .send()
-    };
-    let paused = upgrade().await?;
+    let paused = upgrade(&worker, &path, "203.0.113.1").await?;
     assert_eq!(paused.status().as_u16(), 429);
     assert_eq!(
         paused
@@ -256,7 +260,8 @@ async fn messages_over_a_sockets_limit_are_refused_by_client_id_then_the_socket_
     );
     // The pause is over: the visitor is back.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(upgrade().await?.status().as_u16(), 101);
+    let back = upgrade(&worker, &path, "203.0.113.1").await?;
+    assert_eq!(back.status().as_u16(), 101);
     // What passed is stored; what was refused is not.
     let (mut again, _) = api.join(&id, &v.token, 0).await?;
     let texts: Vec<String> = again
@@ -694,16 +699,7 @@ async fn conversation_sockets_from_one_address_are_limited() -> Result<()> {
     );
     // The handshake may end before the refusal's body arrives: ask again
     // over plain HTTP, still refused, to read the reason.
-    let again = reqwest::Client::new()
-        .get(worker.url(&path))
-        .header("origin", worker.origin())
-        .header("cf-connecting-ip", "203.0.113.12")
-        .header("upgrade", "websocket")
-        .header("connection", "Upgrade")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send()
-        .await?;
+    let again = upgrade(&worker, &path, "203.0.113.12").await?;
     assert_eq!(again.status().as_u16(), 429);
     let body = again.text().await?;
     assert!(
