@@ -113,12 +113,18 @@ pub struct Fact {
 }
 
 impl Fact {
+    /// Whether the row makes a fact at all (closed, after reaching a
+    /// queue): what a shell asks before it reads the turns.
+    pub fn due(meta: &Meta) -> bool {
+        meta.view.status == ConversationStatus::Closed && meta.queued_at > 0
+    }
+
     /// The conversation's fact, from its row and `turns` (the author side
     /// and time of each message the visitor could read, in order, system
     /// lines left out). None until it has closed, and for one whose
     /// visitor never wrote (it never reached a queue).
     pub fn of(meta: &Meta, turns: &[(Side, i64)]) -> Option<Fact> {
-        if meta.view.status != ConversationStatus::Closed || meta.queued_at <= 0 {
+        if !Fact::due(meta) {
             return None;
         }
         let closing = meta.closing.as_ref()?;

@@ -1337,12 +1337,21 @@ const CONTACT_RETRY_MS: i64 = 10_000;
 /// conversation with its contact, with the text its visitor could read
 /// (never an internal line), for the chat history's search.
 impl Room {
+    /// The conversation's row: as kept while the core is loaded (see
+    /// `stored`), else read.
+    fn row(&self) -> Result<Option<Meta>> {
+        if self.core.borrow().is_some() {
+            return Ok(self.stored.borrow().clone());
+        }
+        stored_meta(&self.sql())
+    }
+
     /// Files a closed conversation with its contact unless it was: a
     /// failure is retried by the alarm.
     async fn file_with_contact(&self) {
         let filed = async {
             let sql = self.sql();
-            let meta = stored_meta(&sql)?;
+            let meta = self.row()?;
             let Some(meta) =
                 meta.filter(|m| m.view.status == shared::frame::ConversationStatus::Closed)
             else {
@@ -1588,7 +1597,7 @@ impl Room {
     async fn file_report(&self) {
         let filed = async {
             let sql = self.sql();
-            let Some(meta) = stored_meta(&sql)? else {
+            let Some(meta) = self.row()?.filter(chat_core::reports::Fact::due) else {
                 return Ok(());
             };
             let Some(fact) = chat_core::reports::Fact::of(&meta, &turns(&sql)?) else {

@@ -17,7 +17,11 @@ fn fact(sim: &Sim) -> Option<Fact> {
         .filter(|m| m.client_id.is_some() && m.kind.audience() == Audience::Everyone)
         .map(|m| (m.author.side, m.sent_at))
         .collect();
-    Fact::of(sim.meta.as_ref().expect("stored"), &turns)
+    let meta = sim.meta.as_ref().expect("stored");
+    let fact = Fact::of(meta, &turns);
+    // What a shell asks before it reads the turns agrees.
+    assert_eq!(Fact::due(meta), fact.is_some());
+    fact
 }
 
 fn ends(sim: &mut Sim, conn: u64) {
