@@ -253,8 +253,7 @@ impl Room {
                 return Ok(());
             }
             Tables::Old => {
-                self.write(&sql, SCHEMA, None)?;
-                self.write(&sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
+                self.make_tables(&sql)?;
                 migrate(&sql)?;
                 self.tables.set(Some(Tables::Current));
             }
@@ -300,13 +299,20 @@ impl Room {
     /// tables): its tables are made as they are now, so it needs no
     /// migration, and the core starts empty without reading them back.
     fn create(&self, sql: &SqlStorage) -> Result<()> {
-        self.write(sql, SCHEMA, None)?;
-        self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
+        self.make_tables(sql)?;
         self.tables.set(Some(Tables::Current));
         *self.stored.borrow_mut() = None;
         let mut core = Conversation::restore(Snapshot::default());
         core.set_limits(self.limits.clone());
         *self.core.borrow_mut() = Some(core);
+        Ok(())
+    }
+
+    /// Makes the tables [`SCHEMA`] and the outbox's schema name (what
+    /// exists is kept).
+    fn make_tables(&self, sql: &SqlStorage) -> Result<()> {
+        self.write(sql, SCHEMA, None)?;
+        self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
         Ok(())
     }
 
@@ -1477,13 +1483,20 @@ impl Room {
     /// changed them): kept, and stored for after an eviction.
     async fn webhooks_wanted(&self, mut req: Request) -> Result<Response> {
         let known: Known = http::read_json(&mut req).await?;
+        self.keep_known(&self.sql(), known)?;
+        json(&serde_json::json!({}))
+    }
+
+    /// Keeps what the conversation now knows of its webhooks, in memory
+    /// and in storage for after an eviction.
+    fn keep_known(&self, sql: &SqlStorage, known: Known) -> Result<()> {
         self.write(
-            &self.sql(),
+            sql,
             "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
             vec![serde_json::to_string(&known)?.into()],
         )?;
         *self.hooks.borrow_mut() = Some(Some(known));
-        json(&serde_json::json!({}))
+        Ok(())
     }
 
     /// Whether `event` goes to the outbox (see [`Known::queues`]), by
@@ -1572,12 +1585,7 @@ impl Room {
                     wanted: answer.wanted,
                     at: http::now(),
                 };
-                self.write(
-                    &sql,
-                    "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
-                    vec![serde_json::to_string(&known)?.into()],
-                )?;
-                *self.hooks.borrow_mut() = Some(Some(known));
+                self.keep_known(&sql, known)?;
             }
             Ok::<_, Error>(())
         };
