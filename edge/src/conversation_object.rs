@@ -679,19 +679,20 @@ impl Room {
     async fn init(&self, mut req: Request) -> Result<Response> {
         let body: InitRequest = http::read_json(&mut req).await?;
         self.ensure_loaded()?;
-        if let Some(known) = body.webhooks {
-            // Kept in memory only: without it, the first change asks.
-            let mut hooks = self.hooks.borrow_mut();
-            if !matches!(*hooks, Some(Some(_))) {
-                *hooks = Some(Some(known));
-            }
-        }
         if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
+            let sql = self.sql();
             self.write(
-                &self.sql(),
+                &sql,
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('workspace', ?)",
                 vec![body.workspace.into()],
             )?;
+            // Stored, not only kept in memory: a conversation woken after
+            // an eviction still knows that nothing wants its events, and
+            // its first message then writes no outbox row and makes no
+            // hand-off.
+            if let Some(known) = body.webhooks {
+                self.keep_known(&sql, known)?;
+            }
         }
         let effects = self
             .run(

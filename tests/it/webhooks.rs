@@ -630,3 +630,28 @@ async fn a_conversation_queues_only_the_events_a_webhook_wants_and_a_new_webhook
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_conversation_woken_after_a_restart_still_knows_that_no_webhook_wants_its_events(
+) -> Result<()> {
+    let mut worker = Worker::start().await?;
+    let api = worker.api();
+    let visitor = api.visitor().await?;
+    let (chat, mut socket) = api.first_message(&visitor, "Before the restart").await?;
+    let start = rows_written(&api, &chat).await?;
+    say(&mut socket, "v-2", "Still before", SendKind::Text).await?;
+    let one_message = rows_written(&api, &chat).await? - start;
+    drop(socket);
+
+    // The object is made again from storage: what it knew in memory is
+    // gone.
+    worker.restart().await?;
+    let api = worker.api();
+    let (mut socket, _) = api.join(&chat, &visitor.token, 0).await?;
+    let start = rows_written(&api, &chat).await?;
+    say(&mut socket, "v-3", "After the restart", SendKind::Text).await?;
+    let woken = rows_written(&api, &chat).await? - start;
+    // The same message writes the same rows: no outbox row, as before.
+    assert_eq!(woken, one_message);
+    Ok(())
+}
