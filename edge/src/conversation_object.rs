@@ -7,25 +7,28 @@
 //! Everything it needs comes back from SQLite and from each socket's
 //! attachment the next time an event arrives.
 
-use crate::calls::AssignRequest;
-use crate::error::{log_failure, Error, OrRefuse, Result};
-use crate::http::{self, json, principal};
+use crate::error::{log_failure, Error, Result};
+use crate::http::{self, json};
 use chat_core::conversation::{Meta, Reader, Refusal, StoredLine};
 use chat_core::webhooks::Known;
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
 use serde::{Deserialize, Serialize};
-use shared::admin::WebhookEvent;
 use shared::frame::{Audience, ErrorCode, Message, Participant, ServerFrame, Side, Watermark};
 use shared::ids::ConversationId;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State,
-    WebSocket, WebSocketPair,
+    WebSocket,
 };
 
 mod files;
+mod filing;
+mod hooks;
+mod routes;
+
 pub use files::AttachRequest;
+use hooks::Queued;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -204,6 +207,8 @@ pub struct Room {
     tables: std::cell::Cell<Option<Tables>>,
     /// The conversation row as stored, while the core is loaded.
     stored: RefCell<Option<Meta>>,
+    /// The workspace's slug, once read (it never changes).
+    workspace: RefCell<Option<String>>,
     /// Sockets this instance closed, until the runtime says they are gone.
     closing: RefCell<Vec<WebSocket>>,
     /// Rows this instance wrote, as SQLite's cursors report them (index
@@ -665,407 +670,22 @@ impl Room {
             .get_by_name(&workspace)?)
     }
 
+    /// The workspace's slug: stored by `/init`, read once.
     fn workspace(&self) -> Result<String> {
+        if let Some(known) = self.workspace.borrow().as_ref() {
+            return Ok(known.clone());
+        }
         let rows = self
             .sql()
             .exec("SELECT value FROM kv WHERE key = 'workspace'", None)?
             .to_array::<Value>()?;
-        rows.into_iter()
+        let workspace = rows
+            .into_iter()
             .next()
             .map(|v| v.value)
-            .ok_or_else(|| Error::Edge("conversation has no workspace".into()))
-    }
-
-    async fn init(&self, mut req: Request) -> Result<Response> {
-        let body: InitRequest = http::read_json(&mut req).await?;
-        self.ensure_loaded()?;
-        if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
-            let sql = self.sql();
-            self.write(
-                &sql,
-                "INSERT OR REPLACE INTO kv (key, value) VALUES ('workspace', ?)",
-                vec![body.workspace.into()],
-            )?;
-            // Stored, not only kept in memory: a conversation woken after
-            // an eviction still knows that nothing wants its events, and
-            // its first message then writes no outbox row and makes no
-            // hand-off.
-            if let Some(known) = body.webhooks {
-                self.keep_known(&sql, known)?;
-            }
-        }
-        let effects = self
-            .run(
-                Input::Init {
-                    id: body.id,
-                    department: body.department,
-                    visitor: body.visitor,
-                    details: body.details,
-                    site: body.site,
-                },
-                None,
-            )
-            .await?;
-        reply(effects)
-    }
-
-    async fn assign(&self, mut req: Request) -> Result<Response> {
-        let body: AssignRequest = http::read_json(&mut req).await?;
-        let effects = self.run(Input::Assign { agent: body.agent }, None).await?;
-        reply(effects)
-    }
-
-    async fn lifecycle(&self, mut req: Request) -> Result<Response> {
-        let action: chat_core::conversation::lifecycle::Action = http::read_json(&mut req).await?;
-        let effects = self.run(Input::Lifecycle(action), None).await?;
-        reply(effects)
-    }
-
-    /// The workspace re-checked an agent: their sockets close or narrow.
-    async fn revise(&self, mut req: Request) -> Result<Response> {
-        let ask: chat_core::workspace::Request = http::read_json(&mut req).await?;
-        let chat_core::workspace::Request::Revise {
-            agent,
-            access,
-            code,
-            reason,
-        } = ask
-        else {
-            return Err(Error::refused(ErrorCode::BadRequest, "not a revision"));
-        };
-        let input = Input::Revise {
-            agent: agent.0,
-            access: access.map(|a| (a.may_reply, a.may_monitor)),
-            code,
-            reason,
-        };
-        let effects = self.run(input, None).await?;
-        reply(effects)
-    }
-
-    /// The workspace says where the conversation waits.
-    async fn queue(&self, mut req: Request) -> Result<Response> {
-        let q: shared::api::QueuePosition = http::read_json(&mut req).await?;
-        let input = Input::Queue {
-            position: q.position,
-            estimated_wait_ms: q.estimated_wait_ms,
-        };
-        let effects = self.run(input, None).await?;
-        reply(effects)
-    }
-
-    /// Who an agent's read (room information, search) is for, as the
-    /// worker authenticated them and the workspace allowed them.
-    fn reader_of(req: &Request) -> Result<Reader> {
-        let who = principal(req).or_refuse(ErrorCode::Unauthorized, "no participant")?;
-        let access: chat_core::workspace::Access = http::header(req, http::ACCESS_HEADER)
-            .or_refuse(ErrorCode::Forbidden, "agents only")?;
-        if who.side != Side::Agent {
-            return Err(Error::refused(ErrorCode::Forbidden, "agents only"));
-        }
-        Ok(Reader::Agent {
-            id: who.id,
-            monitor: access.may_monitor,
-        })
-    }
-
-    /// "Room information".
-    async fn room(&self, req: Request) -> Result<Response> {
-        Self::reader_of(&req)?;
-        let priority: shared::routing::Priority =
-            http::header(&req, http::PRIORITY_HEADER).unwrap_or_default();
-        json(&self.room_info(priority)?)
-    }
-
-    fn room_info(&self, priority: shared::routing::Priority) -> Result<shared::room::RoomInfo> {
-        self.ensure_loaded()?;
-        let meta = stored_meta(&self.sql())?;
-        let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
-        let turns = turns(&self.sql())?;
-        Ok(chat_core::conversation::room::room_info(
-            &meta, priority, &turns,
-        ))
-    }
-
-    /// The HTTP API's read (an API token of the conversation's workspace,
-    /// which the worker names): room information and a page of messages
-    /// as the workspace's agents read them, never a whisper
-    /// (`Reader::Workspace`).
-    async fn api_read(&self, req: Request) -> Result<Response> {
-        use chat_core::integration::MessagesQuery;
-        let asked: crate::integration_api::ApiRead =
-            http::header(&req, crate::integration_api::API_READ_HEADER)
-                .or_refuse(ErrorCode::Forbidden, "API tokens only")?;
-        self.ensure_loaded()?;
-        let mine = self.workspace().is_ok_and(|w| w == asked.workspace);
-        if !mine {
-            return Err(Error::refused(ErrorCode::NotFound, "no such conversation"));
-        }
-        let room = self.room_info(asked.priority)?;
-        let query: MessagesQuery = asked.messages;
-        let reader = Reader::Workspace;
-        let (filter, mut args) = readable(&reader);
-        args.push(SqlStorageValue::try_from_i64(
-            query.after.min(i64::MAX as u64) as i64,
-        )?);
-        args.push(SqlStorageValue::try_from_i64(query.limit as i64 + 1)?);
-        let mut messages: Vec<Message> = self
-            .sql()
-            .exec(
-                &format!(
-                    "SELECT body FROM messages WHERE {filter} AND seq > ? ORDER BY seq LIMIT ?"
-                ),
-                args,
-            )?
-            .to_array::<Body>()?
-            .into_iter()
-            .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
-            .filter(|m| reader.may_read(m))
-            .collect();
-        let seqs: Vec<u64> = messages.iter().map(|m| m.seq).collect();
-        let next_after = query.next_after(&seqs);
-        messages.truncate(query.limit as usize);
-        json(&shared::integration::ConversationDetail {
-            room,
-            messages,
-            next_after,
-        })
-    }
-
-    /// A closed conversation's transcript: the PDF ("Export as PDF") or
-    /// the text of the visitor's email ("Send via email"). The workspace
-    /// already said who may; the core says what it holds.
-    async fn transcript(&self, req: Request, pdf: bool) -> Result<Response> {
-        use chat_core::conversation::transcript::{build, plain_text, Copy};
-        let want: crate::transcripts::TranscriptFor =
-            http::header(&req, crate::transcripts::TRANSCRIPT_HEADER)
-                .or_refuse(ErrorCode::Forbidden, "agents only")?;
-        self.ensure_loaded()?;
-        let sql = self.sql();
-        let meta = stored_meta(&sql)?;
-        let meta = meta.or_refuse(ErrorCode::NotFound, "no such conversation")?;
-        let messages = visible_messages(&sql)?;
-        let images = if pdf && want.attachments {
-            chat_core::conversation::transcript::images(&messages)
-        } else {
-            Vec::new()
-        };
-        let copy = if want.visitor_copy {
-            Copy::Visitor
-        } else {
-            Copy::Agents
-        };
-        let mut transcript = build(
-            &meta,
-            messages,
-            copy,
-            &want.workspace,
-            &want.access.department,
-            want.access.utc_offset_minutes,
-            None,
-        )
-        .map_err(Error::Refused)?;
-        if !pdf {
-            return json(&crate::transcripts::EmailText {
-                subject: transcript.header.title.clone(),
-                text: plain_text(&transcript),
-            });
-        }
-        // The images' bytes come from the bucket; one that cannot be read
-        // is listed by name, as a broken one would be.
-        let bucket = self.env.bucket("FILES");
-        for (seq, file) in images {
-            let Ok(bucket) = &bucket else { break };
-            let key = chat_core::files::storage_key(&meta.view.id.0, &file);
-            let bytes = match bucket.get(key).execute().await {
-                Ok(Some(object)) => match object.body() {
-                    Some(body) => body.bytes().await.ok(),
-                    None => None,
-                },
-                _ => None,
-            };
-            let line = transcript.messages.iter_mut().find(|m| m.seq == seq);
-            if let (Some(line), Some(bytes)) = (line, bytes) {
-                if let Some(a) = line.attachments.first_mut() {
-                    a.bytes = Some(bytes);
-                }
-            }
-        }
-        let options = transcript::Options {
-            with_attachments: want.attachments,
-        };
-        let bytes = transcript::render(&transcript, &options)
-            .map_err(|e| Error::Edge(format!("the transcript could not be drawn: {e}")))?;
-        let mut response = Response::from_bytes(bytes)?;
-        let headers = response.headers_mut();
-        headers.set("content-type", "application/pdf")?;
-        headers.set(
-            "content-disposition",
-            &format!("attachment; filename=\"transcript-{}.pdf\"", meta.view.id.0),
-        )?;
-        headers.set("cache-control", "private, no-store")?;
-        Ok(response)
-    }
-
-    /// Its visitor rates it (the core's rules: theirs, closed, 1 to 5).
-    async fn rate(&self, mut req: Request) -> Result<Response> {
-        let ask: crate::visitor::VisitorAsk = http::read_json(&mut req).await?;
-        let rating = ask
-            .rating
-            .or_refuse(ErrorCode::BadRequest, "a score is required")?;
-        let effects = self
-            .run(
-                Input::Rate {
-                    who: ask.who,
-                    rating,
-                },
-                None,
-            )
-            .await?;
-        reply(effects)
-    }
-
-    /// Its visitor asks for the transcript by email: the core counts the
-    /// request (theirs, closed, at most three), then the text is built as
-    /// the visitor's copy, headed with the department's name and clock.
-    async fn visitor_transcript(&self, mut req: Request) -> Result<Response> {
-        use chat_core::conversation::transcript::{build, plain_text, Copy};
-        let ask: crate::visitor::VisitorAsk = http::read_json(&mut req).await?;
-        let effects = self
-            .run(Input::VisitorTranscript { who: ask.who }, None)
-            .await?;
-        if let Some(Err(r)) = effects.reply {
-            return Err(Error::Refused(r));
-        }
-        let sql = self.sql();
-        let meta = stored_meta(&sql)?.or_refuse(ErrorCode::NotFound, "no such conversation")?;
-        let (department, offset): (String, i32) = http::ask(
-            &self.workspace_stub()?,
-            "/department-clock",
-            &meta.view.department,
-        )
-        .await?;
-        let transcript = build(
-            &meta,
-            visible_messages(&sql)?,
-            Copy::Visitor,
-            &self.workspace()?,
-            &department,
-            offset,
-            None,
-        )
-        .map_err(Error::Refused)?;
-        json(&crate::transcripts::EmailText {
-            subject: transcript.header.title.clone(),
-            text: plain_text(&transcript),
-        })
-    }
-
-    /// "Search messages": `?q=` and `&regex=true`.
-    async fn search(&self, req: Request) -> Result<Response> {
-        let reader = Self::reader_of(&req)?;
-        let url = req.url()?;
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        };
-        let text = param("q").unwrap_or_default();
-        let regex = param("regex").is_some_and(|v| v == "true" || v == "1");
-        let query = chat_core::search::Query::parse(&text, regex)
-            .map_err(|m| Error::refused(ErrorCode::BadRequest, &m))?;
-        // The texts alone are read and matched; only the hits are read
-        // whole (a conversation may hold many thousands of messages).
-        let (filter, args) = readable(&reader);
-        let rows = self
-            .sql()
-            .exec(
-                &format!(
-                    "SELECT seq, json_extract(body, '$.kind') AS kind, json_extract(body, '$.text') AS text FROM messages WHERE {filter} ORDER BY seq"
-                ),
-                args,
-            )?
-            .to_array::<TextRow>()?;
-        let (seqs, searched, truncated) = chat_core::search::matching(
-            rows.iter().map(|r| {
-                let kind = if r.kind == "system" {
-                    shared::frame::MessageKind::System
-                } else {
-                    shared::frame::MessageKind::Text
-                };
-                (r.seq as u64, kind, r.text.as_str())
-            }),
-            &query,
-        );
-        let mut hits = Vec::with_capacity(seqs.len());
-        for chunk in seqs.chunks(100) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let args = chunk
-                .iter()
-                .map(|s| SqlStorageValue::try_from_i64(*s as i64))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            hits.extend(
-                self.sql()
-                    .exec(
-                        &format!("SELECT body FROM messages WHERE seq IN ({marks}) ORDER BY seq"),
-                        args,
-                    )?
-                    .to_array::<Body>()?
-                    .into_iter()
-                    .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
-                    .filter(|m| reader.may_read(m)),
-            );
-        }
-        json(&shared::room::SearchResults {
-            hits,
-            searched,
-            truncated,
-        })
-    }
-
-    async fn socket(&self, req: Request) -> Result<Response> {
-        let who = principal(&req).or_refuse(ErrorCode::Unauthorized, "no participant")?;
-        // Visitors carry no access header: they always write.
-        let access: chat_core::workspace::Access = http::header(&req, http::ACCESS_HEADER)
-            .unwrap_or(chat_core::workspace::Access {
-                may_reply: true,
-                may_monitor: false,
-            });
-        let may_reply = access.may_reply;
-        // Someone whose last socket was closed for flooding waits, and is
-        // told so before any socket is made.
-        self.ensure_loaded()?;
-        if let Some(core) = self.core.borrow().as_ref() {
-            core.may_connect(http::now(), &who.id)
-                .map_err(Error::Limited)?;
-        }
-        let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
-        let conn = crate::auth::new_conn_id();
-        // Until the core remembers something better, the socket carries a
-        // not-ready state so that an eviction right now loses nothing.
-        pair.server.serialize_attachment(Attachment {
-            conn,
-            state: ConnState {
-                who: who.clone(),
-                ready: false,
-                may_reply,
-                may_monitor: access.may_monitor,
-            },
-        })?;
-        self.ensure_loaded()?;
-        self.sockets.borrow_mut().insert(conn, pair.server);
-        self.run(
-            Input::Connect {
-                conn,
-                who,
-                may_reply,
-                may_monitor: access.may_monitor,
-            },
-            Some(conn),
-        )
-        .await?;
-        Ok(Response::from_websocket(pair.client)?)
+            .ok_or_else(|| Error::Edge("conversation has no workspace".into()))?;
+        *self.workspace.borrow_mut() = Some(workspace.clone());
+        Ok(workspace)
     }
 
     /// The number of a socket: found among the sockets this instance holds
@@ -1126,14 +746,6 @@ fn visible_messages(sql: &SqlStorage) -> Result<Vec<Message>> {
         .into_iter()
         .filter_map(|r| serde_json::from_str::<Message>(&r.body).ok())
         .collect())
-}
-
-fn reply(effects: Effects) -> Result<Response> {
-    match effects.reply {
-        Some(Ok(view)) => json(&view),
-        Some(Err(r)) => Err(Error::Refused(r)),
-        None => Err(Error::Edge("the conversation did not answer".into())),
-    }
 }
 
 impl DurableObject for ConversationObject {
@@ -1235,6 +847,7 @@ impl Room {
             limits: crate::limits::of(&env),
             tables: Default::default(),
             stored: RefCell::new(None),
+            workspace: RefCell::new(None),
             closing: RefCell::new(Vec::new()),
             env,
             rows_written: Default::default(),
@@ -1333,318 +946,6 @@ fn closes(effects: &Effects) -> bool {
     use shared::frame::ConversationStatus::Closed;
     effects.announce.iter().any(|s| s.status == Closed)
         || matches!(&effects.reply, Some(Ok(view)) if view.status == Closed)
-}
-
-/// How long a close waits to file itself with its contact again after a
-/// failure.
-const CONTACT_RETRY_MS: i64 = 10_000;
-
-/// The close hook: the one call this object makes to the workspace's
-/// contacts store, once, when the conversation has closed. It files the
-/// conversation with its contact, with the text its visitor could read
-/// (never an internal line), for the chat history's search.
-impl Room {
-    /// The conversation's row: as kept while the core is loaded (see
-    /// `stored`), else read.
-    fn row(&self) -> Result<Option<Meta>> {
-        if self.core.borrow().is_some() {
-            return Ok(self.stored.borrow().clone());
-        }
-        stored_meta(&self.sql())
-    }
-
-    /// Files a closed conversation with its contact unless it was: a
-    /// failure is retried by the alarm.
-    async fn file_with_contact(&self) {
-        let filed = async {
-            let sql = self.sql();
-            let meta = self.row()?;
-            let Some(meta) =
-                meta.filter(|m| m.view.status == shared::frame::ConversationStatus::Closed)
-            else {
-                return Ok(());
-            };
-            let done = sql
-                .exec("SELECT value FROM kv WHERE key = 'contact_filed'", None)?
-                .to_array::<Value>()?;
-            if !done.is_empty() {
-                return Ok(());
-            }
-            let lines: Vec<shared::frame::Message> = sql
-                .exec(
-                    "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",
-                    None,
-                )?
-                .to_array::<Body>()?
-                .into_iter()
-                .filter_map(|b| serde_json::from_str(&b.body).ok())
-                .filter(|m: &shared::frame::Message| m.kind == shared::frame::MessageKind::Text)
-                .collect();
-            let closed = chat_core::contacts::Closed {
-                summary: shared::inbox::ConversationSummary {
-                    id: meta.view.id,
-                    status: meta.view.status,
-                    department: meta.view.department,
-                    visitor: meta.view.visitor,
-                    assignee: meta.view.assignee,
-                    members: meta.view.members,
-                    preview: meta.preview,
-                    queued_at: meta.queued_at,
-                    priority: Default::default(),
-                },
-                at: meta.closing.map_or_else(http::now, |c| c.at),
-                text: chat_core::contacts::searchable_text(lines.iter().map(|m| m.text.as_str())),
-            };
-            let stub = self
-                .env
-                .durable_object("CONTACTS")?
-                .get_by_name(&self.workspace()?)?;
-            let _: serde_json::Value = http::ask(&stub, "/closed", &closed).await?;
-            self.write(
-                &sql,
-                "INSERT OR REPLACE INTO kv (key, value) VALUES ('contact_filed', '1')",
-                None,
-            )?;
-            Ok::<_, Error>(())
-        };
-        if let Err(e) = filed.await {
-            worker::console_error!("filing with the contact failed: {e}");
-            let retry = http::now() + CONTACT_RETRY_MS;
-            let storage = self.state.storage();
-            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
-                log_failure(
-                    "contact retry alarm",
-                    storage
-                        .set_alarm(http::alarm_at(retry))
-                        .await
-                        .map_err(Error::from),
-                );
-            }
-        }
-    }
-}
-
-/// What a step put in the webhook outbox.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Queued {
-    /// Nothing.
-    #[default]
-    Nothing,
-    /// Message events only: handed off together a moment later.
-    Messages,
-    /// A change of the conversation: handed off at once.
-    Change,
-}
-
-/// The rows an event costs the outbox: its insert and, once handed off,
-/// its delete (`crate::webhooks` keeps its cursors to itself).
-const OUTBOX_ROWS: u64 = 2;
-
-/// Message events wait this long in the outbox, so a burst of messages
-/// is one hand-off.
-const MESSAGE_BATCH_MS: i64 = 1_000;
-
-/// Webhook events: written to the outbox in the same synchronous step as
-/// the change they report, handed off to the workspace's webhook object
-/// by the alarm (at once for a change, after [`MESSAGE_BATCH_MS`] for
-/// messages), retried by the alarm until it confirmed.
-impl Room {
-    fn queued(&self, what: Queued) {
-        if what == Queued::Change || self.hooks_queued.get() == Queued::Nothing {
-            self.hooks_queued.set(what);
-        }
-    }
-
-    fn queue_events(&self, sql: &SqlStorage, before: Option<&Meta>, after: &Meta) -> Result<()> {
-        let now = http::now();
-        let events: Vec<_> = chat_core::webhooks::conversation_events(before, after)
-            .into_iter()
-            .filter(|(event, _)| self.wants(sql, *event, now))
-            .collect();
-        if events.is_empty() {
-            return Ok(());
-        }
-        let workspace = self.workspace()?;
-        for (event, data) in events {
-            let event = chat_core::webhooks::Event {
-                id: crate::auth::new_id("ev"),
-                event,
-                workspace: workspace.clone(),
-                occurred_at: now,
-                data,
-            };
-            crate::webhooks::queue(sql, &event)?;
-            self.count_rows(OUTBOX_ROWS);
-        }
-        self.queued(Queued::Change);
-        Ok(())
-    }
-
-    /// The workspace tells what its webhooks want now (an administrator
-    /// changed them): kept, and stored for after an eviction.
-    async fn webhooks_wanted(&self, mut req: Request) -> Result<Response> {
-        let known: Known = http::read_json(&mut req).await?;
-        self.keep_known(&self.sql(), known)?;
-        json(&serde_json::json!({}))
-    }
-
-    /// Keeps what the conversation now knows of its webhooks, in memory
-    /// and in storage for after an eviction.
-    fn keep_known(&self, sql: &SqlStorage, known: Known) -> Result<()> {
-        self.write(
-            sql,
-            "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
-            vec![serde_json::to_string(&known)?.into()],
-        )?;
-        *self.hooks.borrow_mut() = Some(Some(known));
-        Ok(())
-    }
-
-    /// Whether `event` goes to the outbox (see [`Known::queues`]), by
-    /// what this conversation knows; read from storage the first time.
-    fn wants(&self, sql: &SqlStorage, event: WebhookEvent, now: i64) -> bool {
-        if self.hooks.borrow().is_none() {
-            let known = sql
-                .exec("SELECT value FROM kv WHERE key = 'webhooks_wanted'", None)
-                .and_then(|c| c.to_array::<Value>())
-                .ok()
-                .and_then(|rows| rows.into_iter().next())
-                .and_then(|v| serde_json::from_str::<Known>(&v.value).ok());
-            *self.hooks.borrow_mut() = Some(known);
-        }
-        Known::queues(
-            self.hooks.borrow().as_ref().and_then(Option::as_ref),
-            event,
-            now,
-        )
-    }
-
-    fn queue_message_event(&self, sql: &SqlStorage, m: &Message) -> Result<()> {
-        let now = http::now();
-        if !self.wants(sql, WebhookEvent::VisitorMessage, now)
-            && !self.wants(sql, WebhookEvent::AgentMessage, now)
-        {
-            return Ok(());
-        }
-        let view = self.core.borrow().as_ref().and_then(|c| c.view().cloned());
-        let Some(view) = view else { return Ok(()) };
-        let Some((event, data)) = chat_core::webhooks::message_event(&view, m) else {
-            return Ok(());
-        };
-        if !self.wants(sql, event, now) {
-            return Ok(());
-        }
-        let event = chat_core::webhooks::Event {
-            id: format!("{}.{}", view.id.0, m.seq),
-            event,
-            workspace: self.workspace()?,
-            occurred_at: m.sent_at,
-            data,
-        };
-        crate::webhooks::queue(sql, &event)?;
-        self.count_rows(OUTBOX_ROWS);
-        self.queued(Queued::Messages);
-        Ok(())
-    }
-
-    /// After a step: rings the alarm for what it put in the outbox.
-    async fn schedule_hand_off(&self) {
-        let at = match self.hooks_queued.replace(Queued::Nothing) {
-            Queued::Nothing => return,
-            Queued::Change => http::now(),
-            Queued::Messages => http::now() + MESSAGE_BATCH_MS,
-        };
-        self.arm(at).await;
-    }
-
-    /// Rings the alarm at `at` unless it rings by then already.
-    async fn arm(&self, at: i64) {
-        let storage = self.state.storage();
-        if !matches!(storage.get_alarm().await, Ok(Some(t)) if t <= at) {
-            log_failure(
-                "webhook hand-off alarm",
-                storage
-                    .set_alarm(http::alarm_at(at))
-                    .await
-                    .map_err(Error::from),
-            );
-        }
-    }
-
-    /// Hands the outbox to the webhook object; what it answers is what
-    /// the conversation knows of its webhooks from now on. A failure is
-    /// retried by the alarm.
-    async fn hand_off_events(&self) {
-        let handed = async {
-            let sql = self.sql();
-            sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
-            let Ok(workspace) = self.workspace() else {
-                return Ok(());
-            };
-            if let Some(answer) = crate::webhooks::flush(&sql, &self.env, &workspace).await? {
-                let known = Known {
-                    wanted: answer.wanted,
-                    at: http::now(),
-                };
-                self.keep_known(&sql, known)?;
-            }
-            Ok::<_, Error>(())
-        };
-        if let Err(e) = handed.await {
-            worker::console_error!("webhook hand-off failed: {e}");
-            self.arm(http::now() + crate::webhooks::HAND_OFF_RETRY_MS)
-                .await;
-        }
-    }
-}
-
-/// The report hook: a closed conversation files its fact with its
-/// workspace's reports store, and files it again when its visitor rates
-/// it; a failure is retried by the alarm, like the contact's filing.
-impl Room {
-    /// Files the fact unless this version of it was filed.
-    async fn file_report(&self) {
-        let filed = async {
-            let sql = self.sql();
-            let Some(meta) = self.row()?.filter(chat_core::reports::Fact::due) else {
-                return Ok(());
-            };
-            let Some(fact) = chat_core::reports::Fact::of(&meta, &turns(&sql)?) else {
-                return Ok(());
-            };
-            let done = sql
-                .exec("SELECT value FROM kv WHERE key = 'report_filed'", None)?
-                .to_array::<Value>()?;
-            if done
-                .first()
-                .and_then(|v| v.value.parse::<i64>().ok())
-                .is_some_and(|v| v >= fact.version())
-            {
-                return Ok(());
-            }
-            crate::reports::file(&self.env, &self.workspace()?, &fact).await?;
-            self.write(
-                &sql,
-                "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_filed', ?)",
-                vec![fact.version().to_string().into()],
-            )?;
-            Ok::<_, Error>(())
-        };
-        if let Err(e) = filed.await {
-            worker::console_error!("filing the report failed: {e}");
-            let retry = http::now() + CONTACT_RETRY_MS;
-            let storage = self.state.storage();
-            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
-                log_failure(
-                    "report retry alarm",
-                    storage
-                        .set_alarm(http::alarm_at(retry))
-                        .await
-                        .map_err(Error::from),
-                );
-            }
-        }
-    }
 }
 
 /// `GET /api/v1/bench/rows/{conversation}`: the rows the conversation's
