@@ -30,8 +30,13 @@ mod routes;
 pub use files::AttachRequest;
 use hooks::Queued;
 
+/// The conversation's tables. `kv` and `watermarks` are keyed by text and
+/// stored `WITHOUT ROWID`: a row lives once, in its key's tree, so a new
+/// one costs one row written instead of two (the row and its key's index
+/// entry). Tables made before that keep their rowid and are read and
+/// written the same way.
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
@@ -42,7 +47,7 @@ CREATE TABLE IF NOT EXISTS messages (
   internal INTEGER NOT NULL DEFAULT 0,
   recipient TEXT
 );
-CREATE TABLE IF NOT EXISTS watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 ";
 
 /// What an object's tables are.

@@ -129,6 +129,9 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
         (3, "Anna", "Hi! How can I help?")
     );
 
+    // Each receipt writes one row: the visitor's first makes their
+    // watermark, the next changes it.
+    let before = api.rows_written(&id).await?;
     v.send(&ClientFrame::Receipt {
         kind: ReceiptKind::Delivered,
         seq: 3,
@@ -144,6 +147,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
         (w.participant.side, w.delivered, w.read),
         (Side::Visitor, 3, 0)
     );
+    assert_eq!(api.rows_written(&id).await? - before, 1);
     v.send(&ClientFrame::Receipt {
         kind: ReceiptKind::Read,
         seq: 3,
@@ -156,6 +160,7 @@ async fn visitor_and_agent_chat_with_receipts_and_typing() -> anyhow::Result<()>
         unreachable!()
     };
     assert_eq!((w.delivered, w.read), (3, 3));
+    assert_eq!(api.rows_written(&id).await? - before, 2);
 
     // Watermarks never go back, and cannot pass the last message.
     v.send(&ClientFrame::Receipt {

@@ -559,20 +559,6 @@ async fn refused_requests_say_why_and_change_nothing() -> Result<()> {
     Ok(())
 }
 
-/// Rows a conversation's object wrote (its storage's bill), by the
-/// benchmark's route.
-async fn rows_written(api: &Api, chat: &str) -> Result<u64> {
-    let answer = api
-        .raw("GET", &format!("/api/v1/bench/rows/{chat}"), None, None)
-        .await?;
-    if answer.status != 200 {
-        bail!("rows: {} {}", answer.status, answer.body);
-    }
-    Ok(answer.json::<serde_json::Value>()?["rows_written"]
-        .as_u64()
-        .unwrap_or_default())
-}
-
 #[tokio::test]
 async fn a_conversation_queues_only_the_events_a_webhook_wants_and_a_new_webhook_is_heard_at_once(
 ) -> Result<()> {
@@ -584,7 +570,7 @@ async fn a_conversation_queues_only_the_events_a_webhook_wants_and_a_new_webhook
     // No webhook: the conversation's changes write nothing for webhooks.
     let visitor = api.visitor().await?;
     let (quiet, mut quiet_socket) = api.first_message(&visitor, "Nobody listens").await?;
-    let quiet_rows = rows_written(&api, &quiet).await?;
+    let quiet_rows = api.rows_written(&quiet).await?;
 
     // A webhook for queued chats and visitors' messages: the very next
     // conversation is heard, although the workspace had just learnt that
@@ -623,7 +609,7 @@ async fn a_conversation_queues_only_the_events_a_webhook_wants_and_a_new_webhook
     assert_eq!(quiet_events[0].event, "visitor_message");
     assert!(quiet_events[0].body.contains("Anyone now?"));
     // The same steps wrote more rows where an event went to the outbox.
-    let heard_rows = rows_written(&api, &heard).await?;
+    let heard_rows = api.rows_written(&heard).await?;
     assert!(
         heard_rows > quiet_rows,
         "with a webhook {heard_rows} rows, without {quiet_rows}"
@@ -638,9 +624,9 @@ async fn a_conversation_woken_after_a_restart_still_knows_that_no_webhook_wants_
     let api = worker.api();
     let visitor = api.visitor().await?;
     let (chat, mut socket) = api.first_message(&visitor, "Before the restart").await?;
-    let start = rows_written(&api, &chat).await?;
+    let start = api.rows_written(&chat).await?;
     say(&mut socket, "v-2", "Still before", SendKind::Text).await?;
-    let one_message = rows_written(&api, &chat).await? - start;
+    let one_message = api.rows_written(&chat).await? - start;
     drop(socket);
 
     // The object is made again from storage: what it knew in memory is
@@ -648,9 +634,9 @@ async fn a_conversation_woken_after_a_restart_still_knows_that_no_webhook_wants_
     worker.restart().await?;
     let api = worker.api();
     let (mut socket, _) = api.join(&chat, &visitor.token, 0).await?;
-    let start = rows_written(&api, &chat).await?;
+    let start = api.rows_written(&chat).await?;
     say(&mut socket, "v-3", "After the restart", SendKind::Text).await?;
-    let woken = rows_written(&api, &chat).await? - start;
+    let woken = api.rows_written(&chat).await? - start;
     // The same message writes the same rows: no outbox row, as before.
     assert_eq!(woken, one_message);
     Ok(())

@@ -388,6 +388,25 @@ pub struct Api {
 }
 
 impl Api {
+    /// Rows a conversation's object wrote since it was loaded (its
+    /// storage's bill), by the benchmark's route.
+    pub async fn rows_written(&self, conversation: &str) -> Result<u64> {
+        let answer = self
+            .raw(
+                "GET",
+                &format!("/api/v1/bench/rows/{conversation}"),
+                None,
+                None,
+            )
+            .await?;
+        if answer.status != 200 {
+            bail!("rows: {} {}", answer.status, answer.body);
+        }
+        Ok(answer.json::<serde_json::Value>()?["rows_written"]
+            .as_u64()
+            .unwrap_or_default())
+    }
+
     /// Sends a request with an optional bearer token and raw body.
     pub async fn raw(
         &self,
