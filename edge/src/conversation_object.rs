@@ -449,6 +449,21 @@ impl Room {
         Ok(effects)
     }
 
+    /// Rings the alarm at `at` unless it rings by then already (a retry,
+    /// a hand-off); `what` names it in the log when that fails.
+    async fn arm(&self, at: i64, what: &str) {
+        let storage = self.state.storage();
+        if !matches!(storage.get_alarm().await, Ok(Some(t)) if t <= at) {
+            log_failure(
+                what,
+                storage
+                    .set_alarm(http::alarm_at(at))
+                    .await
+                    .map_err(Error::from),
+            );
+        }
+    }
+
     fn drain(&self, conn: Option<ConnId>) -> Effects {
         let mut effects = Effects::default();
         // The JSON of the message stored last, reused for its broadcast.

@@ -93,16 +93,7 @@ impl Conversation {
                 "your role cannot write in chats",
             ));
         }
-        let Some(meta) = &self.meta else {
-            return Err(refusal(ErrorCode::NotFound, "no such conversation"));
-        };
-        if meta.view.status == ConversationStatus::Closed {
-            return Err(refusal(
-                ErrorCode::ConversationClosed,
-                "the conversation is closed",
-            ));
-        }
-        Ok(meta)
+        self.open_meta()
     }
 
     /// Whether `state`'s participant may write a message of `kind` with

@@ -2,7 +2,7 @@
 //! its fact with the workspace's reports.
 
 use super::{stored_meta, turns, Body, Room, Value};
-use crate::error::{log_failure, Error, Result};
+use crate::error::{Error, Result};
 use crate::http;
 use chat_core::conversation::Meta;
 
@@ -80,17 +80,8 @@ impl Room {
         };
         if let Err(e) = filed.await {
             worker::console_error!("filing with the contact failed: {e}");
-            let retry = http::now() + CONTACT_RETRY_MS;
-            let storage = self.state.storage();
-            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
-                log_failure(
-                    "contact retry alarm",
-                    storage
-                        .set_alarm(http::alarm_at(retry))
-                        .await
-                        .map_err(Error::from),
-                );
-            }
+            self.arm(http::now() + CONTACT_RETRY_MS, "contact retry alarm")
+                .await;
         }
     }
 }
@@ -129,17 +120,8 @@ impl Room {
         };
         if let Err(e) = filed.await {
             worker::console_error!("filing the report failed: {e}");
-            let retry = http::now() + CONTACT_RETRY_MS;
-            let storage = self.state.storage();
-            if !matches!(storage.get_alarm().await, Ok(Some(at)) if at <= retry) {
-                log_failure(
-                    "report retry alarm",
-                    storage
-                        .set_alarm(http::alarm_at(retry))
-                        .await
-                        .map_err(Error::from),
-                );
-            }
+            self.arm(http::now() + CONTACT_RETRY_MS, "report retry alarm")
+                .await;
         }
     }
 }

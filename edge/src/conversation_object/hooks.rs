@@ -2,7 +2,7 @@
 //! makes them, and its hand-off to the workspace's webhook object.
 
 use super::{Room, Value};
-use crate::error::{log_failure, Error, Result};
+use crate::error::{Error, Result};
 use crate::http::{self, json};
 use chat_core::conversation::Meta;
 use chat_core::webhooks::Known;
@@ -145,21 +145,7 @@ impl Room {
             Queued::Change => http::now(),
             Queued::Messages => http::now() + MESSAGE_BATCH_MS,
         };
-        self.arm(at).await;
-    }
-
-    /// Rings the alarm at `at` unless it rings by then already.
-    async fn arm(&self, at: i64) {
-        let storage = self.state.storage();
-        if !matches!(storage.get_alarm().await, Ok(Some(t)) if t <= at) {
-            log_failure(
-                "webhook hand-off alarm",
-                storage
-                    .set_alarm(http::alarm_at(at))
-                    .await
-                    .map_err(Error::from),
-            );
-        }
+        self.arm(at, "webhook hand-off alarm").await;
     }
 
     /// Hands the outbox to the webhook object; what it answers is what
@@ -184,8 +170,11 @@ impl Room {
         };
         if let Err(e) = handed.await {
             worker::console_error!("webhook hand-off failed: {e}");
-            self.arm(http::now() + crate::webhooks::HAND_OFF_RETRY_MS)
-                .await;
+            self.arm(
+                http::now() + crate::webhooks::HAND_OFF_RETRY_MS,
+                "webhook hand-off retry alarm",
+            )
+            .await;
         }
     }
 }
