@@ -38,11 +38,7 @@ pub fn store(env: &Env, workspace: &str) -> Result<Stub> {
 
 /// The request's query parameter `name`.
 fn param(req: &Request, name: &str) -> Result<Option<String>> {
-    Ok(req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned()))
+    Ok(http::param(&req.url()?, name))
 }
 
 fn contact_id(id: &str) -> Result<String> {

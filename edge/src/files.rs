@@ -73,12 +73,6 @@ async fn caller(req: &Request, env: &Env, id: &str) -> Result<Caller> {
     }
 }
 
-fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
 /// Reads a body of at most `policy.max_bytes`, stopping as soon as it
 /// passes: no more than the limit is ever held.
 async fn read_bounded(req: &mut Request, policy: &FilePolicy) -> Result<Vec<u8>> {
@@ -112,9 +106,9 @@ async fn read_bounded(req: &mut Request, policy: &FilePolicy) -> Result<Vec<u8>>
 pub async fn upload(mut req: Request, env: &Env, id: &str) -> Result<Response> {
     let caller = caller(&req, env, id).await?;
     let url = req.url()?;
-    let name = check_name(&param(&url, "name").unwrap_or_default())?;
-    let client_id = param(&url, "client_id").unwrap_or_default();
-    let kind = match param(&url, "kind").as_deref() {
+    let name = check_name(&http::param(&url, "name").unwrap_or_default())?;
+    let client_id = http::param(&url, "client_id").unwrap_or_default();
+    let kind = match http::param(&url, "kind").as_deref() {
         None | Some("") | Some("text") => SendKind::Text,
         Some("note") => SendKind::Note,
         Some("whisper") => SendKind::Whisper,
@@ -125,7 +119,7 @@ pub async fn upload(mut req: Request, env: &Env, id: &str) -> Result<Response> {
             ))
         }
     };
-    let text = param(&url, "text").unwrap_or_default();
+    let text = http::param(&url, "text").unwrap_or_default();
     let content_type = req
         .headers()
         .get("content-type")

@@ -104,12 +104,14 @@ pub fn bearer(req: &Request) -> Option<String> {
             return Some(t.trim().to_owned());
         }
     }
-    let url = req.url().ok()?;
-    let token = url
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned());
-    token
+    param(&req.url().ok()?, "token")
+}
+
+/// A query parameter's value, decoded (the first when it repeats).
+pub fn param(url: &worker::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// True when the request asks for a WebSocket.

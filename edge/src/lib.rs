@@ -545,11 +545,7 @@ async fn agent_acts(req: &Request, env: &Env, action: AgentAction) -> Result<Res
 /// Whether a chat from a site would reach someone now.
 async fn availability(req: &Request, env: &Env) -> Result<Response> {
     let url = req.url()?;
-    let key = url
-        .query_pairs()
-        .find(|(k, _)| k == "site_key")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let key = http::param(&url, "site_key").unwrap_or_default();
     let (ws, site) = site_key(&key)?;
     visitor::guard(req, env, ws, site).await?;
     let ask = SiteVisitor {

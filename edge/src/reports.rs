@@ -30,11 +30,7 @@ pub fn store(env: &Env, workspace: &str) -> Result<Stub> {
 pub async fn get(req: &Request, env: &Env) -> Result<Response> {
     let (workspace, directory) = reader(req, env).await?;
     let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let param = |name: &str| http::param(&url, name);
     let query =
         Query::parse(param, http::now()).map_err(|m| Error::refused(ErrorCode::BadRequest, m))?;
     let csv_table = match param("format").as_deref() {

@@ -183,12 +183,7 @@ pub async fn send(env: &Env, workspace: &str, to: &str, mail: EmailText) -> Resu
 /// local sink holds, newest first. Only where no provider is set.
 pub async fn sink(req: &Request, env: &Env) -> Result<Response> {
     crate::require_setup_token(req, env)?;
-    let workspace = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "workspace")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let workspace = http::param(&req.url()?, "workspace").unwrap_or_default();
     if !shared::ids::is_valid_id(&workspace) {
         return Err(Error::refused(ErrorCode::NotFound, "no such workspace"));
     }

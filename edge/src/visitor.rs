@@ -255,11 +255,7 @@ pub async fn transcript(mut req: Request, env: &Env, id: &str) -> Result<Respons
 /// worker's own pages and the site's allowed origins. Without `site` it
 /// may be framed by the worker's pages only; an unknown site is a 404.
 pub async fn frame_page(req: &Request, env: &Env) -> Result<Response> {
-    let key = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "site")
-        .map(|(_, v)| v.into_owned());
+    let key = http::param(&req.url()?, "site");
     let mut ancestors = String::from("'self'");
     if let Some(key) = key {
         let not_found = || Response::error("No such site.", 404).map_err(Error::from);

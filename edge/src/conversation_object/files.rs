@@ -90,12 +90,8 @@ impl Room {
     pub(super) async fn attach(&self, mut req: Request) -> Result<Response> {
         let who = principal(&req).or_refuse(ErrorCode::Unauthorized, "no participant")?;
         let access: Option<chat_core::workspace::Access> = http::header(&req, http::ACCESS_HEADER);
-        let described = req
-            .url()?
-            .query_pairs()
-            .find(|(k, _)| k == "upload")
-            .map(|(_, v)| v.into_owned())
-            .or_refuse(ErrorCode::BadRequest, "no upload")?;
+        let described =
+            http::param(&req.url()?, "upload").or_refuse(ErrorCode::BadRequest, "no upload")?;
         let asked: AttachRequest = serde_json::from_str(&described)?;
         let upload = Upload {
             who,
@@ -184,12 +180,7 @@ impl Room {
     /// carrying it ([`Reader::may_read`]); the worker then signs a link.
     pub(super) async fn file(&self, req: Request) -> Result<Response> {
         let reader = self.file_reader(&req)?;
-        let id = req
-            .url()?
-            .query_pairs()
-            .find(|(k, _)| k == "id")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+        let id = http::param(&req.url()?, "id").unwrap_or_default();
         let message: Message = self
             .sql()
             .exec(
@@ -214,12 +205,7 @@ impl Room {
     pub(super) async fn files(&self, req: Request) -> Result<Response> {
         let reader = Self::reader_of(&req)?;
         let url = req.url()?;
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let param = |name: &str| http::param(&url, name).unwrap_or_default();
         let kind = match param("type").as_str() {
             "" | "all" => None,
             t => Some(

@@ -304,11 +304,7 @@ impl Room {
     pub(super) async fn search(&self, req: Request) -> Result<Response> {
         let reader = Self::reader_of(&req)?;
         let url = req.url()?;
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        };
+        let param = |name: &str| http::param(&url, name);
         let text = param("q").unwrap_or_default();
         let regex = param("regex").is_some_and(|v| v == "true" || v == "1");
         let query = chat_core::search::Query::parse(&text, regex)
