@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (Chromium included), then the
 # native tests of every workspace crate, builds the worker and the apps, and
-# runs the integration tests against `wrangler dev` and the browser tests in
+# runs the integration tests against the local worker (wrangler's runtime) and the browser tests in
 # headless Chromium. (A plain `cargo test` runs only the native tests of the
 # default members; see the README.)
 set -euo pipefail

@@ -154,10 +154,10 @@ pub enum Input {
 pub enum Output {
     /// Write a row before performing any later output.
     Write(Row),
-    /// Send a frame on an inbox socket.
+    /// Send one frame on each of these inbox sockets (built once for all).
     Inbox {
-        /// The socket.
-        socket: SocketId,
+        /// The sockets, at least one.
+        sockets: Vec<SocketId>,
         /// The frame.
         frame: InboxFrame,
     },

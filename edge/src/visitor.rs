@@ -75,13 +75,23 @@ fn origin(req: &Request) -> Option<String> {
 /// otherwise. The worker's own origin (the frame page, the pop-out) needs
 /// no call to the workspace.
 pub async fn guard(req: &Request, env: &Env, workspace: &str, site_id: &str) -> Result<()> {
+    guarded(req, env, workspace, site_id).await.map(|_| ())
+}
+
+/// [`guard`], answering the site's options when it had to read them.
+async fn guarded(
+    req: &Request,
+    env: &Env,
+    workspace: &str,
+    site_id: &str,
+) -> Result<Option<SiteOptions>> {
     let own = own_origin(req)?;
     let fetch_site = req.headers().get("sec-fetch-site").ok().flatten();
     let origin = origin(req);
     let origin =
         site::request_origin(origin.as_deref(), fetch_site.as_deref(), &own).map(str::to_owned);
     if site::is_own_origin(origin.as_deref(), &own) {
-        return Ok(());
+        return Ok(None);
     }
     let options = site_options(env, workspace, site_id).await?;
     let secret = req.headers().get(SITE_SECRET_HEADER).ok().flatten();
@@ -92,7 +102,8 @@ pub async fn guard(req: &Request, env: &Env, workspace: &str, site_id: &str) -> 
         &own,
         secret.as_deref(),
     )
-    .map_err(Error::Refused)
+    .map_err(Error::Refused)?;
+    Ok(Some(options))
 }
 
 async fn site_options(env: &Env, workspace: &str, site_id: &str) -> Result<SiteOptions> {
@@ -147,9 +158,12 @@ pub async fn session(mut req: Request, env: &Env) -> Result<Response> {
     let limits = crate::limits::of(env);
     let ip = crate::limits::client_ip(&req);
     crate::limits::check(env, &limits, Keyed::SessionsPerIp, &ip).await?;
-    guard(&req, env, &ws, &site_id).await?;
-    // Answers 404 for a site the workspace does not have.
-    let options = site_options(env, &ws, &site_id).await?;
+    // Answers 404 for a site the workspace does not have; the options are
+    // read once, by the origin check or here.
+    let options = match guarded(&req, env, &ws, &site_id).await? {
+        Some(options) => options,
+        None => site_options(env, &ws, &site_id).await?,
+    };
     let site = format!("{ws}.{site_id}");
     crate::limits::check(env, &limits, Keyed::SessionsPerSite, &site).await?;
     let mut identity = Identity::anonymous();

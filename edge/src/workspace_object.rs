@@ -238,10 +238,14 @@ pub struct WorkspaceObject {
     hooks: RefCell<Option<chat_core::webhooks::Known>>,
 }
 
-fn send(ws: &WebSocket, frame: &InboxFrame) {
+/// One frame to each of `sockets`, serialized and decoded into a
+/// JavaScript string once.
+fn send(sockets: &[WebSocket], frame: &InboxFrame) {
+    if sockets.is_empty() {
+        return;
+    }
     if let Ok(text) = serde_json::to_string(frame) {
-        // A socket that closed meanwhile: its close event cleans up.
-        let _ = ws.send_with_str(text);
+        crate::js::send_all(sockets, &text);
     }
 }
 
@@ -306,10 +310,10 @@ impl WorkspaceObject {
                         return Err(e);
                     }
                 }
-                Output::Inbox { socket, frame } => {
-                    if let Some(ws) = self.socket(socket) {
-                        send(&ws, &frame);
-                    }
+                Output::Inbox { sockets, frame } => {
+                    let sockets: Vec<WebSocket> =
+                        sockets.into_iter().filter_map(|s| self.socket(s)).collect();
+                    send(&sockets, &frame);
                 }
                 Output::CloseInbox {
                     socket,
@@ -1035,7 +1039,7 @@ impl DurableObject for WorkspaceObject {
             WebSocketIncomingMessage::String(text) => {
                 match serde_json::from_str::<InboxClientFrame>(&text) {
                     Ok(InboxClientFrame::Ping) => {
-                        send(&ws, &InboxFrame::Pong);
+                        send(std::slice::from_ref(&ws), &InboxFrame::Pong);
                         return Ok(());
                     }
                     Err(e) => (
@@ -1050,7 +1054,7 @@ impl DurableObject for WorkspaceObject {
             ),
         };
         send(
-            &ws,
+            std::slice::from_ref(&ws),
             &InboxFrame::Error {
                 code: refusal.0,
                 message: refusal.1,

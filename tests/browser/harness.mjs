@@ -1,4 +1,4 @@
-// Starts the real worker under `wrangler dev` on a free loopback port with
+// Starts the real worker in wrangler's local runtime on a free loopback port with
 // fresh storage, seeds the demo workspace, and launches Debian's Chromium
 // headless through playwright-core. Shared by the browser tests.
 import { spawn } from "node:child_process";
@@ -89,23 +89,28 @@ export async function startWorker() {
   }
 }
 
-const EXITED_EARLY = "wrangler dev exited before it was ready";
+const EXITED_EARLY = "the local worker exited before it was ready";
 
 async function startWorkerOnce() {
   const port = await freePort();
-  const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), "livechat-browser-"));
   let log = "";
-  const child = spawn(
-    join(root, "node_modules/.bin/wrangler"),
-    [
-      "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn",
-      "--var", "AUTH_SECRET:browser-secret-0123456789abcdef", "--var", `SETUP_TOKEN:${SETUP_TOKEN}`,
-      "--var", `SIGNUP_CODE:${SIGNUP_CODE}`,
+  // tests/local-worker.mjs: wrangler's local runtime without its inspector.
+  const options = {
+    config: join(root, "wrangler.toml"),
+    port,
+    persist: state,
+    vars: {
+      AUTH_SECRET: "browser-secret-0123456789abcdef",
+      SETUP_TOKEN,
+      SIGNUP_CODE,
       // Every limit lifted: the suites open many sessions from 127.0.0.1.
-      "--var", `LIMITS:${process.env.LIVECHAT_LIMITS ?? "off"}`,
-    ],
+      LIMITS: process.env.LIVECHAT_LIMITS ?? "off",
+    },
+  };
+  const child = spawn(
+    process.execPath,
+    [join(root, "tests/local-worker.mjs"), JSON.stringify(options)],
     { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );
   child.stdout.on("data", (d) => (log += d));
@@ -123,7 +128,7 @@ async function startWorkerOnce() {
       if (r.ok) break;
     } catch {}
     if (exited) { stop(); throw new Error(`${EXITED_EARLY}:\n${log}`); }
-    if (i > 240) { stop(); throw new Error(`wrangler dev did not start:\n${log}`); }
+    if (i > 240) { stop(); throw new Error(`the local worker did not start:\n${log}`); }
     await new Promise((r) => setTimeout(r, 250));
   }
   const seeded = await fetch(`${base}/api/v1/admin/setup`, {

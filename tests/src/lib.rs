@@ -1,6 +1,6 @@
 //! The harness shared by the integration tests and the benchmark: it starts
-//! the real worker under `wrangler dev` on a free loopback port with its own
-//! state folder, seeds the demo workspace, and talks to it over HTTP and
+//! the real worker in wrangler's local runtime (workerd, as `wrangler dev`
+//! runs it) on a free loopback port with its own state folder, seeds the demo workspace, and talks to it over HTTP and
 //! WebSocket with the `shared` wire types.
 
 pub mod openapi;
@@ -65,6 +65,42 @@ pub fn webhook_retry_base_ms() -> u64 {
         .unwrap_or(300)
 }
 
+/// The command that runs a worker locally (`tests/local-worker.mjs`:
+/// wrangler's local runtime, without the inspector unless
+/// `LIVECHAT_INSPECTOR=1`, since its network tracing costs every
+/// subrequest CPU in wrangler's Node process) of the worker `config`
+/// describes, on `port`, with its storage
+/// under `state` and `vars` as plain-text bindings. In its own process
+/// group, which [`Worker`]'s drop stops.
+pub fn local_worker(
+    config: &Path,
+    port: u16,
+    state: &Path,
+    vars: serde_json::Value,
+) -> Result<tokio::process::Command> {
+    let mut options = serde_json::json!({
+        "config": config,
+        "port": port,
+        "persist": state,
+        "vars": vars,
+        // LIVECHAT_WRANGLER_LOG=info shows every request in the log.
+        "logLevel": std::env::var("LIVECHAT_WRANGLER_LOG").unwrap_or_else(|_| "warn".into()),
+    });
+    if std::env::var("LIVECHAT_INSPECTOR").is_ok_and(|v| v == "1") {
+        options["inspectorPort"] = free_port()?.into();
+    }
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.current_dir(config.parent().unwrap_or(Path::new(".")))
+        .arg(root().join("tests/local-worker.mjs"))
+        .arg(options.to_string())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true);
+    Ok(cmd)
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -96,9 +132,9 @@ pub fn default_limits() -> String {
 }
 
 /// How a start that failed before the worker answered is reported.
-const EXITED_EARLY: &str = "wrangler dev exited before it was ready";
+const EXITED_EARLY: &str = "the local worker exited before it was ready";
 
-/// A running `wrangler dev`. Dropping it stops the worker.
+/// A running local worker. Dropping it stops it.
 pub struct Worker {
     /// Its HTTP port on 127.0.0.1.
     pub port: u16,
@@ -168,37 +204,20 @@ impl Worker {
             bail!("the worker is not built: run scripts/build.sh first");
         }
         let port = free_port()?;
-        let inspector = free_port()?;
         let log = state.with_extension(format!("wrangler-{port}.log"));
         let out = std::fs::File::create(&log)?;
-        let mut cmd = tokio::process::Command::new(root.join("node_modules/.bin/wrangler"));
-        cmd.current_dir(&root)
-            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--inspector-port", &inspector.to_string()])
-            .arg("--persist-to")
-            .arg(&state)
-            .args(["--var", &format!("AUTH_SECRET:{AUTH_SECRET}")])
-            .args(["--var", &format!("SETUP_TOKEN:{SETUP_TOKEN}")])
-            .args(["--var", &format!("SIGNUP_CODE:{SIGNUP_CODE}")])
-            .args(["--var", "ENABLE_BENCH_ECHO:true"])
-            .args(["--var", &format!("LIMITS:{limits}")])
+        let vars = serde_json::json!({
+            "AUTH_SECRET": AUTH_SECRET,
+            "SETUP_TOKEN": SETUP_TOKEN,
+            "SIGNUP_CODE": SIGNUP_CODE,
+            "ENABLE_BENCH_ECHO": "true",
+            "LIMITS": limits,
             // Webhook retries in a fraction of a second rather than 30 s.
-            .args([
-                "--var",
-                &format!("WEBHOOK_RETRY_BASE_MS:{}", webhook_retry_base_ms()),
-            ])
-            // LIVECHAT_WRANGLER_LOG=info shows every request in the log.
-            .arg("--log-level")
-            .arg(std::env::var("LIVECHAT_WRANGLER_LOG").unwrap_or_else(|_| "warn".into()))
-            .arg("--show-interactive-dev-session=false")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0)
-            .kill_on_drop(true);
-        let child = cmd.spawn().context("starting wrangler dev")?;
+            "WEBHOOK_RETRY_BASE_MS": webhook_retry_base_ms().to_string(),
+        });
+        let mut cmd = local_worker(&root.join("wrangler.toml"), port, &state, vars)?;
+        cmd.stdout(out.try_clone()?).stderr(out);
+        let child = cmd.spawn().context("starting the local worker")?;
         let mut worker = Worker {
             port,
             child: Some(child),
@@ -226,7 +245,7 @@ impl Worker {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        bail!("wrangler dev did not become ready in 60 s:\n{log}")
+        bail!("the local worker did not become ready in 60 s:\n{log}")
     }
 
     /// Seeds the demo workspace.
@@ -320,7 +339,7 @@ impl Worker {
     }
 
     /// An API client whose requests and sockets come from `ip`, as the
-    /// platform would say (`CF-Connecting-IP`, which `wrangler dev` keeps
+    /// platform would say (`CF-Connecting-IP`, which wrangler's local runtime keeps
     /// when a request carries it): limits keyed by address count it apart.
     pub fn api_from(&self, ip: &str) -> Api {
         let mut headers = reqwest::header::HeaderMap::new();

@@ -40,7 +40,7 @@ impl Workspace {
         self.sockets.insert(socket.socket, socket.who.clone());
         let frame = self.snapshot(&person);
         self.out.push_back(Output::Inbox {
-            socket: socket.socket,
+            sockets: vec![socket.socket],
             frame,
         });
         let open = self.open_sockets(&person.id);
@@ -107,23 +107,21 @@ impl Workspace {
             .filter(|(_, p)| p.agent == *agent)
             .map(|(s, _)| *s)
             .collect();
-        for socket in sockets {
-            self.out.push_back(Output::Inbox {
-                socket,
-                frame: frame.clone(),
-            });
+        if !sockets.is_empty() {
+            self.out.push_back(Output::Inbox { sockets, frame });
         }
     }
 
     /// Tells every inbox how a conversation now shows for its agent: an
     /// upsert where it shows, a removal where it showed before, nothing to
-    /// agents who never saw it.
+    /// agents who never saw it. One frame of each kind, for all the
+    /// sockets it goes to.
     pub(super) fn broadcast(
         &mut self,
         before: Option<&ConversationSummary>,
         after: &ConversationSummary,
     ) {
-        let mut frames = Vec::new();
+        let (mut shown, mut removed) = (Vec::new(), Vec::new());
         for (socket, who) in &self.sockets {
             let Some(person) = self.people.get(&who.agent) else {
                 continue;
@@ -131,19 +129,27 @@ impl Workspace {
             let view = self.view(person);
             let was_shown =
                 before.is_some_and(|b| inbox::visibility(&view, b) != Visibility::Hidden);
-            let frame = match inbox::visibility(&view, after) {
-                Visibility::Hidden if was_shown => InboxFrame::Remove {
-                    id: after.id.clone(),
-                },
-                Visibility::Hidden => continue,
-                Visibility::Queued | Visibility::Mine => InboxFrame::Upsert {
+            match inbox::visibility(&view, after) {
+                Visibility::Hidden if was_shown => removed.push(*socket),
+                Visibility::Hidden => {}
+                Visibility::Queued | Visibility::Mine => shown.push(*socket),
+            }
+        }
+        if !shown.is_empty() {
+            self.out.push_back(Output::Inbox {
+                sockets: shown,
+                frame: InboxFrame::Upsert {
                     conversation: after.clone(),
                 },
-            };
-            frames.push((*socket, frame));
+            });
         }
-        for (socket, frame) in frames {
-            self.out.push_back(Output::Inbox { socket, frame });
+        if !removed.is_empty() {
+            self.out.push_back(Output::Inbox {
+                sockets: removed,
+                frame: InboxFrame::Remove {
+                    id: after.id.clone(),
+                },
+            });
         }
     }
 
@@ -157,7 +163,10 @@ impl Workspace {
             match self.authenticate(&who).cloned() {
                 Ok(person) => {
                     let frame = self.snapshot(&person);
-                    self.out.push_back(Output::Inbox { socket, frame });
+                    self.out.push_back(Output::Inbox {
+                        sockets: vec![socket],
+                        frame,
+                    });
                 }
                 Err(r) => {
                     self.sockets.remove(&socket);

@@ -181,12 +181,15 @@ impl WsSim {
             while let Some(out) = self.core.poll_output() {
                 match out {
                     Output::Write(row) => self.write(row),
-                    Output::Inbox { socket, frame } => {
-                        assert!(
-                            self.sockets.contains_key(&socket),
-                            "a frame to a socket that is not open: {frame:?}"
-                        );
-                        self.frames.entry(socket).or_default().push(frame);
+                    Output::Inbox { sockets, frame } => {
+                        assert!(!sockets.is_empty(), "a frame to no socket: {frame:?}");
+                        for socket in sockets {
+                            assert!(
+                                self.sockets.contains_key(&socket),
+                                "a frame to a socket that is not open: {frame:?}"
+                            );
+                            self.frames.entry(socket).or_default().push(frame.clone());
+                        }
                     }
                     Output::CloseInbox { socket, code, .. } => {
                         self.sockets.remove(&socket);

@@ -33,7 +33,6 @@ use shared::frame::{ClientFrame, ServerFrame};
 use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tests::process::{cpu_time, worker_process};
@@ -94,7 +93,7 @@ impl System {
     }
 }
 
-/// The echo floor runs in a second `wrangler dev` of the same build:
+/// The echo floor runs in a second local worker of the same build:
 /// wrangler's proxy holds about six descriptors a socket (and keeps some
 /// after a socket is gone), and workerd may open 20,000 here, too few for
 /// 2,000 sockets of each kind in one.
@@ -159,7 +158,7 @@ fn now_ms() -> u64 {
 }
 
 // ---------------------------------------------------------------------------
-// The reference worker: its own `wrangler dev`, storage beside the product's.
+// The reference worker: its own local worker, storage beside the product's.
 
 struct Reference {
     port: u16,
@@ -191,31 +190,19 @@ impl Reference {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let inspector = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
         let log_path = state.path().join("wrangler.log");
         let log = std::fs::File::create(&log_path)?;
-        let child = tokio::process::Command::new(root.join("node_modules/.bin/wrangler"))
-            .current_dir(root.join("bench/reference"))
-            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--inspector-port", &inspector.to_string()])
-            .arg("--persist-to")
-            .arg(state.path().join("state"))
-            .args([
-                "--log-level",
-                "warn",
-                "--show-interactive-dev-session=false",
-            ])
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting wrangler dev for bench/reference")?;
+        let reference_dir = root.join("bench/reference");
+        let child = tests::local_worker(
+            &reference_dir.join("wrangler.toml"),
+            port,
+            &state.path().join("state"),
+            serde_json::json!({}),
+        )?
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting the local worker for bench/reference")?;
         let mut reference = Reference {
             port,
             child,
@@ -225,7 +212,7 @@ impl Reference {
         for _ in 0..240 {
             if let Ok(Some(status)) = reference.child.try_wait() {
                 let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                bail!("wrangler dev exited ({status}):\n{log}");
+                bail!("the reference worker exited ({status}):\n{log}");
             }
             let url = format!("http://127.0.0.1:{port}/room/ready/rows");
             if let Ok(r) = client.get(url).send().await {
@@ -964,12 +951,12 @@ async fn main() -> Result<()> {
         .and_then(|g| worker_process(g, reference.port));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "livechat benchmark: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {} for both workers; load average before: {}",
+        "livechat benchmark: wrangler's local runtime (workerd) on 127.0.0.1, Durable Object storage under {} for both workers; load average before: {}",
         state_parent.display(),
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
     println!(
-        "workerd running the worker: product pid {}, reference pid {}, echo pid {} (for a CPU profile: ss -ltnp | grep pid=<pid>, then profile-worker.mjs --inspector)",
+        "workerd running the worker: product pid {}, reference pid {}, echo pid {} (for a CPU profile: LIVECHAT_INSPECTOR=1, then ss -ltnp | grep pid=<pid> and profile-worker.mjs --inspector)",
         product_process.map_or("?".into(), |p| p.to_string()),
         reference_process.map_or("?".into(), |p| p.to_string()),
         floor_process.map_or("?".into(), |p| p.to_string()),

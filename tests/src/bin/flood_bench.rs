@@ -204,7 +204,7 @@ async fn main() -> Result<()> {
     let parent = tests::bench_state_parent();
     let worker = Worker::start_with(&parent, LIMITS).await?;
     println!(
-        "livechat flood benchmark: wrangler dev (workerd) on 127.0.0.1, storage under {}; LIMITS={LIMITS}",
+        "livechat flood benchmark: wrangler's local runtime (workerd) on 127.0.0.1, storage under {}; LIMITS={LIMITS}",
         parent.display()
     );
     println!(

@@ -372,7 +372,7 @@ async fn main() -> Result<()> {
     let state_parent = tests::bench_state_parent();
     let worker = Worker::start_in(&state_parent).await?;
     println!(
-        "worker: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
+        "worker: wrangler's local runtime (workerd) on 127.0.0.1, Durable Object storage under {}",
         state_parent.display()
     );
     on_worker(&worker).await.context("routing on the worker")

@@ -319,7 +319,7 @@ async fn main() -> Result<()> {
     let state_parent = tests::bench_state_parent();
     let worker = Worker::start_in(&state_parent).await?;
     println!(
-        "start: wrangler dev (workerd) on 127.0.0.1, Durable Object storage under {}",
+        "start: wrangler's local runtime (workerd) on 127.0.0.1, Durable Object storage under {}",
         state_parent.display()
     );
     if let Some(group) = worker.group() {
