@@ -35,6 +35,7 @@ use shared::ids::{AgentId, ConversationId, DepartmentId};
 use shared::routing::{AgentStatus, Algorithm, Priority};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod index;
 mod rows;
 pub use rows::{Changes, Row};
 use rows::{Meta, Tracked};
@@ -360,6 +361,10 @@ pub struct Router {
     meta_before: Option<Meta>,
     #[serde(skip)]
     out: Vec<Output>,
+    /// Queues, loads and offers kept as places change (see `index.rs`);
+    /// `None` until the first decision after a load.
+    #[serde(skip)]
+    index: Option<index::Index>,
 }
 
 /// The wait assumed for a department before any conversation left its queue.
@@ -453,6 +458,9 @@ impl Router {
 
     /// An agent's load: assigned and not on hold, plus pending offers.
     pub fn load(&self, agent: &AgentId) -> u32 {
+        if let Some(index) = self.index() {
+            return index.loads.get(agent).copied().unwrap_or(0);
+        }
         self.convs
             .values()
             .filter(|c| match &c.place {
@@ -495,17 +503,35 @@ impl Router {
             })
             .count()
             .max(1) as i64;
+        let place = |(i, id): (usize, &ConversationId)| {
+            (id.clone(), i + 1, average * (i as i64 + 1) / serving)
+        };
+        if let Some(index) = self.index() {
+            return index
+                .waiting
+                .get(department)
+                .into_iter()
+                .flatten()
+                .map(|(_, _, id)| id)
+                .enumerate()
+                .map(place)
+                .collect();
+        }
         self.waiting()
             .into_iter()
             .filter(|(_, c)| c.department == *department)
+            .map(|(id, _)| id)
             .enumerate()
-            .map(|(i, (id, _))| (id.clone(), i + 1, average * (i as i64 + 1) / serving))
+            .map(place)
             .collect()
     }
 
     /// How many conversations wait for an agent, in every department:
     /// queued, or offered to someone who has not answered.
     pub fn waiting_count(&self) -> usize {
+        if let Some(index) = self.index() {
+            return index.waiting_len() + index.offers.len();
+        }
         self.convs
             .values()
             .filter(|c| matches!(c.place, Place::Waiting | Place::Offered { .. }))
@@ -997,13 +1023,13 @@ impl Router {
     }
 
     fn tick(&mut self, now: i64) {
+        self.sync();
         let lapsed: Vec<ConversationId> = self
-            .convs
+            .index
             .iter()
-            .filter(
-                |(_, c)| matches!(c.place, Place::Offered { expires_at, .. } if expires_at <= now),
-            )
-            .map(|(k, _)| k.clone())
+            .flat_map(|index| index.offers.iter())
+            .take_while(|(at, _)| *at <= now)
+            .map(|(_, id)| id.clone())
             .collect();
         for c in lapsed {
             self.end_offer(&c, OfferEnd::TimedOut);
@@ -1027,23 +1053,6 @@ impl Router {
         self.agents.get(agent).is_some_and(|a| {
             a.status == AgentStatus::Available && a.reachable && a.departments.contains(department)
         }) && self.has_room(agent, department)
-    }
-
-    /// Every agent's load, counted in one pass (routing asks for many).
-    fn loads(&self) -> HashMap<AgentId, u32> {
-        let mut loads = HashMap::new();
-        for c in self.convs.values() {
-            if let Place::Offered { agent, .. } | Place::Active { agent } = &c.place {
-                // An agent's id is cloned once, not once per conversation.
-                match loads.get_mut(agent) {
-                    Some(n) => *n += 1,
-                    None => {
-                        loads.insert(agent.clone(), 1);
-                    }
-                }
-            }
-        }
-        loads
     }
 
     /// The agents who may get an offer of a department's conversation now,
@@ -1076,23 +1085,29 @@ impl Router {
         // starting over from the head of the queue.
         // Only automatic departments' conversations are routed; a long
         // manual queue costs nothing here.
-        let mut waiting: Vec<(&ConversationId, &Conv)> = self
-            .convs
+        self.sync();
+        let Some(index) = self.index.as_ref() else {
+            return;
+        };
+        let mut waiting: Vec<&index::QueueKey> = index
+            .waiting
             .iter()
-            .filter(|(_, c)| c.place == Place::Waiting)
-            .filter(|(_, c)| {
+            .filter(|(department, _)| {
                 !matches!(
-                    self.algorithm(&c.department),
+                    self.algorithm(department),
                     Algorithm::ManualSelection | Algorithm::Unknown
                 )
             })
+            .flat_map(|(_, queue)| queue.iter())
             .collect();
         if waiting.is_empty() {
             return;
         }
-        waiting.sort_by_key(|(_, c)| (std::cmp::Reverse(c.priority), c.order));
-        let waiting: Vec<ConversationId> = waiting.into_iter().map(|(id, _)| id.clone()).collect();
-        let mut loads = self.loads();
+        // Departments' queues merged: priority, then first arrival.
+        waiting.sort();
+        let waiting: Vec<ConversationId> =
+            waiting.into_iter().map(|(_, _, id)| id.clone()).collect();
+        let mut loads = index.loads.clone();
         // Who could take a department's conversation depends on the
         // department alone, but for each conversation's declines: found once
         // per department until an offer changes the loads.
@@ -1178,17 +1193,19 @@ impl Router {
 
     /// Sets the alarm to the next lapse: an offer or a grace period.
     fn arm(&mut self) {
-        let offers = self.convs.values().filter_map(|c| match c.place {
-            Place::Offered { expires_at, .. } => Some(expires_at),
-            _ => None,
-        });
+        self.sync();
+        let offers = self
+            .index
+            .as_ref()
+            .and_then(|index| index.offers.first())
+            .map(|(at, _)| *at);
         let grace = self.settings.grace_ms;
         let gone = self
             .agents
             .values()
             .filter(|a| a.reachable)
             .filter_map(|a| a.gone_since.map(|t| t + grace));
-        let next = offers.chain(gone).min();
+        let next = offers.into_iter().chain(gone).min();
         if next != self.alarm {
             self.touch_meta();
             self.alarm = next;

@@ -16,7 +16,7 @@
 use super::{Agent, Conv, Router, Settings};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use shared::ids::{AgentId, ConversationId, DepartmentId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The workspace-wide part of a router.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +76,9 @@ impl RowKey for ConversationId {
 pub(super) struct Tracked<K, V> {
     rows: BTreeMap<K, V>,
     before: BTreeMap<K, Option<V>>,
+    /// Every key written since the last [`Tracked::take_dirty`], for the
+    /// router's index (apart from `before`, which storage takes).
+    dirty: BTreeSet<K>,
 }
 
 impl<K, V> Default for Tracked<K, V> {
@@ -83,6 +86,7 @@ impl<K, V> Default for Tracked<K, V> {
         Tracked {
             rows: BTreeMap::new(),
             before: BTreeMap::new(),
+            dirty: BTreeSet::new(),
         }
     }
 }
@@ -106,6 +110,7 @@ impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for T
         Ok(Tracked {
             rows: BTreeMap::deserialize(deserializer)?,
             before: BTreeMap::new(),
+            dirty: BTreeSet::new(),
         })
     }
 }
@@ -114,6 +119,9 @@ impl<K: RowKey, V: Clone + PartialEq + Serialize> Tracked<K, V> {
     /// Remembers the row under `key` as it is now, unless an earlier change
     /// since the last take already did.
     fn remember(&mut self, key: &K) {
+        if !self.dirty.contains(key) {
+            self.dirty.insert(key.clone());
+        }
         if !self.before.contains_key(key) {
             self.before.insert(key.clone(), self.rows.get(key).cloned());
         }
@@ -145,6 +153,16 @@ impl<K: RowKey, V: Clone + PartialEq + Serialize> Tracked<K, V> {
             self.remember(key);
         }
         self.rows.remove(key)
+    }
+
+    /// The keys written since the last call, and forgets them.
+    pub(super) fn take_dirty(&mut self) -> BTreeSet<K> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Whether a key was written since the last [`Tracked::take_dirty`].
+    pub(super) fn is_dirty(&self) -> bool {
+        !self.dirty.is_empty()
     }
 
     /// The rows that differ from what they were at the last call, in the
@@ -275,7 +293,7 @@ impl Router {
         }
         router.agents = Tracked {
             rows,
-            before: BTreeMap::new(),
+            ..Tracked::default()
         };
         let mut rows = BTreeMap::new();
         for (id, row) in convs {
@@ -286,7 +304,7 @@ impl Router {
         }
         router.convs = Tracked {
             rows,
-            before: BTreeMap::new(),
+            ..Tracked::default()
         };
         Ok(router)
     }
