@@ -60,7 +60,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let cors = (path == "/api/v1/visitor/site")
         .then(|| req.headers().get("origin").ok().flatten())
         .flatten();
-    let mut response = route(req, &env)
+    let mut response = route(req, &path, &env)
         .await
         .unwrap_or_else(|e| e.into_response(&path));
     if let Some(origin) = cors {
@@ -71,8 +71,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     Ok(response)
 }
 
-async fn route(req: Request, env: &Env) -> Result<Response> {
-    let path = req.path();
+async fn route(req: Request, path: &str, env: &Env) -> Result<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
     match (method, segments.as_slice()) {
@@ -208,7 +207,16 @@ async fn route(req: Request, env: &Env) -> Result<Response> {
     }
 }
 
+thread_local! {
+    /// The signing secret, read from the environment once per isolate (a
+    /// deployment's bindings never change under a running isolate).
+    static SECRET: std::cell::OnceCell<Vec<u8>> = const { std::cell::OnceCell::new() };
+}
+
 fn secret(env: &Env) -> Result<Vec<u8>> {
+    if let Some(known) = SECRET.with(|s| s.get().cloned()) {
+        return Ok(known);
+    }
     let s = env
         .secret("AUTH_SECRET")
         .map(|s| s.to_string())
@@ -218,7 +226,11 @@ fn secret(env: &Env) -> Result<Vec<u8>> {
             "AUTH_SECRET must be at least 16 characters".into(),
         ));
     }
-    Ok(s.into_bytes())
+    let bytes = s.into_bytes();
+    SECRET.with(|known| {
+        let _ = known.set(bytes.clone());
+    });
+    Ok(bytes)
 }
 
 /// The verified claims of the request's token, of the given kind.

@@ -11,11 +11,22 @@ use worker::{Env, Request};
 /// The deployment's limits: the `LIMITS` variable (`off`, JSON overrides)
 /// over [`Limits::standard`]. A setting that cannot be read is logged and
 /// the standard limits apply: a typo never lifts them.
+/// Read once per isolate: a deployment's settings never change under a
+/// running isolate.
 pub fn of(env: &Env) -> Limits {
-    let setting = env.var("LIMITS").ok().map(|v| v.to_string());
-    Limits::from_setting(setting.as_deref()).unwrap_or_else(|e| {
-        worker::console_error!("{e}; the standard limits apply");
-        Limits::standard()
+    thread_local! {
+        static LIMITS: std::cell::OnceCell<Limits> = const { std::cell::OnceCell::new() };
+    }
+    LIMITS.with(|known| {
+        known
+            .get_or_init(|| {
+                let setting = env.var("LIMITS").ok().map(|v| v.to_string());
+                Limits::from_setting(setting.as_deref()).unwrap_or_else(|e| {
+                    worker::console_error!("{e}; the standard limits apply");
+                    Limits::standard()
+                })
+            })
+            .clone()
     })
 }
 
