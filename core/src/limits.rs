@@ -56,6 +56,9 @@ pub struct Limits {
     /// Whether the worker consults the platform's Rate Limiting bindings
     /// (per IP address, site and account; see [`Keyed`]).
     pub keyed: bool,
+    /// How long the worker holds a `429` before answering it (never
+    /// longer than its `Retry-After`; see [`Limits::hold_ms`]).
+    pub refusal_hold_ms: Option<i64>,
 }
 
 impl Limits {
@@ -87,6 +90,24 @@ impl Limits {
             queue: Some(500),
             sign_in: Some(SignInPolicy::standard()),
             keyed: true,
+            // A client told to wait that asks again at once, over and
+            // over, gets one answer a second instead of hundreds: a held
+            // answer costs the worker no CPU, a refusal does.
+            refusal_hold_ms: Some(1_000),
+        }
+    }
+
+    /// How long to hold a `429` whose `Retry-After` is `retry_after_secs`
+    /// before answering it: [`Limits::refusal_hold_ms`], at most the wait
+    /// the answer asks for (a client that waits as told loses nothing),
+    /// none without a hold or a `Retry-After`.
+    pub fn hold_ms(&self, retry_after_secs: Option<u64>) -> i64 {
+        match (self.refusal_hold_ms, retry_after_secs) {
+            (Some(hold), Some(secs)) => {
+                let asked = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+                hold.clamp(0, asked)
+            }
+            _ => 0,
         }
     }
 
@@ -650,6 +671,23 @@ mod tests {
             budget.admit(1000, &limits, Some(&send("d"))),
             Verdict::Refuse(_)
         ));
+    }
+
+    #[test]
+    fn a_refusal_is_held_a_second_at_most_and_never_past_its_retry_after() {
+        let standard = Limits::standard();
+        assert_eq!(standard.hold_ms(Some(60)), 1_000);
+        assert_eq!(standard.hold_ms(Some(1)), 1_000);
+        assert_eq!(standard.hold_ms(Some(0)), 0);
+        assert_eq!(standard.hold_ms(None), 0);
+        assert_eq!(standard.hold_ms(Some(u64::MAX)), 1_000);
+        assert_eq!(Limits::off().hold_ms(Some(60)), 0);
+        let short = Limits::from_setting(Some(r#"{"refusal_hold_ms": 250}"#)).unwrap();
+        assert_eq!(short.hold_ms(Some(60)), 250);
+        let none = Limits::from_setting(Some(r#"{"refusal_hold_ms": null}"#)).unwrap();
+        assert_eq!(none.hold_ms(Some(60)), 0);
+        let odd = Limits::from_setting(Some(r#"{"refusal_hold_ms": -5}"#)).unwrap();
+        assert_eq!(odd.hold_ms(Some(60)), 0);
     }
 
     #[test]

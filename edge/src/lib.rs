@@ -63,12 +63,34 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let mut response = route(req, &path, &env)
         .await
         .unwrap_or_else(|e| e.into_response(&path));
+    hold_refusal(&response, &env).await;
     if let Some(origin) = cors {
         let headers = response.headers_mut();
         headers.set("access-control-allow-origin", &origin)?;
         headers.set("vary", "Origin")?;
     }
     Ok(response)
+}
+
+/// Holds a `429` as long as the limits say ([`chat_core::limits::Limits::hold_ms`]),
+/// whoever refused (a binding, an object): a client that ignores
+/// `Retry-After` and asks again at once waits on a timer, which costs the
+/// worker nothing, instead of being refused hundreds of times a second on
+/// the thread every conversation shares.
+async fn hold_refusal(response: &Response, env: &Env) {
+    if response.status_code() != 429 {
+        return;
+    }
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    let hold = limits::of(env).hold_ms(retry_after);
+    if hold > 0 {
+        worker::Delay::from(std::time::Duration::from_millis(hold as u64)).await;
+    }
 }
 
 async fn route(req: Request, path: &str, env: &Env) -> Result<Response> {

@@ -698,9 +698,18 @@ async fn conversation_sockets_from_one_address_are_limited() -> Result<()> {
         Some("60")
     );
     // The handshake may end before the refusal's body arrives: ask again
-    // over plain HTTP, still refused, to read the reason.
+    // over plain HTTP, still refused, to read the reason. Asking again at
+    // once is answered only after the refusal's hold (a second): a client
+    // that ignores `Retry-After` cannot make the worker refuse it hundreds
+    // of times a second.
+    let asked = std::time::Instant::now();
     let again = upgrade(&worker, &path, "203.0.113.12").await?;
+    let held = asked.elapsed();
     assert_eq!(again.status().as_u16(), 429);
+    assert!(
+        held >= Duration::from_millis(950),
+        "answered after {held:?}"
+    );
     let body = again.text().await?;
     assert!(
         body.contains("too many connections from your network"),
