@@ -213,8 +213,9 @@ async fn change<T: serde::de::DeserializeOwned>(
         change: Some(change),
         query: None,
     };
-    let answer = http::ask(&crate::workspace(env, &workspace)?, "/admin/change", &ask).await?;
-    Ok((workspace, answer))
+    let answer = http::ask(&crate::workspace(env, &workspace)?, "/admin/change", &ask).await;
+    crate::visitor::forget_sites(&workspace);
+    Ok((workspace, answer?))
 }
 
 async fn body<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T> {

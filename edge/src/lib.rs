@@ -619,9 +619,6 @@ async fn queue(req: &Request, env: &Env, id: &str) -> Result<Response> {
     http::call(&workspace(env, &claims.workspace)?, "/queue-position", &ask).await
 }
 
-/// Creates or redefines a workspace. Checked here before any password is
-/// hashed; a password that a person already has keeps its hash, so that
-/// repeating a setup ends nobody's session.
 /// Refuses a request that does not carry the deployment's setup token.
 fn require_setup_token(req: &Request, env: &Env) -> Result<()> {
     let expected = env
@@ -641,6 +638,9 @@ fn require_setup_token(req: &Request, env: &Env) -> Result<()> {
     Ok(())
 }
 
+/// Creates or redefines a workspace. Checked here before any password is
+/// hashed; a password that a person already has keeps its hash, so that
+/// repeating a setup ends nobody's session.
 async fn setup(mut req: Request, env: &Env) -> Result<Response> {
     require_setup_token(&req, env)?;
     let mut body: WorkspaceSetup = http::read_json_max(&mut req, http::MAX_SETUP_BYTES).await?;
@@ -664,7 +664,8 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
         .iter()
         .map(|_| AgentId(auth::new_id("a")))
         .collect();
-    let done: SetupDone = http::ask(
+    let name = body.workspace.clone();
+    let done: Result<SetupDone> = http::ask(
         &stub,
         "/setup",
         &SetupBody {
@@ -672,8 +673,9 @@ async fn setup(mut req: Request, env: &Env) -> Result<Response> {
             fresh_ids,
         },
     )
-    .await?;
-    json(&done)
+    .await;
+    visitor::forget_sites(&name);
+    json(&done?)
 }
 
 /// Whether the benchmark's routes are on (`ENABLE_BENCH_ECHO`).

@@ -106,12 +106,34 @@ async fn guarded(
     Ok(Some(options))
 }
 
+thread_local! {
+    /// Sites' options this isolate read lately ([`site::OptionsMemo`]).
+    static OPTIONS: std::cell::RefCell<site::OptionsMemo> = Default::default();
+}
+
+/// A site's options: from this isolate's memory while fresh, else from
+/// its workspace (a 404 for a site it does not have, which is not kept).
 async fn site_options(env: &Env, workspace: &str, site_id: &str) -> Result<SiteOptions> {
+    let now = http::now();
+    let known = OPTIONS.with(|o| o.borrow().get(workspace, site_id, now).cloned());
+    if let Some(options) = known {
+        return Ok(options);
+    }
     let ask = SiteOf {
         site: site_id.into(),
         key: String::new(),
     };
-    http::ask(&crate::workspace(env, workspace)?, "/site-options", &ask).await
+    let options: SiteOptions =
+        http::ask(&crate::workspace(env, workspace)?, "/site-options", &ask).await?;
+    OPTIONS.with(|o| o.borrow_mut().put(workspace, site_id, now, options.clone()));
+    Ok(options)
+}
+
+/// Forgets what this isolate read of `workspace`'s sites: called as the
+/// worker passes a change of the workspace's settings on, so the next
+/// visitor request sees it.
+pub fn forget_sites(workspace: &str) {
+    OPTIONS.with(|o| o.borrow_mut().forget(workspace));
 }
 
 /// The `site_key` query parameter, split and checked.

@@ -266,6 +266,54 @@ async fn origins_are_checked_on_every_visitor_route() -> Result<()> {
     Ok(())
 }
 
+/// The worker keeps a site's options in memory for a few seconds; a
+/// change an administrator makes counts from the next request on.
+#[tokio::test]
+async fn a_change_of_a_sites_origins_or_secret_counts_from_the_next_request() -> Result<()> {
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let mark = api.login("mark@demo.test").await?.token;
+    let session = "/api/v1/visitor/session";
+    let ask = |headers: Vec<(&'static str, String)>| {
+        let worker = &worker;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            send(worker, "POST", session, &headers, Some(session_body(None))).await
+        }
+    };
+    let from_page = || vec![("origin", ALLOWED.to_owned())];
+    let with_secret = |s: &str| vec![("x-site-secret", s.to_owned())];
+    // Both pass, and the options they read are kept.
+    assert_eq!(ask(from_page()).await?.0, 200);
+    assert_eq!(ask(with_secret(SECRET)).await?.0, 200);
+
+    // A new secret: the old one is refused at once, the new one passes.
+    let rotated: Value = api
+        .expect("POST", "/api/v1/admin/sites/website/secret", &mark, None)
+        .await?;
+    let fresh = rotated["secret"].as_str().unwrap_or_default().to_owned();
+    assert!(fresh.len() >= 32, "{rotated}");
+    let (status, _, body) = ask(with_secret(SECRET)).await?;
+    refused_origin(status, &body);
+    assert_eq!(ask(with_secret(&fresh)).await?.0, 200);
+
+    // The page's origin taken off the list: refused at once.
+    let settings: Value = api
+        .expect("GET", "/api/v1/admin/settings", &mark, None)
+        .await?;
+    let mut sites = settings["sites"].clone();
+    sites[0]["allowed_origins"] = json!(["https://shop.example"]);
+    let _: Value = api
+        .expect("PUT", "/api/v1/admin/settings/sites", &mark, Some(&sites))
+        .await?;
+    let (status, _, body) = ask(from_page()).await?;
+    refused_origin(status, &body);
+    let shop = vec![("origin", "https://shop.example".to_owned())];
+    assert_eq!(ask(shop).await?.0, 200);
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_frame_page_names_its_site_s_origins_as_ancestors() -> Result<()> {
     let worker = Worker::start().await?;
