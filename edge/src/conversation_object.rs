@@ -37,7 +37,6 @@ use hooks::Queued;
 /// written the same way.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
   author_id TEXT NOT NULL,
@@ -47,8 +46,15 @@ CREATE TABLE IF NOT EXISTS messages (
   internal INTEGER NOT NULL DEFAULT 0,
   recipient TEXT
 );
-CREATE TABLE IF NOT EXISTS watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 ";
+
+/// The conversation row's key in `kv`.
+const META_KEY: &str = "meta";
+
+/// A participant's watermark's key in `kv`: this and their id. Keys from
+/// `WATERMARK_KEY` up to [`WATERMARK_END`] are watermarks.
+const WATERMARK_KEY: &str = "watermark:";
+const WATERMARK_END: &str = "watermark;";
 
 /// What an object's tables are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,17 +148,43 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
     // stored one, loaded with the conversation): a unique index only made
     // every message write a second row.
     sql.exec("DROP INDEX IF EXISTS messages_client", None)?;
+    // The conversation row and the watermarks had tables of their own:
+    // they move into `kv` (each a row there as before), and their tables
+    // go, so a new conversation creates two tables instead of four.
+    let has = |name: &str| -> Result<bool> {
+        Ok(!sql
+            .exec(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+                vec![name.into()],
+            )?
+            .to_array::<Column>()?
+            .is_empty())
+    };
+    if has("meta")? {
+        sql.exec(
+            "INSERT OR REPLACE INTO kv (key, value) SELECT ?, body FROM meta WHERE id = 1",
+            vec![META_KEY.into()],
+        )?;
+        sql.exec("DROP TABLE meta", None)?;
+    }
+    if has("watermarks")? {
+        sql.exec(
+            "INSERT OR REPLACE INTO kv (key, value) SELECT ? || participant_id, body FROM watermarks",
+            vec![WATERMARK_KEY.into()],
+        )?;
+        sql.exec("DROP TABLE watermarks", None)?;
+    }
     Ok(())
 }
 
 /// The stored conversation row, if the conversation was created.
 fn stored_meta(sql: &SqlStorage) -> Result<Option<Meta>> {
     Ok(sql
-        .exec("SELECT body FROM meta WHERE id = 1", None)?
-        .to_array::<Body>()?
+        .exec("SELECT value FROM kv WHERE key = ?", vec![META_KEY.into()])?
+        .to_array::<Value>()?
         .into_iter()
         .next()
-        .and_then(|b| serde_json::from_str(&b.body).ok()))
+        .and_then(|v| serde_json::from_str(&v.value).ok()))
 }
 
 /// The `WHERE` clause and its arguments that keep the stored messages a
@@ -210,6 +242,8 @@ pub struct Room {
     limits: chat_core::limits::Limits,
     /// What this object's tables are, once they exist.
     tables: std::cell::Cell<Option<Tables>>,
+    /// Whether its webhook outbox exists, once known.
+    outbox: std::cell::Cell<Option<bool>>,
     /// The conversation row as stored, while the core is loaded.
     stored: RefCell<Option<Meta>>,
     /// The workspace's slug, once read (it never changes).
@@ -272,10 +306,13 @@ impl Room {
         let meta = stored_meta(&sql)?;
         *self.stored.borrow_mut() = meta.clone();
         let watermarks: Vec<Watermark> = sql
-            .exec("SELECT body FROM watermarks", None)?
-            .to_array::<Body>()?
+            .exec(
+                "SELECT value FROM kv WHERE key >= ? AND key < ?",
+                vec![WATERMARK_KEY.into(), WATERMARK_END.into()],
+            )?
+            .to_array::<Value>()?
             .into_iter()
-            .filter_map(|b| serde_json::from_str(&b.body).ok())
+            .filter_map(|v| serde_json::from_str(&v.value).ok())
             .collect();
         let lines = sql
             .exec(
@@ -311,6 +348,7 @@ impl Room {
     fn create(&self, sql: &SqlStorage) -> Result<()> {
         self.make_tables(sql)?;
         self.tables.set(Some(Tables::Current));
+        self.outbox.set(Some(false));
         *self.stored.borrow_mut() = None;
         let mut core = Conversation::restore(Snapshot::default());
         core.set_limits(self.limits.clone());
@@ -318,12 +356,31 @@ impl Room {
         Ok(())
     }
 
-    /// Makes the tables [`SCHEMA`] and the outbox's schema name (what
-    /// exists is kept).
+    /// Makes the tables [`SCHEMA`] names (what exists is kept). The
+    /// webhook outbox is made when a first event goes in
+    /// ([`Room::outbox`]): most conversations never have one.
     fn make_tables(&self, sql: &SqlStorage) -> Result<()> {
-        self.write(sql, SCHEMA, None)?;
-        self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
-        Ok(())
+        self.write(sql, SCHEMA, None)
+    }
+
+    /// Whether the webhook outbox exists; with `make`, it does after.
+    fn outbox(&self, sql: &SqlStorage, make: bool) -> Result<bool> {
+        let made = match self.outbox.get() {
+            Some(known) => known,
+            None => !sql
+                .exec(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'webhook_outbox'",
+                    None,
+                )?
+                .to_array::<Column>()?
+                .is_empty(),
+        };
+        if !made && make {
+            self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
+        }
+        let now = made || make;
+        self.outbox.set(Some(now));
+        Ok(now)
     }
 
     /// Whether the conversation was created (`/init` made its tables).
@@ -348,6 +405,8 @@ impl Room {
             .sql()
             .exec("SELECT name, sql FROM sqlite_master", None)?
             .to_array::<Entry>()?;
+        self.outbox
+            .set(Some(entries.iter().any(|e| e.name == "webhook_outbox")));
         let has = |name: &str| entries.iter().any(|e| e.name == name);
         let messages_now = entries.iter().any(|e| {
             e.name == "messages"
@@ -355,13 +414,15 @@ impl Room {
                     .as_deref()
                     .is_some_and(|s| s.contains("internal") && s.contains("recipient"))
         });
-        let tables = if !has("meta") {
+        // Conversations made before `kv` had `meta`; those made since
+        // have `kv` (and `meta` until they were migrated).
+        let tables = if !has("meta") && !has("kv") {
             Tables::Missing
         } else if messages_now
-            && ["kv", "watermarks", "webhook_outbox"]
+            && has("kv")
+            && !["meta", "watermarks", "messages_client"]
                 .iter()
-                .all(|t| has(t))
-            && !has("messages_client")
+                .any(|t| has(t))
         {
             Tables::Current
         } else {
@@ -535,8 +596,8 @@ impl Room {
                 self.queue_events(&sql, before.as_ref(), meta)?;
                 self.write(
                     &sql,
-                    "INSERT INTO meta (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                    vec![serde_json::to_string(meta)?.into()],
+                    "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    vec![META_KEY.into(), serde_json::to_string(meta)?.into()],
                 )?;
                 *self.stored.borrow_mut() = Some(meta.clone());
             }
@@ -574,9 +635,9 @@ impl Room {
             Record::Watermark(w) => {
                 self.write(
                     &sql,
-                    "INSERT INTO watermarks (participant_id, body) VALUES (?, ?) ON CONFLICT (participant_id) DO UPDATE SET body = excluded.body",
+                    "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     vec![
-                        w.participant.id.clone().into(),
+                        format!("{WATERMARK_KEY}{}", w.participant.id).into(),
                         serde_json::to_string(w)?.into(),
                     ],
                 )?;
@@ -866,6 +927,7 @@ impl Room {
             hooks_queued: Default::default(),
             limits: crate::limits::of(&env),
             tables: Default::default(),
+            outbox: Default::default(),
             stored: RefCell::new(None),
             workspace: RefCell::new(None),
             closing: RefCell::new(Vec::new()),
@@ -916,6 +978,7 @@ impl Room {
             "/file" => self.file(req).await,
             "/files" => self.files(req).await,
             "/rows" => json(&serde_json::json!({ "rows_written": self.rows_written.get() })),
+            "/earlier-layout" => self.earlier_layout(),
             "/webhooks-wanted" => self.webhooks_wanted(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
@@ -924,6 +987,45 @@ impl Room {
 }
 
 impl Room {
+    /// Puts the conversation back in the tables it was stored in before
+    /// `meta` and `watermarks` moved into `kv` (with its webhook outbox),
+    /// and forgets what is loaded: the tests' way to check that the next
+    /// event migrates it and loses nothing. Only where the benchmark's
+    /// routes are on (the worker refuses it elsewhere).
+    fn earlier_layout(&self) -> Result<Response> {
+        let sql = self.sql();
+        sql.exec(
+            "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL)",
+            None,
+        )?;
+        sql.exec(
+            "CREATE TABLE watermarks (participant_id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID",
+            None,
+        )?;
+        sql.exec(crate::webhooks::OUTBOX_SCHEMA, None)?;
+        sql.exec(
+            "INSERT INTO meta (id, body) SELECT 1, value FROM kv WHERE key = ?",
+            vec![META_KEY.into()],
+        )?;
+        sql.exec(
+            "INSERT INTO watermarks (participant_id, body) SELECT substr(key, ?), value FROM kv WHERE key >= ? AND key < ?",
+            vec![
+                SqlStorageValue::try_from_i64(WATERMARK_KEY.len() as i64 + 1)?,
+                WATERMARK_KEY.into(),
+                WATERMARK_END.into(),
+            ],
+        )?;
+        sql.exec(
+            "DELETE FROM kv WHERE key = ? OR (key >= ? AND key < ?)",
+            vec![META_KEY.into(), WATERMARK_KEY.into(), WATERMARK_END.into()],
+        )?;
+        self.core.borrow_mut().take();
+        self.stored.borrow_mut().take();
+        self.tables.set(None);
+        self.outbox.set(None);
+        http::stored_tables(&sql)
+    }
+
     /// A socket's frame, up to what can be done at once: `None` when that
     /// was all, or what is left to do asynchronously.
     fn message_now(

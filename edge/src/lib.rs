@@ -206,6 +206,9 @@ async fn route(req: Request, path: &str, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "bench", "workspaces", name, "stored"]) => {
             stored_workspace(env, name).await
         }
+        (Method::Post, ["api", "v1", "bench", "conversations", id, "earlier-layout"]) => {
+            earlier_layout(env, id).await
+        }
         (Method::Get, ["api", "v1", "bench", "rows", id]) => {
             conversation_object::bench_rows(env, id).await
         }
@@ -693,6 +696,20 @@ async fn stored(env: &Env, id: &str) -> Result<Response> {
         return Err(Error::refused(ErrorCode::NotFound, "no such route"));
     }
     http::call(&conversation(env, id)?, "/stored", &serde_json::json!({})).await
+}
+
+/// Puts a conversation's storage back in its earlier tables (only where
+/// the benchmark's routes are on): the tests' way to check its migration.
+async fn earlier_layout(env: &Env, id: &str) -> Result<Response> {
+    if !bench_enabled(env) || !is_valid_id(id) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    http::call(
+        &conversation(env, id)?,
+        "/earlier-layout",
+        &serde_json::json!({}),
+    )
+    .await
 }
 
 /// The tables a workspace object holds (only where the benchmark's routes

@@ -788,7 +788,7 @@ async fn a_conversation_id_nobody_created_answers_404_and_stores_nothing() -> Re
     assert!(
         stored_tables(&worker, &real)
             .await?
-            .contains(&"meta".to_owned()),
+            .contains(&"kv".to_owned()),
         "a created conversation has its tables"
     );
     let mark = api.login("mark@demo.test").await?;

@@ -346,3 +346,132 @@ async fn resume_after_the_worker_restarts() -> Result<()> {
     );
     Ok(())
 }
+
+/// A conversation stored before its row and its watermarks moved into
+/// `kv` is migrated by the first event that loads it: its messages, its
+/// watermarks and its agent as they were, its sequence going on without a
+/// gap, and the earlier tables gone.
+#[tokio::test]
+async fn a_conversation_in_the_earlier_tables_is_migrated_and_loses_nothing() -> Result<()> {
+    use shared::frame::ReceiptKind;
+    let worker = Worker::start().await?;
+    let api = worker.api();
+    let visitor = api.visitor().await?;
+    let id = api.start(&visitor).await?;
+    let anna = api.login("anna@demo.test").await?;
+    let mut vseen = Seen::default();
+    let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
+    for i in 0..3 {
+        v.send(&ClientFrame::Send {
+            client_id: format!("v-{i}").as_str().into(),
+            text: format!("before {i}"),
+            kind: Default::default(),
+        })
+        .await?;
+    }
+    while vseen.last() < 3 {
+        let f = v.recv().await?;
+        vseen.take(&f)?;
+    }
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    while vseen.last() < 4 {
+        let f = v.recv().await?;
+        vseen.take(&f)?;
+    }
+    let mut aseen = Seen::default();
+    let mut a = rejoin(&api, &id, &anna.token, &mut aseen).await?;
+    v.send(&ClientFrame::Receipt {
+        kind: ReceiptKind::Read,
+        seq: 4,
+    })
+    .await?;
+    a.recv_until(|f| matches!(f, ServerFrame::Receipt(_)))
+        .await?;
+    drop((v, a));
+
+    let tables = |answer: &tests::Answer| -> Result<Vec<String>> {
+        ensure!(answer.status == 200, "{answer:?}");
+        let v: serde_json::Value = serde_json::from_str(&answer.body)?;
+        Ok(serde_json::from_value(v["tables"].clone())?)
+    };
+    let earlier = api
+        .raw(
+            "POST",
+            &format!("/api/v1/bench/conversations/{id}/earlier-layout"),
+            None,
+            Some("{}".into()),
+        )
+        .await?;
+    let earlier = tables(&earlier)?;
+    for table in ["meta", "watermarks", "webhook_outbox"] {
+        ensure!(earlier.iter().any(|t| t == table), "{earlier:?}");
+    }
+
+    // The visitor comes back from the start and finds everything.
+    let (mut v, welcome) = api.join(&id, &visitor.token, 0).await?;
+    let ServerFrame::Welcome {
+        last_seq,
+        receipts,
+        conversation,
+        ..
+    } = welcome
+    else {
+        unreachable!()
+    };
+    assert_eq!(last_seq, 4);
+    assert_eq!(
+        conversation.assignee.map(|p| p.id),
+        Some(anna.agent.id.0.clone())
+    );
+    assert!(
+        receipts
+            .iter()
+            .any(|w| w.participant.side == Side::Visitor && w.read == 4),
+        "{receipts:?}"
+    );
+    let mut replay = Seen::default();
+    while replay.last() < 4 {
+        let f = v.recv().await?;
+        replay.take(&f)?;
+    }
+    let texts: Vec<&str> = replay.messages.values().map(|m| m.text.as_str()).collect();
+    assert_eq!(&texts[..3], ["before 0", "before 1", "before 2"]);
+    // A resent message is still known; a new one is the next seq.
+    v.send(&ClientFrame::Send {
+        client_id: "v-2".into(),
+        text: "before 2".into(),
+        kind: Default::default(),
+    })
+    .await?;
+    let ack = v
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    assert_eq!(acked(&ack).map(|(_, seq)| seq), Some(3));
+    v.send(&ClientFrame::Send {
+        client_id: "v-after".into(),
+        text: "after".into(),
+        kind: Default::default(),
+    })
+    .await?;
+    let ack = v
+        .recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+        .await?;
+    assert_eq!(acked(&ack).map(|(_, seq)| seq), Some(5));
+
+    let now = api
+        .raw(
+            "GET",
+            &format!("/api/v1/bench/conversations/{id}/stored"),
+            None,
+            None,
+        )
+        .await?;
+    let now = tables(&now)?;
+    ensure!(
+        now.iter().any(|t| t == "kv")
+            && now.iter().any(|t| t == "messages")
+            && !now.iter().any(|t| t == "meta" || t == "watermarks"),
+        "{now:?}"
+    );
+    Ok(())
+}

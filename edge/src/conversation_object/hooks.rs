@@ -64,6 +64,7 @@ impl Room {
                 occurred_at: now,
                 data,
             };
+            self.outbox(sql, true)?;
             crate::webhooks::queue(sql, &event)?;
             self.count_rows(OUTBOX_ROWS);
         }
@@ -132,6 +133,7 @@ impl Room {
             occurred_at: m.sent_at,
             data,
         };
+        self.outbox(sql, true)?;
         crate::webhooks::queue(sql, &event)?;
         self.count_rows(OUTBOX_ROWS);
         self.queued(Queued::Messages);
@@ -153,12 +155,16 @@ impl Room {
     /// retried by the alarm.
     pub(super) async fn hand_off_events(&self) {
         let handed = async {
-            // Loaded, the tables are current (the outbox among them).
+            // Loaded, the tables are current; the outbox exists once an
+            // event went in.
             self.ensure_loaded()?;
             let sql = self.sql();
             let Ok(workspace) = self.workspace() else {
                 return Ok(());
             };
+            if !self.outbox(&sql, false)? {
+                return Ok(());
+            }
             if let Some(answer) = crate::webhooks::flush(&sql, &self.env, &workspace).await? {
                 let known = Known {
                     wanted: answer.wanted,
