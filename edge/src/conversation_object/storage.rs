@@ -93,6 +93,32 @@ pub(super) fn migrate(sql: &SqlStorage) -> Result<()> {
     Ok(())
 }
 
+/// The conversation row (if it was written) and every watermark, from
+/// one read of `kv`.
+fn kv_state(sql: &SqlStorage) -> Result<(Option<Meta>, Vec<Watermark>)> {
+    #[derive(Deserialize)]
+    struct Entry {
+        key: String,
+        value: String,
+    }
+    let mut meta = None;
+    let mut watermarks = Vec::new();
+    let entries = sql
+        .exec(
+            "SELECT key, value FROM kv WHERE key = ? OR (key >= ? AND key < ?)",
+            vec![META_KEY.into(), WATERMARK_KEY.into(), WATERMARK_END.into()],
+        )?
+        .to_array::<Entry>()?;
+    for entry in entries {
+        if entry.key == META_KEY {
+            meta = serde_json::from_str(&entry.value).ok();
+        } else if let Ok(w) = serde_json::from_str(&entry.value) {
+            watermarks.push(w);
+        }
+    }
+    Ok((meta, watermarks))
+}
+
 /// The stored conversation row, if the conversation was created.
 pub(super) fn stored_meta(sql: &SqlStorage) -> Result<Option<Meta>> {
     Ok(sql
@@ -138,37 +164,45 @@ impl Room {
         self.rows_written.set(self.rows_written.get() + rows);
     }
 
-    /// Loads the core from storage if this instance has not yet: four
-    /// reads (the tables, the conversation row, the watermarks, and one
-    /// pass over the messages without their bodies).
+    /// Loads the core from storage if this instance has not yet. A
+    /// conversation whose row is in `kv` has current tables (whatever made
+    /// or migrated it there made them so): two reads, its `kv` state and
+    /// one pass over the messages without their bodies. Otherwise the
+    /// catalogue says what to do first (create, migrate) and the state is
+    /// read after.
     pub(super) fn ensure_loaded(&self) -> Result<()> {
         if self.core.borrow().is_some() {
             return Ok(());
         }
         let sql = self.sql();
-        match self.tables()? {
-            Tables::Missing => {
-                self.create(&sql)?;
-                return Ok(());
-            }
-            Tables::Old => {
-                self.make_tables(&sql)?;
-                migrate(&sql)?;
+        // An object whose tables predate `kv` fails this read: the
+        // catalogue decides.
+        let probed = match self.tables.get() {
+            Some(Tables::Old) => None,
+            _ => kv_state(&sql).ok().filter(|(meta, _)| meta.is_some()),
+        };
+        let (meta, watermarks) = match probed {
+            Some(state) => {
                 self.tables.set(Some(Tables::Current));
+                state
             }
-            Tables::Current => {}
-        }
-        let meta = stored_meta(&sql)?;
+            None => {
+                match self.tables()? {
+                    Tables::Missing => {
+                        self.create(&sql)?;
+                        return Ok(());
+                    }
+                    Tables::Old => {
+                        self.make_tables(&sql)?;
+                        migrate(&sql)?;
+                        self.tables.set(Some(Tables::Current));
+                    }
+                    Tables::Current => {}
+                }
+                kv_state(&sql)?
+            }
+        };
         *self.stored.borrow_mut() = meta.clone();
-        let watermarks: Vec<Watermark> = sql
-            .exec(
-                "SELECT value FROM kv WHERE key >= ? AND key < ?",
-                vec![WATERMARK_KEY.into(), WATERMARK_END.into()],
-            )?
-            .to_array::<Value>()?
-            .into_iter()
-            .filter_map(|v| serde_json::from_str(&v.value).ok())
-            .collect();
         let lines = sql
             .exec(
                 "SELECT seq, author_id, client_id, sent_at, internal, recipient FROM messages",
