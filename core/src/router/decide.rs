@@ -45,7 +45,7 @@ impl Router {
 
     /// The agents who may get an offer of a department's conversation now,
     /// before its own declines are taken out.
-    pub(super) fn eligible_in(
+    fn eligible_in(
         &self,
         department: &DepartmentId,
         loads: &HashMap<AgentId, u32>,
@@ -147,7 +147,7 @@ impl Router {
         }
     }
 
-    pub(super) fn pick<'a>(
+    fn pick<'a>(
         &self,
         algorithm: Algorithm,
         department: &DepartmentId,

@@ -296,7 +296,7 @@ impl Router {
         }
     }
 
-    pub(super) fn take(
+    fn take(
         &mut self,
         now: i64,
         agent: &AgentId,
@@ -332,7 +332,7 @@ impl Router {
         Ok(())
     }
 
-    pub(super) fn forward(
+    fn forward(
         &mut self,
         now: i64,
         agent: &AgentId,
@@ -394,13 +394,7 @@ impl Router {
         }
     }
 
-    pub(super) fn assign(
-        &mut self,
-        now: i64,
-        conversation: &ConversationId,
-        agent: &AgentId,
-        how: How,
-    ) {
+    fn assign(&mut self, now: i64, conversation: &ConversationId, agent: &AgentId, how: How) {
         let Some(c) = self.convs.get(conversation) else {
             return;
         };
@@ -430,7 +424,7 @@ impl Router {
     }
 
     /// Back to the queue. It keeps its place by first arrival (`order`).
-    pub(super) fn requeue(&mut self, conversation: &ConversationId) {
+    fn requeue(&mut self, conversation: &ConversationId) {
         let Some(c) = self.convs.get_mut(conversation) else {
             return;
         };
