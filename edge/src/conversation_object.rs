@@ -9,9 +9,10 @@
 //!
 //! This file holds the object, its sockets and the step that feeds the
 //! core and performs its outputs; `storage.rs` its tables, their
-//! migration, the load and the writes; `routes.rs` the worker's requests;
-//! `hooks.rs` the webhook outbox; `files.rs` attachments; `filing.rs` what
-//! a closed conversation files with its contact and its reports.
+//! migration, the rows read from them, the load, the workspace's slug and
+//! the writes; `routes.rs` the worker's requests; `hooks.rs` the webhook
+//! outbox; `files.rs` attachments; `filing.rs` what a closed conversation
+//! files with its contact and its reports.
 
 use crate::error::{log_failure, Error, Result};
 use crate::http::{self, json};
@@ -66,34 +67,6 @@ pub struct InitRequest {
     /// changes go to the outbox only if wanted.
     #[serde(default)]
     pub webhooks: Option<Known>,
-}
-
-#[derive(Deserialize)]
-struct Body {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct Value {
-    value: String,
-}
-
-#[derive(Deserialize)]
-struct Column {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct TextRow {
-    seq: i64,
-    kind: String,
-    text: String,
-}
-
-#[derive(Deserialize)]
-struct Turn {
-    side: String,
-    sent_at: i64,
 }
 
 /// What a drain left for the shell to do after the synchronous part.
@@ -411,24 +384,6 @@ impl Room {
             .env
             .durable_object("WORKSPACE")?
             .get_by_name(&workspace)?)
-    }
-
-    /// The workspace's slug: stored by `/init`, read once.
-    fn workspace(&self) -> Result<String> {
-        if let Some(known) = self.workspace.borrow().as_ref() {
-            return Ok(known.clone());
-        }
-        let rows = self
-            .sql()
-            .exec("SELECT value FROM kv WHERE key = 'workspace'", None)?
-            .to_array::<Value>()?;
-        let workspace = rows
-            .into_iter()
-            .next()
-            .map(|v| v.value)
-            .ok_or_else(|| Error::Edge("conversation has no workspace".into()))?;
-        *self.workspace.borrow_mut() = Some(workspace.clone());
-        Ok(workspace)
     }
 
     /// The number of a socket: found among the sockets this instance holds

@@ -1,5 +1,6 @@
-//! A conversation's storage: its tables and their migration, loading the
-//! core from them, and writing what the core records.
+//! A conversation's storage: its tables and their migration, the rows read
+//! from them, loading the core from them, the workspace's slug, and writing
+//! what the core records.
 
 use super::*;
 
@@ -29,6 +30,34 @@ const META_KEY: &str = "meta";
 /// `WATERMARK_KEY` up to [`WATERMARK_END`] are watermarks.
 const WATERMARK_KEY: &str = "watermark:";
 const WATERMARK_END: &str = "watermark;";
+
+#[derive(Deserialize)]
+pub(super) struct Body {
+    pub(super) body: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Value {
+    pub(super) value: String,
+}
+
+#[derive(Deserialize)]
+struct Column {
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TextRow {
+    pub(super) seq: i64,
+    pub(super) kind: String,
+    pub(super) text: String,
+}
+
+#[derive(Deserialize)]
+struct Turn {
+    side: String,
+    sent_at: i64,
+}
 
 /// What an object's tables are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,6 +351,24 @@ impl Room {
             self.tables.set(Some(tables));
         }
         Ok(tables)
+    }
+
+    /// The workspace's slug: stored by `/init`, read once.
+    pub(super) fn workspace(&self) -> Result<String> {
+        if let Some(known) = self.workspace.borrow().as_ref() {
+            return Ok(known.clone());
+        }
+        let rows = self
+            .sql()
+            .exec("SELECT value FROM kv WHERE key = 'workspace'", None)?
+            .to_array::<Value>()?;
+        let workspace = rows
+            .into_iter()
+            .next()
+            .map(|v| v.value)
+            .ok_or_else(|| Error::Edge("conversation has no workspace".into()))?;
+        *self.workspace.borrow_mut() = Some(workspace.clone());
+        Ok(workspace)
     }
 
     /// Writes a record; for a message, answers its JSON body.
