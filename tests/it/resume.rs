@@ -3,6 +3,7 @@
 
 use crate::{acked, message};
 use anyhow::{ensure, Result};
+use shared::api::{LoginResponse, VisitorSession};
 use shared::frame::{ClientFrame, Message, ServerFrame, Side};
 use shared::inbox::InboxFrame;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,6 +57,38 @@ async fn rejoin(api: &Api, id: &str, token: &str, seen: &mut Seen) -> Result<Soc
         seen.take(&f)?;
     }
     Ok(s)
+}
+
+/// A conversation where the visitor sent `n` messages and Anna took it
+/// (her take's line is message `n + 1`): its id, the visitor's session,
+/// Anna's sign-in, and the visitor's socket with what it saw.
+async fn sent_and_taken(
+    api: &Api,
+    n: u64,
+) -> Result<(String, VisitorSession, LoginResponse, Socket, Seen)> {
+    let visitor = api.visitor().await?;
+    let id = api.start(&visitor).await?;
+    let anna = api.login("anna@demo.test").await?;
+    let mut vseen = Seen::default();
+    let mut v = rejoin(api, &id, &visitor.token, &mut vseen).await?;
+    for i in 0..n {
+        v.send(&ClientFrame::Send {
+            client_id: format!("v-{i}").as_str().into(),
+            text: format!("before {i}"),
+            kind: Default::default(),
+        })
+        .await?;
+    }
+    while vseen.last() < n {
+        let f = v.recv().await?;
+        vseen.take(&f)?;
+    }
+    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
+    while vseen.last() < n + 1 {
+        let f = v.recv().await?;
+        vseen.take(&f)?;
+    }
+    Ok((id, visitor, anna, v, vseen))
 }
 
 #[tokio::test]
@@ -237,28 +270,7 @@ async fn a_retried_send_is_stored_once() -> Result<()> {
 async fn resume_after_the_worker_restarts() -> Result<()> {
     let mut worker = Worker::start().await?;
     let api = worker.api();
-    let visitor = api.visitor().await?;
-    let id = api.start(&visitor).await?;
-    let anna = api.login("anna@demo.test").await?;
-    let mut vseen = Seen::default();
-    let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
-    for i in 0..5 {
-        v.send(&ClientFrame::Send {
-            client_id: format!("v-{i}").as_str().into(),
-            text: format!("before {i}"),
-            kind: Default::default(),
-        })
-        .await?;
-    }
-    while vseen.last() < 5 {
-        let f = v.recv().await?;
-        vseen.take(&f)?;
-    }
-    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
-    while vseen.last() < 6 {
-        let f = v.recv().await?;
-        vseen.take(&f)?;
-    }
+    let (id, visitor, anna, mut v, mut vseen) = sent_and_taken(&api, 5).await?;
     // A send that the visitor never saw acked, in flight as the worker stops.
     v.send(&ClientFrame::Send {
         client_id: "v-inflight".into(),
@@ -356,28 +368,7 @@ async fn a_conversation_in_the_earlier_tables_is_migrated_and_loses_nothing() ->
     use shared::frame::ReceiptKind;
     let worker = Worker::start().await?;
     let api = worker.api();
-    let visitor = api.visitor().await?;
-    let id = api.start(&visitor).await?;
-    let anna = api.login("anna@demo.test").await?;
-    let mut vseen = Seen::default();
-    let mut v = rejoin(&api, &id, &visitor.token, &mut vseen).await?;
-    for i in 0..3 {
-        v.send(&ClientFrame::Send {
-            client_id: format!("v-{i}").as_str().into(),
-            text: format!("before {i}"),
-            kind: Default::default(),
-        })
-        .await?;
-    }
-    while vseen.last() < 3 {
-        let f = v.recv().await?;
-        vseen.take(&f)?;
-    }
-    assert_eq!(api.take(&anna.token, &id).await?.status, 200);
-    while vseen.last() < 4 {
-        let f = v.recv().await?;
-        vseen.take(&f)?;
-    }
+    let (id, visitor, anna, mut v, _) = sent_and_taken(&api, 3).await?;
     let mut aseen = Seen::default();
     let mut a = rejoin(&api, &id, &anna.token, &mut aseen).await?;
     v.send(&ClientFrame::Receipt {
