@@ -111,6 +111,12 @@ impl Socket {
 
     /// Every frame that arrives within `quiet` of the previous one.
     pub async fn drain(&mut self, quiet: Duration) -> Vec<ServerFrame> {
+        self.drain_as(quiet).await
+    }
+
+    /// Every frame of type `T` that arrives within `quiet` of the previous
+    /// one (others are skipped).
+    async fn drain_as<T: DeserializeOwned>(&mut self, quiet: Duration) -> Vec<T> {
         let mut frames = Vec::new();
         while let Ok(Some(Ok(msg))) = tokio::time::timeout(quiet, self.ws.next()).await {
             if let WsMessage::Text(t) = msg {
@@ -165,15 +171,7 @@ impl Socket {
 
     /// Every inbox frame that arrives within `quiet` of the previous one.
     pub async fn drain_inbox(&mut self, quiet: Duration) -> Vec<shared::inbox::InboxFrame> {
-        let mut frames = Vec::new();
-        while let Ok(Some(Ok(msg))) = tokio::time::timeout(quiet, self.ws.next()).await {
-            if let WsMessage::Text(t) = msg {
-                if let Ok(f) = serde_json::from_str(t.as_str()) {
-                    frames.push(f);
-                }
-            }
-        }
-        frames
+        self.drain_as(quiet).await
     }
 }
 
