@@ -1,0 +1,54 @@
+//! Routes only where the benchmark's routes are on (`ENABLE_BENCH_ECHO`):
+//! the echo floor, the tables an object holds, and a conversation put
+//! back in its earlier tables, for the benchmarks and the tests.
+
+use super::*;
+
+/// Whether the benchmark's routes are on (`ENABLE_BENCH_ECHO`).
+pub(crate) fn bench_enabled(env: &Env) -> bool {
+    env.var("ENABLE_BENCH_ECHO")
+        .map(|v| v.to_string() == "true")
+        .unwrap_or(false)
+}
+
+/// The tables a conversation object holds (only where the benchmark's
+/// routes are on): the tests' proof that an id nobody created stored
+/// nothing.
+pub(crate) async fn stored(env: &Env, id: &str) -> Result<Response> {
+    if !bench_enabled(env) || !is_valid_id(id) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    http::call(&conversation(env, id)?, "/stored", &serde_json::json!({})).await
+}
+
+/// Puts a conversation's storage back in its earlier tables (only where
+/// the benchmark's routes are on): the tests' way to check its migration.
+pub(crate) async fn earlier_layout(env: &Env, id: &str) -> Result<Response> {
+    if !bench_enabled(env) || !is_valid_id(id) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    http::call(
+        &conversation(env, id)?,
+        "/earlier-layout",
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+/// The tables a workspace object holds (only where the benchmark's routes
+/// are on): the tests' proof that a name nobody set up stored nothing.
+pub(crate) async fn stored_workspace(env: &Env, name: &str) -> Result<Response> {
+    if !bench_enabled(env) || !is_valid_id(name) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    http::call(&workspace(env, name)?, "/stored", &serde_json::json!({})).await
+}
+
+pub(crate) async fn echo(env: &Env, room: &str) -> Result<Response> {
+    let enabled = bench_enabled(env);
+    if !enabled || !is_valid_id(room) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    let stub = env.durable_object("ECHO")?.get_by_name(room)?;
+    http::forward_socket(&stub, "/ws", &[]).await
+}
