@@ -4,29 +4,31 @@
 
 use super::*;
 
-/// Whether the benchmark's routes are on (`ENABLE_BENCH_ECHO`).
-pub(crate) fn bench_enabled(env: &Env) -> bool {
-    env.var("ENABLE_BENCH_ECHO")
+/// A benchmark route's check: the routes are on (`ENABLE_BENCH_ECHO`)
+/// and `id` is a valid id; otherwise it is refused as an unknown route.
+pub(crate) fn bench_route(env: &Env, id: &str) -> Result<()> {
+    let enabled = env
+        .var("ENABLE_BENCH_ECHO")
         .map(|v| v.to_string() == "true")
-        .unwrap_or(false)
+        .unwrap_or(false);
+    if !enabled || !is_valid_id(id) {
+        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
+    }
+    Ok(())
 }
 
 /// The tables a conversation object holds (only where the benchmark's
 /// routes are on): the tests' proof that an id nobody created stored
 /// nothing.
 pub(crate) async fn stored(env: &Env, id: &str) -> Result<Response> {
-    if !bench_enabled(env) || !is_valid_id(id) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
+    bench_route(env, id)?;
     http::call(&conversation(env, id)?, "/stored", &serde_json::json!({})).await
 }
 
 /// Puts a conversation's storage back in its earlier tables (only where
 /// the benchmark's routes are on): the tests' way to check its migration.
 pub(crate) async fn earlier_layout(env: &Env, id: &str) -> Result<Response> {
-    if !bench_enabled(env) || !is_valid_id(id) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
+    bench_route(env, id)?;
     http::call(
         &conversation(env, id)?,
         "/earlier-layout",
@@ -38,17 +40,13 @@ pub(crate) async fn earlier_layout(env: &Env, id: &str) -> Result<Response> {
 /// The tables a workspace object holds (only where the benchmark's routes
 /// are on): the tests' proof that a name nobody set up stored nothing.
 pub(crate) async fn stored_workspace(env: &Env, name: &str) -> Result<Response> {
-    if !bench_enabled(env) || !is_valid_id(name) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
+    bench_route(env, name)?;
     http::call(&workspace(env, name)?, "/stored", &serde_json::json!({})).await
 }
 
+/// The echo floor's socket.
 pub(crate) async fn echo(env: &Env, room: &str) -> Result<Response> {
-    let enabled = bench_enabled(env);
-    if !enabled || !is_valid_id(room) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
+    bench_route(env, room)?;
     let stub = env.durable_object("ECHO")?.get_by_name(room)?;
     http::forward_socket(&stub, "/ws", &[]).await
 }

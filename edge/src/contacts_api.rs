@@ -155,13 +155,7 @@ pub async fn file_start(env: &Env, workspace: &str, started: &Started) {
 /// `POST /api/v1/bench/contacts/{workspace}`: the benchmark's bulk load,
 /// only where benchmarks are enabled (as the echo route).
 pub async fn seed(mut req: Request, env: &Env, workspace: &str) -> Result<Response> {
-    let enabled = env
-        .var("ENABLE_BENCH_ECHO")
-        .map(|v| v.to_string() == "true")
-        .unwrap_or(false);
-    if !enabled || !is_valid_id(workspace) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
+    crate::bench_routes::bench_route(env, workspace)?;
     let batch: Vec<Seeded> = http::read_json_max(&mut req, MAX_SEED_BYTES).await?;
     http::call(&contacts(env, workspace)?, "/seed", &batch).await
 }

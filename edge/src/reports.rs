@@ -14,7 +14,6 @@ use chat_core::reports::{self, Fact, Grouped, Query, Table};
 use shared::admin::ApiScope;
 use shared::api::Directory;
 use shared::frame::ErrorCode;
-use shared::ids::is_valid_id;
 use std::collections::HashMap;
 use worker::{Env, Request, Response, Stub};
 
@@ -113,24 +112,11 @@ pub async fn file(env: &Env, workspace: &str, fact: &Fact) -> Result<()> {
     Ok(())
 }
 
-/// Whether the benchmark routes are on (as the echo route), for a valid
-/// workspace id; refused as an unknown route otherwise.
-fn bench_enabled(env: &Env, workspace: &str) -> Result<()> {
-    let enabled = env
-        .var("ENABLE_BENCH_ECHO")
-        .map(|v| v.to_string() == "true")
-        .unwrap_or(false);
-    if !enabled || !is_valid_id(workspace) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
-    Ok(())
-}
-
 /// `POST /api/v1/bench/reports/{workspace}`: the benchmark's bulk load of
 /// facts, each filed as a conversation files it, only where benchmarks
 /// are enabled. Answers how many and the rows written.
 pub async fn seed(mut req: Request, env: &Env, workspace: &str) -> Result<Response> {
-    bench_enabled(env, workspace)?;
+    crate::bench_routes::bench_route(env, workspace)?;
     let batch: Vec<Fact> = http::read_json_max(&mut req, MAX_SEED_BYTES).await?;
     http::call(&store(env, workspace)?, "/seed", &batch).await
 }
@@ -139,6 +125,6 @@ pub async fn seed(mut req: Request, env: &Env, workspace: &str) -> Result<Respon
 /// kept sums and folds its facts into them again, as a store made before
 /// sums were kept does once; only where benchmarks are enabled.
 pub async fn refold(env: &Env, workspace: &str) -> Result<Response> {
-    bench_enabled(env, workspace)?;
+    crate::bench_routes::bench_route(env, workspace)?;
     http::call(&store(env, workspace)?, "/refold", &serde_json::json!({})).await
 }
