@@ -96,23 +96,14 @@ pub(super) fn migrate(sql: &SqlStorage) -> Result<()> {
     // The conversation row and the watermarks had tables of their own:
     // they move into `kv` (each a row there as before), and their tables
     // go, so a new conversation creates two tables instead of four.
-    let has = |name: &str| -> Result<bool> {
-        Ok(!sql
-            .exec(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
-                vec![name.into()],
-            )?
-            .to_array::<Column>()?
-            .is_empty())
-    };
-    if has("meta")? {
+    if has_table(sql, "meta")? {
         sql.exec(
             "INSERT OR REPLACE INTO kv (key, value) SELECT ?, body FROM meta WHERE id = 1",
             vec![META_KEY.into()],
         )?;
         sql.exec("DROP TABLE meta", None)?;
     }
-    if has("watermarks")? {
+    if has_table(sql, "watermarks")? {
         sql.exec(
             "INSERT OR REPLACE INTO kv (key, value) SELECT ? || participant_id, body FROM watermarks",
             vec![WATERMARK_KEY.into()],
@@ -120,6 +111,18 @@ pub(super) fn migrate(sql: &SqlStorage) -> Result<()> {
         sql.exec("DROP TABLE watermarks", None)?;
     }
     Ok(())
+}
+
+/// Whether the object has a table of this name (one read of SQLite's
+/// catalogue).
+fn has_table(sql: &SqlStorage, name: &str) -> Result<bool> {
+    Ok(!sql
+        .exec(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+            vec![name.into()],
+        )?
+        .to_array::<Column>()?
+        .is_empty())
 }
 
 /// The conversation row (if it was written) and every watermark, from
@@ -285,13 +288,7 @@ impl Room {
     pub(super) fn outbox(&self, sql: &SqlStorage, make: bool) -> Result<bool> {
         let made = match self.outbox.get() {
             Some(known) => known,
-            None => !sql
-                .exec(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'webhook_outbox'",
-                    None,
-                )?
-                .to_array::<Column>()?
-                .is_empty(),
+            None => has_table(sql, "webhook_outbox")?,
         };
         if !made && make {
             self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
