@@ -375,6 +375,21 @@ pub fn phone_digits(phone: &str) -> String {
         .join(" ")
 }
 
+/// What the directory's search index keeps of a contact: its name, email,
+/// phone and the phone's [`phone_digits`]. A change of a record that
+/// leaves these as they were leaves its index line as it was (a line
+/// rewritten costs several rows).
+pub fn directory_line(c: &Contact) -> [String; 4] {
+    let phone = c.phone.clone().unwrap_or_default();
+    let digits = phone_digits(&phone);
+    [
+        c.name.clone(),
+        c.email.clone().unwrap_or_default(),
+        phone,
+        digits,
+    ]
+}
+
 /// A conversation's searchable text: its lines' words lowercased, each
 /// preceded by one space, cut at [`MAX_TEXT_CHARS`]. Give it only the
 /// lines a visitor may see (never internal ones).

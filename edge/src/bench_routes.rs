@@ -1,6 +1,7 @@
 //! Routes only where the benchmark's routes are on (`ENABLE_BENCH_ECHO`):
-//! the echo floor, the tables an object holds, and a conversation put
-//! back in its earlier tables, for the benchmarks and the tests.
+//! the echo floor, the tables an object holds, the rows it wrote, and a
+//! conversation put back in its earlier tables, for the benchmarks and
+//! the tests.
 
 use super::*;
 
@@ -42,6 +43,23 @@ pub(crate) async fn earlier_layout(env: &Env, id: &str) -> Result<Response> {
 pub(crate) async fn stored_workspace(env: &Env, name: &str) -> Result<Response> {
     bench_route(env, name)?;
     http::call(&workspace(env, name)?, "/stored", &serde_json::json!({})).await
+}
+
+/// The rows one object wrote since it was loaded, for the benchmark's
+/// cost figures: `kind` is `conversation`, `workspace`, `contacts` or
+/// `reports`, `name` the object's (a conversation's id, a workspace's
+/// slug for the others).
+pub(crate) async fn rows(env: &Env, kind: &str, name: &str) -> Result<Response> {
+    let binding = match kind {
+        "conversation" => "CONVERSATION",
+        "workspace" => "WORKSPACE",
+        "contacts" => "CONTACTS",
+        "reports" => "REPORTS",
+        _ => return Err(Error::refused(ErrorCode::NotFound, "no such route")),
+    };
+    bench_route(env, name)?;
+    let stub = env.durable_object(binding)?.get_by_name(name)?;
+    Ok(stub.fetch_with_str("https://object/rows").await?)
 }
 
 /// The echo floor's socket.

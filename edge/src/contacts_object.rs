@@ -11,6 +11,7 @@
 
 use crate::error::{Error, OrRefuse, Result};
 use crate::http::{self, json};
+use crate::rows::Sql;
 use chat_core::contacts::{self, Closed, Grant, Page, Started};
 use serde::{Deserialize, Serialize};
 use shared::contacts::{
@@ -18,7 +19,7 @@ use shared::contacts::{
 };
 use shared::frame::ErrorCode;
 use std::cell::Cell;
-use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS contacts (
@@ -120,7 +121,8 @@ struct Key {
 
 #[durable_object]
 pub struct ContactsObject {
-    state: State,
+    /// Its SQLite, counting the rows written.
+    sql: Sql,
     ready: Cell<bool>,
 }
 
@@ -130,8 +132,8 @@ fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
 
 impl ContactsObject {
     /// The storage, its tables created on first use.
-    fn sql(&self) -> Result<SqlStorage> {
-        let sql = self.state.storage().sql();
+    fn sql(&self) -> Result<Sql> {
+        let sql = self.sql.clone();
         if !self.ready.get() {
             sql.exec(SCHEMA, None)?;
             self.ready.set(true);
@@ -151,16 +153,24 @@ impl ContactsObject {
         }
     }
 
-    /// Writes a record and its line in the directory's index.
-    fn put_contact(&self, k: Option<i64>, contact: &Contact) -> Result<()> {
+    /// Writes a record and its line in the directory's index, given the
+    /// record as stored (with its row number) if there is one: an
+    /// unchanged record writes nothing, and its index line is written
+    /// again only if what it finds changed.
+    fn put_contact(&self, existing: Option<(i64, &Contact)>, contact: &Contact) -> Result<()> {
         let sql = self.sql()?;
         let body = serde_json::to_string(contact)?;
-        let k = match k {
-            Some(k) => {
+        let line = contacts::directory_line(contact);
+        let k = match existing {
+            Some((_, before)) if before == contact => return Ok(()),
+            Some((k, before)) => {
                 sql.exec(
                     "UPDATE contacts SET body = ? WHERE k = ?",
                     vec![body.into(), k.into()],
                 )?;
+                if contacts::directory_line(before) == line {
+                    return Ok(());
+                }
                 sql.exec("DELETE FROM contacts_fts WHERE rowid = ?", vec![k.into()])?;
                 k
             }
@@ -173,14 +183,13 @@ impl ContactsObject {
                 .k
             }
         };
-        let phone = contact.phone.clone().unwrap_or_default();
-        let digits = contacts::phone_digits(&phone);
+        let [name, email, phone, digits] = line;
         sql.exec(
             "INSERT INTO contacts_fts (rowid, name, email, phone, digits) VALUES (?, ?, ?, ?, ?)",
             vec![
                 k.into(),
-                contact.name.as_str().into(),
-                contact.email.clone().unwrap_or_default().into(),
+                name.into(),
+                email.into(),
                 phone.into(),
                 digits.into(),
             ],
@@ -199,6 +208,9 @@ impl ContactsObject {
         rows.into_iter().next().map(|r| parse(&r.body)).transpose()
     }
 
+    /// Writes a conversation's line. A line kept again keeps its
+    /// `created_at` (its first writing's, which a close carries over): the
+    /// update leaves that column, and so both indexes, alone.
     fn put_conversation(
         &self,
         contact: &str,
@@ -208,7 +220,7 @@ impl ContactsObject {
         let body = serde_json::to_string(line)?;
         self.sql()?.exec(
             "INSERT INTO conversations (id, contact, created_at, body, text) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body, created_at = excluded.created_at,
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body,
                text = CASE WHEN ?6 THEN excluded.text ELSE conversations.text END",
             vec![
                 line.id.as_str().into(),
@@ -238,9 +250,8 @@ impl ContactsObject {
     async fn started(&self, mut req: Request) -> Result<Response> {
         let s: Started = http::read_json(&mut req).await?;
         let existing = self.contact(&s.visitor.id)?;
-        let k = existing.as_ref().map(|(k, _)| *k);
-        let contact = contacts::started(existing.map(|(_, c)| c), &s);
-        self.put_contact(k, &contact)?;
+        let contact = contacts::started(existing.as_ref().map(|(_, c)| c.clone()), &s);
+        self.put_contact(existing.as_ref().map(|(k, c)| (*k, c)), &contact)?;
         if self.conversation(s.conversation.as_str())?.is_none() {
             self.put_conversation(&contact.id, &contacts::started_conversation(&s), None)?;
         }
@@ -253,18 +264,14 @@ impl ContactsObject {
     async fn identify(&self, mut req: Request) -> Result<Response> {
         let body: crate::visitor::Identify = http::read_json(&mut req).await?;
         let existing = self.contact(&body.visitor_id)?;
-        let k = existing.as_ref().map(|(k, _)| *k);
-        let before = existing.as_ref().map(|(_, c)| c.clone());
         let contact = contacts::identified(
-            existing.map(|(_, c)| c),
+            existing.as_ref().map(|(_, c)| c.clone()),
             &body.visitor_id,
             &body.user_id,
             &body.details,
             body.at,
         );
-        if before.as_ref() != Some(&contact) {
-            self.put_contact(k, &contact)?;
-        }
+        self.put_contact(existing.as_ref().map(|(k, c)| (*k, c)), &contact)?;
         let open = self
             .sql()?
             .exec(
@@ -284,9 +291,8 @@ impl ContactsObject {
     async fn closed(&self, mut req: Request) -> Result<Response> {
         let c: Closed = http::read_json_max(&mut req, MAX_CLOSED_BYTES).await?;
         let existing = self.contact(&c.summary.visitor.id)?;
-        let k = existing.as_ref().map(|(k, _)| *k);
-        let contact = contacts::closed(existing.map(|(_, c)| c), &c);
-        self.put_contact(k, &contact)?;
+        let contact = contacts::closed(existing.as_ref().map(|(_, c)| c.clone()), &c);
+        self.put_contact(existing.as_ref().map(|(k, c)| (*k, c)), &contact)?;
         let line = contacts::closed_conversation(self.conversation(c.summary.id.as_str())?, &c);
         let text: String = c.text.chars().take(contacts::MAX_TEXT_CHARS).collect();
         self.put_conversation(&contact.id, &line, Some(&text))?;
@@ -359,8 +365,8 @@ impl ContactsObject {
         let patch = body
             .patch
             .or_refuse(ErrorCode::BadRequest, "no edit given")?;
-        let edited = contacts::edit(&body.grant, contact, patch)?;
-        self.put_contact(Some(k), &edited)?;
+        let edited = contacts::edit(&body.grant, contact.clone(), patch)?;
+        self.put_contact(Some((k, &contact)), &edited)?;
         self.detail(&body.grant, edited)
     }
 
@@ -444,8 +450,8 @@ impl ContactsObject {
         let batch: Vec<Seeded> = http::read_json_max(&mut req, MAX_SEED_BYTES).await?;
         let count = batch.len();
         for s in batch {
-            let k = self.contact(&s.contact.id)?.map(|(k, _)| k);
-            self.put_contact(k, &s.contact)?;
+            let existing = self.contact(&s.contact.id)?;
+            self.put_contact(existing.as_ref().map(|(k, c)| (*k, c)), &s.contact)?;
             for (line, lines) in &s.conversations {
                 let text = contacts::searchable_text(lines.iter().map(String::as_str));
                 self.put_conversation(&s.contact.id, line, Some(&text))?;
@@ -458,7 +464,7 @@ impl ContactsObject {
 impl DurableObject for ContactsObject {
     fn new(state: State, _env: Env) -> Self {
         Self {
-            state,
+            sql: Sql::new(state.storage().sql()),
             ready: Cell::new(false),
         }
     }
@@ -476,6 +482,7 @@ impl DurableObject for ContactsObject {
             "/seed" => self.seed(req).await,
             "/create" => self.create(req).await,
             "/closed-list" => self.closed_list(req).await,
+            "/rows" => json(&serde_json::json!({ "rows_written": self.sql.written() })),
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("contacts {path}"))))

@@ -16,6 +16,7 @@
 
 use crate::error::{log_failure, Error, Result};
 use crate::http::{self, json};
+use crate::rows::Sql;
 use chat_core::conversation::{Meta, Reader, Refusal, StoredLine};
 use chat_core::webhooks::Known;
 use chat_core::{ConnId, ConnState, Conversation, Input, Output, Record, Snapshot};
@@ -25,8 +26,7 @@ use shared::ids::ConversationId;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State,
-    WebSocket,
+    durable_object, DurableObject, Env, Request, Response, SqlStorageValue, State, WebSocket,
 };
 
 mod files;
@@ -118,12 +118,9 @@ pub struct Room {
     workspace: RefCell<Option<String>>,
     /// Sockets this instance closed, until the runtime says they are gone.
     closing: RefCell<Vec<WebSocket>>,
-    /// Rows this instance wrote, as SQLite's cursors report them (index
-    /// entries included): what the platform bills. Read by the benchmark
-    /// (`/rows`); starts again at 0 when the object is evicted.
-    rows_written: std::cell::Cell<u64>,
-    /// This object's SQLite, and its message insert.
-    sql: SqlStorage,
+    /// This object's SQLite, counting the rows written (read by the
+    /// benchmark at `/rows`), and its message insert.
+    sql: Sql,
     insert: crate::js::MessageInsert,
 }
 
@@ -502,9 +499,9 @@ impl ConversationObject {
 
 impl Room {
     fn new(state: State, env: Env) -> Self {
-        let sql = state.storage().sql();
+        let sql = Sql::new(state.storage().sql());
         Self {
-            insert: crate::js::MessageInsert::new(&sql),
+            insert: crate::js::MessageInsert::new(sql.storage()),
             sql,
             state,
             core: RefCell::new(None),
@@ -518,7 +515,6 @@ impl Room {
             workspace: RefCell::new(None),
             closing: RefCell::new(Vec::new()),
             env,
-            rows_written: Default::default(),
         }
     }
 
@@ -563,7 +559,7 @@ impl Room {
             "/attach" => self.attach(req).await,
             "/file" => self.file(req).await,
             "/files" => self.files(req).await,
-            "/rows" => json(&serde_json::json!({ "rows_written": self.rows_written.get() })),
+            "/rows" => json(&serde_json::json!({ "rows_written": self.sql.written() })),
             "/earlier-layout" => self.earlier_layout(),
             "/webhooks-wanted" => self.webhooks_wanted(req).await,
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
@@ -615,19 +611,4 @@ fn closes(effects: &Effects) -> bool {
     use shared::frame::ConversationStatus::Closed;
     effects.announce.iter().any(|s| s.status == Closed)
         || matches!(&effects.reply, Some(Ok(view)) if view.status == Closed)
-}
-
-/// `GET /api/v1/bench/rows/{conversation}`: the rows the conversation's
-/// object wrote since it was loaded, for the benchmark's cost figures; only
-/// where benchmarks are enabled (as the echo route).
-pub async fn bench_rows(env: &Env, id: &str) -> Result<Response> {
-    let enabled = env
-        .var("ENABLE_BENCH_ECHO")
-        .map(|v| v.to_string() == "true")
-        .unwrap_or(false);
-    if !enabled || !shared::ids::is_valid_id(id) {
-        return Err(Error::refused(ErrorCode::NotFound, "no such route"));
-    }
-    let stub = env.durable_object("CONVERSATION")?.get_by_name(id)?;
-    Ok(stub.fetch_with_str("https://conversation/rows").await?)
 }

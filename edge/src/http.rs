@@ -33,7 +33,7 @@ pub const AGENT_HEADER: &str = "x-livechat-agent";
 /// benchmark's and the tests' look at what an object keeps (the worker
 /// serves it only where its benchmark routes are on). Reading them writes
 /// nothing.
-pub fn stored_tables(sql: &worker::SqlStorage) -> Result<Response> {
+pub fn stored_tables(sql: &crate::rows::Sql) -> Result<Response> {
     #[derive(serde::Deserialize)]
     struct Name {
         name: String,

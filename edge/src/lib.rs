@@ -32,6 +32,7 @@ pub mod js;
 pub mod limits;
 pub mod reports;
 pub mod reports_object;
+pub mod rows;
 pub mod transcripts;
 pub mod visitor;
 pub mod webhook_object;
@@ -218,8 +219,8 @@ async fn route(req: Request, path: &str, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "bench", "conversations", id, "earlier-layout"]) => {
             earlier_layout(env, id).await
         }
-        (Method::Get, ["api", "v1", "bench", "rows", id]) => {
-            conversation_object::bench_rows(env, id).await
+        (Method::Get, ["api", "v1", "bench", "rows", kind, name]) => {
+            bench_routes::rows(env, kind, name).await
         }
         (_, ["api", "v1", "admin", "webhooks", rest @ ..]) => webhooks::route(req, env, rest).await,
         (

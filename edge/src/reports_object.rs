@@ -13,6 +13,7 @@
 
 use crate::error::{Error, Result};
 use crate::http::{self, json};
+use crate::rows::Sql;
 use chat_core::reports::rollup::{self, Cell, Plan, Rows, DAY_SLOTS, SLOT_MS};
 use chat_core::reports::{Fact, Grouped, Query, Sums};
 use shared::frame::ErrorCode;
@@ -21,9 +22,7 @@ use std::ops::Range;
 use worker::wasm_bindgen::closure::ScopedClosure;
 use worker::wasm_bindgen::prelude::wasm_bindgen;
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{
-    durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State,
-};
+use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorageValue, State};
 
 /// Facts are kept in the order they started (the primary key leads with
 /// `started_at`, `WITHOUT ROWID`), so a ragged end of a period (or a whole
@@ -155,6 +154,8 @@ extern "C" {
 #[durable_object]
 pub struct ReportsObject {
     state: State,
+    /// Its SQLite, counting the rows written.
+    sql: Sql,
     ready: Flag<bool>,
 }
 
@@ -233,8 +234,8 @@ fn int(v: i64) -> Result<SqlStorageValue> {
 impl ReportsObject {
     /// The storage, its tables created on first use; facts stored before
     /// the sums were kept are folded into them once.
-    fn sql(&self) -> Result<SqlStorage> {
-        let sql = self.state.storage().sql();
+    fn sql(&self) -> Result<Sql> {
+        let sql = self.sql.clone();
         if !self.ready.get() {
             sql.exec(SCHEMA, None)?;
             let kept = sql
@@ -290,7 +291,7 @@ impl ReportsObject {
     /// the kept sums by the difference, in one transaction, unless the
     /// store holds a later filing (a retried close after its rating).
     /// Answers the rows written.
-    fn put(&self, sql: &SqlStorage, f: &Fact) -> Result<usize> {
+    fn put(&self, sql: &Sql, f: &Fact) -> Result<usize> {
         let stored: Vec<Fact> = sql
             .exec(
                 "SELECT conversation, department, agent, agent_name, started_at, queued_at,
@@ -402,7 +403,7 @@ impl ReportsObject {
 
 /// Adds the calls' columns to a store made before them (their figures
 /// are 0 for what it kept).
-fn add_call_columns(sql: &SqlStorage) -> Result<()> {
+fn add_call_columns(sql: &Sql) -> Result<()> {
     #[derive(serde::Deserialize)]
     struct Column {
         name: String,
@@ -429,7 +430,7 @@ fn add_call_columns(sql: &SqlStorage) -> Result<()> {
 /// Creates the kept sums' tables and adds every stored fact to its cells
 /// ([`Fact::cells`] in SQL: the four slot cells, an agent's only when one
 /// had the chat, and the slot's and the day's spans).
-fn fold(sql: &SqlStorage) -> Result<()> {
+fn fold(sql: &Sql) -> Result<()> {
     sql.exec(SUMS_SCHEMA, None)?;
     let columns = figure_columns();
     let sums = FIGURES.map(|(_, e)| e).join(", ");
@@ -589,7 +590,7 @@ fn fact_values(f: &Fact) -> Result<Vec<SqlStorageValue>> {
 /// The facts that started in `range` (ms) and pass the query's filters,
 /// summed by local hour (one pass: they are the most rows a report reads)
 /// and by department and agent.
-fn scan(sql: &SqlStorage, q: &Query, range: &Range<i64>, rows: &mut Rows) -> Result<()> {
+fn scan(sql: &Sql, q: &Query, range: &Range<i64>, rows: &mut Rows) -> Result<()> {
     let mut filter = String::from("started_at >= ? AND started_at < ?");
     let mut args = vec![int(range.start)?, int(range.end)?];
     if let Some(d) = &q.department {
@@ -632,7 +633,7 @@ fn scan(sql: &SqlStorage, q: &Query, range: &Range<i64>, rows: &mut Rows) -> Res
 /// The query's days and hours of the day over whole `slots`, from its
 /// slot cells: two passes over them, so the answer is a row per day and
 /// per hour, not per hour of the period.
-fn grid(sql: &SqlStorage, q: &Query, slots: &Range<i64>, rows: &mut Rows) -> Result<()> {
+fn grid(sql: &Sql, q: &Query, slots: &Range<i64>, rows: &mut Rows) -> Result<()> {
     let (department, agent) = q.slot_keys();
     let args = vec![
         department.into(),
@@ -664,7 +665,7 @@ fn grid(sql: &SqlStorage, q: &Query, slots: &Range<i64>, rows: &mut Rows) -> Res
 
 /// The query's departments and agents over the spans of `grain` slots
 /// starting in `starts`.
-fn span_rows(sql: &SqlStorage, q: &Query, grain: i64, starts: &Range<i64>) -> Result<Vec<Sums>> {
+fn span_rows(sql: &Sql, q: &Query, grain: i64, starts: &Range<i64>) -> Result<Vec<Sums>> {
     let mut filter = String::from("grain = ? AND start >= ? AND start < ?");
     let mut args = vec![int(grain)?, int(starts.start)?, int(starts.end)?];
     if let Some(d) = &q.department {
@@ -690,6 +691,7 @@ fn span_rows(sql: &SqlStorage, q: &Query, grain: i64, starts: &Range<i64>) -> Re
 impl DurableObject for ReportsObject {
     fn new(state: State, _env: Env) -> Self {
         Self {
+            sql: Sql::new(state.storage().sql()),
             state,
             ready: Flag::new(false),
         }
@@ -702,6 +704,7 @@ impl DurableObject for ReportsObject {
             "/query" => self.query(req).await,
             "/seed" => self.seed(req).await,
             "/refold" => self.refold().await,
+            "/rows" => json(&serde_json::json!({ "rows_written": self.sql.written() })),
             _ => Err(Error::refused(ErrorCode::NotFound, "no such route")),
         };
         Ok(answer.unwrap_or_else(|e| e.into_response(&format!("reports {path}"))))

@@ -13,13 +13,14 @@
 use crate::admin::authorize;
 use crate::error::{Error, Result};
 use crate::http;
+use crate::rows::Sql;
 use crate::webhook_object::{AdminAsk, Wanted};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chat_core::webhooks::Event;
 use shared::admin::{WebhookEvent, WebhookRequest};
 use shared::frame::ErrorCode;
-use worker::{Env, Method, Request, Response, SqlStorage, Stub};
+use worker::{Env, Method, Request, Response, Stub};
 
 /// The emitters' outbox: events not yet confirmed by the webhook object.
 pub const OUTBOX_SCHEMA: &str = "
@@ -137,7 +138,7 @@ pub fn stub(env: &Env, workspace: &str) -> Result<Stub> {
 
 /// Writes an event into an emitter's outbox (synchronously, with the
 /// change it reports).
-pub fn queue(sql: &SqlStorage, event: &Event) -> Result<()> {
+pub fn queue(sql: &Sql, event: &Event) -> Result<()> {
     sql.exec(
         "INSERT INTO webhook_outbox (body) VALUES (?)",
         vec![serde_json::to_string(event)?.into()],
@@ -146,7 +147,7 @@ pub fn queue(sql: &SqlStorage, event: &Event) -> Result<()> {
 }
 
 /// Whether the outbox holds anything.
-pub fn pending(sql: &SqlStorage) -> Result<bool> {
+pub fn pending(sql: &Sql) -> Result<bool> {
     #[derive(serde::Deserialize)]
     struct N {
         n: i64,
@@ -161,7 +162,7 @@ pub fn pending(sql: &SqlStorage) -> Result<bool> {
 /// Hands the outbox to the workspace's webhook object, batch by batch,
 /// deleting what it confirmed. Answers what the webhook object says is
 /// wanted now, or `None` when the outbox was empty.
-pub async fn flush(sql: &SqlStorage, env: &Env, workspace: &str) -> Result<Option<Wanted>> {
+pub async fn flush(sql: &Sql, env: &Env, workspace: &str) -> Result<Option<Wanted>> {
     #[derive(serde::Deserialize)]
     struct Row {
         seq: i64,

@@ -16,6 +16,7 @@ pub mod store;
 use crate::calls::{Announced, AssignRequest};
 use crate::error::{log_failure, Error, OrRefuse, Result};
 use crate::http::{self, json};
+use crate::rows::Sql;
 use chat_core::conversation::Refusal;
 use chat_core::workspace::admin::AdminChange;
 use chat_core::workspace::audit::{AuditQuery, AuditRecord};
@@ -230,6 +231,8 @@ struct Pending {
 pub struct WorkspaceObject {
     state: State,
     env: Env,
+    /// Its SQLite, counting the rows written.
+    sql: Sql,
     core: RefCell<Option<Workspace>>,
     /// Inbox sockets this instance has seen, by number.
     sockets: RefCell<HashMap<SocketId, WebSocket>>,
@@ -251,8 +254,8 @@ fn send(sockets: &[WebSocket], frame: &InboxFrame) {
 }
 
 impl WorkspaceObject {
-    fn sql(&self) -> worker::SqlStorage {
-        self.state.storage().sql()
+    fn sql(&self) -> Sql {
+        self.sql.clone()
     }
 
     /// Restores the core from storage and the live sockets when this
@@ -441,6 +444,7 @@ pub type PasswordHashes = BTreeMap<String, String>;
 impl DurableObject for WorkspaceObject {
     fn new(state: State, env: Env) -> Self {
         Self {
+            sql: Sql::new(state.storage().sql()),
             state,
             env,
             core: RefCell::new(None),

@@ -162,6 +162,24 @@ async fn a_contact_is_filed_at_start_found_as_one_types_and_edited() -> Result<(
         "{everyone:?}"
     );
 
+    // An edit of what search does not read writes the record's row alone
+    // (its index line stays as it was) and search finds it as before; a
+    // new name is found, and the old one no longer.
+    let rows = api.object_rows("contacts", "demo").await?;
+    let plan = serde_json::json!({ "custom_fields": { "plan": "silver" } });
+    let answer = patch(&api, &anna.token, id(&visitor), plan).await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(api.object_rows("contacts", "demo").await? - rows, 1);
+    assert_eq!(search(&api, &ben.token, "zel").await?, me);
+    // (Her email still says "zelda": only the name is looked for.)
+    for (name, found) in [("Yvonne Quuxley", "yvonne"), ("Zelda Quuxley", "zelda qu")] {
+        let body = serde_json::json!({ "name": name });
+        let answer = patch(&api, &anna.token, id(&visitor), body).await?;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(search(&api, &ben.token, found).await?, me, "{name}");
+    }
+    assert!(search(&api, &ben.token, "yvo").await?.is_empty());
+
     // Hostile queries are words, never syntax: no error, no injection.
     for q in [
         "\"",

@@ -38,10 +38,17 @@ impl Api {
     /// Rows a conversation's object wrote since it was loaded (its
     /// storage's bill), by the benchmark's route.
     pub async fn rows_written(&self, conversation: &str) -> Result<u64> {
+        self.object_rows("conversation", conversation).await
+    }
+
+    /// Rows one object wrote since it was loaded: `kind` is
+    /// `conversation`, `workspace`, `contacts` or `reports`, `name` a
+    /// conversation's id or a workspace's slug.
+    pub async fn object_rows(&self, kind: &str, name: &str) -> Result<u64> {
         let answer = self
             .raw(
                 "GET",
-                &format!("/api/v1/bench/rows/{conversation}"),
+                &format!("/api/v1/bench/rows/{kind}/{name}"),
                 None,
                 None,
             )

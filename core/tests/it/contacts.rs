@@ -3,9 +3,9 @@
 //! conversation's start and close change a record.
 
 use chat_core::contacts::{
-    check_patch, closed, closed_conversation, directory_match, edit, may_edit, may_read,
-    phone_digits, searchable_text, started, started_conversation, words, Closed, Grant, Page,
-    Started, TextQuery, MAX_CUSTOM_FIELDS, MAX_QUERY_WORDS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
+    check_patch, closed, closed_conversation, directory_line, directory_match, edit, may_edit,
+    may_read, phone_digits, searchable_text, started, started_conversation, words, Closed, Grant,
+    Page, Started, TextQuery, MAX_CUSTOM_FIELDS, MAX_QUERY_WORDS, MAX_TEXT_CHARS, MAX_WORD_CHARS,
 };
 use chat_core::permissions::Grants;
 use shared::api::{Permission, Role};
@@ -585,6 +585,24 @@ fn phone_digits_run_together() {
     );
     assert_eq!(phone_digits("12"), "");
     assert_eq!(phone_digits(""), "");
+}
+
+#[test]
+fn the_index_line_changes_only_with_what_it_finds() {
+    let contact = started(None, &start("c1", 10));
+    let line = directory_line(&contact);
+    assert_eq!(line[0], contact.name);
+    // A second chat changes the record, not what search finds.
+    let again = started(Some(contact.clone()), &start("c2", 20));
+    assert_ne!(again, contact);
+    assert_eq!(directory_line(&again), line);
+    // A phone changes the line, digits and all.
+    let mut phoned = again.clone();
+    phoned.phone = Some("+1 555 867 5309".into());
+    let changed = directory_line(&phoned);
+    assert_ne!(changed, line);
+    assert_eq!(changed[2], "+1 555 867 5309");
+    assert_eq!(changed[3], phone_digits("+1 555 867 5309"));
 }
 
 #[test]

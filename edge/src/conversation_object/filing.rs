@@ -1,7 +1,7 @@
 //! What a closed conversation files elsewhere: itself with its contact,
 //! its fact with the workspace's reports.
 
-use super::{stored_meta, turns, Body, Room, Value};
+use super::{stored_meta, turns, write, Body, Room, Value};
 use crate::error::{Error, Result};
 use crate::http;
 use chat_core::conversation::Meta;
@@ -71,7 +71,7 @@ impl Room {
                 .durable_object("CONTACTS")?
                 .get_by_name(&self.workspace()?)?;
             let _: serde_json::Value = http::ask(&stub, "/closed", &closed).await?;
-            self.write(
+            write(
                 &sql,
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('contact_filed', '1')",
                 None,
@@ -111,7 +111,7 @@ impl Room {
                 return Ok(());
             }
             crate::reports::file(&self.env, &self.workspace()?, &fact).await?;
-            self.write(
+            write(
                 &sql,
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('report_filed', ?)",
                 vec![fact.version().to_string().into()],

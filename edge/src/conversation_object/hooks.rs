@@ -1,14 +1,15 @@
 //! Webhook events: the outbox a conversation writes in the step that
 //! makes them, and its hand-off to the workspace's webhook object.
 
-use super::{Room, Value};
+use super::{write, Room, Value};
 use crate::error::{Error, Result};
 use crate::http::{self, json};
+use crate::rows::Sql;
 use chat_core::conversation::Meta;
 use chat_core::webhooks::Known;
 use shared::admin::WebhookEvent;
 use shared::frame::Message;
-use worker::{Request, Response, SqlStorage};
+use worker::{Request, Response};
 
 /// What a step put in the webhook outbox.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,10 +22,6 @@ pub(super) enum Queued {
     /// A change of the conversation: handed off at once.
     Change,
 }
-
-/// The rows an event costs the outbox: its insert and, once handed off,
-/// its delete (`crate::webhooks` keeps its cursors to itself).
-const OUTBOX_ROWS: u64 = 2;
 
 /// Message events wait this long in the outbox, so a burst of messages
 /// is one hand-off.
@@ -43,7 +40,7 @@ impl Room {
 
     pub(super) fn queue_events(
         &self,
-        sql: &SqlStorage,
+        sql: &Sql,
         before: Option<&Meta>,
         after: &Meta,
     ) -> Result<()> {
@@ -66,7 +63,6 @@ impl Room {
             };
             self.outbox(sql, true)?;
             crate::webhooks::queue(sql, &event)?;
-            self.count_rows(OUTBOX_ROWS);
         }
         self.queued(Queued::Change);
         Ok(())
@@ -82,8 +78,8 @@ impl Room {
 
     /// Keeps what the conversation now knows of its webhooks, in memory
     /// and in storage for after an eviction.
-    pub(super) fn keep_known(&self, sql: &SqlStorage, known: Known) -> Result<()> {
-        self.write(
+    pub(super) fn keep_known(&self, sql: &Sql, known: Known) -> Result<()> {
+        write(
             sql,
             "INSERT OR REPLACE INTO kv (key, value) VALUES ('webhooks_wanted', ?)",
             vec![serde_json::to_string(&known)?.into()],
@@ -94,7 +90,7 @@ impl Room {
 
     /// Whether `event` goes to the outbox (see [`Known::queues`]), by
     /// what this conversation knows; read from storage the first time.
-    fn wants(&self, sql: &SqlStorage, event: WebhookEvent, now: i64) -> bool {
+    fn wants(&self, sql: &Sql, event: WebhookEvent, now: i64) -> bool {
         if self.hooks.borrow().is_none() {
             let known = sql
                 .exec("SELECT value FROM kv WHERE key = 'webhooks_wanted'", None)
@@ -111,7 +107,7 @@ impl Room {
         )
     }
 
-    pub(super) fn queue_message_event(&self, sql: &SqlStorage, m: &Message) -> Result<()> {
+    pub(super) fn queue_message_event(&self, sql: &Sql, m: &Message) -> Result<()> {
         let now = http::now();
         if !self.wants(sql, WebhookEvent::VisitorMessage, now)
             && !self.wants(sql, WebhookEvent::AgentMessage, now)
@@ -135,7 +131,6 @@ impl Room {
         };
         self.outbox(sql, true)?;
         crate::webhooks::queue(sql, &event)?;
-        self.count_rows(OUTBOX_ROWS);
         self.queued(Queued::Messages);
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! workspace: each reads its request, feeds the core and answers.
 
 use super::{
-    readable, stored_meta, turns, visible_messages, Attachment, Body, Effects, InitRequest, Room,
-    TextRow,
+    readable, stored_meta, turns, visible_messages, write, Attachment, Body, Effects, InitRequest,
+    Room, TextRow,
 };
 use crate::calls::AssignRequest;
 use crate::error::{Error, OrRefuse, Result};
@@ -19,7 +19,7 @@ impl Room {
         self.ensure_loaded()?;
         if self.core.borrow().as_ref().and_then(|c| c.view()).is_none() {
             let sql = self.sql();
-            self.write(
+            write(
                 &sql,
                 "INSERT OR REPLACE INTO kv (key, value) VALUES ('workspace', ?)",
                 vec![body.workspace.clone().into()],

@@ -3,6 +3,7 @@
 //! what the core records.
 
 use super::*;
+use crate::rows::Sql;
 
 /// The conversation's tables: `kv` (the conversation row, each
 /// participant's watermark, what it knows of webhooks) keyed by text and
@@ -76,7 +77,7 @@ pub(super) enum Tables {
 /// whisper), `recipient` a whisper's addressee. The unique index of
 /// client ids that conversations were once stored with is dropped: the core
 /// keeps that rule, and the index cost every message a second row.
-pub(super) fn migrate(sql: &SqlStorage) -> Result<()> {
+pub(super) fn migrate(sql: &Sql) -> Result<()> {
     let columns = sql
         .exec("PRAGMA table_info(messages)", None)?
         .to_array::<Column>()?;
@@ -115,7 +116,7 @@ pub(super) fn migrate(sql: &SqlStorage) -> Result<()> {
 
 /// Whether the object has a table of this name (one read of SQLite's
 /// catalogue).
-fn has_table(sql: &SqlStorage, name: &str) -> Result<bool> {
+fn has_table(sql: &Sql, name: &str) -> Result<bool> {
     Ok(!sql
         .exec(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -127,7 +128,7 @@ fn has_table(sql: &SqlStorage, name: &str) -> Result<bool> {
 
 /// The conversation row (if it was written) and every watermark, from
 /// one read of `kv`.
-fn kv_state(sql: &SqlStorage) -> Result<(Option<Meta>, Vec<Watermark>)> {
+fn kv_state(sql: &Sql) -> Result<(Option<Meta>, Vec<Watermark>)> {
     #[derive(Deserialize)]
     struct Entry {
         key: String,
@@ -152,7 +153,7 @@ fn kv_state(sql: &SqlStorage) -> Result<(Option<Meta>, Vec<Watermark>)> {
 }
 
 /// The stored conversation row, if the conversation was created.
-pub(super) fn stored_meta(sql: &SqlStorage) -> Result<Option<Meta>> {
+pub(super) fn stored_meta(sql: &Sql) -> Result<Option<Meta>> {
     Ok(sql
         .exec("SELECT value FROM kv WHERE key = ?", vec![META_KEY.into()])?
         .to_array::<Value>()?
@@ -175,25 +176,19 @@ pub(super) fn readable(reader: &Reader) -> (&'static str, Vec<SqlStorageValue>) 
     }
 }
 
+/// Runs a statement that writes (its rows counted by [`Sql`]).
+pub(super) fn write(
+    sql: &Sql,
+    query: &str,
+    args: impl Into<Option<Vec<SqlStorageValue>>>,
+) -> Result<()> {
+    sql.exec(query, args)?;
+    Ok(())
+}
+
 impl Room {
-    pub(super) fn sql(&self) -> SqlStorage {
+    pub(super) fn sql(&self) -> Sql {
         self.sql.clone()
-    }
-
-    /// Runs a statement that writes, counting the rows it wrote.
-    pub(super) fn write(
-        &self,
-        sql: &SqlStorage,
-        query: &str,
-        args: impl Into<Option<Vec<SqlStorageValue>>>,
-    ) -> Result<()> {
-        let cursor = sql.exec(query, args)?;
-        self.count_rows(cursor.rows_written() as u64);
-        Ok(())
-    }
-
-    pub(super) fn count_rows(&self, rows: u64) {
-        self.rows_written.set(self.rows_written.get() + rows);
     }
 
     /// Loads the core from storage if this instance has not yet. A
@@ -266,7 +261,7 @@ impl Room {
     /// A conversation being created (`/init` on an object with no
     /// tables): its tables are made as they are now, so it needs no
     /// migration, and the core starts empty without reading them back.
-    pub(super) fn create(&self, sql: &SqlStorage) -> Result<()> {
+    pub(super) fn create(&self, sql: &Sql) -> Result<()> {
         self.make_tables(sql)?;
         self.tables.set(Some(Tables::Current));
         self.outbox.set(Some(false));
@@ -280,18 +275,18 @@ impl Room {
     /// Makes the tables [`SCHEMA`] names (what exists is kept). The
     /// webhook outbox is made when a first event goes in
     /// ([`Room::outbox`]): most conversations never have one.
-    pub(super) fn make_tables(&self, sql: &SqlStorage) -> Result<()> {
-        self.write(sql, SCHEMA, None)
+    pub(super) fn make_tables(&self, sql: &Sql) -> Result<()> {
+        write(sql, SCHEMA, None)
     }
 
     /// Whether the webhook outbox exists; with `make`, it does after.
-    pub(super) fn outbox(&self, sql: &SqlStorage, make: bool) -> Result<bool> {
+    pub(super) fn outbox(&self, sql: &Sql, make: bool) -> Result<bool> {
         let made = match self.outbox.get() {
             Some(known) => known,
             None => has_table(sql, "webhook_outbox")?,
         };
         if !made && make {
-            self.write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
+            write(sql, crate::webhooks::OUTBOX_SCHEMA, None)?;
         }
         let now = made || make;
         self.outbox.set(Some(now));
@@ -377,7 +372,7 @@ impl Room {
                 // failure drops the core, and the reload reads it again).
                 let before = self.stored.borrow_mut().take();
                 self.queue_events(&sql, before.as_ref(), meta)?;
-                self.write(
+                write(
                     &sql,
                     "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     vec![META_KEY.into(), serde_json::to_string(meta)?.into()],
@@ -396,9 +391,9 @@ impl Room {
                         m.sent_at,
                         &body,
                     )?;
-                    self.count_rows(rows);
+                    self.sql.add(rows);
                 } else {
-                    self.write(
+                    write(
                         &sql,
                         "INSERT INTO messages (seq, author_id, client_id, sent_at, body, internal, recipient) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         vec![
@@ -416,7 +411,7 @@ impl Room {
                 return Ok(Some((m.seq, body)));
             }
             Record::Watermark(w) => {
-                self.write(
+                write(
                     &sql,
                     "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     vec![
@@ -471,7 +466,7 @@ impl Room {
 
 /// Messages people wrote to the conversation, in order: the author's side
 /// and time of each (response times are counted from these).
-pub(super) fn turns(sql: &SqlStorage) -> Result<Vec<(Side, i64)>> {
+pub(super) fn turns(sql: &Sql) -> Result<Vec<(Side, i64)>> {
     Ok(sql
         .exec(
             "SELECT json_extract(body, '$.author.side') AS side, sent_at FROM messages WHERE internal = 0 AND client_id IS NOT NULL ORDER BY seq",
@@ -488,7 +483,7 @@ pub(super) fn turns(sql: &SqlStorage) -> Result<Vec<(Side, i64)>> {
 
 /// What the visitor could read, in order: the only lines a transcript
 /// is made of.
-pub(super) fn visible_messages(sql: &SqlStorage) -> Result<Vec<Message>> {
+pub(super) fn visible_messages(sql: &Sql) -> Result<Vec<Message>> {
     Ok(sql
         .exec(
             "SELECT body FROM messages WHERE internal = 0 ORDER BY seq",

@@ -500,8 +500,10 @@ impl WorkspaceObject {
         // and writes nothing: no sign-in (the same words as a wrong
         // password, so sign-in tells no one which workspaces exist), no
         // site, no route.
-        if req.path() == "/stored" {
-            return http::stored_tables(&self.sql());
+        match req.path().as_str() {
+            "/stored" => return http::stored_tables(&self.sql()),
+            "/rows" => return json(&serde_json::json!({ "rows_written": self.sql.written() })),
+            _ => {}
         }
         if !self.exists()? {
             match req.path().as_str() {

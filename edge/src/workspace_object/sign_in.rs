@@ -7,9 +7,10 @@
 use super::WorkspaceObject;
 use crate::error::{Error, Result};
 use crate::http::{self, json};
+use crate::rows::Sql;
 use chat_core::limits::{Limits, SignInFailures};
 use serde::Deserialize;
-use worker::{Request, Response, SqlStorage, SqlStorageValue};
+use worker::{Request, Response, SqlStorageValue};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sign_in_failures (
   email TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at INTEGER NOT NULL)";
@@ -26,7 +27,7 @@ fn key(email: &str) -> String {
 }
 
 /// The account's failures in a row.
-pub(super) fn failures(sql: &SqlStorage, email: &str) -> Result<SignInFailures> {
+pub(super) fn failures(sql: &Sql, email: &str) -> Result<SignInFailures> {
     sql.exec(SCHEMA, None)?;
     let row = sql
         .exec(
@@ -45,7 +46,7 @@ pub(super) fn failures(sql: &SqlStorage, email: &str) -> Result<SignInFailures> 
 }
 
 /// Refuses an attempt while the account's delay runs.
-pub(super) fn check(sql: &SqlStorage, limits: &Limits, email: &str) -> Result<u32> {
+pub(super) fn check(sql: &Sql, limits: &Limits, email: &str) -> Result<u32> {
     let Some(policy) = &limits.sign_in else {
         return Ok(0);
     };

@@ -2,6 +2,7 @@
 //! to restore itself, and writing the rows it asks for. No rule lives here.
 
 use crate::error::{Error, Result};
+use crate::rows::Sql;
 use chat_core::hours::Interval;
 use chat_core::permissions::Grants;
 use chat_core::router::{Changes, Router};
@@ -13,7 +14,7 @@ use shared::frame::ConversationStatus;
 use shared::ids::{AgentId, ConversationId, DepartmentId};
 use shared::inbox::ConversationSummary;
 use std::collections::BTreeMap;
-use worker::{SqlStorage, SqlStorageValue};
+use worker::SqlStorageValue;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS departments (id TEXT PRIMARY KEY, name TEXT NOT NULL);
@@ -38,11 +39,12 @@ CREATE INDEX IF NOT EXISTS conversations_status ON conversations (status, queued
 CREATE INDEX IF NOT EXISTS conversations_visitor
   ON conversations (json_extract(body, '$.visitor.id'), queued_at);
 CREATE TABLE IF NOT EXISTS opened (agent_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
-  PRIMARY KEY (agent_id, conversation_id));
+  PRIMARY KEY (agent_id, conversation_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS opened_conversation ON opened (conversation_id);
-CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS router_agents (id TEXT PRIMARY KEY, row TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS router_conversations (id TEXT PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS router_agents (id TEXT PRIMARY KEY, row TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS router_conversations (id TEXT PRIMARY KEY, row TEXT NOT NULL)
+  WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS agent_admin (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, who TEXT NOT NULL,
@@ -59,7 +61,7 @@ CREATE TABLE IF NOT EXISTS offline_messages (
 ";
 
 /// Creates the tables that do not exist yet.
-pub fn schema(sql: &SqlStorage) -> Result<()> {
+pub fn schema(sql: &Sql) -> Result<()> {
     sql.exec(SCHEMA, None)?;
     Ok(())
 }
@@ -133,7 +135,7 @@ fn status_name(status: ConversationStatus) -> &'static str {
     }
 }
 
-fn pairs(sql: &SqlStorage, query: &str) -> Result<Vec<(String, String)>> {
+fn pairs(sql: &Sql, query: &str) -> Result<Vec<(String, String)>> {
     Ok(sql
         .exec(query, None)?
         .to_array::<Pair>()?
@@ -142,7 +144,7 @@ fn pairs(sql: &SqlStorage, query: &str) -> Result<Vec<(String, String)>> {
         .collect())
 }
 
-fn kv(sql: &SqlStorage, key: &str) -> Result<Option<String>> {
+fn kv(sql: &Sql, key: &str) -> Result<Option<String>> {
     Ok(sql
         .exec("SELECT value FROM kv WHERE key = ?", vec![key.into()])?
         .to_array::<Text>()?
@@ -157,7 +159,7 @@ fn broken(what: &str) -> impl Fn(serde_json::Error) -> Error + '_ {
 
 /// The router from its rows. A workspace stored before the router had rows
 /// kept it whole under `router`: that is split into rows once.
-fn load_router(sql: &SqlStorage) -> Result<Router> {
+fn load_router(sql: &Sql) -> Result<Router> {
     let meta = kv(sql, "router_meta")?;
     if meta.is_none() {
         if let Some(whole) = kv(sql, "router")? {
@@ -175,10 +177,11 @@ fn load_router(sql: &SqlStorage) -> Result<Router> {
     .map_err(broken("router"))
 }
 
-fn write_router(sql: &SqlStorage, changes: Changes) -> Result<()> {
+fn write_router(sql: &Sql, changes: Changes) -> Result<()> {
     if let Some(meta) = changes.meta {
         sql.exec(
-            "INSERT OR REPLACE INTO kv (key, value) VALUES ('router_meta', ?)",
+            "INSERT INTO kv (key, value) VALUES ('router_meta', ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             vec![meta.into()],
         )?;
     }
@@ -189,7 +192,10 @@ fn write_router(sql: &SqlStorage, changes: Changes) -> Result<()> {
         for (id, row) in rows {
             match row {
                 Some(row) => sql.exec(
-                    &format!("INSERT OR REPLACE INTO {table} (id, row) VALUES (?, ?)"),
+                    &format!(
+                        "INSERT INTO {table} (id, row) VALUES (?, ?)
+                         ON CONFLICT (id) DO UPDATE SET row = excluded.row"
+                    ),
                     vec![id.into(), row.into()],
                 )?,
                 None => sql.exec(
@@ -203,7 +209,7 @@ fn write_router(sql: &SqlStorage, changes: Changes) -> Result<()> {
 }
 
 /// Everything the core restores itself from, with the live inbox sockets.
-pub fn load(sql: &SqlStorage, sockets: Vec<InboxSocket>) -> Result<Stored> {
+pub fn load(sql: &Sql, sockets: Vec<InboxSocket>) -> Result<Stored> {
     let mut members: BTreeMap<String, Vec<DepartmentId>> = BTreeMap::new();
     for (agent, department) in pairs(
         sql,
@@ -382,7 +388,7 @@ impl Default for PersonAdmin {
 }
 
 /// Writes one row the core asked for.
-pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
+pub fn write(sql: &Sql, row: Row) -> Result<()> {
     match row {
         Row::Person(p) => {
             sql.exec(
@@ -529,7 +535,9 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
         }
         Row::Conversation(summary) => {
             sql.exec(
-                "INSERT OR REPLACE INTO conversations (id, status, body, queued_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO conversations (id, status, body, queued_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body,
+                   queued_at = excluded.queued_at",
                 vec![
                     summary.id.0.clone().into(),
                     status_name(summary.status).into(),
@@ -623,7 +631,7 @@ pub fn write(sql: &SqlStorage, row: Row) -> Result<()> {
 }
 
 /// A conversation's stored line, closed ones included.
-pub fn summary(sql: &SqlStorage, id: &ConversationId) -> Result<Option<ConversationSummary>> {
+pub fn summary(sql: &Sql, id: &ConversationId) -> Result<Option<ConversationSummary>> {
     Ok(sql
         .exec(
             "SELECT body AS value FROM conversations WHERE id = ?",
@@ -636,7 +644,7 @@ pub fn summary(sql: &SqlStorage, id: &ConversationId) -> Result<Option<Conversat
 }
 
 /// A contact's conversations, newest first (at most 200).
-pub fn contact(sql: &SqlStorage, visitor: &str) -> Result<Vec<ConversationSummary>> {
+pub fn contact(sql: &Sql, visitor: &str) -> Result<Vec<ConversationSummary>> {
     Ok(sql
         .exec(
             "SELECT body AS value FROM conversations WHERE json_extract(body, '$.visitor.id') = ? ORDER BY queued_at DESC LIMIT 200",
@@ -650,7 +658,7 @@ pub fn contact(sql: &SqlStorage, visitor: &str) -> Result<Vec<ConversationSummar
 
 /// Offline messages, newest first: of these departments, or all.
 pub fn offline_messages(
-    sql: &SqlStorage,
+    sql: &Sql,
     departments: Option<&[DepartmentId]>,
 ) -> Result<Vec<OfflineMessage>> {
     const NEWEST: &str = "ORDER BY created_at DESC LIMIT 500";
@@ -685,7 +693,7 @@ pub fn offline_messages(
 /// Every person's password hash, by lower-cased email: the worker keeps a
 /// hash whose password a setup repeats, so repeating a setup ends no
 /// session.
-pub fn password_hashes(sql: &SqlStorage) -> Result<BTreeMap<String, String>> {
+pub fn password_hashes(sql: &Sql) -> Result<BTreeMap<String, String>> {
     Ok(
         pairs(sql, "SELECT lower(email) AS a, password AS b FROM agents")?
             .into_iter()
@@ -694,7 +702,7 @@ pub fn password_hashes(sql: &SqlStorage) -> Result<BTreeMap<String, String>> {
 }
 
 /// Keeps an email in the local sink (no mail provider is set).
-pub fn keep_mail(sql: &SqlStorage, mail: &crate::transcripts::SentMail) -> Result<()> {
+pub fn keep_mail(sql: &Sql, mail: &crate::transcripts::SentMail) -> Result<()> {
     sql.exec(
         "INSERT INTO mail_sink (at, body) VALUES (?, ?)",
         vec![
@@ -706,7 +714,7 @@ pub fn keep_mail(sql: &SqlStorage, mail: &crate::transcripts::SentMail) -> Resul
 }
 
 /// The emails in the local sink, newest first (the last 100).
-pub fn kept_mail(sql: &SqlStorage) -> Result<Vec<crate::transcripts::SentMail>> {
+pub fn kept_mail(sql: &Sql) -> Result<Vec<crate::transcripts::SentMail>> {
     Ok(sql
         .exec(
             "SELECT body AS value FROM mail_sink ORDER BY at DESC LIMIT 100",
@@ -726,7 +734,7 @@ struct AuditRow {
 
 /// A page of the audit log, newest first, as [`AuditQuery::admits`]
 /// states the filters.
-pub fn audit(sql: &SqlStorage, q: &AuditQuery) -> Result<shared::admin::AuditPage> {
+pub fn audit(sql: &Sql, q: &AuditQuery) -> Result<shared::admin::AuditPage> {
     let mut clauses = Vec::new();
     let mut args: Vec<SqlStorageValue> = Vec::new();
     if let Some(who) = &q.who {

@@ -587,7 +587,23 @@ struct Rows {
     product_per_message: f64,
     product_per_message_with_receipts: f64,
     product_per_conversation: u64,
+    /// What the same conversation wrote in the workspace's other objects:
+    /// the workspace (its queue, routing and index), contacts, reports.
+    others_per_conversation: [u64; 3],
     receipts_per_message: f64,
+}
+
+/// The workspace's objects other than its conversations, as the
+/// benchmark's rows route names them.
+const OTHERS: [&str; 3] = ["workspace", "contacts", "reports"];
+
+/// Rows each of [`OTHERS`] of the demo workspace wrote so far.
+async fn others(api: &tests::Api) -> Result<[u64; 3]> {
+    let mut rows = [0; 3];
+    for (kind, n) in OTHERS.iter().zip(rows.iter_mut()) {
+        *n = api.object_rows(kind, "demo").await?;
+    }
+    Ok(rows)
 }
 
 /// The product: one conversation's whole life as the apps live it (both
@@ -616,9 +632,8 @@ async fn rows(worker: &Worker, reference: &Reference) -> Result<Rows> {
     let api = worker.api();
     let agent_token = api.login("anna@demo.test").await?.token;
     let visitor = api.visitor().await?;
+    let others_before = others(&api).await?;
     let id = api.start(&visitor).await?;
-    let url = worker.url(&format!("/api/v1/bench/rows/{id}"));
-    let rows = |_: &str| rows_at(&url);
     let (socket, session) = open_session(&api, &id, &visitor.token, Party::Visitor).await?;
     let mut v = Client {
         socket,
@@ -646,15 +661,15 @@ async fn rows(worker: &Worker, reference: &Reference) -> Result<Rows> {
     };
     v.settle().await?;
     a.settle().await?;
-    let quiet_start = rows(&id).await?;
+    let quiet_start = api.rows_written(&id).await?;
     for i in 1..10 {
         v.say(format!("v-{i}"), format!("Some more detail, part {i}"))
             .await?;
     }
-    let quiet_end = rows(&id).await?;
+    let quiet_end = api.rows_written(&id).await?;
     a.settle().await?;
     v.settle().await?;
-    let turns_start = rows(&id).await?;
+    let turns_start = api.rows_written(&id).await?;
     let receipts_start = a.receipts + v.receipts;
     for i in 0..20 {
         if i % 2 == 0 {
@@ -666,7 +681,7 @@ async fn rows(worker: &Worker, reference: &Reference) -> Result<Rows> {
         a.settle().await?;
         v.settle().await?;
     }
-    let turns_end = rows(&id).await?;
+    let turns_end = api.rows_written(&id).await?;
     let receipts = a.receipts + v.receipts - receipts_start;
     let closed = api
         .act(
@@ -682,12 +697,14 @@ async fn rows(worker: &Worker, reference: &Reference) -> Result<Rows> {
     v.settle().await?;
     // The close hooks (contact, report) run after the answer.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let total = rows(&id).await?;
+    let total = api.rows_written(&id).await?;
+    let others_after = others(&api).await?;
     Ok(Rows {
         reference_per_message,
         product_per_message: (quiet_end - quiet_start) as f64 / 9.0,
         product_per_message_with_receipts: (turns_end - turns_start) as f64 / 20.0,
         product_per_conversation: total,
+        others_per_conversation: [0, 1, 2].map(|i| others_after[i] - others_before[i]),
         receipts_per_message: receipts as f64 / 20.0,
     })
 }
@@ -1088,6 +1105,12 @@ async fn main() -> Result<()> {
         println!(
             "  product, one conversation of 30 messages, start to close: {} (the conversation's object)",
             r.product_per_conversation
+        );
+        let [workspace, contacts, reports] = r.others_per_conversation;
+        println!(
+            "  the same conversation in the workspace's other objects:   {} (workspace {workspace}, contacts {contacts}, reports {reports}); {} in all",
+            workspace + contacts + reports,
+            r.product_per_conversation + workspace + contacts + reports
         );
     }
     print_sizes(&root)?;
