@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds everything and prints the benchmark figures (see tests/src/bin/bench.rs).
+# Builds everything and prints the benchmark figures (see tests/src/bin/bench/main.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 bash scripts/install-tools.sh
 bash scripts/build.sh
 source scripts/env.sh
-cargo run --release -p tests --bin bench || die "the benchmark (tests/src/bin/bench.rs) failed (see above)"
+cargo run --release -p tests --bin bench || die "the benchmark (tests/src/bin/bench/main.rs) failed (see above)"
 cargo run --release -p tests --bin route-bench || die "the routing benchmark (tests/src/bin/route_bench.rs) failed (see above)"
 cargo run --release -p tests --bin start-bench || die "the start benchmark (tests/src/bin/start_bench.rs) failed (see above)"
 cargo run --release -p tests --bin search-bench || die "the message search benchmark (tests/src/bin/search_bench.rs) failed (see above)"
