@@ -204,8 +204,10 @@ impl Room {
         let sql = self.sql();
         // An object whose tables predate `kv` fails this read: the
         // catalogue decides.
+        // A conversation known to have no tables yet (`exists` just looked)
+        // is made at once: no probe that would fail.
         let probed = match self.tables.get() {
-            Some(Tables::Old) => None,
+            Some(Tables::Old | Tables::Missing) => None,
             _ => kv_state(&sql).ok().filter(|(meta, _)| meta.is_some()),
         };
         let (meta, watermarks) = match probed {
@@ -301,7 +303,7 @@ impl Room {
     }
 
     /// What this object's tables are, from one read of SQLite's catalogue
-    /// (remembered once they exist).
+    /// (then remembered).
     pub(super) fn tables(&self) -> Result<Tables> {
         if let Some(known) = self.tables.get() {
             return Ok(known);
@@ -338,10 +340,9 @@ impl Room {
         } else {
             Tables::Old
         };
-        // Missing is asked again: `/init` may create them.
-        if tables != Tables::Missing {
-            self.tables.set(Some(tables));
-        }
+        // Missing is remembered too: only this object makes its tables
+        // (`create`, `migrate`), and each says what they are then.
+        self.tables.set(Some(tables));
         Ok(tables)
     }
 
