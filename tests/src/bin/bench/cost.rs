@@ -103,17 +103,7 @@ pub(super) async fn rows(worker: &Worker, reference: &Reference) -> Result<Rows>
     };
     v.say("v-0".into(), "Hello, my order has not arrived".into())
         .await?;
-    let mut taken = false;
-    for _ in 0..50 {
-        if api.take(&agent_token, &id).await?.status == 200 {
-            taken = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !taken {
-        bail!("the agent could not take the cost run's conversation");
-    }
+    take_when_queued(&api, &agent_token, &id).await?;
     let (socket, session) = open_session(&api, &id, &agent_token, Party::Agent).await?;
     let mut a = Client {
         socket,

@@ -80,19 +80,7 @@ pub(super) async fn product_pair(
     .await?;
     v.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
         .await?;
-    // The queue learns of the conversation just after its first message
-    // is stored: the take waits for it.
-    let mut taken = false;
-    for _ in 0..50 {
-        if api.take(&agent_token, &id).await?.status == 200 {
-            taken = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !taken {
-        bail!("the agent could not take {id}");
-    }
+    take_when_queued(&api, &agent_token, &id).await?;
     let (agent, session) = open_session(&api, &id, &agent_token, Party::Agent).await?;
     Ok(ProductPair {
         visitor: v,
@@ -113,17 +101,7 @@ pub(super) async fn product_pairs(worker: &Worker, n: usize) -> Result<Vec<Produ
             let _permit = gate.acquire_owned().await?;
             // Setting up a thousand conversations at once can meet a refused
             // connection on loopback; a setup is retried, a measurement never.
-            let mut tries = 0;
-            loop {
-                match product_pair(api.clone(), agent.clone(), nth).await {
-                    Ok(pair) => break Ok::<_, anyhow::Error>(pair),
-                    Err(e) if tries >= 10 => break Err(e),
-                    Err(_) => {
-                        tries += 1;
-                        tokio::time::sleep(Duration::from_millis(300 * tries)).await;
-                    }
-                }
-            }
+            retried(|| product_pair(api.clone(), agent.clone(), nth)).await
         }));
     }
     let mut pairs = Vec::with_capacity(n);
@@ -131,6 +109,38 @@ pub(super) async fn product_pairs(worker: &Worker, n: usize) -> Result<Vec<Produ
         pairs.push(s.await??);
     }
     Ok(pairs)
+}
+
+/// A setup, tried again after a growing pause when it fails (at most ten
+/// times more).
+async fn retried<T, F, Fut>(mut setup: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match setup().await {
+            Ok(done) => return Ok(done),
+            Err(e) if tries >= 10 => return Err(e),
+            Err(_) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(300 * tries)).await;
+            }
+        }
+    }
+}
+
+/// An agent takes a conversation as soon as the queue has it: the queue
+/// learns of it just after its first message is stored.
+pub(super) async fn take_when_queued(api: &Api, agent_token: &str, id: &str) -> Result<()> {
+    for _ in 0..50 {
+        if api.take(agent_token, id).await?.status == 200 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the agent could not take {id}")
 }
 
 pub(super) async fn plain_pairs(
@@ -153,17 +163,7 @@ pub(super) async fn plain_pairs(
                 Ok::<_, anyhow::Error>(pair)
             };
             // As for the product's: a setup is retried, a measurement never.
-            let mut tries = 0;
-            loop {
-                match setup().await {
-                    Ok(pair) => break Ok(pair),
-                    Err(e) if tries >= 10 => break Err(e),
-                    Err(_) => {
-                        tries += 1;
-                        tokio::time::sleep(Duration::from_millis(300 * tries)).await;
-                    }
-                }
-            }
+            retried(setup).await
         }));
     }
     let mut pairs = Vec::with_capacity(n);
