@@ -1,8 +1,9 @@
 // A chat room in plain JavaScript, the way a developer would write one on
 // Durable Objects without this product: hibernatable sockets, every message
 // inserted into the room's SQLite and sent to the room's other sockets. No
-// acks, receipts, permissions or replay. The benchmark's reference
-// (tests/src/bin/bench.rs): the product is measured against it.
+// acks, receipts, permissions or replay. The benchmarks' reference
+// (tests/src/bin/bench/, tests/src/bin/start_bench.rs): the product is
+// measured against it.
 import { DurableObject } from "cloudflare:workers";
 
 export class Room extends DurableObject {

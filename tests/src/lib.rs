@@ -9,6 +9,7 @@
 mod api;
 pub mod openapi;
 pub mod process;
+pub mod reference;
 mod socket;
 pub mod webhook_receiver;
 mod worker;

@@ -8,7 +8,19 @@
 //!
 //! Prints new chats per second sustained (with its ratio to the target of
 //! 200/s), the time from first message to offer (p50, p99), and the time of
-//! each step (p50, p99, and its share of a new chat).
+//! each step (p50, p99, and its share of a new chat). Each visitor keeps its
+//! last [`OPEN_PER_VISITOR`] chats' sockets open and closes the older ones,
+//! as visitors leave: kept all open, wrangler's local proxy (two file
+//! descriptors per socket, and more per request) runs out of descriptors
+//! after about 30 s.
+//!
+//! Then the same load on the JavaScript reference of the message benchmark
+//! (`bench/reference/room.js`, a worker of its own): a new room, a
+//! visitor's and an agent's socket, and a first message from one to the
+//! other. It has no session, no queue, no offer: what the platform costs a
+//! new object with two sockets and one stored message, which no new chat
+//! can cost less than. Its rooms per second and CPU per room are printed
+//! beside the product's (its run is at most [`REFERENCE_SECONDS`]).
 //!
 //! Run by `scripts/bench.sh` after the routing benchmark, or alone after
 //! `bash scripts/build.sh`: `cargo run --release -p tests --bin start-bench`.
@@ -29,11 +41,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tests::process::{cpu_time, worker_process};
+use tests::reference::Reference;
 use tests::{Api, Socket, Worker};
 use tokio::sync::{oneshot, Semaphore};
 
 /// The target, in new chats per second.
 const TARGET: f64 = 200.0;
+
+/// The chats each visitor keeps open; older ones close.
+const OPEN_PER_VISITOR: usize = 8;
+
+/// The reference's run at most (after a second's warm-up): after about
+/// 3,000 new rooms in one process, the local runtime fails the next
+/// room's SQLite (`SQLITE_NOMEM`), and the reference makes about 270 a
+/// second.
+const REFERENCE_SECONDS: u64 = 6;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -204,13 +226,12 @@ async fn load(api: &Api, waiters: &Waiters, visitors: usize, until: Instant) -> 
         let (api, waiters) = (api.clone(), waiters.clone());
         joins.push(tokio::spawn(async move {
             let mut done = Vec::new();
-            let mut sockets = Vec::new();
+            let mut open = Open::default();
             while Instant::now() < until {
                 let (steps, socket) = new_chat(&api, &waiters).await?;
                 done.push(steps);
-                sockets.push(socket);
+                open.keep(vec![socket]).await;
             }
-            drop(sockets);
             anyhow::Ok(done)
         }));
     }
@@ -219,6 +240,91 @@ async fn load(api: &Api, waiters: &Waiters, visitors: usize, until: Instant) -> 
         all.extend(j.await??);
     }
     Ok(all)
+}
+
+/// A visitor's open chats: the last [`OPEN_PER_VISITOR`], each its
+/// sockets.
+#[derive(Default)]
+struct Open(std::collections::VecDeque<Vec<Socket>>);
+
+impl Open {
+    async fn keep(&mut self, chat: Vec<Socket>) {
+        self.0.push_back(chat);
+        while self.0.len() > OPEN_PER_VISITOR {
+            for socket in self.0.pop_front().unwrap_or_default() {
+                let _ = tokio::time::timeout(Duration::from_secs(10), socket.close()).await;
+            }
+        }
+    }
+}
+
+/// The reference's "new chat": a new room, the visitor's and the agent's
+/// sockets, the visitor's first message until the agent has it.
+async fn new_room(reference: &Reference, n: usize) -> Result<Vec<Socket>> {
+    let url = format!("ws://127.0.0.1:{}/room/start{n}", reference.port);
+    let connect = |name: &'static str| {
+        let url = format!("{url}?name={name}");
+        async move {
+            tokio::time::timeout(Duration::from_secs(10), Socket::connect(&url))
+                .await
+                .with_context(|| format!("{url} did not open within 10 s"))?
+        }
+    };
+    let mut visitor = connect("visitor").await?;
+    let mut agent = connect("agent").await?;
+    visitor
+        .send_text(
+            serde_json::json!({ "client_id": "first", "text": "Hello, I have a question about my order" })
+                .to_string(),
+        )
+        .await?;
+    let _: serde_json::Value = agent.next().await?;
+    Ok(vec![visitor, agent])
+}
+
+/// The same visitors on the reference for `seconds`: new rooms, the CPU of
+/// its worker's process.
+async fn reference_load(
+    reference: &Reference,
+    visitors: usize,
+    seconds: u64,
+) -> Result<(usize, Duration, Option<Duration>)> {
+    let reference = Arc::new(reference);
+    let process = reference
+        .group()
+        .and_then(|g| worker_process(g, reference.port));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let run = |until: Instant| {
+        let next = next.clone();
+        let reference = reference.clone();
+        async move {
+            let loops = (0..visitors).map(|_| {
+                let next = next.clone();
+                let reference = reference.clone();
+                async move {
+                    let (mut made, mut open) = (0, Open::default());
+                    while Instant::now() < until {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        open.keep(new_room(&reference, n).await?).await;
+                        made += 1;
+                    }
+                    anyhow::Ok(made)
+                }
+            });
+            let made = futures_util::future::try_join_all(loops).await?;
+            anyhow::Ok(made.into_iter().sum::<usize>())
+        }
+    };
+    run(Instant::now() + Duration::from_secs(1)).await?;
+    let cpu_before = process.and_then(cpu_time);
+    let start = Instant::now();
+    let rooms = run(start + Duration::from_secs(seconds)).await?;
+    let elapsed = start.elapsed();
+    let cpu = process
+        .and_then(cpu_time)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    Ok((rooms, elapsed, cpu))
 }
 
 fn row(name: &str, mut times: Vec<Duration>, total: Duration) {
@@ -307,6 +413,35 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     row("first message → ack", of(|s| s.ack), total);
     row("ack → offer", of(|s| s.offer - s.ack.min(s.offer)), total);
     row("whole chat (session → offer)", of(|s| s.total), total);
+    let product_cpu = cpu.map(|c| c.as_secs_f64() * 1000.0 / chats.len().max(1) as f64);
+    reference_floor(visitors, seconds as u64, per_second, product_cpu).await
+}
+
+/// The reference's new rooms, beside the product's new chats.
+async fn reference_floor(
+    visitors: usize,
+    seconds: u64,
+    product_per_second: f64,
+    product_cpu_ms: Option<f64>,
+) -> Result<()> {
+    let reference = Reference::start(&tests::bench_state_parent()).await?;
+    let seconds = seconds.min(REFERENCE_SECONDS);
+    let (rooms, elapsed, cpu) = reference_load(&reference, visitors, seconds).await?;
+    let per_second = rooms as f64 / elapsed.as_secs_f64();
+    println!(
+        "start: the JavaScript reference (bench/reference/room.js), {visitors} visitors at once for {seconds} s: a new room, a visitor's and an agent's socket and a first message between them: {rooms} rooms, {per_second:.0}/s (the product's new chats: {:.2}x that)",
+        product_per_second / per_second.max(f64::EPSILON),
+    );
+    if let Some(cpu) = cpu {
+        let per_room = cpu.as_secs_f64() * 1000.0 / rooms.max(1) as f64;
+        let ratio = product_cpu_ms
+            .map(|p| format!(" (the product's new chat: {:.2}x that)", p / per_room))
+            .unwrap_or_default();
+        println!(
+            "start: the reference's worker CPU {per_room:.2} ms per new room{ratio}; at this CPU a core makes {:.0} new rooms/s",
+            rooms as f64 / cpu.as_secs_f64().max(f64::EPSILON),
+        );
+    }
     Ok(())
 }
 

@@ -45,13 +45,12 @@ use tokio::sync::Semaphore;
 
 mod cost;
 mod pairs;
-mod reference;
 mod report;
 
 use cost::*;
 use pairs::*;
-use reference::*;
 use report::*;
+use tests::reference::*;
 
 /// Messages per second over all conversations in the steady loads.
 const RATE: f64 = 500.0;

@@ -1,18 +1,21 @@
-//! The reference worker: a local worker of its own running the plain
-//! JavaScript room, its storage beside the product's.
+//! The benchmarks' reference: a local worker of its own running the plain
+//! JavaScript room (`bench/reference/room.js`), its storage beside the
+//! product's.
 
-use super::*;
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::Path;
+use std::time::Duration;
 
-pub(super) struct Reference {
-    pub(super) port: u16,
-    pub(super) child: tokio::process::Child,
-    pub(super) _state: tempfile::TempDir,
+pub struct Reference {
+    pub port: u16,
+    pub child: tokio::process::Child,
+    pub _state: tempfile::TempDir,
 }
 
 impl Reference {
     /// Starts it; a port taken meanwhile by another process (wrangler then
     /// exits at once) means another try on other ports.
-    pub(super) async fn start(parent: &Path) -> Result<Reference> {
+    pub async fn start(parent: &Path) -> Result<Reference> {
         let mut tries = 0;
         loop {
             match Self::start_once(parent).await {
@@ -25,8 +28,8 @@ impl Reference {
         }
     }
 
-    pub(super) async fn start_once(parent: &Path) -> Result<Reference> {
-        let root = tests::root();
+    pub async fn start_once(parent: &Path) -> Result<Reference> {
+        let root = crate::root();
         let state = tempfile::Builder::new()
             .prefix("livechat-reference-")
             .tempdir_in(parent)?;
@@ -36,7 +39,7 @@ impl Reference {
         let log_path = state.path().join("wrangler.log");
         let log = std::fs::File::create(&log_path)?;
         let reference_dir = root.join("bench/reference");
-        let child = tests::local_worker(
+        let child = crate::local_worker(
             &reference_dir.join("wrangler.toml"),
             port,
             &state.path().join("state"),
@@ -68,11 +71,11 @@ impl Reference {
         bail!("the reference worker (bench/reference) did not start in 60 s")
     }
 
-    pub(super) fn group(&self) -> Option<u32> {
+    pub fn group(&self) -> Option<u32> {
         self.child.id()
     }
 
-    pub(super) async fn rows(&self, room: &str) -> Result<u64> {
+    pub async fn rows(&self, room: &str) -> Result<u64> {
         rows_at(&format!("http://127.0.0.1:{}/room/{room}/rows", self.port)).await
     }
 }
@@ -87,7 +90,7 @@ impl Drop for Reference {
     }
 }
 
-pub(super) async fn rows_at(url: &str) -> Result<u64> {
+pub async fn rows_at(url: &str) -> Result<u64> {
     let v: serde_json::Value = reqwest::get(url).await?.error_for_status()?.json().await?;
     v["rows_written"]
         .as_u64()
