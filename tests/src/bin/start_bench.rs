@@ -242,6 +242,139 @@ async fn load(api: &Api, waiters: &Waiters, visitors: usize, until: Instant) -> 
     Ok(all)
 }
 
+/// Runs `step` on every item, `at_once` at a time; answers what each gave.
+async fn each<T, U, F, Fut>(items: Vec<T>, at_once: usize, step: F) -> Result<Vec<U>>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<U>>,
+{
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    stream::iter(items.into_iter().map(step))
+        .buffer_unordered(at_once)
+        .try_collect()
+        .await
+}
+
+/// The worker's CPU for each step of a new chat, one step at a time:
+/// `count` sessions, then their conversations, then their sockets, then
+/// their first messages until every offer is on an inbox. What each step
+/// costs the worker, which the end-to-end run (every step at once) cannot
+/// tell apart.
+async fn steps_cpu(
+    api: &Api,
+    waiters: &Waiters,
+    process: Option<u32>,
+    count: usize,
+    at_once: usize,
+) -> Result<()> {
+    let cpu = || process.and_then(cpu_time);
+    let mut spent = Vec::new();
+    let mut mark = cpu();
+    let mut lap = |name: &'static str| {
+        let now = cpu();
+        if let (Some(a), Some(b)) = (mark, now) {
+            spent.push((name, b.saturating_sub(a)));
+        }
+        mark = now;
+    };
+    let sessions = each((0..count).collect(), at_once, |_| api.visitor_of("start.site")).await?;
+    lap("session (POST session)");
+    let started = each(sessions, at_once, |v| async move {
+        let started: ConversationStarted = api
+            .post(
+                "/api/v1/visitor/conversations",
+                Some(&v.token),
+                &StartConversation {
+                    language: Some("en".into()),
+                    ..StartConversation::default()
+                },
+            )
+            .await?;
+        Ok((v, started.conversation_id.0))
+    })
+    .await?;
+    lap("conversation (POST)");
+    let sockets = each(started, at_once, |(v, id)| async move {
+        let (s, _) = api.join(&id, &v.token, 0).await?;
+        Ok((id, s))
+    })
+    .await?;
+    lap("socket (open, hello→welcome)");
+    let offered = each(sockets, at_once, |(id, mut s)| async move {
+        let (tx, rx) = oneshot::channel();
+        waiters.lock().expect("waiters").insert(id.clone(), tx);
+        s.send(&ClientFrame::Send {
+            client_id: "first".into(),
+            text: "Hello, I have a question about my order".into(),
+            kind: Default::default(),
+        })
+        .await?;
+        s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
+            .await?;
+        tokio::time::timeout(Duration::from_secs(30), rx)
+            .await
+            .with_context(|| format!("no offer for {id} within 30 s"))??;
+        Ok(s)
+    })
+    .await?;
+    lap("first message → offer");
+    drop(offered);
+    if spent.is_empty() {
+        return Ok(());
+    }
+    let sum: Duration = spent.iter().map(|(_, d)| *d).sum();
+    println!(
+        "start: the worker's CPU per new chat, step by step ({count} chats, each step for all before the next, {at_once} at once):"
+    );
+    for (name, d) in &spent {
+        println!(
+            "  {name:<28} {:>6.2} ms  {:>5.1}%",
+            d.as_secs_f64() * 1000.0 / count as f64,
+            100.0 * d.as_secs_f64() / sum.as_secs_f64().max(f64::EPSILON)
+        );
+    }
+    println!(
+        "  {:<28} {:>6.2} ms",
+        "all four",
+        sum.as_secs_f64() * 1000.0 / count as f64
+    );
+    Ok(())
+}
+
+/// A request that does nothing (`url`), `at_once` at a time for two
+/// seconds: the worker's CPU per request, what any request costs on this
+/// runtime before the handler's own work.
+async fn bare_request(url: &str, process: Option<u32>, at_once: usize) -> Result<Option<f64>> {
+    let client = reqwest::Client::new();
+    let run = |until: Instant| {
+        let client = client.clone();
+        async move {
+            let loops = (0..at_once).map(|_| {
+                let client = client.clone();
+                async move {
+                    let mut made = 0usize;
+                    while Instant::now() < until {
+                        client.get(url).send().await?.bytes().await?;
+                        made += 1;
+                    }
+                    anyhow::Ok(made)
+                }
+            });
+            let made = futures_util::future::try_join_all(loops).await?;
+            anyhow::Ok(made.into_iter().sum::<usize>())
+        }
+    };
+    run(Instant::now() + Duration::from_millis(500)).await?;
+    let before = process.and_then(cpu_time);
+    let made = run(Instant::now() + Duration::from_secs(2)).await?;
+    Ok(process
+        .and_then(cpu_time)
+        .zip(before)
+        .map(|(after, before)| {
+            after.saturating_sub(before).as_secs_f64() * 1000.0 / made.max(1) as f64
+        }))
+}
+
 /// A visitor's open chats: the last [`OPEN_PER_VISITOR`], each its
 /// sockets.
 #[derive(Default)]
@@ -413,6 +546,18 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     row("first message → ack", of(|s| s.ack), total);
     row("ack → offer", of(|s| s.offer - s.ack.min(s.offer)), total);
     row("whole chat (session → offer)", of(|s| s.total), total);
+    steps_cpu(
+        &api,
+        &waiters,
+        process,
+        env_or("LIVECHAT_START_STEPS", 1000),
+        visitors,
+    )
+    .await?;
+    let bare = bare_request(&worker.url("/api/v1/health"), process, visitors).await?;
+    if let Some(ms) = bare {
+        println!("start: one bare request (GET /api/v1/health), {visitors} at once: {ms:.2} ms of the worker's CPU; a new chat makes three and a socket");
+    }
     let product_cpu = cpu.map(|c| c.as_secs_f64() * 1000.0 / chats.len().max(1) as f64);
     reference_floor(visitors, seconds as u64, per_second, product_cpu).await
 }
@@ -432,6 +577,13 @@ async fn reference_floor(
         "start: the JavaScript reference (bench/reference/room.js), {visitors} visitors at once for {seconds} s: a new room, a visitor's and an agent's socket and a first message between them: {rooms} rooms, {per_second:.0}/s (the product's new chats: {:.2}x that)",
         product_per_second / per_second.max(f64::EPSILON),
     );
+    let process = reference
+        .group()
+        .and_then(|g| worker_process(g, reference.port));
+    let url = format!("http://127.0.0.1:{}/", reference.port);
+    if let Some(ms) = bare_request(&url, process, visitors).await? {
+        println!("start: one bare request on the reference (GET /, its 404), {visitors} at once: {ms:.2} ms of its worker's CPU");
+    }
     if let Some(cpu) = cpu {
         let per_room = cpu.as_secs_f64() * 1000.0 / rooms.max(1) as f64;
         let ratio = product_cpu_ms
