@@ -277,7 +277,10 @@ async fn steps_cpu(
         }
         mark = now;
     };
-    let sessions = each((0..count).collect(), at_once, |_| api.visitor_of("start.site")).await?;
+    let sessions = each((0..count).collect(), at_once, |_| {
+        api.visitor_of("start.site")
+    })
+    .await?;
     lap("session (POST session)");
     let started = each(sessions, at_once, |v| async move {
         let started: ConversationStarted = api
@@ -546,6 +549,20 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     row("first message → ack", of(|s| s.ack), total);
     row("ack → offer", of(|s| s.offer - s.ack.min(s.offer)), total);
     row("whole chat (session → offer)", of(|s| s.total), total);
+    // What the worker spends with no new chat: the open chats' offers,
+    // timers and sockets, counted in every figure after this.
+    let before = process.and_then(cpu_time);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    if let Some(idle) = process
+        .and_then(cpu_time)
+        .zip(before)
+        .map(|(a, b)| a.saturating_sub(b))
+    {
+        println!(
+            "start: with no new chat for 2 s, the worker used {:.0}% of a core (the open chats' offers, timers and sockets)",
+            100.0 * idle.as_secs_f64() / 2.0
+        );
+    }
     steps_cpu(
         &api,
         &waiters,
