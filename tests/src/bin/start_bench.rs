@@ -48,6 +48,9 @@ use tokio::sync::{oneshot, Semaphore};
 /// The target, in new chats per second.
 const TARGET: f64 = 200.0;
 
+/// What every visitor writes first.
+const FIRST_MESSAGE: &str = "Hello, I have a question about my order";
+
 /// The chats each visitor keeps open; older ones close.
 const OPEN_PER_VISITOR: usize = 8;
 
@@ -131,36 +134,47 @@ struct Steps {
     total: Duration,
 }
 
-/// One visitor's new chat, step by step; answers the steps and the
-/// visitor's socket (kept open, as a visitor's is).
-async fn new_chat(api: &Api, waiters: &Waiters) -> Result<(Steps, Socket)> {
-    let t0 = Instant::now();
-    let v = api.visitor_of("start.site").await?;
-    let t1 = Instant::now();
+/// A visitor's new conversation: its id.
+async fn conversation(api: &Api, token: &str) -> Result<String> {
     let started: ConversationStarted = api
         .post(
             "/api/v1/visitor/conversations",
-            Some(&v.token),
+            Some(token),
             &StartConversation {
                 language: Some("en".into()),
                 ..StartConversation::default()
             },
         )
         .await?;
-    let t2 = Instant::now();
-    let id = started.conversation_id.0;
-    let (tx, rx) = oneshot::channel();
-    waiters.lock().expect("waiters").insert(id.clone(), tx);
-    let (mut s, _) = api.join(&id, &v.token, 0).await?;
-    let t3 = Instant::now();
+    Ok(started.conversation_id.0)
+}
+
+/// A visitor's first message, until its ack.
+async fn first_message(s: &mut Socket) -> Result<()> {
     s.send(&ClientFrame::Send {
         client_id: "first".into(),
-        text: "Hello, I have a question about my order".into(),
+        text: FIRST_MESSAGE.into(),
         kind: Default::default(),
     })
     .await?;
     s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
         .await?;
+    Ok(())
+}
+
+/// One visitor's new chat, step by step; answers the steps and the
+/// visitor's socket (kept open, as a visitor's is).
+async fn new_chat(api: &Api, waiters: &Waiters) -> Result<(Steps, Socket)> {
+    let t0 = Instant::now();
+    let v = api.visitor_of("start.site").await?;
+    let t1 = Instant::now();
+    let id = conversation(api, &v.token).await?;
+    let t2 = Instant::now();
+    let (tx, rx) = oneshot::channel();
+    waiters.lock().expect("waiters").insert(id.clone(), tx);
+    let (mut s, _) = api.join(&id, &v.token, 0).await?;
+    let t3 = Instant::now();
+    first_message(&mut s).await?;
     let t4 = Instant::now();
     let offered = tokio::time::timeout(Duration::from_secs(30), rx)
         .await
@@ -283,17 +297,8 @@ async fn steps_cpu(
     .await?;
     lap("session (POST session)");
     let started = each(sessions, at_once, |v| async move {
-        let started: ConversationStarted = api
-            .post(
-                "/api/v1/visitor/conversations",
-                Some(&v.token),
-                &StartConversation {
-                    language: Some("en".into()),
-                    ..StartConversation::default()
-                },
-            )
-            .await?;
-        Ok((v, started.conversation_id.0))
+        let id = conversation(api, &v.token).await?;
+        Ok((v, id))
     })
     .await?;
     lap("conversation (POST)");
@@ -306,14 +311,7 @@ async fn steps_cpu(
     let offered = each(sockets, at_once, |(id, mut s)| async move {
         let (tx, rx) = oneshot::channel();
         waiters.lock().expect("waiters").insert(id.clone(), tx);
-        s.send(&ClientFrame::Send {
-            client_id: "first".into(),
-            text: "Hello, I have a question about my order".into(),
-            kind: Default::default(),
-        })
-        .await?;
-        s.recv_until(|f| matches!(f, ServerFrame::Ack { .. }))
-            .await?;
+        first_message(&mut s).await?;
         tokio::time::timeout(Duration::from_secs(30), rx)
             .await
             .with_context(|| format!("no offer for {id} within 30 s"))??;
@@ -349,33 +347,60 @@ async fn steps_cpu(
 /// runtime before the handler's own work.
 async fn bare_request(url: &str, process: Option<u32>, at_once: usize) -> Result<Option<f64>> {
     let client = reqwest::Client::new();
-    let run = |until: Instant| {
+    let one = |_| {
         let client = client.clone();
         async move {
-            let loops = (0..at_once).map(|_| {
-                let client = client.clone();
-                async move {
-                    let mut made = 0usize;
-                    while Instant::now() < until {
-                        client.get(url).send().await?.bytes().await?;
-                        made += 1;
-                    }
-                    anyhow::Ok(made)
+            client.get(url).send().await?.bytes().await?;
+            Ok(Vec::new())
+        }
+    };
+    let warm = Duration::from_millis(500);
+    let (made, _, cpu) = sustained(at_once, warm, Duration::from_secs(2), process, one).await?;
+    Ok(cpu.map(|c| c.as_secs_f64() * 1000.0 / made.max(1) as f64))
+}
+
+/// `at_once` loops of `one` (given a number no other call gets; it
+/// answers the sockets to keep open), for `warm`, then for `run_for`:
+/// answers how many were made in the second run, its length, and the CPU
+/// `process` used meanwhile.
+async fn sustained<F, Fut>(
+    at_once: usize,
+    warm: Duration,
+    run_for: Duration,
+    process: Option<u32>,
+    one: F,
+) -> Result<(usize, Duration, Option<Duration>)>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Socket>>>,
+{
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let run = |until: Instant| {
+        let (next, one) = (&next, &one);
+        async move {
+            let loops = (0..at_once).map(|_| async move {
+                let (mut made, mut open) = (0usize, Open::default());
+                while Instant::now() < until {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    open.keep(one(n).await?).await;
+                    made += 1;
                 }
+                anyhow::Ok(made)
             });
             let made = futures_util::future::try_join_all(loops).await?;
             anyhow::Ok(made.into_iter().sum::<usize>())
         }
     };
-    run(Instant::now() + Duration::from_millis(500)).await?;
+    run(Instant::now() + warm).await?;
     let before = process.and_then(cpu_time);
-    let made = run(Instant::now() + Duration::from_secs(2)).await?;
-    Ok(process
+    let start = Instant::now();
+    let made = run(start + run_for).await?;
+    let elapsed = start.elapsed();
+    let cpu = process
         .and_then(cpu_time)
         .zip(before)
-        .map(|(after, before)| {
-            after.saturating_sub(before).as_secs_f64() * 1000.0 / made.max(1) as f64
-        }))
+        .map(|(after, before)| after.saturating_sub(before));
+    Ok((made, elapsed, cpu))
 }
 
 /// A visitor's open chats: the last [`OPEN_PER_VISITOR`], each its
@@ -409,10 +434,7 @@ async fn new_room(reference: &Reference, n: usize) -> Result<Vec<Socket>> {
     let mut visitor = connect("visitor").await?;
     let mut agent = connect("agent").await?;
     visitor
-        .send_text(
-            serde_json::json!({ "client_id": "first", "text": "Hello, I have a question about my order" })
-                .to_string(),
-        )
+        .send_text(serde_json::json!({ "client_id": "first", "text": FIRST_MESSAGE }).to_string())
         .await?;
     let _: serde_json::Value = agent.next().await?;
     Ok(vec![visitor, agent])
@@ -425,42 +447,12 @@ async fn reference_load(
     visitors: usize,
     seconds: u64,
 ) -> Result<(usize, Duration, Option<Duration>)> {
-    let reference = Arc::new(reference);
     let process = reference
         .group()
         .and_then(|g| worker_process(g, reference.port));
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let run = |until: Instant| {
-        let next = next.clone();
-        let reference = reference.clone();
-        async move {
-            let loops = (0..visitors).map(|_| {
-                let next = next.clone();
-                let reference = reference.clone();
-                async move {
-                    let (mut made, mut open) = (0, Open::default());
-                    while Instant::now() < until {
-                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        open.keep(new_room(&reference, n).await?).await;
-                        made += 1;
-                    }
-                    anyhow::Ok(made)
-                }
-            });
-            let made = futures_util::future::try_join_all(loops).await?;
-            anyhow::Ok(made.into_iter().sum::<usize>())
-        }
-    };
-    run(Instant::now() + Duration::from_secs(1)).await?;
-    let cpu_before = process.and_then(cpu_time);
-    let start = Instant::now();
-    let rooms = run(start + Duration::from_secs(seconds)).await?;
-    let elapsed = start.elapsed();
-    let cpu = process
-        .and_then(cpu_time)
-        .zip(cpu_before)
-        .map(|(after, before)| after.saturating_sub(before));
-    Ok((rooms, elapsed, cpu))
+    let one = |n| new_room(reference, n);
+    let warm = Duration::from_secs(1);
+    sustained(visitors, warm, Duration::from_secs(seconds), process, one).await
 }
 
 fn row(name: &str, mut times: Vec<Duration>, total: Duration) {
