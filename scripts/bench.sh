@@ -8,7 +8,7 @@ bash scripts/build.sh
 source scripts/env.sh
 cargo run --release -p tests --bin bench || die "the benchmark (tests/src/bin/bench/main.rs) failed (see above)"
 cargo run --release -p tests --bin route-bench || die "the routing benchmark (tests/src/bin/route_bench.rs) failed (see above)"
-cargo run --release -p tests --bin start-bench || die "the start benchmark (tests/src/bin/start_bench.rs) failed (see above)"
+cargo run --release -p tests --bin start-bench || die "the start benchmark (tests/src/bin/start_bench/) failed (see above)"
 cargo run --release -p tests --bin search-bench || die "the message search benchmark (tests/src/bin/search_bench.rs) failed (see above)"
 cargo run --release -p tests --bin contacts-bench || die "the contacts benchmark (tests/src/bin/contacts_bench.rs) failed (see above)"
 cargo run --release -p tests --bin flood-bench || die "the flood benchmark (tests/src/bin/flood_bench.rs) failed (see above)"

@@ -2,7 +2,7 @@
 // Durable Objects without this product: hibernatable sockets, every message
 // inserted into the room's SQLite and sent to the room's other sockets. No
 // acks, receipts, permissions or replay. The benchmarks' reference
-// (tests/src/bin/bench/, tests/src/bin/start_bench.rs): the product is
+// (tests/src/bin/bench/, tests/src/bin/start_bench/): the product is
 // measured against it.
 import { DurableObject } from "cloudflare:workers";
 
