@@ -1,7 +1,8 @@
 // A chat room in plain JavaScript, the way a developer would write one on
 // Durable Objects without this product: hibernatable sockets, every message
 // inserted into the room's SQLite and sent to the room's other sockets. No
-// acks, receipts, permissions or replay. The benchmarks' reference
+// receipts, permissions or replay, and no ack unless a message asks for
+// one. The benchmarks' reference
 // (tests/src/bin/bench/, tests/src/bin/start_bench/): the product is
 // measured against it.
 import { DurableObject } from "cloudflare:workers";
@@ -45,6 +46,12 @@ export class Room extends DurableObject {
       author, message.client_id ?? null, message.text, sentAt);
     const { seq } = cursor.one();
     this.rowsWritten += cursor.rowsWritten;
+    // Asked for (`"ack": true`), the sender learns its message is stored,
+    // as the product's sender always does: the benchmark's second
+    // reference.
+    if (message.ack === true) {
+      ws.send(JSON.stringify({ type: "ack", client_id: message.client_id, seq, sent_at: sentAt }));
+    }
     const frame = JSON.stringify({
       type: "message", seq, author, client_id: message.client_id, text: message.text, sent_at: sentAt,
     });

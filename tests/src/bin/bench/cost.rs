@@ -86,7 +86,7 @@ pub(super) async fn rows(worker: &Worker, reference: &Reference) -> Result<Rows>
     .ok_or_else(|| anyhow!("no room"))?;
     let before = reference.rows("cost").await?;
     for _ in 0..30 {
-        plain_round(&mut room).await?;
+        plain_round(&mut room, false).await?;
     }
     let reference_per_message = (reference.rows("cost").await? - before) as f64 / 30.0;
 

@@ -21,7 +21,7 @@
 //! /dev/shm when it exists (`LIVECHAT_BENCH_STATE` overrides), which the
 //! output states. `LIVECHAT_BENCH_SECONDS` sets each run's length (10),
 //! `LIVECHAT_BENCH_LOADS` picks loads (`100,1000,closed`) and
-//! `LIVECHAT_BENCH_SYSTEMS` systems (`reference,product,receipts,echo`),
+//! `LIVECHAT_BENCH_SYSTEMS` systems (`reference,acked,product,receipts,echo`),
 //! for profiling one of them.
 //!
 //! This file holds the loads, the systems and the run; `reference.rs` the
@@ -89,6 +89,8 @@ const LOADS: [Load; 3] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum System {
     Reference,
+    /// The reference, each message acknowledged to its sender once stored.
+    Acked,
     Product,
     /// The product, with the agent app's receipts.
     Receipts,
@@ -99,6 +101,7 @@ impl System {
     fn key(self) -> &'static str {
         match self {
             System::Reference => "reference",
+            System::Acked => "acked",
             System::Product => "product",
             System::Receipts => "receipts",
             System::Echo => "echo",
@@ -110,8 +113,9 @@ impl System {
 /// wrangler's proxy holds about six descriptors a socket (and keeps some
 /// after a socket is gone), and workerd may open 20,000 here, too few for
 /// 2,000 sockets of each kind in one.
-const SYSTEMS: [System; 4] = [
+const SYSTEMS: [System; 5] = [
     System::Reference,
+    System::Acked,
     System::Product,
     System::Receipts,
     System::Echo,
@@ -224,12 +228,12 @@ async fn main() -> Result<()> {
         "latency = a visitor's send until the agent's socket receives the message; {} s per run",
         run_length().as_secs_f64()
     );
-    println!("reference = bench/reference/room.js (JavaScript: SQLite insert, send to the room's other sockets); echo = bare Rust echo object (no storage)");
+    println!("reference = bench/reference/room.js (JavaScript: SQLite insert, send to the room's other sockets); + acks = the same rooms, each message also acknowledged to its sender once stored, as the product does; echo = bare Rust echo object (no storage)");
     println!("ratios are to the reference; CPU/msg = CPU time of the workerd process running the worker, over the messages");
     println!();
     println!(
-        "{:<32} {:>8} | {:>9} | {:>16} | {:>16} | {:>16}",
-        "load", "", "reference", "product", "with receipts", "echo"
+        "{:<32} {:>8} | {:>9} | {:>16} | {:>16} | {:>16} | {:>16}",
+        "load", "", "reference", "+ acks", "product", "with receipts", "echo"
     );
 
     let most = LOADS
@@ -241,7 +245,7 @@ async fn main() -> Result<()> {
     let wants = |s: System| wanted("LIVECHAT_BENCH_SYSTEMS", s.key());
     let mut products: Vec<ProductPair> = Vec::new();
     let ref_port = reference.port;
-    let mut rooms = if wants(System::Reference) {
+    let mut rooms = if wants(System::Reference) || wants(System::Acked) {
         plain_pairs(
             |i| {
                 let url = format!("ws://127.0.0.1:{ref_port}/room/r{i}");
@@ -264,14 +268,15 @@ async fn main() -> Result<()> {
         for system in SYSTEMS.into_iter().filter(|s| wants(*s)) {
             let n = load.conversations;
             let figures = match system {
-                System::Reference => {
+                System::Reference | System::Acked => {
+                    let ack = system == System::Acked;
                     drive_some(
                         &mut rooms,
                         n,
                         load.rate,
                         reference_process,
-                        |mut p: PlainPair| async move {
-                            let (d, e) = plain_round(&mut p).await?;
+                        move |mut p: PlainPair| async move {
+                            let (d, e) = plain_round(&mut p, ack).await?;
                             Ok((p, d, e))
                         },
                     )
@@ -292,7 +297,7 @@ async fn main() -> Result<()> {
                         load.rate,
                         floor_process,
                         |mut p: PlainPair| async move {
-                            let (d, e) = plain_round(&mut p).await?;
+                            let (d, e) = plain_round(&mut p, false).await?;
                             Ok((p, d, e))
                         },
                     )
@@ -327,6 +332,7 @@ async fn main() -> Result<()> {
         table.push((load, row));
     }
     print_targets(&table);
+    print_against_acked(&table);
 
     if wants(System::Product) && wants(System::Reference) {
         let r = rows(&worker, &reference).await?;

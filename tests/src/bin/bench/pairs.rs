@@ -159,7 +159,7 @@ pub(super) async fn plain_pairs(
                 let b = Socket::connect(&b_url).await?;
                 let mut pair = PlainPair { a, b, sent: 0 };
                 // Warm: the room's object is up and both sockets are in it.
-                plain_round(&mut pair).await?;
+                plain_round(&mut pair, false).await?;
                 Ok::<_, anyhow::Error>(pair)
             };
             // As for the product's: a setup is retried, a measurement never.
@@ -208,19 +208,31 @@ pub(super) async fn product_round(
     Ok((elapsed, sent))
 }
 
-/// One message through a plain room: the time until the other socket has it.
-pub(super) async fn plain_round(pair: &mut PlainPair) -> Result<(Duration, u64)> {
+/// One message through a plain room: the time until the other socket has
+/// it. With `ack`, the message asks the reference room for an ack, and the
+/// round ends once the sender has it too, as the product's round does.
+pub(super) async fn plain_round(pair: &mut PlainPair, ack: bool) -> Result<(Duration, u64)> {
     pair.sent += 1;
     let cid = format!("m-{}", pair.sent);
-    let frame = serde_json::json!({ "type": "send", "client_id": cid, "text": format!("message {}", pair.sent) });
+    let mut frame = serde_json::json!({ "type": "send", "client_id": cid, "text": format!("message {}", pair.sent) });
+    if ack {
+        frame["ack"] = true.into();
+    }
     let start = Instant::now();
     pair.a.send_text(frame.to_string()).await?;
-    loop {
+    let elapsed = loop {
         let v: serde_json::Value = pair.b.next().await?;
         if v["client_id"] == cid.as_str() {
-            return Ok((start.elapsed(), 0));
+            break start.elapsed();
+        }
+    };
+    while ack {
+        let v: serde_json::Value = pair.a.next().await?;
+        if v["type"] == "ack" && v["client_id"] == cid.as_str() {
+            break;
         }
     }
+    Ok((elapsed, 0))
 }
 
 /// Runs every pair at once for the run's length, each at its pace

@@ -37,6 +37,7 @@ pub(super) fn ratio(x: f64, reference: f64) -> String {
 #[derive(Default)]
 pub(super) struct Row {
     pub(super) reference: Option<Figures>,
+    pub(super) acked: Option<Figures>,
     pub(super) product: Option<Figures>,
     pub(super) receipts: Option<Figures>,
     pub(super) echo: Option<Figures>,
@@ -46,6 +47,7 @@ impl Row {
     pub(super) fn set(&mut self, system: System, f: Figures) {
         match system {
             System::Reference => self.reference = Some(f),
+            System::Acked => self.acked = Some(f),
             System::Product => self.product = Some(f),
             System::Receipts => self.receipts = Some(f),
             System::Echo => self.echo = Some(f),
@@ -76,10 +78,12 @@ pub(super) fn print_row(load: &Load, row: &Row) {
     };
     for (i, (what, show, value)) in lines.into_iter().enumerate() {
         println!(
-            "{:<32} {:>8} | {:>9} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6}",
+            "{:<32} {:>8} | {:>9} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6}",
             if i == 0 { load.name } else { "" },
             what,
             cell(row.reference, show),
+            cell(row.acked, show),
+            vs(row.acked, value),
             cell(row.product, show),
             vs(row.product, value),
             cell(row.receipts, show),
@@ -88,11 +92,17 @@ pub(super) fn print_row(load: &Load, row: &Row) {
             vs(row.echo, value),
         );
     }
-    let counts = [row.reference, row.product, row.receipts, row.echo]
-        .map(|f| f.map_or("-".into(), |f| f.count.to_string()));
+    let counts = [
+        row.reference,
+        row.acked,
+        row.product,
+        row.receipts,
+        row.echo,
+    ]
+    .map(|f| f.map_or("-".into(), |f| f.count.to_string()));
     println!(
-        "{:<32} {:>8} | {:>9} | {:>16} | {:>16} | {:>16}",
-        "", "messages", counts[0], counts[1], counts[2], counts[3]
+        "{:<32} {:>8} | {:>9} | {:>16} | {:>16} | {:>16} | {:>16}",
+        "", "messages", counts[0], counts[1], counts[2], counts[3], counts[4]
     );
     if let Some(r) = row.receipts {
         println!(
@@ -150,6 +160,43 @@ pub(super) fn print_targets(rows: &[(&Load, Row)]) {
                 );
             }
         }
+    }
+}
+
+/// The product beside the reference that acknowledges each message: the
+/// same work at the sender's side (stored, then acked) in plain
+/// JavaScript, which the targets' reference does not do.
+pub(super) fn print_against_acked(rows: &[(&Load, Row)]) {
+    let mut lines = Vec::new();
+    for (load, row) in rows {
+        let (Some(a), Some(p)) = (row.acked, row.product) else {
+            continue;
+        };
+        let cpu = match (p.cpu, a.cpu) {
+            (Some(c), Some(ac)) => ratio(c.as_secs_f64(), ac.as_secs_f64()),
+            _ => "-".into(),
+        };
+        let pace = if load.rate.is_none() {
+            format!("throughput {}", ratio(p.per_second, a.per_second))
+        } else {
+            format!(
+                "p50 {}, p99 {}",
+                ratio(p.p50.as_secs_f64(), a.p50.as_secs_f64()),
+                ratio(p.p99.as_secs_f64(), a.p99.as_secs_f64())
+            )
+        };
+        lines.push(format!(
+            "  {:<40} {pace}, CPU per message {cpu}",
+            format!("{}:", load.name)
+        ));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    println!();
+    println!("the product (no receipts) against the reference with acks, same run:");
+    for line in lines {
+        println!("{line}");
     }
 }
 
