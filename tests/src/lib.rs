@@ -7,6 +7,7 @@
 //! `socket.rs` the WebSocket; this file holds the constants they share.
 
 mod api;
+pub mod crowd;
 pub mod openapi;
 pub mod process;
 pub mod reference;

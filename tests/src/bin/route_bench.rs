@@ -9,16 +9,14 @@
 
 use anyhow::{Context, Result};
 use chat_core::router::{DepartmentSettings, Input, Output, Router, Settings};
-use shared::api::{
-    AgentSetup, DepartmentSetup, RoutingSetup, SiteSetup, StartConversation, WorkspaceSetup,
-};
+use shared::api::{DepartmentSetup, RoutingSetup, SiteSetup, StartConversation, WorkspaceSetup};
 use shared::frame::{ClientFrame, ServerFrame};
 use shared::ids::{AgentId, ConversationId, DepartmentId};
-use shared::inbox::InboxFrame;
 use shared::routing::{AgentStatus, Algorithm, Priority};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tests::crowd::{agent_setups, agents_online};
 use tests::{Api, Worker};
 use tokio::sync::{mpsc, Mutex, Semaphore};
 
@@ -49,18 +47,7 @@ fn workspace() -> WorkspaceSetup {
         name: None,
         departments: vec![department("wait"), department("live")],
         sites: vec![SiteSetup::new("site", "Bench", "wait")],
-        agents: (0..AGENTS)
-            .map(|i| AgentSetup {
-                email: format!("agent{i}@bench.test"),
-                name: format!("Agent {i}"),
-                role: shared::api::Role::Agent,
-                password: format!("bench-password-{i}"),
-                departments: vec!["live".into()],
-                username: None,
-                capacity: None,
-                active: true,
-            })
-            .collect(),
+        agents: agent_setups("bench", AGENTS, &["live"]),
         grants: vec![],
         routing: Some(RoutingSetup {
             algorithm: Algorithm::AutoSelection,
@@ -112,39 +99,10 @@ async fn on_worker(worker: &Worker) -> Result<()> {
     api.setup(&workspace()).await?;
     // 100 agents: inbox open, available. Every offer lands on one channel.
     let (tx, mut rx) = mpsc::unbounded_channel::<(String, Instant)>();
-    // Sign-ins hash passwords (PBKDF2) on the worker's one thread: a few at
-    // a time. Under `wrangler dev`, a request whose isolate was busy for long
-    // is now and then answered 503 by wrangler's proxy ("restarted
-    // mid-request"); sign-in and status are idempotent, so they are retried.
-    let gate = Arc::new(Semaphore::new(4));
-    let mut joins = Vec::new();
-    for i in 0..AGENTS {
-        let (api, tx, gate) = (api.clone(), tx.clone(), gate.clone());
-        joins.push(tokio::spawn(async move {
-            let _p = gate.acquire().await?;
-            let credentials = shared::api::LoginRequest {
-                workspace: "bench".into(),
-                email: format!("agent{i}@bench.test"),
-                password: format!("bench-password-{i}"),
-            };
-            let (token, mut inbox) = api.agent_online(&credentials).await?;
-            tokio::spawn(async move {
-                while let Ok(frame) = inbox
-                    .next_quiet::<InboxFrame>(Duration::from_secs(600))
-                    .await
-                {
-                    if let InboxFrame::Offer { conversation, .. } = frame {
-                        let _ = tx.send((conversation.id.0, Instant::now()));
-                    }
-                }
-            });
-            anyhow::Ok(token)
-        }));
-    }
-    let mut tokens = Vec::new();
-    for j in joins {
-        tokens.push(j.await??);
-    }
+    let tokens = agents_online(&api, "bench", AGENTS, move |id, at| {
+        let _ = tx.send((id, at));
+    })
+    .await?;
     // 1,000 conversations waiting in the manual queue.
     let gate = Arc::new(Semaphore::new(50));
     let mut joins = Vec::new();

@@ -226,10 +226,12 @@ pub(super) async fn plain_round(pair: &mut PlainPair, ack: bool) -> Result<(Dura
             break start.elapsed();
         }
     };
-    while ack {
-        let v: serde_json::Value = pair.a.next().await?;
-        if v["type"] == "ack" && v["client_id"] == cid.as_str() {
-            break;
+    if ack {
+        loop {
+            let v: serde_json::Value = pair.a.next().await?;
+            if v["type"] == "ack" && v["client_id"] == cid.as_str() {
+                break;
+            }
         }
     }
     Ok((elapsed, 0))

@@ -31,18 +31,18 @@
 
 use anyhow::{Context, Result};
 use shared::api::{
-    AgentSetup, ConversationStarted, DepartmentSetup, RoutingSetup, SiteSetup, StartConversation,
+    ConversationStarted, DepartmentSetup, RoutingSetup, SiteSetup, StartConversation,
     WorkspaceSetup,
 };
 use shared::frame::{ClientFrame, ServerFrame};
-use shared::inbox::InboxFrame;
 use shared::routing::Algorithm;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tests::crowd::agent_setups;
 use tests::process::{cpu_time, worker_process};
 use tests::{Api, Socket, Worker};
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 
 mod floor;
 use floor::*;
@@ -87,18 +87,7 @@ fn workspace(agents: usize) -> WorkspaceSetup {
             utc_offset_minutes: 0,
         }],
         sites: vec![SiteSetup::new("site", "Start", "live")],
-        agents: (0..agents)
-            .map(|i| AgentSetup {
-                email: format!("agent{i}@start.test"),
-                name: format!("Agent {i}"),
-                role: shared::api::Role::Agent,
-                password: format!("start-password-{i}"),
-                departments: vec!["live".into()],
-                username: None,
-                capacity: None,
-                active: true,
-            })
-            .collect(),
+        agents: agent_setups("start", agents, &["live"]),
         grants: vec![],
         routing: Some(RoutingSetup {
             algorithm: Algorithm::AutoSelection,
@@ -193,38 +182,14 @@ async fn new_chat(api: &Api, waiters: &Waiters) -> Result<(Steps, Socket)> {
 /// thread), opens their inboxes, makes them available, and forwards every
 /// offer to its conversation's waiter.
 async fn agents_online(api: &Api, agents: usize, waiters: &Waiters) -> Result<()> {
-    let gate = Arc::new(Semaphore::new(4));
-    let mut joins = Vec::new();
-    for i in 0..agents {
-        let (api, gate, waiters) = (api.clone(), gate.clone(), waiters.clone());
-        joins.push(tokio::spawn(async move {
-            let _p = gate.acquire().await?;
-            let credentials = shared::api::LoginRequest {
-                workspace: "start".into(),
-                email: format!("agent{i}@start.test"),
-                password: format!("start-password-{i}"),
-            };
-            let (_, mut inbox) = api.agent_online(&credentials).await?;
-            tokio::spawn(async move {
-                while let Ok(frame) = inbox
-                    .next_quiet::<InboxFrame>(Duration::from_secs(600))
-                    .await
-                {
-                    if let InboxFrame::Offer { conversation, .. } = frame {
-                        let at = Instant::now();
-                        let waiter = waiters.lock().expect("waiters").remove(&conversation.id.0);
-                        if let Some(tx) = waiter {
-                            let _ = tx.send(at);
-                        }
-                    }
-                }
-            });
-            anyhow::Ok(())
-        }));
-    }
-    for j in joins {
-        j.await??;
-    }
+    let waiters = waiters.clone();
+    tests::crowd::agents_online(api, "start", agents, move |id, at| {
+        let waiter = waiters.lock().expect("waiters").remove(&id);
+        if let Some(tx) = waiter {
+            let _ = tx.send(at);
+        }
+    })
+    .await?;
     Ok(())
 }
 
